@@ -1,0 +1,170 @@
+/* control.c: the /_mock control API for tests (DESIGN.md §7): health, reset, state export and
+ * import, clock, CA certificate. Loopback peers only (the router enforces it). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "reply.h"
+#include "router.h"
+#include "state.h"
+#include "tls.h"
+#include "util.h"
+
+#ifndef MV_VERSION
+#define MV_VERSION "0.1.0"
+#endif
+
+static int bad_request(struct mv_req *r, const char *code, const char *msg)
+{
+    return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, code, NULL, "%s", msg);
+}
+
+static int h_health(struct mv_req *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", "ok");
+    cJSON_AddStringToObject(o, "version", MV_VERSION);
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+static int reply_store_failure(struct mv_req *r, enum mv_err e)
+{
+    return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
+                             e == MV_E_PERSIST ? "The new state is live but could not be saved to the state dir."
+                                               : "Out of memory.");
+}
+
+/* Back to the loaded fixture, with the clock back to real time (relative fixture times are
+ * evaluated again against it). */
+static int h_reset(struct mv_req *r)
+{
+    struct mv_server *srv = r->srv;
+    struct mv_data *d;
+    char err[1024];
+    enum mv_err e;
+    cJSON *o;
+
+    mv_clock_reset(&srv->clock);
+    if (srv->fixture_json)
+        d = mv_state_parse(srv->fixture_json, srv->fixture_len, srv->fixture_source,
+                           mv_clock_now(&srv->clock), err, sizeof err);
+    else
+        d = calloc(1, sizeof *d);
+    if (!d)
+        return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "BadFixture", NULL, "%s", err);
+    e = mv_store_replace(srv->store, d);
+    if (e != MV_OK)
+        return reply_store_failure(r, e);
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", "reset");
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+static int h_state_get(struct mv_req *r)
+{
+    const struct mv_data *d = mv_store_rdlock(r->srv->store);
+    cJSON *j = mv_state_export(d);
+
+    mv_store_unlock(r->srv->store);
+    if (!j)
+        return reply_store_failure(r, MV_E_NOMEM);
+    return mv_reply_json(r, MHD_HTTP_OK, j);
+}
+
+static int h_state_put(struct mv_req *r)
+{
+    char err[1024];
+    struct mv_data *d = mv_state_parse(r->body, r->body_len, "PUT /_mock/state",
+                                       mv_req_now(r), err, sizeof err);
+    enum mv_err e;
+
+    if (!d)
+        return bad_request(r, "BadFixture", err);
+    e = mv_store_replace(r->srv->store, d);
+    if (e != MV_OK)
+        return reply_store_failure(r, e);
+    return h_state_get(r);
+}
+
+static int reply_clock(struct mv_req *r)
+{
+    double now, offset;
+    bool frozen;
+    cJSON *o = cJSON_CreateObject();
+
+    mv_clock_get(&r->srv->clock, &now, &frozen, &offset);
+    cJSON_AddNumberToObject(o, "now", (double)(int64_t)now);
+    cJSON_AddBoolToObject(o, "frozen", frozen);
+    cJSON_AddNumberToObject(o, "offset", (double)(int64_t)offset);
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+static int h_clock_get(struct mv_req *r)
+{
+    return reply_clock(r);
+}
+
+/* POST {"advance":s} | {"set":unix} | {"freeze":bool}; keys may be combined, applied in that
+ * order. Soft-deleted secrets whose purge date the clock passes are purged at once. */
+static int h_clock_post(struct mv_req *r)
+{
+    cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *adv, *set, *frz;
+    int ok;
+
+    if (!cJSON_IsObject(j)) {
+        ok = bad_request(r, "BadParameter",
+                         "Body must be a JSON object with \"advance\" (seconds), \"set\" (unix "
+                         "seconds) or \"freeze\" (true/false).");
+        goto out;
+    }
+    adv = cJSON_GetObjectItemCaseSensitive(j, "advance");
+    set = cJSON_GetObjectItemCaseSensitive(j, "set");
+    frz = cJSON_GetObjectItemCaseSensitive(j, "freeze");
+    if ((adv && !cJSON_IsNumber(adv)) || (set && !cJSON_IsNumber(set)) || (frz && !cJSON_IsBool(frz)) ||
+        (!adv && !set && !frz)) {
+        ok = bad_request(r, "BadParameter",
+                         "Use {\"advance\":seconds}, {\"set\":unix-seconds} or {\"freeze\":bool}.");
+        goto out;
+    }
+    if (set && (set->valuedouble < 0 || set->valuedouble > 253402300799.0)) {
+        ok = bad_request(r, "BadParameter", "\"set\" must be unix seconds between 0 and year 9999.");
+        goto out;
+    }
+    if (adv && (adv->valuedouble > 3e11 || adv->valuedouble < -3e11)) {
+        ok = bad_request(r, "BadParameter", "\"advance\" is out of range.");
+        goto out;
+    }
+    if (adv)
+        mv_clock_advance(&r->srv->clock, adv->valuedouble);
+    if (set)
+        mv_clock_set(&r->srv->clock, set->valuedouble);
+    if (frz)
+        mv_clock_freeze(&r->srv->clock, cJSON_IsTrue(frz));
+    mv_store_purge_due(r->srv->store, mv_req_now(r));
+    ok = reply_clock(r);
+out:
+    cJSON_Delete(j);
+    return ok;
+}
+
+static int h_ca(struct mv_req *r)
+{
+    if (!r->srv->tls)
+        return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "NotFound", NULL,
+                                 "This mock runs with --http: there is no CA certificate.");
+    return mv_reply_text(r, MHD_HTTP_OK, "application/x-pem-file", r->srv->tls->ca_pem);
+}
+
+const struct mv_route mv_control_routes[] = {
+    {"GET", "/_mock/health", h_health, MV_KIND_CONTROL, "MockHealth", false},
+    {"POST", "/_mock/reset", h_reset, MV_KIND_CONTROL, "MockReset", false},
+    {"GET", "/_mock/state", h_state_get, MV_KIND_CONTROL, "MockStateGet", false},
+    {"PUT", "/_mock/state", h_state_put, MV_KIND_CONTROL, "MockStatePut", true},
+    {"GET", "/_mock/clock", h_clock_get, MV_KIND_CONTROL, "MockClockGet", false},
+    {"POST", "/_mock/clock", h_clock_post, MV_KIND_CONTROL, "MockClockSet", true},
+    {"GET", "/_mock/ca.pem", h_ca, MV_KIND_CONTROL, "MockCa", false},
+    {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
+};

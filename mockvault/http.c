@@ -1,0 +1,226 @@
+/* http.c: libmicrohttpd glue: per-request state, capped body buffer, Host parsing, dispatch. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "router.h"
+#include "util.h"
+
+/* Defined here, used by server.c to start the daemon. */
+enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                   const char *method, const char *version,
+                                   const char *upload_data, size_t *upload_size, void **req_cls);
+void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                          enum MHD_RequestTerminationCode toe);
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *mv_req_query(struct mv_req *r, const char *key)
+{
+    /* MHD percent-decodes argument keys as well as values, so the JS SDK's "api%2Dversion"
+     * arrives here as "api-version" (real-clients §3). */
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *mv_req_header(struct mv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+int64_t mv_req_now(struct mv_req *r)
+{
+    return mv_clock_now(&r->srv->clock);
+}
+
+/* A Host header is used to build ids and links, so only host-name characters are taken. */
+static bool host_chars_ok(const char *h)
+{
+    size_t n = strlen(h);
+
+    if (n == 0 || n > 250)
+        return false;
+    for (; *h; h++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", *h))
+            return false;
+    return true;
+}
+
+static void parse_host(struct mv_req *r)
+{
+    const char *h = mv_req_header(r, "Host");
+    const char *scheme = r->srv->cfg.http ? "http" : "https";
+    size_t len;
+
+    if (!h || !host_chars_ok(h)) {
+        char fallback[64];
+        snprintf(fallback, sizeof fallback, "127.0.0.1:%u", r->srv->port);
+        h = fallback;
+        r->host = strdup(h);
+    } else {
+        r->host = strdup(h);
+    }
+    if (!r->host)
+        r->host = strdup("");
+    if (!r->host)
+        return;
+    if (r->host[0] == '[') {
+        const char *close = strchr(r->host, ']');
+        len = close ? (size_t)(close - r->host) + 1 : strlen(r->host);
+    } else {
+        len = strcspn(r->host, ":");
+    }
+    if (len >= sizeof r->host_name)
+        len = sizeof r->host_name - 1;
+    memcpy(r->host_name, r->host, len);
+    r->host_name[len] = '\0';
+    mv_str_lower(r->host_name);
+    snprintf(r->base_url, sizeof r->base_url, "%s://%s", scheme, r->host);
+    r->azure_host = mv_host_is_azure(r->host_name);
+}
+
+static void parse_peer(struct mv_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    snprintf(r->peer, sizeof r->peer, "unknown");
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, r->peer, sizeof r->peer);
+        r->peer_loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, r->peer, sizeof r->peer);
+        r->peer_loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+                           (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+    }
+}
+
+static struct mv_req *req_create(struct mv_server *srv, struct MHD_Connection *conn,
+                                 const char *url, const char *method)
+{
+    struct mv_req *r = calloc(1, sizeof *r);
+
+    if (!r)
+        return NULL;
+    r->srv = srv;
+    r->conn = conn;
+    r->method = method;
+    r->start = mono_now();
+    r->path = strdup(url ? url : "/");
+    if (!r->path) {
+        free(r);
+        return NULL;
+    }
+    mv_rand_guid(r->request_id);
+    r->client_request_id = mv_req_header(r, "x-ms-client-request-id");
+    if (!r->client_request_id)
+        r->client_request_id = mv_req_header(r, "client-request-id");
+    if (r->client_request_id && !host_chars_ok(r->client_request_id))
+        r->client_request_id = NULL; /* never echo header-injection material */
+    parse_host(r);
+    parse_peer(r);
+    if (!r->host) {
+        free(r->path);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void req_destroy(struct mv_req *r)
+{
+    if (!r)
+        return;
+    free(r->path);
+    free(r->host);
+    if (r->body) {
+        /* Bodies may hold secret values: wipe before freeing. */
+        memset(r->body, 0, r->body_len);
+        free(r->body);
+    }
+    for (int i = 0; i < 3; i++)
+        free(r->cap[i]);
+    free(r);
+}
+
+/* Appends an upload chunk, keeping at most MV_BODY_MAX bytes; the rest is drained and dropped. */
+static void body_append(struct mv_req *r, const char *data, size_t size)
+{
+    char *nb;
+
+    if (r->body_too_large)
+        return;
+    if (r->body_len + size > MV_BODY_MAX) {
+        r->body_too_large = true;
+        return;
+    }
+    nb = realloc(r->body, r->body_len + size + 1);
+    if (!nb) {
+        r->body_too_large = true;
+        return;
+    }
+    r->body = nb;
+    memcpy(r->body + r->body_len, data, size);
+    r->body_len += size;
+    r->body[r->body_len] = '\0';
+}
+
+enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                   const char *method, const char *version,
+                                   const char *upload_data, size_t *upload_size, void **req_cls)
+{
+    struct mv_server *srv = cls;
+    struct mv_req *r = *req_cls;
+
+    if (!r) {
+        const char *cl;
+
+        r = req_create(srv, conn, url, method);
+        if (!r)
+            return MHD_NO;
+        *req_cls = r;
+        /* Refuse a declared oversize body before reading it (still after the vault's auth
+         * checks, which the router runs first). */
+        cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > MV_BODY_MAX) {
+            r->body_too_large = true;
+            return (enum MHD_Result)mv_router_dispatch(r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->responded)
+            body_append(r, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->responded)
+        return MHD_YES;
+    if (!r->body) {
+        r->body = calloc(1, 1);
+        if (!r->body)
+            return MHD_NO;
+    }
+    return (enum MHD_Result)mv_router_dispatch(r);
+}
+
+void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                          enum MHD_RequestTerminationCode toe)
+{
+    req_destroy(*req_cls);
+    *req_cls = NULL;
+}

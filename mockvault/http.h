@@ -1,0 +1,89 @@
+/* http.h: the per-request state shared by the http, router, reply and handler layers, and the
+ * server's internals. Only the mockvault library includes it. */
+#ifndef MV_HTTP_H
+#define MV_HTTP_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "server.h"
+#include "store.h"
+
+struct mv_tls;
+struct mv_jwt_key;
+struct mv_proxy;
+
+#define MV_BODY_MAX (1024 * 1024) /* request bodies above 1 MiB are refused early (413) */
+
+struct mv_server {
+    struct mv_server_config cfg; /* strings point into the copies below */
+    char *bind, *state_dir, *ready_file;
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+    char url[80];
+    struct mv_tls *tls;
+    struct mv_jwt_key *jwt;
+    struct mv_store *store;
+    struct mv_clock clock;
+    struct mv_proxy *proxy;
+    char *fixture_json; /* kept for POST /_mock/reset; NULL = empty state */
+    size_t fixture_len;
+    char *fixture_source;
+    char *state_path;   /* state_dir/state.json, or NULL */
+    unsigned char backup_key[32];
+    pthread_mutex_t persist_lock;
+    pthread_mutex_t log_lock;
+    FILE *log;
+};
+
+/* What kind of endpoint answered, for response headers and the log. */
+enum mv_kind { MV_KIND_OTHER = 0, MV_KIND_VAULT, MV_KIND_AAD, MV_KIND_CONTROL };
+
+struct mv_req {
+    struct mv_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;  /* borrowed from MHD */
+    char *path;          /* owned copy of the decoded URL path */
+    char *host;          /* owned: Host header as sent (may include the port), "" if absent */
+    char host_name[256]; /* Host without port, lower-case */
+    char base_url[320];  /* scheme://host[:port] exactly as the client reached us */
+    bool azure_host;     /* the Host is an impersonated Azure name (proxy mode) */
+    char peer[64];       /* client IP address text */
+    bool peer_loopback;
+    char *body;          /* owned, NUL-terminated, capped at MV_BODY_MAX */
+    size_t body_len;
+    bool body_too_large;
+    char request_id[37];
+    const char *client_request_id; /* borrowed from MHD; NULL if absent */
+    double start;                  /* real monotonic start, for latency */
+    bool responded;
+
+    /* Filled while dispatching, for headers and the log line. */
+    enum mv_kind kind;
+    const char *operation;   /* REST operation id, e.g. "GetSecret" */
+    const struct mv_route *route;
+    char *cap[3];            /* owned path captures of the matched route */
+    char vault[64];          /* vault name ("" if none) */
+    char location[64];       /* vault location, for x-ms-keyvault-region */
+    char tenant[64];         /* tenant of the vault (challenge) */
+    char appid[64];          /* principal of a validated token */
+    char oid[64];
+    char tid[64];
+    char api_version[32];
+    const char *cache_control; /* overrides the kind's default Cache-Control when set */
+    unsigned status;
+    char error_code[64];
+};
+
+/* Request helpers (http.c). */
+/* Query parameter by decoded key ("api-version" also matches "api%2Dversion"); NULL if absent. */
+const char *mv_req_query(struct mv_req *r, const char *key);
+/* Request header (case-insensitive); NULL if absent. */
+const char *mv_req_header(struct mv_req *r, const char *name);
+int64_t mv_req_now(struct mv_req *r);
+
+#endif

@@ -1,0 +1,675 @@
+/* identity.c: Entra ID endpoints: client-credentials token (v2 and v1), OpenID discovery (v2 and
+ * v1), JWKS and instance discovery (spec/identity.md §1, §2). */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+#include "jwt.h"
+#include "reply.h"
+#include "router.h"
+#include "store.h"
+#include "util.h"
+
+#define FORM_FIELD_MAX (64 * 1024)
+
+/* The form fields the token endpoints read; everything else (x-client-*, claims, client_info,
+ * client-request-id...) is ignored, as Entra does (spec/identity.md §1.1). */
+struct token_form {
+    char *grant_type, *client_id, *client_secret, *scope, *resource;
+    char *client_assertion, *client_assertion_type;
+};
+
+static char **form_slot(struct token_form *f, const char *key)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } fields[] = {
+        {"grant_type", offsetof(struct token_form, grant_type)},
+        {"client_id", offsetof(struct token_form, client_id)},
+        {"client_secret", offsetof(struct token_form, client_secret)},
+        {"scope", offsetof(struct token_form, scope)},
+        {"resource", offsetof(struct token_form, resource)},
+        {"client_assertion", offsetof(struct token_form, client_assertion)},
+        {"client_assertion_type", offsetof(struct token_form, client_assertion_type)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(fields[i].name, key) == 0)
+            return (char **)(void *)((char *)f + fields[i].off);
+    return NULL;
+}
+
+/* libmicrohttpd's post processor hands values over in chunks; append them. */
+static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *filename, const char *content_type,
+                                 const char *transfer_encoding, const char *data, uint64_t off,
+                                 size_t size)
+{
+    char **slot = form_slot(cls, key);
+    size_t have;
+    char *nv;
+
+    if (!slot)
+        return MHD_YES;
+    have = *slot ? strlen(*slot) : 0;
+    if (off == 0 && *slot) {
+        /* A repeated key: the first occurrence wins. */
+        return MHD_YES;
+    }
+    if (have + size > FORM_FIELD_MAX)
+        return MHD_YES;
+    nv = realloc(*slot, have + size + 1);
+    if (!nv)
+        return MHD_NO;
+    memcpy(nv + have, data, size);
+    nv[have + size] = '\0';
+    *slot = nv;
+    return MHD_YES;
+}
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+static void form_finish(struct token_form *f)
+{
+    free(f->grant_type);
+    free(f->client_id);
+    wipe_free(f->client_secret);
+    free(f->scope);
+    free(f->resource);
+    wipe_free(f->client_assertion);
+    free(f->client_assertion_type);
+}
+
+static void parse_form(struct mv_req *r, struct token_form *f)
+{
+    struct MHD_PostProcessor *pp;
+
+    memset(f, 0, sizeof *f);
+    /* NULL when the Content-Type is not a form: then every field is simply missing. */
+    pp = MHD_create_post_processor(r->conn, 4096, form_iter, f);
+    if (!pp)
+        return;
+    if (r->body_len)
+        MHD_post_process(pp, r->body, r->body_len);
+    MHD_destroy_post_processor(pp);
+}
+
+/* The authority base for URLs inside documents: the Azure name in proxy mode, else the request's
+ * own scheme://host:port (msal-node validates the issuer against the authority it used). */
+static void authority_base(const struct mv_req *r, char *out, size_t n)
+{
+    if (r->azure_host)
+        snprintf(out, n, "https://%s", r->host_name);
+    else
+        snprintf(out, n, "%s", r->base_url);
+}
+
+/* Tenant lookup by id or domain; copies id and domain out. "common" and "organizations" are
+ * accepted for discovery documents only. */
+static bool find_tenant(struct mv_req *r, const char *t, char id[64], char domain[256])
+{
+    const struct mv_data *d = mv_store_rdlock(r->srv->store);
+    const struct mv_tenant *tn = mv_data_tenant(d, t);
+
+    if (tn) {
+        snprintf(id, 64, "%s", tn->id);
+        snprintf(domain, 256, "%s", tn->domain ? tn->domain : tn->id);
+    }
+    mv_store_unlock(r->srv->store);
+    return tn != NULL;
+}
+
+static int tenant_not_found(struct mv_req *r, const char *error, const char *t)
+{
+    char echo[128];
+    return mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, error, 90002,
+                              "Tenant '%s' not found. Check to make sure you have the correct "
+                              "tenant ID and are signing into the correct cloud. Check with your "
+                              "subscription administrator, this may happen if there are no active "
+                              "subscriptions for the tenant.",
+                              mv_reply_echo(t, echo, sizeof echo));
+}
+
+/* True for resources the mock issues tokens for: Key Vault (public name, app id, or a mock host's
+ * challenge resource), ARM, Graph. */
+static bool resource_known(const char *res)
+{
+    static const char *const known[] = {
+        "https://vault.azure.net",          "https://vault.azure.net/",
+        "cfa8b339-82a2-471a-a3c9-0fc0be7a4093", "https://management.azure.com",
+        "https://management.azure.com/",    "https://management.core.windows.net",
+        "https://management.core.windows.net/", "https://graph.microsoft.com",
+        "https://graph.microsoft.com/",     NULL,
+    };
+    char host[256];
+    const char *h, *end;
+
+    for (size_t i = 0; known[i]; i++)
+        if (strcasecmp(known[i], res) == 0)
+            return true;
+    if (strncasecmp(res, "https://", 8) != 0)
+        return false;
+    h = res + 8;
+    end = h + strcspn(h, ":/");
+    if ((size_t)(end - h) >= sizeof host)
+        return false;
+    memcpy(host, h, (size_t)(end - h));
+    host[end - h] = '\0';
+    mv_str_lower(host);
+    /* The challenge resource of {vault}.localhost:PORT is https://localhost:PORT. */
+    return strcmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0 ||
+           (strlen(host) > 10 && strcmp(host + strlen(host) - 10, ".localhost") == 0);
+}
+
+static bool is_graph(const char *res)
+{
+    return strncasecmp(res, "https://graph.microsoft.com", 27) == 0;
+}
+
+/* Picks the one resource out of a v2 scope list ("https://vault.azure.net/.default", possibly
+ * with openid/profile/offline_access that older MSALs add). Replies and returns false on error. */
+static bool scope_to_resource(struct mv_req *r, const char *scope, char *res, size_t n)
+{
+    char buf[2048], echo[300];
+    char *save = NULL, *tok, *found = NULL;
+    int count = 0;
+
+    snprintf(buf, sizeof buf, "%s", scope);
+    for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        if (strcmp(tok, "openid") == 0 || strcmp(tok, "profile") == 0 ||
+            strcmp(tok, "offline_access") == 0 || strcmp(tok, "email") == 0)
+            continue;
+        found = tok;
+        count++;
+    }
+    if (count != 1) {
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_scope", 70011,
+                           "The provided value for the input parameter 'scope' is not valid. The "
+                           "scope %s is not valid.",
+                           mv_reply_echo(scope, echo, sizeof echo));
+        return false;
+    }
+    size_t fl = strlen(found);
+    if (fl <= 9 || strcmp(found + fl - 9, "/.default") != 0) {
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_scope", 1002012,
+                           "The provided value for scope %s is not valid. Client credential flows "
+                           "must have a scope value with /.default suffixed to the resource "
+                           "identifier (application ID URI).",
+                           mv_reply_echo(found, echo, sizeof echo));
+        return false;
+    }
+    found[fl - 9] = '\0';
+    snprintf(res, n, "%s", found);
+    return true;
+}
+
+/* What the token needs from the app, copied out of the store. */
+struct principal {
+    char client_id[64], object_id[64];
+    char **roles;
+    size_t nroles;
+};
+
+static void principal_finish(struct principal *p)
+{
+    for (size_t i = 0; i < p->nroles; i++)
+        free(p->roles[i]);
+    free(p->roles);
+}
+
+/* Checks the client secret in constant time against every secret of the app (no early exit, so
+ * timing says nothing about which or how much matched). Returns 0 ok, 1 wrong, 2 expired. */
+static int check_secret(const struct mv_app *app, const char *given, int64_t now)
+{
+    bool match = false, match_live = false;
+
+    for (size_t i = 0; i < app->nsecrets; i++) {
+        const struct mv_app_secret *s = &app->secrets[i];
+        bool eq = mv_ct_equal(s->value, strlen(s->value), given, strlen(given));
+        match |= eq;
+        match_live |= eq && (!s->has_expires || s->expires > now);
+    }
+    return match_live ? 0 : (match ? 2 : 1);
+}
+
+/* Builds the v1-shaped access token (spec/identity.md §2.1). Caller frees. */
+static char *issue_token(struct mv_req *r, const char *tid, const struct principal *p,
+                         const char *resource, int64_t iat, int64_t exp)
+{
+    cJSON *c = cJSON_CreateObject();
+    char iss[128], rnd[24], *aio, *uti, rh[160];
+    char *tok;
+
+    snprintf(iss, sizeof iss, "https://sts.windows.net/%s/", tid);
+    mv_rand_bytes(rnd, sizeof rnd);
+    aio = mv_b64url_encode(rnd, sizeof rnd);
+    mv_rand_bytes(rnd, 16);
+    uti = mv_b64url_encode(rnd, 16);
+    snprintf(rh, sizeof rh, "0.mockvault.%s.", p->client_id);
+    cJSON_AddStringToObject(c, "aud", resource);
+    cJSON_AddStringToObject(c, "iss", iss);
+    cJSON_AddNumberToObject(c, "iat", (double)iat);
+    cJSON_AddNumberToObject(c, "nbf", (double)iat);
+    cJSON_AddNumberToObject(c, "exp", (double)exp);
+    cJSON_AddStringToObject(c, "aio", aio ? aio : "");
+    cJSON_AddStringToObject(c, "appid", p->client_id);
+    cJSON_AddStringToObject(c, "appidacr", "1");
+    cJSON_AddStringToObject(c, "idp", iss);
+    cJSON_AddStringToObject(c, "oid", p->object_id);
+    cJSON_AddStringToObject(c, "rh", rh);
+    if (p->nroles && is_graph(resource)) {
+        cJSON *roles = cJSON_AddArrayToObject(c, "roles");
+        for (size_t i = 0; i < p->nroles; i++)
+            cJSON_AddItemToArray(roles, cJSON_CreateString(p->roles[i]));
+    }
+    cJSON_AddStringToObject(c, "sub", p->object_id);
+    cJSON_AddStringToObject(c, "tid", tid);
+    cJSON_AddStringToObject(c, "uti", uti ? uti : "");
+    cJSON_AddStringToObject(c, "ver", "1.0");
+    tok = mv_jwt_sign(r->srv->jwt, c);
+    cJSON_Delete(c);
+    free(aio);
+    free(uti);
+    return tok;
+}
+
+/* Looks the app up and checks its secret, replying with the AADSTS error when refused. */
+static bool authenticate_app(struct mv_req *r, const char *t, const struct token_form *f,
+                             const char *domain, struct principal *p)
+{
+    const struct mv_data *d = mv_store_rdlock(r->srv->store);
+    const struct mv_tenant *tn = mv_data_tenant(d, t);
+    const struct mv_app *app = tn ? mv_tenant_app(tn, f->client_id) : NULL;
+    char echo[128];
+    int verdict;
+
+    if (!app) {
+        mv_store_unlock(r->srv->store);
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "unauthorized_client", 700016,
+                           "Application with identifier '%s' was not found in the directory '%s'. "
+                           "This can happen if the application has not been installed by the "
+                           "administrator of the tenant or consented to by any user in the tenant. "
+                           "You may have sent your authentication request to the wrong tenant.",
+                           mv_reply_echo(f->client_id, echo, sizeof echo), domain);
+        return false;
+    }
+    snprintf(p->client_id, sizeof p->client_id, "%s", app->client_id);
+    snprintf(p->object_id, sizeof p->object_id, "%s", app->object_id ? app->object_id : app->client_id);
+    if (!f->client_secret) {
+        mv_store_unlock(r->srv->store);
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 7000218,
+                           "The request body must contain the following parameter: "
+                           "'client_assertion' or 'client_secret'.");
+        return false;
+    }
+    verdict = check_secret(app, f->client_secret, mv_req_now(r));
+    if (verdict == 0 && app->ngraph_roles) {
+        p->roles = calloc(app->ngraph_roles, sizeof *p->roles);
+        for (size_t i = 0; p->roles && i < app->ngraph_roles; i++)
+            if ((p->roles[p->nroles] = strdup(app->graph_roles[i])) != NULL)
+                p->nroles++;
+    }
+    mv_store_unlock(r->srv->store);
+    if (verdict == 1) {
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 7000215,
+                           "Invalid client secret provided. Ensure the secret being sent in the "
+                           "request is the client secret value, not the client secret ID, for a "
+                           "secret added to app '%s'.",
+                           p->client_id);
+        return false;
+    }
+    if (verdict == 2) {
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 7000222,
+                           "The provided client secret keys for app '%s' are expired. Visit the "
+                           "Azure portal to create new keys for your app: "
+                           "https://aka.ms/NewClientSecret, or consider using certificate "
+                           "credentials for added security: https://aka.ms/certCreds.",
+                           p->client_id);
+        return false;
+    }
+    return true;
+}
+
+static int missing_param(struct mv_req *r, const char *name)
+{
+    return mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 900144,
+                              "The request body must contain the following parameter: '%s'.", name);
+}
+
+/* POST /{tenant}/oauth2/v2.0/token and the v1 POST /{tenant}/oauth2/token. */
+static int token_common(struct mv_req *r, bool v1)
+{
+    const char *t = r->cap[0];
+    struct token_form f;
+    struct principal p;
+    char tid[64], domain[256], resource[1024], echo[128];
+    char *tok = NULL;
+    int64_t now = mv_req_now(r), iat, exp;
+    int lifetime = r->srv->cfg.token_lifetime;
+    int ok = MHD_YES;
+
+    memset(&p, 0, sizeof p);
+    parse_form(r, &f);
+    if (!find_tenant(r, t, tid, domain)) {
+        ok = tenant_not_found(r, "invalid_request", t);
+        goto out;
+    }
+    if (!f.grant_type) {
+        ok = missing_param(r, "grant_type");
+        goto out;
+    }
+    if (strcmp(f.grant_type, "client_credentials") != 0) {
+        ok = mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "unsupported_grant_type", 70003,
+                                "The app requested an unsupported grant type '%s'. mockvault "
+                                "implements client_credentials only.",
+                                mv_reply_echo(f.grant_type, echo, sizeof echo));
+        goto out;
+    }
+    if (!f.client_id) {
+        ok = missing_param(r, "client_id");
+        goto out;
+    }
+    if (v1) {
+        if (!f.resource) {
+            ok = missing_param(r, "resource");
+            goto out;
+        }
+        snprintf(resource, sizeof resource, "%s", f.resource);
+    } else {
+        if (!f.scope) {
+            ok = missing_param(r, "scope");
+            goto out;
+        }
+        if (!scope_to_resource(r, f.scope, resource, sizeof resource))
+            goto out;
+    }
+    if (!resource_known(resource)) {
+        ok = mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_resource", 500011,
+                                "The resource principal named %s was not found in the tenant named "
+                                "%s. This can happen if the application has not been installed by "
+                                "the administrator of the tenant or consented to by any user in the "
+                                "tenant. You might have sent your authentication request to the "
+                                "wrong tenant.",
+                                mv_reply_echo(resource, echo, sizeof echo), domain);
+        goto out;
+    }
+    if (!authenticate_app(r, t, &f, domain, &p))
+        goto out;
+    snprintf(r->appid, sizeof r->appid, "%s", p.client_id);
+    snprintf(r->oid, sizeof r->oid, "%s", p.object_id);
+    /* Issued 5 minutes in the past, as Entra does (spec/identity.md §1.3). */
+    iat = now - 300;
+    exp = now + lifetime;
+    tok = issue_token(r, tid, &p, resource, iat, exp);
+    if (!tok) {
+        ok = mv_reply_aad_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "server_error", 50000,
+                                "mockvault could not sign the token.");
+        goto out;
+    }
+    {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "token_type", "Bearer");
+        if (v1) {
+            /* v1 answers every number as a string (spec/identity.md §1.3). */
+            char num[32];
+            snprintf(num, sizeof num, "%d", lifetime);
+            cJSON_AddStringToObject(o, "expires_in", num);
+            cJSON_AddStringToObject(o, "ext_expires_in", num);
+            snprintf(num, sizeof num, "%lld", (long long)exp);
+            cJSON_AddStringToObject(o, "expires_on", num);
+            snprintf(num, sizeof num, "%lld", (long long)iat);
+            cJSON_AddStringToObject(o, "not_before", num);
+            cJSON_AddStringToObject(o, "resource", resource);
+        } else {
+            /* A JSON number: az account get-access-token crashes on a string. */
+            cJSON_AddNumberToObject(o, "expires_in", lifetime);
+            cJSON_AddNumberToObject(o, "ext_expires_in", lifetime);
+        }
+        cJSON_AddStringToObject(o, "access_token", tok);
+        ok = mv_reply_json(r, MHD_HTTP_OK, o);
+    }
+out:
+    wipe_free(tok);
+    principal_finish(&p);
+    form_finish(&f);
+    return ok;
+}
+
+static int h_token_v2(struct mv_req *r)
+{
+    return token_common(r, false);
+}
+
+static int h_token_v1(struct mv_req *r)
+{
+    return token_common(r, true);
+}
+
+static cJSON *str_array(const char *const *items)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; items[i]; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
+    return a;
+}
+
+/* The tenant segment used in discovery documents: the tenant's id, or the literal "{tenantid}"
+ * template for common/organizations, as Entra does. Replies and returns false if unknown. */
+static bool discovery_tenant(struct mv_req *r, char tid[64])
+{
+    const char *t = r->cap[0];
+    char domain[256];
+
+    if (strcasecmp(t, "common") == 0 || strcasecmp(t, "organizations") == 0) {
+        snprintf(tid, 64, "{tenantid}");
+        return true;
+    }
+    if (!find_tenant(r, t, tid, domain)) {
+        tenant_not_found(r, "invalid_tenant", t);
+        return false;
+    }
+    return true;
+}
+
+static void addf(cJSON *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void addf(cJSON *o, const char *key, const char *fmt, ...)
+{
+    char buf[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cJSON_AddStringToObject(o, key, buf);
+}
+
+static int h_openid_v2(struct mv_req *r)
+{
+    static const char *const auth_methods[] = {"client_secret_post", "private_key_jwt",
+                                               "client_secret_basic", NULL};
+    static const char *const modes[] = {"query", "fragment", "form_post", NULL};
+    static const char *const subjects[] = {"pairwise", NULL};
+    static const char *const algs[] = {"RS256", NULL};
+    static const char *const types[] = {"code", "id_token", "code id_token", "id_token token", NULL};
+    static const char *const scopes[] = {"openid", "profile", "email", "offline_access", NULL};
+    char base[330], tid[64];
+    const char *t = r->cap[0];
+    cJSON *o;
+
+    if (!discovery_tenant(r, tid))
+        return MHD_YES;
+    authority_base(r, base, sizeof base);
+    o = cJSON_CreateObject();
+    /* The token endpoint keeps the tenant as its first path segment (msal rewrites it). */
+    addf(o, "token_endpoint", "%s/%s/oauth2/v2.0/token", base, t);
+    cJSON_AddItemToObject(o, "token_endpoint_auth_methods_supported", str_array(auth_methods));
+    addf(o, "jwks_uri", "%s/%s/discovery/v2.0/keys", base, t);
+    cJSON_AddItemToObject(o, "response_modes_supported", str_array(modes));
+    cJSON_AddItemToObject(o, "subject_types_supported", str_array(subjects));
+    cJSON_AddItemToObject(o, "id_token_signing_alg_values_supported", str_array(algs));
+    cJSON_AddItemToObject(o, "response_types_supported", str_array(types));
+    cJSON_AddItemToObject(o, "scopes_supported", str_array(scopes));
+    /* msal-node checks that the issuer's scheme, host and port are the authority's. */
+    addf(o, "issuer", "%s/%s/v2.0", base, tid);
+    cJSON_AddBoolToObject(o, "request_uri_parameter_supported", false);
+    cJSON_AddStringToObject(o, "userinfo_endpoint", "https://graph.microsoft.com/oidc/userinfo");
+    addf(o, "authorization_endpoint", "%s/%s/oauth2/v2.0/authorize", base, t);
+    addf(o, "device_authorization_endpoint", "%s/%s/oauth2/v2.0/devicecode", base, t);
+    cJSON_AddBoolToObject(o, "http_logout_supported", true);
+    cJSON_AddBoolToObject(o, "frontchannel_logout_supported", true);
+    addf(o, "end_session_endpoint", "%s/%s/oauth2/v2.0/logout", base, t);
+    addf(o, "kerberos_endpoint", "%s/%s/kerberos", base, t);
+    cJSON_AddStringToObject(o, "tenant_region_scope", "WW");
+    cJSON_AddStringToObject(o, "cloud_instance_name", "microsoftonline.com");
+    cJSON_AddStringToObject(o, "cloud_graph_host_name", "graph.windows.net");
+    cJSON_AddStringToObject(o, "msgraph_host", "graph.microsoft.com");
+    cJSON_AddStringToObject(o, "rbac_url", "https://pas.windows.net");
+    r->cache_control = "max-age=86400, private";
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+static int h_openid_v1(struct mv_req *r)
+{
+    static const char *const auth_methods[] = {"client_secret_post", "private_key_jwt",
+                                               "client_secret_basic", NULL};
+    static const char *const modes[] = {"query", "fragment", "form_post", NULL};
+    static const char *const subjects[] = {"pairwise", NULL};
+    static const char *const algs[] = {"RS256", NULL};
+    static const char *const types[] = {"code", "id_token", "code id_token", "token id_token", "token", NULL};
+    static const char *const scopes[] = {"openid", NULL};
+    char base[330], tid[64];
+    const char *t = r->cap[0];
+    cJSON *o;
+
+    if (!discovery_tenant(r, tid))
+        return MHD_YES;
+    authority_base(r, base, sizeof base);
+    o = cJSON_CreateObject();
+    addf(o, "token_endpoint", "%s/%s/oauth2/token", base, t);
+    cJSON_AddItemToObject(o, "token_endpoint_auth_methods_supported", str_array(auth_methods));
+    addf(o, "jwks_uri", "%s/common/discovery/keys", base);
+    cJSON_AddItemToObject(o, "response_modes_supported", str_array(modes));
+    cJSON_AddItemToObject(o, "subject_types_supported", str_array(subjects));
+    cJSON_AddItemToObject(o, "id_token_signing_alg_values_supported", str_array(algs));
+    cJSON_AddItemToObject(o, "response_types_supported", str_array(types));
+    cJSON_AddItemToObject(o, "scopes_supported", str_array(scopes));
+    addf(o, "issuer", "https://sts.windows.net/%s/", tid);
+    cJSON_AddBoolToObject(o, "microsoft_multi_refresh_token", true);
+    addf(o, "authorization_endpoint", "%s/%s/oauth2/authorize", base, t);
+    addf(o, "device_authorization_endpoint", "%s/%s/oauth2/devicecode", base, t);
+    cJSON_AddBoolToObject(o, "http_logout_supported", true);
+    cJSON_AddBoolToObject(o, "frontchannel_logout_supported", true);
+    addf(o, "end_session_endpoint", "%s/%s/oauth2/logout", base, t);
+    addf(o, "check_session_iframe", "%s/%s/oauth2/checksession", base, t);
+    cJSON_AddStringToObject(o, "userinfo_endpoint", "https://login.microsoftonline.com/common/openid/userinfo");
+    cJSON_AddStringToObject(o, "tenant_region_scope", "WW");
+    cJSON_AddStringToObject(o, "cloud_instance_name", "microsoftonline.com");
+    cJSON_AddStringToObject(o, "cloud_graph_host_name", "graph.windows.net");
+    cJSON_AddStringToObject(o, "msgraph_host", "graph.microsoft.com");
+    cJSON_AddStringToObject(o, "rbac_url", "https://pas.windows.net");
+    r->cache_control = "max-age=86400, private";
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+static int h_jwks(struct mv_req *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *keys = cJSON_AddArrayToObject(o, "keys");
+    cJSON *k = mv_jwt_key_jwk(r->srv->jwt);
+    char base[330];
+
+    authority_base(r, base, sizeof base);
+    if (k) {
+        cJSON_AddStringToObject(k, "cloud_instance_name", "microsoftonline.com");
+        /* Entra publishes this literal template, not a tenant id (spec/identity.md §2.3). */
+        addf(k, "issuer", "%s/{tenantid}/v2.0", base);
+        cJSON_AddItemToArray(keys, k);
+    }
+    r->cache_control = "max-age=86400, private";
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+static bool loopback_host(const char *h)
+{
+    size_t n = strlen(h);
+    return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 || strcmp(h, "[::1]") == 0 ||
+           (n > 10 && strcmp(h + n - 10, ".localhost") == 0);
+}
+
+/* GET /common/discovery/instance: both MSALs ask login.microsoftonline.com which hosts are
+ * aliases of an authority (spec/identity.md §2.4). The answer points tenant discovery back at
+ * the Azure name in proxy mode, or at this mock. */
+static int h_instance(struct mv_req *r)
+{
+    static const char *const aliases[] = {"login.microsoftonline.com", "login.windows.net",
+                                          "login.microsoft.com", "sts.windows.net", NULL};
+    const char *ae = mv_req_query(r, "authorization_endpoint");
+    CURLU *u = curl_url();
+    char *host = NULL, *path = NULL;
+    char tenant[128] = "common", base[330], authhost[300] = "";
+    cJSON *o = NULL, *meta, *m;
+    int ok;
+
+    if (ae && u && curl_url_set(u, CURLUPART_URL, ae, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        snprintf(authhost, sizeof authhost, "%s", host);
+        mv_str_lower(authhost);
+        if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path[0] == '/' && path[1])
+            snprintf(tenant, sizeof tenant, "%.*s", (int)strcspn(path + 1, "/"), path + 1);
+    }
+    if (authhost[0] && !mv_host_is_azure(authhost) && !loopback_host(authhost)) {
+        ok = mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_instance", 50049,
+                                "Unknown or invalid instance.");
+        goto out;
+    }
+    if (!authhost[0] || mv_host_is_azure(authhost))
+        snprintf(base, sizeof base, "https://login.microsoftonline.com");
+    else
+        snprintf(base, sizeof base, "%s", r->base_url);
+    o = cJSON_CreateObject();
+    addf(o, "tenant_discovery_endpoint", "%s/%s/v2.0/.well-known/openid-configuration", base, tenant);
+    cJSON_AddStringToObject(o, "api-version", "1.1");
+    meta = cJSON_AddArrayToObject(o, "metadata");
+    m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "preferred_network", "login.microsoftonline.com");
+    cJSON_AddStringToObject(m, "preferred_cache", "login.windows.net");
+    cJSON_AddItemToObject(m, "aliases", str_array(aliases));
+    cJSON_AddItemToArray(meta, m);
+    if (authhost[0] && !mv_host_is_azure(authhost)) {
+        const char *self[] = {authhost, NULL};
+        m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "preferred_network", authhost);
+        cJSON_AddStringToObject(m, "preferred_cache", authhost);
+        cJSON_AddItemToObject(m, "aliases", str_array(self));
+        cJSON_AddItemToArray(meta, m);
+    }
+    r->cache_control = "max-age=86400, private";
+    ok = mv_reply_json(r, MHD_HTTP_OK, o);
+out:
+    curl_free(host);
+    curl_free(path);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+const struct mv_route mv_identity_routes[] = {
+    {"POST", "/{}/oauth2/v2.0/token", h_token_v2, MV_KIND_AAD, "Token", true},
+    {"POST", "/{}/oauth2/token", h_token_v1, MV_KIND_AAD, "Token", true},
+    {"GET", "/{}/v2.0/.well-known/openid-configuration", h_openid_v2, MV_KIND_AAD, "OpenIdConfiguration", false},
+    {"GET", "/{}/.well-known/openid-configuration", h_openid_v1, MV_KIND_AAD, "OpenIdConfiguration", false},
+    {"GET", "/common/discovery/instance", h_instance, MV_KIND_AAD, "InstanceDiscovery", false},
+    {"GET", "/{}/discovery/v2.0/keys", h_jwks, MV_KIND_AAD, "Keys", false},
+    {"GET", "/{}/discovery/keys", h_jwks, MV_KIND_AAD, "Keys", false},
+    {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
+};

@@ -1,0 +1,171 @@
+/* main.c: mockvault's command line: options, start, wait for SIGINT/SIGTERM, stop. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+#include "server.h"
+
+#ifndef MV_VERSION
+#define MV_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+    fputs(
+        "Usage: mockvault [OPTION]...\n"
+        "An offline stand-in for Azure Key Vault (secrets) and Entra ID token endpoints.\n"
+        "\n"
+        "  --port N            HTTPS port on the bind address (default 8443; 0 = a free port)\n"
+        "  --bind ADDR         loopback address to listen on (default 127.0.0.1; ::1 for IPv6)\n"
+        "  --fixtures FILE     fixture to load (default fixtures/default.json when it exists)\n"
+        "  --state-dir DIR     persist every acknowledged write, the CA and the keys in DIR;\n"
+        "                      a snapshot there wins over the fixture on restart\n"
+        "  --ready-file FILE   write {\"url\",\"port\",\"ca\",\"proxy\"} once every listener accepts\n"
+        "  --http              serve plain HTTP (for curl only: the SDKs refuse bearer tokens\n"
+        "                      over http)\n"
+        "  --tls-cert FILE     use this certificate chain (PEM) instead of the generated one\n"
+        "  --tls-key FILE      ... and this private key\n"
+        "  --san NAME          add NAME (DNS name or IP) to the generated certificate; repeatable\n"
+        "  --seed N            deterministic ids (secret versions, request ids)\n"
+        "  --threads N         server threads (default 2)\n"
+        "  --log-format FMT    text (default), json or off: one line per request\n"
+        "  --proxy-port N      also run the HTTPS proxy (CONNECT to Azure names) on port N\n"
+        "                      (0 = a free port; off when absent)\n"
+        "  --strict-expiry     refuse GET of expired or not-yet-valid secrets with 403 (a\n"
+        "                      mock-only rule: the real service returns them)\n"
+        "  --token-lifetime S  lifetime of issued tokens in seconds (default 3599)\n"
+        "  --help              show this help and exit\n"
+        "  --version           show the version and exit\n"
+        "\n"
+        "Control API (loopback only): GET /_mock/health, POST /_mock/reset, GET|PUT /_mock/state,\n"
+        "GET|POST /_mock/clock, GET /_mock/ca.pem.\n",
+        f);
+}
+
+/* Parses a decimal integer in [min, max]; exits with a message naming the option otherwise. */
+static long long parse_num(const char *opt, const char *s, long long min, long long max)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *s == '\0' || *end != '\0' || v < min || v > max) {
+        fprintf(stderr, "mockvault: %s expects a number from %lld to %lld, got '%s'\n", opt, min,
+                max, s);
+        exit(2);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    enum {
+        O_PORT = 256, O_BIND, O_FIXTURES, O_STATE_DIR, O_READY, O_HTTP, O_CERT, O_KEY, O_SAN,
+        O_SEED, O_THREADS, O_LOGFMT, O_PROXY, O_STRICT, O_LIFETIME, O_HELP, O_VERSION,
+    };
+    static const struct option opts[] = {
+        {"port", required_argument, NULL, O_PORT},
+        {"bind", required_argument, NULL, O_BIND},
+        {"fixtures", required_argument, NULL, O_FIXTURES},
+        {"state-dir", required_argument, NULL, O_STATE_DIR},
+        {"ready-file", required_argument, NULL, O_READY},
+        {"http", no_argument, NULL, O_HTTP},
+        {"tls-cert", required_argument, NULL, O_CERT},
+        {"tls-key", required_argument, NULL, O_KEY},
+        {"san", required_argument, NULL, O_SAN},
+        {"seed", required_argument, NULL, O_SEED},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"log-format", required_argument, NULL, O_LOGFMT},
+        {"proxy-port", required_argument, NULL, O_PROXY},
+        {"strict-expiry", no_argument, NULL, O_STRICT},
+        {"token-lifetime", required_argument, NULL, O_LIFETIME},
+        {"help", no_argument, NULL, O_HELP},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    struct mv_server_config cfg;
+    struct mv_server *srv = NULL;
+    const char **sans = calloc((size_t)argc + 1, sizeof *sans);
+    char err[2048];
+    sigset_t set;
+    int c, sig = 0, rc = 1;
+    bool fixtures_given = false;
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.port = 8443;
+    cfg.proxy_port = -1;
+    cfg.fixtures = "fixtures/default.json";
+    if (!sans)
+        return 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_PORT: cfg.port = (int)parse_num("--port", optarg, 0, 65535); break;
+        case O_BIND: cfg.bind = optarg; break;
+        case O_FIXTURES: cfg.fixtures = optarg; fixtures_given = true; break;
+        case O_STATE_DIR: cfg.state_dir = optarg; break;
+        case O_READY: cfg.ready_file = optarg; break;
+        case O_HTTP: cfg.http = true; break;
+        case O_CERT: cfg.tls_cert = optarg; break;
+        case O_KEY: cfg.tls_key = optarg; break;
+        case O_SAN: sans[cfg.nsans++] = optarg; break;
+        case O_SEED:
+            cfg.has_seed = true;
+            cfg.seed = (uint64_t)parse_num("--seed", optarg, 0, LLONG_MAX);
+            break;
+        case O_THREADS: cfg.threads = (int)parse_num("--threads", optarg, 1, 256); break;
+        case O_LOGFMT:
+            if (strcmp(optarg, "text") == 0)
+                cfg.log_format = MV_LOG_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                cfg.log_format = MV_LOG_JSON;
+            else if (strcmp(optarg, "off") == 0)
+                cfg.log_format = MV_LOG_OFF;
+            else {
+                fprintf(stderr, "mockvault: --log-format expects text, json or off, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_PROXY: cfg.proxy_port = (int)parse_num("--proxy-port", optarg, 0, 65535); break;
+        case O_STRICT: cfg.strict_expiry = true; break;
+        case O_LIFETIME:
+            cfg.token_lifetime = (int)parse_num("--token-lifetime", optarg, 60, 86400 * 7);
+            break;
+        case O_HELP: usage(stdout); free(sans); return 0;
+        case O_VERSION: printf("mockvault %s\n", MV_VERSION); free(sans); return 0;
+        default: usage(stderr); free(sans); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mockvault: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        free(sans);
+        return 2;
+    }
+    if (!fixtures_given && access(cfg.fixtures, R_OK) != 0)
+        cfg.fixtures = NULL; /* no default fixture here: start empty */
+    cfg.sans = sans;
+    /* Block the stop signals before any thread starts, so only sigwait below receives them. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (mv_server_start(&cfg, &srv, err, sizeof err) != 0) {
+        fprintf(stderr, "mockvault: %s\n", err);
+        goto out;
+    }
+    sigwait(&set, &sig);
+    fprintf(stderr, "mockvault: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rc = 0;
+out:
+    mv_server_stop(srv);
+    free(sans);
+    return rc;
+}

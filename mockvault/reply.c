@@ -1,0 +1,249 @@
+/* reply.c: the one writer of response bodies and headers (Key Vault, Entra ID, control API). */
+#include "reply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+/* Key Vault's service version as seen in the 2026 recordings (spec §4). */
+#define MV_KV_SERVICE_VERSION "1.9.3070.1"
+#define MV_JSON_TYPE "application/json; charset=utf-8"
+
+/* Adds the headers real Key Vault sends on every response (spec §4). */
+static void add_vault_headers(struct mv_req *r, struct MHD_Response *resp)
+{
+    char net[160];
+
+    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-cache");
+    MHD_add_response_header(resp, "Pragma", "no-cache");
+    MHD_add_response_header(resp, "Expires", "-1");
+    MHD_add_response_header(resp, "x-ms-keyvault-region",
+                            r->location[0] ? r->location : "westeurope");
+    if (r->client_request_id)
+        MHD_add_response_header(resp, "x-ms-client-request-id", r->client_request_id);
+    MHD_add_response_header(resp, "x-ms-request-id", r->request_id);
+    MHD_add_response_header(resp, "x-ms-keyvault-service-version", MV_KV_SERVICE_VERSION);
+    snprintf(net, sizeof net, "conn_type=%s;addr=%s;act_addr_fam=%s;",
+             strchr(r->peer, ':') ? "Ipv6" : "Ipv4", r->peer,
+             strchr(r->peer, ':') ? "InterNetworkV6" : "InterNetwork");
+    MHD_add_response_header(resp, "x-ms-keyvault-network-info", net);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000;includeSubDomains");
+}
+
+/* Entra ID's token responses are never cacheable (spec/identity.md §1.2). */
+static void add_aad_headers(struct mv_req *r, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-store, no-cache");
+    MHD_add_response_header(resp, "Pragma", "no-cache");
+    MHD_add_response_header(resp, "Expires", "-1");
+    MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "x-ms-request-id", r->request_id);
+    if (r->client_request_id)
+        MHD_add_response_header(resp, "client-request-id", r->client_request_id);
+}
+
+static void add_other_headers(struct mv_req *r, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-store");
+    MHD_add_response_header(resp, "x-ms-request-id", r->request_id);
+    if (r->client_request_id)
+        MHD_add_response_header(resp, "x-ms-client-request-id", r->client_request_id);
+}
+
+/* Queues resp (consumed) with status and writes the request's log line. */
+static int queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
+                 const char *content_type)
+{
+    enum MHD_Result ok;
+
+    if (!resp)
+        return MHD_NO;
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    switch (r->kind) {
+    case MV_KIND_VAULT:
+        add_vault_headers(r, resp);
+        break;
+    case MV_KIND_AAD:
+        add_aad_headers(r, resp);
+        break;
+    default:
+        add_other_headers(r, resp);
+        break;
+    }
+    r->status = status;
+    r->responded = true;
+    ok = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    mv_log_request(r);
+    return ok;
+}
+
+static struct MHD_Response *response_for(char *text, size_t len)
+{
+    /* MUST_FREE hands the malloc'd text to MHD, which frees it with free(). */
+    return MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+}
+
+int mv_reply_json(struct mv_req *r, unsigned status, cJSON *body)
+{
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    struct MHD_Response *resp;
+
+    cJSON_Delete(body);
+    if (!text)
+        return MHD_NO;
+    resp = response_for(text, strlen(text));
+    if (!resp)
+        free(text);
+    return queue(r, status, resp, MV_JSON_TYPE);
+}
+
+static int kv_error_v(struct mv_req *r, unsigned status, const char *code, const char *inner,
+                      const char *fmt, va_list ap)
+{
+    char message[2048];
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+
+    vsnprintf(message, sizeof message, fmt, ap);
+    cJSON_AddStringToObject(err, "code", code);
+    cJSON_AddStringToObject(err, "message", message);
+    if (inner)
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(err, "innererror"), "code", inner);
+    snprintf(r->error_code, sizeof r->error_code, "%s", inner ? inner : code);
+    return mv_reply_json(r, status, root);
+}
+
+int mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code, const char *inner,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    int ok;
+
+    va_start(ap, fmt);
+    ok = kv_error_v(r, status, code, inner, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+void mv_reply_challenge_resource(const struct mv_req *r, char *out, size_t n)
+{
+    const char *dot = strchr(r->host_name, '.');
+    const char *port = NULL;
+
+    /* The port is whatever follows the host name in the Host header (IPv6 literals are
+     * bracketed, so a ':' after the closing bracket). */
+    if (r->host[0] == '[') {
+        const char *close = strchr(r->host, ']');
+        if (close && close[1] == ':')
+            port = close + 1;
+    } else {
+        port = strchr(r->host, ':');
+    }
+    /* Proxy mode and bare hosts get the real resource; SDKs pass their resource check for
+     * {vault}.vault.azure.net and must switch it off for a bare localhost (DESIGN.md §3). For
+     * {vault}.localhost:PORT (and aliases) the parent domain with the port passes both the
+     * Python (netloc) and the JS (hostname) checks. */
+    if (r->azure_host || !dot || mv_host_is_azure(r->host_name))
+        snprintf(out, n, "https://vault.azure.net");
+    else
+        snprintf(out, n, "https://%s%s", dot + 1, port ? port : "");
+}
+
+int mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
+{
+    char resource[300], header[700];
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+    char *text;
+    struct MHD_Response *resp;
+
+    cJSON_AddStringToObject(err, "code", "Unauthorized");
+    cJSON_AddStringToObject(err, "message", message);
+    snprintf(r->error_code, sizeof r->error_code, "Unauthorized");
+    text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text)
+        return MHD_NO;
+    resp = response_for(text, strlen(text));
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    /* Exact real format: comma plus space between parameters (JS fails to parse without the
+     * space), tenant as the only path segment (spec §3, real-clients §3). */
+    mv_reply_challenge_resource(r, resource, sizeof resource);
+    snprintf(header, sizeof header, "Bearer authorization=\"%s/%s\", resource=\"%s\"",
+             r->azure_host ? "https://login.microsoftonline.com" : r->base_url, r->tenant,
+             resource);
+    MHD_add_response_header(resp, "WWW-Authenticate", header);
+    return queue(r, MHD_HTTP_UNAUTHORIZED, resp, MV_JSON_TYPE);
+}
+
+int mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
+                       const char *fmt, ...)
+{
+    char desc[1024], full[1400], ts[32], trace[37], corr[37], uri[96];
+    va_list ap;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *codes;
+
+    va_start(ap, fmt);
+    vsnprintf(desc, sizeof desc, fmt, ap);
+    va_end(ap);
+    mv_fmt_aad_time(mv_req_now(r), ts);
+    mv_rand_guid(trace);
+    /* Entra echoes the client's correlation id when it sent one. */
+    snprintf(corr, sizeof corr, "%s", r->client_request_id ? r->client_request_id : "");
+    if (!r->client_request_id || strlen(r->client_request_id) != 36)
+        mv_rand_guid(corr);
+    snprintf(full, sizeof full, "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
+             code, desc, trace, corr, ts);
+    snprintf(uri, sizeof uri, "https://login.microsoftonline.com/error?code=%d", code);
+    cJSON_AddStringToObject(root, "error", error);
+    cJSON_AddStringToObject(root, "error_description", full);
+    codes = cJSON_AddArrayToObject(root, "error_codes");
+    cJSON_AddItemToArray(codes, cJSON_CreateNumber(code));
+    cJSON_AddStringToObject(root, "timestamp", ts);
+    cJSON_AddStringToObject(root, "trace_id", trace);
+    cJSON_AddStringToObject(root, "correlation_id", corr);
+    cJSON_AddStringToObject(root, "error_uri", uri);
+    snprintf(r->error_code, sizeof r->error_code, "AADSTS%d", code);
+    return mv_reply_json(r, status, root);
+}
+
+int mv_reply_no_content(struct mv_req *r)
+{
+    return queue(r, MHD_HTTP_NO_CONTENT,
+                 MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
+}
+
+int mv_reply_text(struct mv_req *r, unsigned status, const char *content_type, const char *text)
+{
+    return queue(r, status,
+                 MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY),
+                 content_type);
+}
+
+const char *mv_reply_echo(const char *s, char *out, size_t n)
+{
+    size_t i = 0;
+
+    if (!s)
+        s = "";
+    for (; *s && i + 1 < n; s++) {
+        unsigned char c = (unsigned char)*s;
+        out[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    out[i] = '\0';
+    if (*s && n > 4)
+        memcpy(out + n - 4, "...", 4);
+    return out;
+}

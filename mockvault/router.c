@@ -1,0 +1,330 @@
+/* router.c: route tables, shared checks (vault by Host, bearer token, api-version) and dispatch. */
+#include "router.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jwt.h"
+#include "reply.h"
+#include "util.h"
+
+const char *const mv_api_version_latest = "2025-07-01";
+
+static const char *const api_versions[] = {
+    "2016-10-01", "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01", NULL,
+};
+
+bool mv_api_version_supported(const char *v)
+{
+    for (size_t i = 0; api_versions[i]; i++)
+        if (strcmp(api_versions[i], v) == 0)
+            return true;
+    return false;
+}
+
+/* Returns the length of the segment starting at p (up to '/' or end). */
+static size_t seglen(const char *p)
+{
+    return strcspn(p, "/");
+}
+
+bool mv_route_match(const char *pattern, const char *path, char *caps[3])
+{
+    const char *p = pattern, *u = path;
+    int ncap = 0;
+
+    caps[0] = caps[1] = caps[2] = NULL;
+    for (;;) {
+        size_t pl, ul;
+
+        while (*p == '/')
+            p++;
+        if (*u != '/' && *u != '\0')
+            goto fail;
+        if (*u == '/')
+            u++;
+        pl = seglen(p);
+        ul = seglen(u);
+        if (pl == 0) {
+            /* Pattern done: the path may only have a trailing slash left. */
+            if (ul == 0 && (*u == '\0' || strcmp(u, "/") == 0))
+                return true;
+            goto fail;
+        }
+        if (pl == 3 && strncmp(p, "{?}", 3) == 0) {
+            if (u[ul] != '\0' && strcmp(u + ul, "/") != 0)
+                goto fail;
+            if (ncap < 3)
+                caps[ncap++] = strndup(u, ul);
+            return true;
+        }
+        if (ul == 0)
+            goto fail;
+        if (pl == 2 && strncmp(p, "{}", 2) == 0) {
+            if (ncap < 3)
+                caps[ncap++] = strndup(u, ul);
+        } else if (pl != ul || strncmp(p, u, pl) != 0) {
+            goto fail;
+        }
+        p += pl;
+        u += ul;
+        if (*u == '/' && u[1] == '\0' && *p == '\0')
+            return true;
+    }
+fail:
+    for (int i = 0; i < 3; i++) {
+        free(caps[i]);
+        caps[i] = NULL;
+    }
+    return false;
+}
+
+/* Finds the route for r; *method_mismatch tells whether some route matched the path only. */
+static const struct mv_route *find_route(struct mv_req *r, bool *method_mismatch)
+{
+    const struct mv_route *tables[] = {mv_secrets_routes, mv_identity_routes, mv_control_routes};
+    char *caps[3];
+
+    *method_mismatch = false;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+        for (const struct mv_route *rt = tables[t]; rt->pattern; rt++) {
+            if (!mv_route_match(rt->pattern, r->path, caps))
+                continue;
+            if (strcmp(rt->method, r->method) != 0) {
+                *method_mismatch = true;
+                for (int i = 0; i < 3; i++)
+                    free(caps[i]);
+                continue;
+            }
+            memcpy(r->cap, caps, sizeof caps);
+            return rt;
+        }
+    }
+    return NULL;
+}
+
+static bool is_vault_path(const char *path)
+{
+    return strncmp(path, "/secrets", 8) == 0 || strncmp(path, "/deletedsecrets", 15) == 0;
+}
+
+/* Copies what the vault checks need out of the store: name, tenant, location. Picks the vault
+ * from the Host header (DESIGN.md §3). Returns false after replying 404 for an unknown vault. */
+static bool resolve_vault(struct mv_req *r)
+{
+    const struct mv_data *d = mv_store_rdlock(r->srv->store);
+    const struct mv_vault *v = NULL;
+    char wanted[256] = "";
+    const char *h = r->host_name;
+    size_t hl = strlen(h);
+    bool found;
+
+    if (hl == 0 || strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 ||
+        strcmp(h, "::1") == 0 || strcmp(h, "[::1]") == 0) {
+        const char *def = d->default_vault ? d->default_vault
+                                           : (d->nvaults ? d->vaults[0].name : "");
+        snprintf(wanted, sizeof wanted, "%s", def);
+    } else if ((v = mv_data_vault_by_alias(d, h)) == NULL) {
+        snprintf(wanted, sizeof wanted, "%.*s", (int)strcspn(h, "."), h);
+    }
+    if (!v && wanted[0])
+        v = mv_data_vault(d, wanted);
+    found = v != NULL;
+    if (found) {
+        snprintf(r->vault, sizeof r->vault, "%s", v->name);
+        snprintf(r->tenant, sizeof r->tenant, "%s", v->tenant_id);
+        snprintf(r->location, sizeof r->location, "%s", v->location ? v->location : "westeurope");
+    } else {
+        char names[512] = "", echo[128];
+        size_t off = 0;
+        for (size_t i = 0; i < d->nvaults && off < sizeof names - 64; i++)
+            off += (size_t)snprintf(names + off, sizeof names - off, "%s%s", i ? ", " : "",
+                                    d->vaults[i].name);
+        if (d->ntenants)
+            snprintf(r->tenant, sizeof r->tenant, "%s", d->tenants[0].id);
+        mv_store_unlock(r->srv->store);
+        mv_reply_echo(r->host, echo, sizeof echo);
+        /* Real Azure would fail name resolution here; the mock answers instead, and says so. */
+        mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "VaultNotFound", NULL,
+                          "mockvault: no vault is reachable at host '%s'. Vaults in this mock: %s. "
+                          "Use https://{vault}.vault.azure.net through the proxy, "
+                          "https://{vault}.localhost:PORT, a fixture alias, or localhost for the "
+                          "default vault. (This 404 is mock-specific.)",
+                          echo, names[0] ? names : "(none)");
+        return false;
+    }
+    mv_store_unlock(r->srv->store);
+    return true;
+}
+
+/* True when aud names Key Vault for this request: the public resource (with or without the
+ * trailing slash), Key Vault's application id, or the resource this host's challenge asks for. */
+static bool audience_ok(struct mv_req *r, const char *aud)
+{
+    char res[300];
+    size_t n;
+
+    if (strcmp(aud, "https://vault.azure.net") == 0 || strcmp(aud, "https://vault.azure.net/") == 0 ||
+        strcmp(aud, "cfa8b339-82a2-471a-a3c9-0fc0be7a4093") == 0)
+        return true;
+    mv_reply_challenge_resource(r, res, sizeof res);
+    n = strlen(res);
+    return strncasecmp(aud, res, n) == 0 && (aud[n] == '\0' || strcmp(aud + n, "/") == 0);
+}
+
+static const char *claim_str(const cJSON *claims, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(claims, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Validates the bearer token (DESIGN.md §4): signature with alg pinned to RS256, exp/nbf against
+ * the mock clock, audience, issuer. Replies 401 (with the challenge, as the real service does on
+ * every 401) and returns false when it is not acceptable. */
+static bool vault_auth(struct mv_req *r)
+{
+    const char *h = mv_req_header(r, "Authorization");
+    const char *tok;
+    cJSON *claims = NULL;
+    const cJSON *exp, *nbf;
+    const char *aud, *iss;
+    char expected_iss[128], msg[512], echo[200];
+    int64_t now = mv_req_now(r);
+    bool ok = false;
+
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+        mv_reply_kv_unauthorized(r, "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.");
+        goto out;
+    }
+    tok = h + 7;
+    while (*tok == ' ')
+        tok++;
+    if (*tok == '\0') {
+        mv_reply_kv_unauthorized(r, "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.");
+        goto out;
+    }
+    switch (mv_jwt_verify(r->srv->jwt, tok, strlen(tok), &claims)) {
+    case MV_JWT_OK:
+        break;
+    case MV_JWT_MALFORMED:
+        /* No real capture of this text exists; the wording is the mock's own. */
+        mv_reply_kv_unauthorized(r, "AKV10000: The bearer token is not a well-formed JWT.");
+        goto out;
+    default:
+        /* A forged signature, another issuer's key, alg none or HS256: the real service cannot
+         * find a key to validate such a token with. */
+        mv_reply_kv_unauthorized(r, "AKV10046: Unable to resolve the key used for signature validation.");
+        goto out;
+    }
+    exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
+    nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
+    if (!cJSON_IsNumber(exp) || (double)now >= exp->valuedouble) {
+        mv_reply_kv_unauthorized(r, "[TokenExpired] Error validating token: 'S2S12086'.");
+        goto out;
+    }
+    if (cJSON_IsNumber(nbf) && (double)now < nbf->valuedouble) {
+        mv_reply_kv_unauthorized(r, "[TokenNotYetValid] Error validating token: the token is not "
+                                    "valid yet (nbf is after the mock clock's now).");
+        goto out;
+    }
+    aud = claim_str(claims, "aud");
+    if (!aud || !audience_ok(r, aud)) {
+        snprintf(msg, sizeof msg, "AKV10022: Invalid audience. Expected https://vault.azure.net, found: %s.",
+                 mv_reply_echo(aud ? aud : "", echo, sizeof echo));
+        mv_reply_kv_unauthorized(r, msg);
+        goto out;
+    }
+    iss = claim_str(claims, "iss");
+    snprintf(expected_iss, sizeof expected_iss, "https://sts.windows.net/%s/", r->tenant);
+    if (!iss || strcasecmp(iss, expected_iss) != 0) {
+        snprintf(msg, sizeof msg, "AKV10032: Invalid issuer. Expected one of %s, found %s.",
+                 expected_iss, mv_reply_echo(iss ? iss : "", echo, sizeof echo));
+        mv_reply_kv_unauthorized(r, msg);
+        goto out;
+    }
+    snprintf(r->appid, sizeof r->appid, "%s", claim_str(claims, "appid") ? claim_str(claims, "appid") : "");
+    snprintf(r->oid, sizeof r->oid, "%s", claim_str(claims, "oid") ? claim_str(claims, "oid") : "");
+    snprintf(r->tid, sizeof r->tid, "%s", claim_str(claims, "tid") ? claim_str(claims, "tid") : "");
+    ok = true;
+out:
+    cJSON_Delete(claims);
+    return ok;
+}
+
+/* api-version is required and has no default (spec §1). */
+static bool vault_api_version(struct mv_req *r)
+{
+    const char *v = mv_req_query(r, "api-version");
+    char echo[64];
+
+    if (!v || !*v) {
+        /* No real capture; spec §2 suggests 400 BadParameter. */
+        mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", NULL,
+                          "The api-version query parameter is required. Consider using the latest "
+                          "supported version (%s).", mv_api_version_latest);
+        return false;
+    }
+    if (!mv_api_version_supported(v)) {
+        mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", NULL,
+                          "The specified version (%s) is not recognized. Consider using the latest "
+                          "supported version (%s).",
+                          mv_reply_echo(v, echo, sizeof echo), mv_api_version_latest);
+        return false;
+    }
+    snprintf(r->api_version, sizeof r->api_version, "%s", v);
+    return true;
+}
+
+static int body_too_large(struct mv_req *r)
+{
+    if (r->kind == MV_KIND_AAD)
+        return mv_reply_aad_error(r, 413, "invalid_request", 900144,
+                                  "The request body is larger than 1 MiB.");
+    return mv_reply_kv_error(r, 413, "RequestEntityTooLarge", NULL,
+                             "The request body is larger than the 1 MiB mockvault accepts.");
+}
+
+int mv_router_dispatch(struct mv_req *r)
+{
+    bool mismatch;
+    const struct mv_route *rt = find_route(r, &mismatch);
+    size_t hl = strlen(r->host_name);
+    /* Unknown paths on a vault's own host name still get the vault checks, so a client probing
+     * with no token sees the challenge as it would from Key Vault. */
+    bool vault_host = hl > 16 && strcmp(r->host_name + hl - 16, ".vault.azure.net") == 0;
+    bool vault = rt ? rt->kind == MV_KIND_VAULT : (is_vault_path(r->path) || vault_host);
+
+    r->route = rt;
+    r->kind = rt ? rt->kind : (vault ? MV_KIND_VAULT : MV_KIND_OTHER);
+    r->operation = rt ? rt->operation : NULL;
+    if (vault) {
+        /* Order matters: the SDKs' first request has no token and no body, and must get the
+         * challenge before any body or api-version check (spec §3). */
+        if (!resolve_vault(r))
+            return MHD_YES;
+        mv_store_purge_due(r->srv->store, mv_req_now(r));
+        if (!vault_auth(r))
+            return MHD_YES;
+        if (!vault_api_version(r))
+            return MHD_YES;
+    }
+    if (!rt) {
+        char echo[200];
+        if (mismatch)
+            return mv_reply_kv_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "MethodNotAllowed", NULL,
+                                     "The method %s is not allowed on %s.", r->method,
+                                     mv_reply_echo(r->path, echo, sizeof echo));
+        return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "NotFound", NULL,
+                                 "mockvault: no endpoint at %s %s.", r->method,
+                                 mv_reply_echo(r->path, echo, sizeof echo));
+    }
+    if (r->body_too_large)
+        return body_too_large(r);
+    if (rt->kind == MV_KIND_CONTROL && !r->peer_loopback)
+        return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
+                                 "The mockvault control API answers loopback peers only.");
+    return rt->fn(r);
+}

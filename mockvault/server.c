@@ -1,0 +1,483 @@
+/* server.c: server lifecycle: state and fixture loading, keys, TLS, listeners, ready file. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "jwt.h"
+#include "log.h"
+#include "proxy.h"
+#include "state.h"
+#include "tls.h"
+#include "util.h"
+
+enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                   const char *method, const char *version,
+                                   const char *upload_data, size_t *upload_size, void **req_cls);
+void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                          enum MHD_RequestTerminationCode toe);
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Reads a whole file; caller frees. NULL with errno set on failure. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+        goto out;
+    buf = malloc((size_t)n + 1);
+    if (!buf)
+        goto out;
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+        goto out;
+    }
+    buf[n] = '\0';
+    *len = (size_t)n;
+out:
+    fclose(f);
+    return buf;
+}
+
+/* The store's persist hook: the whole state as a snapshot, written atomically before the write
+ * that changed it is acknowledged (DESIGN.md §8). */
+static int persist(void *ctx, const struct mv_data *d)
+{
+    struct mv_server *srv = ctx;
+    cJSON *j = mv_state_export(d);
+    char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+    int rc = -1;
+
+    cJSON_Delete(j);
+    if (!text)
+        return -1;
+    pthread_mutex_lock(&srv->persist_lock);
+    rc = mv_state_write_atomic(srv->state_path, text, strlen(text), 0600);
+    pthread_mutex_unlock(&srv->persist_lock);
+    if (rc != 0)
+        mv_log_notice(srv, "could not save state to %s: %s", srv->state_path, strerror(errno));
+    memset(text, 0, strlen(text));
+    free(text);
+    return rc;
+}
+
+/* The backup-blob key: kept in the state dir so blobs survive restarts, else per process. */
+static int load_backup_key(struct mv_server *srv, char *err, size_t errlen)
+{
+    char *path;
+    size_t len = 0;
+    char *data;
+    int rc = -1;
+
+    if (!srv->state_dir) {
+        mv_rand_bytes(srv->backup_key, sizeof srv->backup_key);
+        return 0;
+    }
+    path = path_join(srv->state_dir, "backup.key");
+    if (!path)
+        return -1;
+    data = read_file(path, &len);
+    if (data && len == sizeof srv->backup_key) {
+        memcpy(srv->backup_key, data, len);
+        rc = 0;
+    } else {
+        mv_rand_bytes(srv->backup_key, sizeof srv->backup_key);
+        rc = mv_state_write_atomic(path, srv->backup_key, sizeof srv->backup_key, 0600);
+        if (rc != 0)
+            set_err(err, errlen, "%s: %s", path, strerror(errno));
+    }
+    if (data) {
+        memset(data, 0, len);
+        free(data);
+    }
+    free(path);
+    return rc;
+}
+
+/* Loads the state: the snapshot in the state dir wins over the fixture (DESIGN.md §8). The
+ * fixture text is kept for /_mock/reset. */
+static int load_state(struct mv_server *srv, char *err, size_t errlen)
+{
+    int64_t now = mv_clock_now(&srv->clock);
+    struct mv_data *d = NULL;
+    char *snap = NULL;
+
+    if (srv->cfg.fixtures) {
+        srv->fixture_json = read_file(srv->cfg.fixtures, &srv->fixture_len);
+        if (!srv->fixture_json) {
+            set_err(err, errlen, "%s: cannot read fixture: %s", srv->cfg.fixtures, strerror(errno));
+            return -1;
+        }
+        srv->fixture_source = strdup(srv->cfg.fixtures);
+        d = mv_state_parse(srv->fixture_json, srv->fixture_len, srv->cfg.fixtures, now, err, errlen);
+        if (!d)
+            return -1;
+    }
+    if (srv->state_dir) {
+        struct stat st;
+        srv->state_path = path_join(srv->state_dir, "state.json");
+        if (!srv->state_path)
+            goto nomem;
+        if (stat(srv->state_path, &st) == 0) {
+            struct mv_data *sd = mv_state_load_file(srv->state_path, now, err, errlen);
+            if (!sd) {
+                mv_data_free(d);
+                return -1;
+            }
+            mv_data_free(d);
+            d = sd;
+            snap = srv->state_path;
+        }
+    }
+    if (!d) {
+        d = calloc(1, sizeof *d);
+        if (!d)
+            goto nomem;
+    }
+    srv->store = mv_store_create(d);
+    if (!srv->store) {
+        mv_data_free(d);
+        goto nomem;
+    }
+    if (srv->state_dir) {
+        const struct mv_data *cur;
+        int rc;
+
+        mv_store_set_persist(srv->store, persist, srv);
+        /* Write the first snapshot now so a restart never falls back to a changed fixture. */
+        cur = mv_store_rdlock(srv->store);
+        rc = persist(srv, cur);
+        mv_store_unlock(srv->store);
+        if (rc != 0) {
+            set_err(err, errlen, "%s: cannot write state: %s", srv->state_path, strerror(errno));
+            return -1;
+        }
+    }
+    mv_log_notice(srv, "state from %s", snap ? snap : (srv->cfg.fixtures ? srv->cfg.fixtures : "(empty)"));
+    return 0;
+nomem:
+    set_err(err, errlen, "out of memory");
+    return -1;
+}
+
+/* Every vault's {vault}.localhost name and its aliases go into the server certificate: clients
+ * reject wildcards directly under "localhost" (one label), so each name is listed. */
+static int collect_names(struct mv_server *srv, char ***out, size_t *n)
+{
+    const struct mv_data *d = mv_store_rdlock(srv->store);
+    size_t cap = srv->cfg.nsans + 1;
+    char **names;
+    size_t k = 0;
+
+    for (size_t i = 0; i < d->nvaults; i++)
+        cap += 1 + d->vaults[i].naliases;
+    names = calloc(cap, sizeof *names);
+    if (!names) {
+        mv_store_unlock(srv->store);
+        return -1;
+    }
+    for (size_t i = 0; i < srv->cfg.nsans; i++)
+        names[k++] = strdup(srv->cfg.sans[i]);
+    for (size_t i = 0; i < d->nvaults; i++) {
+        size_t len = strlen(d->vaults[i].name) + 16;
+        names[k] = malloc(len);
+        if (names[k]) {
+            snprintf(names[k], len, "%s.localhost", d->vaults[i].name);
+            mv_str_lower(names[k]);
+        }
+        k++;
+        for (size_t a = 0; a < d->vaults[i].naliases; a++)
+            names[k++] = strdup(d->vaults[i].aliases[a]);
+    }
+    mv_store_unlock(srv->store);
+    for (size_t i = 0; i < k; i++)
+        if (!names[i]) {
+            for (size_t j = 0; j < k; j++)
+                free(names[j]);
+            free(names);
+            return -1;
+        }
+    *out = names;
+    *n = k;
+    return 0;
+}
+
+static int setup_tls(struct mv_server *srv, char *err, size_t errlen)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (srv->cfg.tls_cert || srv->cfg.tls_key) {
+        if (!srv->cfg.tls_cert || !srv->cfg.tls_key) {
+            set_err(err, errlen, "--tls-cert and --tls-key go together");
+            return -1;
+        }
+        return mv_tls_load_files(srv->cfg.tls_cert, srv->cfg.tls_key, &srv->tls, err, errlen);
+    }
+    if (collect_names(srv, &names, &n) != 0) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    rc = mv_tls_setup(srv->state_dir, (const char *const *)names, n, &srv->tls, err, errlen);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    struct mv_server *srv = cls;
+    char msg[512];
+
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    /* TLS handshake noise from clients that hang up is not worth a line per connection. */
+    if (strstr(msg, "TLS") || strstr(msg, "closed") || strstr(msg, "Error receiving"))
+        return;
+    mv_log_notice(srv, "libmicrohttpd: %s", msg);
+}
+
+/* Binds loopback only (the mock never listens on other interfaces). */
+static int start_daemon(struct mv_server *srv, char *err, size_t errlen)
+{
+    struct sockaddr_in sin;
+    struct sockaddr_in6 sin6;
+    struct sockaddr *sa;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
+    unsigned threads = srv->cfg.threads > 0 ? (unsigned)srv->cfg.threads : 2;
+    const union MHD_DaemonInfo *info;
+
+    memset(&sin, 0, sizeof sin);
+    memset(&sin6, 0, sizeof sin6);
+    if (inet_pton(AF_INET, srv->bind, &sin.sin_addr) == 1) {
+        if ((ntohl(sin.sin_addr.s_addr) >> 24) != 127) {
+            set_err(err, errlen, "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)", srv->bind);
+            return -1;
+        }
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons((uint16_t)srv->cfg.port);
+        sa = (struct sockaddr *)&sin;
+    } else if (inet_pton(AF_INET6, srv->bind, &sin6.sin6_addr) == 1) {
+        if (!IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr)) {
+            set_err(err, errlen, "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)", srv->bind);
+            return -1;
+        }
+        sin6.sin6_family = AF_INET6;
+        sin6.sin6_port = htons((uint16_t)srv->cfg.port);
+        sa = (struct sockaddr *)&sin6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        set_err(err, errlen, "--bind %s: not an IPv4 or IPv6 address", srv->bind);
+        return -1;
+    }
+    if (!srv->cfg.http)
+        flags |= MHD_USE_TLS;
+    if (srv->cfg.http) {
+        srv->daemon = MHD_start_daemon(
+            flags, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+            srv, MHD_OPTION_SOCK_ADDR, sa,
+            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
+            mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+            MHD_OPTION_LISTENING_ADDRESS_REUSE,
+            (unsigned)1, MHD_OPTION_END);
+    } else {
+        srv->daemon = MHD_start_daemon(
+            flags, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+            srv, MHD_OPTION_SOCK_ADDR, sa,
+            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
+            mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+            MHD_OPTION_LISTENING_ADDRESS_REUSE,
+            (unsigned)1, MHD_OPTION_HTTPS_MEM_KEY, srv->tls->key_pem, MHD_OPTION_HTTPS_MEM_CERT,
+            srv->tls->cert_pem, MHD_OPTION_END);
+    }
+    if (!srv->daemon) {
+        set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, srv->cfg.port,
+                errno ? strerror(errno) : "libmicrohttpd refused the options");
+        return -1;
+    }
+    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : (uint16_t)srv->cfg.port;
+    snprintf(srv->url, sizeof srv->url, "%s://%s%s%s:%u", srv->cfg.http ? "http" : "https",
+             strchr(srv->bind, ':') ? "[" : "", srv->bind, strchr(srv->bind, ':') ? "]" : "",
+             srv->port);
+    return 0;
+}
+
+static int write_ready_file(struct mv_server *srv, char *err, size_t errlen)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+    int rc;
+
+    cJSON_AddStringToObject(o, "url", srv->url);
+    cJSON_AddNumberToObject(o, "port", srv->port);
+    if (srv->tls)
+        cJSON_AddStringToObject(o, "ca", srv->tls->ca_path);
+    else
+        cJSON_AddNullToObject(o, "ca");
+    if (srv->proxy) {
+        char purl[80];
+        snprintf(purl, sizeof purl, "http://%s%s%s:%u", strchr(srv->bind, ':') ? "[" : "", srv->bind,
+                 strchr(srv->bind, ':') ? "]" : "", mv_proxy_port(srv->proxy));
+        cJSON_AddStringToObject(o, "proxy", purl);
+    }
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text)
+        return -1;
+    rc = mv_state_write_atomic(srv->ready_file, text, strlen(text), 0644);
+    if (rc != 0)
+        set_err(err, errlen, "%s: cannot write ready file: %s", srv->ready_file, strerror(errno));
+    free(text);
+    return rc;
+}
+
+static char *dup_opt(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, char *err,
+                    size_t errlen)
+{
+    struct mv_server *srv = calloc(1, sizeof *srv);
+
+    *out = NULL;
+    if (!srv) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    /* A peer hanging up mid-response must not kill the process. */
+    signal(SIGPIPE, SIG_IGN);
+    srv->cfg = *cfg;
+    srv->bind = strdup(cfg->bind ? cfg->bind : "127.0.0.1");
+    srv->state_dir = dup_opt(cfg->state_dir);
+    srv->ready_file = dup_opt(cfg->ready_file);
+    srv->cfg.bind = srv->bind;
+    srv->cfg.state_dir = srv->state_dir;
+    srv->cfg.ready_file = srv->ready_file;
+    if (srv->cfg.token_lifetime <= 0)
+        srv->cfg.token_lifetime = 3599;
+    srv->log = cfg->log ? cfg->log : stderr;
+    mv_clock_init(&srv->clock);
+    pthread_mutex_init(&srv->persist_lock, NULL);
+    pthread_mutex_init(&srv->log_lock, NULL);
+    if (cfg->has_seed)
+        mv_rand_seed(cfg->seed);
+    if (srv->state_dir && mkdir(srv->state_dir, 0700) != 0 && errno != EEXIST) {
+        set_err(err, errlen, "%s: cannot create state dir: %s", srv->state_dir, strerror(errno));
+        goto fail;
+    }
+    if (load_state(srv, err, errlen) != 0)
+        goto fail;
+    {
+        char *kp = srv->state_dir ? path_join(srv->state_dir, "jwt-key.pem") : NULL;
+        int rc = mv_jwt_key_load_or_create(kp, &srv->jwt, err, errlen);
+        free(kp);
+        if (rc != 0)
+            goto fail;
+    }
+    if (load_backup_key(srv, err, errlen) != 0)
+        goto fail;
+    if (!srv->cfg.http && setup_tls(srv, err, errlen) != 0)
+        goto fail;
+    if (start_daemon(srv, err, errlen) != 0)
+        goto fail;
+    if (cfg->proxy_port >= 0) {
+        const char *target = strchr(srv->bind, ':') ? "::1" : srv->bind;
+        if (mv_proxy_start(srv->bind, (uint16_t)cfg->proxy_port, target, srv->port, &srv->proxy,
+                           err, errlen) != 0)
+            goto fail;
+    }
+    mv_log_notice(srv, "listening on %s", srv->url);
+    if (srv->proxy)
+        mv_log_notice(srv, "HTTPS proxy on port %u", mv_proxy_port(srv->proxy));
+    if (srv->ready_file && write_ready_file(srv, err, errlen) != 0)
+        goto fail;
+    *out = srv;
+    return 0;
+fail:
+    mv_server_stop(srv);
+    return -1;
+}
+
+void mv_server_stop(struct mv_server *srv)
+{
+    if (!srv)
+        return;
+    mv_proxy_stop(srv->proxy);
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    mv_store_destroy(srv->store);
+    mv_jwt_key_destroy(srv->jwt);
+    mv_tls_destroy(srv->tls);
+    if (srv->fixture_json) {
+        memset(srv->fixture_json, 0, srv->fixture_len);
+        free(srv->fixture_json);
+    }
+    free(srv->fixture_source);
+    free(srv->state_path);
+    memset(srv->backup_key, 0, sizeof srv->backup_key);
+    mv_clock_finish(&srv->clock);
+    pthread_mutex_destroy(&srv->persist_lock);
+    pthread_mutex_destroy(&srv->log_lock);
+    free(srv->bind);
+    free(srv->state_dir);
+    free(srv->ready_file);
+    free(srv);
+}
+
+uint16_t mv_server_port(const struct mv_server *srv)
+{
+    return srv->port;
+}
+
+uint16_t mv_server_proxy_port(const struct mv_server *srv)
+{
+    return srv->proxy ? mv_proxy_port(srv->proxy) : 0;
+}
+
+const char *mv_server_url(const struct mv_server *srv)
+{
+    return srv->url;
+}
+
+const char *mv_server_ca_path(const struct mv_server *srv)
+{
+    return srv->tls ? srv->tls->ca_path : NULL;
+}

@@ -1,0 +1,49 @@
+/* server.h: embedding API of the mockvault server (main.c and the tests use only this). */
+#ifndef MV_SERVER_H
+#define MV_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum mv_log_format { MV_LOG_TEXT = 0, MV_LOG_JSON = 1, MV_LOG_OFF = 2 };
+
+struct mv_server_config {
+    const char *bind;        /* listen address; default "127.0.0.1" */
+    int port;                /* 0 = a free port; default 8443 in main.c */
+    const char *fixtures;    /* fixture file; NULL = empty state */
+    const char *state_dir;   /* persistence, CA and keys; NULL = memory + private temp dir */
+    const char *ready_file;  /* written once every listener accepts connections */
+    bool http;               /* plain HTTP (curl only: SDKs refuse bearer tokens over http) */
+    const char *tls_cert;    /* bring your own certificate chain (PEM) ... */
+    const char *tls_key;     /* ... and key */
+    const char *const *sans; /* extra certificate names */
+    size_t nsans;
+    bool has_seed;           /* deterministic ids */
+    uint64_t seed;
+    int threads;             /* thread pool size; 0 = 2 */
+    enum mv_log_format log_format;
+    FILE *log;               /* NULL = stderr */
+    int proxy_port;          /* -1 = proxy off, 0 = a free port */
+    bool strict_expiry;      /* refuse GET of expired / not-yet-valid secrets (mock-only rule) */
+    int token_lifetime;      /* seconds; 0 = 3599 */
+};
+
+struct mv_server;
+
+/* Loads the fixture (or the snapshot in state_dir), prepares TLS and keys and starts listening.
+ * Returns 0 with *out set, or -1 with a message in err (a fixture error names file and JSON path). */
+int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, char *err,
+                    size_t errlen);
+/* Stops every listener and frees the server. Accepts NULL. */
+void mv_server_stop(struct mv_server *srv);
+
+uint16_t mv_server_port(const struct mv_server *srv);
+uint16_t mv_server_proxy_port(const struct mv_server *srv); /* 0 when the proxy is off */
+/* "https://127.0.0.1:PORT" (or http); borrowed. */
+const char *mv_server_url(const struct mv_server *srv);
+/* Path of the CA certificate clients should trust; borrowed. NULL with --http. */
+const char *mv_server_ca_path(const struct mv_server *srv);
+
+#endif
