@@ -35,6 +35,7 @@ struct mv_server {
     char *fixture_source;
     char *state_path;   /* state_dir/state.json, or NULL */
     unsigned char backup_key[32];
+    struct mv_token_cache *tokens; /* verified bearer tokens by hash (router.c) */
     pthread_mutex_t persist_lock;
     pthread_mutex_t log_lock;
     FILE *log;
@@ -78,6 +79,10 @@ struct mv_req {
     unsigned status;
     char error_code[64];
 };
+
+/* The verified-token cache (router.c): RSA runs once per token, not once per request. */
+struct mv_token_cache *mv_token_cache_create(void);
+void mv_token_cache_destroy(struct mv_token_cache *c); /* accepts NULL */
 
 /* Request helpers (http.c). */
 /* Query parameter by decoded key ("api-version" also matches "api%2Dversion"); NULL if absent. */

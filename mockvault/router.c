@@ -2,6 +2,7 @@
 #include "router.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,9 @@ bool mv_route_match(const char *pattern, const char *path, char *caps[3])
     const char *p = pattern, *u = path;
     int ncap = 0;
 
-    caps[0] = caps[1] = caps[2] = NULL;
+    /* caps NULL: match only, allocate nothing (the router tries many patterns per request). */
+    if (caps)
+        caps[0] = caps[1] = caps[2] = NULL;
     for (;;) {
         size_t pl, ul;
 
@@ -57,14 +60,14 @@ bool mv_route_match(const char *pattern, const char *path, char *caps[3])
         if (pl == 3 && strncmp(p, "{?}", 3) == 0) {
             if (u[ul] != '\0' && strcmp(u + ul, "/") != 0)
                 goto fail;
-            if (ncap < 3)
+            if (caps && ncap < 3)
                 caps[ncap++] = strndup(u, ul);
             return true;
         }
         if (ul == 0)
             goto fail;
         if (pl == 2 && strncmp(p, "{}", 2) == 0) {
-            if (ncap < 3)
+            if (caps && ncap < 3)
                 caps[ncap++] = strndup(u, ul);
         } else if (pl != ul || strncmp(p, u, pl) != 0) {
             goto fail;
@@ -75,7 +78,7 @@ bool mv_route_match(const char *pattern, const char *path, char *caps[3])
             return true;
     }
 fail:
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; caps && i < 3; i++) {
         free(caps[i]);
         caps[i] = NULL;
     }
@@ -86,20 +89,18 @@ fail:
 static const struct mv_route *find_route(struct mv_req *r, bool *method_mismatch)
 {
     const struct mv_route *tables[] = {mv_secrets_routes, mv_identity_routes, mv_control_routes};
-    char *caps[3];
-
     *method_mismatch = false;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
         for (const struct mv_route *rt = tables[t]; rt->pattern; rt++) {
-            if (!mv_route_match(rt->pattern, r->path, caps))
+            if (!mv_route_match(rt->pattern, r->path, NULL))
                 continue;
             if (strcmp(rt->method, r->method) != 0) {
                 *method_mismatch = true;
-                for (int i = 0; i < 3; i++)
-                    free(caps[i]);
                 continue;
             }
-            memcpy(r->cap, caps, sizeof caps);
+            /* Captures are allocated once, for the route that answers. */
+            if (!mv_route_match(rt->pattern, r->path, r->cap))
+                return NULL;
             return rt;
         }
     }
@@ -181,6 +182,84 @@ static const char *claim_str(const cJSON *claims, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Claims of a verified token that the vault checks, by SHA-256 of the token. Direct-mapped: a
+ * colliding newer token simply replaces the older entry. Only tokens whose signature verified
+ * are stored; exp/nbf/aud/iss are checked on every request, against the current mock clock. */
+#define TOKEN_CACHE_SLOTS 256
+
+struct token_entry {
+    bool used;
+    unsigned char hash[32];
+    bool has_exp, has_nbf;
+    double exp, nbf;
+    char aud[160], iss[160], appid[64], oid[64], tid[64];
+};
+
+struct mv_token_cache {
+    pthread_mutex_t lock;
+    struct token_entry slots[TOKEN_CACHE_SLOTS];
+};
+
+struct mv_token_cache *mv_token_cache_create(void)
+{
+    struct mv_token_cache *c = calloc(1, sizeof *c);
+    if (c)
+        pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+void mv_token_cache_destroy(struct mv_token_cache *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static const char *claim_str(const cJSON *claims, const char *name);
+
+static bool cache_get(struct mv_token_cache *c, const unsigned char hash[32], struct token_entry *out)
+{
+    struct token_entry *e = &c->slots[hash[0]];
+    bool hit;
+
+    pthread_mutex_lock(&c->lock);
+    hit = e->used && memcmp(e->hash, hash, 32) == 0;
+    if (hit)
+        *out = *e;
+    pthread_mutex_unlock(&c->lock);
+    return hit;
+}
+
+/* Fills e from verified claims; strings that do not fit make the token uncacheable (the checks
+ * below then see the truncated value and fail, which is the safe direction). */
+static void entry_from_claims(struct token_entry *e, const unsigned char hash[32], const cJSON *claims)
+{
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
+    const cJSON *nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
+    const char *s;
+
+    memset(e, 0, sizeof *e);
+    e->used = true;
+    memcpy(e->hash, hash, 32);
+    e->has_exp = cJSON_IsNumber(exp);
+    e->exp = e->has_exp ? exp->valuedouble : 0;
+    e->has_nbf = cJSON_IsNumber(nbf);
+    e->nbf = e->has_nbf ? nbf->valuedouble : 0;
+    snprintf(e->aud, sizeof e->aud, "%s", (s = claim_str(claims, "aud")) ? s : "");
+    snprintf(e->iss, sizeof e->iss, "%s", (s = claim_str(claims, "iss")) ? s : "");
+    snprintf(e->appid, sizeof e->appid, "%s", (s = claim_str(claims, "appid")) ? s : "");
+    snprintf(e->oid, sizeof e->oid, "%s", (s = claim_str(claims, "oid")) ? s : "");
+    snprintf(e->tid, sizeof e->tid, "%s", (s = claim_str(claims, "tid")) ? s : "");
+}
+
+static void cache_put(struct mv_token_cache *c, const struct token_entry *e)
+{
+    pthread_mutex_lock(&c->lock);
+    c->slots[e->hash[0]] = *e;
+    pthread_mutex_unlock(&c->lock);
+}
+
 /* Validates the bearer token (DESIGN.md §4): signature with alg pinned to RS256, exp/nbf against
  * the mock clock, audience, issuer. Replies 401 (with the challenge, as the real service does on
  * every 401) and returns false when it is not acceptable. */
@@ -189,8 +268,8 @@ static bool vault_auth(struct mv_req *r)
     const char *h = mv_req_header(r, "Authorization");
     const char *tok;
     cJSON *claims = NULL;
-    const cJSON *exp, *nbf;
-    const char *aud, *iss;
+    struct token_entry e;
+    unsigned char hash[32];
     char expected_iss[128], msg[512], echo[200];
     int64_t now = mv_req_now(r);
     bool ok = false;
@@ -206,48 +285,49 @@ static bool vault_auth(struct mv_req *r)
         mv_reply_kv_unauthorized(r, "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.");
         goto out;
     }
-    switch (mv_jwt_verify(r->srv->jwt, tok, strlen(tok), &claims)) {
-    case MV_JWT_OK:
-        break;
-    case MV_JWT_MALFORMED:
-        /* No real capture of this text exists; the wording is the mock's own. */
-        mv_reply_kv_unauthorized(r, "AKV10000: The bearer token is not a well-formed JWT.");
-        goto out;
-    default:
-        /* A forged signature, another issuer's key, alg none or HS256: the real service cannot
-         * find a key to validate such a token with. */
-        mv_reply_kv_unauthorized(r, "AKV10046: Unable to resolve the key used for signature validation.");
-        goto out;
+    mv_sha256(tok, strlen(tok), hash);
+    if (!cache_get(r->srv->tokens, hash, &e)) {
+        switch (mv_jwt_verify(r->srv->jwt, tok, strlen(tok), &claims)) {
+        case MV_JWT_OK:
+            break;
+        case MV_JWT_MALFORMED:
+            /* No real capture of this text exists; the wording is the mock's own. */
+            mv_reply_kv_unauthorized(r, "AKV10000: The bearer token is not a well-formed JWT.");
+            goto out;
+        default:
+            /* A forged signature, another issuer's key, alg none or HS256: the real service
+             * cannot find a key to validate such a token with. */
+            mv_reply_kv_unauthorized(r, "AKV10046: Unable to resolve the key used for signature validation.");
+            goto out;
+        }
+        entry_from_claims(&e, hash, claims);
+        cache_put(r->srv->tokens, &e);
     }
-    exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
-    nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
-    if (!cJSON_IsNumber(exp) || (double)now >= exp->valuedouble) {
+    if (!e.has_exp || (double)now >= e.exp) {
         mv_reply_kv_unauthorized(r, "[TokenExpired] Error validating token: 'S2S12086'.");
         goto out;
     }
-    if (cJSON_IsNumber(nbf) && (double)now < nbf->valuedouble) {
+    if (e.has_nbf && (double)now < e.nbf) {
         mv_reply_kv_unauthorized(r, "[TokenNotYetValid] Error validating token: the token is not "
                                     "valid yet (nbf is after the mock clock's now).");
         goto out;
     }
-    aud = claim_str(claims, "aud");
-    if (!aud || !audience_ok(r, aud)) {
+    if (!audience_ok(r, e.aud)) {
         snprintf(msg, sizeof msg, "AKV10022: Invalid audience. Expected https://vault.azure.net, found: %s.",
-                 mv_reply_echo(aud ? aud : "", echo, sizeof echo));
+                 mv_reply_echo(e.aud, echo, sizeof echo));
         mv_reply_kv_unauthorized(r, msg);
         goto out;
     }
-    iss = claim_str(claims, "iss");
     snprintf(expected_iss, sizeof expected_iss, "https://sts.windows.net/%s/", r->tenant);
-    if (!iss || strcasecmp(iss, expected_iss) != 0) {
+    if (strcasecmp(e.iss, expected_iss) != 0) {
         snprintf(msg, sizeof msg, "AKV10032: Invalid issuer. Expected one of %s, found %s.",
-                 expected_iss, mv_reply_echo(iss ? iss : "", echo, sizeof echo));
+                 expected_iss, mv_reply_echo(e.iss, echo, sizeof echo));
         mv_reply_kv_unauthorized(r, msg);
         goto out;
     }
-    snprintf(r->appid, sizeof r->appid, "%s", claim_str(claims, "appid") ? claim_str(claims, "appid") : "");
-    snprintf(r->oid, sizeof r->oid, "%s", claim_str(claims, "oid") ? claim_str(claims, "oid") : "");
-    snprintf(r->tid, sizeof r->tid, "%s", claim_str(claims, "tid") ? claim_str(claims, "tid") : "");
+    snprintf(r->appid, sizeof r->appid, "%s", e.appid);
+    snprintf(r->oid, sizeof r->oid, "%s", e.oid);
+    snprintf(r->tid, sizeof r->tid, "%s", e.tid);
     ok = true;
 out:
     cJSON_Delete(claims);

@@ -30,7 +30,7 @@ extern const struct mv_route mv_identity_routes[];
 extern const struct mv_route mv_control_routes[];
 
 /* Matches path against pattern; on success stores up to 3 captures (malloc'd, caller frees) and
- * returns true. */
+ * returns true. caps may be NULL to test for a match without allocating. */
 bool mv_route_match(const char *pattern, const char *path, char *caps[3]);
 
 /* Runs the shared checks and the handler, always queueing a response. Returns MHD_YES/MHD_NO. */

@@ -160,22 +160,31 @@ static void link_base(const struct mv_req *r, char *out, size_t n)
         snprintf(out, n, "%s:%s", r->base_url, r->srv->cfg.http ? "80" : "443");
 }
 
+/* cJSON prints numbers with printf("%1.15g") and reads them back to check; timestamps are plain
+ * integers, so print them directly (this is on the GET hot path). */
+static void add_int(cJSON *o, const char *key, int64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    cJSON_AddRawToObject(o, key, buf);
+}
+
 static cJSON *attributes_json(const struct mv_req *r, const struct mv_secret_view *sv)
 {
     cJSON *a = cJSON_CreateObject();
 
     cJSON_AddBoolToObject(a, "enabled", sv->v.enabled);
     if (sv->v.has_nbf)
-        cJSON_AddNumberToObject(a, "nbf", (double)sv->v.nbf);
+        add_int(a, "nbf", sv->v.nbf);
     if (sv->v.has_exp)
-        cJSON_AddNumberToObject(a, "exp", (double)sv->v.exp);
-    cJSON_AddNumberToObject(a, "created", (double)sv->v.created);
-    cJSON_AddNumberToObject(a, "updated", (double)sv->v.updated);
+        add_int(a, "exp", sv->v.exp);
+    add_int(a, "created", sv->v.created);
+    add_int(a, "updated", sv->v.updated);
     cJSON_AddStringToObject(a, "recoveryLevel",
                             mv_recovery_level(sv->retention_days, sv->purge_protection));
     /* recoverableDays appeared with api-version 7.1 (spec §1 Common points). */
     if (strcmp(r->api_version, "7.0") != 0 && strcmp(r->api_version, "2016-10-01") != 0)
-        cJSON_AddNumberToObject(a, "recoverableDays", sv->retention_days);
+        add_int(a, "recoverableDays", sv->retention_days);
     return a;
 }
 
@@ -197,8 +206,8 @@ static cJSON *secret_json(const struct mv_req *r, const struct mv_secret_view *s
     if (flags & B_DELETED) {
         snprintf(id, sizeof id, "%s/deletedsecrets/%s", r->base_url, sv->name);
         cJSON_AddStringToObject(o, "recoveryId", id);
-        cJSON_AddNumberToObject(o, "deletedDate", (double)sv->deleted_date);
-        cJSON_AddNumberToObject(o, "scheduledPurgeDate", (double)sv->scheduled_purge_date);
+        add_int(o, "deletedDate", sv->deleted_date);
+        add_int(o, "scheduledPurgeDate", sv->scheduled_purge_date);
     }
     if (flags & B_VALUE)
         cJSON_AddStringToObject(o, "value", sv->v.value ? sv->v.value : "");

@@ -403,6 +403,11 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         set_err(err, errlen, "%s: cannot create state dir: %s", srv->state_dir, strerror(errno));
         goto fail;
     }
+    srv->tokens = mv_token_cache_create();
+    if (!srv->tokens) {
+        set_err(err, errlen, "out of memory");
+        goto fail;
+    }
     if (load_state(srv, err, errlen) != 0)
         goto fail;
     {
@@ -444,6 +449,7 @@ void mv_server_stop(struct mv_server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     mv_store_destroy(srv->store);
+    mv_token_cache_destroy(srv->tokens);
     mv_jwt_key_destroy(srv->jwt);
     mv_tls_destroy(srv->tls);
     if (srv->fixture_json) {

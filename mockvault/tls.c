@@ -105,8 +105,8 @@ static gnutls_datum_t name_datum(const struct cert_name *n)
     return d;
 }
 
-/* True when s is a host name we are willing to put in a certificate: letters, digits and '-' in
- * non-empty labels of at most 63 characters, optionally after a "*." wildcard label. */
+/* True when s is a host name we are willing to put in a certificate: labels of 1 to 63 letters,
+ * digits and inner hyphens (RFC 1123), optionally after a "*." wildcard label. */
 static bool valid_dns_name(const char *s)
 {
     size_t n = strlen(s), label = 0;
@@ -118,24 +118,22 @@ static bool valid_dns_name(const char *s)
             return false;
         s += 2;
         n -= 2;
-        if (n == 0)
-            return false;
     }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? s[i] : '.';
         if (c == '.') {
-            if (label == 0)
+            if (label == 0 || s[i - 1] == '-')
                 return false;
             label = 0;
         } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '-') {
+                   (c == '-' && label > 0)) {
             if (++label > 63)
                 return false;
         } else {
             return false;
         }
     }
-    return label > 0;
+    return true;
 }
 
 /* Classifies text as an IP literal or a DNS name. Returns 0, or -1 with a message in err. */

@@ -260,16 +260,32 @@ START_TEST(garbage_is_malformed)
     expect(NULL, 10, MV_JWT_MALFORMED);
     expect("", 0, MV_JWT_MALFORMED);
     static const char *const texts[] = {
-        "abc", ".", "..", "...", "a.b", "a.b.c.d", "!!!.e30.AAAA", "e30.e30", ".e30.",
-        "Bearer x.y.z", "\xff\xfe.\x01.\x02", "e30",
+        "abc",
+        ".",
+        "..",
+        "...",
+        "a.b",
+        "a.b.c.d",
+        "!!!.e30.AAAA",
+        "e30.e30",
+        ".e30.",
+        "Bearer x.y.z",
+        "\xff\xfe.\x01.\x02",
+        "e30",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         expect_str(texts[i], MV_JWT_MALFORMED);
 
     /* Headers that are not one JSON object. */
     static const char *const bad_headers[] = {
-        "not json", "[]", "\"RS256\"", "42", "{\"alg\":\"RS256\"}x", "{\"alg\":\"RS256\"",
-        "{\"alg\":\"RS256\",\"crit\":[\"exp\"]}", "",
+        "not json",
+        "[]",
+        "\"RS256\"",
+        "42",
+        "{\"alg\":\"RS256\"}x",
+        "{\"alg\":\"RS256\"",
+        "{\"alg\":\"RS256\",\"crit\":[\"exp\"]}",
+        "",
     };
     for (size_t i = 0; i < sizeof bad_headers / sizeof bad_headers[0]; i++) {
         char *h = b64(bad_headers[i]);
@@ -482,9 +498,8 @@ START_TEST(key_file_errors)
     gnutls_x509_privkey_t ec;
     gnutls_datum_t pem = {NULL, 0};
     ck_assert_int_eq(gnutls_x509_privkey_init(&ec), 0);
-    ck_assert_int_eq(gnutls_x509_privkey_generate(ec, GNUTLS_PK_ECDSA,
-                                                  GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
-                                                  0),
+    ck_assert_int_eq(gnutls_x509_privkey_generate(
+                         ec, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
                      0);
     ck_assert_int_eq(
         gnutls_x509_privkey_export2_pkcs8(ec, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &pem),

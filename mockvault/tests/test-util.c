@@ -112,16 +112,16 @@ END_TEST
 START_TEST(b64url_rejects_invalid)
 {
     static const char *const bad[] = {
-        "Z",        /* one character carries no whole byte */
-        "Zm9vY",    /* 5 = 1 mod 4 */
-        "Zm9v!",    /* stray byte */
-        "Zm 9v",    /* whitespace */
-        "Zm9v\n",   /* newline */
-        "Zg=a",     /* padding in the middle */
-        "=Zg",      /* padding first */
-        "Zg===",    /* three pads */
-        "Zh",       /* non-zero leftover bits: not the canonical form of "f" */
-        "Zm9=",     /* ditto with padding */
+        "Z",             /* one character carries no whole byte */
+        "Zm9vY",         /* 5 = 1 mod 4 */
+        "Zm9v!",         /* stray byte */
+        "Zm 9v",         /* whitespace */
+        "Zm9v\n",        /* newline */
+        "Zg=a",          /* padding in the middle */
+        "=Zg",           /* padding first */
+        "Zg===",         /* three pads */
+        "Zh",            /* non-zero leftover bits: not the canonical form of "f" */
+        "Zm9=",          /* ditto with padding */
         "Zm9vY\xc3\xa9", /* non-ASCII */
         ".",
     };
@@ -145,8 +145,9 @@ END_TEST
 START_TEST(hashes)
 {
     static const unsigned char sha256_abc[32] = {
-        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+        0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+        0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
     };
     static const unsigned char sha1_abc[20] = {
         0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
@@ -214,7 +215,7 @@ START_TEST(rand_formats)
             ck_assert(g[8] == '-' && g[13] == '-' && g[18] == '-' && g[23] == '-');
             ck_assert(is_lower_hex(g, 8) && is_lower_hex(g + 9, 4) && is_lower_hex(g + 14, 4) &&
                       is_lower_hex(g + 19, 4) && is_lower_hex(g + 24, 12));
-            ck_assert_int_eq(g[14], '4');                  /* version 4 */
+            ck_assert_int_eq(g[14], '4');                 /* version 4 */
             ck_assert_ptr_nonnull(strchr("89ab", g[19])); /* RFC 4122 variant */
         }
     }
@@ -331,12 +332,12 @@ START_TEST(rfc3339_bad)
     static const char *const bad[] = {
         "",
         "2030-01-01",
-        "2030-01-01T00:00:00",       /* no zone */
-        "2030-01-01T00:00Z",         /* no seconds */
-        "2030-13-01T00:00:00Z",      /* month */
+        "2030-01-01T00:00:00",  /* no zone */
+        "2030-01-01T00:00Z",    /* no seconds */
+        "2030-13-01T00:00:00Z", /* month */
         "2030-00-01T00:00:00Z",
-        "2030-02-30T00:00:00Z",      /* day */
-        "2023-02-29T00:00:00Z",      /* not a leap year */
+        "2030-02-30T00:00:00Z", /* day */
+        "2023-02-29T00:00:00Z", /* not a leap year */
         "2030-01-32T00:00:00Z",
         "2030-01-01T24:00:00Z",      /* hour */
         "2030-01-01T00:60:00Z",      /* minute */
