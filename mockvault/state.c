@@ -44,8 +44,8 @@ struct pctx {
     bool has_now;       /* false for backup blobs: relative times and clock defaults are errors */
     char *err;
     size_t errlen;
-    bool failed;        /* the first error wins; later ones are not recorded */
-    char path[1024];    /* "$.vaults[0].secrets[1]..." */
+    bool failed;     /* the first error wins; later ones are not recorded */
+    char path[1024]; /* "$.vaults[0].secrets[1]..." */
     size_t plen;
 };
 
@@ -82,7 +82,8 @@ static size_t path_index(struct pctx *c, size_t i)
     size_t old = c->plen;
     int n = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "[%zu]", i);
     if (n > 0)
-        c->plen += (size_t)n < sizeof(c->path) - c->plen ? (size_t)n : sizeof(c->path) - c->plen - 1;
+        c->plen +=
+            (size_t)n < sizeof(c->path) - c->plen ? (size_t)n : sizeof(c->path) - c->plen - 1;
     return old;
 }
 
@@ -580,7 +581,8 @@ static int parse_app(struct pctx *c, const cJSON *j, struct mv_app *a)
         return -1;
     size_t old = path_key(c, "secrets");
     size_t i = 0;
-    for (const cJSON *it = secrets != NULL ? secrets->child : NULL; it != NULL; it = it->next, i++) {
+    for (const cJSON *it = secrets != NULL ? secrets->child : NULL; it != NULL;
+         it = it->next, i++) {
         size_t o2 = path_index(c, i);
         struct mv_app_secret *s = &a->secrets[i];
         if (expect_object(c, it, app_secret_fields) != 0 ||
@@ -626,8 +628,7 @@ static int parse_user(struct pctx *c, const cJSON *j, struct mv_user *u)
 static int parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t)
 {
     const cJSON *apps, *ids, *users;
-    if (expect_object(c, j, tenant_fields) != 0 ||
-        get_str(c, j, "id", true, true, &t->id) != 0 ||
+    if (expect_object(c, j, tenant_fields) != 0 || get_str(c, j, "id", true, true, &t->id) != 0 ||
         get_str(c, j, "domain", false, true, &t->domain) != 0 ||
         get_array(c, j, "applications", &apps) != 0 ||
         get_array(c, j, "managedIdentities", &ids) != 0 || get_array(c, j, "users", &users) != 0)
@@ -842,7 +843,8 @@ static int parse_secret(struct pctx *c, const cJSON *j, struct mv_secret *s, enu
     const cJSON *versions;
     bool has_deleted = false, has_purge = false;
 
-    if (expect_object(c, j, kind == SECRET_LIVE ? live_secret_fields : deleted_secret_fields) != 0 ||
+    if (expect_object(c, j, kind == SECRET_LIVE ? live_secret_fields : deleted_secret_fields) !=
+            0 ||
         get_str(c, j, "name", true, false, &s->name) != 0 ||
         get_time(c, j, "deletedDate", &has_deleted, &s->deleted_date) != 0 ||
         get_time(c, j, "scheduledPurgeDate", &has_purge, &s->scheduled_purge_date) != 0 ||
@@ -876,7 +878,8 @@ static int parse_secret(struct pctx *c, const cJSON *j, struct mv_secret *s, enu
 
     size_t old = path_key(c, "versions");
     if (versions == NULL || cJSON_GetArraySize(versions) == 0) {
-        fail(c, versions == NULL ? "required field is missing" : "a secret needs at least one version");
+        fail(c, versions == NULL ? "required field is missing"
+                                 : "a secret needs at least one version");
         return -1;
     }
     s->versions = alloc_items(c, versions, sizeof(*s->versions), &s->nversions);
@@ -911,8 +914,9 @@ static int parse_secret(struct pctx *c, const cJSON *j, struct mv_secret *s, enu
 /* ---- Vaults ---- */
 
 static const char *const vault_fields[] = {
-    "name", "tenantId", "location", "aliases", "permissionModel", "softDelete", "accessPolicies",
-    "roleAssignments", "secrets", "deletedSecrets", NULL,
+    "name",       "tenantId",       "location",        "aliases", "permissionModel",
+    "softDelete", "accessPolicies", "roleAssignments", "secrets", "deletedSecrets",
+    NULL,
 };
 static const char *const soft_delete_fields[] = {"retentionDays", "purgeProtection", NULL};
 static const char *const policy_fields[] = {
@@ -929,7 +933,8 @@ static int parse_permissions(struct pctx *c, const cJSON *j, struct mv_access_po
     if (perms == NULL)
         return 0;
     size_t old = path_key(c, "permissions");
-    if (expect_object(c, perms, permissions_fields) != 0 || get_array(c, perms, "secrets", &arr) != 0)
+    if (expect_object(c, perms, permissions_fields) != 0 ||
+        get_array(c, perms, "secrets", &arr) != 0)
         goto out;
     size_t o2 = path_key(c, "secrets");
     size_t i = 0;
@@ -953,8 +958,9 @@ static int parse_permissions(struct pctx *c, const cJSON *j, struct mv_access_po
             }
         }
         if (!known) {
-            fail(c, "unknown secret permission '%s' (allowed: get, list, set, delete, recover, "
-                    "backup, restore, purge, all)",
+            fail(c,
+                 "unknown secret permission '%s' (allowed: get, list, set, delete, recover, "
+                 "backup, restore, purge, all)",
                  show(name).s);
             goto out;
         }
@@ -991,8 +997,9 @@ static int parse_role(struct pctx *c, const cJSON *j, struct mv_role_assignment 
     }
     if (!known) {
         size_t old = path_key(c, "role");
-        fail(c, "unknown role '%s' (allowed: Key Vault Administrator, Key Vault Secrets Officer, "
-                "Key Vault Secrets User, Key Vault Reader)",
+        fail(c,
+             "unknown role '%s' (allowed: Key Vault Administrator, Key Vault Secrets Officer, "
+             "Key Vault Secrets User, Key Vault Reader)",
              show(r->role).s);
         path_pop(c, old);
         return -1;
@@ -1001,9 +1008,8 @@ static int parse_role(struct pctx *c, const cJSON *j, struct mv_role_assignment 
     if (default_copy(c, &r->scope, "/") != 0)
         return -1;
     static const char prefix[] = "/secrets/";
-    if (strcmp(r->scope, "/") != 0 &&
-        !(strncmp(r->scope, prefix, sizeof(prefix) - 1) == 0 &&
-          valid_secret_name(r->scope + sizeof(prefix) - 1))) {
+    if (strcmp(r->scope, "/") != 0 && !(strncmp(r->scope, prefix, sizeof(prefix) - 1) == 0 &&
+                                        valid_secret_name(r->scope + sizeof(prefix) - 1))) {
         size_t old = path_key(c, "scope");
         fail(c, "invalid scope '%s' (\"/\" for the whole vault, or \"/secrets/{name}\")",
              show(r->scope).s);
@@ -1093,8 +1099,9 @@ static int parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, 
         goto out;
     if (!valid_vault_name(v->name)) {
         size_t old = path_key(c, "name");
-        fail(c, "invalid vault name '%s' (%d to %d characters of 0-9, a-z, A-Z and '-', "
-                "starting with a letter)",
+        fail(c,
+             "invalid vault name '%s' (%d to %d characters of 0-9, a-z, A-Z and '-', "
+             "starting with a letter)",
              show(v->name).s, MIN_VAULT_NAME, MAX_VAULT_NAME);
         path_pop(c, old);
         goto out;
@@ -1188,7 +1195,8 @@ static int parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, 
 
     if (get_array(c, j, "accessPolicies", &policies) != 0 ||
         get_array(c, j, "roleAssignments", &roles) != 0 ||
-        get_array(c, j, "secrets", &secrets) != 0 || get_array(c, j, "deletedSecrets", &deleted) != 0)
+        get_array(c, j, "secrets", &secrets) != 0 ||
+        get_array(c, j, "deletedSecrets", &deleted) != 0)
         goto out;
 
     v->policies = alloc_items(c, policies, sizeof(*v->policies), &v->npolicies);
@@ -1196,7 +1204,8 @@ static int parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, 
         goto out;
     size_t old = path_key(c, "accessPolicies");
     size_t i = 0;
-    for (const cJSON *it = policies != NULL ? policies->child : NULL; it != NULL; it = it->next, i++) {
+    for (const cJSON *it = policies != NULL ? policies->child : NULL; it != NULL;
+         it = it->next, i++) {
         size_t o2 = path_index(c, i);
         if (parse_policy(c, it, &v->policies[i]) != 0)
             goto out;
@@ -1261,7 +1270,8 @@ static int parse_root(struct pctx *c, const cJSON *root, struct mv_data *d)
         goto out;
     size_t old = path_key(c, "tenants");
     size_t i = 0;
-    for (const cJSON *it = tenants != NULL ? tenants->child : NULL; it != NULL; it = it->next, i++) {
+    for (const cJSON *it = tenants != NULL ? tenants->child : NULL; it != NULL;
+         it = it->next, i++) {
         size_t o2 = path_index(c, i);
         if (parse_tenant(c, it, &d->tenants[i]) != 0)
             goto out;
@@ -1358,7 +1368,7 @@ struct mv_data *mv_state_parse(const char *json, size_t len, const char *source,
         size_t line, col;
         line_col(json, off, &line, &col);
         if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: invalid JSON at byte %zu (line %zu, column %zu)", c.source,
+            snprintf(err, errlen, "%s: invalid JSON near byte %zu (line %zu, column %zu)", c.source,
                      off, line, col);
         goto out;
     }
@@ -1415,7 +1425,7 @@ struct mv_data *mv_state_load_file(const char *path, int64_t now, char *err, siz
     }
     if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > MAX_FILE_BYTES) {
         set_err(err, errlen, "%s: not a regular file of at most %zu MiB", path,
-                 MAX_FILE_BYTES >> 20);
+                MAX_FILE_BYTES >> 20);
         goto out;
     }
     size_t size = (size_t)sb.st_size, got = 0;
@@ -1633,8 +1643,7 @@ static cJSON *vault_to_json(const struct mv_vault *v)
     if (o == NULL)
         return NULL;
     if (!put_str(o, "name", v->name) || !put_str(o, "tenantId", v->tenant_id) ||
-        !put_str(o, "location", v->location) ||
-        !put_strv(o, "aliases", v->aliases, v->naliases) ||
+        !put_str(o, "location", v->location) || !put_strv(o, "aliases", v->aliases, v->naliases) ||
         !put_str(o, "permissionModel", v->model == MV_MODEL_RBAC ? "rbac" : "accessPolicy"))
         goto fail;
     cJSON *soft = cJSON_AddObjectToObject(o, "softDelete");
@@ -1716,7 +1725,8 @@ struct mv_secret *mv_state_secret_from_json(const cJSON *j, char *err, size_t er
         fail(&c, "out of memory");
         return NULL;
     }
-    /* Retention only matters for deleted entries without a purge date, which a blob may not have. */
+    /* Retention only matters for deleted entries without a purge date, which a blob may not have.
+     */
     if (j == NULL || parse_secret(&c, j, s, SECRET_BLOB, MAX_RETENTION_DAYS) != 0) {
         if (j == NULL)
             fail(&c, "expected an object, found nothing");

@@ -801,8 +801,7 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
     nv.created = now;
     nv.updated = now;
     if (dup_opt(&nv.value, in->value != NULL ? in->value : "") != 0 ||
-        dup_opt(&nv.content_type, in->content_type) != 0 ||
-        mv_tags_copy(&nv.tags, in->tags) != 0) {
+        dup_opt(&nv.content_type, in->content_type) != 0 || mv_tags_copy(&nv.tags, in->tags) != 0) {
         rc = MV_E_NOMEM;
         goto out;
     }

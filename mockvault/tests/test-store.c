@@ -103,8 +103,9 @@ static size_t list_all(struct mv_store *st, bool deleted, size_t max, char ***na
         struct mv_secret_view *items = NULL;
         size_t n = 0;
         char *next = NULL;
-        enum mv_err rc = deleted ? mv_store_list_deleted(st, "demo", marker, max, &items, &n, &next)
-                                 : mv_store_list_secrets(st, "demo", marker, max, &items, &n, &next);
+        enum mv_err rc = deleted
+                             ? mv_store_list_deleted(st, "demo", marker, max, &items, &n, &next)
+                             : mv_store_list_secrets(st, "demo", marker, max, &items, &n, &next);
         ck_assert_int_eq(rc, MV_OK);
         if (max > 0)
             ck_assert_uint_le(n, max);
@@ -172,8 +173,9 @@ START_TEST(test_set_get)
     ck_assert_int_eq(mv_store_get_secret(st, "demo", "alpha", upper, &g), MV_OK);
     mv_secret_view_finish(&g);
 
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "alpha", "0123456789abcdef0123456789abcdef", &g),
-                     MV_E_VERSION_NOT_FOUND);
+    ck_assert_int_eq(
+        mv_store_get_secret(st, "demo", "alpha", "0123456789abcdef0123456789abcdef", &g),
+        MV_E_VERSION_NOT_FOUND);
     ck_assert_int_eq(mv_store_get_secret(st, "demo", "beta", NULL, &g), MV_E_NOT_FOUND);
     ck_assert_int_eq(mv_store_get_secret(st, "nope", "alpha", NULL, &g), MV_E_NO_VAULT);
     /* A NULL out is allowed: the caller only wants the status. */
@@ -396,9 +398,9 @@ START_TEST(test_update)
     ck_assert(!v.v.enabled);
     mv_secret_view_finish(&v);
 
-    ck_assert_int_eq(mv_store_update_secret(st, "demo", "upd", "ffffffffffffffffffffffffffffffff",
-                                            &en, T0, &v),
-                     MV_E_VERSION_NOT_FOUND);
+    ck_assert_int_eq(
+        mv_store_update_secret(st, "demo", "upd", "ffffffffffffffffffffffffffffffff", &en, T0, &v),
+        MV_E_VERSION_NOT_FOUND);
     ck_assert_int_eq(mv_store_update_secret(st, "demo", "absent", NULL, &en, T0, &v),
                      MV_E_NOT_FOUND);
     mv_store_destroy(st);
@@ -430,7 +432,8 @@ START_TEST(test_delete_recover)
     struct mv_secret_update upd = {.has_enabled = true, .enabled = false};
     struct mv_secret *b = NULL;
     ck_assert_int_eq(mv_store_get_secret(st, "demo", "gone", NULL, &v), MV_E_NOT_FOUND);
-    ck_assert_int_eq(mv_store_update_secret(st, "demo", "gone", NULL, &upd, T0, &v), MV_E_NOT_FOUND);
+    ck_assert_int_eq(mv_store_update_secret(st, "demo", "gone", NULL, &upd, T0, &v),
+                     MV_E_NOT_FOUND);
     ck_assert_int_eq(mv_store_delete_secret(st, "demo", "gone", T0, &v), MV_E_NOT_FOUND);
     ck_assert_int_eq(mv_store_backup(st, "demo", "gone", &b), MV_E_NOT_FOUND);
     ck_assert_int_eq(mv_store_set_secret(st, "demo", "GONE", &in, T0, &v), MV_E_DELETED);
@@ -576,16 +579,16 @@ START_TEST(test_paging_sizes)
 {
     struct mv_store *st = make_store();
     /* Inserted out of order and in mixed case; listed by lower-cased name. */
-    const char *names[] = {"Kilo", "alpha", "India", "echo", "Bravo", "hotel", "delta",
-                           "juliet", "Golf", "charlie", "foxtrot"};
+    const char *names[] = {"Kilo",  "alpha",  "India", "echo",    "Bravo",  "hotel",
+                           "delta", "juliet", "Golf",  "charlie", "foxtrot"};
     const size_t count = sizeof(names) / sizeof(names[0]);
     for (size_t i = 0; i < count; i++)
         set_value(st, "demo", names[i], "fake", T0);
     set_value(st, "demo", "zulu-deleted", "fake", T0);
     ck_assert_int_eq(mv_store_delete_secret(st, "demo", "zulu-deleted", T0, NULL), MV_OK);
 
-    const char *expect[] = {"alpha", "Bravo", "charlie", "delta", "echo", "foxtrot",
-                            "Golf", "hotel", "India", "juliet", "Kilo"};
+    const char *expect[] = {"alpha", "Bravo", "charlie", "delta",  "echo", "foxtrot",
+                            "Golf",  "hotel", "India",   "juliet", "Kilo"};
     for (size_t max = 1; max <= 3; max++) {
         char **got;
         size_t pages;

@@ -1,5 +1,4 @@
-/* test-tls.c: unit tests for tls.c (generated CA with name constraints, server certificate, files,
- * and a real in-process TLS handshake). */
+/* test-tls.c: unit tests for tls.c: CA, name constraints, server certificate, files, handshake. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <ftw.h>
