@@ -46,31 +46,6 @@ static char *path_join(const char *dir, const char *name)
     return p;
 }
 
-/* Reads a whole file; caller frees. NULL with errno set on failure. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        goto out;
-    buf = malloc((size_t)n + 1);
-    if (!buf)
-        goto out;
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-        goto out;
-    }
-    buf[n] = '\0';
-    *len = (size_t)n;
-out:
-    fclose(f);
-    return buf;
-}
 
 /* The store's persist hook: the whole state as a snapshot, written atomically before the write
  * that changed it is acknowledged (DESIGN.md §8). */
@@ -109,7 +84,7 @@ static int load_backup_key(struct mv_server *srv, char *err, size_t errlen)
     path = path_join(srv->state_dir, "backup.key");
     if (!path)
         return -1;
-    data = read_file(path, &len);
+    data = mv_read_file(path, 4096, &len);
     if (data && len == sizeof srv->backup_key) {
         memcpy(srv->backup_key, data, len);
         rc = 0;
@@ -136,7 +111,7 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
     char *snap = NULL;
 
     if (srv->cfg.fixtures) {
-        srv->fixture_json = read_file(srv->cfg.fixtures, &srv->fixture_len);
+        srv->fixture_json = mv_read_file(srv->cfg.fixtures, 64u << 20, &srv->fixture_len);
         if (!srv->fixture_json) {
             set_err(err, errlen, "%s: cannot read fixture: %s", srv->cfg.fixtures, strerror(errno));
             return -1;

@@ -572,16 +572,20 @@ int mv_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
     }
     renamed = true;
 
-    /* The rename is durable only once the directory entry is; failure here (some filesystems
-     * cannot fsync a directory) does not undo the write, so it is not reported. */
+    /* The rename is durable only once the directory is synced, so a failure there is reported
+     * (the data is in place, but an acknowledged write must survive a crash). Some file systems
+     * cannot sync a directory at all (EINVAL); that is not an error. */
     char *slash = strrchr(tmp, '/');
     if (slash)
         *(slash == tmp ? slash + 1 : slash) = '\0';
     int dfd = open(slash ? tmp : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
+    if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL)) {
+        saved = errno;
+        if (dfd >= 0)
+            close(dfd);
+        goto out;
     }
+    close(dfd);
     rc = 0;
 out:
     if (fd >= 0)

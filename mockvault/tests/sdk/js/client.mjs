@@ -7,6 +7,7 @@
 //   flow     same as proxy, with the get-only automation-flow identity in AZURE_CLIENT_ID: get only
 //   direct   https://localhost:PORT, ClientSecretCredential with authorityHost and
 //            disableInstanceDiscovery, challenge resource verification off
+//   directip the same with https://127.0.0.1:PORT (the URL in the mock's ready file)
 //   pervault https://demo.localhost:PORT with challenge resource verification ON
 // Other inputs: MV_PORT, MV_SUFFIX (makes names and values unique), MV_TENANT_ID, MV_CLIENT_ID,
 // MV_CLIENT_SECRET (direct modes), MV_FLOW_SECRET_NAME / MV_FLOW_SECRET_VALUE (flow mode).
@@ -27,13 +28,16 @@ function makeClient() {
         vaultUrl: "https://demo.vault.azure.net",
         client: new SecretClient("https://demo.vault.azure.net", new DefaultAzureCredential()),
       };
-    case "direct": {
-      const vaultUrl = `https://localhost:${port}`;
+    case "direct":
+    case "directip": {
+      // directip: the URL the ready file names (an IP address; the certificate has an IP SAN).
+      const host = mode === "direct" ? "localhost" : "127.0.0.1";
+      const vaultUrl = `https://${host}:${port}`;
       const cred = new ClientSecretCredential(
         process.env.MV_TENANT_ID,
         process.env.MV_CLIENT_ID,
         process.env.MV_CLIENT_SECRET,
-        { authorityHost: `https://localhost:${port}`, disableInstanceDiscovery: true },
+        { authorityHost: vaultUrl, disableInstanceDiscovery: true },
       );
       return {
         vaultUrl,

@@ -3,7 +3,7 @@
 // client.mjs in a fresh Node process per mode (NODE_EXTRA_CA_CERTS is read at process start only),
 // stops the mock, and checks that no secret value ever reached the mock's log.
 //
-//   node run.mjs [mode...]      modes: proxy flow direct pervault (default: all)
+//   node run.mjs [mode...]      modes: proxy direct directip pervault (default: all)
 //
 // Environment: MOCKVAULT_BIN (default <repo>/${BUILD_DIR:-build}/mockvault/mockvault),
 // MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json).
@@ -253,6 +253,16 @@ const modes = {
       results.push(["direct: every operation, https://localhost:PORT, verification off", await runClient("direct", mock, directEnv)]);
     } finally {
       await finish(mock, results, ["direct"], false);
+    }
+  },
+
+  // (b2) Direct to https://127.0.0.1:PORT, the URL the ready file names.
+  async directip(results) {
+    const mock = await startMock("directip", "off");
+    try {
+      results.push(["directip: every operation, https://127.0.0.1:PORT, verification off", await runClient("directip", mock, directEnv)]);
+    } finally {
+      await finish(mock, results, ["directip"], false);
     }
   },
 
