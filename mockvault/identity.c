@@ -409,9 +409,11 @@ static int token_common(struct mv_req *r, bool v1)
         goto out;
     snprintf(r->appid, sizeof r->appid, "%s", p.client_id);
     snprintf(r->oid, sizeof r->oid, "%s", p.object_id);
-    /* Issued 5 minutes in the past, as Entra does (spec/identity.md §1.3). */
+    /* Issued 5 minutes in the past and valid for a second more than expires_in says, as Entra
+     * does: both real captures show exp - iat = 3900 with expires_in 3599 (spec/identity.md §1.3,
+     * §2.1). */
     iat = now - 300;
-    exp = now + lifetime;
+    exp = now + lifetime + 1;
     tok = issue_token(r, tid, &p, resource, iat, exp);
     if (!tok) {
         ok = mv_reply_aad_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "server_error", 50000,

@@ -152,7 +152,11 @@ int main(int argc, char **argv)
     if (!fixtures_given && access(cfg.fixtures, R_OK) != 0)
         cfg.fixtures = NULL; /* no default fixture here: start empty */
     cfg.sans = sans;
-    /* Block the stop signals before any thread starts, so only sigwait below receives them. */
+    /* Block the stop signals before any thread starts, so only sigwait below receives them. A
+     * shell starts background jobs with SIGINT ignored, and an ignored signal is discarded rather
+     * than queued for sigwait, so the default action is restored first. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);

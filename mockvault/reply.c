@@ -151,7 +151,7 @@ void mv_reply_challenge_resource(const struct mv_req *r, char *out, size_t n)
      * {vault}.vault.azure.net and must switch it off for a bare localhost (DESIGN.md §3). For
      * {vault}.localhost:PORT (and aliases) the parent domain with the port passes both the
      * Python (netloc) and the JS (hostname) checks. */
-    if (r->azure_host || !dot || mv_host_is_azure(r->host_name))
+    if (r->azure_host || !dot || mv_host_is_ip(r->host_name) || mv_host_is_azure(r->host_name))
         snprintf(out, n, "https://vault.azure.net");
     else
         snprintf(out, n, "https://%s%s", dot + 1, port ? port : "");

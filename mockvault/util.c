@@ -1,6 +1,7 @@
 /* util.c: small shared helpers: base64url, hashes, random ids, constant-time compare, time text. */
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/crypto.h>
@@ -596,4 +597,20 @@ out:
     if (rc != 0)
         errno = saved;
     return rc;
+}
+
+bool mv_host_is_ip(const char *host)
+{
+    unsigned char addr[16];
+    char buf[64];
+    size_t n = strlen(host);
+
+    if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1)
+        return true;
+    if (n >= 2 && n < sizeof buf && host[0] == '[' && host[n - 1] == ']') {
+        memcpy(buf, host + 1, n - 2);
+        buf[n - 2] = '\0';
+        return inet_pton(AF_INET6, buf, addr) == 1;
+    }
+    return false;
 }

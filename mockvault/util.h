@@ -61,6 +61,9 @@ char *mv_strdup0(const char *s);
  * sts.windows.net, management.azure.com, management.core.windows.net, graph.microsoft.com. */
 bool mv_host_is_azure(const char *host);
 
+/* True when host is an IPv4 literal or an IPv6 literal (bare or in brackets, as in a Host header). */
+bool mv_host_is_ip(const char *host);
+
 /* Reads the whole file at path, at most max bytes, into a NUL-terminated buffer the caller frees
  * with free(); *len (may be NULL) excludes the NUL. Returns NULL with errno set: ENOENT when the
  * file does not exist, EFBIG when it is larger than max. (Added for jwt.c and tls.c.) */

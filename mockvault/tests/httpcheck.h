@@ -35,6 +35,14 @@ static inline const char *hc_err_code(const struct mvt_resp *r)
     return cJSON_IsString(c) ? c->valuestring : "-";
 }
 
+/* malloc that aborts the test when out of memory. */
+static inline void *hc_xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    ck_assert_msg(p != NULL, "out of memory");
+    return p;
+}
+
 /* Sends a request and aborts the test when the transport failed (no HTTP answer at all). */
 static inline void hc_req(struct mv_server *srv, const char *method, const char *host,
                           const char *path, const char *token, const char *const *headers,
@@ -46,8 +54,8 @@ static inline void hc_req(struct mv_server *srv, const char *method, const char 
 }
 
 /* Asserts the status, printing status and error code (never the body) when it differs. */
-#define hc_assert_status(r, want, what)                                                          \
-    ck_assert_msg((r)->status == (want), "%s: status %ld (error %s), want %d", (what),            \
+#define hc_assert_status(r, want, what)                                                            \
+    ck_assert_msg((r)->status == (want), "%s: status %ld (error %s), want %d", (what),             \
                   (r)->status, hc_err_code(r), (int)(want))
 
 /* Follows a dotted path ("attributes.enabled", "keys.0.kid": numbers index arrays). NULL if a
@@ -78,7 +86,8 @@ static inline int64_t hc_jint(const cJSON *j, const char *path)
 {
     const cJSON *v = hc_jget(j, path);
     ck_assert_msg(cJSON_IsNumber(v), "%s: not a JSON number", path);
-    ck_assert_msg(v->valuedouble == (double)(int64_t)v->valuedouble, "%s: not a whole number", path);
+    ck_assert_msg(v->valuedouble == (double)(int64_t)v->valuedouble, "%s: not a whole number",
+                  path);
     return (int64_t)v->valuedouble;
 }
 
@@ -104,12 +113,12 @@ static inline const char *hc_keys(const cJSON *o, char *buf, size_t n)
     return buf;
 }
 
-#define hc_assert_keys(o, want, what)                                                            \
-    do {                                                                                         \
-        char hc_kb_[512];                                                                        \
-        hc_keys((o), hc_kb_, sizeof hc_kb_);                                                     \
-        ck_assert_msg(strcmp(hc_kb_, (want)) == 0, "%s: keys [%s], want [%s]", (what), hc_kb_,   \
-                      (want));                                                                   \
+#define hc_assert_keys(o, want, what)                                                              \
+    do {                                                                                           \
+        char hc_kb_[512];                                                                          \
+        hc_keys((o), hc_kb_, sizeof hc_kb_);                                                       \
+        ck_assert_msg(strcmp(hc_kb_, (want)) == 0, "%s: keys [%s], want [%s]", (what), hc_kb_,     \
+                      (want));                                                                     \
     } while (0)
 
 /* True when no value anywhere in the tree is JSON null (optional keys are omitted, never null);
@@ -353,33 +362,33 @@ static inline void hc_free_token(char *t)
 
 /* Asserts that the body is exactly want (byte for byte). printable: the bodies hold no secret
  * value or token, so a mismatch may print both; otherwise only the lengths are printed. */
-#define hc_assert_body(r, want, printable, what)                                                 \
-    do {                                                                                         \
-        const char *hc_w_ = (want);                                                              \
-        if (printable)                                                                           \
-            ck_assert_msg(strcmp((r)->body, hc_w_) == 0, "%s: body\n  got  %s\n  want %s",     \
-                          (what), (r)->body, hc_w_);                                             \
-        else                                                                                     \
-            ck_assert_msg(strcmp((r)->body, hc_w_) == 0,                                         \
-                          "%s: body differs (%zu bytes, want %zu; not printed: holds a value)",  \
-                          (what), (r)->len, strlen(hc_w_));                                      \
+#define hc_assert_body(r, want, printable, what)                                                   \
+    do {                                                                                           \
+        const char *hc_w_ = (want);                                                                \
+        if (printable)                                                                             \
+            ck_assert_msg(strcmp((r)->body, hc_w_) == 0, "%s: body\n  got  %s\n  want %s", (what), \
+                          (r)->body, hc_w_);                                                       \
+        else                                                                                       \
+            ck_assert_msg(strcmp((r)->body, hc_w_) == 0,                                           \
+                          "%s: body differs (%zu bytes, want %zu; not printed: holds a value)",    \
+                          (what), (r)->len, strlen(hc_w_));                                        \
     } while (0)
 
 /* Asserts that header name has exactly the value want. */
-#define hc_assert_header(r, name, want, what)                                                    \
-    do {                                                                                         \
-        char hc_hb_[1024];                                                                       \
-        const char *hc_hv_ = mvt_header((r), (name), hc_hb_, sizeof hc_hb_);                     \
-        ck_assert_msg(hc_hv_ != NULL, "%s: header %s missing", (what), (name));                 \
-        ck_assert_msg(strcmp(hc_hv_, (want)) == 0, "%s: header %s is '%s', want '%s'", (what),   \
-                      (name), hc_hv_, (want));                                                   \
+#define hc_assert_header(r, name, want, what)                                                      \
+    do {                                                                                           \
+        char hc_hb_[1024];                                                                         \
+        const char *hc_hv_ = mvt_header((r), (name), hc_hb_, sizeof hc_hb_);                       \
+        ck_assert_msg(hc_hv_ != NULL, "%s: header %s missing", (what), (name));                    \
+        ck_assert_msg(strcmp(hc_hv_, (want)) == 0, "%s: header %s is '%s', want '%s'", (what),     \
+                      (name), hc_hv_, (want));                                                     \
     } while (0)
 
-#define hc_assert_no_header(r, name, what)                                                       \
-    do {                                                                                         \
-        char hc_hb_[1024];                                                                       \
-        ck_assert_msg(mvt_header((r), (name), hc_hb_, sizeof hc_hb_) == NULL,                    \
-                      "%s: header %s must be absent", (what), (name));                          \
+#define hc_assert_no_header(r, name, what)                                                         \
+    do {                                                                                           \
+        char hc_hb_[1024];                                                                         \
+        ck_assert_msg(mvt_header((r), (name), hc_hb_, sizeof hc_hb_) == NULL,                      \
+                      "%s: header %s must be absent", (what), (name));                             \
     } while (0)
 
 #endif

@@ -311,7 +311,8 @@ START_TEST(test_s1_delete_deleted_bundle_90d)
     now = hc_now(srv);
     kv("DELETE", DEMO, "/secrets/api-key", NULL, &d);
     hc_assert_status(&d, 200, "DELETE api-key");
-    hc_assert_keys(d.json, "recoveryId,deletedDate,scheduledPurgeDate,contentType,id,attributes,tags",
+    hc_assert_keys(d.json,
+                   "recoveryId,deletedDate,scheduledPurgeDate,contentType,id,attributes,tags",
                    "deleted bundle");
     dd = hc_jint(d.json, "deletedDate");
     spd = hc_jint(d.json, "scheduledPurgeDate");
@@ -327,6 +328,29 @@ START_TEST(test_s1_delete_deleted_bundle_90d)
     kv("GET", DEMO, "/deletedsecrets/api-key", NULL, &gd);
     hc_assert_status(&gd, 200, "GET /deletedsecrets/api-key");
     hc_assert_body(&gd, d.body, true, "GetDeletedSecret = Delete response");
+    mvt_resp_free(&gd);
+
+    /* §1 GetDeletedSecrets item: the same fields with the base id (no version), no value. */
+    kv("GET", DEMO, "/deletedsecrets", NULL, &gd);
+    hc_assert_status(&gd, 200, "GET /deletedsecrets");
+    {
+        const cJSON *it;
+        char want_id[256];
+        int found = 0;
+        snprintf(want_id, sizeof want_id, "%s/secrets/api-key", base);
+        cJSON_ArrayForEach(it, hc_jget(gd.json, "value"))
+        {
+            if (!hc_jstr(it, "id") || strcmp(hc_jstr(it, "id"), want_id) != 0)
+                continue;
+            found++;
+            hc_assert_keys(
+                it, "recoveryId,deletedDate,scheduledPurgeDate,contentType,id,attributes,tags",
+                "deleted list item");
+            ck_assert_int_eq(hc_jint(it, "deletedDate"), dd);
+            ck_assert_int_eq(hc_jint(it, "scheduledPurgeDate"), spd);
+        }
+        ck_assert_int_eq(found, 1);
+    }
     mvt_resp_free(&gd);
 
     /* §6: while deleted it is inaccessible to retrievals. */
@@ -362,15 +386,15 @@ static const int page_sizes[] = {1, 2, 3, 4, 5, 10, 25, 0 /* maxresults absent *
 
 /* Live secrets after the setup below, in case-insensitive order. */
 static const char *const live_sorted[] = {
-    "alpha-2", "api-key", "Beta-3", "db-password", "DELTA-5", "disabled-secret",
+    "alpha-2",        "api-key", "Beta-3",           "db-password",   "DELTA-5", "disabled-secret",
     "expired-secret", "gamma-4", "graph-app-secret", "not-yet-valid", "Zeta-1",
 };
 #define NLIVE (sizeof live_sorted / sizeof live_sorted[0])
 
 /* Follows nextLink verbatim from path on host, collecting item names (from the base ids) into
  * names; checks every page's shape. Returns the number of pages. */
-static int collect_pages(const char *host, const char *first_path, const char *list_path,
-                         int max, char names[][160], size_t *n, size_t cap, unsigned item_kind)
+static int collect_pages(const char *host, const char *first_path, const char *list_path, int max,
+                         char names[][160], size_t *n, size_t cap, unsigned item_kind)
 {
     char path[2048], base[128], prefix[512];
     int pages = 0;
@@ -462,8 +486,8 @@ START_TEST(test_s1_list_paging_follow_nextlink)
     pages = collect_pages(DEMO, path, "/secrets", max, names, &n, 64, 0);
     ck_assert_int_eq(n, NLIVE);
     for (size_t i = 0; i < NLIVE; i++)
-        ck_assert_msg(strcmp(names[i], live_sorted[i]) == 0, "item %zu is %s, want %s", i,
-                      names[i], live_sorted[i]);
+        ck_assert_msg(strcmp(names[i], live_sorted[i]) == 0, "item %zu is %s, want %s", i, names[i],
+                      live_sorted[i]);
     if (max > 0)
         ck_assert_int_ge(pages, (int)((NLIVE + (size_t)max - 1) / (size_t)max));
     if (max > 0 && max <= 4)
@@ -502,9 +526,10 @@ START_TEST(test_s1_list_versions_ordered_paged)
         snprintf(created[i], sizeof created[i], "%s", id_version(r.json));
         mvt_resp_free(&r);
     }
-    snprintf(path, sizeof path, "/secrets/many-versions/versions?api-version=%s&maxresults=2", HC_API);
-    ck_assert_int_ge(collect_pages(DEMO, path, "/secrets/many-versions/versions", 2, names, &n, 64, 1),
-                     3);
+    snprintf(path, sizeof path, "/secrets/many-versions/versions?api-version=%s&maxresults=2",
+             HC_API);
+    ck_assert_int_ge(
+        collect_pages(DEMO, path, "/secrets/many-versions/versions", 2, names, &n, 64, 1), 3);
     ck_assert_int_eq(n, (size_t)nv);
     for (size_t i = 1; i < n; i++)
         ck_assert_msg(strcmp(names[i - 1], names[i]) < 0, "versions ordered by id");
@@ -633,8 +658,9 @@ START_TEST(test_s1_purge_204_no_body)
 
     kv("GET", DEMO, "/deletedsecrets/old-secret", NULL, &r);
     hc_assert_status(&r, 404, "purged");
-    hc_assert_body(&r, "{\"error\":{\"code\":\"SecretNotFound\",\"message\":\"Deleted Secret not "
-                       "found: old-secret\"}}",
+    hc_assert_body(&r,
+                   "{\"error\":{\"code\":\"SecretNotFound\",\"message\":\"Deleted Secret not "
+                   "found: old-secret\"}}",
                    true, "GetDeletedSecret after purge");
     mvt_resp_free(&r);
 
@@ -657,11 +683,10 @@ static void versions_fingerprint(const char *name, char *out, size_t n)
     kv("GET", DEMO, path, NULL, &r);
     hc_assert_status(&r, 200, "list versions");
     out[0] = '\0';
-    cJSON_ArrayForEach(it, hc_jget(r.json, "value"))
-    off += (size_t)snprintf(out + off, n - off, "%s %lld %lld %s\n", hc_jstr(it, "id"),
-                            (long long)hc_jint(it, "attributes.created"),
-                            (long long)hc_jint(it, "attributes.updated"),
-                            cJSON_IsTrue(hc_jget(it, "attributes.enabled")) ? "on" : "off");
+    cJSON_ArrayForEach(it, hc_jget(r.json, "value")) off += (size_t)snprintf(
+        out + off, n - off, "%s %lld %lld %s\n", hc_jstr(it, "id"),
+        (long long)hc_jint(it, "attributes.created"), (long long)hc_jint(it, "attributes.updated"),
+        cJSON_IsTrue(hc_jget(it, "attributes.enabled")) ? "on" : "off");
     mvt_resp_free(&r);
 }
 
@@ -683,6 +708,7 @@ START_TEST(test_s1_backup_restore_roundtrip)
     kv("POST", DEMO, "/secrets/graph-app-secret/backup", "", &b);
     hc_assert_status(&b, 200, "backup");
     hc_assert_keys(b.json, "value", "backup response");
+    ck_assert_msg(hc_jstr(b.json, "value") != NULL, "backup value");
     blob = strdup(hc_jstr(b.json, "value"));
     ck_assert_msg(hc_is_b64url(blob), "blob is unpadded base64url");
     ck_assert_msg(strstr(b.body, "graph-app-client-secret") == NULL, "no clear-text value in blob");
@@ -741,7 +767,8 @@ START_TEST(test_s2_restore_tampered_blob_400)
 
     kv("POST", DEMO, "/secrets/api-key/backup", "", &b);
     hc_assert_status(&b, 200, "backup");
-    blob = calloc(1, b.len + 64);
+    ck_assert_msg(hc_jstr(b.json, "value") != NULL, "backup value");
+    blob = hc_xmalloc(b.len + 64);
     snprintf(blob, b.len + 64, "%s", hc_jstr(b.json, "value"));
     mvt_resp_free(&b);
     n = strlen(blob);
@@ -768,8 +795,9 @@ START_TEST(test_s2_restore_tampered_blob_400)
     state0 = hc_state(srv);
     kv("POST", DEMO, "/secrets/restore", body, &r);
     hc_assert_status(&r, 400, kind);
-    hc_assert_body(&r, "{\"error\":{\"code\":\"Malformed backup blob\",\"message\":\"Backup blob "
-                       "contains invalid or corrupt version.\"}}",
+    hc_assert_body(&r,
+                   "{\"error\":{\"code\":\"Malformed backup blob\",\"message\":\"Backup blob "
+                   "contains invalid or corrupt version.\"}}",
                    true, kind);
     mvt_resp_free(&r);
     state1 = hc_state(srv);
@@ -792,12 +820,13 @@ START_TEST(test_s2_put_deleted_name_409)
     mvt_resp_free(&r);
     kv("PUT", DEMO, "/secrets/api-key", "{\"value\":\"again\"}", &r);
     hc_assert_status(&r, 409, "PUT deleted name");
-    hc_assert_body(&r,
-                   "{\"error\":{\"code\":\"Conflict\",\"message\":\"Secret api-key is currently in a "
-                   "deleted but recoverable state, and its name cannot be reused; in this state, the "
-                   "secret can only be recovered or purged.\",\"innererror\":{\"code\":"
-                   "\"ObjectIsDeletedButRecoverable\"}}}",
-                   true, "409 body");
+    hc_assert_body(
+        &r,
+        "{\"error\":{\"code\":\"Conflict\",\"message\":\"Secret api-key is currently in a "
+        "deleted but recoverable state, and its name cannot be reused; in this state, the "
+        "secret can only be recovered or purged.\",\"innererror\":{\"code\":"
+        "\"ObjectIsDeletedButRecoverable\"}}}",
+        true, "409 body");
     mvt_resp_free(&r);
 
     /* The fixture's deleted secret too. */
@@ -820,10 +849,11 @@ START_TEST(test_s2_purge_protection_403)
     kv("DELETE", RBAC, "/deletedsecrets/app-config", NULL, &r);
     hc_assert_status(&r, 403, "purge protected");
     ck_assert_str_eq(hc_err_code(&r), "Forbidden");
-    ck_assert_str_eq(hc_jstr(r.json, "error.message"),
-                     "Operation \"purge\" is not allowed because purge protection is enabled for "
-                     "this vault. Key Vault service will automatically purge it after the retention "
-                     "period has passed. Vault: rbac-demo;location=westeurope");
+    ck_assert_str_eq(
+        hc_jstr(r.json, "error.message"),
+        "Operation \"purge\" is not allowed because purge protection is enabled for "
+        "this vault. Key Vault service will automatically purge it after the retention "
+        "period has passed. Vault: rbac-demo;location=westeurope");
     mvt_resp_free(&r);
     kv("GET", RBAC, "/deletedsecrets/app-config", NULL, &r);
     hc_assert_status(&r, 200, "still deleted");
@@ -925,7 +955,7 @@ static const struct {
     const char *api;
     bool recoverable_days;
 } api_rows[] = {
-    {"2016-10-01", false}, {"7.0", false}, {"7.1", true}, {"7.2", true}, {"7.3", true},
+    {"2016-10-01", false}, {"7.0", false}, {"7.1", true}, {"7.2", true},        {"7.3", true},
     {"7.4", true},         {"7.5", true},  {"7.6", true}, {"2025-07-01", true},
 };
 
@@ -1070,8 +1100,8 @@ START_TEST(test_s4_region_and_no_client_request_id)
     struct mvt_resp r;
     char *state = hc_state(srv), *text;
     cJSON *j = cJSON_Parse(state);
-    cJSON *loc = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(hc_jget(j, "vaults"), 1),
-                                                  "location");
+    cJSON *loc =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(hc_jget(j, "vaults"), 1), "location");
     long st;
 
     kv("GET", DEMO, "/secrets/api-key/", NULL, &r);

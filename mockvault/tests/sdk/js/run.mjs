@@ -311,12 +311,15 @@ async function main() {
       throw new Error(`unknown mode ${name}; known: ${Object.keys(modes).join(" ")}`);
     }
     console.log(`--- JS SDK, mode ${name}`);
+    // Each mode gets its own list, so a mode keeps its temporary directory only when it failed.
+    const modeResults = [];
     try {
-      await modes[name](results);
+      await modes[name](modeResults);
     } catch (err) {
       console.error(`  FAIL mode ${name}: ${err.stack || err}`);
-      results.push([`${name}: harness`, false]);
+      modeResults.push([`${name}: harness`, false]);
     }
+    results.push(...modeResults);
   }
   console.log(`--- JS SDK summary (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   for (const [what, ok] of results) {

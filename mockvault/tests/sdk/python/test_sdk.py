@@ -15,6 +15,7 @@ Modes (one test each):
             log is checked for secret values.
   direct    https://localhost:PORT, authority=https://localhost:PORT, instance_discovery=False,
             verify_challenge_resource=False.
+  directip  the same with https://127.0.0.1:PORT, the URL in the mock's ready file.
   pervault  https://demo.localhost:PORT with challenge verification on, when demo.localhost
             resolves (or a private /etc/hosts in a mount namespace works); skipped otherwise.
 
@@ -88,12 +89,13 @@ def make_client(mode, env):
     if mode in ("proxy", "flow"):
         url = "https://demo.vault.azure.net"
         return url, SecretClient(url, ClientSecretCredential(tenant, client_id, secret))
-    authority = f"https://localhost:{port}"
+    # directip uses the URL the mock's ready file names (an IP; the certificate has an IP SAN).
+    authority = f"https://{'127.0.0.1' if mode == 'directip' else 'localhost'}:{port}"
     # instance_discovery=False is this beta's name (1.13.0b3 and later: disable_instance_discovery).
     cred = ClientSecretCredential(tenant, client_id, secret, authority=authority,
                                   instance_discovery=False)
-    if mode == "direct":
-        url = f"https://localhost:{port}"
+    if mode in ("direct", "directip"):
+        url = authority
         return url, SecretClient(url, cred, verify_challenge_resource=False)
     if mode == "pervault":
         url = f"https://demo.localhost:{port}"
@@ -424,7 +426,7 @@ class SdkTest(unittest.TestCase):
         out = proc.stdout.decode(errors="replace")
         sys.stdout.write(out)
         sys.stdout.flush()
-        self.assertEqual(proc.returncode, 0, f"mode {mode} failed:\n{out}")
+        self.assertEqual(proc.returncode, 0, f"mode {mode} failed (client output above)")
 
     def assert_log_clean(self, mock, modes, expect_requests):
         mock.stop()
@@ -459,6 +461,12 @@ class SdkTest(unittest.TestCase):
         mock = self.start_mock("direct")
         self.run_client("direct", mock, {})
         self.assert_log_clean(mock, ["direct"], False)
+
+    def test_b_directip(self):
+        """https://127.0.0.1:PORT (the ready file's URL), verification off."""
+        mock = self.start_mock("directip")
+        self.run_client("directip", mock, {})
+        self.assert_log_clean(mock, ["directip"], False)
 
     def test_c_pervault(self):
         """https://demo.localhost:PORT with challenge verification on."""
