@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,14 +182,19 @@ static const char *claim_str(const cJSON *claims, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Claims of a verified token that the vault checks, by SHA-256 of the token. Direct-mapped: a
- * colliding newer token simply replaces the older entry. Only tokens whose signature verified
- * are stored; exp/nbf/aud/iss are checked on every request, against the current mock clock. */
+/* Claims of a verified token that the vault checks, found by a 64-bit FNV-1a hash of the token
+ * and confirmed by comparing the whole token (a cheap hash is enough because a hit is never taken
+ * on the hash alone). Direct-mapped: a colliding newer token replaces the older entry. Only tokens
+ * whose signature verified are stored; exp/nbf/aud/iss are checked on every request, against the
+ * current mock clock. */
 #define TOKEN_CACHE_SLOTS 256
+#define TOKEN_CACHE_MAX 4096 /* longer tokens are verified every time */
 
 struct token_entry {
     bool used;
-    unsigned char hash[32];
+    uint64_t hash;
+    size_t len;
+    char token[TOKEN_CACHE_MAX];
     bool has_exp, has_nbf;
     double exp, nbf;
     char aud[160], iss[160], appid[64], oid[64], tid[64];
@@ -217,30 +223,50 @@ void mv_token_cache_destroy(struct mv_token_cache *c)
 
 static const char *claim_str(const cJSON *claims, const char *name);
 
-static bool cache_get(struct mv_token_cache *c, const unsigned char hash[32], struct token_entry *out)
+static uint64_t fnv1a(const char *s, size_t n)
 {
-    struct token_entry *e = &c->slots[hash[0]];
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Copies the cached claims (not the token) of tok into out. */
+static bool cache_get(struct mv_token_cache *c, uint64_t hash, const char *tok, size_t len,
+                      struct token_entry *out)
+{
+    struct token_entry *e = &c->slots[hash % TOKEN_CACHE_SLOTS];
     bool hit;
 
     pthread_mutex_lock(&c->lock);
-    hit = e->used && memcmp(e->hash, hash, 32) == 0;
-    if (hit)
-        *out = *e;
+    hit = e->used && e->hash == hash && e->len == len && memcmp(e->token, tok, len) == 0;
+    if (hit) {
+        out->has_exp = e->has_exp;
+        out->has_nbf = e->has_nbf;
+        out->exp = e->exp;
+        out->nbf = e->nbf;
+        memcpy(out->aud, e->aud, sizeof out->aud);
+        memcpy(out->iss, e->iss, sizeof out->iss);
+        memcpy(out->appid, e->appid, sizeof out->appid);
+        memcpy(out->oid, e->oid, sizeof out->oid);
+        memcpy(out->tid, e->tid, sizeof out->tid);
+    }
     pthread_mutex_unlock(&c->lock);
     return hit;
 }
 
 /* Fills e from verified claims; strings that do not fit make the token uncacheable (the checks
  * below then see the truncated value and fail, which is the safe direction). */
-static void entry_from_claims(struct token_entry *e, const unsigned char hash[32], const cJSON *claims)
+static void entry_from_claims(struct token_entry *e, uint64_t hash, const cJSON *claims)
 {
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
     const cJSON *nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
     const char *s;
 
-    memset(e, 0, sizeof *e);
     e->used = true;
-    memcpy(e->hash, hash, 32);
+    e->hash = hash;
     e->has_exp = cJSON_IsNumber(exp);
     e->exp = e->has_exp ? exp->valuedouble : 0;
     e->has_nbf = cJSON_IsNumber(nbf);
@@ -252,10 +278,18 @@ static void entry_from_claims(struct token_entry *e, const unsigned char hash[32
     snprintf(e->tid, sizeof e->tid, "%s", (s = claim_str(claims, "tid")) ? s : "");
 }
 
-static void cache_put(struct mv_token_cache *c, const struct token_entry *e)
+static void cache_put(struct mv_token_cache *c, const struct token_entry *e, const char *tok,
+                      size_t len)
 {
+    struct token_entry *slot;
+
+    if (len > TOKEN_CACHE_MAX)
+        return;
     pthread_mutex_lock(&c->lock);
-    c->slots[e->hash[0]] = *e;
+    slot = &c->slots[e->hash % TOKEN_CACHE_SLOTS];
+    *slot = *e;
+    slot->len = len;
+    memcpy(slot->token, tok, len);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -267,8 +301,9 @@ static bool vault_auth(struct mv_req *r)
     const char *h = mv_req_header(r, "Authorization");
     const char *tok;
     cJSON *claims = NULL;
-    struct token_entry e;
-    unsigned char hash[32];
+    static __thread struct token_entry e; /* ~5 KB: per thread, not on the stack each time */
+    uint64_t hash;
+    size_t len;
     char expected_iss[128], msg[512], echo[200];
     int64_t now = mv_req_now(r);
     bool ok = false;
@@ -284,9 +319,10 @@ static bool vault_auth(struct mv_req *r)
         mv_reply_kv_unauthorized(r, "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.");
         goto out;
     }
-    mv_sha256(tok, strlen(tok), hash);
-    if (!cache_get(r->srv->tokens, hash, &e)) {
-        switch (mv_jwt_verify(r->srv->jwt, tok, strlen(tok), &claims)) {
+    len = strlen(tok);
+    hash = fnv1a(tok, len);
+    if (!cache_get(r->srv->tokens, hash, tok, len, &e)) {
+        switch (mv_jwt_verify(r->srv->jwt, tok, len, &claims)) {
         case MV_JWT_OK:
             break;
         case MV_JWT_MALFORMED:
@@ -300,7 +336,7 @@ static bool vault_auth(struct mv_req *r)
             goto out;
         }
         entry_from_claims(&e, hash, claims);
-        cache_put(r->srv->tokens, &e);
+        cache_put(r->srv->tokens, &e, tok, len);
     }
     if (!e.has_exp || (double)now >= e.exp) {
         mv_reply_kv_unauthorized(r, "[TokenExpired] Error validating token: 'S2S12086'.");
