@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "identity.h"
 #include "jwt.h"
 #include "reply.h"
 #include "router.h"
@@ -142,9 +143,7 @@ static int tenant_not_found(struct mv_req *r, const char *error, const char *t)
                               mv_reply_echo(t, echo, sizeof echo));
 }
 
-/* True for resources the mock issues tokens for: Key Vault (public name, app id, or a mock host's
- * challenge resource), ARM, Graph. */
-static bool resource_known(const char *res)
+bool mv_identity_resource_known(const char *res)
 {
     static const char *const known[] = {
         "https://vault.azure.net",          "https://vault.azure.net/",
@@ -244,41 +243,42 @@ static int check_secret(const struct mv_app *app, const char *given, int64_t now
     return match_live ? 0 : (match ? 2 : 1);
 }
 
-/* Builds the v1-shaped access token (spec/identity.md §2.1). Caller frees. */
-static char *issue_token(struct mv_req *r, const char *tid, const struct principal *p,
-                         const char *resource, int64_t iat, int64_t exp)
+char *mv_identity_issue_token(struct mv_server *srv, const struct mv_token_spec *t)
 {
     cJSON *c = cJSON_CreateObject();
     char iss[128], rnd[24], *aio, *uti, rh[160];
     char *tok;
 
-    snprintf(iss, sizeof iss, "https://sts.windows.net/%s/", tid);
+    snprintf(iss, sizeof iss, "https://sts.windows.net/%s/", t->tenant_id);
     mv_rand_bytes(rnd, sizeof rnd);
     aio = mv_b64url_encode(rnd, sizeof rnd);
     mv_rand_bytes(rnd, 16);
     uti = mv_b64url_encode(rnd, 16);
-    snprintf(rh, sizeof rh, "0.mockvault.%s.", p->client_id);
-    cJSON_AddStringToObject(c, "aud", resource);
+    snprintf(rh, sizeof rh, "0.mockvault.%s.", t->appid);
+    cJSON_AddStringToObject(c, "aud", t->resource);
     cJSON_AddStringToObject(c, "iss", iss);
-    cJSON_AddNumberToObject(c, "iat", (double)iat);
-    cJSON_AddNumberToObject(c, "nbf", (double)iat);
-    cJSON_AddNumberToObject(c, "exp", (double)exp);
+    cJSON_AddNumberToObject(c, "iat", (double)t->iat);
+    cJSON_AddNumberToObject(c, "nbf", (double)t->iat);
+    cJSON_AddNumberToObject(c, "exp", (double)t->exp);
     cJSON_AddStringToObject(c, "aio", aio ? aio : "");
-    cJSON_AddStringToObject(c, "appid", p->client_id);
-    cJSON_AddStringToObject(c, "appidacr", "1");
+    cJSON_AddStringToObject(c, "appid", t->appid);
+    cJSON_AddStringToObject(c, "appidacr", t->appidacr ? t->appidacr : "1");
     cJSON_AddStringToObject(c, "idp", iss);
-    cJSON_AddStringToObject(c, "oid", p->object_id);
+    cJSON_AddStringToObject(c, "oid", t->oid);
     cJSON_AddStringToObject(c, "rh", rh);
-    if (p->nroles && is_graph(resource)) {
+    /* App-only tokens carry "roles" only for a resource that granted app roles: Graph here. */
+    if (t->nroles && is_graph(t->resource)) {
         cJSON *roles = cJSON_AddArrayToObject(c, "roles");
-        for (size_t i = 0; i < p->nroles; i++)
-            cJSON_AddItemToArray(roles, cJSON_CreateString(p->roles[i]));
+        for (size_t i = 0; i < t->nroles; i++)
+            cJSON_AddItemToArray(roles, cJSON_CreateString(t->roles[i]));
     }
-    cJSON_AddStringToObject(c, "sub", p->object_id);
-    cJSON_AddStringToObject(c, "tid", tid);
+    cJSON_AddStringToObject(c, "sub", t->oid);
+    cJSON_AddStringToObject(c, "tid", t->tenant_id);
     cJSON_AddStringToObject(c, "uti", uti ? uti : "");
     cJSON_AddStringToObject(c, "ver", "1.0");
-    tok = mv_jwt_sign(r->srv->jwt, c);
+    if (t->mirid)
+        cJSON_AddStringToObject(c, "xms_mirid", t->mirid);
+    tok = mv_jwt_sign(srv->jwt, c);
     cJSON_Delete(c);
     free(aio);
     free(uti);
@@ -395,7 +395,7 @@ static int token_common(struct mv_req *r, bool v1)
         if (!scope_to_resource(r, f.scope, resource, sizeof resource))
             goto out;
     }
-    if (!resource_known(resource)) {
+    if (!mv_identity_resource_known(resource)) {
         ok = mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_resource", 500011,
                                 "The resource principal named %s was not found in the tenant named "
                                 "%s. This can happen if the application has not been installed by "
@@ -414,7 +414,14 @@ static int token_common(struct mv_req *r, bool v1)
      * §2.1). */
     iat = now - 300;
     exp = now + lifetime + 1;
-    tok = issue_token(r, tid, &p, resource, iat, exp);
+    {
+        struct mv_token_spec spec = {
+            .tenant_id = tid, .appid = p.client_id, .oid = p.object_id, .resource = resource,
+            .appidacr = "1", .roles = (const char *const *)p.roles, .nroles = p.nroles,
+            .iat = iat, .exp = exp,
+        };
+        tok = mv_identity_issue_token(r->srv, &spec);
+    }
     if (!tok) {
         ok = mv_reply_aad_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "server_error", 50000,
                                 "mockvault could not sign the token.");

@@ -2,14 +2,12 @@
 #include "router.h"
 
 #include <cjson/cJSON.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "jwt.h"
+#include "auth.h"
 #include "reply.h"
 #include "util.h"
 
@@ -176,197 +174,52 @@ static bool audience_ok(struct mv_req *r, const char *aud)
     return strncasecmp(aud, res, n) == 0 && (aud[n] == '\0' || strcmp(aud + n, "/") == 0);
 }
 
-static const char *claim_str(const cJSON *claims, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(claims, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* Claims of a verified token that the vault checks, found by a 64-bit FNV-1a hash of the token
- * and confirmed by comparing the whole token (a cheap hash is enough because a hit is never taken
- * on the hash alone). Direct-mapped: a colliding newer token replaces the older entry. Only tokens
- * whose signature verified are stored; exp/nbf/aud/iss are checked on every request, against the
- * current mock clock. */
-#define TOKEN_CACHE_SLOTS 256
-#define TOKEN_CACHE_MAX 4096 /* longer tokens are verified every time */
-
-struct token_entry {
-    bool used;
-    uint64_t hash;
-    size_t len;
-    char token[TOKEN_CACHE_MAX];
-    bool has_exp, has_nbf;
-    double exp, nbf;
-    char aud[160], iss[160], appid[64], oid[64], tid[64];
-};
-
-struct mv_token_cache {
-    pthread_mutex_t lock;
-    struct token_entry slots[TOKEN_CACHE_SLOTS];
-};
-
-struct mv_token_cache *mv_token_cache_create(void)
-{
-    struct mv_token_cache *c = calloc(1, sizeof *c);
-    if (c)
-        pthread_mutex_init(&c->lock, NULL);
-    return c;
-}
-
-void mv_token_cache_destroy(struct mv_token_cache *c)
-{
-    if (!c)
-        return;
-    pthread_mutex_destroy(&c->lock);
-    free(c);
-}
-
-static const char *claim_str(const cJSON *claims, const char *name);
-
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-/* Copies the cached claims (not the token) of tok into out. */
-static bool cache_get(struct mv_token_cache *c, uint64_t hash, const char *tok, size_t len,
-                      struct token_entry *out)
-{
-    struct token_entry *e = &c->slots[hash % TOKEN_CACHE_SLOTS];
-    bool hit;
-
-    pthread_mutex_lock(&c->lock);
-    hit = e->used && e->hash == hash && e->len == len && memcmp(e->token, tok, len) == 0;
-    if (hit) {
-        out->has_exp = e->has_exp;
-        out->has_nbf = e->has_nbf;
-        out->exp = e->exp;
-        out->nbf = e->nbf;
-        memcpy(out->aud, e->aud, sizeof out->aud);
-        memcpy(out->iss, e->iss, sizeof out->iss);
-        memcpy(out->appid, e->appid, sizeof out->appid);
-        memcpy(out->oid, e->oid, sizeof out->oid);
-        memcpy(out->tid, e->tid, sizeof out->tid);
-    }
-    pthread_mutex_unlock(&c->lock);
-    return hit;
-}
-
-/* Fills e from verified claims; strings that do not fit make the token uncacheable (the checks
- * below then see the truncated value and fail, which is the safe direction). */
-static void entry_from_claims(struct token_entry *e, uint64_t hash, const cJSON *claims)
-{
-    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
-    const cJSON *nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
-    const char *s;
-
-    e->used = true;
-    e->hash = hash;
-    e->has_exp = cJSON_IsNumber(exp);
-    e->exp = e->has_exp ? exp->valuedouble : 0;
-    e->has_nbf = cJSON_IsNumber(nbf);
-    e->nbf = e->has_nbf ? nbf->valuedouble : 0;
-    snprintf(e->aud, sizeof e->aud, "%s", (s = claim_str(claims, "aud")) ? s : "");
-    snprintf(e->iss, sizeof e->iss, "%s", (s = claim_str(claims, "iss")) ? s : "");
-    snprintf(e->appid, sizeof e->appid, "%s", (s = claim_str(claims, "appid")) ? s : "");
-    snprintf(e->oid, sizeof e->oid, "%s", (s = claim_str(claims, "oid")) ? s : "");
-    snprintf(e->tid, sizeof e->tid, "%s", (s = claim_str(claims, "tid")) ? s : "");
-}
-
-static void cache_put(struct mv_token_cache *c, const struct token_entry *e, const char *tok,
-                      size_t len)
-{
-    struct token_entry *slot;
-
-    if (len > TOKEN_CACHE_MAX)
-        return;
-    pthread_mutex_lock(&c->lock);
-    slot = &c->slots[e->hash % TOKEN_CACHE_SLOTS];
-    *slot = *e;
-    slot->len = len;
-    memcpy(slot->token, tok, len);
-    pthread_mutex_unlock(&c->lock);
-}
 
 /* Validates the bearer token (DESIGN.md §4): signature with alg pinned to RS256, exp/nbf against
  * the mock clock, audience, issuer. Replies 401 (with the challenge, as the real service does on
  * every 401) and returns false when it is not acceptable. */
 static bool vault_auth(struct mv_req *r)
 {
-    const char *h = mv_req_header(r, "Authorization");
-    const char *tok;
-    cJSON *claims = NULL;
-    static __thread struct token_entry e; /* ~5 KB: per thread, not on the stack each time */
-    uint64_t hash;
-    size_t len;
+    struct mv_claims c;
     char expected_iss[128], msg[512], echo[200];
-    int64_t now = mv_req_now(r);
-    bool ok = false;
 
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+    switch (mv_auth_bearer(r, &c)) {
+    case MV_AUTH_OK:
+        break;
+    case MV_AUTH_MISSING:
         mv_reply_kv_unauthorized(r, "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.");
-        goto out;
-    }
-    tok = h + 7;
-    while (*tok == ' ')
-        tok++;
-    if (*tok == '\0') {
-        mv_reply_kv_unauthorized(r, "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.");
-        goto out;
-    }
-    len = strlen(tok);
-    hash = fnv1a(tok, len);
-    if (!cache_get(r->srv->tokens, hash, tok, len, &e)) {
-        switch (mv_jwt_verify(r->srv->jwt, tok, len, &claims)) {
-        case MV_JWT_OK:
-            break;
-        case MV_JWT_MALFORMED:
-            /* No real capture of this text exists; the wording is the mock's own. */
-            mv_reply_kv_unauthorized(r, "AKV10000: The bearer token is not a well-formed JWT.");
-            goto out;
-        default:
-            /* A forged signature, another issuer's key, alg none or HS256: the real service
-             * cannot find a key to validate such a token with. */
-            mv_reply_kv_unauthorized(r, "AKV10046: Unable to resolve the key used for signature validation.");
-            goto out;
-        }
-        entry_from_claims(&e, hash, claims);
-        cache_put(r->srv->tokens, &e, tok, len);
-    }
-    if (!e.has_exp || (double)now >= e.exp) {
+        return false;
+    case MV_AUTH_MALFORMED:
+        /* No real capture of this text exists; the wording is the mock's own. */
+        mv_reply_kv_unauthorized(r, "AKV10000: The bearer token is not a well-formed JWT.");
+        return false;
+    case MV_AUTH_BAD_SIGNATURE:
+        /* A forged signature, another issuer's key, alg none or HS256: the real service cannot
+         * find a key to validate such a token with. */
+        mv_reply_kv_unauthorized(r, "AKV10046: Unable to resolve the key used for signature validation.");
+        return false;
+    case MV_AUTH_EXPIRED:
         mv_reply_kv_unauthorized(r, "[TokenExpired] Error validating token: 'S2S12086'.");
-        goto out;
-    }
-    if (e.has_nbf && (double)now < e.nbf) {
+        return false;
+    case MV_AUTH_NOT_YET_VALID:
         mv_reply_kv_unauthorized(r, "[TokenNotYetValid] Error validating token: the token is not "
                                     "valid yet (nbf is after the mock clock's now).");
-        goto out;
+        return false;
     }
-    if (!audience_ok(r, e.aud)) {
+    if (!audience_ok(r, c.aud)) {
         snprintf(msg, sizeof msg, "AKV10022: Invalid audience. Expected https://vault.azure.net, found: %s.",
-                 mv_reply_echo(e.aud, echo, sizeof echo));
+                 mv_reply_echo(c.aud, echo, sizeof echo));
         mv_reply_kv_unauthorized(r, msg);
-        goto out;
+        return false;
     }
     snprintf(expected_iss, sizeof expected_iss, "https://sts.windows.net/%s/", r->tenant);
-    if (strcasecmp(e.iss, expected_iss) != 0) {
+    if (strcasecmp(c.iss, expected_iss) != 0) {
         snprintf(msg, sizeof msg, "AKV10032: Invalid issuer. Expected one of %s, found %s.",
-                 expected_iss, mv_reply_echo(e.iss, echo, sizeof echo));
+                 expected_iss, mv_reply_echo(c.iss, echo, sizeof echo));
         mv_reply_kv_unauthorized(r, msg);
-        goto out;
+        return false;
     }
-    snprintf(r->appid, sizeof r->appid, "%s", e.appid);
-    snprintf(r->oid, sizeof r->oid, "%s", e.oid);
-    snprintf(r->tid, sizeof r->tid, "%s", e.tid);
-    ok = true;
-out:
-    cJSON_Delete(claims);
-    return ok;
+    return true;
 }
 
 /* api-version is required and has no default (spec §1). */
