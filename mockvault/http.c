@@ -58,7 +58,7 @@ static bool host_chars_ok(const char *h)
 static void parse_host(struct mv_req *r)
 {
     const char *h = mv_req_header(r, "Host");
-    const char *scheme = r->srv->cfg.http ? "http" : "https";
+    const char *scheme = (r->srv->cfg.http || r->on_imds) ? "http" : "https";
     size_t len;
 
     if (!h || !host_chars_ok(h)) {
@@ -131,6 +131,10 @@ static struct mv_req *req_create(struct mv_server *srv, struct MHD_Connection *c
         r->client_request_id = mv_req_header(r, "client-request-id");
     if (r->client_request_id && !host_chars_ok(r->client_request_id))
         r->client_request_id = NULL; /* never echo header-injection material */
+    {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+        r->on_imds = ci && srv->imds_daemon && ci->daemon == srv->imds_daemon;
+    }
     parse_host(r);
     parse_peer(r);
     if (!r->host) {

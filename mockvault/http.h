@@ -21,9 +21,11 @@ struct mv_proxy;
 
 struct mv_server {
     struct mv_server_config cfg; /* strings point into the copies below */
-    char *bind, *state_dir, *ready_file;
+    char *bind, *state_dir, *ready_file, *identity_header;
     struct MHD_Daemon *daemon;
+    struct MHD_Daemon *imds_daemon; /* plain-http managed-identity listener (--imds-port) */
     uint16_t port;
+    uint16_t imds_port;
     char url[80];
     struct mv_tls *tls;
     struct mv_jwt_key *jwt;
@@ -42,7 +44,15 @@ struct mv_server {
 };
 
 /* What kind of endpoint answered, for response headers and the log. */
-enum mv_kind { MV_KIND_OTHER = 0, MV_KIND_VAULT, MV_KIND_AAD, MV_KIND_CONTROL };
+enum mv_kind {
+    MV_KIND_OTHER = 0,
+    MV_KIND_VAULT,   /* Key Vault data plane */
+    MV_KIND_AAD,     /* Entra ID token and discovery endpoints */
+    MV_KIND_CONTROL, /* /_mock */
+    MV_KIND_MSI,     /* managed identity endpoints (IMDS, App Service, Cloud Shell) */
+    MV_KIND_GRAPH,   /* Microsoft Graph */
+    MV_KIND_ARM,     /* Azure Resource Manager */
+};
 
 struct mv_req {
     struct mv_server *srv;
@@ -53,6 +63,7 @@ struct mv_req {
     char host_name[256]; /* Host without port, lower-case */
     char base_url[320];  /* scheme://host[:port] exactly as the client reached us */
     bool azure_host;     /* the Host is an impersonated Azure name (proxy mode) */
+    bool on_imds;        /* arrived on the plain-http managed-identity listener */
     char peer[64];       /* client IP address text */
     bool peer_loopback;
     char *body;          /* owned, NUL-terminated, capped at MV_BODY_MAX */

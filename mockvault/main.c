@@ -41,6 +41,11 @@ static void usage(FILE *f)
         "  --strict-expiry     refuse GET of expired or not-yet-valid secrets with 403 (a\n"
         "                      mock-only rule: the real service returns them)\n"
         "  --token-lifetime S  lifetime of issued tokens in seconds (default 3599)\n"
+        "  --authz MODE        enforce (default): access policies and RBAC decide; audit: allow\n"
+        "                      but log each would-be denial; off: any valid token may do anything\n"
+        "  --imds-port N       also serve managed identity (IMDS style) over plain http on port N\n"
+        "                      (0 = a free port), like 169.254.169.254\n"
+        "  --identity-header S App Service managed identity: X-IDENTITY-HEADER must equal S\n"
         "  --help              show this help and exit\n"
         "  --version           show the version and exit\n"
         "\n"
@@ -69,7 +74,8 @@ int main(int argc, char **argv)
 {
     enum {
         O_PORT = 256, O_BIND, O_FIXTURES, O_STATE_DIR, O_READY, O_HTTP, O_CERT, O_KEY, O_SAN,
-        O_SEED, O_THREADS, O_LOGFMT, O_PROXY, O_STRICT, O_LIFETIME, O_HELP, O_VERSION,
+        O_SEED, O_THREADS, O_LOGFMT, O_PROXY, O_STRICT, O_LIFETIME, O_AUTHZ, O_IMDS, O_IDHDR,
+        O_HELP, O_VERSION,
     };
     static const struct option opts[] = {
         {"port", required_argument, NULL, O_PORT},
@@ -87,6 +93,9 @@ int main(int argc, char **argv)
         {"proxy-port", required_argument, NULL, O_PROXY},
         {"strict-expiry", no_argument, NULL, O_STRICT},
         {"token-lifetime", required_argument, NULL, O_LIFETIME},
+        {"authz", required_argument, NULL, O_AUTHZ},
+        {"imds-port", required_argument, NULL, O_IMDS},
+        {"identity-header", required_argument, NULL, O_IDHDR},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -138,6 +147,24 @@ int main(int argc, char **argv)
         case O_LIFETIME:
             cfg.token_lifetime = (int)parse_num("--token-lifetime", optarg, 60, 86400 * 7);
             break;
+        case O_AUTHZ:
+            if (strcmp(optarg, "enforce") == 0)
+                cfg.authz = MV_AUTHZ_ENFORCE;
+            else if (strcmp(optarg, "audit") == 0)
+                cfg.authz = MV_AUTHZ_AUDIT;
+            else if (strcmp(optarg, "off") == 0)
+                cfg.authz = MV_AUTHZ_OFF;
+            else {
+                fprintf(stderr, "mockvault: --authz expects enforce, audit or off, got '%s'\n", optarg);
+                free(sans);
+                return 2;
+            }
+            break;
+        case O_IMDS:
+            cfg.imds = true;
+            cfg.imds_port = (int)parse_num("--imds-port", optarg, 0, 65535);
+            break;
+        case O_IDHDR: cfg.identity_header = optarg; break;
         case O_HELP: usage(stdout); free(sans); return 0;
         case O_VERSION: printf("mockvault %s\n", MV_VERSION); free(sans); return 0;
         default: usage(stderr); free(sans); return 2;

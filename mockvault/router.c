@@ -87,7 +87,8 @@ fail:
 /* Finds the route for r; *method_mismatch tells whether some route matched the path only. */
 static const struct mv_route *find_route(struct mv_req *r, bool *method_mismatch)
 {
-    const struct mv_route *tables[] = {mv_secrets_routes, mv_identity_routes, mv_control_routes};
+    const struct mv_route *tables[] = {mv_secrets_routes, mv_identity_routes, mv_control_routes,
+                                       mv_msi_routes,     mv_graph_routes,    mv_arm_routes};
     *method_mismatch = false;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
         for (const struct mv_route *rt = tables[t]; rt->pattern; rt++) {
@@ -263,8 +264,15 @@ int mv_router_dispatch(struct mv_req *r)
     /* Unknown paths on a vault's own host name still get the vault checks, so a client probing
      * with no token sees the challenge as it would from Key Vault. */
     bool vault_host = hl > 16 && strcmp(r->host_name + hl - 16, ".vault.azure.net") == 0;
-    bool vault = rt ? rt->kind == MV_KIND_VAULT : (is_vault_path(r->path) || vault_host);
+    bool vault;
 
+    /* The plain-http IMDS listener (--imds-port) serves managed identity and nothing else. */
+    if (r->on_imds && (!rt || rt->kind != MV_KIND_MSI)) {
+        rt = NULL;
+        mismatch = false;
+        vault_host = false;
+    }
+    vault = rt ? rt->kind == MV_KIND_VAULT : (!r->on_imds && (is_vault_path(r->path) || vault_host));
     r->route = rt;
     r->kind = rt ? rt->kind : (vault ? MV_KIND_VAULT : MV_KIND_OTHER);
     r->operation = rt ? rt->operation : NULL;

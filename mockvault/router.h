@@ -28,6 +28,9 @@ struct mv_route {
 extern const struct mv_route mv_secrets_routes[];
 extern const struct mv_route mv_identity_routes[];
 extern const struct mv_route mv_control_routes[];
+extern const struct mv_route mv_msi_routes[];
+extern const struct mv_route mv_graph_routes[];
+extern const struct mv_route mv_arm_routes[];
 
 /* Matches path against pattern; on success stores up to 3 captures (malloc'd, caller frees) and
  * returns true. caps may be NULL to test for a match without allocating. */

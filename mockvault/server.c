@@ -247,69 +247,81 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     mv_log_notice(srv, "libmicrohttpd: %s", msg);
 }
 
-/* Binds loopback only (the mock never listens on other interfaces). */
-static int start_daemon(struct mv_server *srv, char *err, size_t errlen)
+/* Starts one listener on the bind address and port (0 = a free port). Binds loopback only: the
+ * mock never listens on other interfaces. tls selects HTTPS with the mock's certificate. */
+static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, unsigned threads,
+                                    uint16_t *bound, char *err, size_t errlen)
 {
     struct sockaddr_in sin;
     struct sockaddr_in6 sin6;
     struct sockaddr *sa;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
-    unsigned threads = srv->cfg.threads > 0 ? (unsigned)srv->cfg.threads : 2;
     const union MHD_DaemonInfo *info;
+    struct MHD_Daemon *d;
 
     memset(&sin, 0, sizeof sin);
     memset(&sin6, 0, sizeof sin6);
     if (inet_pton(AF_INET, srv->bind, &sin.sin_addr) == 1) {
-        if ((ntohl(sin.sin_addr.s_addr) >> 24) != 127) {
-            set_err(err, errlen, "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)", srv->bind);
-            return -1;
-        }
+        if ((ntohl(sin.sin_addr.s_addr) >> 24) != 127)
+            goto not_loopback;
         sin.sin_family = AF_INET;
-        sin.sin_port = htons((uint16_t)srv->cfg.port);
+        sin.sin_port = htons((uint16_t)port);
         sa = (struct sockaddr *)&sin;
     } else if (inet_pton(AF_INET6, srv->bind, &sin6.sin6_addr) == 1) {
-        if (!IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr)) {
-            set_err(err, errlen, "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)", srv->bind);
-            return -1;
-        }
+        if (!IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr))
+            goto not_loopback;
         sin6.sin6_family = AF_INET6;
-        sin6.sin6_port = htons((uint16_t)srv->cfg.port);
+        sin6.sin6_port = htons((uint16_t)port);
         sa = (struct sockaddr *)&sin6;
         flags |= MHD_USE_IPv6;
     } else {
         set_err(err, errlen, "--bind %s: not an IPv4 or IPv6 address", srv->bind);
-        return -1;
+        return NULL;
     }
-    if (!srv->cfg.http)
-        flags |= MHD_USE_TLS;
-    if (srv->cfg.http) {
-        srv->daemon = MHD_start_daemon(
+    if (tls)
+        d = MHD_start_daemon(
+            flags | MHD_USE_TLS, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_logger, srv, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+            MHD_OPTION_NOTIFY_COMPLETED, mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_HTTPS_MEM_KEY,
+            srv->tls->key_pem, MHD_OPTION_HTTPS_MEM_CERT, srv->tls->cert_pem, MHD_OPTION_END);
+    else
+        d = MHD_start_daemon(
             flags, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
-            srv, MHD_OPTION_SOCK_ADDR, sa,
-            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
-            mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-            MHD_OPTION_LISTENING_ADDRESS_REUSE,
-            (unsigned)1, MHD_OPTION_END);
-    } else {
-        srv->daemon = MHD_start_daemon(
-            flags, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
-            srv, MHD_OPTION_SOCK_ADDR, sa,
-            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
-            mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-            MHD_OPTION_LISTENING_ADDRESS_REUSE,
-            (unsigned)1, MHD_OPTION_HTTPS_MEM_KEY, srv->tls->key_pem, MHD_OPTION_HTTPS_MEM_CERT,
-            srv->tls->cert_pem, MHD_OPTION_END);
-    }
-    if (!srv->daemon) {
-        set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, srv->cfg.port,
+            srv, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+            MHD_OPTION_NOTIFY_COMPLETED, mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    if (!d) {
+        set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port,
                 errno ? strerror(errno) : "libmicrohttpd refused the options");
-        return -1;
+        return NULL;
     }
-    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : (uint16_t)srv->cfg.port;
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    *bound = info ? info->port : (uint16_t)port;
+    return d;
+not_loopback:
+    set_err(err, errlen, "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)",
+            srv->bind);
+    return NULL;
+}
+
+static int start_daemon(struct mv_server *srv, char *err, size_t errlen)
+{
+    unsigned threads = srv->cfg.threads > 0 ? (unsigned)srv->cfg.threads : 2;
+
+    srv->daemon = listen_on(srv, srv->cfg.port, !srv->cfg.http, threads, &srv->port, err, errlen);
+    if (!srv->daemon)
+        return -1;
     snprintf(srv->url, sizeof srv->url, "%s://%s%s%s:%u", srv->cfg.http ? "http" : "https",
              strchr(srv->bind, ':') ? "[" : "", srv->bind, strchr(srv->bind, ':') ? "]" : "",
              srv->port);
+    /* Managed identity endpoints are plain http by design (169.254.169.254), so the optional
+     * IMDS listener is too; it serves nothing but managed identity. */
+    if (srv->cfg.imds) {
+        srv->imds_daemon = listen_on(srv, srv->cfg.imds_port, false, 1, &srv->imds_port, err, errlen);
+        if (!srv->imds_daemon)
+            return -1;
+    }
     return 0;
 }
 
@@ -325,6 +337,12 @@ static int write_ready_file(struct mv_server *srv, char *err, size_t errlen)
         cJSON_AddStringToObject(o, "ca", srv->tls->ca_path);
     else
         cJSON_AddNullToObject(o, "ca");
+    if (srv->imds_daemon) {
+        char iurl[80];
+        snprintf(iurl, sizeof iurl, "http://%s%s%s:%u", strchr(srv->bind, ':') ? "[" : "", srv->bind,
+                 strchr(srv->bind, ':') ? "]" : "", srv->imds_port);
+        cJSON_AddStringToObject(o, "imds", iurl);
+    }
     if (srv->proxy) {
         char purl[80];
         snprintf(purl, sizeof purl, "http://%s%s%s:%u", strchr(srv->bind, ':') ? "[" : "", srv->bind,
@@ -363,6 +381,8 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     srv->bind = strdup(cfg->bind ? cfg->bind : "127.0.0.1");
     srv->state_dir = dup_opt(cfg->state_dir);
     srv->ready_file = dup_opt(cfg->ready_file);
+    srv->identity_header = dup_opt(cfg->identity_header);
+    srv->cfg.identity_header = srv->identity_header;
     srv->cfg.bind = srv->bind;
     srv->cfg.state_dir = srv->state_dir;
     srv->cfg.ready_file = srv->ready_file;
@@ -407,6 +427,8 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     mv_log_notice(srv, "listening on %s", srv->url);
     if (srv->proxy)
         mv_log_notice(srv, "HTTPS proxy on port %u", mv_proxy_port(srv->proxy));
+    if (srv->imds_daemon)
+        mv_log_notice(srv, "managed identity (IMDS) on http port %u", srv->imds_port);
     if (srv->ready_file && write_ready_file(srv, err, errlen) != 0)
         goto fail;
     *out = srv;
@@ -421,6 +443,8 @@ void mv_server_stop(struct mv_server *srv)
     if (!srv)
         return;
     mv_proxy_stop(srv->proxy);
+    if (srv->imds_daemon)
+        MHD_stop_daemon(srv->imds_daemon);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     mv_store_destroy(srv->store);
@@ -440,12 +464,18 @@ void mv_server_stop(struct mv_server *srv)
     free(srv->bind);
     free(srv->state_dir);
     free(srv->ready_file);
+    free(srv->identity_header);
     free(srv);
 }
 
 uint16_t mv_server_port(const struct mv_server *srv)
 {
     return srv->port;
+}
+
+uint16_t mv_server_imds_port(const struct mv_server *srv)
+{
+    return srv->imds_daemon ? srv->imds_port : 0;
 }
 
 uint16_t mv_server_proxy_port(const struct mv_server *srv)

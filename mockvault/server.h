@@ -9,6 +9,9 @@
 
 enum mv_log_format { MV_LOG_TEXT = 0, MV_LOG_JSON = 1, MV_LOG_OFF = 2 };
 
+/* --authz: enforce access policies / RBAC, allow but log would-be denials, or allow everything. */
+enum mv_authz_mode { MV_AUTHZ_ENFORCE = 0, MV_AUTHZ_AUDIT = 1, MV_AUTHZ_OFF = 2 };
+
 struct mv_server_config {
     const char *bind;        /* listen address; default "127.0.0.1" */
     int port;                /* 0 = a free port; default 8443 in main.c */
@@ -28,6 +31,10 @@ struct mv_server_config {
     int proxy_port;          /* -1 = proxy off, 0 = a free port */
     bool strict_expiry;      /* refuse GET of expired / not-yet-valid secrets (mock-only rule) */
     int token_lifetime;      /* seconds; 0 = 3599 */
+    enum mv_authz_mode authz;
+    bool imds;               /* also run the plain-http managed-identity listener ... */
+    int imds_port;           /* ... on this port (0 = a free port) */
+    const char *identity_header; /* App Service X-IDENTITY-HEADER must equal this when set */
 };
 
 struct mv_server;
@@ -41,6 +48,7 @@ void mv_server_stop(struct mv_server *srv);
 
 uint16_t mv_server_port(const struct mv_server *srv);
 uint16_t mv_server_proxy_port(const struct mv_server *srv); /* 0 when the proxy is off */
+uint16_t mv_server_imds_port(const struct mv_server *srv);  /* 0 when --imds-port is off */
 /* "https://127.0.0.1:PORT" (or http); borrowed. */
 const char *mv_server_url(const struct mv_server *srv);
 /* Path of the CA certificate clients should trust; borrowed. NULL with --http. */
