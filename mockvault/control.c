@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "authz.h"
 #include "http.h"
 #include "reply.h"
 #include "router.h"
@@ -57,6 +59,7 @@ static int h_reset(struct mv_req *r)
     e = mv_store_replace(srv->store, d);
     if (e != MV_OK)
         return reply_store_failure(r, e);
+    mv_authz_usage_clear(srv->authz_usage);
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "reset");
     return mv_reply_json(r, MHD_HTTP_OK, o);
@@ -150,6 +153,139 @@ out:
     return ok;
 }
 
+/* The vault object named r->cap[0] inside an exported state tree, or NULL. */
+static cJSON *vault_json(cJSON *state, const char *name)
+{
+    cJSON *v;
+
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(state, "vaults"))
+    {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "name");
+        if (cJSON_IsString(n) && strcasecmp(n->valuestring, name) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static int no_such_vault(struct mv_req *r)
+{
+    char echo[80];
+    return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "VaultNotFound", NULL,
+                             "mockvault: no vault named '%s'.", mv_reply_echo(r->cap[0], echo, sizeof echo));
+}
+
+/* GET /_mock/vaults/{name}/accessPolicies and .../roleAssignments, in the fixture format. */
+static int access_get(struct mv_req *r, const char *key)
+{
+    const struct mv_data *d = mv_store_rdlock(r->srv->store);
+    cJSON *state = mv_state_export(d), *v, *arr;
+    int ok;
+
+    mv_store_unlock(r->srv->store);
+    if (!state)
+        return reply_store_failure(r, MV_E_NOMEM);
+    v = vault_json(state, r->cap[0]);
+    if (!v) {
+        ok = no_such_vault(r);
+    } else {
+        arr = cJSON_DetachItemFromObjectCaseSensitive(v, key);
+        ok = mv_reply_json(r, MHD_HTTP_OK, arr ? arr : cJSON_CreateArray());
+    }
+    cJSON_Delete(state);
+    return ok;
+}
+
+/* PUT replaces the list at runtime. The new list is validated by the fixture parser itself: it is
+ * put into an export of the current state, which is parsed again (so an error names the JSON path
+ * exactly as a fixture error would), and only the vault's list is then swapped in. Secrets are
+ * untouched, so no write can be lost in between. */
+static int access_put(struct mv_req *r, const char *key, bool policies)
+{
+    const struct mv_data *d;
+    cJSON *state = NULL, *v, *body = NULL;
+    char *text = NULL, err[1024], source[160];
+    struct mv_data *parsed = NULL;
+    struct mv_vault *pv;
+    enum mv_err e;
+    int ok;
+
+    body = cJSON_ParseWithLength(r->body, r->body_len);
+    if (!cJSON_IsArray(body)) {
+        ok = bad_request(r, "BadParameter", policies ? "The body must be a JSON array of access policies (fixture format)."
+                                                     : "The body must be a JSON array of role assignments (fixture format).");
+        goto out;
+    }
+    d = mv_store_rdlock(r->srv->store);
+    state = mv_state_export(d);
+    mv_store_unlock(r->srv->store);
+    if (!state) {
+        ok = reply_store_failure(r, MV_E_NOMEM);
+        goto out;
+    }
+    v = vault_json(state, r->cap[0]);
+    if (!v) {
+        ok = no_such_vault(r);
+        goto out;
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(v, key, body);
+    body = NULL; /* now owned by state */
+    text = cJSON_PrintUnformatted(state);
+    if (!text) {
+        ok = reply_store_failure(r, MV_E_NOMEM);
+        goto out;
+    }
+    snprintf(source, sizeof source, "PUT /_mock/vaults/%s/%s", r->cap[0], key);
+    parsed = mv_state_parse(text, strlen(text), source, mv_req_now(r), err, sizeof err);
+    if (!parsed) {
+        ok = bad_request(r, "BadParameter", err);
+        goto out;
+    }
+    pv = mv_data_vault(parsed, r->cap[0]);
+    e = pv ? mv_store_set_vault_access(r->srv->store, r->cap[0], pv, policies, !policies) : MV_E_NO_VAULT;
+    if (e == MV_E_NO_VAULT)
+        ok = no_such_vault(r);
+    else if (e != MV_OK)
+        ok = reply_store_failure(r, e);
+    else
+        ok = access_get(r, key);
+out:
+    if (text) {
+        /* The exported state holds secret values. */
+        memset(text, 0, strlen(text));
+        free(text);
+    }
+    mv_data_free(parsed);
+    cJSON_Delete(state);
+    cJSON_Delete(body);
+    return ok;
+}
+
+static int h_policies_get(struct mv_req *r)
+{
+    return access_get(r, "accessPolicies");
+}
+
+static int h_policies_put(struct mv_req *r)
+{
+    return access_put(r, "accessPolicies", true);
+}
+
+static int h_roles_get(struct mv_req *r)
+{
+    return access_get(r, "roleAssignments");
+}
+
+static int h_roles_put(struct mv_req *r)
+{
+    return access_put(r, "roleAssignments", false);
+}
+
+static int h_needed(struct mv_req *r)
+{
+    cJSON *o = mv_authz_needed(r->srv);
+    return o ? mv_reply_json(r, MHD_HTTP_OK, o) : reply_store_failure(r, MV_E_NOMEM);
+}
+
 static int h_ca(struct mv_req *r)
 {
     if (!r->srv->tls)
@@ -166,5 +302,10 @@ const struct mv_route mv_control_routes[] = {
     {"GET", "/_mock/clock", h_clock_get, MV_KIND_CONTROL, "MockClockGet", false},
     {"POST", "/_mock/clock", h_clock_post, MV_KIND_CONTROL, "MockClockSet", true},
     {"GET", "/_mock/ca.pem", h_ca, MV_KIND_CONTROL, "MockCa", false},
+    {"GET", "/_mock/vaults/{}/accessPolicies", h_policies_get, MV_KIND_CONTROL, "MockAccessPoliciesGet", false},
+    {"PUT", "/_mock/vaults/{}/accessPolicies", h_policies_put, MV_KIND_CONTROL, "MockAccessPoliciesPut", true},
+    {"GET", "/_mock/vaults/{}/roleAssignments", h_roles_get, MV_KIND_CONTROL, "MockRoleAssignmentsGet", false},
+    {"PUT", "/_mock/vaults/{}/roleAssignments", h_roles_put, MV_KIND_CONTROL, "MockRoleAssignmentsPut", true},
+    {"GET", "/_mock/authz/needed", h_needed, MV_KIND_CONTROL, "MockAuthzNeeded", false},
     {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
 };

@@ -37,7 +37,8 @@ struct mv_server {
     char *fixture_source;
     char *state_path;   /* state_dir/state.json, or NULL */
     unsigned char backup_key[32];
-    struct mv_token_cache *tokens; /* verified bearer tokens by hash (router.c) */
+    struct mv_token_cache *tokens; /* verified bearer tokens (auth.c) */
+    struct mv_authz_usage *authz_usage; /* what each principal needed (authz.c) */
     pthread_mutex_t persist_lock;
     pthread_mutex_t log_lock;
     FILE *log;
@@ -86,12 +87,13 @@ struct mv_req {
     char oid[64];
     char tid[64];
     char api_version[32];
+    char rbac_assignment[33]; /* the assignment that allowed an RBAC request, for its header */
     const char *cache_control; /* overrides the kind's default Cache-Control when set */
     unsigned status;
     char error_code[64];
 };
 
-/* The verified-token cache (router.c): RSA runs once per token, not once per request. */
+/* The verified-token cache (auth.c): RSA runs once per token, not once per request. */
 struct mv_token_cache *mv_token_cache_create(void);
 void mv_token_cache_destroy(struct mv_token_cache *c); /* accepts NULL */
 

@@ -30,6 +30,9 @@ static void add_vault_headers(struct mv_req *r, struct MHD_Response *resp)
              strchr(r->peer, ':') ? "Ipv6" : "Ipv4", r->peer,
              strchr(r->peer, ':') ? "InterNetworkV6" : "InterNetwork");
     MHD_add_response_header(resp, "x-ms-keyvault-network-info", net);
+    /* RBAC vaults name the assignment that allowed a successful call (spec §4). */
+    if (r->rbac_assignment[0] && r->status < 300)
+        MHD_add_response_header(resp, "x-ms-keyvault-rbac-assignment-id", r->rbac_assignment);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000;includeSubDomains");
 }
@@ -56,6 +59,10 @@ static void add_other_headers(struct mv_req *r, struct MHD_Response *resp)
         MHD_add_response_header(resp, "x-ms-client-request-id", r->client_request_id);
 }
 
+/* Headers of the managed identity, Graph and ARM kinds (defined with their writers below). */
+static void add_graph_headers(struct mv_req *r, struct MHD_Response *resp);
+static void add_arm_headers(struct mv_req *r, struct MHD_Response *resp);
+
 /* Queues resp (consumed) with status and writes the request's log line. */
 static int queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
                  const char *content_type)
@@ -66,6 +73,7 @@ static int queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
         return MHD_NO;
     if (content_type)
         MHD_add_response_header(resp, "Content-Type", content_type);
+    r->status = status;
     switch (r->kind) {
     case MV_KIND_VAULT:
         add_vault_headers(r, resp);
@@ -73,11 +81,16 @@ static int queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
     case MV_KIND_AAD:
         add_aad_headers(r, resp);
         break;
+    case MV_KIND_GRAPH:
+        add_graph_headers(r, resp);
+        break;
+    case MV_KIND_ARM:
+        add_arm_headers(r, resp);
+        break;
     default:
         add_other_headers(r, resp);
         break;
     }
-    r->status = status;
     r->responded = true;
     ok = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "authz.h"
 #include "reply.h"
 #include "util.h"
 
@@ -299,6 +300,10 @@ int mv_router_dispatch(struct mv_req *r)
     }
     if (r->body_too_large)
         return body_too_large(r);
+    /* Authorization comes after the body-size check and before the handler, as on the real
+     * service a denied caller learns nothing about the secret. */
+    if (rt->kind == MV_KIND_VAULT && !mv_authz_vault(r))
+        return MHD_YES;
     if (rt->kind == MV_KIND_CONTROL && !r->peer_loopback)
         return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
                                  "The mockvault control API answers loopback peers only.");

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "authz.h"
 #include "http.h"
 #include "jwt.h"
 #include "log.h"
@@ -399,7 +400,8 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         goto fail;
     }
     srv->tokens = mv_token_cache_create();
-    if (!srv->tokens) {
+    srv->authz_usage = mv_authz_usage_create();
+    if (!srv->tokens || !srv->authz_usage) {
         set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -449,6 +451,7 @@ void mv_server_stop(struct mv_server *srv)
         MHD_stop_daemon(srv->daemon);
     mv_store_destroy(srv->store);
     mv_token_cache_destroy(srv->tokens);
+    mv_authz_usage_destroy(srv->authz_usage);
     mv_jwt_key_destroy(srv->jwt);
     mv_tls_destroy(srv->tls);
     if (srv->fixture_json) {

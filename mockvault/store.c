@@ -1334,3 +1334,37 @@ size_t mv_store_purge_due(struct mv_store *st, int64_t now)
     pthread_rwlock_unlock(&st->lock);
     return purged;
 }
+
+enum mv_err mv_store_set_vault_access(struct mv_store *st, const char *vault, struct mv_vault *src,
+                                      bool policies, bool roles)
+{
+    struct mv_vault *v;
+    enum mv_err rc;
+
+    pthread_rwlock_wrlock(&st->lock);
+    v = mv_data_vault(st->data, vault);
+    if (v == NULL) {
+        pthread_rwlock_unlock(&st->lock);
+        return MV_E_NO_VAULT;
+    }
+    /* Swap the arrays: the live vault takes src's, src takes the old ones to be freed with it. */
+    if (policies) {
+        struct mv_access_policy *p = v->policies;
+        size_t n = v->npolicies;
+        v->policies = src->policies;
+        v->npolicies = src->npolicies;
+        src->policies = p;
+        src->npolicies = n;
+    }
+    if (roles) {
+        struct mv_role_assignment *r = v->roles;
+        size_t n = v->nroles;
+        v->roles = src->roles;
+        v->nroles = src->nroles;
+        src->roles = r;
+        src->nroles = n;
+    }
+    rc = persist_locked(st);
+    pthread_rwlock_unlock(&st->lock);
+    return rc;
+}

@@ -277,6 +277,11 @@ enum mv_err mv_store_backup(struct mv_store *st, const char *vault, const char *
 enum mv_err mv_store_restore(struct mv_store *st, const char *vault, struct mv_secret *s,
                              struct mv_secret_view *out);
 
+/* Replaces a vault's access policies and/or role assignments with src's (taken by swapping: src
+ * receives the old arrays, so the caller frees src as usual). Persists. */
+enum mv_err mv_store_set_vault_access(struct mv_store *st, const char *vault, struct mv_vault *src,
+                                      bool policies, bool roles);
+
 /* Purges every soft-deleted secret whose scheduledPurgeDate <= now. Cheap when nothing is due
  * (the store remembers the earliest due date). Returns the number purged. */
 size_t mv_store_purge_due(struct mv_store *st, int64_t now);
