@@ -1,8 +1,352 @@
-/* arm.c: the little of Azure Resource Manager that az login needs: subscriptions, tenants, metadata/endpoints. */
+/* arm.c: the little of Azure Resource Manager that az login needs: subscriptions, tenants,
+ * metadata/endpoints (real-clients C.3).
+ *
+ * The fixture format has no subscriptions yet, so GET /subscriptions answers an empty list: az then
+ * needs --allow-no-subscriptions and records a tenant-level account ("N/A(tenant level account)"),
+ * which is what the issue allows ("empty is allowed"). */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
 
+#include "auth.h"
+#include "http.h"
+#include "reply.h"
 #include "router.h"
+#include "store.h"
+#include "util.h"
+
+/* The audiences ARM accepts, in the order its InvalidAuthenticationTokenAudience message lists
+ * them. */
+static const char *const arm_audiences[] = {
+    "https://management.core.windows.net/",
+    "https://management.core.windows.net",
+    "https://management.azure.com/",
+    "https://management.azure.com",
+    NULL,
+};
+
+static bool arm_audience(const char *aud)
+{
+    for (size_t i = 0; arm_audiences[i]; i++)
+        if (strcasecmp(aud, arm_audiences[i]) == 0)
+            return true;
+    return false;
+}
+
+/* "1/2/2026 3:04:05 PM": the .NET general date ARM prints in ExpiredAuthenticationToken. */
+static void dotnet_time(int64_t t, char *out, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    int h;
+
+    gmtime_r(&tt, &tm);
+    h = tm.tm_hour % 12;
+    snprintf(out, n, "%d/%d/%d %d:%02d:%02d %s", tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900,
+             h ? h : 12, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
+}
+
+/* Verifies the bearer token as ARM does, with ARM's codes and messages; replies 401 and returns
+ * false when it is not acceptable. */
+static bool arm_auth(struct mv_req *r, struct mv_claims *c)
+{
+    char expected_iss[128], echo[200], a[40], b[40];
+    const struct mv_data *d;
+    bool tenant_known;
+
+    switch (mv_auth_bearer(r, c)) {
+    case MV_AUTH_OK:
+        break;
+    case MV_AUTH_MISSING:
+        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "AuthenticationFailed",
+                           "Authentication failed. The 'Authorization' header is missing.");
+        return false;
+    case MV_AUTH_MALFORMED:
+        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "AuthenticationFailed",
+                           "Authentication failed. The 'Authorization' header is provided in an "
+                           "invalid format.");
+        return false;
+    case MV_AUTH_BAD_SIGNATURE:
+        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "InvalidAuthenticationToken",
+                           "The access token is invalid.");
+        return false;
+    case MV_AUTH_EXPIRED:
+        dotnet_time((int64_t)c->exp, a, sizeof a);
+        dotnet_time(mv_req_now(r), b, sizeof b);
+        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "ExpiredAuthenticationToken",
+                           "The access token expiry UTC time '%s' is earlier than current UTC "
+                           "time '%s'.",
+                           a, b);
+        return false;
+    case MV_AUTH_NOT_YET_VALID:
+        /* Modelled on the expiry message; no capture of this case exists. */
+        dotnet_time((int64_t)c->nbf, a, sizeof a);
+        dotnet_time(mv_req_now(r), b, sizeof b);
+        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "InvalidAuthenticationToken",
+                           "The access token is not valid before UTC time '%s'; current UTC time "
+                           "is '%s'.",
+                           a, b);
+        return false;
+    }
+    if (!arm_audience(c->aud)) {
+        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "InvalidAuthenticationTokenAudience",
+                           "The access token has been obtained for wrong audience or resource "
+                           "'%s'. It should exactly match with one of the allowed audiences "
+                           "'https://management.core.windows.net/','https://management.core."
+                           "windows.net','https://management.azure.com/','https://management."
+                           "azure.com'.",
+                           mv_reply_echo(c->aud, echo, sizeof echo));
+        return false;
+    }
+    snprintf(expected_iss, sizeof expected_iss, "https://sts.windows.net/%s/", c->tid);
+    d = mv_store_rdlock(r->srv->store);
+    tenant_known = c->tid[0] && mv_data_tenant(d, c->tid) != NULL;
+    mv_store_unlock(r->srv->store);
+    if (!tenant_known || strcasecmp(c->iss, expected_iss) != 0) {
+        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "InvalidAuthenticationTokenTenant",
+                           "The access token is from the wrong issuer '%s'. It must match the "
+                           "tenant associated with this subscription. Please use the authority "
+                           "(URL) 'https://login.windows.net/%s' to get the token.",
+                           mv_reply_echo(c->iss, echo, sizeof echo), c->tid[0] ? c->tid : "common");
+        return false;
+    }
+    return true;
+}
+
+/* True for ARM's api-version shape: YYYY-MM-DD, optionally with a "-preview"-style suffix. */
+static bool api_version_shape(const char *v)
+{
+    static const char shape[] = "0000-00-00";
+    size_t n = strlen(v);
+
+    if (n < sizeof shape - 1 || n > 30)
+        return false;
+    for (size_t i = 0; shape[i]; i++)
+        if (shape[i] == '-' ? v[i] != '-' : !isdigit((unsigned char)v[i]))
+            return false;
+    if (n == sizeof shape - 1)
+        return true;
+    if (v[sizeof shape - 1] != '-')
+        return false;
+    for (size_t i = sizeof shape; i < n; i++)
+        if (!isalnum((unsigned char)v[i]))
+            return false;
+    return true;
+}
+
+/* api-version is required on every ARM call; any well-formed date version is taken, since the
+ * documents served here do not change between versions. Replies 400 and returns false. */
+static bool arm_api_version(struct mv_req *r)
+{
+    const char *v = mv_req_query(r, "api-version");
+    char echo[64];
+
+    if (!v || !*v) {
+        mv_reply_arm_error(r, MHD_HTTP_BAD_REQUEST, "MissingApiVersionParameter",
+                           "The api-version query parameter (?api-version=) is required for all "
+                           "requests.");
+        return false;
+    }
+    if (!api_version_shape(v)) {
+        mv_reply_arm_error(r, MHD_HTTP_BAD_REQUEST, "InvalidApiVersionParameter",
+                           "The api-version '%s' is invalid. The supported versions are "
+                           "'2022-12-01,2021-01-01,2020-01-01,2019-11-01,2019-06-01,2018-06-01,"
+                           "2016-06-01,2015-01-01'.",
+                           mv_reply_echo(v, echo, sizeof echo));
+        return false;
+    }
+    snprintf(r->api_version, sizeof r->api_version, "%s", v);
+    return true;
+}
+
+/* GET /subscriptions: none can be declared in the fixture yet (see the top of this file). */
+static int h_subscriptions(struct mv_req *r)
+{
+    struct mv_claims c;
+    cJSON *o, *count;
+    int ok = MHD_YES;
+
+    if (!arm_auth(r, &c) || !arm_api_version(r))
+        goto out;
+    o = cJSON_CreateObject();
+    cJSON_AddArrayToObject(o, "value");
+    count = cJSON_AddObjectToObject(o, "count");
+    cJSON_AddStringToObject(count, "type", "Total");
+    cJSON_AddNumberToObject(count, "value", 0);
+    ok = mv_reply_json(r, MHD_HTTP_OK, o);
+out:
+    return ok;
+}
+
+/* The tenant's display name: the fixture has none, so it is the first label of the domain with a
+ * capital ("contoso.onmicrosoft.com" -> "Contoso"), or the tenant id (as graph.c does). */
+static void tenant_display_name(const struct mv_tenant *t, char *out, size_t n)
+{
+    if (!t->domain || strcasecmp(t->domain, t->id) == 0) {
+        snprintf(out, n, "%s", t->id);
+        return;
+    }
+    snprintf(out, n, "%.*s", (int)strcspn(t->domain, "."), t->domain);
+    out[0] = (char)toupper((unsigned char)out[0]);
+}
+
+/* GET /tenants: the token's home tenant, the only one a service principal sees. */
+static int h_tenants(struct mv_req *r)
+{
+    struct mv_claims c;
+    const struct mv_data *d;
+    const struct mv_tenant *t;
+    cJSON *o, *value;
+    char buf[320];
+    int ok = MHD_YES;
+
+    if (!arm_auth(r, &c) || !arm_api_version(r))
+        goto out;
+    o = cJSON_CreateObject();
+    value = cJSON_AddArrayToObject(o, "value");
+    d = mv_store_rdlock(r->srv->store);
+    t = mv_data_tenant(d, c.tid);
+    if (t) {
+        cJSON *e = cJSON_CreateObject();
+        const char *domain = t->domain ? t->domain : t->id;
+
+        snprintf(buf, sizeof buf, "/tenants/%s", t->id);
+        cJSON_AddStringToObject(e, "id", buf);
+        cJSON_AddStringToObject(e, "tenantId", t->id);
+        cJSON_AddStringToObject(e, "countryCode", "US");
+        tenant_display_name(t, buf, sizeof buf);
+        cJSON_AddStringToObject(e, "displayName", buf);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(e, "domains"), cJSON_CreateString(domain));
+        cJSON_AddStringToObject(e, "tenantCategory", "Home");
+        cJSON_AddStringToObject(e, "defaultDomain", domain);
+        cJSON_AddStringToObject(e, "tenantType", "AAD");
+        cJSON_AddItemToArray(value, e);
+    }
+    mv_store_unlock(r->srv->store);
+    ok = mv_reply_json(r, MHD_HTTP_OK, o);
+out:
+    return ok;
+}
+
+static cJSON *str_array(const char *const *items)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; items[i]; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
+    return a;
+}
+
+static void add_strings(cJSON *o, const char *const *kv)
+{
+    for (size_t i = 0; kv[i]; i += 2)
+        cJSON_AddStringToObject(o, kv[i], kv[i + 1]);
+}
+
+/* The AzureCloud entry of the newer (2019-05-01 and later) document, an array of clouds. Every
+ * endpoint keeps its public name: through the proxy these names reach the mock, so stock az works
+ * unchanged. Only AzureCloud is listed. */
+static cJSON *azure_cloud(void)
+{
+    static const char *const audiences[] = {"https://management.core.windows.net/",
+                                            "https://management.azure.com/", NULL};
+    /* Key, value pairs: one pair a line. */
+    /* clang-format off */
+    static const char *const suffixes[] = {
+        "azureDataLakeStoreFileSystem", "azuredatalakestore.net",
+        "acrLoginServer", "azurecr.io",
+        "sqlServerHostname", "database.windows.net",
+        "azureDataLakeAnalyticsCatalogAndJob", "azuredatalakeanalytics.net",
+        "keyVaultDns", "vault.azure.net",
+        "storage", "core.windows.net",
+        "azureFrontDoorEndpointSuffix", "azurefd.net",
+        "storageSyncEndpointSuffix", "afs.azure.net",
+        "mhsmDns", "managedhsm.azure.net",
+        "mysqlServerEndpoint", "mysql.database.azure.com",
+        "postgresqlServerEndpoint", "postgres.database.azure.com",
+        "mariadbServerEndpoint", "mariadb.database.azure.com",
+        "synapseAnalytics", "dev.azuresynapse.net",
+        "attestationEndpoint", "attest.azure.net",
+        NULL,
+    };
+    static const char *const tail[] = {
+        "batch", "https://batch.core.windows.net/",
+        "resourceManager", "https://management.azure.com/",
+        "vmImageAliasDoc",
+        "https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/arm-compute/"
+        "quickstart-templates/aliases.json",
+        "activeDirectoryDataLake", "https://datalake.azure.net/",
+        "sqlManagement", "https://management.core.windows.net:8443/",
+        "microsoftGraphResourceId", "https://graph.microsoft.com/",
+        "appInsightsResourceId", "https://api.applicationinsights.io",
+        "appInsightsTelemetryChannelResourceId", "https://dc.applicationinsights.azure.com/v2/track",
+        "attestationResourceId", "https://attest.azure.net",
+        "synapseAnalyticsResourceId", "https://dev.azuresynapse.net",
+        "logAnalyticsResourceId", "https://api.loganalytics.io",
+        "ossrDbmsResourceId", "https://ossrdbms-aad.database.windows.net",
+        "gallery", "https://gallery.azure.com/",
+        NULL,
+    };
+    /* clang-format on */
+    cJSON *o = cJSON_CreateObject(), *auth, *suf;
+
+    cJSON_AddStringToObject(o, "portal", "https://portal.azure.com");
+    auth = cJSON_AddObjectToObject(o, "authentication");
+    cJSON_AddStringToObject(auth, "loginEndpoint", "https://login.microsoftonline.com");
+    cJSON_AddItemToObject(auth, "audiences", str_array(audiences));
+    cJSON_AddStringToObject(auth, "tenant", "common");
+    cJSON_AddStringToObject(auth, "identityProvider", "AAD");
+    cJSON_AddStringToObject(o, "media", "https://rest.media.azure.net");
+    cJSON_AddStringToObject(o, "graphAudience", "https://graph.windows.net/");
+    cJSON_AddStringToObject(o, "graph", "https://graph.windows.net/");
+    cJSON_AddStringToObject(o, "name", "AzureCloud");
+    suf = cJSON_AddObjectToObject(o, "suffixes");
+    add_strings(suf, suffixes);
+    add_strings(o, tail);
+    return o;
+}
+
+/* GET /metadata/endpoints (no token): az cloud register reads it with api-version 2015-01-01 and
+ * takes activeDirectory from authentication.loginEndpoint, the AD resource from audiences[0], the
+ * AD Graph resource from graphEndpoint and the gallery from galleryEndpoint (real-clients C.3).
+ * Versions from 2019-05-01 on answer the newer array of clouds (ARM_CLOUD_METADATA_URL). */
+static int h_metadata_endpoints(struct mv_req *r)
+{
+    static const char *const audiences[] = {"https://management.core.windows.net/",
+                                            "https://management.azure.com/", NULL};
+    cJSON *o, *auth;
+    int ok = MHD_YES;
+
+    if (!arm_api_version(r))
+        goto out;
+    if (strcmp(r->api_version, "2019-05-01") >= 0) {
+        o = cJSON_CreateArray();
+        cJSON_AddItemToArray(o, azure_cloud());
+    } else {
+        o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "galleryEndpoint", "https://gallery.azure.com/");
+        cJSON_AddStringToObject(o, "graphEndpoint", "https://graph.windows.net/");
+        cJSON_AddStringToObject(o, "portalEndpoint", "https://portal.azure.com/");
+        auth = cJSON_AddObjectToObject(o, "authentication");
+        cJSON_AddStringToObject(auth, "loginEndpoint", "https://login.microsoftonline.com/");
+        cJSON_AddItemToObject(auth, "audiences", str_array(audiences));
+        cJSON_AddStringToObject(auth, "tenant", "common");
+        cJSON_AddStringToObject(auth, "identityProvider", "AAD");
+    }
+    ok = mv_reply_json(r, MHD_HTTP_OK, o);
+out:
+    return ok;
+}
 
 const struct mv_route mv_arm_routes[] = {
+    {"GET", "/subscriptions", h_subscriptions, MV_KIND_ARM, "ListSubscriptions", false},
+    {"GET", "/tenants", h_tenants, MV_KIND_ARM, "ListTenants", false},
+    {"GET", "/metadata/endpoints", h_metadata_endpoints, MV_KIND_ARM, "GetMetadataEndpoints",
+     false},
     {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
 };

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "assertion.h"
 #include "http.h"
 #include "identity.h"
 #include "jwt.h"
@@ -219,6 +221,7 @@ struct principal {
     char client_id[64], object_id[64];
     char **roles;
     size_t nroles;
+    const char *appidacr; /* "2" after a certificate credential; NULL = "1", a secret */
 };
 
 static void principal_finish(struct principal *p)
@@ -285,6 +288,270 @@ char *mv_identity_issue_token(struct mv_server *srv, const struct mv_token_spec 
     return tok;
 }
 
+/* Copies the app's Graph roles for the token (best effort: a role that cannot be copied for lack
+ * of memory is left out). */
+static void copy_roles(const struct mv_app *app, struct principal *p)
+{
+    if (!app->ngraph_roles)
+        return;
+    p->roles = calloc(app->ngraph_roles, sizeof *p->roles);
+    for (size_t i = 0; p->roles && i < app->ngraph_roles; i++)
+        if ((p->roles[p->nroles] = strdup(app->graph_roles[i])) != NULL)
+            p->nroles++;
+}
+
+/* The documentation links Entra puts in its client-assertion errors (each as captured). */
+#define CERT_CREDS_DOC_OLD                                                                         \
+    "https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-"      \
+    "credentials"
+#define CERT_CREDS_DOC_LEARN                                                                       \
+    "https://learn.microsoft.com/azure/active-directory/develop/active-directory-certificate-"     \
+    "credentials"
+#define CERT_CREDS_DOC_ENTRA                                                                       \
+    "https://learn.microsoft.com/entra/identity-platform/certificate-credentials"
+
+/* The tail of every AADSTS700027 ([REC] keycloak#19425, azure-sdk-for-net#29007, a 2026 Q&A
+ * capture): where to look at the app's registered keys. */
+#define KEYS_HINT_FMT                                                                              \
+    "Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured "    \
+    "keys for app Id '%s'. Review the documentation at "                                           \
+    "https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service "   \
+    "endpoint and "                                                                                \
+    "https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to " \
+    "build a query request URL, such as 'https://graph.microsoft.com/beta/applications/%s'"
+
+/* "MM/dd/yyyy HH:mm:ss", the key validity format of AADSTS700027. */
+static void fmt_key_time(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%m/%d/%Y %H:%M:%S", &tm))
+        snprintf(out, 32, "%lld", (long long)t);
+}
+
+/* "2024-10-02T22:05:03.0000000Z", the time format of AADSTS700024. */
+static void fmt_range_time(int64_t t, char out[40])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, 40, "%Y-%m-%dT%H:%M:%S.0000000Z", &tm))
+        snprintf(out, 40, "%lld", (long long)t);
+}
+
+/* Replies with Entra's error for a refused client assertion. Each case names where its text comes
+ * from: [REC] a captured Entra response, [DOC] Microsoft documentation; a "(mockvault: ...)" tail
+ * is the mock's own hint. Nothing from the assertion is echoed but the alg and the thumbprint,
+ * which Entra echoes too. */
+static void assertion_refused(struct mv_req *r, enum mv_assertion_status st,
+                              const struct mv_assertion_info *in, const char *client_id,
+                              int64_t now)
+{
+    char echo[64], start[32], end[32], t_now[40], t_nbf[40], t_exp[40];
+
+    fmt_key_time(in->key_start, start);
+    fmt_key_time(in->key_end, end);
+    switch (st) {
+    case MV_ASSERTION_BAD_TYP:
+        /* [REC] quoted in a Go client's source; invalid_request. */
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 5002727,
+                           "Invalid JWT header type specified, must be 'JWT' or "
+                           "'http://openid.net/specs/jwt/1.0'.");
+        break;
+    case MV_ASSERTION_WRONG_KEY_TYPE:
+        /* [REC] microsoft-authentication-library-for-dotnet#4712: invalid_request. */
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 5002730,
+                           "Invalid JWT token. Unsupported key for the signing algorithm. "
+                           "(mockvault: alg '%s' needs an EC or EdDSA key; certificate "
+                           "credentials are RSA, signed with RS256 or PS256.)",
+                           mv_reply_echo(in->alg, echo, sizeof echo));
+        break;
+    case MV_ASSERTION_UNSUPPORTED_ALG:
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 50027,
+                           "JWT token is invalid or malformed. (mockvault: alg '%s' is not "
+                           "accepted; certificate credentials are signed with RS256 or PS256.)",
+                           mv_reply_echo(in->alg, echo, sizeof echo));
+        break;
+    case MV_ASSERTION_NO_THUMBPRINT:
+        /* [REC] keycloak#19425 (2023) and a 2026 Q&A capture: without a usable thumbprint the
+         * message names none. */
+        mv_reply_aad_error(
+            r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 700027,
+            "The certificate with identifier used to sign the client assertion is "
+            "not registered on application. [Reason - The key was not found., " KEYS_HINT_FMT "].",
+            client_id, client_id);
+        break;
+    case MV_ASSERTION_KEY_NOT_FOUND:
+        /* [REC] as above, with the thumbprint line of azure-sdk-for-net#29007. */
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 700027,
+                           "The certificate with identifier used to sign the client assertion is "
+                           "not registered on application. [Reason - The key was not found., "
+                           "Thumbprint of key used by client: '%s', " KEYS_HINT_FMT "].",
+                           in->thumbprint, client_id, client_id);
+        break;
+    case MV_ASSERTION_KEY_EXPIRED:
+        /* [REC] azure-tools-for-java#2785. */
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 700027,
+                           "Client assertion contains an invalid signature. [Reason - The key "
+                           "used is expired., Thumbprint of key used by client: '%s', Found key "
+                           "'Start=%s, End=%s', " KEYS_HINT_FMT "].",
+                           in->thumbprint, start, end, client_id, client_id);
+        break;
+    case MV_ASSERTION_BAD_SIGNATURE:
+        /* The reason is Entra's for a key that was found but does not verify (recorded as
+         * AADSTS50013 in msgraph-sdk-php#1585); the code is the client-assertion one. */
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 700027,
+                           "Client assertion contains an invalid signature. [Reason - Key was "
+                           "found, but use of the key to verify the signature failed., "
+                           "Thumbprint of key used by client: '%s', Found key 'Start=%s, "
+                           "End=%s', " KEYS_HINT_FMT "].",
+                           in->thumbprint, start, end, client_id, client_id);
+        break;
+    case MV_ASSERTION_SUBJECT_MISMATCH:
+        /* [REC] quoted in microsoft-authentication-library-for-java#430. */
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 50048,
+                           "Subject must match the issuer claim in the client assertion.");
+        break;
+    case MV_ASSERTION_WRONG_CLIENT:
+        /* [DOC] Azure SDK for Java, troubleshooting service principal authentication. */
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 700021,
+                           "Client assertion application identifier doesn't match 'client_id' "
+                           "parameter. Review the documentation at " CERT_CREDS_DOC_LEARN " .");
+        break;
+    case MV_ASSERTION_WRONG_AUDIENCE:
+        /* [REC] microsoft-authentication-library-for-dotnet#2746: invalid_client. */
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 700023,
+                           "Client assertion audience claim does not match Realm issuer. Review "
+                           "the documentation at " CERT_CREDS_DOC_OLD " .");
+        break;
+    case MV_ASSERTION_TIME_RANGE:
+        /* [REC] many captures (Azure/login#180, msal4j#984): "valid from" is the epoch when the
+         * assertion has no nbf. */
+        fmt_range_time(now, t_now);
+        fmt_range_time(in->has_nbf ? in->nbf : 0, t_nbf);
+        fmt_range_time(in->exp, t_exp);
+        mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 700024,
+                           "Client assertion is not within its valid time range. Current time: "
+                           "%s, assertion valid from %s, expiry time of assertion %s. Review the "
+                           "documentation at " CERT_CREDS_DOC_ENTRA " .",
+                           t_now, t_nbf, t_exp);
+        break;
+    case MV_ASSERTION_MALFORMED:
+    default:
+        /* [REC] FriedrichWeinmann/MiniGraph#4 (an assertion with an empty signature):
+         * invalid_request. */
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 50027,
+                           "JWT token is invalid or malformed.");
+        break;
+    }
+}
+
+/* Every "aud" a client may put in its assertion: the token endpoint URL as this request reached
+ * it (or the Azure name in proxy mode), with the tenant as in the path, as id or as domain, for
+ * the v2 and the v1 endpoint: MSAL takes it from the token_endpoint of the OIDC document, and
+ * hand-made assertions often spell the tenant differently. */
+#define MAX_AUDIENCES 12
+struct audiences {
+    char buf[MAX_AUDIENCES][720];
+    const char *list[MAX_AUDIENCES];
+    size_t n;
+};
+
+static void build_audiences(const struct mv_req *r, const char *t, const struct mv_tenant *tn,
+                            struct audiences *a)
+{
+    static const char *const endpoints[] = {"/oauth2/v2.0/token", "/oauth2/token"};
+    const char *tenants[] = {t, tn->id, tn->domain};
+    char bases[2][330];
+
+    authority_base(r, bases[0], sizeof bases[0]);
+    snprintf(bases[1], sizeof bases[1], "%s", r->base_url);
+    a->n = 0;
+    for (size_t b = 0; b < 2; b++) {
+        if (b == 1 && strcmp(bases[0], bases[1]) == 0)
+            break;
+        for (size_t i = 0; i < 3; i++) {
+            if (!tenants[i])
+                continue;
+            for (size_t e = 0; e < 2 && a->n < MAX_AUDIENCES; e++) {
+                snprintf(a->buf[a->n], sizeof a->buf[a->n], "%s/%s%s", bases[b], tenants[i],
+                         endpoints[e]);
+                a->list[a->n] = a->buf[a->n];
+                a->n++;
+            }
+        }
+    }
+}
+
+/* The certificate-credential path of authenticate_app, entered with the store's read lock held
+ * (app and tn point into the store); releases it before replying. The assertion itself is never
+ * logged nor echoed: it is a bearer credential until it expires. */
+static bool authenticate_assertion(struct mv_req *r, const char *t, const struct mv_tenant *tn,
+                                   const struct mv_app *app, const struct token_form *f,
+                                   struct principal *p)
+{
+    struct audiences *aud = NULL;
+    struct mv_assertion_info info;
+    enum mv_assertion_status st;
+    int64_t now = mv_req_now(r);
+    char echo[128];
+
+    if (f->client_secret) {
+        mv_store_unlock(r->srv->store);
+        /* RFC 6749 §5.2: "utilizes more than one mechanism for authenticating the client" is
+         * invalid_request. Entra's own text for it is not known; this is its generic one. */
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 9002313,
+                           "Invalid request. Request is malformed or invalid. (mockvault: send "
+                           "either client_secret or client_assertion, not both.)");
+        return false;
+    }
+    if (!f->client_assertion_type) {
+        mv_store_unlock(r->srv->store);
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 900144,
+                           "The request body must contain the following parameter: "
+                           "'client_assertion_type'.");
+        return false;
+    }
+    if (strcmp(f->client_assertion_type, MV_ASSERTION_TYPE_JWT) != 0) {
+        mv_store_unlock(r->srv->store);
+        /* [REC] quoted in azure-activedirectory-library-for-ruby#53 (invalid_request). */
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 90011,
+                           "Unexpected client assertion type. (mockvault: '%s' was sent; the "
+                           "only accepted type is '" MV_ASSERTION_TYPE_JWT "'.)",
+                           mv_reply_echo(f->client_assertion_type, echo, sizeof echo));
+        return false;
+    }
+    aud = malloc(sizeof *aud);
+    if (!aud) {
+        mv_store_unlock(r->srv->store);
+        mv_reply_aad_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "server_error", 50000,
+                           "mockvault is out of memory.");
+        return false;
+    }
+    build_audiences(r, t, tn, aud);
+    {
+        struct mv_assertion_check c = {
+            .client_id = f->client_id,
+            .audiences = aud->list,
+            .naudiences = aud->n,
+            .now = now,
+            .certs = app->certificates,
+            .ncerts = app->ncertificates,
+        };
+        st = mv_assertion_verify(f->client_assertion, strlen(f->client_assertion), &c, &info);
+    }
+    free(aud);
+    if (st == MV_ASSERTION_OK)
+        copy_roles(app, p);
+    mv_store_unlock(r->srv->store);
+    if (st != MV_ASSERTION_OK) {
+        assertion_refused(r, st, &info, p->client_id, now);
+        return false;
+    }
+    /* appidacr "2": the client proved itself with a certificate (spec/identity.md §2.1). */
+    p->appidacr = "2";
+    return true;
+}
+
 /* Looks the app up and checks its secret, replying with the AADSTS error when refused. */
 static bool authenticate_app(struct mv_req *r, const char *t, const struct token_form *f,
                              const char *domain, struct principal *p)
@@ -307,6 +574,10 @@ static bool authenticate_app(struct mv_req *r, const char *t, const struct token
     }
     snprintf(p->client_id, sizeof p->client_id, "%s", app->client_id);
     snprintf(p->object_id, sizeof p->object_id, "%s", app->object_id ? app->object_id : app->client_id);
+    if (f->client_assertion) {
+        /* The store lock is released inside, before any reply is written. */
+        return authenticate_assertion(r, t, tn, app, f, p);
+    }
     if (!f->client_secret) {
         mv_store_unlock(r->srv->store);
         mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 7000218,
@@ -315,12 +586,8 @@ static bool authenticate_app(struct mv_req *r, const char *t, const struct token
         return false;
     }
     verdict = check_secret(app, f->client_secret, mv_req_now(r));
-    if (verdict == 0 && app->ngraph_roles) {
-        p->roles = calloc(app->ngraph_roles, sizeof *p->roles);
-        for (size_t i = 0; p->roles && i < app->ngraph_roles; i++)
-            if ((p->roles[p->nroles] = strdup(app->graph_roles[i])) != NULL)
-                p->nroles++;
-    }
+    if (verdict == 0)
+        copy_roles(app, p);
     mv_store_unlock(r->srv->store);
     if (verdict == 1) {
         mv_reply_aad_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client", 7000215,
@@ -417,7 +684,8 @@ static int token_common(struct mv_req *r, bool v1)
     {
         struct mv_token_spec spec = {
             .tenant_id = tid, .appid = p.client_id, .oid = p.object_id, .resource = resource,
-            .appidacr = "1", .roles = (const char *const *)p.roles, .nroles = p.nroles,
+            .appidacr = p.appidacr ? p.appidacr : "1",
+            .roles = (const char *const *)p.roles, .nroles = p.nroles,
             .iat = iat, .exp = exp,
         };
         tok = mv_identity_issue_token(r->srv, &spec);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "util.h"
@@ -259,4 +260,163 @@ const char *mv_reply_echo(const char *s, char *out, size_t n)
     if (*s && n > 4)
         memcpy(out + n - 4, "...", 4);
     return out;
+}
+
+/* ---- Managed identity, Microsoft Graph and Azure Resource Manager ---- */
+
+/* What Graph answers on success (a recorded Graph response's Content-Type); errors are plain
+ * application/json. */
+#define MV_GRAPH_JSON_TYPE                                                                         \
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"       \
+    "charset=utf-8"
+
+static void add_graph_headers(struct mv_req *r, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-cache");
+    MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    MHD_add_response_header(resp, "request-id", r->request_id);
+    /* Graph echoes the caller's client-request-id and, when there is none, repeats its own
+     * request-id there. */
+    MHD_add_response_header(resp, "client-request-id",
+                            r->client_request_id ? r->client_request_id : r->request_id);
+    MHD_add_response_header(resp, "x-ms-ags-diagnostic",
+                            "{\"ServerInfo\":{\"DataCenter\":\"West Europe\",\"Slice\":\"E\","
+                            "\"Ring\":\"5\",\"ScaleUnit\":\"000\",\"RoleInstance\":\"mockvault\"}}");
+    if (r->status < 300)
+        MHD_add_response_header(resp, "OData-Version", "4.0");
+}
+
+static void add_arm_headers(struct mv_req *r, struct MHD_Response *resp)
+{
+    char routing[128], stamp[20];
+    time_t now = (time_t)mv_req_now(r);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(routing, sizeof routing, "WESTEUROPE:%s:%s", stamp, r->request_id);
+    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-cache");
+    MHD_add_response_header(resp, "Pragma", "no-cache");
+    MHD_add_response_header(resp, "Expires", "-1");
+    MHD_add_response_header(resp, "x-ms-request-id", r->request_id);
+    MHD_add_response_header(resp, "x-ms-correlation-request-id", r->request_id);
+    MHD_add_response_header(resp, "x-ms-routing-request-id", routing);
+    MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+/* Sends body (taken over) with status and a Content-Type of our choosing. */
+static int json_typed(struct mv_req *r, unsigned status, cJSON *body, const char *content_type,
+                      const char *www_authenticate)
+{
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    struct MHD_Response *resp;
+
+    cJSON_Delete(body);
+    if (!text)
+        return MHD_NO;
+    resp = response_for(text, strlen(text));
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    if (www_authenticate)
+        MHD_add_response_header(resp, "WWW-Authenticate", www_authenticate);
+    return queue(r, status, resp, content_type);
+}
+
+int mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)
+{
+    char desc[1024];
+    va_list ap;
+    cJSON *root = cJSON_CreateObject();
+
+    va_start(ap, fmt);
+    vsnprintf(desc, sizeof desc, fmt, ap);
+    va_end(ap);
+    cJSON_AddStringToObject(root, "error", error);
+    cJSON_AddStringToObject(root, "error_description", desc);
+    snprintf(r->error_code, sizeof r->error_code, "%s", error);
+    return mv_reply_json(r, status, root);
+}
+
+int mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *code,
+                               const char *fmt, ...)
+{
+    char msg[1024], corr[37];
+    va_list ap;
+    cJSON *root = cJSON_CreateObject();
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mv_rand_guid(corr);
+    cJSON_AddNumberToObject(root, "statusCode", status);
+    cJSON_AddStringToObject(root, "message", msg);
+    cJSON_AddStringToObject(root, "correlationId", corr);
+    snprintf(r->error_code, sizeof r->error_code, "%s", code);
+    return mv_reply_json(r, status, root);
+}
+
+int mv_reply_graph_json(struct mv_req *r, unsigned status, cJSON *body)
+{
+    return json_typed(r, status, body, MV_GRAPH_JSON_TYPE, NULL);
+}
+
+int mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    char msg[1024], date[24];
+    time_t now = (time_t)mv_req_now(r);
+    struct tm tm;
+    va_list ap;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+    cJSON *inner;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    cJSON_AddStringToObject(err, "code", code);
+    cJSON_AddStringToObject(err, "message", msg);
+    inner = cJSON_AddObjectToObject(err, "innerError");
+    cJSON_AddStringToObject(inner, "date", date);
+    cJSON_AddStringToObject(inner, "request-id", r->request_id);
+    cJSON_AddStringToObject(inner, "client-request-id",
+                            r->client_request_id ? r->client_request_id : r->request_id);
+    snprintf(r->error_code, sizeof r->error_code, "%s", code);
+    /* Graph's 401 names the authority and its own application id, as the real one does. */
+    return json_typed(r, status, root, "application/json",
+                      status == MHD_HTTP_UNAUTHORIZED
+                          ? "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/"
+                            "common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""
+                          : NULL);
+}
+
+int mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    char msg[1024], header[1200];
+    va_list ap;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cJSON_AddStringToObject(err, "code", code);
+    cJSON_AddStringToObject(err, "message", msg);
+    snprintf(r->error_code, sizeof r->error_code, "%s", code);
+    if (status != MHD_HTTP_UNAUTHORIZED)
+        return json_typed(r, status, root, MV_JSON_TYPE, NULL);
+    /* ARM's 401 carries a challenge naming the authority; the description repeats the message
+     * with double quotes and backslashes (possible in echoed claims) made harmless. */
+    for (char *p = msg; *p; p++)
+        if (*p == '"' || *p == '\\')
+            *p = '\'';
+    snprintf(header, sizeof header,
+             "Bearer authorization_uri=\"https://login.windows.net/\", error=\"invalid_token\", "
+             "error_description=\"%s\"",
+             msg);
+    return json_typed(r, status, root, MV_JSON_TYPE, header);
 }

@@ -36,4 +36,29 @@ const char *mv_reply_echo(const char *s, char *out, size_t n);
 /* The challenge's resource for this request's host (DESIGN.md §3). */
 void mv_reply_challenge_resource(const struct mv_req *r, char *out, size_t n);
 
+
+/* Managed identity error, IMDS and Cloud Shell style (spec/identity.md §4.1):
+ * {"error":error,"error_description":...}. */
+int mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* App Service managed identity error: {"statusCode":N,"message":...,"correlationId":guid}, the
+ * shape MSAL's ManagedIdentityErrorResponse reads ("message", "correlationId"). code goes to the
+ * log and journal only; the body has none. */
+int mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *code,
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A Graph document (taken over) with Graph's OData Content-Type and headers. */
+int mv_reply_graph_json(struct mv_req *r, unsigned status, cJSON *body);
+
+/* Graph's error envelope: {"error":{"code","message","innerError":{"date","request-id",
+ * "client-request-id"}}}; a 401 also gets Graph's WWW-Authenticate challenge. */
+int mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Azure Resource Manager's error envelope {"error":{"code","message"}}; a 401 also gets ARM's
+ * WWW-Authenticate challenge. */
+int mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "assertion.h"
 #include "util.h"
 
 /* Limits from spec/keyvault-secrets.md §5. */
@@ -549,8 +551,9 @@ static int default_copy(struct pctx *c, char **dst, const char *src)
 /* ---- Tenants ---- */
 
 static const char *const app_secret_fields[] = {"value", "expires", NULL};
+static const char *const app_cert_fields[] = {"pem", "file", NULL};
 static const char *const app_fields[] = {
-    "displayName", "clientId", "objectId", "secrets", "graphRoles", NULL,
+    "displayName", "clientId", "objectId", "secrets", "graphRoles", "certificates", NULL,
 };
 static const char *const identity_fields[] = {
     "name", "clientId", "objectId", "systemAssigned", "resourceId", NULL,
@@ -559,6 +562,116 @@ static const char *const user_fields[] = {"id", "displayName", "userPrincipalNam
 static const char *const tenant_fields[] = {
     "id", "domain", "applications", "managedIdentities", "users", NULL,
 };
+
+/* A certificate file is a couple of kilobytes (certificate and key); this bounds a wrong path. */
+#define MAX_CERT_FILE (256 * 1024)
+
+/* Resolves a certificate "file" relative to the directory of the fixture file being parsed.
+ * Only a fixture read from a file may name files: a document that arrived over HTTP (PUT
+ * /_mock/state) has no directory, and letting it open server-side paths would make the control
+ * API a probe of the file system. Returns 0 and fills out, or -1 after fail(). */
+static int resolve_cert_file(struct pctx *c, const char *file, char *out, size_t n)
+{
+    struct stat sb;
+    const char *slash;
+    int len;
+
+    if (stat(c->source, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fail(c, "a certificate 'file' can only be used in a fixture file; put the certificate "
+                "inline as \"pem\" instead");
+        return -1;
+    }
+    slash = strrchr(c->source, '/');
+    if (file[0] == '/')
+        len = snprintf(out, n, "%s", file);
+    else if (slash != NULL)
+        len = snprintf(out, n, "%.*s/%s", (int)(slash - c->source), c->source, file);
+    else
+        len = snprintf(out, n, "%s", file);
+    if (len < 0 || (size_t)len >= n) {
+        fail(c, "the path '%s' is too long", show(file).s);
+        return -1;
+    }
+    return 0;
+}
+
+/* One entry of an app's "certificates": {"pem": "-----BEGIN CERTIFICATE-----..."} or {"file":
+ * "certs/x.pem"} (relative to the fixture file). Either way only the certificate is kept; a
+ * private key in the same PEM is read past and dropped (mv_cert_load). */
+static int parse_app_cert(struct pctx *c, const cJSON *j, struct mv_app_cert *cert)
+{
+    char *pem = NULL, *file = NULL, *text = NULL, path[PATH_MAX], msg[384];
+    size_t len = 0, old;
+    int rc = -1;
+
+    if (expect_object(c, j, app_cert_fields) != 0 || get_str(c, j, "pem", false, true, &pem) != 0 ||
+        get_str(c, j, "file", false, true, &file) != 0)
+        goto out;
+    if ((pem == NULL) == (file == NULL)) {
+        fail(c, "give exactly one of \"pem\" (the certificate inline) or \"file\" (a PEM file "
+                "relative to the fixture)");
+        goto out;
+    }
+    if (file != NULL) {
+        old = path_key(c, "file");
+        if (resolve_cert_file(c, file, path, sizeof(path)) != 0) {
+            path_pop(c, old);
+            goto out;
+        }
+        text = mv_read_file(path, MAX_CERT_FILE, &len);
+        if (text == NULL) {
+            fail(c, "cannot read '%s'%s: %s", show(file).s,
+                 file[0] == '/' ? "" : " (relative to the fixture file's directory)",
+                 strerror(errno));
+            path_pop(c, old);
+            goto out;
+        }
+    } else {
+        old = path_key(c, "pem");
+    }
+    if (mv_cert_load(text != NULL ? text : pem, text != NULL ? len : strlen(pem), cert, msg,
+                     sizeof(msg)) != 0) {
+        fail(c, "%s", msg);
+        path_pop(c, old);
+        goto out;
+    }
+    path_pop(c, old);
+    rc = 0;
+out:
+    free(pem);
+    free(file);
+    free(text);
+    return rc;
+}
+
+static int parse_app_certs(struct pctx *c, const cJSON *j, struct mv_app *a)
+{
+    const cJSON *certs;
+
+    if (get_array(c, j, "certificates", &certs) != 0)
+        return -1;
+    a->certificates = alloc_items(c, certs, sizeof(*a->certificates), &a->ncertificates);
+    if (c->failed)
+        return -1;
+    size_t old = path_key(c, "certificates");
+    size_t i = 0;
+    for (const cJSON *it = certs != NULL ? certs->child : NULL; it != NULL; it = it->next, i++) {
+        size_t o2 = path_index(c, i);
+        if (parse_app_cert(c, it, &a->certificates[i]) != 0)
+            return -1;
+        /* One certificate registered twice would make the key lookup by thumbprint ambiguous
+         * for nothing; Entra refuses a duplicate key credential too. */
+        for (size_t k = 0; k < i; k++) {
+            if (memcmp(a->certificates[k].sha256, a->certificates[i].sha256, 32) == 0) {
+                fail(c, "the same certificate appears twice (also certificates[%zu])", k);
+                return -1;
+            }
+        }
+        path_pop(c, o2);
+    }
+    path_pop(c, old);
+    return 0;
+}
 
 static int parse_app(struct pctx *c, const cJSON *j, struct mv_app *a)
 {
@@ -592,7 +705,7 @@ static int parse_app(struct pctx *c, const cJSON *j, struct mv_app *a)
         path_pop(c, o2);
     }
     path_pop(c, old);
-    return 0;
+    return parse_app_certs(c, j, a);
 }
 
 static int parse_identity(struct pctx *c, const cJSON *j, struct mv_managed_identity *m)
@@ -1569,6 +1682,18 @@ static cJSON *app_to_json(const struct mv_app *a)
     }
     if (!put_strv(o, "graphRoles", a->graph_roles, a->ngraph_roles))
         goto fail;
+    /* Written inline, whatever the fixture used: a snapshot must not depend on files next to the
+     * fixture. Left out when empty, as fixtures without certificates write it. */
+    if (a->ncertificates > 0) {
+        cJSON *certs = cJSON_AddArrayToObject(o, "certificates");
+        if (certs == NULL)
+            goto fail;
+        for (size_t i = 0; i < a->ncertificates; i++) {
+            cJSON *co = cJSON_CreateObject();
+            if (!append(certs, co) || !put_str(co, "pem", a->certificates[i].pem))
+                goto fail;
+        }
+    }
     return o;
 fail:
     cJSON_Delete(o);

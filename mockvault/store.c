@@ -131,6 +131,9 @@ static void app_finish(struct mv_app *a)
         free_secret_string(a->secrets[i].value);
     free(a->secrets);
     strv_free(a->graph_roles, a->ngraph_roles);
+    for (size_t i = 0; i < a->ncertificates; i++)
+        free(a->certificates[i].pem);
+    free(a->certificates);
     memset(a, 0, sizeof(*a));
 }
 
@@ -306,6 +309,18 @@ static int app_copy(struct mv_app *dst, const struct mv_app *src)
     }
     if (strv_copy(&dst->graph_roles, &dst->ngraph_roles, src->graph_roles, src->ngraph_roles) != 0)
         goto fail;
+    if (src->ncertificates > 0) {
+        dst->certificates = calloc(src->ncertificates, sizeof(*dst->certificates));
+        if (dst->certificates == NULL)
+            goto fail;
+        dst->ncertificates = src->ncertificates;
+        for (size_t i = 0; i < src->ncertificates; i++) {
+            dst->certificates[i] = src->certificates[i];
+            dst->certificates[i].pem = NULL;
+            if (dup_opt(&dst->certificates[i].pem, src->certificates[i].pem) != 0)
+                goto fail;
+        }
+    }
     return 0;
 fail:
     app_finish(dst);

@@ -47,6 +47,17 @@ struct mv_app_secret {
     int64_t expires;
 };
 
+/* A certificate credential of an app (spec/identity.md §1.1): the public certificate only, never a
+ * private key. The thumbprints and validity are derived from pem when it is loaded
+ * (mv_cert_load in assertion.h), so the token endpoint finds the key by x5t / x5t#S256 without
+ * parsing every certificate. */
+struct mv_app_cert {
+    char *pem;                /* owned; exactly one "CERTIFICATE" block, as GnuTLS writes it */
+    unsigned char sha1[20];   /* SHA-1 of the DER: the "x5t" of RS256 assertions */
+    unsigned char sha256[32]; /* SHA-256 of the DER: the "x5t#S256" of PS256 assertions */
+    int64_t not_before, not_after;
+};
+
 struct mv_app {
     char *display_name;
     char *client_id;
@@ -55,6 +66,8 @@ struct mv_app {
     size_t nsecrets;
     char **graph_roles;
     size_t ngraph_roles;
+    struct mv_app_cert *certificates; /* NULL when the app has none */
+    size_t ncertificates;
 };
 
 struct mv_managed_identity {

@@ -68,9 +68,12 @@ START_TEST(test_default_fixture)
     ck_assert_str_eq(t->id, "11111111-1111-1111-1111-111111111111");
     ck_assert_uint_eq(t->napps, 4);
     ck_assert_uint_eq(t->nusers, 3);
-    ck_assert_uint_eq(t->nidentities, 1);
+    ck_assert_uint_eq(t->nidentities, 2);
     ck_assert(t->identities[0].system_assigned);
     ck_assert_str_eq(t->identities[0].client_id, "44444444-4444-4444-4444-444444444444");
+    ck_assert(!t->identities[1].system_assigned);
+    ck_assert_str_eq(t->identities[1].client_id, "99999999-9999-9999-9999-999999999999");
+    ck_assert_ptr_nonnull(t->identities[1].resource_id);
 
     const struct mv_app *flow = mv_tenant_app(t, "22222222-2222-2222-2222-222222222222");
     ck_assert_ptr_nonnull(flow);
@@ -93,11 +96,12 @@ START_TEST(test_default_fixture)
     ck_assert_int_eq(demo->retention_days, 90);
     ck_assert(!demo->purge_protection);
     ck_assert_str_eq(demo->location, "westeurope");
-    ck_assert_uint_eq(demo->npolicies, 3);
+    ck_assert_uint_eq(demo->npolicies, 4);
     ck_assert(demo->policies[0].secrets_all);
     ck_assert_uint_eq(demo->policies[0].secrets, MV_PERM_ALL);
     ck_assert_uint_eq(demo->policies[1].secrets, MV_PERM_GET);
     ck_assert_uint_eq(demo->policies[2].secrets, MV_PERM_GET | MV_PERM_LIST);
+    ck_assert_uint_eq(demo->policies[3].secrets, MV_PERM_GET | MV_PERM_LIST);
     ck_assert_uint_eq(demo->nsecrets, 7);
     /* Sorted by lower-cased name. */
     for (size_t i = 1; i < demo->nsecrets; i++)

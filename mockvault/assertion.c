@@ -1,0 +1,386 @@
+/* assertion.c: certificate credentials of apps: registered certificates and client_assertion
+ * JWTs verified with GnuTLS (spec/identity.md §1.1). */
+#include "assertion.h"
+
+#include <cjson/cJSON.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+/* A certificate PEM is a couple of kilobytes; a PEM file with a long chain and a key still fits
+ * well under this, and anything larger is not a certificate file. */
+#define MAX_CERT_PEM (256 * 1024)
+
+/* Claim times beyond this (about year 33658) are nonsense, and refusing them keeps every
+ * comparison far from int64 overflow. */
+#define MAX_CLAIM_TIME 1e12
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err, size_t errlen)
+{
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_datum_t der = {NULL, 0}, norm = {NULL, 0};
+    unsigned bits = 0;
+    time_t nb, na;
+    int rc = -1, ret, pk;
+
+    memset(out, 0, sizeof *out);
+    if (!pem || len == 0 || len > MAX_CERT_PEM) {
+        set_err(err, errlen, "not a PEM certificate (empty, or larger than %d KiB)",
+                MAX_CERT_PEM / 1024);
+        goto out;
+    }
+    /* GnuTLS would also find a certificate in binary DER; requiring the PEM header keeps the
+     * error for a wrong file (a key only, a JSON file) plain. */
+    if (!memmem(pem, len, "-----BEGIN CERTIFICATE-----", 27)) {
+        set_err(err, errlen,
+                "no \"-----BEGIN CERTIFICATE-----\" block (a PEM X.509 certificate "
+                "is needed; a private key alone is not enough)");
+        goto out;
+    }
+    ret = gnutls_x509_crt_init(&crt);
+    if (ret < 0) {
+        crt = NULL;
+        set_err(err, errlen, "%s", gnutls_strerror(ret));
+        goto out;
+    }
+    /* The PEM decoder looks for the first CERTIFICATE block anywhere in the text, so a file with
+     * the private key first, or a chain after the leaf, loads the leaf. */
+    gnutls_datum_t in = {(unsigned char *)(uintptr_t)pem, (unsigned)len};
+    ret = gnutls_x509_crt_import(crt, &in, GNUTLS_X509_FMT_PEM);
+    if (ret < 0) {
+        set_err(err, errlen, "the CERTIFICATE block is not a valid X.509 certificate (%s)",
+                gnutls_strerror(ret));
+        goto out;
+    }
+    pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
+    if (pk != GNUTLS_PK_RSA) {
+        /* Entra ID signs nothing with these keys and verifies client assertions with RSA only;
+         * an EC certificate in a fixture is a mistake worth stopping at load time. */
+        set_err(err, errlen,
+                "the certificate's key is %s; Entra ID certificate credentials must be RSA "
+                "(e.g. certtool --generate-privkey --key-type rsa --bits 2048)",
+                pk < 0 ? "unknown" : gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
+        goto out;
+    }
+    nb = gnutls_x509_crt_get_activation_time(crt);
+    na = gnutls_x509_crt_get_expiration_time(crt);
+    if (nb == (time_t)-1 || na == (time_t)-1) {
+        set_err(err, errlen, "the certificate has no readable validity period");
+        goto out;
+    }
+    ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der);
+    if (ret >= 0)
+        ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &norm);
+    if (ret < 0) {
+        set_err(err, errlen, "cannot re-encode the certificate (%s)", gnutls_strerror(ret));
+        goto out;
+    }
+    if (mv_sha1(der.data, der.size, out->sha1) != 0 ||
+        mv_sha256(der.data, der.size, out->sha256) != 0) {
+        set_err(err, errlen, "cannot hash the certificate");
+        goto out;
+    }
+    /* Only the certificate is kept (re-encoded by GnuTLS): a private key that came along in the
+     * same PEM never reaches the store, so snapshots and GET /_mock/state cannot leak it. */
+    out->pem = strndup((const char *)norm.data, norm.size);
+    if (!out->pem) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    out->not_before = (int64_t)nb;
+    out->not_after = (int64_t)na;
+    rc = 0;
+out:
+    if (rc != 0) {
+        free(out->pem);
+        memset(out, 0, sizeof *out);
+    }
+    gnutls_free(der.data);
+    gnutls_free(norm.data);
+    if (crt)
+        gnutls_x509_crt_deinit(crt);
+    return rc;
+}
+
+/* Parses buf[0..len) (NUL-terminated at len, as mv_b64url_decode leaves it) as exactly one JSON
+ * object. An embedded NUL would hide trailing bytes from cJSON, so it makes the part malformed.
+ * Returns the tree (caller deletes) or NULL. */
+static cJSON *parse_object(const unsigned char *buf, size_t len)
+{
+    cJSON *j = NULL;
+    const char *end = NULL;
+
+    if (memchr(buf, '\0', len))
+        goto out;
+    j = cJSON_ParseWithLengthOpts((const char *)buf, len + 1, &end, 1);
+    if (j && !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        j = NULL;
+    }
+out:
+    return j;
+}
+
+/* Reads a NumericDate claim (RFC 7519 §2). Absent: *has = false. Returns -1 when present but not
+ * a finite number within MAX_CLAIM_TIME. */
+static int numeric_date(const cJSON *claims, const char *name, bool *has, int64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(claims, name);
+
+    *has = false;
+    if (!v)
+        return 0;
+    /* The range test is written so that NaN fails it too (every comparison with NaN is false). */
+    if (!cJSON_IsNumber(v) ||
+        !(v->valuedouble >= -MAX_CLAIM_TIME && v->valuedouble <= MAX_CLAIM_TIME))
+        return -1;
+    *has = true;
+    /* Fractions are allowed by RFC 7519; they are rounded down. */
+    *out = (int64_t)v->valuedouble;
+    if ((double)*out > v->valuedouble)
+        (*out)--;
+    return 0;
+}
+
+/* Copies an untrusted header value for messages: printable ASCII only, cut to fit. */
+static void copy_printable(char *dst, size_t n, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < n; i++)
+        dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+    dst[i] = '\0';
+}
+
+/* Decodes a base64url thumbprint header of exactly want bytes into out. */
+static bool thumbprint(const cJSON *hdr, const char *name, size_t want, unsigned char *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(hdr, name);
+    unsigned char *raw;
+    size_t n = 0;
+    bool ok;
+
+    if (!cJSON_IsString(v) || strlen(v->valuestring) > 64)
+        return false;
+    raw = mv_b64url_decode(v->valuestring, strlen(v->valuestring), &n);
+    ok = raw && n == want;
+    if (ok)
+        memcpy(out, raw, want);
+    free(raw);
+    return ok;
+}
+
+static void hex_upper(const unsigned char *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Verifies sig over data with the public key of cert. Returns true when it verifies. */
+static bool signature_ok(const struct mv_app_cert *cert, gnutls_sign_algorithm_t alg,
+                         const gnutls_datum_t *data, const gnutls_datum_t *sig)
+{
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_pubkey_t pub = NULL;
+    gnutls_datum_t in = {(unsigned char *)cert->pem, (unsigned)strlen(cert->pem)};
+    bool ok = false;
+
+    if (gnutls_x509_crt_init(&crt) < 0) {
+        crt = NULL;
+        goto out;
+    }
+    if (gnutls_pubkey_init(&pub) < 0) {
+        pub = NULL;
+        goto out;
+    }
+    if (gnutls_x509_crt_import(crt, &in, GNUTLS_X509_FMT_PEM) < 0 ||
+        gnutls_pubkey_import_x509(pub, crt, 0) < 0)
+        goto out;
+    /* PS256 is RSASSA-PSS with MGF1-SHA-256 and a 32-byte salt, made with an ordinary RSA
+     * (rsaEncryption) key: GnuTLS calls that the "RSAE" variant. Node's crypto and Python's
+     * cryptography both sign PS256 with salt length = digest length, which is what GnuTLS
+     * verifies for RSAE keys. */
+    ok = gnutls_pubkey_verify_data2(pub, alg, 0, data, sig) >= 0;
+out:
+    if (pub)
+        gnutls_pubkey_deinit(pub);
+    if (crt)
+        gnutls_x509_crt_deinit(crt);
+    return ok;
+}
+
+static bool audience_ok(const struct mv_assertion_check *c, const char *aud)
+{
+    for (size_t i = 0; i < c->naudiences; i++)
+        if (strcasecmp(c->audiences[i], aud) == 0)
+            return true;
+    return false;
+}
+
+enum mv_assertion_status mv_assertion_verify(const char *jwt, size_t len,
+                                             const struct mv_assertion_check *c,
+                                             struct mv_assertion_info *info)
+{
+    enum mv_assertion_status st = MV_ASSERTION_MALFORMED;
+    unsigned char *hraw = NULL, *praw = NULL, *sraw = NULL;
+    size_t hlen = 0, plen = 0, slen = 0;
+    cJSON *hdr = NULL, *claims = NULL;
+    const struct mv_app_cert *cert = NULL;
+    gnutls_sign_algorithm_t salg;
+    unsigned char tp256[32], tp1[20];
+    bool use256 = false, use1 = false, has_exp = false;
+    const cJSON *v, *iss, *sub, *aud;
+
+    memset(info, 0, sizeof *info);
+    if (!jwt || len == 0 || len > MV_ASSERTION_MAX)
+        goto out;
+
+    /* Exactly three parts: header.payload.signature (a five-part JWE is not an assertion). */
+    const char *d1 = memchr(jwt, '.', len);
+    if (!d1)
+        goto out;
+    const char *d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jwt));
+    if (!d2)
+        goto out;
+    const char *sig_text = d2 + 1;
+    size_t sig_len = len - (size_t)(sig_text - jwt);
+    if (sig_len == 0 || memchr(sig_text, '.', sig_len))
+        goto out;
+
+    hraw = mv_b64url_decode(jwt, (size_t)(d1 - jwt), &hlen);
+    if (!hraw || !(hdr = parse_object(hraw, hlen)))
+        goto out;
+    /* No JWS extension is implemented, so one marked critical cannot be honoured (RFC 7515
+     * §4.1.11). */
+    if (cJSON_GetObjectItemCaseSensitive(hdr, "crit"))
+        goto out;
+    v = cJSON_GetObjectItemCaseSensitive(hdr, "typ");
+    if (v &&
+        (!cJSON_IsString(v) || (strcasecmp(v->valuestring, "JWT") != 0 &&
+                                strcmp(v->valuestring, "http://openid.net/specs/jwt/1.0") != 0))) {
+        st = MV_ASSERTION_BAD_TYP;
+        goto out;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(hdr, "alg");
+    if (!cJSON_IsString(v))
+        goto out;
+    copy_printable(info->alg, sizeof info->alg, v->valuestring);
+    /* Only the two RSA algorithms of certificate credentials pass: "none" and HMAC keyed with
+     * the public certificate are the classic forgeries, and no EC algorithm can match an RSA
+     * certificate (mv_cert_load admits no other). */
+    if (strcmp(v->valuestring, "RS256") == 0) {
+        salg = GNUTLS_SIGN_RSA_SHA256;
+    } else if (strcmp(v->valuestring, "PS256") == 0) {
+        salg = GNUTLS_SIGN_RSA_PSS_RSAE_SHA256;
+    } else if (strncmp(v->valuestring, "ES", 2) == 0 || strncmp(v->valuestring, "Ed", 2) == 0) {
+        st = MV_ASSERTION_WRONG_KEY_TYPE;
+        goto out;
+    } else {
+        st = MV_ASSERTION_UNSUPPORTED_ALG;
+        goto out;
+    }
+
+    praw = mv_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &plen);
+    if (!praw || !(claims = parse_object(praw, plen)))
+        goto out;
+    sraw = mv_b64url_decode(sig_text, sig_len, &slen);
+    if (!sraw || slen == 0)
+        goto out;
+    /* Claim types are checked before any key work, so a malformed assertion is reported as such
+     * whatever its key. */
+    iss = cJSON_GetObjectItemCaseSensitive(claims, "iss");
+    sub = cJSON_GetObjectItemCaseSensitive(claims, "sub");
+    aud = cJSON_GetObjectItemCaseSensitive(claims, "aud");
+    /* A list of audiences is refused as malformed, as Entra does (panva/openid-client#348). */
+    if (!cJSON_IsString(iss) || !cJSON_IsString(aud) || (sub && !cJSON_IsString(sub)))
+        goto out;
+    if (numeric_date(claims, "exp", &has_exp, &info->exp) != 0 || !has_exp ||
+        numeric_date(claims, "nbf", &info->has_nbf, &info->nbf) != 0)
+        goto out;
+
+    /* The key: x5t#S256 (PS256 in msal) wins over x5t (RS256); a thumbprint that is present but
+     * not a base64url SHA digest names no key, like an absent one. */
+    use256 = thumbprint(hdr, "x5t#S256", sizeof tp256, tp256);
+    if (!use256)
+        use1 = thumbprint(hdr, "x5t", sizeof tp1, tp1);
+    if (!use256 && !use1) {
+        st = MV_ASSERTION_NO_THUMBPRINT;
+        goto out;
+    }
+    if (use256)
+        hex_upper(tp256, sizeof tp256, info->thumbprint);
+    else
+        hex_upper(tp1, sizeof tp1, info->thumbprint);
+    for (size_t i = 0; i < c->ncerts && !cert; i++) {
+        const struct mv_app_cert *k = &c->certs[i];
+        if (use256 ? memcmp(k->sha256, tp256, sizeof tp256) == 0
+                   : memcmp(k->sha1, tp1, sizeof tp1) == 0)
+            cert = k;
+    }
+    if (!cert) {
+        st = MV_ASSERTION_KEY_NOT_FOUND;
+        goto out;
+    }
+    info->key_found = true;
+    info->key_start = cert->not_before;
+    info->key_end = cert->not_after;
+    if (c->now > cert->not_after) {
+        st = MV_ASSERTION_KEY_EXPIRED;
+        goto out;
+    }
+    gnutls_datum_t signed_part = {(unsigned char *)(uintptr_t)jwt, (unsigned)(d2 - jwt)};
+    gnutls_datum_t sig = {sraw, (unsigned)slen};
+    if (!signature_ok(cert, salg, &signed_part, &sig)) {
+        st = MV_ASSERTION_BAD_SIGNATURE;
+        goto out;
+    }
+
+    if (!sub || strcmp(sub->valuestring, iss->valuestring) != 0) {
+        st = MV_ASSERTION_SUBJECT_MISMATCH;
+        goto out;
+    }
+    if (!c->client_id || strcasecmp(iss->valuestring, c->client_id) != 0) {
+        st = MV_ASSERTION_WRONG_CLIENT;
+        goto out;
+    }
+    if (!audience_ok(c, aud->valuestring)) {
+        st = MV_ASSERTION_WRONG_AUDIENCE;
+        goto out;
+    }
+    if (c->now > info->exp + MV_ASSERTION_SKEW ||
+        (info->has_nbf && info->nbf > c->now + MV_ASSERTION_SKEW)) {
+        st = MV_ASSERTION_TIME_RANGE;
+        goto out;
+    }
+    st = MV_ASSERTION_OK;
+out:
+    cJSON_Delete(hdr);
+    cJSON_Delete(claims);
+    free(hraw);
+    free(praw);
+    free(sraw);
+    return st;
+}
