@@ -54,10 +54,14 @@ static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char 
                                  const char *transfer_encoding, const char *data, uint64_t off,
                                  size_t size)
 {
-    char **slot = form_slot(cls, key);
+    char **slot;
     size_t have;
     char *nv;
 
+    /* A multipart part without a name reaches here with no key. */
+    if (!key)
+        return MHD_YES;
+    slot = form_slot(cls, key);
     if (!slot)
         return MHD_YES;
     have = *slot ? strlen(*slot) : 0;
