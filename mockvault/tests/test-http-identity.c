@@ -454,6 +454,22 @@ END_TEST
 /* identity §2.2 / §3.1: the v2 document's token_endpoint, authorization_endpoint, issuer and
  * jwks_uri come from the request's own scheme://host:port (login.microsoftonline.com through
  * the proxy); issuer https://{host:port}/{tid}/v2.0. */
+/* Bad input: a multipart body with a nameless part once crashed the form parser. The token
+ * endpoint must answer (the parameters are simply missing) and keep serving. */
+START_TEST(test_bad_multipart_nameless_part)
+{
+    struct mvt_resp r;
+    char path[128];
+
+    snprintf(path, sizeof path, "/%s/oauth2/v2.0/token", T_TENANT);
+    post_form(path, "Content-Type: multipart/form-data; boundary=zz",
+              "--zz\r\nContent-Disposition: form-data\r\n\r\nx\r\n--zz--\r\n", &r);
+    ck_assert_int_eq(r.status, 400);
+    mvt_resp_free(&r);
+    ck_assert_int_eq(mvt_control(srv, "GET", "/_mock/health", NULL), 200);
+}
+END_TEST
+
 START_TEST(test_i2_2_openid_v2_own_base)
 {
     char base[128], want[256];
@@ -734,6 +750,7 @@ static Suite *identity_suite(void)
     tcase_add_loop_test(tok, test_i1_1_token_request_variants, 0,
                         (int)(sizeof ok_variants / sizeof ok_variants[0]));
     tcase_add_test(tok, test_i1_3_v1_token_strings);
+    tcase_add_test(tok, test_bad_multipart_nameless_part);
     tcase_add_loop_test(tok, test_i1_4_token_errors, 0,
                         (int)(sizeof token_errors / sizeof token_errors[0]));
     suite_add_tcase(s, tok);
