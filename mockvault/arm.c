@@ -166,19 +166,46 @@ static bool arm_api_version(struct mv_req *r)
 }
 
 /* GET /subscriptions: none can be declared in the fixture yet (see the top of this file). */
+/* GET /subscriptions: the subscriptions the fixture declares for the token's tenant (az login
+ * lists them; with none, az needs --allow-no-subscriptions). */
 static int h_subscriptions(struct mv_req *r)
 {
     struct mv_claims c;
-    cJSON *o, *count;
+    const struct mv_data *d;
+    const struct mv_tenant *t;
+    cJSON *o, *value, *count;
+    char buf[160];
+    size_t n = 0;
     int ok = MHD_YES;
 
     if (!arm_auth(r, &c) || !arm_api_version(r))
         goto out;
     o = cJSON_CreateObject();
-    cJSON_AddArrayToObject(o, "value");
+    value = cJSON_AddArrayToObject(o, "value");
+    d = mv_store_rdlock(r->srv->store);
+    t = mv_data_tenant(d, c.tid);
+    for (size_t i = 0; t && i < t->nsubscriptions; i++) {
+        const struct mv_subscription *sub = &t->subscriptions[i];
+        cJSON *so = cJSON_CreateObject(), *pol;
+        snprintf(buf, sizeof buf, "/subscriptions/%s", sub->id);
+        cJSON_AddStringToObject(so, "id", buf);
+        cJSON_AddStringToObject(so, "authorizationSource", "RoleBased");
+        cJSON_AddArrayToObject(so, "managedByTenants");
+        cJSON_AddStringToObject(so, "subscriptionId", sub->id);
+        cJSON_AddStringToObject(so, "tenantId", t->id);
+        cJSON_AddStringToObject(so, "displayName", sub->display_name);
+        cJSON_AddStringToObject(so, "state", "Enabled");
+        pol = cJSON_AddObjectToObject(so, "subscriptionPolicies");
+        cJSON_AddStringToObject(pol, "locationPlacementId", "Public_2014-09-01");
+        cJSON_AddStringToObject(pol, "quotaId", "PayAsYouGo_2014-09-01");
+        cJSON_AddStringToObject(pol, "spendingLimit", "Off");
+        cJSON_AddItemToArray(value, so);
+        n++;
+    }
+    mv_store_unlock(r->srv->store);
     count = cJSON_AddObjectToObject(o, "count");
     cJSON_AddStringToObject(count, "type", "Total");
-    cJSON_AddNumberToObject(count, "value", 0);
+    cJSON_AddNumberToObject(count, "value", (double)n);
     ok = mv_reply_json(r, MHD_HTTP_OK, o);
 out:
     return ok;

@@ -197,12 +197,15 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
         if (!r)
             return MHD_NO;
         *req_cls = r;
-        /* Refuse a declared oversize body before reading it (still after the vault's auth
-         * checks, which the router runs first). */
+        /* A declared oversize body is never buffered: it is drained and dropped, and the 413
+         * goes out once the client has finished sending (answering mid-upload and closing makes
+         * the kernel reset the connection, and the client may see the reset instead of the 413).
+         * Only an absurd declaration is answered at once. */
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > MV_BODY_MAX) {
             r->body_too_large = true;
-            return (enum MHD_Result)mv_router_dispatch(r);
+            if (strtoull(cl, NULL, 10) > MV_DRAIN_MAX)
+                return (enum MHD_Result)mv_router_dispatch(r);
         }
         return MHD_YES;
     }

@@ -17,7 +17,8 @@ struct mv_tls;
 struct mv_jwt_key;
 struct mv_proxy;
 
-#define MV_BODY_MAX (1024 * 1024) /* request bodies above 1 MiB are refused early (413) */
+#define MV_BODY_MAX (1024 * 1024)        /* request bodies above 1 MiB are refused (413) ... */
+#define MV_DRAIN_MAX (64ull * 1024 * 1024) /* ... after draining, up to this declared size */
 
 struct mv_server {
     struct mv_server_config cfg; /* strings point into the copies below */

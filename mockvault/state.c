@@ -2,6 +2,7 @@
  * atomic file writes. */
 #include "state.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -559,8 +560,9 @@ static const char *const identity_fields[] = {
     "name", "clientId", "objectId", "systemAssigned", "resourceId", NULL,
 };
 static const char *const user_fields[] = {"id", "displayName", "userPrincipalName", NULL};
+static const char *const subscription_fields[] = {"id", "displayName", NULL};
 static const char *const tenant_fields[] = {
-    "id", "domain", "applications", "managedIdentities", "users", NULL,
+    "id", "domain", "applications", "managedIdentities", "users", "subscriptions", NULL,
 };
 
 /* A certificate file is a couple of kilobytes (certificate and key); this bounds a wrong path. */
@@ -738,13 +740,41 @@ static int parse_user(struct pctx *c, const cJSON *j, struct mv_user *u)
     return 0;
 }
 
+/* A subscription id must be a GUID: az prints and reuses it as one. */
+static bool guid_ok(const char *s)
+{
+    static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    if (strlen(s) != sizeof shape - 1)
+        return false;
+    for (size_t i = 0; shape[i]; i++)
+        if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static int parse_subscription(struct pctx *c, const cJSON *j, struct mv_subscription *sub)
+{
+    if (expect_object(c, j, subscription_fields) != 0 ||
+        get_str(c, j, "id", true, true, &sub->id) != 0 ||
+        get_str(c, j, "displayName", false, true, &sub->display_name) != 0)
+        return -1;
+    if (!guid_ok(sub->id)) {
+        path_key(c, "id");
+        fail(c, "subscription id '%s' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+             show(sub->id).s);
+        return -1;
+    }
+    return default_copy(c, &sub->display_name, sub->id);
+}
+
 static int parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t)
 {
-    const cJSON *apps, *ids, *users;
+    const cJSON *apps, *ids, *users, *subs;
     if (expect_object(c, j, tenant_fields) != 0 || get_str(c, j, "id", true, true, &t->id) != 0 ||
         get_str(c, j, "domain", false, true, &t->domain) != 0 ||
         get_array(c, j, "applications", &apps) != 0 ||
-        get_array(c, j, "managedIdentities", &ids) != 0 || get_array(c, j, "users", &users) != 0)
+        get_array(c, j, "managedIdentities", &ids) != 0 || get_array(c, j, "users", &users) != 0 ||
+        get_array(c, j, "subscriptions", &subs) != 0)
         return -1;
     /* Without a domain the tenant is still reachable by id; the id doubles as its domain so
      * lookups and exports never meet a missing one. */
@@ -801,6 +831,19 @@ static int parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t)
     for (const cJSON *it = users != NULL ? users->child : NULL; it != NULL; it = it->next, i++) {
         size_t o2 = path_index(c, i);
         if (parse_user(c, it, &t->users[i]) != 0)
+            return -1;
+        path_pop(c, o2);
+    }
+    path_pop(c, old);
+
+    t->subscriptions = alloc_items(c, subs, sizeof(*t->subscriptions), &t->nsubscriptions);
+    if (c->failed)
+        return -1;
+    old = path_key(c, "subscriptions");
+    i = 0;
+    for (const cJSON *it = subs != NULL ? subs->child : NULL; it != NULL; it = it->next, i++) {
+        size_t o2 = path_index(c, i);
+        if (parse_subscription(c, it, &t->subscriptions[i]) != 0)
             return -1;
         path_pop(c, o2);
     }
@@ -1734,6 +1777,17 @@ static cJSON *tenant_to_json(const struct mv_tenant *t)
             !put_str(uo, "displayName", u->display_name) ||
             !put_str(uo, "userPrincipalName", u->user_principal_name))
             goto fail;
+    }
+    /* Written only when present, so fixtures without subscriptions export as they were. */
+    if (t->nsubscriptions > 0) {
+        if ((arr = cJSON_AddArrayToObject(o, "subscriptions")) == NULL)
+            goto fail;
+        for (size_t i = 0; i < t->nsubscriptions; i++) {
+            cJSON *so = cJSON_CreateObject();
+            if (!append(arr, so) || !put_str(so, "id", t->subscriptions[i].id) ||
+                !put_str(so, "displayName", t->subscriptions[i].display_name))
+                goto fail;
+        }
     }
     return o;
 fail:

@@ -167,6 +167,11 @@ static void tenant_finish(struct mv_tenant *t)
     for (size_t i = 0; i < t->nusers; i++)
         user_finish(&t->users[i]);
     free(t->users);
+    for (size_t i = 0; i < t->nsubscriptions; i++) {
+        free(t->subscriptions[i].id);
+        free(t->subscriptions[i].display_name);
+    }
+    free(t->subscriptions);
     memset(t, 0, sizeof(*t));
 }
 
@@ -369,6 +374,16 @@ static int tenant_copy(struct mv_tenant *dst, const struct mv_tenant *src)
                 dup_opt(&c->user_principal_name, u->user_principal_name) != 0)
                 goto fail;
         }
+    }
+    if (src->nsubscriptions > 0) {
+        dst->subscriptions = calloc(src->nsubscriptions, sizeof(*dst->subscriptions));
+        if (dst->subscriptions == NULL)
+            goto fail;
+        dst->nsubscriptions = src->nsubscriptions;
+        for (size_t i = 0; i < src->nsubscriptions; i++)
+            if (dup_opt(&dst->subscriptions[i].id, src->subscriptions[i].id) != 0 ||
+                dup_opt(&dst->subscriptions[i].display_name, src->subscriptions[i].display_name) != 0)
+                goto fail;
     }
     return 0;
 fail:

@@ -84,6 +84,12 @@ struct mv_user {
     char *user_principal_name;
 };
 
+/* An Azure subscription of the tenant, for ARM's GET /subscriptions (az login). */
+struct mv_subscription {
+    char *id;           /* GUID */
+    char *display_name;
+};
+
 struct mv_tenant {
     char *id;
     char *domain;
@@ -93,6 +99,8 @@ struct mv_tenant {
     size_t nidentities;
     struct mv_user *users;
     size_t nusers;
+    struct mv_subscription *subscriptions;
+    size_t nsubscriptions;
 };
 
 /* Key Vault secret permissions of an access policy (spec/fixtures.md). */

@@ -147,8 +147,23 @@ START_TEST(test_subscriptions)
         hc_req(srv, "GET", "localhost", SUBS, tok, NULL, NULL, &r);
         hc_assert_status(&r, 200, scopes[i]);
         check_arm_headers(&r, "subscriptions");
-        hc_assert_body(&r, "{\"value\":[],\"count\":{\"type\":\"Total\",\"value\":0}}", true,
-                       "subscriptions");
+        /* The fixture's subscription, in ARM's shape. */
+        ck_assert_ptr_nonnull(r.json);
+        {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(r.json, "value");
+            const cJSON *s0 = cJSON_GetArrayItem(v, 0);
+            const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(r.json, "count");
+            ck_assert_int_eq(cJSON_GetArraySize(v), 1);
+            ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "subscriptionId")->valuestring,
+                             "12345678-aaaa-bbbb-cccc-1234567890ab");
+            ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "id")->valuestring,
+                             "/subscriptions/12345678-aaaa-bbbb-cccc-1234567890ab");
+            ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "tenantId")->valuestring, T_TENANT);
+            ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "displayName")->valuestring,
+                             "Demo subscription");
+            ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "state")->valuestring, "Enabled");
+            ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(cnt, "value")->valueint, 1);
+        }
         mvt_resp_free(&r);
         hc_free_token(tok);
     }

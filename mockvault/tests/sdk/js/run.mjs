@@ -3,7 +3,7 @@
 // client.mjs in a fresh Node process per mode (NODE_EXTRA_CA_CERTS is read at process start only),
 // stops the mock, and checks that no secret value ever reached the mock's log.
 //
-//   node run.mjs [mode...]      modes: proxy direct directip pervault (default: all)
+//   node run.mjs [mode...]      modes: proxy direct directip pervault identity (default: all)
 //
 // Environment: MOCKVAULT_BIN (default <repo>/${BUILD_DIR:-build}/mockvault/mockvault),
 // MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json).
@@ -282,6 +282,16 @@ const modes = {
       res?.cleanup?.();
       await finish(mock, results, ["pervault"], false);
     }
+  },
+
+  // (d) Managed identity (App Service, IMDS) and certificate credentials: identity.mjs starts a
+  // mock per case itself (--imds-port, --identity-header) and runs each case in its own process.
+  async identity(results) {
+    const ok = await new Promise((resolvePromise) => {
+      const child = spawn(process.execPath, [join(here, "identity.mjs")], { cwd: here, stdio: ["ignore", "inherit", "inherit"] });
+      child.on("exit", (code, signal) => resolvePromise(code === 0 && !signal));
+    });
+    results.push(["identity: ManagedIdentityCredential and certificate credentials (identity.mjs)", ok]);
   },
 };
 
