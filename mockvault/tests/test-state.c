@@ -201,6 +201,7 @@ static const struct bad_case bad_cases[] = {
     {"bad-purge-protection.json", "$.vaults[0].softDelete.purgeProtection", "true or false"},
     {"bad-time.json", "$.vaults[0].secrets[0].versions[0].exp", "invalid time '+2w'"},
     {"bad-app-expiry.json", "$.tenants[0].applications[0].secrets[0].expires", "invalid time"},
+    {"bad-subscription-id.json", "$.tenants[0].subscriptions[1].id", "is not a GUID"},
     {"too-many-tags.json", "$.vaults[0].secrets[0].versions[1].tags", "too many tags (16"},
     {"bad-tag-value.json", "$.vaults[0].secrets[0].versions[1].tags.owner",
      "tag values must be strings"},
