@@ -113,7 +113,7 @@ static int h_clock_get(struct mv_req *r)
  * order. Soft-deleted secrets whose purge date the clock passes are purged at once. */
 static int h_clock_post(struct mv_req *r)
 {
-    cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+    cJSON *j = mv_req_json(r);
     const cJSON *adv, *set, *frz;
     int ok;
 
@@ -209,7 +209,7 @@ static int access_put(struct mv_req *r, const char *key, bool policies)
     enum mv_err e;
     int ok;
 
-    body = cJSON_ParseWithLength(r->body, r->body_len);
+    body = mv_req_json(r);
     if (!cJSON_IsArray(body)) {
         ok = bad_request(r, "BadParameter", policies ? "The body must be a JSON array of access policies (fixture format)."
                                                      : "The body must be a JSON array of role assignments (fixture format).");

@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,19 @@ const char *mv_req_header(struct mv_req *r, const char *name)
 int64_t mv_req_now(struct mv_req *r)
 {
     return mv_clock_now(&r->srv->clock);
+}
+
+struct cJSON *mv_req_json(struct mv_req *r)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
+
+    /* cJSON stops after the first value; "[] trailing" is not a JSON text (RFC 8259). */
+    if (j && end && strspn(end, " \t\r\n") != (size_t)(r->body + r->body_len - end)) {
+        cJSON_Delete(j);
+        j = NULL;
+    }
+    return j;
 }
 
 /* A Host header is used to build ids and links, so only host-name characters are taken. */

@@ -104,5 +104,8 @@ const char *mv_req_query(struct mv_req *r, const char *key);
 /* Request header (case-insensitive); NULL if absent. */
 const char *mv_req_header(struct mv_req *r, const char *name);
 int64_t mv_req_now(struct mv_req *r);
+/* The request body as one JSON document with nothing but whitespace after it; NULL when it is
+ * not valid JSON. Caller frees with cJSON_Delete. */
+struct cJSON *mv_req_json(struct mv_req *r);
 
 #endif

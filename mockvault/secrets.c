@@ -234,7 +234,6 @@ static int reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsig
 /* Parses the JSON object body, replying 400 on failure. Caller frees *out with cJSON_Delete. */
 static bool parse_body_or_reply(struct mv_req *r, cJSON **out)
 {
-    const char *end = NULL;
     cJSON *j;
 
     *out = NULL;
@@ -242,7 +241,7 @@ static bool parse_body_or_reply(struct mv_req *r, cJSON **out)
         bad_parameter(r, NULL, "The request body is not valid UTF-8.");
         return false;
     }
-    j = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
+    j = mv_req_json(r);
     if (!j || !cJSON_IsObject(j)) {
         cJSON_Delete(j);
         /* Real wording unknown; the message names what to fix. */
