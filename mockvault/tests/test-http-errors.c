@@ -597,6 +597,9 @@ static const struct bad_row bad_rows[] = {
     /* Bodies that are not the SetSecret shape (real texts unknown: status and envelope only). */
     {"body_invalid_json", "PUT", "/secrets/api-key?api-version=7.4", "{\"value\":", BIG_NONE, 400,
      NULL, NULL, NULL, NULL},
+    /* cJSON alone would stop after the first document and accept this. */
+    {"body_trailing_data", "PUT", "/secrets/api-key?api-version=7.4", "{\"value\":\"v\"} trailing",
+     BIG_NONE, 400, NULL, NULL, NULL, NULL},
     {"body_empty", "PUT", "/secrets/api-key?api-version=7.4", "", BIG_NONE, 400, NULL, NULL, NULL,
      NULL},
     {"body_json_array", "PUT", "/secrets/api-key?api-version=7.4", "[\"value\"]", BIG_NONE, 400,
