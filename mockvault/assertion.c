@@ -1,6 +1,7 @@
 /* assertion.c: certificate credentials of apps: registered certificates and client_assertion
  * JWTs verified with GnuTLS (spec/identity.md §1.1). */
 #include "assertion.h"
+#include "jwt.h"
 
 #include <cjson/cJSON.h>
 #include <gnutls/abstract.h>
@@ -120,25 +121,6 @@ out:
     if (crt)
         gnutls_x509_crt_deinit(crt);
     return rc;
-}
-
-/* Parses buf[0..len) (NUL-terminated at len, as mv_b64url_decode leaves it) as exactly one JSON
- * object. An embedded NUL would hide trailing bytes from cJSON, so it makes the part malformed.
- * Returns the tree (caller deletes) or NULL. */
-static cJSON *parse_object(const unsigned char *buf, size_t len)
-{
-    cJSON *j = NULL;
-    const char *end = NULL;
-
-    if (memchr(buf, '\0', len))
-        goto out;
-    j = cJSON_ParseWithLengthOpts((const char *)buf, len + 1, &end, 1);
-    if (j && !cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        j = NULL;
-    }
-out:
-    return j;
 }
 
 /* Reads a NumericDate claim (RFC 7519 §2). Absent: *has = false. Returns -1 when present but not
@@ -271,7 +253,7 @@ enum mv_assertion_status mv_assertion_verify(const char *jwt, size_t len,
         goto out;
 
     hraw = mv_b64url_decode(jwt, (size_t)(d1 - jwt), &hlen);
-    if (!hraw || !(hdr = parse_object(hraw, hlen)))
+    if (!hraw || !(hdr = mv_jwt_parse_object(hraw, hlen)))
         goto out;
     /* No JWS extension is implemented, so one marked critical cannot be honoured (RFC 7515
      * §4.1.11). */
@@ -304,7 +286,7 @@ enum mv_assertion_status mv_assertion_verify(const char *jwt, size_t len,
     }
 
     praw = mv_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &plen);
-    if (!praw || !(claims = parse_object(praw, plen)))
+    if (!praw || !(claims = mv_jwt_parse_object(praw, plen)))
         goto out;
     sraw = mv_b64url_decode(sig_text, sig_len, &slen);
     if (!sraw || slen == 0)

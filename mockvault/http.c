@@ -43,6 +43,55 @@ int64_t mv_req_now(struct mv_req *r)
     return mv_clock_now(&r->srv->clock);
 }
 
+struct form_ctx {
+    mv_form_slot_fn slot;
+    void *ctx;
+    size_t max;
+};
+
+/* The post processor hands values over in chunks; append them. */
+static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *filename, const char *content_type,
+                                 const char *transfer_encoding, const char *data, uint64_t off,
+                                 size_t size)
+{
+    struct form_ctx *fc = cls;
+    char **slot;
+    size_t have;
+    char *nv;
+
+    /* A multipart part without a name arrives with no key at all. */
+    if (!key)
+        return MHD_YES;
+    slot = fc->slot(fc->ctx, key);
+    /* A repeated key: the first occurrence wins. */
+    if (!slot || (off == 0 && *slot))
+        return MHD_YES;
+    have = *slot ? strlen(*slot) : 0;
+    if (have + size > fc->max)
+        return MHD_YES;
+    nv = realloc(*slot, have + size + 1);
+    if (!nv)
+        return MHD_NO;
+    memcpy(nv + have, data, size);
+    nv[have + size] = '\0';
+    *slot = nv;
+    return MHD_YES;
+}
+
+void mv_req_form(struct mv_req *r, mv_form_slot_fn slot, void *ctx, size_t max)
+{
+    struct form_ctx fc = {slot, ctx, max};
+    struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 4096, form_iter, &fc);
+
+    /* NULL when the Content-Type is not a form: then every field is simply missing. */
+    if (!pp)
+        return;
+    if (r->body_len)
+        MHD_post_process(pp, r->body, r->body_len);
+    MHD_destroy_post_processor(pp);
+}
+
 struct cJSON *mv_req_json(struct mv_req *r)
 {
     const char *end = NULL;

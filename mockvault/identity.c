@@ -28,8 +28,9 @@ struct token_form {
     char *client_assertion, *client_assertion_type;
 };
 
-static char **form_slot(struct token_form *f, const char *key)
+static char **form_slot(void *ctx, const char *key)
 {
+    struct token_form *f = ctx;
     static const struct {
         const char *name;
         size_t off;
@@ -46,38 +47,6 @@ static char **form_slot(struct token_form *f, const char *key)
         if (strcmp(fields[i].name, key) == 0)
             return (char **)(void *)((char *)f + fields[i].off);
     return NULL;
-}
-
-/* libmicrohttpd's post processor hands values over in chunks; append them. */
-static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *filename, const char *content_type,
-                                 const char *transfer_encoding, const char *data, uint64_t off,
-                                 size_t size)
-{
-    char **slot;
-    size_t have;
-    char *nv;
-
-    /* A multipart part without a name reaches here with no key. */
-    if (!key)
-        return MHD_YES;
-    slot = form_slot(cls, key);
-    if (!slot)
-        return MHD_YES;
-    have = *slot ? strlen(*slot) : 0;
-    if (off == 0 && *slot) {
-        /* A repeated key: the first occurrence wins. */
-        return MHD_YES;
-    }
-    if (have + size > FORM_FIELD_MAX)
-        return MHD_YES;
-    nv = realloc(*slot, have + size + 1);
-    if (!nv)
-        return MHD_NO;
-    memcpy(nv + have, data, size);
-    nv[have + size] = '\0';
-    *slot = nv;
-    return MHD_YES;
 }
 
 static void wipe_free(char *s)
@@ -101,16 +70,8 @@ static void form_finish(struct token_form *f)
 
 static void parse_form(struct mv_req *r, struct token_form *f)
 {
-    struct MHD_PostProcessor *pp;
-
     memset(f, 0, sizeof *f);
-    /* NULL when the Content-Type is not a form: then every field is simply missing. */
-    pp = MHD_create_post_processor(r->conn, 4096, form_iter, f);
-    if (!pp)
-        return;
-    if (r->body_len)
-        MHD_post_process(pp, r->body, r->body_len);
-    MHD_destroy_post_processor(pp);
+    mv_req_form(r, form_slot, f, FORM_FIELD_MAX);
 }
 
 /* The authority base for URLs inside documents: the Azure name in proxy mode, else the request's

@@ -273,7 +273,7 @@ out:
 /* Parses buf[0..len) (NUL-terminated at len, as mv_b64url_decode leaves it) as exactly one JSON
  * object with nothing after it. An embedded NUL would hide trailing bytes from cJSON, so it makes
  * the part malformed. Returns the tree (caller deletes) or NULL. */
-static cJSON *parse_object(const unsigned char *buf, size_t len)
+cJSON *mv_jwt_parse_object(const unsigned char *buf, size_t len)
 {
     cJSON *j = NULL;
     const char *end = NULL;
@@ -315,7 +315,7 @@ enum mv_jwt_status mv_jwt_verify(const struct mv_jwt_key *k, const char *token, 
         goto out;
 
     hraw = mv_b64url_decode(token, (size_t)(d1 - token), &hlen);
-    if (!hraw || !(hdr = parse_object(hraw, hlen)))
+    if (!hraw || !(hdr = mv_jwt_parse_object(hraw, hlen)))
         goto out;
     /* We implement no JWS extensions, so a token that marks any as critical cannot be honoured
      * (RFC 7515 §4.1.11). */
@@ -330,7 +330,7 @@ enum mv_jwt_status mv_jwt_verify(const struct mv_jwt_key *k, const char *token, 
     }
 
     praw = mv_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &plen);
-    if (!praw || !(payload = parse_object(praw, plen)))
+    if (!praw || !(payload = mv_jwt_parse_object(praw, plen)))
         goto out;
     sraw = mv_b64url_decode(sig_text, sig_len, &slen);
     if (!sraw)

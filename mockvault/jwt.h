@@ -23,6 +23,11 @@ cJSON *mv_jwt_key_jwk(const struct mv_jwt_key *k);
  * token (caller frees with free()) or NULL. */
 char *mv_jwt_sign(const struct mv_jwt_key *k, const cJSON *claims);
 
+/* Parses buf[0..len) (NUL-terminated at len, as mv_b64url_decode leaves it) as exactly one JSON
+ * object with nothing after it: a decoded JWT header or payload. NULL when it is not. Caller frees
+ * with cJSON_Delete. */
+cJSON *mv_jwt_parse_object(const unsigned char *buf, size_t len);
+
 enum mv_jwt_status {
     MV_JWT_OK = 0,
     MV_JWT_MALFORMED,     /* not three base64url parts, or header/payload not JSON objects */

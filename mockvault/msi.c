@@ -62,8 +62,9 @@ static void params_finish(struct mi_params *p)
     free(p->msi_res_id);
 }
 
-static char **param_slot(struct mi_params *p, const char *key)
+static char **param_slot(void *ctx, const char *key)
 {
+    struct mi_params *p = ctx;
     if (strcmp(key, "resource") == 0)
         return &p->resource;
     if (strcmp(key, "client_id") == 0)
@@ -89,51 +90,10 @@ static void params_from_query(struct mv_req *r, struct mi_params *p)
     }
 }
 
-/* libmicrohttpd's post processor hands values over in chunks; append them (the first occurrence
- * of a repeated key wins, as in identity.c). */
-static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *filename, const char *content_type,
-                                 const char *transfer_encoding, const char *data, uint64_t off,
-                                 size_t size)
-{
-    char **slot;
-    size_t have;
-    char *nv;
-
-    (void)kind;
-    (void)filename;
-    (void)content_type;
-    (void)transfer_encoding;
-    /* A multipart part without a name arrives with no key at all. */
-    if (!key)
-        return MHD_YES;
-    slot = param_slot(cls, key);
-    if (!slot || (off == 0 && *slot))
-        return MHD_YES;
-    have = *slot ? strlen(*slot) : 0;
-    if (have + size > FORM_FIELD_MAX)
-        return MHD_YES;
-    nv = realloc(*slot, have + size + 1);
-    if (!nv)
-        return MHD_NO;
-    memcpy(nv + have, data, size);
-    nv[have + size] = '\0';
-    *slot = nv;
-    return MHD_YES;
-}
-
 static void params_from_form(struct mv_req *r, struct mi_params *p)
 {
-    struct MHD_PostProcessor *pp;
-
     memset(p, 0, sizeof *p);
-    /* NULL when the Content-Type is not a form: then every field is simply missing. */
-    pp = MHD_create_post_processor(r->conn, 4096, form_iter, p);
-    if (!pp)
-        return;
-    if (r->body_len)
-        MHD_post_process(pp, r->body, r->body_len);
-    MHD_destroy_post_processor(pp);
+    mv_req_form(r, param_slot, p, FORM_FIELD_MAX);
 }
 
 /* Which selector the caller gave (its parameter name and value) and how many were given. */
