@@ -421,6 +421,8 @@ bool mv_authz_vault(struct mv_req *r)
                       secret ? " secret " : "", secret ? secret : "", who,
                       rbac ? "action" : "secrets permission", rbac ? rule->action : rule->perm_name,
                       holds, change);
+    if (!allowed && mode == MV_AUTHZ_AUDIT)
+        r->authz_would_deny = true; /* audit: allowed, but journaled as a would-be denial */
     if (!allowed && mode == MV_AUTHZ_ENFORCE) {
         if (rbac)
             deny_rbac(r, rule, secret);

@@ -1,6 +1,8 @@
 /* control.c: the /_mock control API for tests (DESIGN.md §7): health, reset, state export and
- * import, clock, CA certificate. Loopback peers only (the router enforces it). */
+ * import, clock, CA certificate, request journal. Loopback peers only (the router enforces it). */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 
 #include "authz.h"
 #include "http.h"
+#include "journal.h"
 #include "reply.h"
 #include "router.h"
 #include "state.h"
@@ -60,6 +63,7 @@ static int h_reset(struct mv_req *r)
     if (e != MV_OK)
         return reply_store_failure(r, e);
     mv_authz_usage_clear(srv->authz_usage);
+    mv_journal_clear(srv->journal);
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "reset");
     return mv_reply_json(r, MHD_HTTP_OK, o);
@@ -294,6 +298,47 @@ static int h_ca(struct mv_req *r)
     return mv_reply_text(r, MHD_HTTP_OK, "application/x-pem-file", r->srv->tls->ca_pem);
 }
 
+/* GET /_mock/requests?operation=&vault=&principal=&status=&since= : the journal, oldest first. */
+static int h_requests_get(struct mv_req *r)
+{
+    struct mv_journal_filter f = {0};
+    const char *status = mv_req_query(r, "status"), *since = mv_req_query(r, "since");
+    char *end;
+    cJSON *o;
+
+    f.operation = mv_req_query(r, "operation");
+    f.vault = mv_req_query(r, "vault");
+    f.principal = mv_req_query(r, "principal");
+    if (status) {
+        long v;
+        errno = 0;
+        v = strtol(status, &end, 10);
+        if (errno || !*status || *end || v < 100 || v > 599)
+            return bad_request(r, "BadParameter",
+                               "Query parameter 'status' must be an HTTP status code (100-599).");
+        f.has_status = true;
+        f.status = (unsigned)v;
+    }
+    if (since) {
+        errno = 0;
+        f.since = strtod(since, &end);
+        if (errno || !*since || *end || !isfinite(f.since))
+            return bad_request(r, "BadParameter",
+                               "Query parameter 'since' must be unix seconds (a number).");
+        f.has_since = true;
+    }
+    o = mv_journal_query(r->srv->journal, &f);
+    if (!o)
+        return reply_store_failure(r, MV_E_NOMEM);
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+static int h_requests_delete(struct mv_req *r)
+{
+    mv_journal_clear(r->srv->journal);
+    return mv_reply_no_content(r);
+}
+
 const struct mv_route mv_control_routes[] = {
     {"GET", "/_mock/health", h_health, MV_KIND_CONTROL, "MockHealth", false},
     {"POST", "/_mock/reset", h_reset, MV_KIND_CONTROL, "MockReset", false},
@@ -307,5 +352,7 @@ const struct mv_route mv_control_routes[] = {
     {"GET", "/_mock/vaults/{}/roleAssignments", h_roles_get, MV_KIND_CONTROL, "MockRoleAssignmentsGet", false},
     {"PUT", "/_mock/vaults/{}/roleAssignments", h_roles_put, MV_KIND_CONTROL, "MockRoleAssignmentsPut", true},
     {"GET", "/_mock/authz/needed", h_needed, MV_KIND_CONTROL, "MockAuthzNeeded", false},
+    {"GET", "/_mock/requests", h_requests_get, MV_KIND_CONTROL, "MockRequestsGet", false},
+    {"DELETE", "/_mock/requests", h_requests_delete, MV_KIND_CONTROL, "MockRequestsClear", false},
     {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
 };

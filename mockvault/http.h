@@ -40,6 +40,7 @@ struct mv_server {
     unsigned char backup_key[32];
     struct mv_token_cache *tokens; /* verified bearer tokens (auth.c) */
     struct mv_authz_usage *authz_usage; /* what each principal needed (authz.c) */
+    struct mv_journal *journal; /* GET /_mock/requests and --audit-log (journal.c) */
     pthread_mutex_t persist_lock;
     pthread_mutex_t log_lock;
     FILE *log;
@@ -92,6 +93,7 @@ struct mv_req {
     const char *cache_control; /* overrides the kind's default Cache-Control when set */
     unsigned status;
     char error_code[64];
+    bool authz_would_deny;   /* allowed only because of --authz audit (journal "authz") */
 };
 
 /* The verified-token cache (auth.c): RSA runs once per token, not once per request. */
@@ -104,6 +106,14 @@ const char *mv_req_query(struct mv_req *r, const char *key);
 /* Request header (case-insensitive); NULL if absent. */
 const char *mv_req_header(struct mv_req *r, const char *name);
 int64_t mv_req_now(struct mv_req *r);
+/* Form bodies (application/x-www-form-urlencoded, or multipart) through libmicrohttpd's post
+ * processor: for every field whose key slot(ctx, key) maps to a char * slot, the first
+ * occurrence's value (at most max bytes) is stored there, malloc'd (caller frees). Fields without
+ * a slot are ignored, as Entra ignores unknown fields. A body that is not a form leaves every slot
+ * NULL. */
+typedef char **(*mv_form_slot_fn)(void *ctx, const char *key);
+void mv_req_form(struct mv_req *r, mv_form_slot_fn slot, void *ctx, size_t max);
+
 /* The request body as one JSON document with nothing but whitespace after it; NULL when it is
  * not valid JSON. Caller frees with cJSON_Delete. */
 struct cJSON *mv_req_json(struct mv_req *r);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "journal.h"
 
 static double mono_now(void)
 {
@@ -43,6 +44,7 @@ void mv_log_request(struct mv_req *r)
     double ms = (mono_now() - r->start) * 1000.0;
     char ts[64], principal[140], line[1400];
 
+    mv_journal_record(r);
     if (srv->cfg.log_format == MV_LOG_OFF)
         return;
     iso_time(ts);

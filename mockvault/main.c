@@ -46,11 +46,13 @@ static void usage(FILE *f)
         "  --imds-port N       also serve managed identity (IMDS style) over plain http on port N\n"
         "                      (0 = a free port), like 169.254.169.254\n"
         "  --identity-header S App Service managed identity: X-IDENTITY-HEADER must equal S\n"
+        "  --audit-log FILE    append every request's journal entry to FILE as one JSON line\n"
+        "                      (no values, tokens or secrets; created 0600)\n"
         "  --help              show this help and exit\n"
         "  --version           show the version and exit\n"
         "\n"
         "Control API (loopback only): GET /_mock/health, POST /_mock/reset, GET|PUT /_mock/state,\n"
-        "GET|POST /_mock/clock, GET /_mock/ca.pem.\n",
+        "GET|POST /_mock/clock, GET /_mock/ca.pem, GET|DELETE /_mock/requests (the journal).\n",
         f);
 }
 
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
     enum {
         O_PORT = 256, O_BIND, O_FIXTURES, O_STATE_DIR, O_READY, O_HTTP, O_CERT, O_KEY, O_SAN,
         O_SEED, O_THREADS, O_LOGFMT, O_PROXY, O_STRICT, O_LIFETIME, O_AUTHZ, O_IMDS, O_IDHDR,
+        O_AUDIT_LOG,
         O_HELP, O_VERSION,
     };
     static const struct option opts[] = {
@@ -96,6 +99,7 @@ int main(int argc, char **argv)
         {"authz", required_argument, NULL, O_AUTHZ},
         {"imds-port", required_argument, NULL, O_IMDS},
         {"identity-header", required_argument, NULL, O_IDHDR},
+        {"audit-log", required_argument, NULL, O_AUDIT_LOG},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -165,6 +169,7 @@ int main(int argc, char **argv)
             cfg.imds_port = (int)parse_num("--imds-port", optarg, 0, 65535);
             break;
         case O_IDHDR: cfg.identity_header = optarg; break;
+        case O_AUDIT_LOG: cfg.audit_log = optarg; break;
         case O_HELP: usage(stdout); free(sans); return 0;
         case O_VERSION: printf("mockvault %s\n", MV_VERSION); free(sans); return 0;
         default: usage(stderr); free(sans); return 2;

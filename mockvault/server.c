@@ -15,6 +15,7 @@
 
 #include "authz.h"
 #include "http.h"
+#include "journal.h"
 #include "jwt.h"
 #include "log.h"
 #include "proxy.h"
@@ -405,6 +406,9 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         set_err(err, errlen, "out of memory");
         goto fail;
     }
+    srv->journal = mv_journal_create(cfg->audit_log, err, errlen);
+    if (!srv->journal)
+        goto fail;
     if (load_state(srv, err, errlen) != 0)
         goto fail;
     {
@@ -452,6 +456,7 @@ void mv_server_stop(struct mv_server *srv)
     mv_store_destroy(srv->store);
     mv_token_cache_destroy(srv->tokens);
     mv_authz_usage_destroy(srv->authz_usage);
+    mv_journal_destroy(srv->journal);
     mv_jwt_key_destroy(srv->jwt);
     mv_tls_destroy(srv->tls);
     if (srv->fixture_json) {

@@ -35,6 +35,7 @@ struct mv_server_config {
     bool imds;               /* also run the plain-http managed-identity listener ... */
     int imds_port;           /* ... on this port (0 = a free port) */
     const char *identity_header; /* App Service X-IDENTITY-HEADER must equal this when set */
+    const char *audit_log;   /* append every journal entry here as a JSON line; NULL = none */
 };
 
 struct mv_server;

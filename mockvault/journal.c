@@ -1,0 +1,253 @@
+/* journal.c: the bounded request journal (a ring of the newest MV_JOURNAL_MAX entries under one
+ * mutex) and the --audit-log JSON-lines file. */
+#include "journal.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+
+#define CRID_MAX 256 /* longest client request id kept */
+
+struct entry {
+    double time;      /* mock clock */
+    double latency_ms;
+    unsigned status;
+    bool would_deny;  /* allowed only because of --authz audit */
+    char method[16];
+    char *path;       /* owned, no query string */
+    char vault[64];
+    char operation[64];
+    char appid[64];
+    char oid[64];
+    char error_code[64];
+    char *crid;       /* owned, NULL if absent */
+    char request_id[37];
+};
+
+struct mv_journal {
+    pthread_mutex_t lock;
+    struct entry *ring; /* MV_JOURNAL_MAX slots */
+    size_t head;        /* index of the oldest entry */
+    size_t count;
+    FILE *audit;        /* --audit-log, or NULL */
+    bool audit_failed;  /* a write failure was reported already */
+};
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* x rounded to 1/scale (x >= 0). */
+static double round_to(double x, double scale)
+{
+    return (double)(long long)(x * scale + 0.5) / scale;
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+static void entry_free(struct entry *e)
+{
+    free(e->path);
+    free(e->crid);
+    memset(e, 0, sizeof *e);
+}
+
+struct mv_journal *mv_journal_create(const char *audit_path, char *err, size_t errlen)
+{
+    struct mv_journal *j = calloc(1, sizeof *j);
+
+    if (!j || !(j->ring = calloc(MV_JOURNAL_MAX, sizeof *j->ring))) {
+        free(j);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (audit_path) {
+        int fd = open(audit_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || !(j->audit = fdopen(fd, "a"))) {
+            snprintf(err, errlen, "%s: cannot open the audit log: %s", audit_path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            free(j->ring);
+            free(j);
+            return NULL;
+        }
+    }
+    pthread_mutex_init(&j->lock, NULL);
+    return j;
+}
+
+void mv_journal_destroy(struct mv_journal *j)
+{
+    if (!j)
+        return;
+    mv_journal_clear(j);
+    if (j->audit)
+        fclose(j->audit);
+    pthread_mutex_destroy(&j->lock);
+    free(j->ring);
+    free(j);
+}
+
+void mv_journal_clear(struct mv_journal *j)
+{
+    pthread_mutex_lock(&j->lock);
+    for (size_t i = 0; i < MV_JOURNAL_MAX; i++)
+        entry_free(&j->ring[i]);
+    j->head = j->count = 0;
+    pthread_mutex_unlock(&j->lock);
+}
+
+static cJSON *entry_json(const struct entry *e)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "time", round_to(e->time, 1e6));
+    cJSON_AddStringToObject(o, "method", e->method);
+    cJSON_AddStringToObject(o, "path", e->path ? e->path : "");
+    cJSON_AddStringToObject(o, "vault", e->vault);
+    cJSON_AddStringToObject(o, "operation", e->operation);
+    cJSON_AddStringToObject(o, "appid", e->appid);
+    cJSON_AddStringToObject(o, "oid", e->oid);
+    cJSON_AddNumberToObject(o, "status", e->status);
+    cJSON_AddStringToObject(o, "errorCode", e->error_code);
+    cJSON_AddNumberToObject(o, "latencyMs", round_to(e->latency_ms, 1e3));
+    cJSON_AddStringToObject(o, "clientRequestId", e->crid ? e->crid : "");
+    cJSON_AddStringToObject(o, "requestId", e->request_id);
+    if (e->would_deny)
+        cJSON_AddStringToObject(o, "authz", "would-deny");
+    return o;
+}
+
+/* Appends one line to the audit log; 0, or an errno value on failure. Called under the lock. */
+static int audit_write(struct mv_journal *j, const struct entry *e)
+{
+    cJSON *o = entry_json(e);
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    int rc = 0;
+
+    errno = 0;
+    if (!text)
+        rc = ENOMEM;
+    else if (fputs(text, j->audit) < 0 || fputc('\n', j->audit) == EOF || fflush(j->audit) != 0)
+        rc = errno ? errno : EIO;
+    cJSON_Delete(o);
+    free(text);
+    if (rc)
+        clearerr(j->audit);
+    return rc;
+}
+
+static bool is_control(const char *path)
+{
+    return path && (strncmp(path, "/_mock/", 7) == 0 || strcmp(path, "/_mock") == 0);
+}
+
+void mv_journal_record(struct mv_req *r)
+{
+    struct mv_journal *j = r->srv->journal;
+    struct entry e = {0}, *slot;
+    int werr = 0;
+
+    if (!j || is_control(r->path))
+        return;
+    e.time = mv_clock_nowf(&r->srv->clock);
+    e.latency_ms = (mono_now() - r->start) * 1000.0;
+    e.status = r->status;
+    e.would_deny = r->authz_would_deny;
+    copy(e.method, sizeof e.method, r->method);
+    copy(e.vault, sizeof e.vault, r->vault);
+    copy(e.operation, sizeof e.operation, r->operation);
+    copy(e.appid, sizeof e.appid, r->appid);
+    copy(e.oid, sizeof e.oid, r->oid);
+    copy(e.error_code, sizeof e.error_code, r->error_code);
+    copy(e.request_id, sizeof e.request_id, r->request_id);
+    e.path = strdup(r->path ? r->path : "");
+    if (r->client_request_id)
+        e.crid = strndup(r->client_request_id, CRID_MAX);
+    if (!e.path || (r->client_request_id && !e.crid)) {
+        entry_free(&e);
+        return; /* out of memory: the entry is lost, the request is not */
+    }
+
+    pthread_mutex_lock(&j->lock);
+    if (j->audit && (werr = audit_write(j, &e)) != 0) {
+        if (j->audit_failed)
+            werr = 0; /* reported once */
+        j->audit_failed = true;
+    }
+    if (j->count == MV_JOURNAL_MAX) {
+        slot = &j->ring[j->head];
+        entry_free(slot);
+        j->head = (j->head + 1) % MV_JOURNAL_MAX;
+    } else {
+        slot = &j->ring[(j->head + j->count) % MV_JOURNAL_MAX];
+        j->count++;
+    }
+    *slot = e;
+    pthread_mutex_unlock(&j->lock);
+    if (werr)
+        mv_log_notice(r->srv, "audit log: write failed (%s); further failures are not reported",
+                      strerror(werr));
+}
+
+static bool matches(const struct entry *e, const struct mv_journal_filter *f)
+{
+    if (f->operation && strcasecmp(e->operation, f->operation) != 0)
+        return false;
+    if (f->vault && strcasecmp(e->vault, f->vault) != 0)
+        return false;
+    if (f->principal && strcasecmp(e->appid, f->principal) != 0 &&
+        strcasecmp(e->oid, f->principal) != 0)
+        return false;
+    if (f->has_status && e->status != f->status)
+        return false;
+    if (f->has_since && e->time < f->since)
+        return false;
+    return true;
+}
+
+cJSON *mv_journal_query(struct mv_journal *j, const struct mv_journal_filter *f)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(out, "value");
+
+    if (!out || !arr) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    pthread_mutex_lock(&j->lock);
+    for (size_t i = 0; i < j->count; i++) {
+        const struct entry *e = &j->ring[(j->head + i) % MV_JOURNAL_MAX];
+        cJSON *o;
+
+        if (!matches(e, f))
+            continue;
+        o = entry_json(e);
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            pthread_mutex_unlock(&j->lock);
+            cJSON_Delete(out);
+            return NULL;
+        }
+    }
+    pthread_mutex_unlock(&j->lock);
+    return out;
+}

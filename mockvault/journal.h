@@ -1,0 +1,41 @@
+/* journal.h: the request journal behind GET/DELETE /_mock/requests (DESIGN.md §7) and the
+ * --audit-log file. Bounded and in memory: the newest MV_JOURNAL_MAX entries, oldest first.
+ * An entry holds only fields that are safe by construction (method, path without query, vault,
+ * operation, principal ids, status, error code, latency, request ids): never bodies, query
+ * strings, headers, values, tokens or client secrets. */
+#ifndef MV_JOURNAL_H
+#define MV_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cJSON;
+struct mv_req;
+struct mv_server;
+struct mv_journal;
+
+#define MV_JOURNAL_MAX 10000
+
+/* What GET /_mock/requests selects; NULL / has_* false = no condition. */
+struct mv_journal_filter {
+    const char *operation; /* exact, case-insensitive */
+    const char *vault;     /* exact, case-insensitive */
+    const char *principal; /* appid or oid, case-insensitive */
+    bool has_status;
+    unsigned status;
+    bool has_since;
+    double since;          /* mock-clock unix seconds: entries at or after */
+};
+
+/* audit_path: append every entry to this file as one JSON line (NULL = none). Returns NULL with a
+ * message in err when the file cannot be opened or memory runs out. */
+struct mv_journal *mv_journal_create(const char *audit_path, char *err, size_t errlen);
+void mv_journal_destroy(struct mv_journal *j); /* accepts NULL */
+
+/* Records the answered request r (called once per response); /_mock/ requests are skipped. */
+void mv_journal_record(struct mv_req *r);
+void mv_journal_clear(struct mv_journal *j);
+/* {"value":[...]} of the matching entries, oldest first; NULL when out of memory. */
+struct cJSON *mv_journal_query(struct mv_journal *j, const struct mv_journal_filter *f);
+
+#endif
