@@ -381,9 +381,6 @@ bool mv_authz_vault(struct mv_req *r)
         mv_store_unlock(r->srv->store);
         return true; /* the handler answers for a vault that vanished */
     }
-    snprintf(who, sizeof who, "appid=%s oid=%s%s%s%s", r->appid, r->oid,
-             principal_name(d, r->appid)[0] ? " ('" : "", principal_name(d, r->appid),
-             principal_name(d, r->appid)[0] ? "')" : "");
     if (v->model == MV_MODEL_RBAC) {
         const struct mv_role_assignment *a;
         rbac = true;
@@ -391,27 +388,34 @@ bool mv_authz_vault(struct mv_req *r)
         allowed = a != NULL;
         if (a)
             assignment_id(a, r->rbac_assignment);
-        snprintf(change, sizeof change, "assign '%s' to principalId %s at scope %s%s",
-                 smallest_role(1u << (unsigned)(rule - rules))->name, r->oid,
-                 rule->secret_scoped && secret ? "/secrets/" : "/",
-                 rule->secret_scoped && secret ? secret : "");
+        else
+            snprintf(change, sizeof change, "assign '%s' to principalId %s at scope %s%s",
+                     smallest_role(1u << (unsigned)(rule - rules))->name, r->oid,
+                     rule->secret_scoped && secret ? "/secrets/" : "/",
+                     rule->secret_scoped && secret ? secret : "");
     } else {
         bool has_entry;
         unsigned bits = policy_perms(v, r, &has_entry);
         allowed = (bits & rule->perm) != 0;
-        if (has_entry) {
+        /* The explanation is only written for a denial; allowed requests skip the text. */
+        if (!allowed && has_entry) {
             char list[128];
             perm_list(bits, list, sizeof list);
             snprintf(holds, sizeof holds, "secrets [%s]", list[0] ? list : "none");
             snprintf(change, sizeof change,
                      "add '%s' to the secret permissions of the access policy for objectId %s",
                      rule->perm_name, r->oid);
-        } else {
+        } else if (!allowed) {
             snprintf(holds, sizeof holds, "no access policy entry");
             snprintf(change, sizeof change,
                      "add an access policy for objectId %s with secret permissions [%s]", r->oid,
                      rule->perm_name);
         }
+    }
+    if (!allowed) {
+        const char *name = principal_name(d, r->appid);
+        snprintf(who, sizeof who, "appid=%s oid=%s%s%s%s", r->appid, r->oid, name[0] ? " ('" : "",
+                 name, name[0] ? "')" : "");
     }
     mv_store_unlock(r->srv->store);
     if (!allowed)
