@@ -150,6 +150,7 @@ static int h_clock_post(struct mv_req *r)
         mv_clock_set(&r->srv->clock, set->valuedouble);
     if (frz)
         mv_clock_freeze(&r->srv->clock, cJSON_IsTrue(frz));
+    r->now = 0; /* the clock just moved: read it again */
     mv_store_purge_due(r->srv->store, mv_req_now(r));
     ok = reply_clock(r);
 out:

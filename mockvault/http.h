@@ -75,6 +75,7 @@ struct mv_req {
     char request_id[37];
     const char *client_request_id; /* borrowed from MHD; NULL if absent */
     double start;                  /* real monotonic start, for latency */
+    int64_t now;                   /* mock-clock now, read once per request (0 = not yet) */
     bool responded;
 
     /* Filled while dispatching, for headers and the log line. */

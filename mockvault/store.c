@@ -621,7 +621,7 @@ static void recompute_next_purge(struct mv_store *st)
                 min = v->secrets[j].scheduled_purge_date;
         }
     }
-    st->next_purge = min;
+    __atomic_store_n(&st->next_purge, min, __ATOMIC_RELEASE);
 }
 
 /* Caller holds the write lock. Runs the persist hook after a successful change. */
@@ -998,7 +998,7 @@ enum mv_err mv_store_delete_secret(struct mv_store *st, const char *vault, const
     s->deleted_date = now;
     s->scheduled_purge_date = now + (int64_t)v->retention_days * SECONDS_PER_DAY;
     if (s->scheduled_purge_date < st->next_purge)
-        st->next_purge = s->scheduled_purge_date;
+        __atomic_store_n(&st->next_purge, s->scheduled_purge_date, __ATOMIC_RELEASE);
     view.deleted = true;
     view.deleted_date = s->deleted_date;
     view.scheduled_purge_date = s->scheduled_purge_date;
@@ -1332,11 +1332,9 @@ size_t mv_store_purge_due(struct mv_store *st, int64_t now)
 {
     size_t purged = 0;
 
-    /* The common case, nothing due, only needs the shared lock. */
-    pthread_rwlock_rdlock(&st->lock);
-    bool due = now >= st->next_purge;
-    pthread_rwlock_unlock(&st->lock);
-    if (!due)
+    /* The common case, nothing due, takes no lock at all: next_purge is only written under the
+     * write lock, and a stale read merely delays a purge to the next request. */
+    if (now < __atomic_load_n(&st->next_purge, __ATOMIC_ACQUIRE))
         return 0;
 
     pthread_rwlock_wrlock(&st->lock);
