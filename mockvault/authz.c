@@ -140,6 +140,7 @@ struct usage_entry {
 
 struct mv_authz_usage {
     pthread_mutex_t lock;
+    unsigned long generation; /* bumped by every clear (atomic) */
     struct usage_entry *entries;
     size_t n;
 };
@@ -171,6 +172,7 @@ void mv_authz_usage_clear(struct mv_authz_usage *u)
         return;
     pthread_mutex_lock(&u->lock);
     usage_clear_locked(u);
+    __atomic_add_fetch(&u->generation, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&u->lock);
 }
 
@@ -187,10 +189,29 @@ void mv_authz_usage_destroy(struct mv_authz_usage *u)
  * memory only loses a record. */
 static void usage_record(struct mv_req *r, const struct op_rule *rule, const char *secret)
 {
+    /* The same principal repeating the same operation on the same secret is the common case (a
+     * service polling its secret): each thread remembers what it recorded last and skips the
+     * shared lock when nothing would change. The generation catches a clear in between. */
+    static __thread struct {
+        const struct mv_authz_usage *u;
+        unsigned long generation;
+        const struct op_rule *rule;
+        char oid[64], vault[64], secret[128];
+    } last;
     struct mv_authz_usage *u = r->srv->authz_usage;
     struct usage_entry *e = NULL;
     unsigned bit = 1u << (unsigned)(rule - rules);
+    unsigned long gen = __atomic_load_n(&u->generation, __ATOMIC_ACQUIRE);
 
+    if (last.u == u && last.generation == gen && last.rule == rule && strcmp(last.oid, r->oid) == 0 &&
+        strcmp(last.vault, r->vault) == 0 && strcmp(last.secret, secret ? secret : "") == 0)
+        return;
+    last.u = u;
+    last.generation = gen;
+    last.rule = rule;
+    snprintf(last.oid, sizeof last.oid, "%s", r->oid);
+    snprintf(last.vault, sizeof last.vault, "%s", r->vault);
+    snprintf(last.secret, sizeof last.secret, "%s", secret ? secret : "");
     pthread_mutex_lock(&u->lock);
     for (size_t i = 0; i < u->n && !e; i++)
         if (strcasecmp(u->entries[i].oid, r->oid) == 0 && strcasecmp(u->entries[i].vault, r->vault) == 0)
