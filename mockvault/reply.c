@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 /* Key Vault's service version as seen in the 2026 recordings (spec §4). */
@@ -231,6 +232,202 @@ int mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int
     cJSON_AddStringToObject(root, "error_uri", uri);
     snprintf(r->error_code, sizeof r->error_code, "AADSTS%d", code);
     return mv_reply_json(r, status, root);
+}
+
+/* ---- Secrets on the wire ----
+ * The secret shapes are the GET hot path, so they are written straight into one growing buffer
+ * instead of a cJSON tree (which costs an allocation per node, key and value). Strings are
+ * escaped exactly as cJSON escapes them, so every body stays byte-identical to cJSON's compact
+ * output. */
+
+struct jbuf {
+    char *p;
+    size_t n, cap;
+    bool oom;
+};
+
+static void jb_raw(struct jbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 512;
+        char *np;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = true;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void jb_lit(struct jbuf *b, const char *s)
+{
+    jb_raw(b, s, strlen(s));
+}
+
+/* A JSON string, escaped like cJSON's print_string_ptr. */
+static void jb_str(struct jbuf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+
+    jb_raw(b, "\"", 1);
+    for (; *p; p++) {
+        char esc[8];
+        if (*p >= 32 && *p != '"' && *p != '\\')
+            continue;
+        jb_raw(b, (const char *)run, (size_t)(p - run));
+        switch (*p) {
+        case '"': jb_raw(b, "\\\"", 2); break;
+        case '\\': jb_raw(b, "\\\\", 2); break;
+        case '\b': jb_raw(b, "\\b", 2); break;
+        case '\f': jb_raw(b, "\\f", 2); break;
+        case '\n': jb_raw(b, "\\n", 2); break;
+        case '\r': jb_raw(b, "\\r", 2); break;
+        case '\t': jb_raw(b, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
+            jb_raw(b, esc, 6);
+            break;
+        }
+        run = p + 1;
+    }
+    jb_raw(b, (const char *)run, (size_t)(p - run));
+    jb_raw(b, "\"", 1);
+}
+
+static void jb_int(struct jbuf *b, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%lld", (long long)v);
+    jb_raw(b, num, (size_t)n);
+}
+
+/* Writes base_url + a/b[/c] as a JSON string (ids and recovery ids). */
+static void jb_url(struct jbuf *b, const char *base, const char *kind, const char *name,
+                   const char *version)
+{
+    char url[800];
+    if (version)
+        snprintf(url, sizeof url, "%s/%s/%s/%s", base, kind, name, version);
+    else
+        snprintf(url, sizeof url, "%s/%s/%s", base, kind, name);
+    jb_str(b, url);
+}
+
+/* One secret with the real key order: [recoveryId, deletedDate, scheduledPurgeDate,] [value,]
+ * [contentType,] id, attributes {enabled, [nbf,] [exp,] created, updated, recoveryLevel,
+ * [recoverableDays]}, [tags]. Optional keys are left out, never null (spec §1). */
+static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_secret_view *sv,
+                      unsigned shape)
+{
+    jb_raw(b, "{", 1);
+    if (shape & MV_SECRET_DELETED) {
+        jb_lit(b, "\"recoveryId\":");
+        jb_url(b, r->base_url, "deletedsecrets", sv->name, NULL);
+        jb_lit(b, ",\"deletedDate\":");
+        jb_int(b, sv->deleted_date);
+        jb_lit(b, ",\"scheduledPurgeDate\":");
+        jb_int(b, sv->scheduled_purge_date);
+        jb_raw(b, ",", 1);
+    }
+    if (shape & MV_SECRET_VALUE) {
+        jb_lit(b, "\"value\":");
+        jb_str(b, sv->v.value ? sv->v.value : "");
+        jb_raw(b, ",", 1);
+    }
+    if (sv->v.content_type) {
+        jb_lit(b, "\"contentType\":");
+        jb_str(b, sv->v.content_type);
+        jb_raw(b, ",", 1);
+    }
+    jb_lit(b, "\"id\":");
+    jb_url(b, r->base_url, "secrets", sv->name, (shape & MV_SECRET_BASE_ID) ? NULL : sv->v.id);
+    jb_lit(b, ",\"attributes\":{\"enabled\":");
+    jb_lit(b, sv->v.enabled ? "true" : "false");
+    if (sv->v.has_nbf) {
+        jb_lit(b, ",\"nbf\":");
+        jb_int(b, sv->v.nbf);
+    }
+    if (sv->v.has_exp) {
+        jb_lit(b, ",\"exp\":");
+        jb_int(b, sv->v.exp);
+    }
+    jb_lit(b, ",\"created\":");
+    jb_int(b, sv->v.created);
+    jb_lit(b, ",\"updated\":");
+    jb_int(b, sv->v.updated);
+    jb_lit(b, ",\"recoveryLevel\":");
+    jb_str(b, mv_recovery_level(sv->retention_days, sv->purge_protection));
+    /* recoverableDays appeared with api-version 7.1 (spec §1 Common points). */
+    if (strcmp(r->api_version, "7.0") != 0 && strcmp(r->api_version, "2016-10-01") != 0) {
+        jb_lit(b, ",\"recoverableDays\":");
+        jb_int(b, sv->retention_days);
+    }
+    jb_raw(b, "}", 1);
+    if (sv->v.tags.present) {
+        jb_lit(b, ",\"tags\":{");
+        for (size_t i = 0; i < sv->v.tags.n; i++) {
+            if (i)
+                jb_raw(b, ",", 1);
+            jb_str(b, sv->v.tags.items[i].name);
+            jb_raw(b, ":", 1);
+            jb_str(b, sv->v.tags.items[i].value);
+        }
+        jb_raw(b, "}", 1);
+    }
+    jb_raw(b, "}", 1);
+}
+
+/* Sends b's text (taken over) as a 200 JSON body. */
+static int reply_jbuf(struct mv_req *r, struct jbuf *b)
+{
+    struct MHD_Response *resp;
+
+    if (b->oom || !b->p) {
+        free(b->p);
+        return MHD_NO;
+    }
+    resp = response_for(b->p, b->n);
+    if (!resp)
+        free(b->p);
+    return queue(r, MHD_HTTP_OK, resp, MV_JSON_TYPE);
+}
+
+int mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned shape)
+{
+    struct jbuf b = {NULL, 0, 0, false};
+
+    jb_secret(&b, r, sv, shape);
+    return reply_jbuf(r, &b);
+}
+
+int mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
+                         unsigned shape, const char *next_link)
+{
+    struct jbuf b = {NULL, 0, 0, false};
+
+    jb_lit(&b, "{\"value\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jb_raw(&b, ",", 1);
+        jb_secret(&b, r, &items[i], shape);
+    }
+    /* "nextLink" is always present, null on the last page (spec §1). */
+    jb_lit(&b, "],\"nextLink\":");
+    if (next_link)
+        jb_str(&b, next_link);
+    else
+        jb_lit(&b, "null");
+    jb_raw(&b, "}", 1);
+    return reply_jbuf(r, &b);
 }
 
 int mv_reply_no_content(struct mv_req *r)

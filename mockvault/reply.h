@@ -23,6 +23,21 @@ int mv_reply_kv_unauthorized(struct mv_req *r, const char *message);
 int mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Shapes of a secret on the wire (spec §1): with "value" (set and get only), with the base id (list
+ * items, deleted items), or as a deleted bundle (recoveryId, deletedDate, scheduledPurgeDate first). */
+enum {
+    MV_SECRET_VALUE = 1 << 0,
+    MV_SECRET_BASE_ID = 1 << 1,
+    MV_SECRET_DELETED = 1 << 2,
+};
+
+/* 200 with one SecretBundle / DeletedSecretBundle in the real key order. */
+int mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned shape);
+
+/* 200 with {"value":[items...],"nextLink":next_link or null}. */
+int mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
+                         unsigned shape, const char *next_link);
+
 /* 204 without Content-Type or body (purge). */
 int mv_reply_no_content(struct mv_req *r);
 

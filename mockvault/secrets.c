@@ -20,12 +20,6 @@
 #define MV_NAME_MAX 127
 #define MV_PAGE_MAX 25
 
-/* Shapes of a secret on the wire. */
-enum {
-    B_VALUE = 1 << 0,   /* include "value" (set and get only) */
-    B_BASE_ID = 1 << 1, /* id without the version (list items, deleted items) */
-    B_DELETED = 1 << 2, /* recoveryId, deletedDate, scheduledPurgeDate first */
-};
 
 static const char not_found_fmt[] =
     "A secret with (name/id) %s was not found in this key vault. If you recently deleted this "
@@ -158,75 +152,6 @@ static void link_base(const struct mv_req *r, char *out, size_t n)
         snprintf(out, n, "%s", r->base_url);
     else
         snprintf(out, n, "%s:%s", r->base_url, r->srv->cfg.http ? "80" : "443");
-}
-
-/* cJSON prints numbers with printf("%1.15g") and reads them back to check; timestamps are plain
- * integers, so print them directly (this is on the GET hot path). */
-static void add_int(cJSON *o, const char *key, int64_t v)
-{
-    char buf[24];
-    snprintf(buf, sizeof buf, "%lld", (long long)v);
-    cJSON_AddRawToObject(o, key, buf);
-}
-
-static cJSON *attributes_json(const struct mv_req *r, const struct mv_secret_view *sv)
-{
-    cJSON *a = cJSON_CreateObject();
-
-    cJSON_AddBoolToObject(a, "enabled", sv->v.enabled);
-    if (sv->v.has_nbf)
-        add_int(a, "nbf", sv->v.nbf);
-    if (sv->v.has_exp)
-        add_int(a, "exp", sv->v.exp);
-    add_int(a, "created", sv->v.created);
-    add_int(a, "updated", sv->v.updated);
-    cJSON_AddStringToObject(a, "recoveryLevel",
-                            mv_recovery_level(sv->retention_days, sv->purge_protection));
-    /* recoverableDays appeared with api-version 7.1 (spec §1 Common points). */
-    if (strcmp(r->api_version, "7.0") != 0 && strcmp(r->api_version, "2016-10-01") != 0)
-        add_int(a, "recoverableDays", sv->retention_days);
-    return a;
-}
-
-static cJSON *tags_json(const struct mv_tags *t)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    for (size_t i = 0; i < t->n; i++)
-        cJSON_AddStringToObject(o, t->items[i].name, t->items[i].value);
-    return o;
-}
-
-/* Builds a SecretBundle / DeletedSecretBundle / item with the real key order (spec §1). */
-static cJSON *secret_json(const struct mv_req *r, const struct mv_secret_view *sv, unsigned flags)
-{
-    cJSON *o = cJSON_CreateObject();
-    char id[600];
-
-    if (flags & B_DELETED) {
-        snprintf(id, sizeof id, "%s/deletedsecrets/%s", r->base_url, sv->name);
-        cJSON_AddStringToObject(o, "recoveryId", id);
-        add_int(o, "deletedDate", sv->deleted_date);
-        add_int(o, "scheduledPurgeDate", sv->scheduled_purge_date);
-    }
-    if (flags & B_VALUE)
-        cJSON_AddStringToObject(o, "value", sv->v.value ? sv->v.value : "");
-    if (sv->v.content_type)
-        cJSON_AddStringToObject(o, "contentType", sv->v.content_type);
-    if (flags & B_BASE_ID)
-        snprintf(id, sizeof id, "%s/secrets/%s", r->base_url, sv->name);
-    else
-        snprintf(id, sizeof id, "%s/secrets/%s/%s", r->base_url, sv->name, sv->v.id);
-    cJSON_AddStringToObject(o, "id", id);
-    cJSON_AddItemToObject(o, "attributes", attributes_json(r, sv));
-    if (sv->v.tags.present)
-        cJSON_AddItemToObject(o, "tags", tags_json(&sv->v.tags));
-    return o;
-}
-
-static int reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned flags)
-{
-    return mv_reply_json(r, MHD_HTTP_OK, secret_json(r, sv, flags));
 }
 
 /* ---- Body parsing ---- */
@@ -411,7 +336,7 @@ static int h_set(struct mv_req *r)
     in.has_exp = f.has_exp;
     in.exp = f.exp;
     e = mv_store_set_secret(r->srv->store, r->vault, name, &in, mv_req_now(r), &sv);
-    ok = e == MV_OK ? reply_secret(r, &sv, B_VALUE) : reply_store_err(r, e, name, NULL);
+    ok = e == MV_OK ? mv_reply_secret(r, &sv, MV_SECRET_VALUE) : reply_store_err(r, e, name, NULL);
 out:
     free(f.tags.items);
     mv_secret_view_finish(&sv);
@@ -458,7 +383,7 @@ static int h_get(struct mv_req *r)
                                "200 and leaves nbf/exp to the client.",
                                (sv.v.has_exp && sv.v.exp <= now) ? "n expired" : " not yet valid");
     } else {
-        ok = reply_secret(r, &sv, B_VALUE);
+        ok = mv_reply_secret(r, &sv, MV_SECRET_VALUE);
     }
     mv_secret_view_finish(&sv);
     return ok;
@@ -498,7 +423,7 @@ static int h_update(struct mv_req *r)
     upd.exp = f.exp;
     e = mv_store_update_secret(r->srv->store, r->vault, name, version, &upd, mv_req_now(r), &sv);
     /* A disabled secret can still be updated; the response never carries the value. */
-    ok = e == MV_OK ? reply_secret(r, &sv, 0) : reply_store_err(r, e, name, version);
+    ok = e == MV_OK ? mv_reply_secret(r, &sv, 0) : reply_store_err(r, e, name, version);
 out:
     free(f.tags.items);
     mv_secret_view_finish(&sv);
@@ -517,7 +442,7 @@ static int h_delete(struct mv_req *r)
     if (!name_ok(name))
         return reply_bad_name(r, name);
     e = mv_store_delete_secret(r->srv->store, r->vault, name, mv_req_now(r), &sv);
-    ok = e == MV_OK ? reply_secret(r, &sv, B_DELETED) : reply_store_err(r, e, name, NULL);
+    ok = e == MV_OK ? mv_reply_secret(r, &sv, MV_SECRET_DELETED) : reply_store_err(r, e, name, NULL);
     mv_secret_view_finish(&sv);
     return ok;
 }
@@ -533,7 +458,7 @@ static int h_get_deleted(struct mv_req *r)
     if (!name_ok(name))
         return reply_bad_name(r, name);
     e = mv_store_get_deleted(r->srv->store, r->vault, name, &sv);
-    ok = e == MV_OK ? reply_secret(r, &sv, B_DELETED) : reply_store_err(r, e, name, NULL);
+    ok = e == MV_OK ? mv_reply_secret(r, &sv, MV_SECRET_DELETED) : reply_store_err(r, e, name, NULL);
     mv_secret_view_finish(&sv);
     return ok;
 }
@@ -552,7 +477,7 @@ static int h_recover(struct mv_req *r)
     /* Recovering a name that never existed (or is live) answers like a missing secret. */
     if (e == MV_E_NOT_DELETED)
         e = MV_E_NOT_FOUND;
-    ok = e == MV_OK ? reply_secret(r, &sv, 0) : reply_store_err(r, e, name, NULL);
+    ok = e == MV_OK ? mv_reply_secret(r, &sv, 0) : reply_store_err(r, e, name, NULL);
     mv_secret_view_finish(&sv);
     return ok;
 }
@@ -606,32 +531,24 @@ static bool page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
 static int reply_page(struct mv_req *r, const char *path, struct mv_secret_view *items, size_t n,
                       const char *next, size_t max, bool max_given, unsigned flags)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(root, "value");
+    char base[400], link[1200];
+    char *tok;
 
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, secret_json(r, &items[i], flags));
-    if (next) {
-        char base[400], link[1200];
-        char *tok = mv_b64url_encode(next, strlen(next));
-        link_base(r, base, sizeof base);
-        if (!tok) {
-            cJSON_Delete(root);
-            return reply_store_err(r, MV_E_NOMEM, "", NULL);
-        }
-        /* Absolute, back at the host and port the client used, api-version first (spec §1). */
-        if (max_given)
-            snprintf(link, sizeof link, "%s%s?api-version=%s&$skiptoken=%s&maxresults=%zu", base,
-                     path, r->api_version, tok, max);
-        else
-            snprintf(link, sizeof link, "%s%s?api-version=%s&$skiptoken=%s", base, path,
-                     r->api_version, tok);
-        free(tok);
-        cJSON_AddStringToObject(root, "nextLink", link);
-    } else {
-        cJSON_AddNullToObject(root, "nextLink");
-    }
-    return mv_reply_json(r, MHD_HTTP_OK, root);
+    if (!next)
+        return mv_reply_secret_page(r, items, n, flags, NULL);
+    tok = mv_b64url_encode(next, strlen(next));
+    if (!tok)
+        return reply_store_err(r, MV_E_NOMEM, "", NULL);
+    link_base(r, base, sizeof base);
+    /* Absolute, back at the host and port the client used, api-version first (spec §1). */
+    if (max_given)
+        snprintf(link, sizeof link, "%s%s?api-version=%s&$skiptoken=%s&maxresults=%zu", base, path,
+                 r->api_version, tok, max);
+    else
+        snprintf(link, sizeof link, "%s%s?api-version=%s&$skiptoken=%s", base, path,
+                 r->api_version, tok);
+    free(tok);
+    return mv_reply_secret_page(r, items, n, flags, link);
 }
 
 typedef enum mv_err (*list_fn)(struct mv_store *, const char *, const char *, size_t,
@@ -659,12 +576,12 @@ static int list_common(struct mv_req *r, list_fn fn, const char *path, unsigned 
 
 static int h_list(struct mv_req *r)
 {
-    return list_common(r, mv_store_list_secrets, "/secrets", B_BASE_ID);
+    return list_common(r, mv_store_list_secrets, "/secrets", MV_SECRET_BASE_ID);
 }
 
 static int h_list_deleted(struct mv_req *r)
 {
-    return list_common(r, mv_store_list_deleted, "/deletedsecrets", B_BASE_ID | B_DELETED);
+    return list_common(r, mv_store_list_deleted, "/deletedsecrets", MV_SECRET_BASE_ID | MV_SECRET_DELETED);
 }
 
 static int h_versions(struct mv_req *r)
@@ -827,7 +744,7 @@ static int h_restore(struct mv_req *r)
         e = mv_store_restore(r->srv->store, r->vault, s, &sv);
         if (e == MV_OK)
             s = NULL; /* the store owns it now */
-        ok = e == MV_OK ? reply_secret(r, &sv, 0) : reply_store_err(r, e, name, NULL);
+        ok = e == MV_OK ? mv_reply_secret(r, &sv, 0) : reply_store_err(r, e, name, NULL);
     }
 out:
     if (h)

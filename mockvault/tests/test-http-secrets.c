@@ -903,6 +903,38 @@ END_TEST
 
 /* ---- §1 names ---- */
 
+/* Bodies are written without cJSON on the hot path; strings must still be escaped exactly as
+ * cJSON escapes them: the body equals cJSON's compact print of itself, and values round-trip. */
+START_TEST(test_s1_escaping_matches_cjson)
+{
+    static const char value[] = "q\"b\\s/n\nt\tc\x01\x1f \xc3\xa9 \xf0\x9f\x98\x80 </script>";
+    const char *hdr[] = {"Content-Type: application/json", NULL};
+    cJSON *in = cJSON_CreateObject(), *tags;
+    char *body, *again;
+    struct mvt_resp r;
+
+    cJSON_AddStringToObject(in, "value", value);
+    cJSON_AddStringToObject(in, "contentType", "ct\"\n");
+    tags = cJSON_AddObjectToObject(in, "tags");
+    cJSON_AddStringToObject(tags, "k\"\\", "v\x02");
+    body = cJSON_PrintUnformatted(in);
+    ck_assert_int_eq(mvt_request(srv, "PUT", DEMO, "/secrets/esc?api-version=7.4", tok, hdr, body, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    mvt_resp_free(&r);
+    ck_assert_int_eq(mvt_request(srv, "GET", DEMO, "/secrets/esc/?api-version=7.4", tok, NULL, NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(r.json);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r.json, "value")->valuestring, value);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r.json, "contentType")->valuestring, "ct\"\n");
+    again = cJSON_PrintUnformatted(r.json);
+    ck_assert_msg(strcmp(again, r.body) == 0, "body differs from cJSON's compact print");
+    cJSON_free(again);
+    cJSON_free(body);
+    cJSON_Delete(in);
+    mvt_resp_free(&r);
+}
+END_TEST
+
 /* §1 Common points / §5: names are case-insensitive and keep the case they were created with. */
 START_TEST(test_s1_names_case_insensitive_case_preserved)
 {
@@ -1203,6 +1235,7 @@ static Suite *secrets_suite(void)
 
     tcase_add_checked_fixture(wire, setup, teardown);
     tcase_add_test(wire, test_s1_names_case_insensitive_case_preserved);
+    tcase_add_test(wire, test_s1_escaping_matches_cjson);
     tcase_add_loop_test(wire, test_s1_recoverable_days_by_api_version, 0,
                         (int)(sizeof api_rows / sizeof api_rows[0]));
     tcase_add_test(wire, test_s1_api_version_percent_encoded_key);
