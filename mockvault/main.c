@@ -52,7 +52,8 @@ static void usage(FILE *f)
         "  --version           show the version and exit\n"
         "\n"
         "Control API (loopback only): GET /_mock/health, POST /_mock/reset, GET|PUT /_mock/state,\n"
-        "GET|POST /_mock/clock, GET /_mock/ca.pem, GET|DELETE /_mock/requests (the journal).\n",
+        "GET|POST /_mock/clock, GET /_mock/ca.pem, GET|DELETE /_mock/requests (the journal),\n"
+        "GET|PUT /_mock/vaults/{name}/accessPolicies and .../roleAssignments, GET /_mock/authz/needed.\n",
         f);
 }
 
