@@ -211,18 +211,6 @@ out:
     return ok;
 }
 
-/* The tenant's display name: the fixture has none, so it is the first label of the domain with a
- * capital ("contoso.onmicrosoft.com" -> "Contoso"), or the tenant id (as graph.c does). */
-static void tenant_display_name(const struct mv_tenant *t, char *out, size_t n)
-{
-    if (!t->domain || strcasecmp(t->domain, t->id) == 0) {
-        snprintf(out, n, "%s", t->id);
-        return;
-    }
-    snprintf(out, n, "%.*s", (int)strcspn(t->domain, "."), t->domain);
-    out[0] = (char)toupper((unsigned char)out[0]);
-}
-
 /* GET /tenants: the token's home tenant, the only one a service principal sees. */
 static int h_tenants(struct mv_req *r)
 {
@@ -247,7 +235,7 @@ static int h_tenants(struct mv_req *r)
         cJSON_AddStringToObject(e, "id", buf);
         cJSON_AddStringToObject(e, "tenantId", t->id);
         cJSON_AddStringToObject(e, "countryCode", "US");
-        tenant_display_name(t, buf, sizeof buf);
+        mv_tenant_display_name(t, buf, sizeof buf);
         cJSON_AddStringToObject(e, "displayName", buf);
         cJSON_AddItemToArray(cJSON_AddArrayToObject(e, "domains"), cJSON_CreateString(domain));
         cJSON_AddStringToObject(e, "tenantCategory", "Home");

@@ -372,18 +372,6 @@ out:
     return ok;
 }
 
-/* The organization's display name: the fixture has none, so it is the first label of the
- * tenant's domain with a capital ("contoso.onmicrosoft.com" -> "Contoso"), or the tenant id. */
-static void tenant_display_name(const struct mv_tenant *t, char *out, size_t n)
-{
-    if (!t->domain || strcasecmp(t->domain, t->id) == 0) {
-        snprintf(out, n, "%s", t->id);
-        return;
-    }
-    snprintf(out, n, "%.*s", (int)strcspn(t->domain, "."), t->domain);
-    out[0] = (char)toupper((unsigned char)out[0]);
-}
-
 /* GET /v1.0/organization: the token's tenant as Graph's organization resource. */
 static int h_organization(struct mv_req *r)
 {
@@ -421,7 +409,7 @@ static int h_organization(struct mv_req *r)
         for (size_t i = 0; null_props[i]; i++)
             cJSON_AddNullToObject(org, null_props[i]);
         cJSON_AddArrayToObject(org, "businessPhones");
-        tenant_display_name(t, name, sizeof name);
+        mv_tenant_display_name(t, name, sizeof name);
         cJSON_AddStringToObject(org, "displayName", name);
         cJSON_AddArrayToObject(org, "marketingNotificationEmails");
         cJSON_AddArrayToObject(org, "securityComplianceNotificationMails");

@@ -1,9 +1,13 @@
 /* store.c: the mock's data tree (free, clone, sort, lookups) and the thread-safe secret store. */
 #include "store.h"
 
+#include <ctype.h>
+
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -1395,4 +1399,14 @@ enum mv_err mv_store_set_vault_access(struct mv_store *st, const char *vault, st
     rc = persist_locked(st);
     pthread_rwlock_unlock(&st->lock);
     return rc;
+}
+
+void mv_tenant_display_name(const struct mv_tenant *t, char *out, size_t n)
+{
+    if (!t->domain || strcasecmp(t->domain, t->id) == 0) {
+        snprintf(out, n, "%s", t->id);
+        return;
+    }
+    snprintf(out, n, "%.*s", (int)strcspn(t->domain, "."), t->domain);
+    out[0] = (char)toupper((unsigned char)out[0]);
 }

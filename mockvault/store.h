@@ -178,6 +178,11 @@ struct mv_tenant *mv_data_tenant(const struct mv_data *d, const char *id_or_doma
 struct mv_app *mv_tenant_app(const struct mv_tenant *t, const char *client_id);
 struct mv_secret *mv_vault_secret(const struct mv_vault *v, const char *name);
 
+/* A tenant's display name for ARM /tenants and Graph /organization: fixtures have none, so it is
+ * the first label of the domain with a capital ("contoso.onmicrosoft.com" -> "Contoso"), or the
+ * tenant id when there is no domain. */
+void mv_tenant_display_name(const struct mv_tenant *t, char *out, size_t n);
+
 /* Key Vault's recoveryLevel for a vault: "Recoverable+Purgeable" (90 days, purgeable),
  * "Recoverable" (90 days, purge protection), "CustomizedRecoverable+Purgeable" (7..89 days),
  * "CustomizedRecoverable" (7..89 days with purge protection). */
