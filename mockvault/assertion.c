@@ -23,18 +23,6 @@
  * comparison far from int64 overflow. */
 #define MAX_CLAIM_TIME 1e12
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err, size_t errlen)
 {
@@ -46,14 +34,14 @@ int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err
 
     memset(out, 0, sizeof *out);
     if (!pem || len == 0 || len > MAX_CERT_PEM) {
-        set_err(err, errlen, "not a PEM certificate (empty, or larger than %d KiB)",
+        mv_set_err(err, errlen, "not a PEM certificate (empty, or larger than %d KiB)",
                 MAX_CERT_PEM / 1024);
         goto out;
     }
     /* GnuTLS would also find a certificate in binary DER; requiring the PEM header keeps the
      * error for a wrong file (a key only, a JSON file) plain. */
     if (!memmem(pem, len, "-----BEGIN CERTIFICATE-----", 27)) {
-        set_err(err, errlen,
+        mv_set_err(err, errlen,
                 "no \"-----BEGIN CERTIFICATE-----\" block (a PEM X.509 certificate "
                 "is needed; a private key alone is not enough)");
         goto out;
@@ -61,7 +49,7 @@ int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err
     ret = gnutls_x509_crt_init(&crt);
     if (ret < 0) {
         crt = NULL;
-        set_err(err, errlen, "%s", gnutls_strerror(ret));
+        mv_set_err(err, errlen, "%s", gnutls_strerror(ret));
         goto out;
     }
     /* The PEM decoder looks for the first CERTIFICATE block anywhere in the text, so a file with
@@ -69,7 +57,7 @@ int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err
     gnutls_datum_t in = {(unsigned char *)(uintptr_t)pem, (unsigned)len};
     ret = gnutls_x509_crt_import(crt, &in, GNUTLS_X509_FMT_PEM);
     if (ret < 0) {
-        set_err(err, errlen, "the CERTIFICATE block is not a valid X.509 certificate (%s)",
+        mv_set_err(err, errlen, "the CERTIFICATE block is not a valid X.509 certificate (%s)",
                 gnutls_strerror(ret));
         goto out;
     }
@@ -77,7 +65,7 @@ int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err
     if (pk != GNUTLS_PK_RSA) {
         /* Entra ID signs nothing with these keys and verifies client assertions with RSA only;
          * an EC certificate in a fixture is a mistake worth stopping at load time. */
-        set_err(err, errlen,
+        mv_set_err(err, errlen,
                 "the certificate's key is %s; Entra ID certificate credentials must be RSA "
                 "(e.g. certtool --generate-privkey --key-type rsa --bits 2048)",
                 pk < 0 ? "unknown" : gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
@@ -86,26 +74,26 @@ int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err
     nb = gnutls_x509_crt_get_activation_time(crt);
     na = gnutls_x509_crt_get_expiration_time(crt);
     if (nb == (time_t)-1 || na == (time_t)-1) {
-        set_err(err, errlen, "the certificate has no readable validity period");
+        mv_set_err(err, errlen, "the certificate has no readable validity period");
         goto out;
     }
     ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der);
     if (ret >= 0)
         ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &norm);
     if (ret < 0) {
-        set_err(err, errlen, "cannot re-encode the certificate (%s)", gnutls_strerror(ret));
+        mv_set_err(err, errlen, "cannot re-encode the certificate (%s)", gnutls_strerror(ret));
         goto out;
     }
     if (mv_sha1(der.data, der.size, out->sha1) != 0 ||
         mv_sha256(der.data, der.size, out->sha256) != 0) {
-        set_err(err, errlen, "cannot hash the certificate");
+        mv_set_err(err, errlen, "cannot hash the certificate");
         goto out;
     }
     /* Only the certificate is kept (re-encoded by GnuTLS): a private key that came along in the
      * same PEM never reaches the store, so snapshots and GET /_mock/state cannot leak it. */
     out->pem = strndup((const char *)norm.data, norm.size);
     if (!out->pem) {
-        set_err(err, errlen, "out of memory");
+        mv_set_err(err, errlen, "out of memory");
         goto out;
     }
     out->not_before = (int64_t)nb;

@@ -19,13 +19,6 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
 void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           enum MHD_RequestTerminationCode toe);
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 const char *mv_req_query(struct mv_req *r, const char *key)
 {
     /* MHD percent-decodes argument keys as well as values, so the JS SDK's "api%2Dversion"
@@ -186,7 +179,7 @@ static struct mv_req *req_create(struct mv_server *srv, struct MHD_Connection *c
     r->srv = srv;
     r->conn = conn;
     r->method = method;
-    r->start = mono_now();
+    r->start = mv_mono_now();
     r->path = strdup(url ? url : "/");
     if (!r->path) {
         free(r);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "util.h"
 #include "log.h"
 
 #define CRID_MAX 256 /* longest client request id kept */
@@ -42,13 +43,6 @@ struct mv_journal {
     FILE *audit;        /* --audit-log, or NULL */
     bool audit_failed;  /* a write failure was reported already */
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* x rounded to 1/scale (x >= 0). */
 static double round_to(double x, double scale)
@@ -169,7 +163,7 @@ void mv_journal_record(struct mv_req *r)
     if (!j || is_control(r->path))
         return;
     e.time = mv_clock_nowf(&r->srv->clock);
-    e.latency_ms = (mono_now() - r->start) * 1000.0;
+    e.latency_ms = (mv_mono_now() - r->start) * 1000.0;
     e.status = r->status;
     e.would_deny = r->authz_would_deny;
     copy(e.method, sizeof e.method, r->method);

@@ -31,18 +31,6 @@ struct mv_jwt_key {
     char *e;               /* base64url public exponent */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Base64url of a GnuTLS big-endian integer without its leading zero bytes (RFC 7518 §6.3.1). */
 static char *b64url_uint(const gnutls_datum_t *d)
@@ -95,14 +83,14 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
     int rc = -1, ret;
 
     if (!out) {
-        set_err(err, errlen, "jwt key: no output pointer");
+        mv_set_err(err, errlen, "jwt key: no output pointer");
         goto out;
     }
     *out = NULL;
     ret = gnutls_x509_privkey_init(&xkey);
     if (ret < 0) {
         xkey = NULL;
-        set_err(err, errlen, "jwt key: %s", gnutls_strerror(ret));
+        mv_set_err(err, errlen, "jwt key: %s", gnutls_strerror(ret));
         goto out;
     }
 
@@ -113,28 +101,28 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
         ret = gnutls_x509_privkey_import2(xkey, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
         if (ret < 0) {
             /* The file is left alone: it may be a key the user cares about. */
-            set_err(err, errlen, "%s: not an unencrypted PEM private key (%s)", path,
+            mv_set_err(err, errlen, "%s: not an unencrypted PEM private key (%s)", path,
                     gnutls_strerror(ret));
             goto out;
         }
     } else if (path && errno != ENOENT) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     } else {
         ret = gnutls_x509_privkey_generate(xkey, GNUTLS_PK_RSA, KEY_BITS, 0);
         if (ret < 0) {
-            set_err(err, errlen, "jwt key: generating RSA key: %s", gnutls_strerror(ret));
+            mv_set_err(err, errlen, "jwt key: generating RSA key: %s", gnutls_strerror(ret));
             goto out;
         }
         if (path) {
             ret = gnutls_x509_privkey_export2_pkcs8(xkey, GNUTLS_X509_FMT_PEM, NULL,
                                                     GNUTLS_PKCS_PLAIN, &pem);
             if (ret < 0) {
-                set_err(err, errlen, "jwt key: exporting key: %s", gnutls_strerror(ret));
+                mv_set_err(err, errlen, "jwt key: exporting key: %s", gnutls_strerror(ret));
                 goto out;
             }
             if (mv_write_file_atomic(path, pem.data, pem.size, 0600) < 0) {
-                set_err(err, errlen, "%s: %s", path, strerror(errno));
+                mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
                 goto out;
             }
         }
@@ -142,30 +130,30 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
 
     unsigned int bits = 0;
     if (gnutls_x509_privkey_get_pk_algorithm2(xkey, &bits) != GNUTLS_PK_RSA || bits < KEY_BITS) {
-        set_err(err, errlen, "%s: the signing key must be RSA with at least %d bits",
+        mv_set_err(err, errlen, "%s: the signing key must be RSA with at least %d bits",
                 path ? path : "jwt key", KEY_BITS);
         goto out;
     }
 
     k = calloc(1, sizeof *k);
     if (!k) {
-        set_err(err, errlen, "jwt key: out of memory");
+        mv_set_err(err, errlen, "jwt key: out of memory");
         goto out;
     }
     if ((ret = gnutls_privkey_init(&k->priv)) < 0 ||
         (ret = gnutls_privkey_import_x509(k->priv, xkey, GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0) {
-        set_err(err, errlen, "jwt key: %s", gnutls_strerror(ret));
+        mv_set_err(err, errlen, "jwt key: %s", gnutls_strerror(ret));
         goto out;
     }
     xkey = NULL; /* now owned by k->priv */
     if ((ret = gnutls_pubkey_init(&k->pub)) < 0 ||
         (ret = gnutls_pubkey_import_privkey(k->pub, k->priv, 0, 0)) < 0) {
-        set_err(err, errlen, "jwt key: %s", gnutls_strerror(ret));
+        mv_set_err(err, errlen, "jwt key: %s", gnutls_strerror(ret));
         goto out;
     }
     ret = derive_public_parts(k);
     if (ret < 0) {
-        set_err(err, errlen, "jwt key: public key: %s",
+        mv_set_err(err, errlen, "jwt key: public key: %s",
                 ret == -1 ? "out of memory" : gnutls_strerror(ret));
         goto out;
     }

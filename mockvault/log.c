@@ -8,14 +8,8 @@
 #include <time.h>
 
 #include "http.h"
+#include "util.h"
 #include "journal.h"
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void iso_time(char out[64])
 {
@@ -41,7 +35,7 @@ static void emit(struct mv_server *srv, const char *line)
 void mv_log_request(struct mv_req *r)
 {
     struct mv_server *srv = r->srv;
-    double ms = (mono_now() - r->start) * 1000.0;
+    double ms = (mv_mono_now() - r->start) * 1000.0;
     char ts[64], principal[140], line[1400];
 
     mv_journal_record(r);

@@ -106,7 +106,10 @@ static struct MHD_Response *response_for(char *text, size_t len)
     return MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 }
 
-int mv_reply_json(struct mv_req *r, unsigned status, cJSON *body)
+/* Sends body (compact JSON, taken over) with status, a Content-Type and optionally a
+ * WWW-Authenticate challenge: the one path every JSON response goes through. */
+static int json_typed(struct mv_req *r, unsigned status, cJSON *body, const char *content_type,
+                      const char *www_authenticate)
 {
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
     struct MHD_Response *resp;
@@ -115,9 +118,18 @@ int mv_reply_json(struct mv_req *r, unsigned status, cJSON *body)
     if (!text)
         return MHD_NO;
     resp = response_for(text, strlen(text));
-    if (!resp)
+    if (!resp) {
         free(text);
-    return queue(r, status, resp, MV_JSON_TYPE);
+        return MHD_NO;
+    }
+    if (www_authenticate)
+        MHD_add_response_header(resp, "WWW-Authenticate", www_authenticate);
+    return queue(r, status, resp, content_type);
+}
+
+int mv_reply_json(struct mv_req *r, unsigned status, cJSON *body)
+{
+    return json_typed(r, status, body, MV_JSON_TYPE, NULL);
 }
 
 static int kv_error_v(struct mv_req *r, unsigned status, const char *code, const char *inner,
@@ -177,29 +189,17 @@ int mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
     char resource[300], header[700];
     cJSON *root = cJSON_CreateObject();
     cJSON *err = cJSON_AddObjectToObject(root, "error");
-    char *text;
-    struct MHD_Response *resp;
 
     cJSON_AddStringToObject(err, "code", "Unauthorized");
     cJSON_AddStringToObject(err, "message", message);
     snprintf(r->error_code, sizeof r->error_code, "Unauthorized");
-    text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (!text)
-        return MHD_NO;
-    resp = response_for(text, strlen(text));
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
     /* Exact real format: comma plus space between parameters (JS fails to parse without the
      * space), tenant as the only path segment (spec §3, real-clients §3). */
     mv_reply_challenge_resource(r, resource, sizeof resource);
     snprintf(header, sizeof header, "Bearer authorization=\"%s/%s\", resource=\"%s\"",
              r->azure_host ? "https://login.microsoftonline.com" : r->base_url, r->tenant,
              resource);
-    MHD_add_response_header(resp, "WWW-Authenticate", header);
-    return queue(r, MHD_HTTP_UNAUTHORIZED, resp, MV_JSON_TYPE);
+    return json_typed(r, MHD_HTTP_UNAUTHORIZED, root, MV_JSON_TYPE, header);
 }
 
 int mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
@@ -500,26 +500,6 @@ static void add_arm_headers(struct mv_req *r, struct MHD_Response *resp)
     MHD_add_response_header(resp, "x-ms-routing-request-id", routing);
     MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-}
-
-/* Sends body (taken over) with status and a Content-Type of our choosing. */
-static int json_typed(struct mv_req *r, unsigned status, cJSON *body, const char *content_type,
-                      const char *www_authenticate)
-{
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    struct MHD_Response *resp;
-
-    cJSON_Delete(body);
-    if (!text)
-        return MHD_NO;
-    resp = response_for(text, strlen(text));
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
-    if (www_authenticate)
-        MHD_add_response_header(resp, "WWW-Authenticate", www_authenticate);
-    return queue(r, status, resp, content_type);
 }
 
 int mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)

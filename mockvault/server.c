@@ -29,16 +29,6 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
 void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           enum MHD_RequestTerminationCode toe);
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static char *path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -94,7 +84,7 @@ static int load_backup_key(struct mv_server *srv, char *err, size_t errlen)
         mv_rand_bytes(srv->backup_key, sizeof srv->backup_key);
         rc = mv_state_write_atomic(path, srv->backup_key, sizeof srv->backup_key, 0600);
         if (rc != 0)
-            set_err(err, errlen, "%s: %s", path, strerror(errno));
+            mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
     }
     if (data) {
         memset(data, 0, len);
@@ -115,7 +105,7 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
     if (srv->cfg.fixtures) {
         srv->fixture_json = mv_read_file(srv->cfg.fixtures, 64u << 20, &srv->fixture_len);
         if (!srv->fixture_json) {
-            set_err(err, errlen, "%s: cannot read fixture: %s", srv->cfg.fixtures, strerror(errno));
+            mv_set_err(err, errlen, "%s: cannot read fixture: %s", srv->cfg.fixtures, strerror(errno));
             return -1;
         }
         srv->fixture_source = strdup(srv->cfg.fixtures);
@@ -159,14 +149,14 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
         rc = persist(srv, cur);
         mv_store_unlock(srv->store);
         if (rc != 0) {
-            set_err(err, errlen, "%s: cannot write state: %s", srv->state_path, strerror(errno));
+            mv_set_err(err, errlen, "%s: cannot write state: %s", srv->state_path, strerror(errno));
             return -1;
         }
     }
     mv_log_notice(srv, "state from %s", snap ? snap : (srv->cfg.fixtures ? srv->cfg.fixtures : "(empty)"));
     return 0;
 nomem:
-    set_err(err, errlen, "out of memory");
+    mv_set_err(err, errlen, "out of memory");
     return -1;
 }
 
@@ -220,13 +210,13 @@ static int setup_tls(struct mv_server *srv, char *err, size_t errlen)
 
     if (srv->cfg.tls_cert || srv->cfg.tls_key) {
         if (!srv->cfg.tls_cert || !srv->cfg.tls_key) {
-            set_err(err, errlen, "--tls-cert and --tls-key go together");
+            mv_set_err(err, errlen, "--tls-cert and --tls-key go together");
             return -1;
         }
         return mv_tls_load_files(srv->cfg.tls_cert, srv->cfg.tls_key, &srv->tls, err, errlen);
     }
     if (collect_names(srv, &names, &n) != 0) {
-        set_err(err, errlen, "out of memory");
+        mv_set_err(err, errlen, "out of memory");
         return -1;
     }
     rc = mv_tls_setup(srv->state_dir, (const char *const *)names, n, &srv->tls, err, errlen);
@@ -277,7 +267,7 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
         sa = (struct sockaddr *)&sin6;
         flags |= MHD_USE_IPv6;
     } else {
-        set_err(err, errlen, "--bind %s: not an IPv4 or IPv6 address", srv->bind);
+        mv_set_err(err, errlen, "--bind %s: not an IPv4 or IPv6 address", srv->bind);
         return NULL;
     }
     if (tls)
@@ -294,7 +284,7 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
             MHD_OPTION_NOTIFY_COMPLETED, mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
             (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!d) {
-        set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port,
+        mv_set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port,
                 errno ? strerror(errno) : "libmicrohttpd refused the options");
         return NULL;
     }
@@ -302,7 +292,7 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
     *bound = info ? info->port : (uint16_t)port;
     return d;
 not_loopback:
-    set_err(err, errlen, "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)",
+    mv_set_err(err, errlen, "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)",
             srv->bind);
     return NULL;
 }
@@ -357,7 +347,7 @@ static int write_ready_file(struct mv_server *srv, char *err, size_t errlen)
         return -1;
     rc = mv_state_write_atomic(srv->ready_file, text, strlen(text), 0644);
     if (rc != 0)
-        set_err(err, errlen, "%s: cannot write ready file: %s", srv->ready_file, strerror(errno));
+        mv_set_err(err, errlen, "%s: cannot write ready file: %s", srv->ready_file, strerror(errno));
     free(text);
     return rc;
 }
@@ -374,7 +364,7 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
 
     *out = NULL;
     if (!srv) {
-        set_err(err, errlen, "out of memory");
+        mv_set_err(err, errlen, "out of memory");
         return -1;
     }
     /* A peer hanging up mid-response must not kill the process. */
@@ -397,13 +387,13 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     if (cfg->has_seed)
         mv_rand_seed(cfg->seed);
     if (srv->state_dir && mkdir(srv->state_dir, 0700) != 0 && errno != EEXIST) {
-        set_err(err, errlen, "%s: cannot create state dir: %s", srv->state_dir, strerror(errno));
+        mv_set_err(err, errlen, "%s: cannot create state dir: %s", srv->state_dir, strerror(errno));
         goto fail;
     }
     srv->tokens = mv_token_cache_create();
     srv->authz_usage = mv_authz_usage_create();
     if (!srv->tokens || !srv->authz_usage) {
-        set_err(err, errlen, "out of memory");
+        mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
     srv->journal = mv_journal_create(cfg->audit_log, err, errlen);

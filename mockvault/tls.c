@@ -69,18 +69,6 @@ struct cert_name {
     unsigned iplen;                      /* IP: 4 or 16 */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *path_join(const char *dir, const char *file)
 {
@@ -141,7 +129,7 @@ static int parse_name(const char *text, struct cert_name *out, char *err, size_t
 {
     memset(out, 0, sizeof *out);
     if (!text) {
-        set_err(err, errlen, "tls: empty certificate name");
+        mv_set_err(err, errlen, "tls: empty certificate name");
         return -1;
     }
     if (inet_pton(AF_INET, text, out->ip) == 1) {
@@ -156,7 +144,7 @@ static int parse_name(const char *text, struct cert_name *out, char *err, size_t
         /* Name constraints compare bytes, so every DNS name is kept in lower case. */
         mv_str_lower(out->dns);
     } else {
-        set_err(err, errlen, "tls: '%s' is neither a host name nor an IP address", text);
+        mv_set_err(err, errlen, "tls: '%s' is neither a host name nor an IP address", text);
         return -1;
     }
     return 0;
@@ -182,12 +170,12 @@ static int collect_names(const char *const *names, size_t nnames, struct cert_na
     int rc = -1;
 
     if (nnames > 1000) {
-        set_err(err, errlen, "tls: too many certificate names");
+        mv_set_err(err, errlen, "tls: too many certificate names");
         goto out;
     }
     list = calloc(nbase + nnames, sizeof *list);
     if (!list) {
-        set_err(err, errlen, "tls: out of memory");
+        mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
     for (size_t i = 0; i < nbase + nnames; i++) {
@@ -536,17 +524,17 @@ static int load_or_create_ca(struct mv_tls *t, const struct cert_name *names, si
     int rc = -1, ret;
 
     if (!key_path) {
-        set_err(err, errlen, "tls: out of memory");
+        mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
     cert_text = mv_read_file(t->ca_path, MAX_PEM_FILE, NULL);
     if (!cert_text && errno != ENOENT) {
-        set_err(err, errlen, "%s: %s", t->ca_path, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", t->ca_path, strerror(errno));
         goto out;
     }
     key_text = mv_read_file(key_path, MAX_PEM_FILE, NULL);
     if (!key_text && errno != ENOENT) {
-        set_err(err, errlen, "%s: %s", key_path, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", key_path, strerror(errno));
         goto out;
     }
 
@@ -577,23 +565,23 @@ static int load_or_create_ca(struct mv_tls *t, const struct cert_name *names, si
         key = NULL;
     }
     if ((ret = generate_ec_key(&key)) < 0 || (ret = make_ca(key, names, n, &crt)) < 0) {
-        set_err(err, errlen, "tls: creating the CA: %s", gnutls_strerror(ret));
+        mv_set_err(err, errlen, "tls: creating the CA: %s", gnutls_strerror(ret));
         goto out;
     }
     new_key_pem = export_key_pem(key);
     t->ca_pem = export_crt_pem(crt);
     if (!new_key_pem || !t->ca_pem) {
-        set_err(err, errlen, "tls: exporting the CA failed");
+        mv_set_err(err, errlen, "tls: exporting the CA failed");
         goto out;
     }
     /* The key goes first: a crash between the two writes leaves a certificate that does not
      * match its key, which the next start detects and repairs. */
     if (mv_write_file_atomic(key_path, new_key_pem, strlen(new_key_pem), 0600) < 0) {
-        set_err(err, errlen, "%s: %s", key_path, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", key_path, strerror(errno));
         goto out;
     }
     if (mv_write_file_atomic(t->ca_path, t->ca_pem, strlen(t->ca_pem), 0644) < 0) {
-        set_err(err, errlen, "%s: %s", t->ca_path, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", t->ca_path, strerror(errno));
         goto out;
     }
 done:
@@ -626,12 +614,12 @@ static int load_or_create_server_key(struct mv_tls *t, gnutls_x509_privkey_t *ke
     int rc = -1, ret;
 
     if (!path) {
-        set_err(err, errlen, "tls: out of memory");
+        mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
     text = mv_read_file(path, MAX_PEM_FILE, NULL);
     if (!text && errno != ENOENT) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (text && import_key(text, &k) >= 0) {
@@ -641,16 +629,16 @@ static int load_or_create_server_key(struct mv_tls *t, gnutls_x509_privkey_t *ke
         if (text)
             fprintf(stderr, "mockvault: %s is not a usable key; making a new one\n", path);
         if ((ret = generate_ec_key(&k)) < 0) {
-            set_err(err, errlen, "tls: creating the server key: %s", gnutls_strerror(ret));
+            mv_set_err(err, errlen, "tls: creating the server key: %s", gnutls_strerror(ret));
             goto out;
         }
         t->key_pem = export_key_pem(k);
         if (!t->key_pem) {
-            set_err(err, errlen, "tls: exporting the server key failed");
+            mv_set_err(err, errlen, "tls: exporting the server key failed");
             goto out;
         }
         if (mv_write_file_atomic(path, t->key_pem, strlen(t->key_pem), 0600) < 0) {
-            set_err(err, errlen, "%s: %s", path, strerror(errno));
+            mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
             goto out;
         }
     }
@@ -703,7 +691,7 @@ static char *issue_leaf(gnutls_x509_crt_t ca, gnutls_x509_privkey_t ca_key,
     pem = export_crt_pem(crt);
 out:
     if (!pem)
-        set_err(err, errlen, "tls: issuing the server certificate: %s",
+        mv_set_err(err, errlen, "tls: issuing the server certificate: %s",
                 ret < 0 ? gnutls_strerror(ret) : "out of memory");
     if (crt)
         gnutls_x509_crt_deinit(crt);
@@ -722,7 +710,7 @@ int mv_tls_setup(const char *dir, const char *const *names, size_t nnames, struc
     int rc = -1;
 
     if (!out || (nnames > 0 && !names)) {
-        set_err(err, errlen, "tls: invalid arguments");
+        mv_set_err(err, errlen, "tls: invalid arguments");
         goto out;
     }
     *out = NULL;
@@ -731,23 +719,23 @@ int mv_tls_setup(const char *dir, const char *const *names, size_t nnames, struc
 
     t = calloc(1, sizeof *t);
     if (!t) {
-        set_err(err, errlen, "tls: out of memory");
+        mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
     if (dir) {
         t->dir = strdup(dir);
         if (!t->dir) {
-            set_err(err, errlen, "tls: out of memory");
+            mv_set_err(err, errlen, "tls: out of memory");
             goto out;
         }
         if (make_dirs(dir) < 0) {
-            set_err(err, errlen, "%s: %s", dir, strerror(errno));
+            mv_set_err(err, errlen, "%s: %s", dir, strerror(errno));
             goto out;
         }
     } else {
         t->dir = strdup("/tmp/mockvault-XXXXXX");
         if (!t->dir || !mkdtemp(t->dir)) {
-            set_err(err, errlen, "tls: creating a temporary directory: %s", strerror(errno));
+            mv_set_err(err, errlen, "tls: creating a temporary directory: %s", strerror(errno));
             goto out;
         }
         t->owns_dir = 1;
@@ -755,7 +743,7 @@ int mv_tls_setup(const char *dir, const char *const *names, size_t nnames, struc
     t->ca_path = path_join(t->dir, "ca.pem");
     server_path = path_join(t->dir, "server.pem");
     if (!t->ca_path || !server_path) {
-        set_err(err, errlen, "tls: out of memory");
+        mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
 
@@ -769,12 +757,12 @@ int mv_tls_setup(const char *dir, const char *const *names, size_t nnames, struc
                  leaf_pem[0] && leaf_pem[strlen(leaf_pem) - 1] != '\n' ? "\n" : "",
                  t->ca_pem) < 0) {
         t->cert_pem = NULL;
-        set_err(err, errlen, "tls: out of memory");
+        mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
     /* For people who want to look at what is served; nothing reads it back. */
     if (mv_write_file_atomic(server_path, t->cert_pem, strlen(t->cert_pem), 0644) < 0) {
-        set_err(err, errlen, "%s: %s", server_path, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", server_path, strerror(errno));
         goto out;
     }
 
@@ -803,44 +791,44 @@ int mv_tls_load_files(const char *cert_file, const char *key_file, struct mv_tls
     int rc = -1, ret;
 
     if (!out || !cert_file || !key_file) {
-        set_err(err, errlen, "tls: invalid arguments");
+        mv_set_err(err, errlen, "tls: invalid arguments");
         goto out;
     }
     *out = NULL;
     t = calloc(1, sizeof *t);
     if (!t) {
-        set_err(err, errlen, "tls: out of memory");
+        mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
     t->cert_pem = mv_read_file(cert_file, MAX_PEM_FILE, NULL);
     if (!t->cert_pem) {
-        set_err(err, errlen, "%s: %s", cert_file, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", cert_file, strerror(errno));
         goto out;
     }
     t->key_pem = mv_read_file(key_file, MAX_PEM_FILE, NULL);
     if (!t->key_pem) {
-        set_err(err, errlen, "%s: %s", key_file, strerror(errno));
+        mv_set_err(err, errlen, "%s: %s", key_file, strerror(errno));
         goto out;
     }
     /* Loading the pair the way the TLS server will turns a wrong file or a key that does not
      * match the certificate into a clear startup error instead of failed handshakes later. */
     if ((ret = gnutls_certificate_allocate_credentials(&cred)) < 0) {
         cred = NULL;
-        set_err(err, errlen, "tls: %s", gnutls_strerror(ret));
+        mv_set_err(err, errlen, "tls: %s", gnutls_strerror(ret));
         goto out;
     }
     gnutls_datum_t c = {(unsigned char *)t->cert_pem, (unsigned)strlen(t->cert_pem)};
     gnutls_datum_t k = {(unsigned char *)t->key_pem, (unsigned)strlen(t->key_pem)};
     ret = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
     if (ret < 0) {
-        set_err(err, errlen, "%s, %s: not a usable certificate and key pair: %s", cert_file,
+        mv_set_err(err, errlen, "%s, %s: not a usable certificate and key pair: %s", cert_file,
                 key_file, gnutls_strerror(ret));
         goto out;
     }
     t->ca_pem = strdup(t->cert_pem);
     t->ca_path = strdup(cert_file);
     if (!t->ca_pem || !t->ca_path) {
-        set_err(err, errlen, "tls: out of memory");
+        mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
     *out = t;

@@ -40,6 +40,12 @@ void mv_rand_guid(char out[37]);
  * leak through timing). Returns true when equal. */
 bool mv_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 
+/* Seconds on the monotonic clock, for latencies. */
+double mv_mono_now(void);
+
+/* Formats into err (size errlen) when err is not NULL: the "message in err" of fallible calls. */
+void mv_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Formats unix seconds as "2016-01-09 02:02:12Z", the AADSTS error timestamp shape. */
 void mv_fmt_aad_time(int64_t t, char out[32]);
 
