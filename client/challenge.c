@@ -1,0 +1,147 @@
+/* challenge.c: the Key Vault authentication challenge (WWW-Authenticate on a 401) and the
+ * resource verification the official SDKs apply to it (spec/real-clients.md §3, A.2, B.2). */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kv-int.h"
+
+/* Copies the value of one auth-param into out, unquoting it; returns the position after it. */
+static const char *param_value(const char *p, char *out, size_t n)
+{
+    size_t len = 0;
+    if (*p == '"') {
+        p++;
+        while (*p && *p != '"') {
+            if (*p == '\\' && p[1])
+                p++;
+            if (len + 1 < n)
+                out[len++] = *p;
+            p++;
+        }
+        if (*p == '"')
+            p++;
+    } else {
+        while (*p && *p != ',' && *p != ' ' && *p != '\t') {
+            if (len + 1 < n)
+                out[len++] = *p;
+            p++;
+        }
+    }
+    out[len] = '\0';
+    return p;
+}
+
+/* The first path segment of an authorization URL ("https://login.microsoftonline.com/{tenant}"):
+ * the clients use it as the tenant and ignore the host (real-clients §3). */
+static void tenant_of(const char *url, char *out, size_t n)
+{
+    out[0] = '\0';
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    p = strchr(p, '/');
+    if (!p)
+        return;
+    p++;
+    size_t len = strcspn(p, "/?#");
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, p, len);
+    out[len] = '\0';
+}
+
+int kv__challenge_parse(const char *header, struct kv__challenge *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!header)
+        return -1;
+    const char *p = header;
+    while (*p == ' ')
+        p++;
+    if (strncasecmp(p, "Bearer", 6) != 0 || (p[6] && p[6] != ' ' && p[6] != '\t'))
+        return -1;
+    p += 6;
+    for (;;) {
+        /* Parameters are separated by "," with optional spaces: JS needs ", " from a server, Python
+         * accepts both, and a client should too. */
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *key = p;
+        while (*p && *p != '=' && *p != ',' && *p != ' ')
+            p++;
+        size_t klen = (size_t)(p - key);
+        if (*p != '=') {
+            continue;
+        }
+        p++;
+        char val[512];
+        p = param_value(p, val, sizeof val);
+        if ((klen == 13 && strncasecmp(key, "authorization", 13) == 0) ||
+            (klen == 17 && strncasecmp(key, "authorization_uri", 17) == 0))
+            snprintf(out->authorization, sizeof out->authorization, "%s", val);
+        else if (klen == 8 && strncasecmp(key, "resource", 8) == 0)
+            snprintf(out->resource, sizeof out->resource, "%s", val);
+        else if (klen == 5 && strncasecmp(key, "scope", 5) == 0)
+            snprintf(out->scope, sizeof out->scope, "%s", val);
+    }
+    if (!out->scope[0] && !out->resource[0])
+        return -1;
+    /* scope is used verbatim; a resource gets "/.default" appended (both SDKs). */
+    if (!out->scope[0])
+        snprintf(out->scope, sizeof out->scope, "%s/.default", out->resource);
+    /* A challenge without authorization is tolerated, as the JS SDK does: the credential's own
+     * tenant is used then. */
+    if (out->authorization[0])
+        tenant_of(out->authorization, out->tenant, sizeof out->tenant);
+    return 0;
+}
+
+/* Host name of an URL or bare host, lower-case, without port or path. */
+static void host_of(const char *url, char *out, size_t n)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    const char *at = NULL;
+    size_t span = strcspn(p, "/?#");
+    for (const char *q = p; q < p + span; q++)
+        if (*q == '@')
+            at = q;
+    if (at)
+        p = at + 1;
+    size_t len;
+    if (*p == '[') {
+        len = strcspn(p, "]");
+        if (p[len] == ']')
+            len++;
+    } else {
+        len = strcspn(p, ":/?#");
+    }
+    if (len >= n)
+        len = n - 1;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (char)tolower((unsigned char)p[i]);
+    out[len] = '\0';
+}
+
+int kv__challenge_verify(const char *vault_host, const struct kv__challenge *ch, char *msg,
+                         size_t n)
+{
+    char rhost[256], vhost[256];
+    host_of(ch->resource[0] ? ch->resource : ch->scope, rhost, sizeof rhost);
+    host_of(vault_host, vhost, sizeof vhost);
+    /* keyvault-common's verifyChallengeResource: the vault host must end with "." + the resource
+     * host. An exact match fails, ports are ignored. This stops a rogue host from harvesting a
+     * token for the real vault resource. */
+    size_t rl = strlen(rhost), vl = strlen(vhost);
+    if (rl > 0 && vl > rl + 1 && vhost[vl - rl - 1] == '.' && strcmp(vhost + vl - rl, rhost) == 0)
+        return 0;
+    snprintf(msg, n,
+             "The challenge resource '%s' does not match the requested domain '%s'. Turn off "
+             "challenge resource verification (kvclient --no-verify-challenge) to disable. See "
+             "https://aka.ms/azsdk/blog/vault-uri for more information.",
+             rhost, vhost);
+    return -1;
+}

@@ -1,0 +1,493 @@
+/* credential.c: where tokens come from. Client secret and client certificate use the Entra v2
+ * client-credentials grant; managed identity uses App Service's IDENTITY_ENDPOINT or IMDS; a static
+ * token is handed out as is. The environment chain mirrors DefaultAzureCredential's first steps. */
+#include <cjson/cJSON.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kv-int.h"
+
+#define DEFAULT_AUTHORITY "https://login.microsoftonline.com"
+#define DEFAULT_IMDS "http://169.254.169.254"
+
+static struct kv_credential *cred_new(enum kv__cred_kind kind)
+{
+    struct kv_credential *c = calloc(1, sizeof *c);
+    if (c)
+        c->kind = kind;
+    return c;
+}
+
+void kv_credential_destroy(struct kv_credential *c)
+{
+    if (!c)
+        return;
+    free(c->tenant);
+    free(c->client_id);
+    kv_free_secret(c->client_secret);
+    free(c->authority);
+    free(c->endpoint);
+    kv_free_secret(c->identity_header);
+    kv_free_secret(c->token);
+    if (c->privkey)
+        gnutls_privkey_deinit(c->privkey);
+    free(c);
+}
+
+const char *kv_credential_kind(const struct kv_credential *c)
+{
+    if (!c)
+        return "none";
+    switch (c->kind) {
+    case KV__CRED_SECRET:
+        return "client secret";
+    case KV__CRED_CERT:
+        return "client certificate";
+    case KV__CRED_MI_APPSERVICE:
+        return "managed identity (App Service)";
+    case KV__CRED_MI_IMDS:
+        return "managed identity (IMDS)";
+    case KV__CRED_STATIC:
+        return "static token";
+    }
+    return "unknown";
+}
+
+/* authority_host without trailing slashes; NULL or "" = the public cloud. */
+static char *authority_copy(const char *host)
+{
+    if (!host || !*host)
+        host = DEFAULT_AUTHORITY;
+    size_t n = strlen(host);
+    while (n > 0 && host[n - 1] == '/')
+        n--;
+    return kv__strndup(host, n);
+}
+
+/* Common part of the two app-registration credentials. */
+static int app_cred(enum kv__cred_kind kind, const char *tenant, const char *client_id,
+                    const char *authority_host, struct kv_credential **out)
+{
+    *out = NULL;
+    if (!tenant || !*tenant || !client_id || !*client_id)
+        return KV_E_INVALID_ARG;
+    struct kv_credential *c = cred_new(kind);
+    if (!c || !(c->tenant = strdup(tenant)) || !(c->client_id = strdup(client_id)) ||
+        !(c->authority = authority_copy(authority_host))) {
+        kv_credential_destroy(c);
+        return KV_E_NOMEM;
+    }
+    *out = c;
+    return KV_OK;
+}
+
+int kv_credential_client_secret(const char *tenant, const char *client_id,
+                                const char *client_secret, const char *authority_host,
+                                struct kv_credential **out)
+{
+    if (!out)
+        return KV_E_INVALID_ARG;
+    if (!client_secret || !*client_secret) {
+        *out = NULL;
+        return KV_E_INVALID_ARG;
+    }
+    int rc = app_cred(KV__CRED_SECRET, tenant, client_id, authority_host, out);
+    if (rc == KV_OK && !((*out)->client_secret = strdup(client_secret))) {
+        kv_credential_destroy(*out);
+        *out = NULL;
+        rc = KV_E_NOMEM;
+    }
+    return rc;
+}
+
+/* Base64url without padding (RFC 7515 §2) of n bytes; caller frees. */
+static char *b64url(const void *data, size_t n)
+{
+    gnutls_datum_t in = {(unsigned char *)data, (unsigned)n}, enc = {NULL, 0};
+    if (gnutls_base64_encode2(&in, &enc) < 0)
+        return NULL;
+    char *s = malloc(enc.size + 1);
+    if (s) {
+        size_t j = 0;
+        for (size_t i = 0; i < enc.size; i++) {
+            char ch = (char)enc.data[i];
+            if (ch == '=' || ch == '\n' || ch == '\r')
+                continue;
+            s[j++] = ch == '+' ? '-' : ch == '/' ? '_' : ch;
+        }
+        s[j] = '\0';
+    }
+    gnutls_free(enc.data);
+    return s;
+}
+
+int kv_credential_client_certificate(const char *tenant, const char *client_id,
+                                     const char *pem_path, const char *authority_host,
+                                     struct kv_credential **out)
+{
+    gnutls_datum_t pem = {NULL, 0};
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_privkey_t key = NULL;
+    int rc;
+    if (!out)
+        return KV_E_INVALID_ARG;
+    *out = NULL;
+    if (!pem_path)
+        return KV_E_INVALID_ARG;
+    if ((rc = app_cred(KV__CRED_CERT, tenant, client_id, authority_host, out)) != KV_OK)
+        return rc;
+    if (gnutls_load_file(pem_path, &pem) < 0) {
+        rc = KV_E_IO;
+        goto out;
+    }
+    /* The file holds the certificate and its key, as the SDKs' AZURE_CLIENT_CERTIFICATE_PATH. */
+    rc = KV_E_INVALID_ARG;
+    if (gnutls_x509_crt_init(&crt) < 0 || gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0)
+        goto out;
+    if (gnutls_privkey_init(&key) < 0 ||
+        gnutls_privkey_import_x509_raw(key, &pem, GNUTLS_X509_FMT_PEM, NULL, 0) < 0)
+        goto out;
+    unsigned char sha1[20];
+    size_t sz = sizeof sha1;
+    if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA1, sha1, &sz) < 0)
+        goto out;
+    char *tp = b64url(sha1, sz);
+    if (!tp) {
+        rc = KV_E_NOMEM;
+        goto out;
+    }
+    snprintf((*out)->x5t, sizeof (*out)->x5t, "%s", tp);
+    free(tp);
+    (*out)->privkey = key;
+    key = NULL;
+    rc = KV_OK;
+out:
+    if (rc != KV_OK) {
+        kv_credential_destroy(*out);
+        *out = NULL;
+    }
+    if (key)
+        gnutls_privkey_deinit(key);
+    if (crt)
+        gnutls_x509_crt_deinit(crt);
+    if (pem.data) {
+        kv__wipe(pem.data, pem.size);
+        gnutls_free(pem.data);
+    }
+    return rc;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+int kv_credential_managed_identity(const char *client_id, struct kv_credential **out)
+{
+    if (!out)
+        return KV_E_INVALID_ARG;
+    *out = NULL;
+    const char *ep = env("IDENTITY_ENDPOINT"), *hdr = env("IDENTITY_HEADER");
+    struct kv_credential *c;
+    if (ep && hdr) {
+        c = cred_new(KV__CRED_MI_APPSERVICE);
+        if (!c || !(c->endpoint = strdup(ep)) || !(c->identity_header = strdup(hdr)))
+            goto nomem;
+    } else {
+        /* AZURE_POD_IDENTITY_AUTHORITY_HOST moves IMDS (AAD pod identity); the SDKs honour it. */
+        const char *host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+        c = cred_new(KV__CRED_MI_IMDS);
+        if (!c || !(c->endpoint = authority_copy(host ? host : DEFAULT_IMDS)))
+            goto nomem;
+    }
+    if (client_id && *client_id && !(c->client_id = strdup(client_id)))
+        goto nomem;
+    *out = c;
+    return KV_OK;
+nomem:
+    kv_credential_destroy(c);
+    return KV_E_NOMEM;
+}
+
+int kv_credential_static_token(const char *token, int64_t expires_on, struct kv_credential **out)
+{
+    if (!out)
+        return KV_E_INVALID_ARG;
+    *out = NULL;
+    if (!token || !*token)
+        return KV_E_INVALID_ARG;
+    struct kv_credential *c = cred_new(KV__CRED_STATIC);
+    if (!c || !(c->token = strdup(token))) {
+        kv_credential_destroy(c);
+        return KV_E_NOMEM;
+    }
+    c->token_expires = expires_on;
+    *out = c;
+    return KV_OK;
+}
+
+int kv_credential_from_env(struct kv_credential **out, struct kv_error *err)
+{
+    kv__error_clear(err);
+    if (!out)
+        return kv__fail(err, KV_E_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    const char *tenant = env("AZURE_TENANT_ID"), *id = env("AZURE_CLIENT_ID");
+    const char *secret = env("AZURE_CLIENT_SECRET"), *cert = env("AZURE_CLIENT_CERTIFICATE_PATH");
+    const char *authority = env("AZURE_AUTHORITY_HOST");
+    int rc;
+    /* EnvironmentCredential: a secret wins over a certificate, as in the SDKs. */
+    if (tenant && id && secret) {
+        rc = kv_credential_client_secret(tenant, id, secret, authority, out);
+        return rc == KV_OK ? rc : kv__fail(err, rc, "client secret credential: %s", kv_strerror(rc));
+    }
+    if (tenant && id && cert) {
+        rc = kv_credential_client_certificate(tenant, id, cert, authority, out);
+        return rc == KV_OK ? rc
+                           : kv__fail(err, rc, "AZURE_CLIENT_CERTIFICATE_PATH %s: %s", cert,
+                                      rc == KV_E_INVALID_ARG
+                                          ? "not a PEM file with a certificate and its RSA key"
+                                          : kv_strerror(rc));
+    }
+    if ((secret || cert) && (!tenant || !id))
+        return kv__fail(err, KV_E_NO_CREDENTIAL,
+                        "%s is set but %s%s%s missing; set AZURE_TENANT_ID and AZURE_CLIENT_ID "
+                        "with it",
+                        secret ? "AZURE_CLIENT_SECRET" : "AZURE_CLIENT_CERTIFICATE_PATH",
+                        !tenant ? "AZURE_TENANT_ID" : "", !tenant && !id ? " and " : "",
+                        !id ? "AZURE_CLIENT_ID is" : "is");
+    /* ManagedIdentityCredential, only where the environment says one exists: probing the real
+     * IMDS address from a developer machine would hang on a non-routed address. */
+    if ((env("IDENTITY_ENDPOINT") && env("IDENTITY_HEADER")) ||
+        env("AZURE_POD_IDENTITY_AUTHORITY_HOST") || env("KVCLIENT_USE_IMDS")) {
+        rc = kv_credential_managed_identity(id, out);
+        return rc == KV_OK ? rc : kv__fail(err, rc, "managed identity: %s", kv_strerror(rc));
+    }
+    return kv__fail(err, KV_E_NO_CREDENTIAL,
+                    "no credential in the environment: set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+                    "AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), or run where a "
+                    "managed identity is available (IDENTITY_ENDPOINT and IDENTITY_HEADER, "
+                    "AZURE_POD_IDENTITY_AUTHORITY_HOST, or KVCLIENT_USE_IMDS=1 for IMDS)");
+}
+
+int kv__client_assertion(const struct kv_credential *cred, const char *audience, int64_t now,
+                         char **out, struct kv_error *err)
+{
+    char jti[37];
+    char *hdr = NULL, *claims = NULL, *h64 = NULL, *c64 = NULL, *s64 = NULL, *input = NULL;
+    gnutls_datum_t sig = {NULL, 0};
+    int rc = KV_E_NOMEM;
+    *out = NULL;
+    kv__uuid(jti);
+    /* RS256 with the SHA-1 thumbprint in x5t: what Entra accepts for a certificate credential
+     * (spec/identity.md, client assertions). Lifetime ten minutes, like MSAL's. */
+    hdr = kv__asprintf("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t\":\"%s\"}", cred->x5t);
+    claims = kv__asprintf("{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",\"jti\":\"%s\","
+                          "\"nbf\":%lld,\"iat\":%lld,\"exp\":%lld}",
+                          audience, cred->client_id, cred->client_id, jti, (long long)now,
+                          (long long)now, (long long)now + 600);
+    if (!hdr || !claims || !(h64 = b64url(hdr, strlen(hdr))) ||
+        !(c64 = b64url(claims, strlen(claims))) || !(input = kv__asprintf("%s.%s", h64, c64)))
+        goto out;
+    gnutls_datum_t data = {(unsigned char *)input, (unsigned)strlen(input)};
+    if (gnutls_privkey_sign_data(cred->privkey, GNUTLS_DIG_SHA256, 0, &data, &sig) < 0) {
+        rc = kv__fail(err, KV_E_AUTH, "signing the client assertion failed");
+        goto out;
+    }
+    if (!(s64 = b64url(sig.data, sig.size)) || !(*out = kv__asprintf("%s.%s", input, s64)))
+        goto out;
+    rc = KV_OK;
+out:
+    if (rc == KV_E_NOMEM)
+        kv__fail(err, rc, "out of memory building the client assertion");
+    free(hdr);
+    free(claims);
+    free(h64);
+    free(c64);
+    free(s64);
+    free(input);
+    gnutls_free(sig.data);
+    return rc;
+}
+
+/* Appends "&name=escaped(value)" (no "&" when first) to a form body being built. */
+static bool form_add(struct kv__buf *b, const char *name, const char *value)
+{
+    char *esc = curl_easy_escape(NULL, value, 0);
+    if (!esc)
+        return false;
+    bool ok = (b->len == 0 || kv__buf_append(b, "&", 1)) && kv__buf_append(b, name, strlen(name)) &&
+              kv__buf_append(b, "=", 1) && kv__buf_append(b, esc, strlen(esc));
+    kv__wipe(esc, strlen(esc));
+    curl_free(esc);
+    return ok;
+}
+
+/* An integer from a JSON number or a numeric string (identity endpoints send both). */
+static bool json_int(const cJSON *it, int64_t *v)
+{
+    if (cJSON_IsNumber(it)) {
+        *v = (int64_t)it->valuedouble;
+        return true;
+    }
+    if (cJSON_IsString(it) && it->valuestring) {
+        char *end;
+        long long n = strtoll(it->valuestring, &end, 10);
+        if (end != it->valuestring && *end == '\0') {
+            *v = n;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The resource for a managed-identity request: the scope without "/.default". */
+static char *scope_to_resource(const char *scope)
+{
+    size_t n = strlen(scope);
+    const char *suffix = "/.default";
+    if (n > strlen(suffix) && strcmp(scope + n - strlen(suffix), suffix) == 0)
+        n -= strlen(suffix);
+    return kv__strndup(scope, n);
+}
+
+int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, const char *tenant,
+                         const char *scope, struct kv__token_reply *out, struct kv_error *err)
+{
+    struct kv__buf form = {.max = 64 * 1024};
+    struct kv__response rs = {.retry_after_ms = -1};
+    struct kv__request rq = {.method = "GET", .what = "token", .identity = true};
+    char *url = NULL, *assertion = NULL, *resource = NULL, *esc_res = NULL, *hdr = NULL;
+    const char *headers[2] = {NULL, NULL};
+    cJSON *root = NULL;
+    int rc = KV_E_NOMEM;
+    out->token = NULL;
+    out->expires_on = 0;
+    if (!cred)
+        return kv__fail(err, KV_E_NO_CREDENTIAL, "the client has no credential");
+    if (cred->kind == KV__CRED_STATIC) {
+        if (!(out->token = strdup(cred->token)))
+            return kv__fail(err, KV_E_NOMEM, "out of memory");
+        out->expires_on = cred->token_expires;
+        return KV_OK;
+    }
+
+    switch (cred->kind) {
+    case KV__CRED_SECRET:
+    case KV__CRED_CERT:
+        if (!(url = kv__asprintf("%s/%s/oauth2/v2.0/token", cred->authority,
+                                 tenant ? tenant : cred->tenant)))
+            goto out;
+        if (!form_add(&form, "grant_type", "client_credentials") ||
+            !form_add(&form, "client_id", cred->client_id) || !form_add(&form, "scope", scope))
+            goto out;
+        if (cred->kind == KV__CRED_SECRET) {
+            if (!form_add(&form, "client_secret", cred->client_secret))
+                goto out;
+        } else {
+            if ((rc = kv__client_assertion(cred, url, kv__now(), &assertion, err)) != KV_OK)
+                goto out;
+            rc = KV_E_NOMEM;
+            if (!form_add(&form, "client_assertion_type",
+                          "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") ||
+                !form_add(&form, "client_assertion", assertion))
+                goto out;
+        }
+        rq.method = "POST";
+        rq.body = form.data;
+        rq.body_len = form.len;
+        rq.content_type = "application/x-www-form-urlencoded";
+        break;
+    case KV__CRED_MI_APPSERVICE:
+    case KV__CRED_MI_IMDS:
+        if (!(resource = scope_to_resource(scope)) ||
+            !(esc_res = curl_easy_escape(NULL, resource, 0)))
+            goto out;
+        if (cred->kind == KV__CRED_MI_APPSERVICE) {
+            /* App Service 2019-08-01: the header proves the caller runs inside the app. */
+            url = kv__asprintf("%s%sapi-version=2019-08-01&resource=%s%s%s", cred->endpoint,
+                               strchr(cred->endpoint, '?') ? "&" : "?", esc_res,
+                               cred->client_id ? "&client_id=" : "",
+                               cred->client_id ? cred->client_id : "");
+            hdr = kv__asprintf("X-IDENTITY-HEADER: %s", cred->identity_header);
+        } else {
+            url = kv__asprintf("%s/metadata/identity/oauth2/token?api-version=2018-02-01&"
+                               "resource=%s%s%s",
+                               cred->endpoint, esc_res, cred->client_id ? "&client_id=" : "",
+                               cred->client_id ? cred->client_id : "");
+            hdr = strdup("Metadata: true");
+        }
+        if (!url || !hdr)
+            goto out;
+        headers[0] = hdr;
+        rq.headers = headers;
+        break;
+    case KV__CRED_STATIC:
+        break;
+    }
+    rq.url = url;
+    kv__trace(c, "token: %s for scope %s", kv_credential_kind(cred), scope);
+    rc = kv__http_call(c, &rq, kv__mono_ms(), &rs, err);
+    if (rc != KV_OK) {
+        if (rc != KV_E_NOMEM && rc != KV_E_TLS && rc != KV_E_TOO_LARGE && err) {
+            char msg[sizeof err->message];
+            snprintf(msg, sizeof msg, "%s", err->message);
+            kv__fail(err, KV_E_AUTH, "token request failed: %s", msg);
+            rc = KV_E_AUTH;
+        }
+        goto out;
+    }
+    if (rs.status != 200) {
+        struct kv_error tmp;
+        kv__error_from_response(&rs, err ? err : &tmp);
+        rc = KV_E_AUTH;
+        if (err) {
+            err->status = rc;
+            if (rs.status == 429 || rs.status >= 500)
+                rc = err->status = rs.status == 429 ? KV_E_THROTTLED : KV_E_SERVER;
+        }
+        goto out;
+    }
+    root = cJSON_ParseWithLength(rs.body.data, rs.body.len);
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "access_token");
+    int64_t v;
+    if (!cJSON_IsString(at) || !at->valuestring || !*at->valuestring) {
+        rc = kv__fail(err, KV_E_PROTOCOL, "the token response has no access_token");
+        goto out;
+    }
+    /* Entra sends expires_in (seconds); managed identity sends expires_on (epoch) as a string. */
+    if (json_int(cJSON_GetObjectItemCaseSensitive(root, "expires_on"), &v) && v > 1000000000)
+        out->expires_on = v;
+    else if (json_int(cJSON_GetObjectItemCaseSensitive(root, "expires_in"), &v))
+        out->expires_on = c->now() + v;
+    else {
+        rc = kv__fail(err, KV_E_PROTOCOL, "the token response has neither expires_in nor "
+                                          "expires_on");
+        goto out;
+    }
+    if (!(out->token = strdup(at->valuestring))) {
+        rc = kv__fail(err, KV_E_NOMEM, "out of memory");
+        goto out;
+    }
+    kv__trace(c, "token: received, expires in %lld s", (long long)(out->expires_on - c->now()));
+    rc = KV_OK;
+out:
+    if (rc == KV_E_NOMEM && err && !err->message[0])
+        kv__fail(err, rc, "out of memory requesting a token");
+    if (root)
+        kv__json_delete_wipe(root);
+    kv__response_finish(&rs);
+    kv__buf_wipe(&form);
+    kv_free_secret(assertion);
+    kv_free_secret(hdr);
+    free(url);
+    free(resource);
+    curl_free(esc_res);
+    return rc;
+}

@@ -1,0 +1,290 @@
+/* kvclient.h: the public API of libkvclient, a client for the Azure Key Vault secrets API.
+ *
+ * One opaque handle (struct kv_client) per vault. It authenticates with the Key Vault challenge
+ * (the first request goes out without a token; the 401's WWW-Authenticate names the tenant and
+ * the resource), caches tokens per scope and refreshes them before they expire, retries throttled
+ * and failed requests with exponential backoff honouring Retry-After, and reuses connections.
+ *
+ * Thread safety: a kv_client may be used from several threads at once. Each call borrows one of
+ * the handle's connections; the token cache is shared, and concurrent callers that need a token
+ * for the same scope wait for one fetch instead of fetching twice. Credentials, secrets and pagers
+ * must not be shared between threads without external locking. kv_global_init() must run before
+ * any thread creates a client (it initialises libcurl).
+ *
+ * Memory: every function that returns heap memory says how to free it. Secret values and tokens
+ * are held in memory that the library overwrites with zeros before freeing it; the library never
+ * writes a value, token or client secret to the trace callback or to an error message.
+ *
+ * Status codes: every call returns an enum kv_status. The numbers are stable and only ever
+ * appended to; the kvclient CLI uses them as its exit code. */
+#ifndef KVCLIENT_H
+#define KVCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(KV_BUILDING) && defined(__GNUC__)
+#define KV_EXPORT __attribute__((visibility("default")))
+#else
+#define KV_EXPORT
+#endif
+
+#define KV_VERSION_STRING "0.1.0"
+
+/* X(number, name, description). Append only; never renumber. */
+#define KV_STATUS_MAP(X)                                                                       \
+    X(0, OK, "success")                                                                        \
+    X(1, E_INVALID_ARG, "invalid argument")                                                    \
+    X(2, E_USAGE, "command-line usage error")                                                  \
+    X(3, E_NOMEM, "out of memory")                                                             \
+    X(4, E_IO, "file could not be read or written")                                            \
+    X(5, E_NETWORK, "could not connect to the server")                                         \
+    X(6, E_TLS, "TLS handshake or certificate verification failed")                            \
+    X(7, E_TIMEOUT, "the request or the overall deadline timed out")                           \
+    X(8, E_NO_CREDENTIAL, "no credential is configured or available")                          \
+    X(9, E_AUTH, "a token could not be obtained")                                              \
+    X(10, E_CHALLENGE, "the authentication challenge failed verification")                     \
+    X(11, E_UNAUTHORIZED, "the server rejected the token (401)")                               \
+    X(12, E_FORBIDDEN, "access denied (403)")                                                  \
+    X(13, E_DISABLED, "the secret is disabled (403 SecretDisabled)")                           \
+    X(14, E_NOT_FOUND, "not found (404)")                                                      \
+    X(15, E_CONFLICT, "conflict (409)")                                                        \
+    X(16, E_BAD_REQUEST, "the server refused the request as invalid (400)")                    \
+    X(17, E_THROTTLED, "throttled (429) and the retries ran out")                              \
+    X(18, E_SERVER, "server error (5xx) and the retries ran out")                              \
+    X(19, E_HTTP, "unexpected HTTP status")                                                    \
+    X(20, E_PROTOCOL, "the response could not be understood")                                  \
+    X(21, E_TOO_LARGE, "the response is larger than the client accepts")                       \
+    X(22, E_EXPIRED, "the secret is expired or not yet valid")
+
+enum kv_status {
+#define KV_STATUS_ENUM(n, name, desc) KV_##name = n,
+    KV_STATUS_MAP(KV_STATUS_ENUM)
+#undef KV_STATUS_ENUM
+};
+
+/* Static description of a status ("not found (404)"); never NULL. */
+KV_EXPORT const char *kv_strerror(int status);
+/* Static name of a status ("KV_E_NOT_FOUND"); never NULL ("KV_E_UNKNOWN" for unknown numbers). */
+KV_EXPORT const char *kv_status_name(int status);
+
+/* Details of a failed call. Callers own it (usually on the stack) and pass it to each call; every
+ * field is empty or 0 when the failure happened before a response (then message says why). */
+struct kv_error {
+    int status;            /* the enum kv_status the call returned */
+    long http_status;      /* HTTP status of the last response, 0 if none */
+    char code[64];         /* error.code, e.g. "Forbidden" */
+    char inner_code[64];   /* error.innererror.code, e.g. "SecretDisabled" */
+    char message[1024];    /* error.message, or the client's own explanation */
+    char request_id[80];   /* x-ms-request-id of the failed response */
+    int attempts;          /* HTTP attempts made for the operation, retries included */
+};
+
+/* Initialises libcurl for the process. Call once before creating clients; thread-unsafe, like
+ * curl_global_init. Returns KV_OK or KV_E_NOMEM. */
+KV_EXPORT int kv_global_init(void);
+KV_EXPORT void kv_global_cleanup(void);
+
+/* ----- Credentials ------------------------------------------------------------------------- */
+
+/* A credential says how to get tokens. It is configuration only: tokens are fetched by the client
+ * it is attached to, with that client's TLS, proxy and retry settings. */
+struct kv_credential;
+
+/* Client secret of an app registration (Entra client-credentials grant). authority_host: NULL for
+ * https://login.microsoftonline.com. All strings are copied. *out is NULL on failure. */
+KV_EXPORT int kv_credential_client_secret(const char *tenant, const char *client_id,
+                                          const char *client_secret, const char *authority_host,
+                                          struct kv_credential **out);
+/* Client certificate: pem_path holds the certificate and its RSA private key (PEM, unencrypted),
+ * as AZURE_CLIENT_CERTIFICATE_PATH does for the official SDKs. The token request carries an RS256
+ * client assertion with the certificate's SHA-1 thumbprint as x5t. The file is read here. */
+KV_EXPORT int kv_credential_client_certificate(const char *tenant, const char *client_id,
+                                               const char *pem_path, const char *authority_host,
+                                               struct kv_credential **out);
+/* Managed identity: App Service style when IDENTITY_ENDPOINT and IDENTITY_HEADER are set, else
+ * IMDS at AZURE_POD_IDENTITY_AUTHORITY_HOST (default http://169.254.169.254). client_id selects a
+ * user-assigned identity (NULL = system-assigned). The environment is read here. */
+KV_EXPORT int kv_credential_managed_identity(const char *client_id, struct kv_credential **out);
+/* A fixed bearer token, used for every scope (for tests and tokens obtained elsewhere).
+ * expires_on: unix seconds, 0 = never. */
+KV_EXPORT int kv_credential_static_token(const char *token, int64_t expires_on,
+                                         struct kv_credential **out);
+/* The environment chain, like DefaultAzureCredential: AZURE_TENANT_ID + AZURE_CLIENT_ID +
+ * AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), with AZURE_AUTHORITY_HOST; otherwise a
+ * managed identity (AZURE_CLIENT_ID selects a user-assigned one). KV_E_NO_CREDENTIAL when the
+ * environment names no usable credential; err->message says which variables are missing. */
+KV_EXPORT int kv_credential_from_env(struct kv_credential **out, struct kv_error *err);
+/* A short static description ("client secret", "managed identity (App Service)"...). */
+KV_EXPORT const char *kv_credential_kind(const struct kv_credential *cred);
+/* Accepts NULL. Wipes the client secret and key material. */
+KV_EXPORT void kv_credential_destroy(struct kv_credential *cred);
+
+/* ----- Client ------------------------------------------------------------------------------ */
+
+struct kv_client;
+
+/* Trace callback for -v style diagnostics: one line per event (request line, status, retry
+ * decision, token fetch). Authorization headers, tokens, secrets and secret values are masked
+ * before the line is built. */
+typedef void (*kv_trace_fn)(void *ctx, const char *line);
+
+struct kv_options {
+    const char *vault_url;          /* required: https://{vault}.vault.azure.net or any https URL */
+    const char *api_version;        /* NULL = "7.5" */
+    const char *ca_file;            /* PEM bundle; NULL = SSL_CERT_FILE, else the system store */
+    int verify_challenge_resource;  /* 1 (default): the challenge resource must be a parent
+                                       domain of the vault host, as the official SDKs check */
+    int allow_any_tenant;           /* 0 (default): a challenge naming another tenant than the
+                                       credential's is refused (additionallyAllowedTenants) */
+    int max_retries;                /* retries after the first attempt; default 4 */
+    unsigned retry_delay_ms;        /* backoff base; default 800 */
+    unsigned max_retry_delay_ms;    /* backoff cap (Retry-After may ask for more); default 60000 */
+    unsigned timeout_ms;            /* per HTTP attempt; default 30000 */
+    unsigned deadline_ms;           /* per operation, retries and waits included; 0 = none */
+    unsigned refresh_before_s;      /* refresh tokens this long before expiry; default 300 */
+    kv_trace_fn trace;              /* NULL = no tracing */
+    void *trace_ctx;
+};
+
+/* Fills opts with the defaults above. */
+KV_EXPORT void kv_options_init(struct kv_options *opts);
+
+/* Creates a client for one vault. The client takes ownership of cred (also on failure). Strings in
+ * opts are copied. *out is NULL on failure; err (may be NULL) says why. Free with
+ * kv_client_destroy(). */
+KV_EXPORT int kv_client_create(const struct kv_options *opts, struct kv_credential *cred,
+                               struct kv_client **out, struct kv_error *err);
+/* Accepts NULL. */
+KV_EXPORT void kv_client_destroy(struct kv_client *client);
+
+/* A token for scope (e.g. "https://vault.azure.net/.default") from the client's cache or its
+ * credential. *token: caller frees with kv_free_secret(). *expires_on: unix seconds (may be
+ * NULL). */
+KV_EXPORT int kv_client_get_token(struct kv_client *client, const char *scope, char **token,
+                                  int64_t *expires_on, struct kv_error *err);
+
+/* Counters since creation, for tests and benchmarks. */
+struct kv_stats {
+    unsigned long requests;      /* HTTP attempts to the vault, challenges and retries included */
+    unsigned long token_fetches; /* token requests sent to an identity endpoint */
+    unsigned long retries;       /* attempts that were retries */
+    unsigned long connections;   /* new connections opened (TLS handshakes) */
+};
+KV_EXPORT void kv_client_stats(const struct kv_client *client, struct kv_stats *out);
+
+/* ----- Secrets ----------------------------------------------------------------------------- */
+
+struct kv_tag {
+    char *name;
+    char *value;
+};
+
+/* A secret bundle, a secret item (from a list; value NULL) or a deleted secret. Optional fields are
+ * NULL, or 0 for times (unix seconds). Everything is owned by the struct; free with
+ * kv_secret_free(), which wipes the value. */
+struct kv_secret {
+    char *id;            /* https://{vault}/secrets/{name}/{version} (items: without version) */
+    char *name;
+    char *version;
+    char *value;         /* NULL for items and after delete */
+    char *content_type;
+    char *kid;           /* set for secrets backing a certificate */
+    int enabled;         /* 1 or 0 */
+    int managed;         /* 1 when managed by a certificate */
+    int64_t not_before;  /* nbf */
+    int64_t expires;     /* exp */
+    int64_t created;
+    int64_t updated;
+    char *recovery_level;
+    int recoverable_days;
+    struct kv_tag *tags;
+    size_t n_tags;
+    /* Deleted secrets only. */
+    char *recovery_id;
+    int64_t deleted_date;
+    int64_t scheduled_purge_date;
+};
+
+/* Accepts NULL. */
+KV_EXPORT void kv_secret_free(struct kv_secret *secret);
+
+/* Properties to set with kv_secret_set() or change with kv_secret_update(). Fields left at their
+ * kv_props_init() values are not sent. */
+struct kv_props {
+    const char *content_type;
+    int enabled;                /* -1 = leave, 0, 1 */
+    int64_t not_before;         /* 0 = leave */
+    int64_t expires;            /* 0 = leave */
+    const struct kv_tag *tags;  /* sent when set_tags is 1 (n_tags may be 0 to clear them) */
+    size_t n_tags;
+    int set_tags;
+};
+KV_EXPORT void kv_props_init(struct kv_props *props);
+
+/* Every operation: returns a kv_status; err (may be NULL) gets the details of a failure. Where
+ * *out is given, it holds a new kv_secret on success (free with kv_secret_free) and NULL on
+ * failure; out may be NULL when the caller does not need the result. */
+
+/* PUT /secrets/{name}: a new version. props may be NULL. */
+KV_EXPORT int kv_secret_set(struct kv_client *c, const char *name, const char *value,
+                            const struct kv_props *props, struct kv_secret **out,
+                            struct kv_error *err);
+/* GET /secrets/{name}/{version}; version NULL or "" = the latest. A disabled secret fails with
+ * KV_E_DISABLED. */
+KV_EXPORT int kv_secret_get(struct kv_client *c, const char *name, const char *version,
+                            struct kv_secret **out, struct kv_error *err);
+/* PATCH /secrets/{name}/{version}; version NULL or "" = the latest. */
+KV_EXPORT int kv_secret_update(struct kv_client *c, const char *name, const char *version,
+                               const struct kv_props *props, struct kv_secret **out,
+                               struct kv_error *err);
+/* DELETE /secrets/{name}; *out is the deleted secret. */
+KV_EXPORT int kv_secret_delete(struct kv_client *c, const char *name, struct kv_secret **out,
+                               struct kv_error *err);
+/* GET /deletedsecrets/{name}. */
+KV_EXPORT int kv_secret_get_deleted(struct kv_client *c, const char *name,
+                                    struct kv_secret **out, struct kv_error *err);
+/* POST /deletedsecrets/{name}/recover; *out is the recovered secret (without value). */
+KV_EXPORT int kv_secret_recover(struct kv_client *c, const char *name, struct kv_secret **out,
+                                struct kv_error *err);
+/* DELETE /deletedsecrets/{name}. */
+KV_EXPORT int kv_secret_purge(struct kv_client *c, const char *name, struct kv_error *err);
+/* POST /secrets/{name}/backup. *blob: the opaque backup (base64url text as the service returns it);
+ * caller frees with kv_free_secret(). */
+KV_EXPORT int kv_secret_backup(struct kv_client *c, const char *name, char **blob,
+                               struct kv_error *err);
+/* POST /secrets/restore with a blob from kv_secret_backup(). */
+KV_EXPORT int kv_secret_restore(struct kv_client *c, const char *blob, struct kv_secret **out,
+                                struct kv_error *err);
+
+/* Paging iterator over GetSecrets, GetSecretVersions or GetDeletedSecrets. Pages are fetched as
+ * needed by following nextLink (only to the vault's own origin). */
+struct kv_pager;
+enum kv_list_kind { KV_LIST_SECRETS = 0, KV_LIST_VERSIONS = 1, KV_LIST_DELETED = 2 };
+
+/* name: the secret for KV_LIST_VERSIONS, else NULL. maxresults: page size hint 1..25, 0 = the
+ * server's default. No request is made until the first kv_pager_next(). Free with
+ * kv_pager_destroy(). */
+KV_EXPORT int kv_pager_create(struct kv_client *c, enum kv_list_kind kind, const char *name,
+                              int maxresults, struct kv_pager **out);
+/* The next item in *out (free with kv_secret_free), or KV_OK with *out NULL at the end. */
+KV_EXPORT int kv_pager_next(struct kv_pager *p, struct kv_secret **out, struct kv_error *err);
+/* Pages fetched so far. */
+KV_EXPORT unsigned kv_pager_pages(const struct kv_pager *p);
+/* Accepts NULL. */
+KV_EXPORT void kv_pager_destroy(struct kv_pager *p);
+
+/* Frees memory returned by the library; kv_free_secret() overwrites the string with zeros first.
+ * Both accept NULL. */
+KV_EXPORT void kv_free(void *p);
+KV_EXPORT void kv_free_secret(char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

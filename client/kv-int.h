@@ -1,0 +1,241 @@
+/* kv-int.h: libkvclient internals shared between its source files and its unit tests. Nothing
+ * here is exported from the shared library (kv__ names, hidden visibility). */
+#ifndef KV_INT_H
+#define KV_INT_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvclient.h"
+
+struct cJSON;
+
+/* Responses larger than this are refused with KV_E_TOO_LARGE (a page of 25 secrets is ~10 KiB; a
+ * secret value is at most 25 KiB). */
+#define KV__MAX_RESPONSE (4u * 1024 * 1024)
+
+/* ----- util.c ------------------------------------------------------------------------------ */
+
+/* A growable byte buffer with a hard cap, always NUL-terminated when data is not NULL. */
+struct kv__buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max; /* 0 = KV__MAX_RESPONSE */
+    bool overflow;
+};
+/* Appends n bytes; false on allocation failure or when max would be exceeded (sets overflow). */
+bool kv__buf_append(struct kv__buf *b, const void *p, size_t n);
+/* Overwrites the contents with zeros and frees them; the buffer is empty afterwards. */
+void kv__buf_wipe(struct kv__buf *b);
+
+/* Copies of s (NULL stays NULL); caller frees. kv__strdup returns NULL on failure too. */
+char *kv__strdup(const char *s);
+char *kv__strndup(const char *s, size_t n);
+char *kv__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Overwrites with zeros in a way the compiler keeps. */
+void kv__wipe(void *p, size_t n);
+/* Frees a cJSON tree after overwriting every string in it (values, tokens) with zeros. */
+void kv__json_delete_wipe(struct cJSON *root);
+
+/* Wall clock in unix seconds and a monotonic clock in milliseconds. */
+int64_t kv__now(void);
+uint64_t kv__mono_ms(void);
+/* A uniformly random 64-bit number from GnuTLS's nonce generator (for jitter and request ids). */
+uint64_t kv__random(void);
+/* A random version-4 UUID, lower-case, into buf (at least 37 bytes). */
+void kv__uuid(char *buf);
+
+/* Fills err (may be NULL) with status and a printf-style message; returns status. */
+int kv__fail(struct kv_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Resets err (may be NULL) to "no error". */
+void kv__error_clear(struct kv_error *err);
+
+/* ----- retry.c: backoff and Retry-After ----------------------------------------------------- */
+
+/* True for the statuses a client retries: 408, 429, 500, 502, 503, 504. */
+bool kv__retryable_status(long status);
+/* Full-jitter exponential backoff: a delay in [0, min(cap, base * 2^attempt)] ms chosen by rnd
+ * (attempt 0 is the first retry). */
+unsigned kv__backoff_ms(unsigned attempt, unsigned base_ms, unsigned cap_ms, uint64_t rnd);
+/* The server's requested delay in ms from the response headers (any may be NULL):
+ * x-ms-retry-after-ms, then retry-after-ms, then Retry-After as delta-seconds or an HTTP-date
+ * (relative to now, unix seconds). -1 when none is present or parseable; a date in the past
+ * gives 0. */
+long kv__retry_after_ms(const char *x_ms_retry_after_ms, const char *retry_after_ms,
+                        const char *retry_after, int64_t now);
+
+/* ----- challenge.c ------------------------------------------------------------------------- */
+
+/* What a Key Vault 401 challenge says. */
+struct kv__challenge {
+    char authorization[512]; /* authorization or authorization_uri, "" if absent */
+    char tenant[128];        /* its first path segment, "" if absent */
+    char resource[512];      /* resource, "" if absent */
+    char scope[512];         /* scope verbatim, or resource + "/.default" */
+};
+/* Parses a WWW-Authenticate value ("Bearer k="v", k2="v2""; commas with or without spaces,
+ * authorization or authorization_uri, resource or scope). 0 on success; -1 when it is not a
+ * Bearer challenge or names neither a resource nor a scope. */
+int kv__challenge_parse(const char *header, struct kv__challenge *out);
+/* Resource verification as the official SDKs do it: the vault's host name must end with "." plus
+ * the host name of the challenge's resource (or scope); ports are ignored. 0 when it matches;
+ * -1 with msg filled otherwise. */
+int kv__challenge_verify(const char *vault_host, const struct kv__challenge *ch, char *msg,
+                         size_t n);
+
+/* ----- credential.c ------------------------------------------------------------------------ */
+
+enum kv__cred_kind {
+    KV__CRED_SECRET,
+    KV__CRED_CERT,
+    KV__CRED_MI_APPSERVICE,
+    KV__CRED_MI_IMDS,
+    KV__CRED_STATIC,
+};
+
+struct kv_credential {
+    enum kv__cred_kind kind;
+    char *tenant;
+    char *client_id;      /* app id; for managed identity the user-assigned client id or NULL */
+    char *client_secret;  /* wiped on destroy */
+    char *authority;      /* https://host[:port], no trailing slash */
+    char *endpoint;       /* managed identity endpoint (App Service URL, or IMDS base) */
+    char *identity_header;/* App Service X-IDENTITY-HEADER; wiped on destroy */
+    char *token;          /* static token; wiped on destroy */
+    int64_t token_expires;
+    /* Certificate credential: the DER certificate's SHA-1 thumbprint (base64url) and the key. */
+    char x5t[64];
+    void *privkey;        /* gnutls_privkey_t */
+};
+
+/* A token as the identity endpoint returned it. */
+struct kv__token_reply {
+    char *token;          /* caller frees with kv_free_secret */
+    int64_t expires_on;   /* unix seconds */
+};
+/* Fetches a token for scope from cred's endpoint, for tenant (NULL = the credential's own), using
+ * the client's transport. */
+int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, const char *tenant,
+                         const char *scope, struct kv__token_reply *out, struct kv_error *err);
+/* Builds the signed RS256 client assertion for a certificate credential. Caller frees. */
+int kv__client_assertion(const struct kv_credential *cred, const char *audience, int64_t now,
+                         char **out, struct kv_error *err);
+
+/* ----- tokens.c: the per-scope token cache -------------------------------------------------- */
+
+struct kv__token {
+    struct kv__token *next;
+    char *scope;
+    char *tenant;          /* tenant the token was fetched for ("" = the credential's own) */
+    char *token;           /* NULL until fetched; wiped on free */
+    int64_t expires_on;
+    bool fetching;         /* one caller is fetching; others wait on the cache's condition */
+};
+
+struct kv__token_cache {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct kv__token *head;
+};
+
+void kv__token_cache_init(struct kv__token_cache *tc);
+void kv__token_cache_finish(struct kv__token_cache *tc);
+
+/* Whether a cached token is still good at now: 0 = use it, 1 = usable but due for refresh (within
+ * refresh_before seconds of expiry), 2 = expired or absent. */
+int kv__token_state(const char *token, int64_t expires_on, int64_t now, unsigned refresh_before);
+
+/* A token for scope (tenant may be NULL): from the cache, or fetched once however many threads ask
+ * at the same time. stale: a token the caller saw rejected with a 401; when the cache still holds
+ * it, it is dropped and a new one fetched (one forced refresh). *token: caller frees with
+ * kv_free_secret. */
+int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, const char *stale,
+                  char **token, int64_t *expires_on, struct kv_error *err);
+
+/* ----- http.c: transport ------------------------------------------------------------------- */
+
+struct kv__request {
+    const char *method;
+    const char *url;            /* absolute */
+    const char *body;           /* NULL = none */
+    size_t body_len;
+    const char *content_type;   /* sent even with an empty body, as the SDKs do on challenges */
+    const char *bearer;         /* NULL = no Authorization header */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may be NULL */
+    const char *what;           /* short name for traces ("token", "GetSecret") */
+    bool identity;              /* a token request (counted in token_fetches, not requests) */
+};
+
+struct kv__response {
+    long status;
+    struct kv__buf body;        /* wiped on kv__response_finish */
+    char request_id[80];        /* x-ms-request-id */
+    char *www_authenticate;     /* NULL if absent */
+    long retry_after_ms;        /* -1 if none */
+};
+void kv__response_finish(struct kv__response *r);
+
+/* Sends rq with retries (429/408/5xx and connection failures, backoff with full jitter, at least
+ * the server's Retry-After, at most max_retries, within the deadline started at deadline_start
+ * (kv__mono_ms)). On KV_OK, *rs holds the final response whatever its status (the caller maps
+ * error statuses); on failure (network, TLS, timeout, retries exhausted) err is filled and the
+ * last response, if any, is in *rs. */
+int kv__http_call(struct kv_client *c, const struct kv__request *rq, uint64_t deadline_start,
+                  struct kv__response *rs, struct kv_error *err);
+
+/* Maps an error response to a status and fills err from its Azure error body
+ * ({"error":{"code","message","innererror":{"code"}}}) or, for Entra, error/error_description. */
+int kv__error_from_response(const struct kv__response *rs, struct kv_error *err);
+
+/* Emits a trace line if tracing is on. */
+void kv__trace(struct kv_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ----- kvclient.c: the handle -------------------------------------------------------------- */
+
+struct kv_client {
+    char *vault_url;        /* scheme://host[:port] with no trailing slash */
+    char *vault_host;       /* host name only, lower-case */
+    char *vault_origin;     /* https://host:port with the port always given, for nextLink checks */
+    char *api_version;
+    char *ca_file;          /* NULL = curl's default */
+    struct kv_options opts; /* copy; its strings point at the fields above */
+    struct kv_credential *cred;
+
+    pthread_mutex_t lock;   /* guards the fields below and the handle pool */
+    struct kv__challenge challenge;
+    bool have_challenge;
+    CURL **pool;            /* idle easy handles (each keeps its connections alive) */
+    size_t n_pool, cap_pool;
+    CURLSH *share;          /* DNS and TLS session cache shared by the handles */
+    pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
+    struct kv_stats stats;
+
+    struct kv__token_cache tokens;
+    int64_t (*now)(void);   /* wall clock for token expiry; replaceable in tests */
+};
+
+/* A Key Vault call: builds the URL from path (relative to the vault, query without api-version) or
+ * takes url_abs as is (nextLink), performs the challenge on the first call, attaches a token,
+ * refreshes it once on a 401, and maps error statuses to a kv_status. *rs holds the response
+ * (also on error statuses). */
+int kv__vault_call(struct kv_client *c, const char *what, const char *method, const char *path,
+                   const char *url_abs, const char *body, struct kv__response *rs,
+                   struct kv_error *err);
+
+/* Host of a URL, lower-case, into buf; also scheme and port (the default filled in). -1 when the
+ * URL cannot be parsed. */
+int kv__url_parts(const char *url, char *scheme, size_t ns, char *host, size_t nh, long *port);
+
+/* ----- secrets.c --------------------------------------------------------------------------- */
+
+/* A kv_secret from a SecretBundle, SecretItem or DeletedSecretBundle object. NULL on allocation
+ * failure or when the object has no id. */
+struct kv_secret *kv__secret_from_json(const struct cJSON *obj);
+
+#endif

@@ -1,0 +1,143 @@
+/* tokens.c: the per-scope token cache. Tokens are refreshed ahead of expiry; concurrent callers
+ * wait for one fetch; a token the service rejected is replaced once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kv-int.h"
+
+void kv__token_cache_init(struct kv__token_cache *tc)
+{
+    pthread_mutex_init(&tc->lock, NULL);
+    pthread_cond_init(&tc->changed, NULL);
+    tc->head = NULL;
+}
+
+static void token_free(struct kv__token *t)
+{
+    if (!t)
+        return;
+    free(t->scope);
+    free(t->tenant);
+    kv_free_secret(t->token);
+    free(t);
+}
+
+void kv__token_cache_finish(struct kv__token_cache *tc)
+{
+    struct kv__token *t = tc->head, *next;
+    for (; t; t = next) {
+        next = t->next;
+        token_free(t);
+    }
+    tc->head = NULL;
+    pthread_cond_destroy(&tc->changed);
+    pthread_mutex_destroy(&tc->lock);
+}
+
+int kv__token_state(const char *token, int64_t expires_on, int64_t now, unsigned refresh_before)
+{
+    if (!token)
+        return 2;
+    if (expires_on == 0)
+        return 0; /* static tokens that never expire */
+    if (now >= expires_on - 30)
+        return 2; /* too close to expiry to survive a request and a retry */
+    if (now >= expires_on - (int64_t)refresh_before)
+        return 1;
+    return 0;
+}
+
+static struct kv__token *find(struct kv__token_cache *tc, const char *scope, const char *tenant)
+{
+    for (struct kv__token *t = tc->head; t; t = t->next)
+        if (strcmp(t->scope, scope) == 0 && strcmp(t->tenant, tenant) == 0)
+            return t;
+    return NULL;
+}
+
+int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, const char *stale,
+                  char **token, int64_t *expires_on, struct kv_error *err)
+{
+    struct kv__token_cache *tc = &c->tokens;
+    struct kv__token *t;
+    int status = KV_OK;
+    *token = NULL;
+    if (!tenant)
+        tenant = "";
+
+    pthread_mutex_lock(&tc->lock);
+    t = find(tc, scope, tenant);
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t || !(t->scope = strdup(scope)) || !(t->tenant = strdup(tenant))) {
+            token_free(t);
+            pthread_mutex_unlock(&tc->lock);
+            return kv__fail(err, KV_E_NOMEM, "out of memory in the token cache");
+        }
+        t->next = tc->head;
+        tc->head = t;
+    }
+    /* The service said no to this very token (401 with a token): drop it so the next step fetches
+     * a new one. If another thread already replaced it, the new one is used as is. */
+    if (stale && t->token && strcmp(stale, t->token) == 0) {
+        kv_free_secret(t->token);
+        t->token = NULL;
+        t->expires_on = 0;
+    }
+    for (;;) {
+        int st = kv__token_state(t->token, t->expires_on, c->now(), c->opts.refresh_before_s);
+        if (st == 0 || (st == 1 && t->fetching)) {
+            /* Fresh, or due for refresh while another thread is already refreshing it. */
+            *token = strdup(t->token);
+            if (expires_on)
+                *expires_on = t->expires_on;
+            pthread_mutex_unlock(&tc->lock);
+            return *token ? KV_OK : kv__fail(err, KV_E_NOMEM, "out of memory");
+        }
+        if (!t->fetching)
+            break;
+        pthread_cond_wait(&tc->changed, &tc->lock);
+    }
+    t->fetching = true;
+    pthread_mutex_unlock(&tc->lock);
+
+    struct kv__token_reply reply = {0};
+    struct kv_error ferr;
+    kv__error_clear(&ferr);
+    status = kv__credential_fetch(c, c->cred, tenant[0] ? tenant : NULL, scope, &reply, &ferr);
+
+    pthread_mutex_lock(&tc->lock);
+    t->fetching = false;
+    if (status == KV_OK) {
+        kv_free_secret(t->token);
+        t->token = reply.token;
+        t->expires_on = reply.expires_on;
+        reply.token = NULL;
+        pthread_mutex_lock(&c->lock);
+        c->stats.token_fetches++;
+        pthread_mutex_unlock(&c->lock);
+    } else {
+        pthread_mutex_lock(&c->lock);
+        c->stats.token_fetches++;
+        pthread_mutex_unlock(&c->lock);
+    }
+    /* A failed refresh ahead of expiry is not fatal: the old token is still good for a while. */
+    if (t->token && (status == KV_OK ||
+                     kv__token_state(t->token, t->expires_on, c->now(), c->opts.refresh_before_s) < 2)) {
+        if (status != KV_OK)
+            kv__trace(c, "token refresh failed (%s); using the cached token until it expires",
+                      kv_status_name(status));
+        status = KV_OK;
+        *token = strdup(t->token);
+        if (expires_on)
+            *expires_on = t->expires_on;
+        if (!*token)
+            status = kv__fail(err, KV_E_NOMEM, "out of memory");
+    } else if (status != KV_OK && err) {
+        *err = ferr;
+    }
+    pthread_cond_broadcast(&tc->changed);
+    pthread_mutex_unlock(&tc->lock);
+    kv_free_secret(reply.token);
+    return status;
+}
