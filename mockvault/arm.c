@@ -359,9 +359,9 @@ out:
 }
 
 const struct mv_route mv_arm_routes[] = {
-    {"GET", "/subscriptions", h_subscriptions, MV_KIND_ARM, "ListSubscriptions", false},
-    {"GET", "/tenants", h_tenants, MV_KIND_ARM, "ListTenants", false},
-    {"GET", "/metadata/endpoints", h_metadata_endpoints, MV_KIND_ARM, "GetMetadataEndpoints",
+    {"GET", "/subscriptions", h_subscriptions, MV_KIND_ARM, "ArmListSubscriptions", false},
+    {"GET", "/tenants", h_tenants, MV_KIND_ARM, "ArmListTenants", false},
+    {"GET", "/metadata/endpoints", h_metadata_endpoints, MV_KIND_ARM, "ArmGetMetadataEndpoints",
      false},
     {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
 };

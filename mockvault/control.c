@@ -1,5 +1,6 @@
 /* control.c: the /_mock control API for tests (DESIGN.md §7): health, reset, state export and
- * import, clock, CA certificate, request journal. Loopback peers only (the router enforces it). */
+ * import, clock, CA certificate, request journal, fault rules and the throttling model. Loopback
+ * peers only (the router enforces it). */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -9,11 +10,13 @@
 #include <strings.h>
 
 #include "authz.h"
+#include "fault.h"
 #include "http.h"
 #include "journal.h"
 #include "reply.h"
 #include "router.h"
 #include "state.h"
+#include "throttle.h"
 #include "tls.h"
 #include "util.h"
 
@@ -64,6 +67,8 @@ static int h_reset(struct mv_req *r)
         return reply_store_failure(r, e);
     mv_authz_usage_clear(srv->authz_usage);
     mv_journal_clear(srv->journal);
+    mv_fault_clear(srv->faults);
+    mv_throttle_set_limits(srv->throttle, &srv->throttle_initial);
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "reset");
     return mv_reply_json(r, MHD_HTTP_OK, o);
@@ -340,6 +345,125 @@ static int h_requests_delete(struct mv_req *r)
     return mv_reply_no_content(r);
 }
 
+/* POST /_mock/faults: one rule (DESIGN.md §7). 201 {"id":N}; a bad rule is a 400 whose message
+ * says what to fix, and then no rule was added. */
+static int h_faults_post(struct mv_req *r)
+{
+    char err[512];
+    unsigned id;
+    cJSON *o;
+
+    if (mv_fault_add_json(r->srv->faults, r->body, r->body_len, &id, err, sizeof err) != 0)
+        return bad_request(r, "BadParameter", err);
+    o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", id);
+    return mv_reply_json(r, MHD_HTTP_CREATED, o);
+}
+
+static int h_faults_get(struct mv_req *r)
+{
+    cJSON *o = mv_fault_list(r->srv->faults);
+    return o ? mv_reply_json(r, MHD_HTTP_OK, o) : reply_store_failure(r, MV_E_NOMEM);
+}
+
+static int h_faults_delete(struct mv_req *r)
+{
+    mv_fault_clear(r->srv->faults);
+    return mv_reply_no_content(r);
+}
+
+static int h_fault_delete(struct mv_req *r)
+{
+    char *end, echo[40];
+    unsigned long id;
+
+    errno = 0;
+    id = strtoul(r->cap[0], &end, 10);
+    if (errno || *end || r->cap[0][0] < '1' || r->cap[0][0] > '9' || id > 0xffffffffUL ||
+        !mv_fault_remove(r->srv->faults, (unsigned)id))
+        return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "NotFound", NULL,
+                                 "mockvault: no fault rule with id '%s'.",
+                                 mv_reply_echo(r->cap[0], echo, sizeof echo));
+    return mv_reply_no_content(r);
+}
+
+static int reply_throttle(struct mv_req *r)
+{
+    struct mv_throttle_limits l;
+    cJSON *o = cJSON_CreateObject();
+
+    mv_throttle_get_limits(r->srv->throttle, &l);
+    cJSON_AddStringToObject(o, "mode", l.enabled ? "azure" : "off");
+    cJSON_AddNumberToObject(o, "transactions", l.transactions);
+    cJSON_AddNumberToObject(o, "creations", l.creations);
+    cJSON_AddNumberToObject(o, "windowSeconds", l.window);
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+static int h_throttle_get(struct mv_req *r)
+{
+    return reply_throttle(r);
+}
+
+/* A whole number in [1, MV_THROTTLE_MAX_LIMIT]. */
+static bool limit_ok(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble <= MV_THROTTLE_MAX_LIMIT &&
+           v->valuedouble == floor(v->valuedouble);
+}
+
+/* PUT /_mock/throttle {"mode":"azure"|"off","transactions":N,"creations":N,"windowSeconds":S}:
+ * every key optional, the rest kept. Lets tests lower the limits instead of sending 4,000
+ * requests; every window starts empty again. POST /_mock/reset restores the options' values. */
+static int h_throttle_put(struct mv_req *r)
+{
+    static const char *const usage =
+        "Body: {\"mode\":\"azure\"|\"off\",\"transactions\":1-1000000,\"creations\":1-1000000,"
+        "\"windowSeconds\":0.001-3600}; every key is optional.";
+    cJSON *j = mv_req_json(r);
+    const cJSON *k, *mode, *tr, *cr, *win;
+    struct mv_throttle_limits l;
+    int ok;
+
+    if (!cJSON_IsObject(j)) {
+        ok = bad_request(r, "BadParameter", usage);
+        goto out;
+    }
+    cJSON_ArrayForEach(k, j)
+    {
+        if (strcmp(k->string, "mode") != 0 && strcmp(k->string, "transactions") != 0 &&
+            strcmp(k->string, "creations") != 0 && strcmp(k->string, "windowSeconds") != 0) {
+            ok = bad_request(r, "BadParameter", usage);
+            goto out;
+        }
+    }
+    mode = cJSON_GetObjectItemCaseSensitive(j, "mode");
+    tr = cJSON_GetObjectItemCaseSensitive(j, "transactions");
+    cr = cJSON_GetObjectItemCaseSensitive(j, "creations");
+    win = cJSON_GetObjectItemCaseSensitive(j, "windowSeconds");
+    if ((mode && !(cJSON_IsString(mode) && (strcmp(mode->valuestring, "azure") == 0 ||
+                                            strcmp(mode->valuestring, "off") == 0))) ||
+        (tr && !limit_ok(tr)) || (cr && !limit_ok(cr)) ||
+        (win && !(cJSON_IsNumber(win) && win->valuedouble >= 0.001 && win->valuedouble <= 3600))) {
+        ok = bad_request(r, "BadParameter", usage);
+        goto out;
+    }
+    mv_throttle_get_limits(r->srv->throttle, &l);
+    if (mode)
+        l.enabled = strcmp(mode->valuestring, "azure") == 0;
+    if (tr)
+        l.transactions = (unsigned)tr->valuedouble;
+    if (cr)
+        l.creations = (unsigned)cr->valuedouble;
+    if (win)
+        l.window = win->valuedouble;
+    mv_throttle_set_limits(r->srv->throttle, &l);
+    ok = reply_throttle(r);
+out:
+    cJSON_Delete(j);
+    return ok;
+}
+
 const struct mv_route mv_control_routes[] = {
     {"GET", "/_mock/health", h_health, MV_KIND_CONTROL, "MockHealth", false},
     {"POST", "/_mock/reset", h_reset, MV_KIND_CONTROL, "MockReset", false},
@@ -355,5 +479,11 @@ const struct mv_route mv_control_routes[] = {
     {"GET", "/_mock/authz/needed", h_needed, MV_KIND_CONTROL, "MockAuthzNeeded", false},
     {"GET", "/_mock/requests", h_requests_get, MV_KIND_CONTROL, "MockRequestsGet", false},
     {"DELETE", "/_mock/requests", h_requests_delete, MV_KIND_CONTROL, "MockRequestsClear", false},
+    {"POST", "/_mock/faults", h_faults_post, MV_KIND_CONTROL, "MockFaultAdd", true},
+    {"GET", "/_mock/faults", h_faults_get, MV_KIND_CONTROL, "MockFaultsGet", false},
+    {"DELETE", "/_mock/faults", h_faults_delete, MV_KIND_CONTROL, "MockFaultsClear", false},
+    {"DELETE", "/_mock/faults/{}", h_fault_delete, MV_KIND_CONTROL, "MockFaultDelete", false},
+    {"GET", "/_mock/throttle", h_throttle_get, MV_KIND_CONTROL, "MockThrottleGet", false},
+    {"PUT", "/_mock/throttle", h_throttle_put, MV_KIND_CONTROL, "MockThrottleSet", true},
     {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
 };

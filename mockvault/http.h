@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "server.h"
 #include "store.h"
+#include "throttle.h"
 
 struct mv_tls;
 struct mv_jwt_key;
@@ -41,6 +42,9 @@ struct mv_server {
     struct mv_token_cache *tokens; /* verified bearer tokens (auth.c) */
     struct mv_authz_usage *authz_usage; /* what each principal needed (authz.c) */
     struct mv_journal *journal; /* GET /_mock/requests and --audit-log (journal.c) */
+    struct mv_fault_set *faults; /* /_mock/faults rules (fault.c) */
+    struct mv_throttle *throttle; /* --throttle azure windows (throttle.c) */
+    struct mv_throttle_limits throttle_initial; /* from the options, restored by /_mock/reset */
     pthread_mutex_t persist_lock;
     pthread_mutex_t log_lock;
     FILE *log;
@@ -95,6 +99,10 @@ struct mv_req {
     unsigned status;
     char error_code[64];
     bool authz_would_deny;   /* allowed only because of --authz audit (journal "authz") */
+    unsigned fault_id;       /* the /_mock/faults rule that fired on this request (0 = none) */
+    bool fault_truncate;     /* send part of the body after declaring all of it, then close */
+    bool has_retry_after;    /* add a Retry-After header of retry_after seconds */
+    unsigned retry_after;
 };
 
 /* The verified-token cache (auth.c): RSA runs once per token, not once per request. */

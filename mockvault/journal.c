@@ -24,6 +24,7 @@ struct entry {
     double latency_ms;
     unsigned status;
     bool would_deny;  /* allowed only because of --authz audit */
+    unsigned fault;   /* id of the /_mock/faults rule that fired, 0 = none */
     char method[16];
     char *path;       /* owned, no query string */
     char vault[64];
@@ -127,6 +128,8 @@ static cJSON *entry_json(const struct entry *e)
     cJSON_AddStringToObject(o, "requestId", e->request_id);
     if (e->would_deny)
         cJSON_AddStringToObject(o, "authz", "would-deny");
+    if (e->fault)
+        cJSON_AddNumberToObject(o, "fault", e->fault);
     return o;
 }
 
@@ -166,6 +169,7 @@ void mv_journal_record(struct mv_req *r)
     e.latency_ms = (mv_mono_now() - r->start) * 1000.0;
     e.status = r->status;
     e.would_deny = r->authz_would_deny;
+    e.fault = r->fault_id;
     copy(e.method, sizeof e.method, r->method);
     copy(e.vault, sizeof e.vault, r->vault);
     copy(e.operation, sizeof e.operation, r->operation);

@@ -48,12 +48,22 @@ static void usage(FILE *f)
         "  --identity-header S App Service managed identity: X-IDENTITY-HEADER must equal S\n"
         "  --audit-log FILE    append every request's journal entry to FILE as one JSON line\n"
         "                      (no values, tokens or secrets; created 0600)\n"
+        "  --throttle MODE     azure: enforce Key Vault's per-vault limits (4,000 transactions\n"
+        "                      and 300 SetSecret per 10 s, sliding window) with the real 429\n"
+        "                      Throttled body; off (default): no limits\n"
+        "  --throttle-limits T,C[,S]  with --throttle azure, allow T transactions and C secret\n"
+        "                      creations per S seconds (default 4000,300,10), so tests reach the\n"
+        "                      limit quickly; PUT /_mock/throttle changes them at run time\n"
         "  --help              show this help and exit\n"
         "  --version           show the version and exit\n"
         "\n"
         "Control API (loopback only): GET /_mock/health, POST /_mock/reset, GET|PUT /_mock/state,\n"
         "GET|POST /_mock/clock, GET /_mock/ca.pem, GET|DELETE /_mock/requests (the journal),\n"
-        "GET|PUT /_mock/vaults/{name}/accessPolicies and .../roleAssignments, GET /_mock/authz/needed.\n",
+        "GET|PUT /_mock/vaults/{name}/accessPolicies and .../roleAssignments, GET /_mock/authz/needed,\n"
+        "POST|GET|DELETE /_mock/faults and DELETE /_mock/faults/{id} (fault injection: a status with\n"
+        "the real error body, Retry-After, a delay, a dropped connection or a truncated body, for\n"
+        "the next N matches, every Nth or with a probability drawn from --seed),\n"
+        "GET|PUT /_mock/throttle ({\"mode\",\"transactions\",\"creations\",\"windowSeconds\"}).\n",
         f);
 }
 
@@ -73,12 +83,43 @@ static long long parse_num(const char *opt, const char *s, long long min, long l
     return v;
 }
 
+/* --throttle-limits T,C[,S]: fills cfg's throttle limits. Returns 0, or -1 when the text is not
+ * two or three whole numbers in range. */
+static int parse_limits(const char *s, struct mv_server_config *cfg)
+{
+    unsigned long v[3] = {0, 0, 10};
+    const char *p = s;
+    char *end;
+    int n = 0;
+
+    for (;;) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        errno = 0;
+        v[n] = strtoul(p, &end, 10);
+        if (errno || v[n] < 1 || v[n] > (n == 2 ? 3600ul : 1000000ul))
+            return -1;
+        n++;
+        if (*end == '\0')
+            break;
+        if (*end != ',' || n == 3)
+            return -1;
+        p = end + 1;
+    }
+    if (n < 2)
+        return -1;
+    cfg->throttle_transactions = (unsigned)v[0];
+    cfg->throttle_creations = (unsigned)v[1];
+    cfg->throttle_window = (unsigned)v[2];
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     enum {
         O_PORT = 256, O_BIND, O_FIXTURES, O_STATE_DIR, O_READY, O_HTTP, O_CERT, O_KEY, O_SAN,
         O_SEED, O_THREADS, O_LOGFMT, O_PROXY, O_STRICT, O_LIFETIME, O_AUTHZ, O_IMDS, O_IDHDR,
-        O_AUDIT_LOG,
+        O_AUDIT_LOG, O_THROTTLE, O_THROTTLE_LIMITS,
         O_HELP, O_VERSION,
     };
     static const struct option opts[] = {
@@ -101,6 +142,8 @@ int main(int argc, char **argv)
         {"imds-port", required_argument, NULL, O_IMDS},
         {"identity-header", required_argument, NULL, O_IDHDR},
         {"audit-log", required_argument, NULL, O_AUDIT_LOG},
+        {"throttle", required_argument, NULL, O_THROTTLE},
+        {"throttle-limits", required_argument, NULL, O_THROTTLE_LIMITS},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -171,6 +214,26 @@ int main(int argc, char **argv)
             break;
         case O_IDHDR: cfg.identity_header = optarg; break;
         case O_AUDIT_LOG: cfg.audit_log = optarg; break;
+        case O_THROTTLE:
+            if (strcmp(optarg, "azure") == 0)
+                cfg.throttle = true;
+            else if (strcmp(optarg, "off") == 0)
+                cfg.throttle = false;
+            else {
+                fprintf(stderr, "mockvault: --throttle expects azure or off, got '%s'\n", optarg);
+                free(sans);
+                return 2;
+            }
+            break;
+        case O_THROTTLE_LIMITS:
+            if (parse_limits(optarg, &cfg) != 0) {
+                fprintf(stderr, "mockvault: --throttle-limits expects TRANSACTIONS,CREATIONS[,SECONDS] "
+                                "(whole numbers from 1 to 1000000, seconds up to 3600), got '%s'\n",
+                        optarg);
+                free(sans);
+                return 2;
+            }
+            break;
         case O_HELP: usage(stdout); free(sans); return 0;
         case O_VERSION: printf("mockvault %s\n", MV_VERSION); free(sans); return 0;
         default: usage(stderr); free(sans); return 2;

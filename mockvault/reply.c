@@ -93,6 +93,13 @@ static int queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
         add_other_headers(r, resp);
         break;
     }
+    /* A fault's retryAfter; the real throttling 429 carries no Retry-After (spec §2), so
+     * nothing else sets it. */
+    if (r->has_retry_after) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
     r->responded = true;
     ok = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
@@ -100,10 +107,60 @@ static int queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
     return ok;
 }
 
-static struct MHD_Response *response_for(char *text, size_t len)
+/* A truncated body (fault action "truncate"): the response declares the whole length, sends the
+ * first half, then ends with an error, on which libmicrohttpd closes the connection. The client
+ * sees a Content-Length it never gets, as when a proxy or the network cuts a response. */
+struct truncated {
+    char *text;  /* owned */
+    size_t send; /* bytes sent before the cut */
+};
+
+static ssize_t truncated_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
-    /* MUST_FREE hands the malloc'd text to MHD, which frees it with free(). */
-    return MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    struct truncated *t = cls;
+    size_t n;
+
+    if (pos >= t->send)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    n = t->send - (size_t)pos;
+    if (n > max)
+        n = max;
+    memcpy(buf, t->text + pos, n);
+    return (ssize_t)n;
+}
+
+static void truncated_free(void *cls)
+{
+    struct truncated *t = cls;
+
+    free(t->text);
+    free(t);
+}
+
+/* The response for a malloc'd body, which it takes over (freed on every path). */
+static struct MHD_Response *response_for(struct mv_req *r, char *text, size_t len)
+{
+    struct MHD_Response *resp;
+    struct truncated *t;
+
+    if (!r->fault_truncate || len < 2) {
+        /* MUST_FREE hands the malloc'd text to MHD, which frees it with free(). */
+        resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (!resp)
+            free(text);
+        return resp;
+    }
+    t = malloc(sizeof *t);
+    if (!t) {
+        free(text);
+        return NULL;
+    }
+    t->text = text;
+    t->send = len / 2;
+    resp = MHD_create_response_from_callback(len, 4096, truncated_read, t, truncated_free);
+    if (!resp)
+        truncated_free(t);
+    return resp;
 }
 
 /* Sends body (compact JSON, taken over) with status, a Content-Type and optionally a
@@ -117,11 +174,9 @@ static int json_typed(struct mv_req *r, unsigned status, cJSON *body, const char
     cJSON_Delete(body);
     if (!text)
         return MHD_NO;
-    resp = response_for(text, strlen(text));
-    if (!resp) {
-        free(text);
+    resp = response_for(r, text, strlen(text));
+    if (!resp)
         return MHD_NO;
-    }
     if (www_authenticate)
         MHD_add_response_header(resp, "WWW-Authenticate", www_authenticate);
     return queue(r, status, resp, content_type);
@@ -395,9 +450,7 @@ static int reply_jbuf(struct mv_req *r, struct jbuf *b)
         free(b->p);
         return MHD_NO;
     }
-    resp = response_for(b->p, b->n);
-    if (!resp)
-        free(b->p);
+    resp = response_for(r, b->p, b->n);
     return queue(r, MHD_HTTP_OK, resp, MV_JSON_TYPE);
 }
 
@@ -438,9 +491,9 @@ int mv_reply_no_content(struct mv_req *r)
 
 int mv_reply_text(struct mv_req *r, unsigned status, const char *content_type, const char *text)
 {
-    return queue(r, status,
-                 MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY),
-                 content_type);
+    char *copy = strdup(text);
+
+    return copy ? queue(r, status, response_for(r, copy, strlen(copy)), content_type) : MHD_NO;
 }
 
 const char *mv_reply_echo(const char *s, char *out, size_t n)
@@ -596,4 +649,124 @@ int mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, cons
              "error_description=\"%s\"",
              msg);
     return json_typed(r, status, root, MV_JSON_TYPE, header);
+}
+
+/* ---- Injected faults and throttling ---- */
+
+int mv_reply_kv_throttled(struct mv_req *r)
+{
+    /* Exactly the real body (spec §2, 146 bytes): code Throttled, reason
+     * VaultRequestTypeLimitReached. */
+    return mv_reply_kv_error(r, 429, "Throttled", NULL,
+                             "Request was not processed because too many requests were received. "
+                             "Reason: VaultRequestTypeLimitReached");
+}
+
+/* Wording per status for the envelopes that carry a code and a message. Only the 429 Throttled
+ * body has a capture (spec §2); the rest follow each service's documented codes with the mock's
+ * own messages. */
+struct fault_text {
+    unsigned status;
+    const char *kv_code, *kv_msg;     /* Key Vault and ARM: {"error":{"code","message"}} */
+    const char *graph_code;           /* Graph's documented error codes */
+    const char *aad_error;            /* Entra ID: OAuth2 error and AADSTS number */
+    int aad_code;
+    const char *aad_msg;
+    const char *msi_error;            /* IMDS {"error","error_description"} */
+};
+
+static const struct fault_text fault_texts[] = {
+    {400, "BadParameter", "The request is invalid.", "invalidRequest",
+     "invalid_request", 90013, "Invalid input received from the user.", "invalid_request"},
+    {401, "Unauthorized", "[TokenExpired] Error validating token: 'S2S12086'.", "InvalidAuthenticationToken",
+     "invalid_client", 7000215, "Invalid client secret provided.", "invalid_client"},
+    {403, "Forbidden", "Access denied.", "Authorization_RequestDenied",
+     "unauthorized_client", 700016, "Application was not allowed to request this token.", "access_denied"},
+    {404, "NotFound", "The requested resource was not found.", "Request_ResourceNotFound",
+     "invalid_request", 90002, "Tenant not found.", "not_found"},
+    {408, "RequestTimeout", "The request timed out.", "timeout",
+     "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.", "timeout"},
+    {409, "Conflict", "The request conflicts with the current state of the resource.", "conflict",
+     "invalid_request", 90013, "Invalid input received from the user.", "invalid_request"},
+    {429, "Throttled", "Request was not processed because too many requests were received. Reason: "
+                       "VaultRequestTypeLimitReached", "TooManyRequests",
+     "temporarily_unavailable", 90055, "TenantThrottlingThreshold: the number of requests from the "
+                                       "tenant has exceeded the limit. Retry after the interval in "
+                                       "Retry-After.", "too_many_requests"},
+    {500, "InternalServerError", "An internal server error occurred. Please try again.", "generalException",
+     "server_error", 50000, "There was an error issuing a token or an issue with the sign-in service.",
+     "unknown_error"},
+    {502, "BadGateway", "The server received an invalid response from an upstream server.", "generalException",
+     "server_error", 50000, "There was an error issuing a token or an issue with the sign-in service.",
+     "unknown_error"},
+    {503, "ServiceUnavailable", "The service is unavailable. Please try again later.", "serviceNotAvailable",
+     "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.",
+     "service_unavailable"},
+    {504, "GatewayTimeout", "The server did not receive a timely response from an upstream server.", "timeout",
+     "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.", "timeout"},
+};
+
+/* The wording for status; a status without a row gets its reason phrase made into a code. */
+static struct fault_text fault_text_for(unsigned status, char *code, size_t n)
+{
+    struct fault_text t = {status, NULL, NULL, NULL, NULL, 0, NULL, NULL};
+    const char *phrase = MHD_get_reason_phrase_for(status);
+    size_t k = 0;
+
+    for (size_t i = 0; i < sizeof fault_texts / sizeof fault_texts[0]; i++)
+        if (fault_texts[i].status == status)
+            return fault_texts[i];
+    /* "Unprocessable Entity" -> "UnprocessableEntity". */
+    for (const char *p = phrase && *phrase ? phrase : "Error"; *p && k + 1 < n; p++)
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+            code[k++] = *p;
+    code[k] = '\0';
+    t.kv_code = t.graph_code = code;
+    t.kv_msg = phrase && *phrase ? phrase : "Error.";
+    t.aad_error = status >= 500 ? "server_error" : "invalid_request";
+    t.aad_code = status >= 500 ? 50000 : 90013;
+    t.aad_msg = status >= 500 ? "There was an error issuing a token or an issue with the sign-in service."
+                              : "Invalid input received from the user.";
+    t.msi_error = status >= 500 ? "unknown_error" : "invalid_request";
+    return t;
+}
+
+int mv_reply_fault(struct mv_req *r, unsigned status, const char *permission)
+{
+    char code[64];
+    struct fault_text t = fault_text_for(status, code, sizeof code);
+
+    switch (r->kind) {
+    case MV_KIND_VAULT:
+        if (status == MHD_HTTP_UNAUTHORIZED)
+            return mv_reply_kv_unauthorized(r, t.kv_msg);
+        if (status == 429)
+            return mv_reply_kv_throttled(r);
+        if (status == MHD_HTTP_FORBIDDEN)
+            /* The real access-policy denial, so clients see exactly what a missing permission
+             * looks like (spec §2). */
+            return mv_reply_kv_error(r, status, "Forbidden", "AccessDenied",
+                                     "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
+                                     "does not have secrets %s permission on key vault '%s;location=%s'. For help "
+                                     "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
+                                     r->appid, r->oid, r->tid, permission ? permission : "get",
+                                     r->vault, r->location);
+        return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
+    case MV_KIND_AAD:
+        return mv_reply_aad_error(r, status, t.aad_error, t.aad_code, "%s", t.aad_msg);
+    case MV_KIND_MSI:
+        /* App Service (GET /msi/token) has its own envelope; IMDS and Cloud Shell share the
+         * OAuth-style one (spec/identity.md §4). */
+        if (strcmp(r->method, "GET") == 0 && strncmp(r->path, "/msi/", 5) == 0)
+            return mv_reply_app_service_error(r, status, t.kv_code, "%s", t.kv_msg);
+        return mv_reply_msi_error(r, status, t.msi_error, "%s", t.kv_msg);
+    case MV_KIND_GRAPH:
+        return mv_reply_graph_error(r, status, t.graph_code, "%s", t.kv_msg);
+    case MV_KIND_ARM:
+        return mv_reply_arm_error(r, status, status == 429 ? "TooManyRequests" : t.kv_code, "%s",
+                                  status == 429 ? "The request is throttled. Please retry after the interval in Retry-After."
+                                                : t.kv_msg);
+    default:
+        return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
+    }
 }

@@ -76,4 +76,13 @@ int mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, co
 int mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* 429 with Key Vault's exact Throttled body (spec §2) and no Retry-After, as the real service
+ * sends it. */
+int mv_reply_kv_throttled(struct mv_req *r);
+
+/* The error an injected fault asks for: status with the body that endpoint kind sends for it (Key
+ * Vault, Entra ID AADSTS, managed identity, Graph or ARM envelope). A vault 401 carries the
+ * challenge; a vault 403 is the access-policy denial naming permission (e.g. "get"). */
+int mv_reply_fault(struct mv_req *r, unsigned status, const char *permission);
+
 #endif

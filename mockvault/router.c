@@ -6,10 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "auth.h"
 #include "authz.h"
+#include "fault.h"
+#include "log.h"
 #include "reply.h"
+#include "throttle.h"
 #include "util.h"
 
 const char *const mv_api_version_latest = "2025-07-01";
@@ -106,6 +110,18 @@ static const struct mv_route *find_route(struct mv_req *r, bool *method_mismatch
         }
     }
     return NULL;
+}
+
+bool mv_router_operation_known(const char *op)
+{
+    const struct mv_route *tables[] = {mv_secrets_routes, mv_identity_routes, mv_msi_routes,
+                                       mv_graph_routes, mv_arm_routes};
+
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const struct mv_route *rt = tables[t]; rt->pattern; rt++)
+            if (strcasecmp(rt->operation, op) == 0)
+                return true;
+    return false;
 }
 
 static bool is_vault_path(const char *path)
@@ -257,8 +273,115 @@ static int body_too_large(struct mv_req *r)
                              "The request body is larger than the 1 MiB mockvault accepts.");
 }
 
+/* The token request's client_id (v1 and v2 forms, and the managed identity Cloud Shell form). */
+static char **client_id_slot(void *ctx, const char *key)
+{
+    return strcmp(key, "client_id") == 0 ? (char **)ctx : NULL;
+}
+
+/* Sleeps ms milliseconds, resuming after signals. The delay holds this server thread, which is
+ * what a slow upstream does too; tests that delay many requests at once raise --threads. */
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Applies the first /_mock/faults rule that fires for r (DESIGN.md §7). Returns true when the
+ * request was answered (or dropped) here, with *rc the value for libmicrohttpd; false when the
+ * request goes on to the handler (no rule fired, or a delay or truncation that still lets the
+ * handler answer).
+ *
+ * Where this runs: after the route is known and, for vault requests, after the vault, the bearer
+ * token and the api-version were checked, but before the body size, the throttle, authorization
+ * and the handler. So a rule can match on the token's principal, and the SDKs' first request
+ * without a token still gets its 401 challenge rather than spending a rule meant for the real
+ * call ("times": 2 means two authenticated calls fail). Token, managed identity, Graph and ARM
+ * endpoints check their credentials in their handlers, so their faults fire before those checks;
+ * their principal is the client_id of a token request, or the appid / oid of a valid bearer. */
+static bool apply_faults(struct mv_req *r, int *rc)
+{
+    struct mv_fault_request q = {0};
+    struct mv_fault_action a;
+    char *client_id = NULL;
+    bool answered = false;
+
+    if (mv_fault_set_empty(r->srv->faults))
+        return false;
+    switch (r->kind) {
+    case MV_KIND_VAULT: q.endpoint = MV_FAULT_EP_VAULT; break;
+    case MV_KIND_AAD: q.endpoint = MV_FAULT_EP_TOKEN; break;
+    case MV_KIND_MSI: q.endpoint = MV_FAULT_EP_MSI; break;
+    case MV_KIND_GRAPH: q.endpoint = MV_FAULT_EP_GRAPH; break;
+    case MV_KIND_ARM: q.endpoint = MV_FAULT_EP_ARM; break;
+    default: return false; /* the control API is never faulted */
+    }
+    q.operation = r->operation;
+    q.vault = r->vault;
+    q.path = r->path;
+    if (r->kind == MV_KIND_AAD || r->kind == MV_KIND_MSI) {
+        const char *qid = mv_req_query(r, "client_id");
+        if (qid)
+            client_id = strdup(qid);
+        else if (strcmp(r->method, "POST") == 0)
+            mv_req_form(r, client_id_slot, &client_id, 128);
+        q.appid = client_id;
+    } else {
+        if ((r->kind == MV_KIND_GRAPH || r->kind == MV_KIND_ARM) && !r->appid[0]) {
+            struct mv_claims c;
+            (void)mv_auth_bearer(r, &c); /* records appid / oid on r when the token is valid */
+        }
+        q.appid = r->appid;
+        q.oid = r->oid;
+    }
+    if (!mv_fault_eval(r->srv->faults, &q, &a))
+        goto out;
+    r->fault_id = a.id;
+    if (a.delay_ms)
+        sleep_ms(a.delay_ms);
+    if (a.drop) {
+        /* No response at all: returning MHD_NO makes libmicrohttpd close the connection. The
+         * journal still records the request, with status 0. */
+        r->status = 0;
+        snprintf(r->error_code, sizeof r->error_code, "ConnectionDropped");
+        r->responded = true;
+        mv_log_request(r);
+        *rc = MHD_NO;
+        answered = true;
+        goto out;
+    }
+    r->fault_truncate = a.truncate;
+    if (a.status) {
+        r->has_retry_after = a.has_retry_after;
+        r->retry_after = a.retry_after;
+        *rc = mv_reply_fault(r, a.status, r->operation ? mv_authz_permission(r->operation) : NULL);
+        answered = true;
+    }
+out:
+    free(client_id);
+    return answered;
+}
+
+/* --throttle azure: Key Vault's per-vault limits (spec §7). SetSecret counts as a creation, every
+ * other operation as a transaction. Only authenticated requests that reached this point count;
+ * a request answered by a fault never reached the vault, and one answered 429 does not count,
+ * as on the real service. Returns false after answering 429. */
+static bool throttle_admits(struct mv_req *r)
+{
+    enum mv_throttle_class cls = strcmp(r->operation, "SetSecret") == 0 ? MV_THROTTLE_CREATION
+                                                                         : MV_THROTTLE_TRANSACTION;
+
+    if (mv_throttle_admit(r->srv->throttle, r->vault, cls, mv_clock_nowf(&r->srv->clock), NULL))
+        return true;
+    mv_reply_kv_throttled(r);
+    return false;
+}
+
 int mv_router_dispatch(struct mv_req *r)
 {
+    int rc;
     bool mismatch;
     const struct mv_route *rt = find_route(r, &mismatch);
     size_t hl = strlen(r->host_name);
@@ -298,6 +421,10 @@ int mv_router_dispatch(struct mv_req *r)
                                  "mockvault: no endpoint at %s %s.", r->method,
                                  mv_reply_echo(r->path, echo, sizeof echo));
     }
+    if (apply_faults(r, &rc))
+        return rc;
+    if (rt->kind == MV_KIND_VAULT && !throttle_admits(r))
+        return MHD_YES;
     if (r->body_too_large)
         return body_too_large(r);
     /* Authorization comes after the body-size check and before the handler, as on the real

@@ -39,6 +39,10 @@ bool mv_route_match(const char *pattern, const char *path, char *caps[3]);
 /* Runs the shared checks and the handler, always queueing a response. Returns MHD_YES/MHD_NO. */
 int mv_router_dispatch(struct mv_req *r);
 
+/* True when some route has this REST operation id (case-insensitive): the names fault rules
+ * may match on. */
+bool mv_router_operation_known(const char *op);
+
 /* Supported Key Vault api-versions (DESIGN.md §5) and the latest. */
 bool mv_api_version_supported(const char *v);
 extern const char *const mv_api_version_latest;

@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include "authz.h"
+#include "fault.h"
 #include "http.h"
 #include "journal.h"
 #include "jwt.h"
 #include "log.h"
 #include "proxy.h"
+#include "router.h"
 #include "state.h"
 #include "tls.h"
 #include "util.h"
@@ -399,6 +401,25 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     srv->journal = mv_journal_create(cfg->audit_log, err, errlen);
     if (!srv->journal)
         goto fail;
+    {
+        /* Probability draws follow --seed, so a seeded run fails the same requests every time. */
+        uint64_t fseed = cfg->seed;
+        if (!cfg->has_seed)
+            mv_rand_bytes(&fseed, sizeof fseed);
+        srv->faults = mv_fault_set_create(fseed, mv_router_operation_known);
+    }
+    mv_throttle_azure_limits(&srv->throttle_initial, cfg->throttle);
+    if (cfg->throttle_transactions)
+        srv->throttle_initial.transactions = cfg->throttle_transactions;
+    if (cfg->throttle_creations)
+        srv->throttle_initial.creations = cfg->throttle_creations;
+    if (cfg->throttle_window)
+        srv->throttle_initial.window = cfg->throttle_window;
+    srv->throttle = mv_throttle_create(&srv->throttle_initial);
+    if (!srv->faults || !srv->throttle) {
+        mv_set_err(err, errlen, "out of memory");
+        goto fail;
+    }
     if (load_state(srv, err, errlen) != 0)
         goto fail;
     {
@@ -447,6 +468,8 @@ void mv_server_stop(struct mv_server *srv)
     mv_token_cache_destroy(srv->tokens);
     mv_authz_usage_destroy(srv->authz_usage);
     mv_journal_destroy(srv->journal);
+    mv_fault_set_destroy(srv->faults);
+    mv_throttle_destroy(srv->throttle);
     mv_jwt_key_destroy(srv->jwt);
     mv_tls_destroy(srv->tls);
     if (srv->fixture_json) {

@@ -36,6 +36,10 @@ struct mv_server_config {
     int imds_port;           /* ... on this port (0 = a free port) */
     const char *identity_header; /* App Service X-IDENTITY-HEADER must equal this when set */
     const char *audit_log;   /* append every journal entry here as a JSON line; NULL = none */
+    bool throttle;           /* --throttle azure: Key Vault's per-vault limits answer 429 */
+    unsigned throttle_transactions; /* --throttle-limits: per vault per window; 0 = 4,000 */
+    unsigned throttle_creations;    /* SetSecret per vault per window; 0 = 300 */
+    unsigned throttle_window;       /* window in seconds; 0 = 10 */
 };
 
 struct mv_server;

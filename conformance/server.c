@@ -1,0 +1,621 @@
+/* server.c: `kvconform server`: sets up the endpoint (a self-started mock on port 0, or the
+ * one given), runs the Check suites with SRunner and turns their results into the report. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvc-suite.h"
+#include "kvconform.h"
+#include "report.h"
+
+#ifndef KVC_MOCKVAULT_BIN
+#define KVC_MOCKVAULT_BIN "mockvault"
+#endif
+#ifndef KVC_SOURCE_ROOT
+#define KVC_SOURCE_ROOT "."
+#endif
+
+#define REASON_MOCK "needs the mock's control API"
+#define REASON_FIXTURE "needs the mock's fixture identities and vaults (flow and no-access apps, rbac-demo)"
+
+/* One registered test: its family, name and conditions, then its verdict once known. */
+struct entry {
+    const char *family, *name, *why;
+    unsigned flags;
+    bool run; /* handed to Check (otherwise reported as skipped or filtered out) */
+};
+
+struct kvc_reg {
+    SRunner *sr;
+    struct {
+        const char *name;
+        Suite *s;
+    } fam[32];
+    size_t nfam;
+    struct entry *e;
+    size_t n, cap;
+    struct kvc_report *rep;
+    const char *only_suite, *only_case; /* CK_RUN_SUITE / CK_RUN_CASE */
+};
+
+/* A started mock: its pid and the temporary directory holding the ready file and its log. */
+struct mock {
+    pid_t pid;
+    char dir[256];
+    char ca[1024];
+    char url[256];
+    unsigned port;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void mock_save(void);
+static void mock_restore(void);
+
+void kvc_add_test(struct kvc_reg *reg, const char *family, const TTest *t, unsigned flags,
+                  const char *why)
+{
+    struct entry *x;
+    Suite *s = NULL;
+
+    if (reg->only_suite && strcmp(reg->only_suite, family) != 0)
+        return;
+    if (reg->only_case && strcmp(reg->only_case, t->name) != 0)
+        return;
+    if (reg->n == reg->cap) {
+        size_t cap = reg->cap ? reg->cap * 2 : 128;
+        struct entry *ne = realloc(reg->e, cap * sizeof *ne);
+        if (!ne)
+            return;
+        reg->e = ne;
+        reg->cap = cap;
+    }
+    x = &reg->e[reg->n++];
+    x->family = family;
+    x->name = t->name;
+    x->flags = flags;
+    x->why = why;
+    x->run = !(flags & (KVC_NEEDS_MOCK | KVC_NEEDS_FIXTURE)) || kvc.mock;
+    if (!x->run)
+        return;
+    for (size_t i = 0; i < reg->nfam; i++)
+        if (strcmp(reg->fam[i].name, family) == 0)
+            s = reg->fam[i].s;
+    if (!s && reg->nfam < sizeof reg->fam / sizeof reg->fam[0]) {
+        s = suite_create(family);
+        reg->fam[reg->nfam].name = family;
+        reg->fam[reg->nfam++].s = s;
+        if (!reg->sr)
+            reg->sr = srunner_create(s);
+        else
+            srunner_add_suite(reg->sr, s);
+    }
+    TCase *tc = tcase_create(t->name);
+    if ((flags & KVC_MAY_CHANGE_MOCK) && kvc.mock)
+        tcase_add_unchecked_fixture(tc, mock_save, mock_restore);
+    /* A test against the real service may wait for its eventual consistency. */
+    tcase_set_timeout(tc, 90);
+    tcase_add_test(tc, t);
+    suite_add_tcase(s, tc);
+}
+
+/* What a test flagged KVC_CHANGES_MOCK may change (clock, state, access policies) is saved before
+ * and put back after it in the runner's own process: Check's unchecked fixtures run there, so
+ * the restore happens even when the test fails half-way (a failing forked test just exits). */
+static char *saved_state;
+static double saved_offset;
+
+static double clock_offset(void)
+{
+    struct kvc_resp r;
+    char url[512];
+    double off = 0;
+
+    snprintf(url, sizeof url, "%s/_mock/clock", kvc.mock_base);
+    if (kvc_http("GET", url, kvc.ca, NULL, NULL, 0, &r) == 0 &&
+        cJSON_IsNumber(kvc_jget(r.json, "offset")))
+        off = kvc_jget(r.json, "offset")->valuedouble;
+    kvc_resp_free(&r);
+    return off;
+}
+
+static void mock_save(void)
+{
+    struct kvc_resp r;
+    char url[512];
+
+    snprintf(url, sizeof url, "%s/_mock/state", kvc.mock_base);
+    free(saved_state);
+    saved_state = NULL;
+    if (kvc_http("GET", url, kvc.ca, NULL, NULL, 0, &r) == 0 && r.status == 200)
+        saved_state = strdup(r.body);
+    kvc_resp_free(&r);
+    saved_offset = clock_offset();
+}
+
+static void mock_restore(void)
+{
+    static const char *const hl[] = {"Content-Type: application/json", NULL};
+    struct kvc_resp r;
+    char url[512], body[64];
+    double off = clock_offset();
+
+    if (off != saved_offset) {
+        snprintf(url, sizeof url, "%s/_mock/clock", kvc.mock_base);
+        snprintf(body, sizeof body, "{\"advance\":%.3f}", saved_offset - off);
+        kvc_http("POST", url, kvc.ca, hl, body, strlen(body), &r);
+        kvc_resp_free(&r);
+    }
+    if (saved_state) {
+        snprintf(url, sizeof url, "%s/_mock/state", kvc.mock_base);
+        kvc_http("PUT", url, kvc.ca, hl, saved_state, strlen(saved_state), &r);
+        kvc_resp_free(&r);
+    }
+    free(saved_state);
+    saved_state = NULL;
+}
+
+static void usage(FILE *f)
+{
+    fputs("Usage: kvconform server [OPTION]...\n"
+          "Runs the server suites (spec/keyvault-secrets.md, spec/identity.md) against a vault.\n"
+          "Without --endpoint a mockvault is started on a free loopback port with the default\n"
+          "fixture, and its admin app is used.\n"
+          "\n"
+          "  --endpoint URL       vault URL (https://NAME.vault.azure.net, or a running mock)\n"
+          "  --tenant T           tenant id            (default: the mock's fixture tenant)\n"
+          "  --client-id C        application id       (or AZURE_CLIENT_ID)\n"
+          "  --client-secret S    client secret        (or AZURE_CLIENT_SECRET; never printed)\n"
+          "  --authority URL      token authority      (default https://login.microsoftonline.com,\n"
+          "                       or the mock itself)\n"
+          "  --ca-file F          CA bundle to trust   (default: the mock's CA, or the system store)\n"
+          "  --api-version V      api-version of the suites (default 7.6)\n"
+          "  --mockvault PATH     mockvault binary to start (or MOCKVAULT_BIN)\n"
+          "  --fixtures FILE      fixture for the started mock (default fixtures/default.json)\n"
+          "  --tap FILE           also write TAP version 13\n"
+          "  --junit FILE         also write JUnit XML\n"
+          "  -v, --verbose        list passing tests too\n"
+          "  --help               show this help\n"
+          "\n"
+          "Environment: CK_RUN_SUITE / CK_RUN_CASE pick one family / one test; CK_FORK=no runs\n"
+          "in one process (debuggers, valgrind).\n"
+          "Exit status: 0 all passed (skips and expected failures allowed), 1 a test failed,\n"
+          "2 usage or setup error.\n",
+          f);
+}
+
+/* Starts bin with --port 0 and a ready file, waits for it and reads url, port and ca. */
+static int mock_start(struct mock *m, const char *bin, const char *fixtures)
+{
+    char ready[512], logp[512];
+    FILE *f;
+    cJSON *j = NULL;
+    int rc = -1;
+
+    memset(m, 0, sizeof m[0]);
+    snprintf(m->dir, sizeof m->dir, "%s/kvconform-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(m->dir)) {
+        fprintf(stderr, "kvconform: mkdtemp: %s\n", strerror(errno));
+        m->dir[0] = '\0';
+        return -1;
+    }
+    snprintf(ready, sizeof ready, "%s/ready.json", m->dir);
+    snprintf(logp, sizeof logp, "%s/mockvault.log", m->dir);
+    m->pid = fork();
+    if (m->pid < 0) {
+        fprintf(stderr, "kvconform: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (m->pid == 0) {
+        int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(bin, bin, "--port", "0", "--bind", "127.0.0.1", "--ready-file", ready, "--fixtures",
+              fixtures, "--log-format", "off", (char *)NULL);
+        fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    for (int i = 0; i < 1500 && !j; i++) {
+        int st;
+        if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
+            m->pid = 0;
+            fprintf(stderr, "kvconform: %s exited before it was ready; its log: %s\n", bin, logp);
+            goto out;
+        }
+        f = fopen(ready, "r");
+        if (f) {
+            char buf[2048];
+            size_t n = fread(buf, 1, sizeof buf - 1, f);
+            buf[n] = '\0';
+            fclose(f);
+            j = cJSON_Parse(buf);
+        }
+        if (!j) {
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (!j) {
+        fprintf(stderr, "kvconform: %s did not write %s within 15 s\n", bin, ready);
+        goto out;
+    }
+    snprintf(m->url, sizeof m->url, "%s", kvc_jstr(j, "url"));
+    snprintf(m->ca, sizeof m->ca, "%s", kvc_jstr(j, "ca"));
+    m->port = cJSON_IsNumber(kvc_jget(j, "port")) ? (unsigned)kvc_jget(j, "port")->valuedouble : 0;
+    if (!m->port || !m->ca[0]) {
+        fprintf(stderr, "kvconform: ready file without port or ca (is TLS off?)\n");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(j);
+    return rc;
+}
+
+static void mock_stop(struct mock *m)
+{
+    char p[600];
+
+    if (m->pid > 0) {
+        int st;
+        kill(m->pid, SIGTERM);
+        for (int i = 0; i < 500 && waitpid(m->pid, &st, WNOHANG) == 0; i++) {
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (waitpid(m->pid, &st, WNOHANG) == 0) {
+            kill(m->pid, SIGKILL);
+            waitpid(m->pid, &st, 0);
+        }
+        m->pid = 0;
+    }
+    if (m->dir[0]) {
+        snprintf(p, sizeof p, "%s/ready.json", m->dir);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/mockvault.log", m->dir);
+        unlink(p);
+        rmdir(m->dir);
+        m->dir[0] = '\0';
+    }
+}
+
+/* Splits a vault URL into the context: scheme://host[:port], host alone. */
+static int set_vault(const char *url)
+{
+    char copy[512];
+    const char *h;
+    size_t n;
+    char *colon;
+
+    /* url may be kvc.vault itself: work on a copy. */
+    snprintf(copy, sizeof copy, "%s", url);
+    url = copy;
+    h = strstr(url, "://");
+    n = strlen(url);
+
+    if (!h || strncmp(url, "https://", 8) != 0) {
+        fprintf(stderr, "kvconform: --endpoint must be an https URL (the SDKs refuse tokens over "
+                        "http)\n");
+        return -1;
+    }
+    while (n > 8 && url[n - 1] == '/')
+        n--;
+    snprintf(kvc.vault, sizeof kvc.vault, "%.*s", (int)n, url);
+    snprintf(kvc.vault_host, sizeof kvc.vault_host, "%s", kvc.vault + 8);
+    kvc.vault_host[strcspn(kvc.vault_host, "/")] = '\0';
+    colon = strrchr(kvc.vault_host, ':');
+    if (colon && kvc.vault_host[0] != '[') {
+        kvc.mock_port = (unsigned)atoi(colon + 1);
+        *colon = '\0';
+    }
+    return 0;
+}
+
+/* True when the endpoint answers GET /_mock/health like a mock. */
+static bool detect_mock(void)
+{
+    struct kvc_resp r;
+    char url[1024];
+    bool yes = false;
+
+    snprintf(url, sizeof url, "%s/_mock/health", kvc.mock_base);
+    if (kvc_http("GET", url, kvc.ca, NULL, NULL, 0, &r) == 0 && r.status == 200 &&
+        strcmp(kvc_jstr(r.json, "status"), "ok") == 0)
+        yes = true;
+    kvc_resp_free(&r);
+    return yes;
+}
+
+static char *fixture_token(const char *id, const char *secret)
+{
+    struct kvc_creds c = {kvc.authority, kvc.tenant, id, secret, kvc.ca};
+
+    return kvc_token(&c, KVC_VAULT_RESOURCE "/.default", NULL);
+}
+
+/* Deletes and purges whatever this run left behind (names starting "kvc-<run>-"), on the vault
+ * under test and, on the mock, on rbac-demo. Failures are ignored: purge-protected names stay
+ * deleted until their retention ends, which is what the service does too. */
+static void sweep_vault(const char *base)
+{
+    static const char *const kinds[] = {"secrets", "deletedsecrets"};
+    char prefix[64], url[4096], auth[8192];
+    const char *hl[] = {auth, NULL};
+
+    snprintf(prefix, sizeof prefix, "kvc-%s-", kvc.run);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", kvc.token);
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(url, sizeof url, "%s/%s?api-version=%s&maxresults=25", base, kinds[k], kvc.api);
+        for (int page = 0; page < 200 && url[0]; page++) {
+            struct kvc_resp r;
+            const cJSON *it, *next;
+
+            if (kvc_http("GET", url, kvc.ca, hl, NULL, 0, &r) != 0 || r.status != 200) {
+                kvc_resp_free(&r);
+                break;
+            }
+            cJSON_ArrayForEach(it, kvc_jget(r.json, "value")) {
+                const char *name = kvc_last_segment(kvc_jstr(it, "id"));
+                char u2[4096];
+                struct kvc_resp d;
+
+                if (strncasecmp(name, prefix, strlen(prefix)) != 0)
+                    continue;
+                if (k == 0) {
+                    snprintf(u2, sizeof u2, "%s/secrets/%s?api-version=%s", base, name, kvc.api);
+                    kvc_http("DELETE", u2, kvc.ca, hl, NULL, 0, &d);
+                    kvc_resp_free(&d);
+                }
+                snprintf(u2, sizeof u2, "%s/deletedsecrets/%s?api-version=%s", base, name, kvc.api);
+                for (int i = 0; i < 50; i++) {
+                    long st = kvc_http("DELETE", u2, kvc.ca, hl, NULL, 0, &d) == 0 ? d.status : 0;
+                    kvc_resp_free(&d);
+                    if (st != 404)
+                        break;
+                    struct timespec ts = {0, 200 * 1000000L};
+                    nanosleep(&ts, NULL);
+                }
+            }
+            next = kvc_jget(r.json, "nextLink");
+            if (cJSON_IsString(next))
+                snprintf(url, sizeof url, "%s", next->valuestring);
+            else
+                url[0] = '\0';
+            kvc_resp_free(&r);
+        }
+    }
+    memset(auth, 0, sizeof auth);
+}
+
+/* Turns Check's results into report entries, in registration order. */
+static void collect(struct kvc_reg *reg)
+{
+    TestResult **res = reg->sr ? srunner_results(reg->sr) : NULL;
+    int nres = reg->sr ? srunner_ntests_run(reg->sr) : 0;
+
+    for (size_t i = 0; i < reg->n; i++) {
+        struct entry *x = &reg->e[i];
+        enum kvc_verdict v = KVC_FAIL;
+        char reason[2048] = "no result from the test runner";
+
+        if (!x->run) {
+            kvc_report_add(reg->rep, x->family, x->name, KVC_SKIP,
+                           x->why ? x->why
+                                  : (x->flags & KVC_NEEDS_MOCK ? REASON_MOCK : REASON_FIXTURE));
+            continue;
+        }
+        for (int k = 0; k < nres; k++) {
+            if (strcmp(tr_tcname(res[k]), x->name) != 0)
+                continue;
+            if (tr_rtype(res[k]) == CK_PASS) {
+                v = KVC_PASS;
+                reason[0] = '\0';
+            } else if (strncmp(tr_msg(res[k]), "SKIP: ", 6) == 0) {
+                v = KVC_SKIP;
+                snprintf(reason, sizeof reason, "%s", tr_msg(res[k]) + 6);
+            } else {
+                v = KVC_FAIL;
+                snprintf(reason, sizeof reason, "%s (%s:%d)", tr_msg(res[k]), tr_lfile(res[k]),
+                         tr_lno(res[k]));
+                if ((x->flags & KVC_XFAIL_MOCK) && kvc.mock) {
+                    char tmp[2048];
+                    v = KVC_XFAIL;
+                    snprintf(tmp, sizeof tmp, "known mock deviation: %s; %s", x->why, reason);
+                    snprintf(reason, sizeof reason, "%s", tmp);
+                }
+            }
+            break;
+        }
+        kvc_report_add(reg->rep, x->family, x->name, v, reason);
+    }
+    free(res);
+}
+
+int kvc_server_main(int argc, char **argv)
+{
+    enum { O_ENDPOINT = 256, O_TENANT, O_CLIENT_ID, O_SECRET, O_AUTHORITY, O_CA, O_API, O_MOCKVAULT,
+           O_FIXTURES, O_TAP, O_JUNIT, O_HELP };
+    static const struct option opts[] = {
+        {"endpoint", required_argument, NULL, O_ENDPOINT},
+        {"tenant", required_argument, NULL, O_TENANT},
+        {"client-id", required_argument, NULL, O_CLIENT_ID},
+        {"client-secret", required_argument, NULL, O_SECRET},
+        {"authority", required_argument, NULL, O_AUTHORITY},
+        {"ca-file", required_argument, NULL, O_CA},
+        {"api-version", required_argument, NULL, O_API},
+        {"mockvault", required_argument, NULL, O_MOCKVAULT},
+        {"fixtures", required_argument, NULL, O_FIXTURES},
+        {"tap", required_argument, NULL, O_TAP},
+        {"junit", required_argument, NULL, O_JUNIT},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    const char *endpoint = NULL, *tenant = NULL, *cid = getenv("AZURE_CLIENT_ID");
+    const char *secret = getenv("AZURE_CLIENT_SECRET"), *authority = NULL, *ca = NULL;
+    const char *bin = getenv("MOCKVAULT_BIN"), *fixtures = KVC_SOURCE_ROOT "/fixtures/default.json";
+    const char *tap = NULL, *junit = NULL;
+    bool verbose = false;
+    struct mock m = {0};
+    struct kvc_reg reg = {0};
+    struct kvc_resp tr;
+    double t0 = now_s();
+    int c, rc = 2;
+
+    memset(&tr, 0, sizeof tr);
+    kvc.api = "7.6";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+        switch (c) {
+        case O_ENDPOINT: endpoint = optarg; break;
+        case O_TENANT: tenant = optarg; break;
+        case O_CLIENT_ID: cid = optarg; break;
+        case O_SECRET: secret = optarg; break;
+        case O_AUTHORITY: authority = optarg; break;
+        case O_CA: ca = optarg; break;
+        case O_API: kvc.api = optarg; break;
+        case O_MOCKVAULT: bin = optarg; break;
+        case O_FIXTURES: fixtures = optarg; break;
+        case O_TAP: tap = optarg; break;
+        case O_JUNIT: junit = optarg; break;
+        case 'v': verbose = true; break;
+        case O_HELP: usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "kvconform server: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    reg.rep = kvc_report_create("kvconform server");
+    if (!reg.rep)
+        goto out;
+    if (!endpoint) {
+        if (!bin)
+            bin = KVC_MOCKVAULT_BIN;
+        if (mock_start(&m, bin, fixtures) != 0)
+            goto out;
+        /* {vault}.localhost:PORT gets a challenge resource the SDKs' check accepts (DESIGN §3). */
+        snprintf(kvc.vault, sizeof kvc.vault, "https://demo.localhost:%u", m.port);
+        set_vault(kvc.vault);
+        snprintf(kvc.authority, sizeof kvc.authority, "%s", authority ? authority : m.url);
+        snprintf(kvc.tenant, sizeof kvc.tenant, "%s", tenant ? tenant : KVC_FIX_TENANT);
+        snprintf(kvc.client_id, sizeof kvc.client_id, "%s", KVC_FIX_ADMIN_ID);
+        snprintf(kvc.client_secret, sizeof kvc.client_secret, "%s", KVC_FIX_ADMIN_SECRET);
+        snprintf(kvc.mock_base, sizeof kvc.mock_base, "https://127.0.0.1:%u", m.port);
+        ca = ca ? ca : m.ca;
+    } else {
+        if (set_vault(endpoint) != 0)
+            goto out;
+        snprintf(kvc.mock_base, sizeof kvc.mock_base, "%s", kvc.vault);
+        snprintf(kvc.tenant, sizeof kvc.tenant, "%s", tenant ? tenant : KVC_FIX_TENANT);
+        snprintf(kvc.client_id, sizeof kvc.client_id, "%s", cid ? cid : KVC_FIX_ADMIN_ID);
+        snprintf(kvc.client_secret, sizeof kvc.client_secret, "%s",
+                 secret ? secret : KVC_FIX_ADMIN_SECRET);
+    }
+    kvc.ca = ca;
+    kvc.mock = detect_mock();
+    if (endpoint) {
+        if (kvc.mock) {
+            /* A mock given by URL: its own scheme://host:port is the authority, and the other
+             * fixture vaults are reached as NAME.localhost on its port. */
+            snprintf(kvc.mock_base, sizeof kvc.mock_base, "https://127.0.0.1:%u", kvc.mock_port);
+        }
+        snprintf(kvc.authority, sizeof kvc.authority, "%s",
+                 authority ? authority
+                           : (kvc.mock ? kvc.mock_base : "https://login.microsoftonline.com"));
+        if (!kvc.mock && (!tenant || !cid || !secret)) {
+            fprintf(stderr, "kvconform server: a real endpoint needs --tenant, --client-id and "
+                            "--client-secret\n");
+            goto out;
+        }
+    }
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    snprintf(kvc.run, sizeof kvc.run, "%08x", (unsigned)rand() ^ ((unsigned)getpid() << 16));
+    {
+        struct kvc_creds cr = {kvc.authority, kvc.tenant, kvc.client_id, kvc.client_secret, kvc.ca};
+        kvc.token = kvc_token(&cr, KVC_VAULT_RESOURCE "/.default", &tr);
+    }
+    if (!kvc.token) {
+        fprintf(stderr, "kvconform server: no token from %s/%s (status %ld%s%s)\n", kvc.authority,
+                kvc.tenant, tr.status, tr.status ? "" : ": ", tr.status ? "" : tr.err);
+        goto out;
+    }
+    if (kvc.mock) {
+        kvc.flow_token = fixture_token(KVC_FIX_FLOW_ID, KVC_FIX_FLOW_SECRET);
+        kvc.noaccess_token = fixture_token(KVC_FIX_NOACCESS_ID, KVC_FIX_NOACCESS_SECRET);
+    }
+    kvc_report_note(reg.rep, "vault      %s%s", kvc.vault,
+                    endpoint ? "" : " (mockvault started on a free port)");
+    kvc_report_note(reg.rep, "authority  %s, tenant %s", kvc.authority, kvc.tenant);
+    kvc_report_note(reg.rep, "control    %s", kvc.mock ? "mock control API available" :
+                    "not a mock: control-API suites are skipped");
+    kvc_report_note(reg.rep, "api        %s; names start kvc-%s-", kvc.api, kvc.run);
+
+    reg.only_suite = getenv("CK_RUN_SUITE");
+    reg.only_case = getenv("CK_RUN_CASE");
+    kvc_suite_secrets_crud(&reg);
+    kvc_suite_versions(&reg);
+    kvc_suite_errors(&reg);
+    kvc_suite_softdelete(&reg);
+    kvc_suite_backup(&reg);
+    kvc_suite_paging(&reg);
+    kvc_suite_challenge(&reg);
+    kvc_suite_headers(&reg);
+    kvc_suite_identity(&reg);
+    kvc_suite_msi(&reg);
+    kvc_suite_authz(&reg);
+    if (reg.sr) {
+        /* Output stays ours (the report); Check's own goes nowhere unless asked. */
+        srunner_set_log(reg.sr, NULL);
+        srunner_run_all(reg.sr, verbose ? CK_NORMAL : CK_SILENT);
+    }
+    collect(&reg);
+    sweep_vault(kvc.vault);
+    if (kvc.mock) {
+        char b[256];
+        sweep_vault(kvc_mock_vault("rbac-demo", b, sizeof b));
+    }
+    kvc_report_set_elapsed(reg.rep, now_s() - t0);
+    kvc_report_print(reg.rep, stdout, verbose);
+    rc = kvc_report_count(reg.rep, KVC_FAIL) ? 1 : 0;
+    if (tap && kvc_report_write_tap(reg.rep, tap) != 0) {
+        fprintf(stderr, "kvconform: cannot write %s: %s\n", tap, strerror(errno));
+        rc = 2;
+    }
+    if (junit && kvc_report_write_junit(reg.rep, junit) != 0) {
+        fprintf(stderr, "kvconform: cannot write %s: %s\n", junit, strerror(errno));
+        rc = 2;
+    }
+out:
+    kvc_resp_free(&tr);
+    if (reg.sr)
+        srunner_free(reg.sr);
+    free(reg.e);
+    kvc_report_destroy(reg.rep);
+    kvc_secret_free(kvc.token);
+    kvc_secret_free(kvc.flow_token);
+    kvc_secret_free(kvc.noaccess_token);
+    memset(kvc.client_secret, 0, sizeof kvc.client_secret);
+    mock_stop(&m);
+    return rc;
+}

@@ -1,0 +1,436 @@
+/* test-fault.c: fault rules without HTTP (fault.c): matching on every key, the path glob, times,
+ * every, probability with a fixed seed giving the same sequence every run, the listing, and bad
+ * rules refused with a message that says what to fix and nothing added. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fault.h"
+
+static struct mv_fault_set *set;
+
+static bool op_known(const char *op)
+{
+    static const char *const ops[] = {"GetSecret", "SetSecret", "GetSecrets", "Token",
+                                      "ManagedIdentityToken", "GraphListUsers", NULL};
+    for (size_t i = 0; ops[i]; i++)
+        if (strcasecmp(ops[i], op) == 0)
+            return true;
+    return false;
+}
+
+static void setup(void)
+{
+    set = mv_fault_set_create(42, op_known);
+    ck_assert_ptr_nonnull(set);
+}
+
+static void teardown(void)
+{
+    mv_fault_set_destroy(set);
+    set = NULL;
+}
+
+/* Adds a rule that must be accepted; returns its id. */
+static unsigned add(const char *json)
+{
+    char err[512] = "";
+    unsigned id = 0;
+
+    ck_assert_msg(mv_fault_add_json(set, json, strlen(json), &id, err, sizeof err) == 0,
+                  "rule refused: %s (%s)", json, err);
+    ck_assert_uint_gt(id, 0);
+    return id;
+}
+
+/* A GetSecret request by appid A / oid O to vault demo at /secrets/api-key. */
+static struct mv_fault_request vault_get(void)
+{
+    struct mv_fault_request q = {MV_FAULT_EP_VAULT, "GetSecret", "demo", "app-a", "oid-o",
+                                 "/secrets/api-key"};
+    return q;
+}
+
+static unsigned fires(const struct mv_fault_request *q)
+{
+    struct mv_fault_action a;
+    return mv_fault_eval(set, q, &a) ? a.id : 0;
+}
+
+START_TEST(test_fault_empty_set)
+{
+    struct mv_fault_request q = vault_get();
+    struct mv_fault_action a;
+
+    ck_assert(mv_fault_set_empty(set));
+    ck_assert(!mv_fault_eval(set, &q, &a));
+    ck_assert_uint_eq(a.id, 0);
+}
+END_TEST
+
+START_TEST(test_fault_match_keys)
+{
+    struct mv_fault_request q = vault_get();
+    unsigned id;
+
+    /* Each key alone: a request that differs on that key alone does not match. */
+    id = add("{\"match\":{\"endpoint\":\"vault\"},\"action\":{\"status\":503}}");
+    ck_assert_uint_eq(fires(&q), id);
+    q.endpoint = MV_FAULT_EP_TOKEN;
+    ck_assert_uint_eq(fires(&q), 0);
+    mv_fault_clear(set);
+
+    q = vault_get();
+    id = add("{\"match\":{\"operation\":\"getsecret\"},\"action\":{\"status\":503}}");
+    ck_assert_uint_eq(fires(&q), id); /* case-insensitive */
+    q.operation = "SetSecret";
+    ck_assert_uint_eq(fires(&q), 0);
+    q.operation = NULL;
+    ck_assert_uint_eq(fires(&q), 0);
+    mv_fault_clear(set);
+
+    q = vault_get();
+    id = add("{\"match\":{\"vault\":\"DEMO\"},\"action\":{\"status\":503}}");
+    ck_assert_uint_eq(fires(&q), id);
+    q.vault = "other";
+    ck_assert_uint_eq(fires(&q), 0);
+    q.vault = "";
+    ck_assert_uint_eq(fires(&q), 0);
+    mv_fault_clear(set);
+
+    /* principal: the appid or the oid. */
+    q = vault_get();
+    id = add("{\"match\":{\"principal\":\"app-a\"},\"action\":{\"status\":503}}");
+    ck_assert_uint_eq(fires(&q), id);
+    q.appid = "app-b";
+    ck_assert_uint_eq(fires(&q), 0);
+    mv_fault_clear(set);
+    q = vault_get();
+    id = add("{\"match\":{\"principal\":\"oid-o\"},\"action\":{\"status\":503}}");
+    ck_assert_uint_eq(fires(&q), id);
+    q.oid = NULL;
+    ck_assert_uint_eq(fires(&q), 0);
+    mv_fault_clear(set);
+
+    q = vault_get();
+    id = add("{\"match\":{\"path\":\"/secrets/*\"},\"action\":{\"status\":503}}");
+    ck_assert_uint_eq(fires(&q), id);
+    q.path = "/deletedsecrets/api-key";
+    ck_assert_uint_eq(fires(&q), 0);
+    mv_fault_clear(set);
+
+    /* All keys together, and endpoint kinds token and msi. */
+    q = vault_get();
+    id = add("{\"match\":{\"endpoint\":\"vault\",\"operation\":\"GetSecret\",\"vault\":\"demo\","
+             "\"principal\":\"app-a\",\"path\":\"/secrets/api-*\"},\"action\":{\"status\":429}}");
+    ck_assert_uint_eq(fires(&q), id);
+    q.path = "/secrets/other";
+    ck_assert_uint_eq(fires(&q), 0);
+    mv_fault_clear(set);
+    {
+        struct mv_fault_request t = {MV_FAULT_EP_TOKEN, "Token", NULL, "client-1", NULL,
+                                     "/t/oauth2/v2.0/token"};
+        struct mv_fault_request m = {MV_FAULT_EP_MSI, "ManagedIdentityToken", NULL, NULL, NULL,
+                                     "/metadata/identity/oauth2/token"};
+        unsigned tid = add("{\"match\":{\"endpoint\":\"token\",\"principal\":\"client-1\"},"
+                           "\"action\":{\"status\":500}}");
+        unsigned mid = add("{\"match\":{\"endpoint\":\"msi\"},\"action\":{\"drop\":true}}");
+        ck_assert_uint_eq(fires(&t), tid);
+        t.appid = "client-2";
+        ck_assert_uint_eq(fires(&t), 0);
+        ck_assert_uint_eq(fires(&m), mid);
+    }
+    /* An empty match matches every request of a kind rules apply to, and none of no kind. */
+    mv_fault_clear(set);
+    q = vault_get();
+    id = add("{\"action\":{\"status\":500}}");
+    ck_assert_uint_eq(fires(&q), id);
+    q.endpoint = MV_FAULT_EP_NONE;
+    ck_assert_uint_eq(fires(&q), 0);
+}
+END_TEST
+
+START_TEST(test_fault_glob)
+{
+    ck_assert(mv_fault_glob("/secrets/*", "/secrets/a"));
+    ck_assert(mv_fault_glob("/secrets/*", "/secrets/a/versions"));
+    ck_assert(mv_fault_glob("/secrets/*", "/secrets/"));
+    ck_assert(!mv_fault_glob("/secrets/*", "/secrets"));
+    ck_assert(mv_fault_glob("*", ""));
+    ck_assert(mv_fault_glob("*", "/anything/at/all"));
+    ck_assert(mv_fault_glob("/secrets/*/versions", "/secrets/x/versions"));
+    ck_assert(!mv_fault_glob("/secrets/*/versions", "/secrets/x/backup"));
+    ck_assert(mv_fault_glob("*/token", "/t/oauth2/v2.0/token"));
+    ck_assert(mv_fault_glob("/SECRETS/Api-*", "/secrets/api-key"));
+    ck_assert(mv_fault_glob("/a*b*c", "/aXbYbZc"));
+    ck_assert(!mv_fault_glob("/a*b*c", "/aXbYbZ"));
+    ck_assert(mv_fault_glob("/exact", "/exact"));
+    ck_assert(!mv_fault_glob("/exact", "/exact/"));
+    ck_assert(mv_fault_glob("/**", "/x"));
+}
+END_TEST
+
+START_TEST(test_fault_times)
+{
+    struct mv_fault_request q = vault_get();
+    struct mv_fault_action a;
+    unsigned id = add("{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"status\":429,"
+                      "\"retryAfter\":2},\"times\":2}");
+    const cJSON *r;
+    cJSON *l;
+
+    ck_assert(mv_fault_eval(set, &q, &a));
+    ck_assert_uint_eq(a.id, id);
+    ck_assert_uint_eq(a.status, 429);
+    ck_assert(a.has_retry_after);
+    ck_assert_uint_eq(a.retry_after, 2);
+    ck_assert_uint_eq(fires(&q), id);
+    /* Spent: the third match passes through. */
+    ck_assert_uint_eq(fires(&q), 0);
+    ck_assert_uint_eq(fires(&q), 0);
+    l = mv_fault_list(set);
+    r = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(l, "value"), 0);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(r, "fired")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(r, "matched")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(r, "remaining")->valueint, 0);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "spent")));
+    cJSON_Delete(l);
+}
+END_TEST
+
+START_TEST(test_fault_every)
+{
+    struct mv_fault_request q = vault_get();
+    unsigned id = add("{\"action\":{\"status\":503},\"every\":3}");
+    char seq[16] = "";
+
+    for (int i = 0; i < 9; i++)
+        seq[i] = fires(&q) == id ? 'X' : '.';
+    ck_assert_str_eq(seq, "..X..X..X");
+    /* every with times: every 2nd match, twice. */
+    mv_fault_clear(set);
+    id = add("{\"action\":{\"status\":503},\"every\":2,\"times\":2}");
+    for (int i = 0; i < 8; i++)
+        seq[i] = fires(&q) == id ? 'X' : '.';
+    seq[8] = '\0';
+    ck_assert_str_eq(seq, ".X.X....");
+}
+END_TEST
+
+/* The fire / no-fire sequence of n matches of a probability rule. */
+static void sequence(uint64_t seed, const char *rule, char *out, int n)
+{
+    struct mv_fault_set *s = mv_fault_set_create(seed, NULL);
+    struct mv_fault_request q = vault_get();
+    struct mv_fault_action a;
+    char err[256];
+    unsigned id;
+
+    ck_assert_int_eq(mv_fault_add_json(s, rule, strlen(rule), &id, err, sizeof err), 0);
+    for (int i = 0; i < n; i++)
+        out[i] = mv_fault_eval(s, &q, &a) ? 'X' : '.';
+    out[n] = '\0';
+    mv_fault_set_destroy(s);
+}
+
+START_TEST(test_fault_probability_reproducible)
+{
+    const char *rule = "{\"action\":{\"status\":503},\"probability\":0.5}";
+    char a[201], b[201], c[201];
+    int hits = 0;
+
+    sequence(7, rule, a, 200);
+    sequence(7, rule, b, 200);
+    sequence(8, rule, c, 200);
+    /* Same seed, same sequence; another seed, another sequence. */
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c);
+    for (int i = 0; i < 200; i++)
+        hits += a[i] == 'X';
+    ck_assert_msg(hits > 70 && hits < 130, "p=0.5 fired %d of 200 times", hits);
+    /* The exact sequence for seed 7, pinned so a change to the PRNG is a deliberate one. */
+    sequence(7, rule, a, 16);
+    ck_assert_str_eq(a, ".XXX.X.XXXX.X.X.");
+    /* 0 never fires, 1 always does. */
+    sequence(7, "{\"action\":{\"status\":503},\"probability\":0}", a, 50);
+    ck_assert(strchr(a, 'X') == NULL);
+    sequence(7, "{\"action\":{\"status\":503},\"probability\":1}", a, 50);
+    ck_assert(strchr(a, '.') == NULL);
+    /* Clearing the set restarts ids, so the same rule after a clear draws the same sequence. */
+    {
+        struct mv_fault_request q = vault_get();
+        char x[41], y[41];
+        add(rule);
+        for (int i = 0; i < 40; i++)
+            x[i] = fires(&q) ? 'X' : '.';
+        x[40] = '\0';
+        mv_fault_clear(set);
+        add(rule);
+        for (int i = 0; i < 40; i++)
+            y[i] = fires(&q) ? 'X' : '.';
+        y[40] = '\0';
+        ck_assert_str_eq(x, y);
+    }
+}
+END_TEST
+
+START_TEST(test_fault_order_and_remove)
+{
+    struct mv_fault_request q = vault_get();
+    unsigned a = add("{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"status\":500},\"times\":1}");
+    unsigned b = add("{\"action\":{\"status\":503}}");
+    cJSON *l;
+
+    /* The first rule that fires wins; once spent, the next one answers. */
+    ck_assert_uint_eq(fires(&q), a);
+    ck_assert_uint_eq(fires(&q), b);
+    ck_assert(mv_fault_remove(set, b));
+    ck_assert(!mv_fault_remove(set, b));
+    ck_assert(!mv_fault_remove(set, 999));
+    ck_assert_uint_eq(fires(&q), 0);
+    l = mv_fault_list(set);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "value")), 1);
+    cJSON_Delete(l);
+    /* Ids keep counting up after a single delete ... */
+    ck_assert_uint_eq(add("{\"action\":{\"drop\":true}}"), 3);
+    /* ... and restart after a clear. */
+    mv_fault_clear(set);
+    ck_assert(mv_fault_set_empty(set));
+    ck_assert_uint_eq(add("{\"action\":{\"drop\":true}}"), 1);
+}
+END_TEST
+
+START_TEST(test_fault_list_echoes_rule)
+{
+    cJSON *l;
+    char *got;
+
+    add("{\"match\":{\"endpoint\":\"vault\",\"operation\":\"GetSecret\",\"vault\":\"demo\","
+        "\"principal\":\"p\",\"path\":\"/secrets/*\"},\"action\":{\"status\":429,\"retryAfter\":2,"
+        "\"delayMs\":5,\"truncate\":true},\"times\":2,\"every\":null,\"probability\":0.25}");
+    l = mv_fault_list(set);
+    got = cJSON_PrintUnformatted(l);
+    /* The rule as posted (null keys left out), id first, counters last. */
+    ck_assert_str_eq(got, "{\"value\":[{\"id\":1,\"match\":{\"endpoint\":\"vault\",\"operation\":"
+                          "\"GetSecret\",\"vault\":\"demo\",\"principal\":\"p\",\"path\":\"/secrets/*\"},"
+                          "\"action\":{\"status\":429,\"retryAfter\":2,\"delayMs\":5,\"truncate\":true},"
+                          "\"times\":2,\"probability\":0.25,\"matched\":0,\"fired\":0,\"remaining\":2,"
+                          "\"spent\":false}]}");
+    free(got);
+    cJSON_Delete(l);
+}
+END_TEST
+
+/* Bad rules: each is refused with a message containing the given text, and nothing is added. */
+static const struct {
+    const char *json;
+    const char *says;
+} bad_rules[] = {
+    {"", "one JSON object"},
+    {"[]", "one JSON object"},
+    {"{\"action\":{\"status\":503}} x", "one JSON object"},
+    {"{\"match\":{}}", "\"action\" is required"},
+    {"{\"action\":{}}", "does nothing"},
+    {"{\"action\":{\"drop\":false}}", "does nothing"},
+    {"{\"action\":{\"delayMs\":0}}", "does nothing"},
+    {"{\"action\":{\"status\":503},\"bogus\":1}", "unknown key \"bogus\" in the rule"},
+    {"{\"match\":{\"host\":\"x\"},\"action\":{\"status\":503}}", "unknown key \"host\" in \"match\""},
+    {"{\"action\":{\"status\":503,\"code\":\"X\"}}", "unknown key \"code\" in \"action\""},
+    {"{\"action\":{\"status\":503},\"times\":1,\"times\":2}", "appears twice"},
+    {"{\"action\":{\"status\":\"503\"}}", "\"action.status\""},
+    {"{\"action\":{\"status\":200}}", "400 to 599"},
+    {"{\"action\":{\"status\":600}}", "400 to 599"},
+    {"{\"action\":{\"status\":503.5}}", "400 to 599"},
+    {"{\"action\":{\"status\":503,\"retryAfter\":-1}}", "\"action.retryAfter\""},
+    {"{\"action\":{\"retryAfter\":2,\"delayMs\":10}}", "goes with a \"status\""},
+    {"{\"action\":{\"delayMs\":30001}}", "\"action.delayMs\""},
+    {"{\"action\":{\"drop\":\"yes\"}}", "\"action.drop\""},
+    {"{\"action\":{\"truncate\":1}}", "\"action.truncate\""},
+    {"{\"action\":{\"drop\":true,\"status\":503}}", "cannot go with"},
+    {"{\"action\":{\"status\":503},\"times\":0}", "\"times\""},
+    {"{\"action\":{\"status\":503},\"times\":\"2\"}", "\"times\""},
+    {"{\"action\":{\"status\":503},\"every\":0}", "\"every\""},
+    {"{\"action\":{\"status\":503},\"probability\":1.5}", "\"probability\""},
+    {"{\"action\":{\"status\":503},\"probability\":-0.1}", "\"probability\""},
+    {"{\"action\":{\"status\":503},\"probability\":\"0.5\"}", "\"probability\""},
+    {"{\"match\":{\"endpoint\":\"keys\"},\"action\":{\"status\":503}}", "\"match.endpoint\""},
+    {"{\"match\":{\"operation\":\"GetSecretz\"},\"action\":{\"status\":503}}", "\"match.operation\""},
+    {"{\"match\":{\"operation\":7},\"action\":{\"status\":503}}", "\"match.operation\""},
+    {"{\"match\":{\"vault\":\"\"},\"action\":{\"status\":503}}", "\"match.vault\""},
+    {"{\"match\":{\"path\":\"secrets/*\"},\"action\":{\"status\":503}}", "\"match.path\""},
+    {"{\"match\":\"vault\",\"action\":{\"status\":503}}", "\"match\" must be an object"},
+};
+
+START_TEST(test_fault_bad_rules)
+{
+    const char *json = bad_rules[_i].json;
+    char err[512] = "";
+    unsigned id = 77;
+    cJSON *l;
+
+    add("{\"action\":{\"status\":500}}");
+    ck_assert_int_eq(mv_fault_add_json(set, json, strlen(json), &id, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, bad_rules[_i].says) != NULL, "rule %s: message '%s' lacks '%s'", json,
+                  err, bad_rules[_i].says);
+    ck_assert_uint_eq(id, 77);
+    l = mv_fault_list(set);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "value")), 1);
+    cJSON_Delete(l);
+    /* The next good rule gets the next id: a refused rule used none. */
+    ck_assert_uint_eq(add("{\"action\":{\"status\":500}}"), 2);
+}
+END_TEST
+
+START_TEST(test_fault_rule_cap)
+{
+    const char *rule = "{\"action\":{\"status\":500}}";
+    char err[256];
+    unsigned id;
+
+    for (int i = 0; i < MV_FAULT_MAX_RULES; i++)
+        add(rule);
+    ck_assert_int_eq(mv_fault_add_json(set, rule, strlen(rule), &id, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "DELETE /_mock/faults"));
+}
+END_TEST
+
+START_TEST(test_fault_destroy_null)
+{
+    mv_fault_set_destroy(NULL);
+}
+END_TEST
+
+static Suite *fault_suite(void)
+{
+    Suite *s = suite_create("fault");
+    TCase *tc = tcase_create("rules");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_fault_empty_set);
+    tcase_add_test(tc, test_fault_match_keys);
+    tcase_add_test(tc, test_fault_glob);
+    tcase_add_test(tc, test_fault_times);
+    tcase_add_test(tc, test_fault_every);
+    tcase_add_test(tc, test_fault_probability_reproducible);
+    tcase_add_test(tc, test_fault_order_and_remove);
+    tcase_add_test(tc, test_fault_list_echoes_rule);
+    tcase_add_loop_test(tc, test_fault_bad_rules, 0, (int)(sizeof bad_rules / sizeof bad_rules[0]));
+    tcase_add_test(tc, test_fault_rule_cap);
+    tcase_add_test(tc, test_fault_destroy_null);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(fault_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
