@@ -256,12 +256,12 @@ int kv_credential_from_env(struct kv_credential **out, struct kv_error *err)
                                           : kv_strerror(rc));
     }
     if ((secret || cert) && (!tenant || !id))
-        return kv__fail(err, KV_E_NO_CREDENTIAL,
-                        "%s is set but %s%s%s missing; set AZURE_TENANT_ID and AZURE_CLIENT_ID "
-                        "with it",
+        return kv__fail(err, KV_E_NO_CREDENTIAL, "%s is set but %s; set %s with it",
                         secret ? "AZURE_CLIENT_SECRET" : "AZURE_CLIENT_CERTIFICATE_PATH",
-                        !tenant ? "AZURE_TENANT_ID" : "", !tenant && !id ? " and " : "",
-                        !id ? "AZURE_CLIENT_ID is" : "is");
+                        !tenant && !id ? "AZURE_TENANT_ID and AZURE_CLIENT_ID are missing"
+                        : !tenant      ? "AZURE_TENANT_ID is missing"
+                                       : "AZURE_CLIENT_ID is missing",
+                        !tenant && !id ? "them" : "it");
     /* ManagedIdentityCredential, only where the environment says one exists: probing the real
      * IMDS address from a developer machine would hang on a non-routed address. */
     if ((env("IDENTITY_ENDPOINT") && env("IDENTITY_HEADER")) ||

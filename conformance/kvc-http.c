@@ -43,22 +43,36 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     return on_data(ptr, size, nmemb, ud);
 }
 
-/* One easy handle per process, so kept-alive TLS connections are reused between requests. The
- * Check runner forks a child per test: a child must never touch the handle it inherited (its
- * connection's TLS state belongs to the parent), so the handle is keyed by the pid that made it
- * and a child simply makes its own. */
+/* One easy handle per test process, so kept-alive TLS connections are reused between requests.
+ * The Check runner forks a child per test from the first process (the runner), and a child must
+ * never touch a handle it inherited: its connection's TLS state belongs to the parent, and
+ * LeakSanitizer in the child would report it as leaked. So the runner itself keeps no handle
+ * between calls (it makes few requests), and each child caches its own. */
+static pid_t runner_pid;
+static CURL *cached;
+static pid_t cached_owner;
+
 static CURL *process_handle(void)
 {
-    static CURL *h;
-    static pid_t owner;
-
-    if (h && owner == getpid()) {
-        curl_easy_reset(h);
-        return h;
+    if (!runner_pid)
+        runner_pid = getpid();
+    if (cached && cached_owner == getpid()) {
+        curl_easy_reset(cached);
+        return cached;
     }
-    h = curl_easy_init();
-    owner = getpid();
-    return h;
+    cached = curl_easy_init();
+    cached_owner = getpid();
+    return cached;
+}
+
+/* Called at the end of every request: the runner drops its handle (see above). */
+static void process_handle_release(CURL *c)
+{
+    if (getpid() == runner_pid) {
+        curl_easy_cleanup(c);
+        cached = NULL;
+        cached_owner = 0;
+    }
 }
 
 /* True for "localhost" and "*.localhost" (RFC 6761: always loopback). */
@@ -142,6 +156,7 @@ out:
     if (c) {
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
         curl_easy_setopt(c, CURLOPT_RESOLVE, NULL);
+        process_handle_release(c);
     }
     free(b.p);
     free(h.p);

@@ -514,7 +514,6 @@ void kvc_suite_identity(struct kvc_reg *reg)
     kvc_add_test(reg, FAM, id_s2_2_oidc_v2_document, 0, NULL);
     kvc_add_test(reg, FAM, id_s2_2_oidc_v1_document, 0, NULL);
     kvc_add_test(reg, FAM, id_s2_3_jwks, 0, NULL);
-    kvc_add_test(reg, FAM, id_s2_3_jwks_x5c, KVC_XFAIL_MOCK,
-                 "the mock's JWKS keys have no x5c certificate chain (spec/identity.md §2.3)");
+    kvc_add_test(reg, FAM, id_s2_3_jwks_x5c, 0, NULL);
     kvc_add_test(reg, FAM, id_s2_4_instance_discovery, 0, NULL);
 }

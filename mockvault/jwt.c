@@ -6,6 +6,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct mv_jwt_key {
     char *kid;             /* base64url SHA-1 of the public key DER; also the "x5t" */
     char *n;               /* base64url modulus, no leading zero bytes */
     char *e;               /* base64url public exponent */
+    char *x5c;             /* base64 DER of a self-signed certificate for the key (JWKS "x5c") */
 };
 
 
@@ -70,6 +72,49 @@ out:
     gnutls_free(der.data);
     gnutls_free(m.data);
     gnutls_free(e.data);
+    return ret;
+}
+
+/* Entra's JWKS carries each key's certificate in x5c (spec/identity.md §2.3), and token
+ * validators that pin certificates read it. The mock signs one for its key: fixed validity dates and
+ * a serial taken from the key id make it the same bytes on every start with the same key (PKCS#1
+ * v1.5 signatures are deterministic). Returns 0, or a negative GnuTLS error / -1. */
+static int make_x5c(struct mv_jwt_key *k)
+{
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_datum_t der = {NULL, 0}, b64 = {NULL, 0};
+    static const char dn[] = "CN=mockvault token signing key";
+    int ret = gnutls_x509_crt_init(&crt);
+    if (ret < 0)
+        goto out;
+    if ((ret = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+        (ret = gnutls_x509_crt_set_serial(crt, k->kid, 8)) < 0 ||
+        (ret = gnutls_x509_crt_set_dn(crt, dn, NULL)) < 0 ||
+        (ret = gnutls_x509_crt_set_issuer_dn(crt, dn, NULL)) < 0 ||
+        (ret = gnutls_x509_crt_set_pubkey(crt, k->pub)) < 0 ||
+        (ret = gnutls_x509_crt_set_activation_time(crt, 1577836800)) < 0 || /* 2020-01-01 */
+        (ret = gnutls_x509_crt_set_expiration_time(crt, 2524608000)) < 0 || /* 2050-01-01 */
+        (ret = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
+        (ret = gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
+        (ret = gnutls_x509_crt_privkey_sign(crt, crt, k->priv, GNUTLS_DIG_SHA256, 0)) < 0 ||
+        (ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der)) < 0 ||
+        (ret = gnutls_base64_encode2(&der, &b64)) < 0)
+        goto out;
+    ret = -1;
+    k->x5c = malloc(b64.size + 1);
+    if (!k->x5c)
+        goto out;
+    size_t j = 0;
+    for (size_t i = 0; i < b64.size; i++)
+        if (b64.data[i] != '\n' && b64.data[i] != '\r')
+            k->x5c[j++] = (char)b64.data[i];
+    k->x5c[j] = '\0';
+    ret = 0;
+out:
+    gnutls_free(der.data);
+    gnutls_free(b64.data);
+    if (crt)
+        gnutls_x509_crt_deinit(crt);
     return ret;
 }
 
@@ -152,6 +197,8 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
         goto out;
     }
     ret = derive_public_parts(k);
+    if (ret == 0)
+        ret = make_x5c(k);
     if (ret < 0) {
         mv_set_err(err, errlen, "jwt key: public key: %s",
                 ret == -1 ? "out of memory" : gnutls_strerror(ret));
@@ -187,12 +234,23 @@ void mv_jwt_key_destroy(struct mv_jwt_key *k)
     free(k->kid);
     free(k->n);
     free(k->e);
+    free(k->x5c);
     free(k);
 }
 
 const char *mv_jwt_key_kid(const struct mv_jwt_key *k)
 {
     return k ? k->kid : NULL;
+}
+
+/* "x5c": [base64 DER], an array of one certificate as in Entra's JWKS. */
+static bool add_x5c(cJSON *j, const char *x5c)
+{
+    cJSON *a = cJSON_AddArrayToObject(j, "x5c"), *s;
+    if (!a || !(s = cJSON_CreateString(x5c)))
+        return false;
+    cJSON_AddItemToArray(a, s);
+    return true;
 }
 
 cJSON *mv_jwt_key_jwk(const struct mv_jwt_key *k)
@@ -202,7 +260,8 @@ cJSON *mv_jwt_key_jwk(const struct mv_jwt_key *k)
     if (j &&
         (!cJSON_AddStringToObject(j, "kty", "RSA") || !cJSON_AddStringToObject(j, "use", "sig") ||
          !cJSON_AddStringToObject(j, "kid", k->kid) || !cJSON_AddStringToObject(j, "x5t", k->kid) ||
-         !cJSON_AddStringToObject(j, "n", k->n) || !cJSON_AddStringToObject(j, "e", k->e))) {
+         !cJSON_AddStringToObject(j, "n", k->n) || !cJSON_AddStringToObject(j, "e", k->e) ||
+         !add_x5c(j, k->x5c))) {
         cJSON_Delete(j);
         j = NULL;
     }

@@ -362,7 +362,35 @@ START_TEST(jwk_matches_key)
     const char *kid = cJSON_GetObjectItemCaseSensitive(jwk, "kid")->valuestring;
     ck_assert_str_eq(kid, mv_jwt_key_kid(key));
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(jwk, "x5t")->valuestring, kid);
-    ck_assert_uint_eq(cJSON_GetArraySize(jwk), 6);
+    ck_assert_uint_eq(cJSON_GetArraySize(jwk), 7);
+
+    /* x5c: one self-signed certificate whose public key is the signing key (same DER as the JWK's
+     * key, so a validator pinning the certificate accepts our tokens). */
+    const cJSON *x5c = cJSON_GetObjectItemCaseSensitive(jwk, "x5c");
+    ck_assert(cJSON_IsArray(x5c));
+    ck_assert_int_eq(cJSON_GetArraySize(x5c), 1);
+    const char *c64 = cJSON_GetArrayItem(x5c, 0)->valuestring;
+    gnutls_datum_t c64d = {(unsigned char *)c64, (unsigned)strlen(c64)}, cder = {NULL, 0};
+    ck_assert_int_eq(gnutls_base64_decode2(&c64d, &cder), 0);
+    gnutls_x509_crt_t crt;
+    gnutls_pubkey_t cpub;
+    gnutls_datum_t cpub_der = {NULL, 0};
+    ck_assert_int_eq(gnutls_x509_crt_init(&crt), 0);
+    ck_assert_int_eq(gnutls_x509_crt_import(crt, &cder, GNUTLS_X509_FMT_DER), 0);
+    ck_assert_int_eq(gnutls_pubkey_init(&cpub), 0);
+    ck_assert_int_eq(gnutls_pubkey_import_x509(cpub, crt, 0), 0);
+    ck_assert_int_eq(gnutls_pubkey_export2(cpub, GNUTLS_X509_FMT_DER, &cpub_der), 0);
+    unsigned char csha1[20];
+    size_t kidlen = 0;
+    unsigned char *kidraw = mv_b64url_decode(kid, strlen(kid), &kidlen);
+    ck_assert_int_eq(mv_sha1(cpub_der.data, cpub_der.size, csha1), 0);
+    ck_assert_uint_eq(kidlen, 20);
+    ck_assert_mem_eq(csha1, kidraw, 20);
+    free(kidraw);
+    gnutls_free(cpub_der.data);
+    gnutls_pubkey_deinit(cpub);
+    gnutls_x509_crt_deinit(crt);
+    gnutls_free(cder.data);
 
     size_t nlen = 0, elen = 0, klen = 0;
     const char *n64 = cJSON_GetObjectItemCaseSensitive(jwk, "n")->valuestring;
