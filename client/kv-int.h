@@ -148,7 +148,8 @@ void kv__token_cache_init(struct kv__token_cache *tc);
 void kv__token_cache_finish(struct kv__token_cache *tc);
 
 /* Whether a cached token is still good at now: 0 = use it, 1 = usable but due for refresh (within
- * refresh_before seconds of expiry), 2 = expired or absent. */
+ * refresh_before seconds of expiry), 2 = expired, absent, or within 30 s of expiry (too close to
+ * survive a request and a retry). expires_on 0 means a token that never expires. */
 int kv__token_state(const char *token, int64_t expires_on, int64_t now, unsigned refresh_before);
 
 /* A token for scope (tenant may be NULL): from the cache, or fetched once however many threads ask

@@ -84,8 +84,12 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
         t->token = NULL;
         t->expires_on = 0;
     }
+    /* A static token cannot be refreshed early: it is the same token until it expires. */
+    bool is_static = c->cred && c->cred->kind == KV__CRED_STATIC;
     for (;;) {
         int st = kv__token_state(t->token, t->expires_on, c->now(), c->opts.refresh_before_s);
+        if (st == 1 && is_static)
+            st = 0;
         if (st == 0 || (st == 1 && t->fetching)) {
             /* Fresh, or due for refresh while another thread is already refreshing it. */
             *token = strdup(t->token);
@@ -113,10 +117,9 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
         t->token = reply.token;
         t->expires_on = reply.expires_on;
         reply.token = NULL;
-        pthread_mutex_lock(&c->lock);
-        c->stats.token_fetches++;
-        pthread_mutex_unlock(&c->lock);
-    } else {
+    }
+    /* token_fetches counts requests to an identity endpoint, failed ones included. */
+    if (!is_static) {
         pthread_mutex_lock(&c->lock);
         c->stats.token_fetches++;
         pthread_mutex_unlock(&c->lock);

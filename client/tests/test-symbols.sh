@@ -1,0 +1,82 @@
+#!/bin/sh
+# test-symbols.sh LIB HEADER_DIR: the shared library exports nothing but the public kv_ API, and
+# kvclient.h compiles alone as strict C11 (and as C++11 when a C++ compiler is there).
+# Environment: CC (default cc), CXX (default g++).
+set -u
+lib=$1
+incdir=$2
+cc=${CC:-cc}
+cxx=${CXX:-g++}
+fail=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# 1. Exported symbols. Linker-made names (_init, _fini, _edata, _end, __bss_start) are not ours.
+if ! nm -D --defined-only "$lib" >"$tmp/syms"; then
+    echo "FAIL: nm -D could not read $lib"
+    exit 1
+fi
+awk '{ print $NF }' "$tmp/syms" | sed 's/@.*//' |
+    grep -v -E '^(_init|_fini|_edata|_end|__bss_start)$' | sort -u >"$tmp/names"
+grep -v '^kv_' "$tmp/names" >"$tmp/leaks"
+if [ -s "$tmp/leaks" ]; then
+    echo "FAIL: $lib exports symbols outside the kv_ namespace:"
+    sed 's/^/  /' "$tmp/leaks"
+    fail=1
+else
+    echo "ok: $(wc -l <"$tmp/names") exported symbols, all kv_*"
+fi
+# Every function the header declares is exported (a KV_EXPORT forgotten breaks users).
+grep -o -E '^KV_EXPORT [^;(]*\(' "$incdir/kvclient.h" | sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/' |
+    sort -u >"$tmp/declared"
+missing=$(comm -23 "$tmp/declared" "$tmp/names")
+if [ -n "$missing" ]; then
+    echo "FAIL: declared in kvclient.h but not exported: $missing"
+    fail=1
+else
+    echo "ok: all $(wc -l <"$tmp/declared") declared functions are exported"
+fi
+if grep -q '^kv__' "$tmp/names"; then
+    echo "FAIL: internal kv__ names are exported"
+    fail=1
+fi
+
+# 2. The public header on its own.
+cat >"$tmp/only.c" <<'SRC'
+#include "kvclient.h"
+int main(void)
+{
+    struct kv_options o;
+    struct kv_error e;
+    enum kv_status st = KV_E_EXPIRED;
+    (void)o;
+    (void)e;
+    return st == 22 ? 0 : 1;
+}
+SRC
+if $cc -std=c11 -pedantic -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+    -I"$incdir" -c "$tmp/only.c" -o "$tmp/only.o"; then
+    echo "ok: kvclient.h compiles alone with -std=c11 -pedantic -Werror"
+else
+    echo "FAIL: kvclient.h does not compile alone as C11"
+    fail=1
+fi
+if $cc -std=c99 -pedantic -Wall -Wextra -Werror -I"$incdir" -c "$tmp/only.c" -o "$tmp/only99.o"; then
+    echo "ok: kvclient.h compiles as C99"
+else
+    echo "FAIL: kvclient.h does not compile as C99"
+    fail=1
+fi
+if command -v "$cxx" >/dev/null 2>&1; then
+    cp "$tmp/only.c" "$tmp/only.cc"
+    if $cxx -std=c++11 -pedantic -Wall -Wextra -Werror -I"$incdir" -c "$tmp/only.cc" \
+        -o "$tmp/onlycc.o"; then
+        echo "ok: kvclient.h compiles as C++11"
+    else
+        echo "FAIL: kvclient.h does not compile as C++11"
+        fail=1
+    fi
+else
+    echo "skip: no C++ compiler ($cxx)"
+fi
+exit $fail

@@ -1,0 +1,959 @@
+/* test-unit.c: unit tests of libkvclient's internals (kv-int.h) that need no server: backoff and
+ * full jitter, retryable statuses, Retry-After parsing, the challenge parser and resource check
+ * (spec/real-clients.md §3, A.2, B.2), token freshness, the secret JSON shapes
+ * (spec/keyvault-secrets.md §1), error mapping (§2 and Entra bodies), URLs, buffers and the status
+ * names. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kv-int.h"
+
+#define TENANT "11111111-1111-1111-1111-111111111111"
+
+/* A deterministic 64-bit generator (splitmix64) so failures reproduce. */
+static uint64_t mix_state = 0x9e3779b97f4a7c15u;
+static uint64_t next_rand(void)
+{
+    uint64_t z = (mix_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* ---- retry.c: backoff ------------------------------------------------------------------- */
+
+/* min(cap, base * 2^attempt) computed without overflow. */
+static uint64_t backoff_bound(unsigned attempt, unsigned base, unsigned cap)
+{
+    uint64_t b = base;
+    for (unsigned i = 0; i < attempt && b < cap; i++)
+        b *= 2;
+    return b < cap ? b : cap;
+}
+
+START_TEST(test_backoff_extremes)
+{
+    for (unsigned attempt = 0; attempt < 12; attempt++) {
+        uint64_t bound = backoff_bound(attempt, 800, 60000);
+        unsigned lo = kv__backoff_ms(attempt, 800, 60000, 0);
+        unsigned hi = kv__backoff_ms(attempt, 800, 60000, UINT64_MAX);
+        ck_assert_msg(lo <= bound, "attempt %u rnd 0: %u > %llu", attempt, lo,
+                      (unsigned long long)bound);
+        ck_assert_msg(hi <= bound, "attempt %u rnd max: %u > %llu", attempt, hi,
+                      (unsigned long long)bound);
+    }
+    /* Full jitter starts at zero: the smallest random number gives no wait at all. */
+    ck_assert_uint_eq(kv__backoff_ms(0, 800, 60000, 0), 0);
+    ck_assert_uint_eq(kv__backoff_ms(5, 800, 60000, 0), 0);
+}
+END_TEST
+
+/* Many random draws per attempt: every delay within [0, bound], and the spread covers the whole
+ * range (full jitter, not "bound/2 + jitter" nor a fixed delay). */
+START_TEST(test_backoff_full_jitter_distribution)
+{
+    static const unsigned attempts[] = {0, 1, 3, 6, 10};
+    enum { N = 20000 };
+
+    for (size_t k = 0; k < sizeof attempts / sizeof attempts[0]; k++) {
+        unsigned a = attempts[k];
+        uint64_t bound = backoff_bound(a, 800, 60000);
+        unsigned min = UINT_MAX, max = 0;
+        double sum = 0;
+
+        for (int i = 0; i < N; i++) {
+            unsigned d = kv__backoff_ms(a, 800, 60000, next_rand());
+            ck_assert_msg(d <= bound, "attempt %u: delay %u > bound %llu", a, d,
+                          (unsigned long long)bound);
+            if (d < min)
+                min = d;
+            if (d > max)
+                max = d;
+            sum += d;
+        }
+        ck_assert_msg(min <= bound / 20, "attempt %u: smallest delay %u of bound %llu", a, min,
+                      (unsigned long long)bound);
+        ck_assert_msg(max >= bound - bound / 20, "attempt %u: largest delay %u of bound %llu", a,
+                      max, (unsigned long long)bound);
+        ck_assert_msg(sum / N > bound * 0.45 && sum / N < bound * 0.55,
+                      "attempt %u: mean %.1f, want about %.1f", a, sum / N, bound / 2.0);
+    }
+}
+END_TEST
+
+/* The cap bounds every delay, and huge attempt numbers neither overflow to small delays nor
+ * exceed the cap. */
+START_TEST(test_backoff_cap_and_overflow)
+{
+    static const unsigned huge[] = {31, 32, 33, 63, 64, 65, 1000, UINT_MAX};
+    unsigned max = 0;
+
+    for (int i = 0; i < 2000; i++) {
+        unsigned d = kv__backoff_ms(8, 800, 5000, next_rand());
+        ck_assert_msg(d <= 5000, "capped delay %u > 5000", d);
+    }
+    for (size_t k = 0; k < sizeof huge / sizeof huge[0]; k++) {
+        max = 0;
+        for (int i = 0; i < 2000; i++) {
+            unsigned d = kv__backoff_ms(huge[k], 800, 60000, next_rand());
+            ck_assert_msg(d <= 60000, "attempt %u: delay %u > cap", huge[k], d);
+            if (d > max)
+                max = d;
+        }
+        ck_assert_msg(max >= 50000, "attempt %u: largest of 2000 delays is %u: overflowed?",
+                      huge[k], max);
+        ck_assert_uint_le(kv__backoff_ms(huge[k], 800, 60000, UINT64_MAX), 60000);
+        /* A cap at the top of the type must not wrap either. */
+        ck_assert_uint_le(kv__backoff_ms(huge[k], UINT_MAX, UINT_MAX, UINT64_MAX), UINT_MAX);
+    }
+    /* A cap below the base wins over the base. */
+    for (int i = 0; i < 200; i++)
+        ck_assert_uint_le(kv__backoff_ms(0, 800, 100, next_rand()), 100);
+}
+END_TEST
+
+START_TEST(test_retryable_status)
+{
+    static const long yes[] = {408, 429, 500, 502, 503, 504};
+    static const long no[] = {0, 100, 200, 201, 204, 301, 304, 400, 401, 403, 404, 405, 409, 412,
+                              413, 501, 505, 511, 600, -1};
+
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        ck_assert_msg(kv__retryable_status(yes[i]), "%ld is retryable", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        ck_assert_msg(!kv__retryable_status(no[i]), "%ld is not retryable", no[i]);
+}
+END_TEST
+
+/* ---- retry.c: Retry-After -------------------------------------------------------------- */
+
+/* Sun, 06 Nov 1994 08:49:37 GMT (RFC 9110's example date). */
+#define RFC_DATE "Sun, 06 Nov 1994 08:49:37 GMT"
+#define RFC_DATE_UNIX 784111777
+
+START_TEST(test_retry_after_seconds)
+{
+    ck_assert_int_eq(kv__retry_after_ms(NULL, NULL, "1", 1000), 1000);
+    ck_assert_int_eq(kv__retry_after_ms(NULL, NULL, "0", 1000), 0);
+    ck_assert_int_eq(kv__retry_after_ms(NULL, NULL, "120", 1000), 120000);
+    ck_assert_int_eq(kv__retry_after_ms(NULL, NULL, NULL, 1000), -1);
+}
+END_TEST
+
+START_TEST(test_retry_after_http_date)
+{
+    ck_assert_int_eq(kv__retry_after_ms(NULL, NULL, RFC_DATE, RFC_DATE_UNIX - 10), 10000);
+    ck_assert_int_eq(kv__retry_after_ms(NULL, NULL, RFC_DATE, RFC_DATE_UNIX - 1), 1000);
+    /* A date in the past, or now, means "retry now". */
+    ck_assert_int_eq(kv__retry_after_ms(NULL, NULL, RFC_DATE, RFC_DATE_UNIX), 0);
+    ck_assert_int_eq(kv__retry_after_ms(NULL, NULL, RFC_DATE, RFC_DATE_UNIX + 3600), 0);
+}
+END_TEST
+
+START_TEST(test_retry_after_ms_headers_precedence)
+{
+    ck_assert_int_eq(kv__retry_after_ms("1500", NULL, NULL, 0), 1500);
+    ck_assert_int_eq(kv__retry_after_ms(NULL, "250", NULL, 0), 250);
+    /* x-ms-retry-after-ms wins over retry-after-ms and Retry-After. */
+    ck_assert_int_eq(kv__retry_after_ms("700", "250", "5", 0), 700);
+    ck_assert_int_eq(kv__retry_after_ms("700", NULL, "5", 0), 700);
+    /* retry-after-ms wins over Retry-After. */
+    ck_assert_int_eq(kv__retry_after_ms(NULL, "250", "5", 0), 250);
+    ck_assert_int_eq(kv__retry_after_ms("0", NULL, "5", 0), 0);
+}
+END_TEST
+
+START_TEST(test_retry_after_garbage)
+{
+    static const char *const bad[] = {"", "soon", "-5", "1.5.3", "Sun, 99 Foo 1994 xx:yy GMT",
+                                      "12abc", " "};
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(kv__retry_after_ms(NULL, NULL, bad[i], 1000) == -1,
+                      "Retry-After \"%s\" is not usable", bad[i]);
+        ck_assert_msg(kv__retry_after_ms(bad[i], NULL, NULL, 1000) == -1,
+                      "x-ms-retry-after-ms \"%s\" is not usable", bad[i]);
+    }
+}
+END_TEST
+
+/* ---- challenge.c: parsing (spec/real-clients.md §3, A.2, B.2) --------------------------- */
+
+static void parse_ok(const char *header, struct kv__challenge *ch)
+{
+    memset(ch, 0x55, sizeof *ch); /* garbage in, so the parser must fill every field */
+    ck_assert_msg(kv__challenge_parse(header, ch) == 0, "parses: %s", header);
+}
+
+/* The real header exactly (", " separator, authorization, resource). */
+START_TEST(test_challenge_real_format)
+{
+    struct kv__challenge ch;
+
+    parse_ok("Bearer authorization=\"https://login.microsoftonline.com/" TENANT "\", "
+             "resource=\"https://vault.azure.net\"",
+             &ch);
+    ck_assert_str_eq(ch.authorization, "https://login.microsoftonline.com/" TENANT);
+    ck_assert_str_eq(ch.tenant, TENANT);
+    ck_assert_str_eq(ch.resource, "https://vault.azure.net");
+    ck_assert_str_eq(ch.scope, "https://vault.azure.net/.default");
+}
+END_TEST
+
+/* "," without a space (Python accepts it; JS does not, but a good client should). */
+START_TEST(test_challenge_comma_without_space)
+{
+    struct kv__challenge ch;
+
+    parse_ok("Bearer authorization=\"https://login.microsoftonline.com/" TENANT "\","
+             "resource=\"https://vault.azure.net\"",
+             &ch);
+    ck_assert_str_eq(ch.tenant, TENANT);
+    ck_assert_str_eq(ch.resource, "https://vault.azure.net");
+    ck_assert_str_eq(ch.scope, "https://vault.azure.net/.default");
+}
+END_TEST
+
+START_TEST(test_challenge_authorization_uri)
+{
+    struct kv__challenge ch;
+
+    parse_ok("Bearer authorization_uri=\"https://login.windows.net/" TENANT "\", "
+             "resource=\"https://vault.azure.net\"",
+             &ch);
+    ck_assert_str_eq(ch.authorization, "https://login.windows.net/" TENANT);
+    ck_assert_str_eq(ch.tenant, TENANT);
+}
+END_TEST
+
+/* scope instead of resource: used verbatim; with both, scope wins. */
+START_TEST(test_challenge_scope)
+{
+    struct kv__challenge ch;
+
+    parse_ok("Bearer authorization=\"https://login.microsoftonline.com/" TENANT "\", "
+             "scope=\"https://vault.azure.net/.default\"",
+             &ch);
+    ck_assert_str_eq(ch.scope, "https://vault.azure.net/.default");
+    ck_assert_str_eq(ch.resource, "");
+    ck_assert_str_eq(ch.tenant, TENANT);
+
+    parse_ok("Bearer authorization=\"https://login.microsoftonline.com/" TENANT "\", "
+             "resource=\"https://vault.azure.net\", scope=\"https://other.example/custom\"",
+             &ch);
+    ck_assert_str_eq(ch.scope, "https://other.example/custom");
+    ck_assert_str_eq(ch.resource, "https://vault.azure.net");
+}
+END_TEST
+
+/* The order of the parameters does not matter; unknown ones are ignored. */
+START_TEST(test_challenge_order_and_unknown_keys)
+{
+    struct kv__challenge ch;
+
+    parse_ok("Bearer resource=\"https://localhost:8443\", error=\"invalid_token\", "
+             "authorization=\"https://localhost:8443/" TENANT "\"",
+             &ch);
+    ck_assert_str_eq(ch.tenant, TENANT);
+    ck_assert_str_eq(ch.resource, "https://localhost:8443");
+    ck_assert_str_eq(ch.scope, "https://localhost:8443/.default");
+}
+END_TEST
+
+/* The tenant is the first path segment; the authorization host is ignored (and kept verbatim). */
+START_TEST(test_challenge_tenant_first_segment)
+{
+    struct kv__challenge ch;
+
+    parse_ok("Bearer authorization=\"https://evil.example:9999/" TENANT
+             "/oauth2/authorize\", resource=\"https://vault.azure.net\"",
+             &ch);
+    ck_assert_str_eq(ch.tenant, TENANT);
+    ck_assert_str_eq(ch.authorization, "https://evil.example:9999/" TENANT "/oauth2/authorize");
+
+    parse_ok("Bearer authorization=\"https://demo.localhost:8443/" TENANT "\", "
+             "resource=\"https://localhost:8443\"",
+             &ch);
+    ck_assert_str_eq(ch.tenant, TENANT);
+}
+END_TEST
+
+/* JS tolerates a challenge without authorization: the tenant is then unknown. */
+START_TEST(test_challenge_missing_authorization)
+{
+    struct kv__challenge ch;
+
+    parse_ok("Bearer resource=\"https://vault.azure.net\"", &ch);
+    ck_assert_str_eq(ch.authorization, "");
+    ck_assert_str_eq(ch.tenant, "");
+    ck_assert_str_eq(ch.resource, "https://vault.azure.net");
+    ck_assert_str_eq(ch.scope, "https://vault.azure.net/.default");
+}
+END_TEST
+
+START_TEST(test_challenge_refused)
+{
+    static const char *const bad[] = {
+        /* not Bearer */
+        "Basic realm=\"vault\"",
+        "PoP authorization=\"https://login.microsoftonline.com/" TENANT "\", "
+        "resource=\"https://vault.azure.net\"",
+        "Negotiate",
+        /* neither resource nor scope */
+        "Bearer authorization=\"https://login.microsoftonline.com/" TENANT "\"",
+        "Bearer",
+        "",
+    };
+    struct kv__challenge ch;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(kv__challenge_parse(bad[i], &ch) == -1, "refused: \"%s\"", bad[i]);
+}
+END_TEST
+
+/* ---- challenge.c: resource verification (A.2 matrix; ports ignored, exact match fails) ---- */
+
+static void set_resource(struct kv__challenge *ch, const char *resource)
+{
+    memset(ch, 0, sizeof *ch);
+    snprintf(ch->authorization, sizeof ch->authorization, "https://login.microsoftonline.com/%s",
+             TENANT);
+    snprintf(ch->tenant, sizeof ch->tenant, "%s", TENANT);
+    snprintf(ch->resource, sizeof ch->resource, "%s", resource);
+    snprintf(ch->scope, sizeof ch->scope, "%s/.default", resource);
+}
+
+static const char *const matrix_resources[] = {"https://vault.azure.net", "https://localhost",
+                                               "https://localhost:8443", NULL /* exact host */};
+static const struct {
+    const char *vault_host;
+    int pass[4]; /* one per matrix_resources column */
+} matrix[] = {
+    {"localhost", {0, 0, 0, 0}},
+    {"myvault.localhost", {0, 1, 1, 0}},
+    {"myvault.vault.azure.net", {1, 0, 0, 0}},
+};
+
+START_TEST(test_verify_js_matrix)
+{
+    int row = _i / 4, col = _i % 4;
+    struct kv__challenge ch;
+    char exact[256], msg[512];
+    const char *res = matrix_resources[col];
+    int rc;
+
+    if (!res) {
+        snprintf(exact, sizeof exact, "https://%s", matrix[row].vault_host);
+        res = exact;
+    }
+    set_resource(&ch, res);
+    msg[0] = '\0';
+    rc = kv__challenge_verify(matrix[row].vault_host, &ch, msg, sizeof msg);
+    if (matrix[row].pass[col]) {
+        ck_assert_msg(rc == 0, "vault %s, resource %s: should pass", matrix[row].vault_host, res);
+    } else {
+        ck_assert_msg(rc == -1, "vault %s, resource %s: should fail", matrix[row].vault_host, res);
+        ck_assert_msg(msg[0] != '\0', "vault %s, resource %s: a message says why",
+                      matrix[row].vault_host, res);
+    }
+}
+END_TEST
+
+START_TEST(test_verify_edges)
+{
+    struct kv__challenge ch;
+    char msg[512];
+
+    /* A suffix that is not at a label boundary does not count. */
+    set_resource(&ch, "https://vault.azure.net");
+    ck_assert_int_eq(kv__challenge_verify("evilvault.azure.net", &ch, msg, sizeof msg), -1);
+    ck_assert_int_eq(kv__challenge_verify("vault.azure.net.evil.example", &ch, msg, sizeof msg),
+                     -1);
+    /* Deeper subdomains pass, like the SDKs' endsWith check. */
+    ck_assert_int_eq(kv__challenge_verify("a.b.vault.azure.net", &ch, msg, sizeof msg), 0);
+    /* Host names compare case-insensitively. */
+    set_resource(&ch, "https://Vault.Azure.NET");
+    ck_assert_int_eq(kv__challenge_verify("myvault.vault.azure.net", &ch, msg, sizeof msg), 0);
+    /* A resource with a path and a trailing slash: only its host counts. */
+    set_resource(&ch, "https://vault.azure.net/");
+    ck_assert_int_eq(kv__challenge_verify("myvault.vault.azure.net", &ch, msg, sizeof msg), 0);
+
+    /* A scope-only challenge is verified by its scope's host. */
+    memset(&ch, 0, sizeof ch);
+    snprintf(ch.scope, sizeof ch.scope, "https://vault.azure.net/.default");
+    ck_assert_int_eq(kv__challenge_verify("myvault.vault.azure.net", &ch, msg, sizeof msg), 0);
+    ck_assert_int_eq(kv__challenge_verify("myvault.localhost", &ch, msg, sizeof msg), -1);
+}
+END_TEST
+
+/* ---- tokens.c: freshness ----------------------------------------------------------------- */
+
+START_TEST(test_token_state)
+{
+    const int64_t now = 1700000000;
+
+    /* The boundaries are kept clear of the implementation's safety margin (tokens.c treats the
+     * last 30 s before expiry as expired: too close to survive a request and a retry). */
+    ck_assert_int_eq(kv__token_state("t", now + 3599, now, 300), 0);       /* fresh */
+    ck_assert_int_eq(kv__token_state("t", now + 301, now, 300), 0);
+    ck_assert_int_eq(kv__token_state("t", now + 299, now, 300), 1);        /* refresh window */
+    ck_assert_int_eq(kv__token_state("t", now + 120, now, 300), 1);
+    ck_assert_int_eq(kv__token_state("t", now + 60, now, 300), 1);
+    ck_assert_int_eq(kv__token_state("t", now, now, 300), 2);              /* expired */
+    ck_assert_int_eq(kv__token_state("t", now - 1, now, 300), 2);
+    ck_assert_int_eq(kv__token_state("t", now - 4000, now, 300), 2);
+    ck_assert_int_eq(kv__token_state(NULL, now + 3599, now, 300), 2);      /* absent */
+    ck_assert_int_eq(kv__token_state(NULL, 0, now, 300), 2);
+    /* No refresh window: good until (nearly) the end. */
+    ck_assert_int_eq(kv__token_state("t", now + 100, now, 0), 0);
+    ck_assert_int_eq(kv__token_state("t", now - 1, now, 0), 2);
+    /* A window longer than the lifetime: always due for refresh, never "fresh". */
+    ck_assert_int_eq(kv__token_state("t", now + 100, now, 3600), 1);
+    /* expires_on 0: a static token that never expires. */
+    ck_assert_int_eq(kv__token_state("t", 0, now, 300), 0);
+}
+END_TEST
+
+/* ---- secrets.c: JSON shapes (spec/keyvault-secrets.md §1) ------------------------------------ */
+
+static struct kv_secret *secret_of(const char *json)
+{
+    cJSON *root = cJSON_Parse(json);
+    struct kv_secret *s;
+
+    ck_assert_msg(root != NULL, "test JSON parses");
+    s = kv__secret_from_json(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+static const char *tag_value(const struct kv_secret *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_tags; i++)
+        if (strcmp(s->tags[i].name, name) == 0)
+            return s->tags[i].value;
+    return NULL;
+}
+
+/* The recorded SetSecret response plus contentType and tags. */
+START_TEST(test_secret_bundle)
+{
+    struct kv_secret *s = secret_of(
+        "{\"value\":\"secret-value\",\"contentType\":\"text/plain\",\"id\":\"https://vaultname."
+        "vault.azure.net/secrets/livekvtestsecret-namee8553665/54a5883d2c8f4c379c19bd85e046e213\","
+        "\"attributes\":{\"enabled\":true,\"nbf\":1577836800,\"exp\":2527401600,\"created\":"
+        "1774470963,\"updated\":1774470964,\"recoveryLevel\":\"Recoverable+Purgeable\","
+        "\"recoverableDays\":90},\"tags\":{\"foo\":\"updated tag\",\"env\":\"demo\"}}");
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->id, "https://vaultname.vault.azure.net/secrets/livekvtestsecret-namee8553665/"
+                            "54a5883d2c8f4c379c19bd85e046e213");
+    ck_assert_str_eq(s->name, "livekvtestsecret-namee8553665");
+    ck_assert_str_eq(s->version, "54a5883d2c8f4c379c19bd85e046e213");
+    ck_assert_msg(s->value && strcmp(s->value, "secret-value") == 0, "value is the bundle's");
+    ck_assert_str_eq(s->content_type, "text/plain");
+    ck_assert_ptr_null(s->kid);
+    ck_assert_int_eq(s->enabled, 1);
+    ck_assert_int_eq(s->managed, 0);
+    ck_assert_int_eq(s->not_before, 1577836800);
+    ck_assert_int_eq(s->expires, 2527401600);
+    ck_assert_int_eq(s->created, 1774470963);
+    ck_assert_int_eq(s->updated, 1774470964);
+    ck_assert_str_eq(s->recovery_level, "Recoverable+Purgeable");
+    ck_assert_int_eq(s->recoverable_days, 90);
+    ck_assert_uint_eq(s->n_tags, 2);
+    ck_assert_pstr_eq(tag_value(s, "foo"), "updated tag");
+    ck_assert_pstr_eq(tag_value(s, "env"), "demo");
+    ck_assert_ptr_null(s->recovery_id);
+    ck_assert_int_eq(s->deleted_date, 0);
+    ck_assert_int_eq(s->scheduled_purge_date, 0);
+    kv_secret_free(s);
+}
+END_TEST
+
+/* Optional keys are omitted: everything optional stays NULL/0; a disabled secret; api 7.0 has no
+ * recoverableDays; an empty value is a value. */
+START_TEST(test_secret_bundle_minimal)
+{
+    struct kv_secret *s = secret_of(
+        "{\"value\":\"\",\"id\":\"https://demo.localhost:8443/secrets/minimal/"
+        "0123456789abcdef0123456789abcdef\",\"attributes\":{\"enabled\":false,\"created\":1,"
+        "\"updated\":2,\"recoveryLevel\":\"CustomizedRecoverable+Purgeable\"}}");
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->name, "minimal");
+    ck_assert_str_eq(s->version, "0123456789abcdef0123456789abcdef");
+    ck_assert_msg(s->value != NULL && s->value[0] == '\0', "an empty value is not NULL");
+    ck_assert_ptr_null(s->content_type);
+    ck_assert_int_eq(s->enabled, 0);
+    ck_assert_int_eq(s->not_before, 0);
+    ck_assert_int_eq(s->expires, 0);
+    ck_assert_int_eq(s->recoverable_days, 0);
+    ck_assert_uint_eq(s->n_tags, 0);
+    kv_secret_free(s);
+}
+END_TEST
+
+/* A list item (recorded shape): base id, no value, no version; a certificate-backed item. */
+START_TEST(test_secret_item)
+{
+    struct kv_secret *s = secret_of(
+        "{\"id\":\"https://vaultname.vault.azure.net/secrets/listsecret0\",\"attributes\":{"
+        "\"enabled\":true,\"created\":1774470963,\"updated\":1774470963,\"recoveryLevel\":"
+        "\"Recoverable+Purgeable\",\"recoverableDays\":90},\"tags\":{}}");
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->id, "https://vaultname.vault.azure.net/secrets/listsecret0");
+    ck_assert_str_eq(s->name, "listsecret0");
+    ck_assert_msg(s->version == NULL || s->version[0] == '\0', "an item has no version");
+    ck_assert_ptr_null(s->value);
+    ck_assert_int_eq(s->enabled, 1);
+    ck_assert_uint_eq(s->n_tags, 0);
+    kv_secret_free(s);
+
+    s = secret_of("{\"contentType\":\"application/x-pkcs12\",\"id\":\"https://vaultname.vault."
+                  "azure.net/secrets/mycert\",\"managed\":true,\"kid\":\"https://vaultname.vault."
+                  "azure.net/keys/mycert/0123456789abcdef0123456789abcdef\",\"attributes\":{"
+                  "\"enabled\":true,\"created\":5,\"updated\":6,\"recoveryLevel\":"
+                  "\"Recoverable+Purgeable\",\"recoverableDays\":90}}");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->name, "mycert");
+    ck_assert_int_eq(s->managed, 1);
+    ck_assert_str_eq(s->content_type, "application/x-pkcs12");
+    ck_assert_str_eq(s->kid, "https://vaultname.vault.azure.net/keys/mycert/"
+                             "0123456789abcdef0123456789abcdef");
+    kv_secret_free(s);
+}
+END_TEST
+
+/* The recorded DeleteSecret response (DeletedSecretBundle). */
+START_TEST(test_secret_deleted)
+{
+    struct kv_secret *s = secret_of(
+        "{\"recoveryId\":\"https://vaultname.vault.azure.net/deletedsecrets/N\",\"deletedDate\":"
+        "1774470964,\"scheduledPurgeDate\":1782246964,\"contentType\":\"text/plain\",\"id\":"
+        "\"https://vaultname.vault.azure.net/secrets/N/54a5883d2c8f4c379c19bd85e046e213\","
+        "\"attributes\":{\"enabled\":true,\"exp\":2527401600,\"created\":1774470963,\"updated\":"
+        "1774470964,\"recoveryLevel\":\"Recoverable+Purgeable\",\"recoverableDays\":90},"
+        "\"tags\":{\"foo\":\"updated tag\"}}");
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->recovery_id, "https://vaultname.vault.azure.net/deletedsecrets/N");
+    ck_assert_int_eq(s->deleted_date, 1774470964);
+    ck_assert_int_eq(s->scheduled_purge_date, 1782246964);
+    ck_assert_str_eq(s->name, "N");
+    ck_assert_str_eq(s->version, "54a5883d2c8f4c379c19bd85e046e213");
+    ck_assert_ptr_null(s->value);
+    ck_assert_int_eq(s->expires, 2527401600);
+    ck_assert_pstr_eq(tag_value(s, "foo"), "updated tag");
+    kv_secret_free(s);
+
+    /* A deleted list item: base id. */
+    s = secret_of("{\"recoveryId\":\"https://v.vault.azure.net/deletedsecrets/old\",\"deletedDate\":"
+                  "10,\"scheduledPurgeDate\":20,\"id\":\"https://v.vault.azure.net/secrets/old\","
+                  "\"attributes\":{\"enabled\":true,\"created\":1,\"updated\":2}}");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->name, "old");
+    ck_assert_int_eq(s->deleted_date, 10);
+    ck_assert_int_eq(s->scheduled_purge_date, 20);
+    kv_secret_free(s);
+}
+END_TEST
+
+/* An object without id is refused (JS crashes on it; we return NULL). */
+START_TEST(test_secret_without_id)
+{
+    ck_assert_ptr_null(secret_of("{\"value\":\"x\",\"attributes\":{\"enabled\":true}}"));
+    ck_assert_ptr_null(secret_of("{}"));
+    kv_secret_free(NULL);
+}
+END_TEST
+
+/* ---- http.c: error mapping (spec/keyvault-secrets.md §2; Entra envelope) ---------------------- */
+
+static int map_error(long status, const char *body, struct kv_error *err)
+{
+    struct kv__response rs;
+    int st;
+
+    memset(&rs, 0, sizeof rs);
+    rs.status = status;
+    rs.retry_after_ms = -1;
+    if (body) {
+        rs.body.data = (char *)body;
+        rs.body.len = strlen(body);
+        rs.body.cap = rs.body.len + 1;
+    }
+    snprintf(rs.request_id, sizeof rs.request_id, "45258d7a-7ca5-4d51-8096-996d84c8bc76");
+    memset(err, 0x41, sizeof *err); /* garbage in */
+    st = kv__error_from_response(&rs, err);
+    ck_assert_int_eq(err->status, st);
+    ck_assert_int_eq(err->http_status, status);
+    ck_assert_msg(memchr(err->code, '\0', sizeof err->code), "code is terminated");
+    ck_assert_msg(memchr(err->inner_code, '\0', sizeof err->inner_code), "inner is terminated");
+    ck_assert_msg(memchr(err->message, '\0', sizeof err->message), "message is terminated");
+    return st;
+}
+
+START_TEST(test_error_disabled)
+{
+    struct kv_error err;
+
+    ck_assert_int_eq(map_error(403,
+                               "{\"error\":{\"code\":\"Forbidden\",\"message\":\"Operation get is "
+                               "not allowed on a disabled secret.\",\"innererror\":{\"code\":"
+                               "\"SecretDisabled\"}}}",
+                               &err),
+                     KV_E_DISABLED);
+    ck_assert_str_eq(err.code, "Forbidden");
+    ck_assert_str_eq(err.inner_code, "SecretDisabled");
+    ck_assert_str_eq(err.message, "Operation get is not allowed on a disabled secret.");
+    ck_assert_str_eq(err.request_id, "45258d7a-7ca5-4d51-8096-996d84c8bc76");
+}
+END_TEST
+
+START_TEST(test_error_access_denied)
+{
+    struct kv_error err;
+
+    ck_assert_int_eq(map_error(403,
+                               "{\"error\":{\"code\":\"Forbidden\",\"message\":\"The user, group "
+                               "or application 'appid=2222;oid=3333;iss=https://sts.windows.net/"
+                               "1111/' does not have secrets set permission on key vault "
+                               "'demo;location=westeurope'.\",\"innererror\":{\"code\":"
+                               "\"AccessDenied\"}}}",
+                               &err),
+                     KV_E_FORBIDDEN);
+    ck_assert_str_eq(err.code, "Forbidden");
+    ck_assert_str_eq(err.inner_code, "AccessDenied");
+    ck_assert_msg(strstr(err.message, "does not have secrets set permission") != NULL,
+                  "message is the server's: %s", err.message);
+
+    ck_assert_int_eq(map_error(403,
+                               "{\"error\":{\"code\":\"Forbidden\",\"message\":\"Caller is not "
+                               "authorized to perform action on resource.\\r\\n\",\"innererror\":"
+                               "{\"code\":\"ForbiddenByRbac\"}}}",
+                               &err),
+                     KV_E_FORBIDDEN);
+    ck_assert_str_eq(err.inner_code, "ForbiddenByRbac");
+}
+END_TEST
+
+START_TEST(test_error_statuses)
+{
+    struct kv_error err;
+
+    ck_assert_int_eq(map_error(404,
+                               "{\"error\":{\"code\":\"SecretNotFound\",\"message\":\"A secret "
+                               "with (name/id) x was not found in this key vault.\"}}",
+                               &err),
+                     KV_E_NOT_FOUND);
+    ck_assert_str_eq(err.code, "SecretNotFound");
+    ck_assert_str_eq(err.inner_code, "");
+
+    ck_assert_int_eq(map_error(409,
+                               "{\"error\":{\"code\":\"Conflict\",\"message\":\"Secret x is "
+                               "currently in a deleted but recoverable state, and its name cannot "
+                               "be reused; in this state, the secret can only be recovered or "
+                               "purged.\",\"innererror\":{\"code\":"
+                               "\"ObjectIsDeletedButRecoverable\"}}}",
+                               &err),
+                     KV_E_CONFLICT);
+    ck_assert_str_eq(err.code, "Conflict");
+    ck_assert_str_eq(err.inner_code, "ObjectIsDeletedButRecoverable");
+
+    ck_assert_int_eq(map_error(429,
+                               "{\"error\":{\"code\":\"Throttled\",\"message\":\"Request was not "
+                               "processed because too many requests were received. Reason: "
+                               "VaultRequestTypeLimitReached\"}}",
+                               &err),
+                     KV_E_THROTTLED);
+    ck_assert_str_eq(err.code, "Throttled");
+
+    ck_assert_int_eq(map_error(400,
+                               "{\"error\":{\"code\":\"Malformed backup blob\",\"message\":"
+                               "\"Backup blob contains invalid or corrupt version.\"}}",
+                               &err),
+                     KV_E_BAD_REQUEST);
+    ck_assert_str_eq(err.code, "Malformed backup blob");
+
+    ck_assert_int_eq(map_error(401,
+                               "{\"error\":{\"code\":\"Unauthorized\",\"message\":\"AKV10022: "
+                               "Invalid audience.\"}}",
+                               &err),
+                     KV_E_UNAUTHORIZED);
+    ck_assert_str_eq(err.code, "Unauthorized");
+
+    static const long server[] = {500, 502, 503, 504};
+    for (size_t i = 0; i < sizeof server / sizeof server[0]; i++) {
+        ck_assert_int_eq(map_error(server[i],
+                                   "{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"x\"}}",
+                                   &err),
+                         KV_E_SERVER);
+        ck_assert_str_eq(err.code, "ServiceUnavailable");
+    }
+    /* An unexpected status. */
+    ck_assert_int_eq(map_error(418, "{\"error\":{\"code\":\"Teapot\",\"message\":\"x\"}}", &err),
+                     KV_E_HTTP);
+}
+END_TEST
+
+/* Entra's envelope: error + error_description (spec/identity.md §1.4). */
+START_TEST(test_error_entra)
+{
+    struct kv_error err;
+    int st;
+
+    st = map_error(401,
+                   "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid "
+                   "client secret provided. Ensure the secret being sent in the request is the "
+                   "client secret value, not the client secret ID.\",\"error_codes\":[7000215],"
+                   "\"timestamp\":\"2026-01-01 00:00:00Z\",\"trace_id\":\"t\",\"correlation_id\":"
+                   "\"c\"}",
+                   &err);
+    ck_assert_int_ne(st, KV_OK);
+    ck_assert_str_eq(err.code, "invalid_client");
+    ck_assert_msg(strstr(err.message, "AADSTS7000215") != NULL, "message: %s", err.message);
+
+    st = map_error(400,
+                   "{\"error\":\"unauthorized_client\",\"error_description\":\"AADSTS700016: "
+                   "Application with identifier 'x' was not found in the directory.\"}",
+                   &err);
+    ck_assert_int_ne(st, KV_OK);
+    ck_assert_str_eq(err.code, "unauthorized_client");
+    ck_assert_msg(strstr(err.message, "AADSTS700016") != NULL, "message: %s", err.message);
+}
+END_TEST
+
+/* Bodies that are not the Azure envelope: the status still maps; no code; no crash. */
+START_TEST(test_error_non_json)
+{
+    struct kv_error err;
+
+    ck_assert_int_eq(map_error(502, "<html><body>Bad Gateway</body></html>", &err), KV_E_SERVER);
+    ck_assert_str_eq(err.code, "");
+    ck_assert_str_eq(err.inner_code, "");
+    ck_assert_int_eq(map_error(404, "", &err), KV_E_NOT_FOUND);
+    ck_assert_int_eq(map_error(404, NULL, &err), KV_E_NOT_FOUND);
+    ck_assert_int_eq(map_error(403, "{\"error\":42}", &err), KV_E_FORBIDDEN);
+    ck_assert_int_eq(map_error(403, "[1,2,3]", &err), KV_E_FORBIDDEN);
+    ck_assert_int_eq(map_error(409, "{\"error\":{\"code\":7,\"innererror\":\"x\"}}", &err),
+                     KV_E_CONFLICT);
+    ck_assert_str_eq(err.code, "");
+}
+END_TEST
+
+/* Over-long codes and messages are cut, never overflow. */
+START_TEST(test_error_long_fields)
+{
+    char body[8192], longstr[3000];
+    struct kv_error err;
+
+    memset(longstr, 'x', sizeof longstr - 1);
+    longstr[sizeof longstr - 1] = '\0';
+    snprintf(body, sizeof body,
+             "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"innererror\":{\"code\":\"%s\"}}}",
+             longstr, longstr, longstr);
+    ck_assert_int_eq(map_error(403, body, &err), KV_E_FORBIDDEN);
+    ck_assert_uint_lt(strlen(err.code), sizeof err.code);
+    ck_assert_uint_lt(strlen(err.message), sizeof err.message);
+}
+END_TEST
+
+/* ---- util.c / kvclient.c: URLs, buffers, errors ---------------------------------------------- */
+
+START_TEST(test_url_parts)
+{
+    char scheme[16], host[256];
+    long port = 0;
+
+    ck_assert_int_eq(kv__url_parts("https://demo.localhost:8443/secrets/x?api-version=7.5", scheme,
+                                   sizeof scheme, host, sizeof host, &port),
+                     0);
+    ck_assert_str_eq(scheme, "https");
+    ck_assert_str_eq(host, "demo.localhost");
+    ck_assert_int_eq(port, 8443);
+    ck_assert_int_eq(kv__url_parts("https://MyVault.Vault.Azure.NET", scheme, sizeof scheme, host,
+                                   sizeof host, &port),
+                     0);
+    ck_assert_str_eq(host, "myvault.vault.azure.net");
+    ck_assert_int_eq(port, 443);
+    ck_assert_int_eq(kv__url_parts("http://127.0.0.1/x", scheme, sizeof scheme, host, sizeof host,
+                                   &port),
+                     0);
+    ck_assert_str_eq(scheme, "http");
+    ck_assert_int_eq(port, 80);
+    ck_assert_int_eq(kv__url_parts("not a url", scheme, sizeof scheme, host, sizeof host, &port),
+                     -1);
+}
+END_TEST
+
+START_TEST(test_buf_cap)
+{
+    struct kv__buf b;
+
+    memset(&b, 0, sizeof b);
+    b.max = 10;
+    ck_assert(kv__buf_append(&b, "hello", 5));
+    ck_assert_str_eq(b.data, "hello");
+    ck_assert(kv__buf_append(&b, "world", 5));
+    ck_assert_uint_eq(b.len, 10);
+    ck_assert_mem_eq(b.data, "helloworld", 10);
+    ck_assert_int_eq(b.data[10], '\0');
+    ck_assert(!kv__buf_append(&b, "!", 1));
+    ck_assert(b.overflow);
+    kv__buf_wipe(&b);
+    ck_assert_uint_eq(b.len, 0);
+    ck_assert_ptr_null(b.data);
+}
+END_TEST
+
+START_TEST(test_fail_and_clear)
+{
+    struct kv_error err;
+
+    ck_assert_int_eq(kv__fail(&err, KV_E_TIMEOUT, "after %d ms", 42), KV_E_TIMEOUT);
+    ck_assert_int_eq(err.status, KV_E_TIMEOUT);
+    ck_assert_str_eq(err.message, "after 42 ms");
+    ck_assert_int_eq(kv__fail(NULL, KV_E_IO, "no err"), KV_E_IO);
+    kv__error_clear(&err);
+    ck_assert_int_eq(err.status, KV_OK);
+    ck_assert_str_eq(err.message, "");
+    ck_assert_int_eq(err.attempts, 0);
+    kv__error_clear(NULL);
+}
+END_TEST
+
+START_TEST(test_uuid)
+{
+    char a[37], b[37];
+
+    kv__uuid(a);
+    kv__uuid(b);
+    ck_assert_uint_eq(strlen(a), 36);
+    ck_assert_str_ne(a, b);
+    ck_assert_int_eq(a[14], '4');
+    ck_assert_msg(strchr("89ab", a[19]) != NULL, "RFC 4122 variant: %s", a);
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            ck_assert_int_eq(a[i], '-');
+        else
+            ck_assert_msg(strchr("0123456789abcdef", a[i]) != NULL, "lower-case hex: %s", a);
+    }
+}
+END_TEST
+
+/* ---- status names ----------------------------------------------------------------------------- */
+
+static const struct {
+    int n;
+    const char *name, *desc;
+} statuses[] = {
+#define KV_ROW(n, name, desc) {n, "KV_" #name, desc},
+    KV_STATUS_MAP(KV_ROW)
+#undef KV_ROW
+};
+
+START_TEST(test_status_names)
+{
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+        ck_assert_str_eq(kv_status_name(statuses[i].n), statuses[i].name);
+        ck_assert_str_eq(kv_strerror(statuses[i].n), statuses[i].desc);
+    }
+    /* The enum is dense from 0 and stable. */
+    ck_assert_int_eq(statuses[0].n, 0);
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        ck_assert_int_eq(statuses[i].n, (int)i);
+    ck_assert_int_eq(KV_E_NOT_FOUND, 14);
+    ck_assert_int_eq(KV_E_EXPIRED, 22);
+}
+END_TEST
+
+START_TEST(test_status_unknown)
+{
+    static const int unknown[] = {-1, 23, 100, 9999, INT_MIN, INT_MAX};
+
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        ck_assert_str_eq(kv_status_name(unknown[i]), "KV_E_UNKNOWN");
+        ck_assert_ptr_nonnull(kv_strerror(unknown[i]));
+        ck_assert_uint_gt(strlen(kv_strerror(unknown[i])), 0);
+    }
+}
+END_TEST
+
+static Suite *unit_suite(void)
+{
+    Suite *s = suite_create("kvclient-unit");
+    TCase *retry = tcase_create("retry");
+    TCase *challenge = tcase_create("challenge");
+    TCase *tokens = tcase_create("tokens");
+    TCase *secrets = tcase_create("secrets");
+    TCase *errors = tcase_create("errors");
+    TCase *util = tcase_create("util");
+
+    tcase_add_test(retry, test_backoff_extremes);
+    tcase_add_test(retry, test_backoff_full_jitter_distribution);
+    tcase_add_test(retry, test_backoff_cap_and_overflow);
+    tcase_add_test(retry, test_retryable_status);
+    tcase_add_test(retry, test_retry_after_seconds);
+    tcase_add_test(retry, test_retry_after_http_date);
+    tcase_add_test(retry, test_retry_after_ms_headers_precedence);
+    tcase_add_test(retry, test_retry_after_garbage);
+    suite_add_tcase(s, retry);
+
+    tcase_add_test(challenge, test_challenge_real_format);
+    tcase_add_test(challenge, test_challenge_comma_without_space);
+    tcase_add_test(challenge, test_challenge_authorization_uri);
+    tcase_add_test(challenge, test_challenge_scope);
+    tcase_add_test(challenge, test_challenge_order_and_unknown_keys);
+    tcase_add_test(challenge, test_challenge_tenant_first_segment);
+    tcase_add_test(challenge, test_challenge_missing_authorization);
+    tcase_add_test(challenge, test_challenge_refused);
+    tcase_add_loop_test(challenge, test_verify_js_matrix, 0,
+                        (int)(sizeof matrix / sizeof matrix[0]) * 4);
+    tcase_add_test(challenge, test_verify_edges);
+    suite_add_tcase(s, challenge);
+
+    tcase_add_test(tokens, test_token_state);
+    suite_add_tcase(s, tokens);
+
+    tcase_add_test(secrets, test_secret_bundle);
+    tcase_add_test(secrets, test_secret_bundle_minimal);
+    tcase_add_test(secrets, test_secret_item);
+    tcase_add_test(secrets, test_secret_deleted);
+    tcase_add_test(secrets, test_secret_without_id);
+    suite_add_tcase(s, secrets);
+
+    tcase_add_test(errors, test_error_disabled);
+    tcase_add_test(errors, test_error_access_denied);
+    tcase_add_test(errors, test_error_statuses);
+    tcase_add_test(errors, test_error_entra);
+    tcase_add_test(errors, test_error_non_json);
+    tcase_add_test(errors, test_error_long_fields);
+    tcase_add_test(errors, test_status_names);
+    tcase_add_test(errors, test_status_unknown);
+    suite_add_tcase(s, errors);
+
+    tcase_add_test(util, test_url_parts);
+    tcase_add_test(util, test_buf_cap);
+    tcase_add_test(util, test_fail_and_clear);
+    tcase_add_test(util, test_uuid);
+    suite_add_tcase(s, util);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(unit_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
