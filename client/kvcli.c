@@ -1848,30 +1848,31 @@ out:
     return st;
 }
 
-static int run_delete(struct cli *c, struct jdoc *out)
+/* delete, recover and show-deleted: one name in, one secret out (without its value). */
+static int run_name_secret(struct cli *c, struct jdoc *out,
+                           int (*op)(struct kv_client *, const char *, struct kv_secret **,
+                                     struct kv_error *),
+                           unsigned shape)
 {
     struct kv_secret *s = NULL;
-    int st = kv_secret_delete(c->client, c->name, &s, &c->err);
+    int st = op(c->client, c->name, &s, &c->err);
 
     if (st != KV_OK)
         fail(c, st);
     else
-        secret_to_json(out, NULL, s, SH_KID | SH_DELETED);
+        secret_to_json(out, NULL, s, shape);
     kv_secret_free(s);
     return st;
 }
 
+static int run_delete(struct cli *c, struct jdoc *out)
+{
+    return run_name_secret(c, out, kv_secret_delete, SH_KID | SH_DELETED);
+}
+
 static int run_recover(struct cli *c, struct jdoc *out)
 {
-    struct kv_secret *s = NULL;
-    int st = kv_secret_recover(c->client, c->name, &s, &c->err);
-
-    if (st != KV_OK)
-        fail(c, st);
-    else
-        secret_to_json(out, NULL, s, SH_KID);
-    kv_secret_free(s);
-    return st;
+    return run_name_secret(c, out, kv_secret_recover, SH_KID);
 }
 
 static int run_purge(struct cli *c, struct jdoc *out)
@@ -1886,15 +1887,7 @@ static int run_purge(struct cli *c, struct jdoc *out)
 
 static int run_show_deleted(struct cli *c, struct jdoc *out)
 {
-    struct kv_secret *s = NULL;
-    int st = kv_secret_get_deleted(c->client, c->name, &s, &c->err);
-
-    if (st != KV_OK)
-        fail(c, st);
-    else
-        secret_to_json(out, NULL, s, SH_KID | SH_DELETED);
-    kv_secret_free(s);
-    return st;
+    return run_name_secret(c, out, kv_secret_get_deleted, SH_KID | SH_DELETED);
 }
 
 /* Writes the blob as az does: the raw bytes behind the service's base64url text, so backup

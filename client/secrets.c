@@ -223,6 +223,23 @@ static char *print_wipe(cJSON *o)
     return s;
 }
 
+/* Sends o (taken, wiped after printing) as the body of a secret call. */
+static int call_json(struct kv_client *c, const char *what, const char *method, const char *path,
+                     cJSON *o, bool built, struct kv_secret **out, struct kv_error *err)
+{
+    if (!built) {
+        if (o)
+            kv__json_delete_wipe(o);
+        return kv__fail(err, KV_E_NOMEM, "out of memory");
+    }
+    char *body = print_wipe(o);
+    if (!body)
+        return kv__fail(err, KV_E_NOMEM, "out of memory");
+    int rc = call_secret(c, what, method, path, body, out, err);
+    kv_free_secret(body);
+    return rc;
+}
+
 int kv_secret_set(struct kv_client *c, const char *name, const char *value,
                   const struct kv_props *props, struct kv_secret **out, struct kv_error *err)
 {
@@ -235,18 +252,9 @@ int kv_secret_set(struct kv_client *c, const char *name, const char *value,
     if (!value)
         return kv__fail(err, KV_E_INVALID_ARG, "a secret value is required");
     cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "value", value) || !add_props(o, props, true)) {
-        if (o)
-            kv__json_delete_wipe(o);
-        return kv__fail(err, KV_E_NOMEM, "out of memory");
-    }
-    char *body = print_wipe(o);
-    if (!body)
-        return kv__fail(err, KV_E_NOMEM, "out of memory");
+    bool built = o && cJSON_AddStringToObject(o, "value", value) && add_props(o, props, true);
     snprintf(path, sizeof path, "/secrets/%s", name);
-    rc = call_secret(c, "SetSecret", "PUT", path, body, out, err);
-    kv_free_secret(body);
-    return rc;
+    return call_json(c, "SetSecret", "PUT", path, o, built, out, err);
 }
 
 static bool valid_version(const char *v)
@@ -282,17 +290,9 @@ int kv_secret_update(struct kv_client *c, const char *name, const char *version,
     if (!valid_version(version))
         return kv__fail(err, KV_E_INVALID_ARG, "'%s' is not a secret version", version);
     cJSON *o = cJSON_CreateObject();
-    if (!o || !add_props(o, props, false)) {
-        cJSON_Delete(o);
-        return kv__fail(err, KV_E_NOMEM, "out of memory");
-    }
-    char *body = print_wipe(o);
-    if (!body)
-        return kv__fail(err, KV_E_NOMEM, "out of memory");
+    bool built = o && add_props(o, props, false);
     snprintf(path, sizeof path, "/secrets/%s/%s", name, version ? version : "");
-    rc = call_secret(c, "UpdateSecret", "PATCH", path, body, out, err);
-    kv_free_secret(body);
-    return rc;
+    return call_json(c, "UpdateSecret", "PATCH", path, o, built, out, err);
 }
 
 /* The operations on a name with no body. */
@@ -372,16 +372,8 @@ int kv_secret_restore(struct kv_client *c, const char *blob, struct kv_secret **
     if (!blob || !*blob)
         return kv__fail(err, KV_E_INVALID_ARG, "a backup blob is required");
     cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "value", blob)) {
-        cJSON_Delete(o);
-        return kv__fail(err, KV_E_NOMEM, "out of memory");
-    }
-    char *body = print_wipe(o);
-    if (!body)
-        return kv__fail(err, KV_E_NOMEM, "out of memory");
-    int rc = call_secret(c, "RestoreSecret", "POST", "/secrets/restore", body, out, err);
-    kv_free_secret(body);
-    return rc;
+    bool built = o && cJSON_AddStringToObject(o, "value", blob);
+    return call_json(c, "RestoreSecret", "POST", "/secrets/restore", o, built, out, err);
 }
 
 /* ----- Paging -------------------------------------------------------------------------------- */
