@@ -3,18 +3,16 @@
  * every scenario (client-scenarios.c) with a fresh adapter process after a mock reset, and turns
  * the outcomes into verdicts, applying the adapter's declared expected differences. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kvc-client.h"
+#include "kvc-mock.h"
 #include "kvconform.h"
 #include "report.h"
 
@@ -63,100 +61,6 @@ static void usage(FILE *f)
 }
 
 /* ----- the mock ---------------------------------------------------------------------------- */
-
-struct mock {
-    pid_t pid;
-    char ready[700], log[700];
-};
-
-/* Starts bin on port 0 with the proxy on port 0 and the default fixture, and reads the ready
- * file (url, port, ca, proxy). Like server.c's, plus the proxy the adapters need. */
-static int mock_start(struct mock *m, const char *bin)
-{
-    cJSON *j = NULL;
-    int rc = -1;
-
-    snprintf(m->ready, sizeof m->ready, "%s/ready.json", kvcc.workdir);
-    snprintf(m->log, sizeof m->log, "%s/mockvault.log", kvcc.workdir);
-    m->pid = fork();
-    if (m->pid < 0) {
-        fprintf(stderr, "kvconform: fork: %s\n", strerror(errno));
-        return -1;
-    }
-    if (m->pid == 0) {
-        int fd = open(m->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execl(bin, bin, "--port", "0", "--bind", "127.0.0.1", "--proxy-port", "0", "--ready-file",
-              m->ready, "--fixtures", KVC_SOURCE_ROOT "/fixtures/default.json", "--log-format",
-              "off", (char *)NULL);
-        fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
-        _exit(127);
-    }
-    for (int i = 0; i < 1500 && !j; i++) {
-        int st;
-        FILE *f;
-        if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
-            m->pid = 0;
-            fprintf(stderr, "kvconform: %s exited before it was ready (is it built? --mockvault "
-                            "PATH)\n", bin);
-            goto out;
-        }
-        if ((f = fopen(m->ready, "r")) != NULL) {
-            char buf[2048];
-            size_t n = fread(buf, 1, sizeof buf - 1, f);
-            buf[n] = '\0';
-            fclose(f);
-            j = cJSON_Parse(buf);
-        }
-        if (!j) {
-            struct timespec ts = {0, 10 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
-    if (!j) {
-        fprintf(stderr, "kvconform: %s did not become ready within 15 s\n", bin);
-        goto out;
-    }
-    snprintf(kvcc.mock_url, sizeof kvcc.mock_url, "%s", kvc_jstr(j, "url"));
-    snprintf(kvcc.ca, sizeof kvcc.ca, "%s", kvc_jstr(j, "ca"));
-    snprintf(kvcc.proxy, sizeof kvcc.proxy, "%s", kvc_jstr(j, "proxy"));
-    {
-        const cJSON *p = kvc_jget(j, "port");
-        unsigned port = cJSON_IsNumber(p) ? (unsigned)p->valuedouble : 0;
-        snprintf(kvcc.vault_direct, sizeof kvcc.vault_direct, "https://demo.localhost:%u", port);
-        if (!port || !kvcc.ca[0] || !kvcc.proxy[0]) {
-            fprintf(stderr, "kvconform: the ready file lacks port, ca or proxy\n");
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    cJSON_Delete(j);
-    return rc;
-}
-
-static void mock_stop(struct mock *m)
-{
-    if (m->pid > 0) {
-        int st;
-        kill(m->pid, SIGTERM);
-        for (int i = 0; i < 500 && waitpid(m->pid, &st, WNOHANG) == 0; i++) {
-            struct timespec ts = {0, 10 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        if (waitpid(m->pid, &st, WNOHANG) == 0) {
-            kill(m->pid, SIGKILL);
-            waitpid(m->pid, &st, 0);
-        }
-        m->pid = 0;
-    }
-    unlink(m->ready);
-    unlink(m->log);
-}
 
 /* Lifetime of the mock's tokens (expires_in of one it issues), for the refresh scenario. */
 static double token_lifetime(void)
@@ -326,7 +230,7 @@ int kvc_client_main(int argc, char **argv)
     char exe[1024], xdefault[1100], name[256];
     struct expected x[64];
     struct kvc_report *rep = NULL;
-    struct mock m = {0};
+    struct kvc_mock m = {0};
     bool verbose = false;
     double t0 = kvcc_now();
     int c, nx = 0, rc = 2;
@@ -394,8 +298,14 @@ int kvc_client_main(int argc, char **argv)
         fprintf(stderr, "kvconform client: mkdtemp: %s\n", strerror(errno));
         return 2;
     }
-    if (mock_start(&m, bin ? bin : KVC_MOCKVAULT_BIN) != 0)
+    /* The adapters reach https://demo.vault.azure.net through the mock's proxy. */
+    if (kvc_mock_start(&m, bin ? bin : KVC_MOCKVAULT_BIN, KVC_SOURCE_ROOT "/fixtures/default.json",
+                       kvcc.workdir, KVC_MOCK_PROXY) != 0)
         goto out;
+    snprintf(kvcc.mock_url, sizeof kvcc.mock_url, "%s", m.url);
+    snprintf(kvcc.ca, sizeof kvcc.ca, "%s", m.ca);
+    snprintf(kvcc.proxy, sizeof kvcc.proxy, "%s", m.proxy);
+    snprintf(kvcc.vault_direct, sizeof kvcc.vault_direct, "https://demo.localhost:%u", m.port);
     kvcc.token_lifetime = token_lifetime();
     if (kvcc.token_lifetime <= 0) {
         fprintf(stderr, "kvconform client: the mock issued no token to the fixture's admin app\n");
@@ -433,7 +343,7 @@ int kvc_client_main(int argc, char **argv)
 out:
     kvc_report_destroy(rep);
     kvcc_forget_token();
-    mock_stop(&m);
+    kvc_mock_stop(&m);
     if (!kvcc.keep)
         rmdir(kvcc.workdir);
     return rc;

@@ -262,6 +262,32 @@ void kvc_assert_header(const struct kvc_resp *r, const char *name, const char *w
     ck_assert_msg(strcmp(v, want) == 0, "%s: header %s '%s', want '%s'", what, name, v, want);
 }
 
+/* The common headers of spec §4, shared by the header suite and the suites that check an error's
+ * headers (errors carry them too, §2). */
+void kvc_assert_common_headers(const struct kvc_resp *r, const char *what)
+{
+    char b[512];
+
+    kvc_assert_header(r, "Cache-Control", "no-cache", what);
+    kvc_assert_header(r, "Pragma", "no-cache", what);
+    kvc_assert_header(r, "Content-Type", "application/json; charset=utf-8", what);
+    kvc_assert_header(r, "Expires", "-1", what);
+    kvc_assert_header(r, "X-Content-Type-Options", "nosniff", what);
+    kvc_assert_header(r, "Strict-Transport-Security", "max-age=31536000;includeSubDomains", what);
+    ck_assert_msg(kvc_header(r, "x-ms-request-id", b, sizeof b) && kvc_is_guid(b),
+                  "%s: x-ms-request-id missing or not a GUID", what);
+    ck_assert_msg(kvc_header(r, "x-ms-keyvault-region", b, sizeof b) && b[0],
+                  "%s: x-ms-keyvault-region", what);
+    ck_assert_msg(kvc_header(r, "x-ms-keyvault-service-version", b, sizeof b) && b[0],
+                  "%s: x-ms-keyvault-service-version", what);
+    ck_assert_msg(kvc_header(r, "x-ms-keyvault-network-info", b, sizeof b) &&
+                      strncmp(b, "conn_type=", 10) == 0,
+                  "%s: x-ms-keyvault-network-info", what);
+    ck_assert_msg(kvc_header(r, "Date", b, sizeof b) != NULL, "%s: Date", what);
+    ck_assert_msg(kvc_header(r, "Content-Length", b, sizeof b) && (size_t)atol(b) == r->len,
+                  "%s: Content-Length", what);
+}
+
 void kvc_assert_challenged(const struct kvc_resp *r, const char *what)
 {
     struct kvc_challenge ch;

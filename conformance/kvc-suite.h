@@ -16,8 +16,9 @@
 #define KVC_NEEDS_MOCK 0x1u    /* uses /_mock (clock, state, authz changes): mock only */
 #define KVC_NEEDS_FIXTURE 0x2u /* uses the default fixture's other identities or vaults */
 #define KVC_XFAIL_MOCK 0x4u    /* known, reported mock deviation: failure on the mock is expected */
-/* Changes the mock's clock, state or access policies: the runner saves them before the test and
- * puts them back after it, also when it fails. Implies KVC_NEEDS_MOCK. */
+/* Changes the mock's clock, state, access policies, throttling limits or fault rules: the runner
+ * saves them before the test and puts them back after it, also when it fails. Implies
+ * KVC_NEEDS_MOCK. */
 #define KVC_CHANGES_MOCK (0x8u | KVC_NEEDS_MOCK)
 /* Runs everywhere, but changes the mock's clock or state when the endpoint is a mock. */
 #define KVC_MAY_CHANGE_MOCK 0x8u
@@ -73,6 +74,7 @@ void kvc_suite_headers(struct kvc_reg *reg);
 void kvc_suite_identity(struct kvc_reg *reg);
 void kvc_suite_msi(struct kvc_reg *reg);
 void kvc_suite_authz(struct kvc_reg *reg);
+void kvc_suite_throttle(struct kvc_reg *reg);
 
 /* Ends the running test as skipped with reason (a failure message the runner recognises). */
 #define kvc_skip(...) ck_abort_msg("SKIP: " __VA_ARGS__)
@@ -136,6 +138,10 @@ void kvc_assert_keys(const cJSON *obj, const char *keys, const char *what);
 /* Asserts a response header equals want (NULL = must be absent). */
 void kvc_assert_header(const struct kvc_resp *r, const char *name, const char *want,
                        const char *what);
+
+/* Asserts the common headers of spec §4 (exact Content-Type, HSTS, no-cache, nosniff, a GUID
+ * x-ms-request-id, region, service version, network info, Date, a Content-Length that matches). */
+void kvc_assert_common_headers(const struct kvc_resp *r, const char *what);
 
 /* Asserts the 401 challenge: AKV10000-style Unauthorized envelope plus a Bearer
  * WWW-Authenticate naming the tenant. */

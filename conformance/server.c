@@ -2,18 +2,15 @@
  * one given), runs the Check suites with SRunner and turns their results into the report. */
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "kvc-mock.h"
 #include "kvc-suite.h"
 #include "kvconform.h"
 #include "report.h"
@@ -46,15 +43,6 @@ struct kvc_reg {
     size_t n, cap;
     struct kvc_report *rep;
     const char *only_suite, *only_case; /* CK_RUN_SUITE / CK_RUN_CASE */
-};
-
-/* A started mock: its pid and the temporary directory holding the ready file and its log. */
-struct mock {
-    pid_t pid;
-    char dir[256];
-    char ca[1024];
-    char url[256];
-    unsigned port;
 };
 
 static double now_s(void)
@@ -115,21 +103,44 @@ void kvc_add_test(struct kvc_reg *reg, const char *family, const TTest *t, unsig
     suite_add_tcase(s, tc);
 }
 
-/* What a test flagged KVC_CHANGES_MOCK may change (clock, state, access policies) is saved before
- * and put back after it in the runner's own process: Check's unchecked fixtures run there, so
- * the restore happens even when the test fails half-way (a failing forked test just exits). */
+/* What a test flagged KVC_CHANGES_MOCK may change (clock, state, access policies, the throttling
+ * model, fault rules) is saved before and put back after it in the runner's own process: Check's
+ * unchecked fixtures run there, so the restore happens even when the test fails half-way (a
+ * failing forked test just exits). */
 static char *saved_state;
 static double saved_offset;
+static char *saved_throttle;   /* GET /_mock/throttle body, NULL on a mock without it */
+static unsigned saved_faults[64]; /* ids of the fault rules present before the test */
+static size_t saved_nfaults;
+static bool saved_faults_ok;   /* GET /_mock/faults answered */
+
+/* GET {mock}/_mock/path; returns the answer's status (0 without one). The caller frees r. */
+static long control_get(const char *path, struct kvc_resp *r)
+{
+    char url[512];
+
+    snprintf(url, sizeof url, "%s%s", kvc.mock_base, path);
+    return kvc_http("GET", url, kvc.ca, NULL, NULL, 0, r) == 0 ? r->status : 0;
+}
+
+/* Best-effort control request whose answer is not needed. */
+static void control_send(const char *method, const char *path, const char *json)
+{
+    static const char *const hl[] = {"Content-Type: application/json", NULL};
+    struct kvc_resp r;
+    char url[512];
+
+    snprintf(url, sizeof url, "%s%s", kvc.mock_base, path);
+    kvc_http(method, url, kvc.ca, json ? hl : NULL, json, json ? strlen(json) : 0, &r);
+    kvc_resp_free(&r);
+}
 
 static double clock_offset(void)
 {
     struct kvc_resp r;
-    char url[512];
     double off = 0;
 
-    snprintf(url, sizeof url, "%s/_mock/clock", kvc.mock_base);
-    if (kvc_http("GET", url, kvc.ca, NULL, NULL, 0, &r) == 0 &&
-        cJSON_IsNumber(kvc_jget(r.json, "offset")))
+    if (control_get("/_mock/clock", &r) == 200 && cJSON_IsNumber(kvc_jget(r.json, "offset")))
         off = kvc_jget(r.json, "offset")->valuedouble;
     kvc_resp_free(&r);
     return off;
@@ -138,37 +149,87 @@ static double clock_offset(void)
 static void mock_save(void)
 {
     struct kvc_resp r;
-    char url[512];
+    const cJSON *it;
 
-    snprintf(url, sizeof url, "%s/_mock/state", kvc.mock_base);
     free(saved_state);
     saved_state = NULL;
-    if (kvc_http("GET", url, kvc.ca, NULL, NULL, 0, &r) == 0 && r.status == 200)
+    if (control_get("/_mock/state", &r) == 200)
         saved_state = strdup(r.body);
     kvc_resp_free(&r);
     saved_offset = clock_offset();
+    free(saved_throttle);
+    saved_throttle = NULL;
+    if (control_get("/_mock/throttle", &r) == 200)
+        saved_throttle = strdup(r.body);
+    kvc_resp_free(&r);
+    saved_nfaults = 0;
+    saved_faults_ok = control_get("/_mock/faults", &r) == 200;
+    cJSON_ArrayForEach(it, kvc_jget(r.json, "value"))
+    {
+        const cJSON *id = kvc_jget(it, "id");
+        if (cJSON_IsNumber(id) && saved_nfaults < sizeof saved_faults / sizeof saved_faults[0])
+            saved_faults[saved_nfaults++] = (unsigned)id->valuedouble;
+    }
+    kvc_resp_free(&r);
+}
+
+/* Removes the fault rules added since mock_save. Rules that were there before stay (with their
+ * counters); when there were none, one DELETE clears them all. */
+static void restore_faults(void)
+{
+    struct kvc_resp r;
+    const cJSON *it;
+
+    if (!saved_faults_ok)
+        return;
+    if (saved_nfaults == 0) {
+        control_send("DELETE", "/_mock/faults", NULL);
+        return;
+    }
+    if (control_get("/_mock/faults", &r) == 200) {
+        cJSON_ArrayForEach(it, kvc_jget(r.json, "value"))
+        {
+            const cJSON *id = kvc_jget(it, "id");
+            bool kept = false;
+            char path[64];
+
+            if (!cJSON_IsNumber(id))
+                continue;
+            for (size_t i = 0; i < saved_nfaults; i++)
+                kept = kept || saved_faults[i] == (unsigned)id->valuedouble;
+            if (kept)
+                continue;
+            snprintf(path, sizeof path, "/_mock/faults/%u", (unsigned)id->valuedouble);
+            control_send("DELETE", path, NULL);
+        }
+    }
+    kvc_resp_free(&r);
 }
 
 static void mock_restore(void)
 {
-    static const char *const hl[] = {"Content-Type: application/json", NULL};
     struct kvc_resp r;
-    char url[512], body[64];
+    char body[64];
     double off = clock_offset();
 
+    /* The control API is never throttled or faulted, so these restores cannot be refused by
+     * what they undo; the throttle is PUT only when it changed, since a PUT empties the windows. */
+    if (saved_throttle) {
+        if (control_get("/_mock/throttle", &r) != 200 || strcmp(r.body, saved_throttle) != 0)
+            control_send("PUT", "/_mock/throttle", saved_throttle);
+        kvc_resp_free(&r);
+    }
+    restore_faults();
     if (off != saved_offset) {
-        snprintf(url, sizeof url, "%s/_mock/clock", kvc.mock_base);
         snprintf(body, sizeof body, "{\"advance\":%.3f}", saved_offset - off);
-        kvc_http("POST", url, kvc.ca, hl, body, strlen(body), &r);
-        kvc_resp_free(&r);
+        control_send("POST", "/_mock/clock", body);
     }
-    if (saved_state) {
-        snprintf(url, sizeof url, "%s/_mock/state", kvc.mock_base);
-        kvc_http("PUT", url, kvc.ca, hl, saved_state, strlen(saved_state), &r);
-        kvc_resp_free(&r);
-    }
+    if (saved_state)
+        control_send("PUT", "/_mock/state", saved_state);
     free(saved_state);
     saved_state = NULL;
+    free(saved_throttle);
+    saved_throttle = NULL;
 }
 
 static void usage(FILE *f)
@@ -198,104 +259,6 @@ static void usage(FILE *f)
           "Exit status: 0 all passed (skips and expected failures allowed), 1 a test failed,\n"
           "2 usage or setup error.\n",
           f);
-}
-
-/* Starts bin with --port 0 and a ready file, waits for it and reads url, port and ca. */
-static int mock_start(struct mock *m, const char *bin, const char *fixtures)
-{
-    char ready[512], logp[512];
-    FILE *f;
-    cJSON *j = NULL;
-    int rc = -1;
-
-    memset(m, 0, sizeof m[0]);
-    snprintf(m->dir, sizeof m->dir, "%s/kvconform-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(m->dir)) {
-        fprintf(stderr, "kvconform: mkdtemp: %s\n", strerror(errno));
-        m->dir[0] = '\0';
-        return -1;
-    }
-    snprintf(ready, sizeof ready, "%s/ready.json", m->dir);
-    snprintf(logp, sizeof logp, "%s/mockvault.log", m->dir);
-    m->pid = fork();
-    if (m->pid < 0) {
-        fprintf(stderr, "kvconform: fork: %s\n", strerror(errno));
-        return -1;
-    }
-    if (m->pid == 0) {
-        int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execl(bin, bin, "--port", "0", "--bind", "127.0.0.1", "--ready-file", ready, "--fixtures",
-              fixtures, "--log-format", "off", (char *)NULL);
-        fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
-        _exit(127);
-    }
-    for (int i = 0; i < 1500 && !j; i++) {
-        int st;
-        if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
-            m->pid = 0;
-            fprintf(stderr, "kvconform: %s exited before it was ready; its log: %s\n", bin, logp);
-            goto out;
-        }
-        f = fopen(ready, "r");
-        if (f) {
-            char buf[2048];
-            size_t n = fread(buf, 1, sizeof buf - 1, f);
-            buf[n] = '\0';
-            fclose(f);
-            j = cJSON_Parse(buf);
-        }
-        if (!j) {
-            struct timespec ts = {0, 10 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
-    if (!j) {
-        fprintf(stderr, "kvconform: %s did not write %s within 15 s\n", bin, ready);
-        goto out;
-    }
-    snprintf(m->url, sizeof m->url, "%s", kvc_jstr(j, "url"));
-    snprintf(m->ca, sizeof m->ca, "%s", kvc_jstr(j, "ca"));
-    m->port = cJSON_IsNumber(kvc_jget(j, "port")) ? (unsigned)kvc_jget(j, "port")->valuedouble : 0;
-    if (!m->port || !m->ca[0]) {
-        fprintf(stderr, "kvconform: ready file without port or ca (is TLS off?)\n");
-        goto out;
-    }
-    rc = 0;
-out:
-    cJSON_Delete(j);
-    return rc;
-}
-
-static void mock_stop(struct mock *m)
-{
-    char p[600];
-
-    if (m->pid > 0) {
-        int st;
-        kill(m->pid, SIGTERM);
-        for (int i = 0; i < 500 && waitpid(m->pid, &st, WNOHANG) == 0; i++) {
-            struct timespec ts = {0, 10 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        if (waitpid(m->pid, &st, WNOHANG) == 0) {
-            kill(m->pid, SIGKILL);
-            waitpid(m->pid, &st, 0);
-        }
-        m->pid = 0;
-    }
-    if (m->dir[0]) {
-        snprintf(p, sizeof p, "%s/ready.json", m->dir);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/mockvault.log", m->dir);
-        unlink(p);
-        rmdir(m->dir);
-        m->dir[0] = '\0';
-    }
 }
 
 /* Splits a vault URL into the context: scheme://host[:port], host alone. */
@@ -475,7 +438,7 @@ int kvc_server_main(int argc, char **argv)
     const char *bin = getenv("MOCKVAULT_BIN"), *fixtures = KVC_SOURCE_ROOT "/fixtures/default.json";
     const char *tap = NULL, *junit = NULL;
     bool verbose = false;
-    struct mock m = {0};
+    struct kvc_mock m = {0};
     struct kvc_reg reg = {0};
     struct kvc_resp tr;
     double t0 = now_s();
@@ -512,7 +475,7 @@ int kvc_server_main(int argc, char **argv)
     if (!endpoint) {
         if (!bin)
             bin = KVC_MOCKVAULT_BIN;
-        if (mock_start(&m, bin, fixtures) != 0)
+        if (kvc_mock_start(&m, bin, fixtures, NULL, 0) != 0)
             goto out;
         /* {vault}.localhost:PORT gets a challenge resource the SDKs' check accepts (DESIGN §3). */
         snprintf(kvc.vault, sizeof kvc.vault, "https://demo.localhost:%u", m.port);
@@ -584,6 +547,7 @@ int kvc_server_main(int argc, char **argv)
     kvc_suite_identity(&reg);
     kvc_suite_msi(&reg);
     kvc_suite_authz(&reg);
+    kvc_suite_throttle(&reg);
     if (reg.sr) {
         /* Output stays ours (the report); Check's own goes nowhere unless asked. */
         srunner_set_log(reg.sr, NULL);
@@ -616,6 +580,6 @@ out:
     kvc_secret_free(kvc.flow_token);
     kvc_secret_free(kvc.noaccess_token);
     memset(kvc.client_secret, 0, sizeof kvc.client_secret);
-    mock_stop(&m);
+    kvc_mock_stop(&m);
     return rc;
 }

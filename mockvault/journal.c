@@ -159,30 +159,54 @@ static bool is_control(const char *path)
 
 void mv_journal_record(struct mv_req *r)
 {
-    struct mv_journal *j = r->srv->journal;
-    struct entry e = {0}, *slot;
-    int werr = 0;
+    struct mv_journal_entry e = {0};
+    int werr;
 
-    if (!j || is_control(r->path))
+    if (!r->srv->journal || is_control(r->path))
         return;
     e.time = mv_clock_nowf(&r->srv->clock);
     e.latency_ms = (mv_mono_now() - r->start) * 1000.0;
     e.status = r->status;
     e.would_deny = r->authz_would_deny;
     e.fault = r->fault_id;
-    copy(e.method, sizeof e.method, r->method);
-    copy(e.vault, sizeof e.vault, r->vault);
-    copy(e.operation, sizeof e.operation, r->operation);
-    copy(e.appid, sizeof e.appid, r->appid);
-    copy(e.oid, sizeof e.oid, r->oid);
-    copy(e.error_code, sizeof e.error_code, r->error_code);
-    copy(e.request_id, sizeof e.request_id, r->request_id);
-    e.path = strdup(r->path ? r->path : "");
-    if (r->client_request_id)
-        e.crid = strndup(r->client_request_id, CRID_MAX);
-    if (!e.path || (r->client_request_id && !e.crid)) {
+    e.method = r->method;
+    e.path = r->path;
+    e.vault = r->vault;
+    e.operation = r->operation;
+    e.appid = r->appid;
+    e.oid = r->oid;
+    e.error_code = r->error_code;
+    e.request_id = r->request_id;
+    e.client_request_id = r->client_request_id;
+    werr = mv_journal_add(r->srv->journal, &e);
+    if (werr)
+        mv_log_notice(r->srv, "audit log: write failed (%s); further failures are not reported",
+                      strerror(werr));
+}
+
+int mv_journal_add(struct mv_journal *j, const struct mv_journal_entry *in)
+{
+    struct entry e = {0}, *slot;
+    int werr = 0;
+
+    e.time = in->time;
+    e.latency_ms = in->latency_ms;
+    e.status = in->status;
+    e.would_deny = in->would_deny;
+    e.fault = in->fault;
+    copy(e.method, sizeof e.method, in->method);
+    copy(e.vault, sizeof e.vault, in->vault);
+    copy(e.operation, sizeof e.operation, in->operation);
+    copy(e.appid, sizeof e.appid, in->appid);
+    copy(e.oid, sizeof e.oid, in->oid);
+    copy(e.error_code, sizeof e.error_code, in->error_code);
+    copy(e.request_id, sizeof e.request_id, in->request_id);
+    e.path = strdup(in->path ? in->path : "");
+    if (in->client_request_id)
+        e.crid = strndup(in->client_request_id, CRID_MAX);
+    if (!e.path || (in->client_request_id && !e.crid)) {
         entry_free(&e);
-        return; /* out of memory: the entry is lost, the request is not */
+        return 0; /* out of memory: the entry is lost, the request is not */
     }
 
     pthread_mutex_lock(&j->lock);
@@ -201,9 +225,7 @@ void mv_journal_record(struct mv_req *r)
     }
     *slot = e;
     pthread_mutex_unlock(&j->lock);
-    if (werr)
-        mv_log_notice(r->srv, "audit log: write failed (%s); further failures are not reported",
-                      strerror(werr));
+    return werr;
 }
 
 static bool matches(const struct entry *e, const struct mv_journal_filter *f)
