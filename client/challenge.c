@@ -130,13 +130,25 @@ int kv__challenge_verify(const char *vault_host, const struct kv__challenge *ch,
                          size_t n)
 {
     char rhost[256], vhost[256];
-    host_of(ch->resource[0] ? ch->resource : ch->scope, rhost, sizeof rhost);
     host_of(vault_host, vhost, sizeof vhost);
     /* keyvault-common's verifyChallengeResource: the vault host must end with "." + the resource
      * host. An exact match fails, ports are ignored. This stops a rogue host from harvesting a
-     * token for the real vault resource. */
-    size_t rl = strlen(rhost), vl = strlen(vhost);
-    if (rl > 0 && vl > rl + 1 && vhost[vl - rl - 1] == '.' && strcmp(vhost + vl - rl, rhost) == 0)
+     * token for the real vault resource. The scope is what the token is requested for, so it is
+     * checked always; a resource given beside it must pass too. */
+    const char *checked[2] = {ch->scope, ch->resource};
+    int ok = 0, want = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!checked[i][0])
+            continue;
+        want++;
+        host_of(checked[i], rhost, sizeof rhost);
+        size_t rl = strlen(rhost), vl = strlen(vhost);
+        if (!(rl > 0 && vl > rl + 1 && vhost[vl - rl - 1] == '.' &&
+              strcmp(vhost + vl - rl, rhost) == 0))
+            break;
+        ok++;
+    }
+    if (want > 0 && ok == want)
         return 0;
     snprintf(msg, n,
              "The challenge resource '%s' does not match the requested domain '%s'. Turn off "

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kv-int.h"
 
@@ -75,6 +76,10 @@ static int app_cred(enum kv__cred_kind kind, const char *tenant, const char *cli
 {
     *out = NULL;
     if (!tenant || !*tenant || !client_id || !*client_id)
+        return KV_E_INVALID_ARG;
+    /* The client secret or assertion would travel in clear text; both SDKs refuse non-https
+     * authorities the same way (spec/real-clients.md §3.1). */
+    if (authority_host && *authority_host && strncasecmp(authority_host, "https://", 8) != 0)
         return KV_E_INVALID_ARG;
     struct kv_credential *c = cred_new(kind);
     if (!c || !(c->tenant = strdup(tenant)) || !(c->client_id = strdup(client_id)) ||
@@ -243,6 +248,10 @@ int kv_credential_from_env(struct kv_credential **out, struct kv_error *err)
     const char *authority = env("AZURE_AUTHORITY_HOST");
     int rc;
     /* EnvironmentCredential: a secret wins over a certificate, as in the SDKs. */
+    if (authority && strncasecmp(authority, "https://", 8) != 0 && (secret || cert))
+        return kv__fail(err, KV_E_INVALID_ARG,
+                        "AZURE_AUTHORITY_HOST must be an https URL: a client secret or assertion "
+                        "is never sent in clear text");
     if (tenant && id && secret) {
         rc = kv_credential_client_secret(tenant, id, secret, authority, out);
         return rc == KV_OK ? rc : kv__fail(err, rc, "client secret credential: %s", kv_strerror(rc));
@@ -310,9 +319,13 @@ out:
     free(claims);
     free(h64);
     free(c64);
-    free(s64);
-    free(input);
-    gnutls_free(sig.data);
+    /* The signed assertion is a bearer credential for ten minutes: none of it is left behind. */
+    kv_free_secret(s64);
+    kv_free_secret(input);
+    if (sig.data) {
+        kv__wipe(sig.data, sig.size);
+        gnutls_free(sig.data);
+    }
     return rc;
 }
 
@@ -358,7 +371,8 @@ static char *scope_to_resource(const char *scope)
 }
 
 int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, const char *tenant,
-                         const char *scope, struct kv__token_reply *out, struct kv_error *err)
+                         const char *scope, uint64_t deadline_start, struct kv__token_reply *out,
+                         struct kv_error *err)
 {
     struct kv__buf form = {.max = 64 * 1024};
     struct kv__response rs = {.retry_after_ms = -1};
@@ -433,9 +447,10 @@ int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, 
     }
     rq.url = url;
     kv__trace(c, "token: %s for scope %s", kv_credential_kind(cred), scope);
-    rc = kv__http_call(c, &rq, kv__mono_ms(), &rs, err);
+    rc = kv__http_call(c, &rq, deadline_start, &rs, err);
     if (rc != KV_OK) {
-        if (rc != KV_E_NOMEM && rc != KV_E_TLS && rc != KV_E_TOO_LARGE && err) {
+        /* Keep what tells the caller most: a timeout, TLS or memory failure stays what it is. */
+        if (rc == KV_E_NETWORK && err) {
             char msg[sizeof err->message];
             snprintf(msg, sizeof msg, "%s", err->message);
             kv__fail(err, KV_E_AUTH, "token request failed: %s", msg);

@@ -234,6 +234,9 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned t
               (unsigned long long)(kv__mono_ms() - t0), rs->body.len,
               rs->request_id[0] ? ", x-ms-request-id " : "", rs->request_id);
 out:
+    /* The list holds "Authorization: Bearer …" and X-IDENTITY-HEADER copies. */
+    for (struct curl_slist *i = hl; i; i = i->next)
+        kv__wipe(i->data, strlen(i->data));
     curl_slist_free_all(hl);
     if (h) {
         /* The header list dies here; the handle must not point at it when it is reused. */
@@ -306,8 +309,9 @@ int kv__http_call(struct kv_client *c, const struct kv__request *rq, uint64_t de
                   status == KV_OK ? (rs->status == 429 ? "429" : "5xx/408") : "");
         sleep_ms(wait);
     }
+    /* Added up over the operation's calls: the challenge round, the request and a 401 retry. */
     if (err)
-        err->attempts = attempts;
+        err->attempts += attempts;
     return status;
 }
 

@@ -122,7 +122,8 @@ struct kv__token_reply {
 /* Fetches a token for scope from cred's endpoint, for tenant (NULL = the credential's own), using
  * the client's transport. */
 int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, const char *tenant,
-                         const char *scope, struct kv__token_reply *out, struct kv_error *err);
+                         const char *scope, uint64_t deadline_start, struct kv__token_reply *out,
+                         struct kv_error *err);
 /* Builds the signed RS256 client assertion for a certificate credential. Caller frees. */
 int kv__client_assertion(const struct kv_credential *cred, const char *audience, int64_t now,
                          char **out, struct kv_error *err);
@@ -136,6 +137,13 @@ struct kv__token {
     char *token;           /* NULL until fetched; wiped on free */
     int64_t expires_on;
     bool fetching;         /* one caller is fetching; others wait on the cache's condition */
+    unsigned refresh_before; /* seconds before expiry a refresh starts: the option, at most half
+                                the token's lifetime, so short-lived tokens are not refetched on
+                                every call */
+    int64_t next_refresh;  /* after a failed refresh, none before this (30 s spacing) */
+    unsigned gen;          /* completed fetches; waiters compare it to share a failure */
+    int last_status;       /* status of the last completed fetch */
+    char last_message[256];/* its message (no secrets: identity errors only) */
 };
 
 struct kv__token_cache {
@@ -157,7 +165,8 @@ int kv__token_state(const char *token, int64_t expires_on, int64_t now, unsigned
  * it, it is dropped and a new one fetched (one forced refresh). *token: caller frees with
  * kv_free_secret. */
 int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, const char *stale,
-                  char **token, int64_t *expires_on, struct kv_error *err);
+                  uint64_t deadline_start, char **token, int64_t *expires_on,
+                  struct kv_error *err);
 
 /* ----- http.c: transport ------------------------------------------------------------------- */
 

@@ -218,6 +218,12 @@ fail_cred:
 void kv_client_stats(const struct kv_client *c, struct kv_stats *out)
 {
     struct kv_client *mc = (struct kv_client *)c;
+    if (!out)
+        return;
+    if (!c) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
     pthread_mutex_lock(&mc->lock);
     *out = c->stats;
     pthread_mutex_unlock(&mc->lock);
@@ -227,9 +233,11 @@ int kv_client_get_token(struct kv_client *c, const char *scope, char **token, in
                         struct kv_error *err)
 {
     kv__error_clear(err);
+    if (token)
+        *token = NULL;
     if (!c || !scope || !*scope || !token)
         return kv__fail(err, KV_E_INVALID_ARG, "client, scope and token are required");
-    return kv__token_get(c, scope, NULL, NULL, token, expires_on, err);
+    return kv__token_get(c, scope, NULL, NULL, kv__mono_ms(), token, expires_on, err);
 }
 
 /* Handles a 401 challenge: parses, verifies and stores it. */
@@ -272,6 +280,8 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
     int rc;
     bool have;
     kv__error_clear(err);
+    if (!c)
+        return kv__fail(err, KV_E_INVALID_ARG, "the client is NULL");
     if (url_abs)
         url = strdup(url_abs);
     else
@@ -313,7 +323,7 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
     for (int round = 0; round < 2; round++) {
         char *stale = token;
         token = NULL;
-        rc = kv__token_get(c, ch.scope, tenant, stale, &token, NULL, err);
+        rc = kv__token_get(c, ch.scope, tenant, stale, start, &token, NULL, err);
         kv_free_secret(stale);
         if (rc != KV_OK)
             goto out;

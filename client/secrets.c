@@ -512,9 +512,10 @@ int kv_pager_next(struct kv_pager *p, struct kv_secret **out, struct kv_error *e
             return rc;
     }
     struct kv_secret *s = kv__secret_from_json(p->item);
+    /* Move on first: a caller that skips a bad item must not get the same one forever. */
+    p->item = p->item->next;
     if (!s)
         return kv__fail(err, KV_E_PROTOCOL, "a %s item has no id", p->what);
-    p->item = p->item->next;
     *out = s;
     return KV_OK;
 }

@@ -1,7 +1,9 @@
 /* tokens.c: the per-scope token cache. Tokens are refreshed ahead of expiry; concurrent callers
  * wait for one fetch; a token the service rejected is replaced once. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kv-int.h"
 
@@ -55,12 +57,50 @@ static struct kv__token *find(struct kv__token_cache *tc, const char *scope, con
     return NULL;
 }
 
+/* The state of entry t at now, with its own refresh window and the spacing after a failed
+ * refresh. Called with the cache locked. */
+static int entry_state(const struct kv__token *t, int64_t now, bool is_static)
+{
+    int st = kv__token_state(t->token, t->expires_on, now, t->refresh_before);
+    /* A static token cannot be refreshed early: it is the same token until it expires. */
+    if (st == 1 && (is_static || now < t->next_refresh))
+        st = 0;
+    return st;
+}
+
+/* Waits for the fetching thread, at most until the operation's deadline. false on timeout. */
+static bool wait_fetch(struct kv_client *c, uint64_t deadline_start)
+{
+    struct kv__token_cache *tc = &c->tokens;
+    if (!c->opts.deadline_ms) {
+        pthread_cond_wait(&tc->changed, &tc->lock);
+        return true;
+    }
+    uint64_t end_ms = deadline_start + c->opts.deadline_ms, now_ms = kv__mono_ms();
+    if (now_ms >= end_ms)
+        return false;
+    /* The condition uses CLOCK_REALTIME; convert the remaining monotonic time. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t left = end_ms - now_ms;
+    ts.tv_sec += (time_t)(left / 1000);
+    ts.tv_nsec += (long)(left % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_cond_timedwait(&tc->changed, &tc->lock, &ts) == 0 || kv__mono_ms() < end_ms;
+}
+
 int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, const char *stale,
-                  char **token, int64_t *expires_on, struct kv_error *err)
+                  uint64_t deadline_start, char **token, int64_t *expires_on,
+                  struct kv_error *err)
 {
     struct kv__token_cache *tc = &c->tokens;
     struct kv__token *t;
     int status = KV_OK;
+    bool is_static = c->cred && c->cred->kind == KV__CRED_STATIC;
+    bool refresh_failed = false;
     *token = NULL;
     if (!tenant)
         tenant = "";
@@ -84,12 +124,8 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
         t->token = NULL;
         t->expires_on = 0;
     }
-    /* A static token cannot be refreshed early: it is the same token until it expires. */
-    bool is_static = c->cred && c->cred->kind == KV__CRED_STATIC;
     for (;;) {
-        int st = kv__token_state(t->token, t->expires_on, c->now(), c->opts.refresh_before_s);
-        if (st == 1 && is_static)
-            st = 0;
+        int st = entry_state(t, c->now(), is_static);
         if (st == 0 || (st == 1 && t->fetching)) {
             /* Fresh, or due for refresh while another thread is already refreshing it. */
             *token = strdup(t->token);
@@ -100,7 +136,20 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
         }
         if (!t->fetching)
             break;
-        pthread_cond_wait(&tc->changed, &tc->lock);
+        /* Someone else is fetching: wait for that one fetch, and share its failure too, rather
+         * than sending the same doomed request again from every thread. */
+        unsigned gen = t->gen;
+        if (!wait_fetch(c, deadline_start)) {
+            pthread_mutex_unlock(&tc->lock);
+            return kv__fail(err, KV_E_TIMEOUT,
+                            "the %u ms deadline passed while waiting for a token for %s",
+                            c->opts.deadline_ms, scope);
+        }
+        if (t->gen != gen && !t->fetching && entry_state(t, c->now(), is_static) == 2) {
+            status = kv__fail(err, t->last_status, "%s", t->last_message);
+            pthread_mutex_unlock(&tc->lock);
+            return status;
+        }
     }
     t->fetching = true;
     pthread_mutex_unlock(&tc->lock);
@@ -108,15 +157,28 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
     struct kv__token_reply reply = {0};
     struct kv_error ferr;
     kv__error_clear(&ferr);
-    status = kv__credential_fetch(c, c->cred, tenant[0] ? tenant : NULL, scope, &reply, &ferr);
+    status = kv__credential_fetch(c, c->cred, tenant[0] ? tenant : NULL, scope, deadline_start,
+                                  &reply, &ferr);
 
     pthread_mutex_lock(&tc->lock);
+    int64_t now = c->now();
     t->fetching = false;
+    t->gen++;
+    t->last_status = status;
+    snprintf(t->last_message, sizeof t->last_message, "%s", ferr.message);
     if (status == KV_OK) {
         kv_free_secret(t->token);
         t->token = reply.token;
         t->expires_on = reply.expires_on;
         reply.token = NULL;
+        int64_t life = t->expires_on > now ? t->expires_on - now : 0;
+        t->refresh_before = c->opts.refresh_before_s;
+        if ((int64_t)t->refresh_before > life / 2)
+            t->refresh_before = (unsigned)(life / 2);
+        t->next_refresh = 0;
+    } else {
+        /* Azure Identity waits 30 s between refresh attempts of a still valid token. */
+        t->next_refresh = now + 30;
     }
     /* token_fetches counts requests to an identity endpoint, failed ones included. */
     if (!is_static) {
@@ -125,11 +187,8 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
         pthread_mutex_unlock(&c->lock);
     }
     /* A failed refresh ahead of expiry is not fatal: the old token is still good for a while. */
-    if (t->token && (status == KV_OK ||
-                     kv__token_state(t->token, t->expires_on, c->now(), c->opts.refresh_before_s) < 2)) {
-        if (status != KV_OK)
-            kv__trace(c, "token refresh failed (%s); using the cached token until it expires",
-                      kv_status_name(status));
+    if (t->token && (status == KV_OK || kv__token_state(t->token, t->expires_on, now, 0) < 2)) {
+        refresh_failed = status != KV_OK;
         status = KV_OK;
         *token = strdup(t->token);
         if (expires_on)
@@ -137,10 +196,16 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
         if (!*token)
             status = kv__fail(err, KV_E_NOMEM, "out of memory");
     } else if (status != KV_OK && err) {
+        int attempts = err->attempts;
         *err = ferr;
+        err->attempts = attempts;
     }
     pthread_cond_broadcast(&tc->changed);
     pthread_mutex_unlock(&tc->lock);
     kv_free_secret(reply.token);
+    /* Outside the lock: a trace callback may call back into the client. */
+    if (refresh_failed)
+        kv__trace(c, "token refresh failed (%s); using the cached token until it expires",
+                  kv_status_name(ferr.status));
     return status;
 }

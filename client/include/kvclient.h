@@ -81,7 +81,8 @@ struct kv_error {
     char inner_code[64];   /* error.innererror.code, e.g. "SecretDisabled" */
     char message[1024];    /* error.message, or the client's own explanation */
     char request_id[80];   /* x-ms-request-id of the failed response */
-    int attempts;          /* HTTP attempts made for the operation, retries included */
+    int attempts;          /* HTTP attempts to the vault for the operation: the challenge
+                              round, retries and a 401 refresh round included */
 };
 
 /* Initialises libcurl for the process. Call once before creating clients; thread-unsafe, like
@@ -130,7 +131,9 @@ struct kv_client;
 
 /* Trace callback for -v style diagnostics: one line per event (request line, status, retry
  * decision, token fetch). Authorization headers, tokens, secrets and secret values are masked
- * before the line is built. */
+ * before the line is built. It is called from whichever thread makes the call, so from several
+ * threads at once when the client is shared; it is never called with a lock of the library held,
+ * so it may call into the client. */
 typedef void (*kv_trace_fn)(void *ctx, const char *line);
 
 struct kv_options {
@@ -143,7 +146,9 @@ struct kv_options {
                                        credential's is refused (additionallyAllowedTenants) */
     int max_retries;                /* retries after the first attempt; default 4 */
     unsigned retry_delay_ms;        /* backoff base; default 800 */
-    unsigned max_retry_delay_ms;    /* backoff cap (Retry-After may ask for more); default 60000 */
+    unsigned max_retry_delay_ms;    /* backoff cap; default 60000. A server's Retry-After may ask
+                                       for more (up to a day) and is honoured, as the SDKs do:
+                                       set deadline_ms to bound the total wait */
     unsigned timeout_ms;            /* per HTTP attempt; default 30000 */
     unsigned deadline_ms;           /* per operation, retries and waits included; 0 = none */
     unsigned refresh_before_s;      /* refresh tokens this long before expiry; default 300 */

@@ -127,11 +127,12 @@ START_TEST(test_429_forever)
     ck_assert_uint_eq(kt_stats(c).requests - before.requests, 3);
     kv_client_destroy(c);
 
-    /* max_retries 0: one attempt. */
+    /* max_retries 0: one attempt after the challenge round (a fresh client; both count). */
     c = fast_client(0, 0);
     kt_assert_status(kv_secret_get(c, "api-key", NULL, NULL, &err), KV_E_THROTTLED, &err,
                      "no retries");
-    ck_assert_int_eq(err.attempts, 1);
+    ck_assert_int_eq(err.attempts, 2);
+    ck_assert_uint_eq(kt_stats(c).retries, 0);
     kv_client_destroy(c);
 }
 END_TEST

@@ -388,6 +388,18 @@ START_TEST(test_verify_edges)
     snprintf(ch.scope, sizeof ch.scope, "https://vault.azure.net/.default");
     ck_assert_int_eq(kv__challenge_verify("myvault.vault.azure.net", &ch, msg, sizeof msg), 0);
     ck_assert_int_eq(kv__challenge_verify("myvault.localhost", &ch, msg, sizeof msg), -1);
+
+    /* Both given: the scope is what the token is requested for, so a resource that matches does
+     * not excuse a scope for another service (a rogue host asking for the real vault's token). */
+    ck_assert_int_eq(kv__challenge_parse("Bearer authorization=\"https://login.microsoftonline.com/t\", "
+                                         "resource=\"https://localhost\", "
+                                         "scope=\"https://vault.azure.net/.default\"",
+                                         &ch),
+                     0);
+    ck_assert_int_eq(kv__challenge_verify("myvault.localhost", &ch, msg, sizeof msg), -1);
+    ck_assert_int_eq(kv__challenge_verify("myvault.vault.azure.net", &ch, msg, sizeof msg), -1);
+    snprintf(ch.resource, sizeof ch.resource, "https://vault.azure.net");
+    ck_assert_int_eq(kv__challenge_verify("myvault.vault.azure.net", &ch, msg, sizeof msg), 0);
 }
 END_TEST
 
