@@ -145,9 +145,17 @@ static int h_clock_post(struct mv_req *r)
         ok = bad_request(r, "BadParameter", "\"set\" must be unix seconds between 0 and year 9999.");
         goto out;
     }
-    if (adv && (adv->valuedouble > 3e11 || adv->valuedouble < -3e11)) {
-        ok = bad_request(r, "BadParameter", "\"advance\" is out of range.");
-        goto out;
+    if (adv) {
+        /* Bound where the clock lands, not only the step: repeated advances would otherwise take
+         * it past what a time_t, an int64 journal time or an RFC 3339 date can hold. */
+        double to = set ? set->valuedouble /* "set" comes after and wins */
+                        : mv_clock_nowf(&r->srv->clock) + adv->valuedouble;
+        if (!(adv->valuedouble >= -3e11 && adv->valuedouble <= 3e11) || to < 0 ||
+            to > 253402300799.0) {
+            ok = bad_request(r, "BadParameter", "\"advance\" must keep the clock between unix 0 "
+                                                "and the end of year 9999.");
+            goto out;
+        }
     }
     if (adv)
         mv_clock_advance(&r->srv->clock, adv->valuedouble);

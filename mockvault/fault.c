@@ -4,6 +4,7 @@
 #include "fault.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -41,6 +43,9 @@ struct mv_fault_set {
     uint64_t seed;
     bool (*op_known)(const char *op);
     atomic_size_t count; /* == n, readable without the lock */
+    pthread_cond_t wake;   /* broadcast when rules are removed, for delays to end early */
+    unsigned long cleared; /* bumped by every clear */
+    unsigned delaying;     /* delays sleeping now */
 };
 
 static const char *const endpoint_names[] = {
@@ -80,7 +85,14 @@ struct mv_fault_set *mv_fault_set_create(uint64_t seed, bool (*op_known)(const c
 
     if (!s)
         return NULL;
+    pthread_condattr_t ca;
+
     pthread_mutex_init(&s->lock, NULL);
+    /* Delays wait on the monotonic clock: the wall clock may be stepped during a test run. */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wake, &ca);
+    pthread_condattr_destroy(&ca);
     s->seed = seed;
     s->op_known = op_known;
     s->next_id = 1;
@@ -94,6 +106,7 @@ void mv_fault_set_destroy(struct mv_fault_set *s)
         return;
     mv_fault_clear(s);
     free(s->rules);
+    pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -106,6 +119,8 @@ void mv_fault_clear(struct mv_fault_set *s)
     s->n = 0;
     s->next_id = 1;
     atomic_store(&s->count, 0);
+    s->cleared++;
+    pthread_cond_broadcast(&s->wake);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -127,35 +142,89 @@ bool mv_fault_remove(struct mv_fault_set *s, unsigned id)
         s->n--;
         atomic_store(&s->count, s->n);
         found = true;
+        pthread_cond_broadcast(&s->wake);
         break;
     }
     pthread_mutex_unlock(&s->lock);
     return found;
 }
 
+/* ASCII case fold: paths arrive as bytes, and the rule's glob is compared case-insensitively. */
+static unsigned char fold(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return (u >= 'A' && u <= 'Z') ? (unsigned char)(u + ('a' - 'A')) : u;
+}
+
+static bool same_text(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fold(a[i]) != fold(b[i]))
+            return false;
+    return true;
+}
+
+/* The offset of the first occurrence of seg[0..m) (0 < m <= MAX_TEXT) in t[0..n), or -1.
+ * Knuth-Morris-Pratt rather than a naive scan: the path is client-controlled and up to the URL
+ * limit long, and a segment like "aaa...ab" would make a naive scan cost n * m per rule, under the
+ * set's lock, for every request. */
+static long find_seg(const char *seg, size_t m, const char *t, size_t n)
+{
+    unsigned short fail[MAX_TEXT];
+    size_t k = 0;
+
+    fail[0] = 0;
+    for (size_t i = 1; i < m; i++) {
+        while (k && fold(seg[i]) != fold(seg[k]))
+            k = fail[k - 1];
+        if (fold(seg[i]) == fold(seg[k]))
+            k++;
+        fail[i] = (unsigned short)k;
+    }
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (k && fold(t[i]) != fold(seg[k]))
+            k = fail[k - 1];
+        if (fold(t[i]) == fold(seg[k]))
+            k++;
+        if (k == m)
+            return (long)(i + 1 - m);
+    }
+    return -1;
+}
+
 bool mv_fault_glob(const char *p, const char *t)
 {
-    /* Iterative matcher with one backtrack point (the last '*'): linear in practice and never
-     * recursive, so a hostile pattern cannot blow the stack. */
-    const char *star = NULL, *resume = NULL;
+    /* Linear in the text whatever the pattern: the literal before the first '*' must be a prefix,
+     * the one after the last '*' a suffix, and each literal in between is taken at its leftmost
+     * occurrence after the previous one (leftmost is never worse for a later literal). No
+     * backtracking and no recursion, so a hostile rule can neither blow the stack nor make every
+     * request quadratic. Patterns longer than a rule may hold (MAX_TEXT) never match. */
+    const char *first = strchr(p, '*'), *last = strrchr(p, '*');
+    size_t pl = strlen(p), tl = strlen(t), head, tail, pos, end;
 
-    while (*t) {
-        if (*p == '*') {
-            star = p++;
-            resume = t;
-        } else if (*p && strncasecmp(p, t, 1) == 0) {
-            p++;
-            t++;
-        } else if (star) {
-            p = star + 1;
-            t = ++resume;
-        } else {
-            return false;
+    if (pl > MAX_TEXT)
+        return false;
+    if (!first)
+        return pl == tl && same_text(p, t, tl);
+    head = (size_t)(first - p);
+    tail = pl - (size_t)(last - p) - 1;
+    if (head + tail > tl || !same_text(p, t, head) || !same_text(last + 1, t + tl - tail, tail))
+        return false;
+    pos = head;
+    end = tl - tail;
+    for (const char *seg = first + 1; seg <= last;) {
+        const char *next = strchr(seg, '*');
+        size_t m = (size_t)(next - seg);
+        if (m) {
+            long at = find_seg(seg, m, t + pos, end - pos);
+            if (at < 0)
+                return false;
+            pos += (size_t)at + m;
         }
+        seg = next + 1;
     }
-    while (*p == '*')
-        p++;
-    return *p == '\0';
+    return true;
 }
 
 /* ---- Parsing ---- */
@@ -504,6 +573,43 @@ bool mv_fault_eval(struct mv_fault_set *s, const struct mv_fault_request *q,
     }
     pthread_mutex_unlock(&s->lock);
     return fired;
+}
+
+/* Caller holds the lock. */
+static bool rule_live(const struct mv_fault_set *s, unsigned id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->rules[i].id == id)
+            return true;
+    return false;
+}
+
+bool mv_fault_delay(struct mv_fault_set *s, unsigned id, unsigned ms, unsigned max_concurrent)
+{
+    struct timespec until;
+    unsigned long cleared;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->delaying >= max_concurrent) {
+        pthread_mutex_unlock(&s->lock);
+        return false;
+    }
+    s->delaying++;
+    cleared = s->cleared;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    /* Other rules' removals wake us too; keep sleeping while our rule is still there. */
+    while (s->cleared == cleared && rule_live(s, id))
+        if (pthread_cond_timedwait(&s->wake, &s->lock, &until) == ETIMEDOUT)
+            break;
+    s->delaying--;
+    pthread_mutex_unlock(&s->lock);
+    return true;
 }
 
 /* ---- Listing ---- */

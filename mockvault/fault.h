@@ -76,13 +76,22 @@ bool mv_fault_set_empty(struct mv_fault_set *s);
 bool mv_fault_eval(struct mv_fault_set *s, const struct mv_fault_request *q,
                    struct mv_fault_action *out);
 
+/* Sleeps ms milliseconds for the delayMs of rule id, ending early when that rule is removed or the
+ * rules are cleared (DELETE /_mock/faults, reset), so a test that clears its faults gets the
+ * server threads back at once. At most max_concurrent delays sleep at the same time: a delay holds
+ * a server thread, and an unbounded number of them would let delayed requests take every thread
+ * and leave none for other requests or for the control API that would remove the rule. Returns
+ * false, without sleeping, when max_concurrent delays are already sleeping. */
+bool mv_fault_delay(struct mv_fault_set *s, unsigned id, unsigned ms, unsigned max_concurrent);
+
 /* {"value":[rule...]} in rule order: each rule as posted (only the keys it set) plus "id",
  * "matched" (matches counted), "fired", "spent" and, with "times", "remaining". NULL when out of
  * memory. Caller frees with cJSON_Delete. */
 struct cJSON *mv_fault_list(struct mv_fault_set *s);
 
 /* Case-insensitive glob: '*' matches any run of characters, '/' included; everything else matches
- * itself. Exposed for the unit tests. */
+ * itself. Time linear in the text for any pattern; a pattern longer than a rule may hold (256)
+ * never matches. Exposed for the unit tests. */
 bool mv_fault_glob(const char *pattern, const char *text);
 
 #endif

@@ -279,16 +279,6 @@ static char **client_id_slot(void *ctx, const char *key)
     return strcmp(key, "client_id") == 0 ? (char **)ctx : NULL;
 }
 
-/* Sleeps ms milliseconds, resuming after signals. The delay holds this server thread, which is
- * what a slow upstream does too; tests that delay many requests at once raise --threads. */
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 /* Applies the first /_mock/faults rule that fires for r (DESIGN.md §7). Returns true when the
  * request was answered (or dropped) here, with *rc the value for libmicrohttpd; false when the
  * request goes on to the handler (no rule fired, or a delay or truncation that still lets the
@@ -339,8 +329,16 @@ static bool apply_faults(struct mv_req *r, int *rc)
     if (!mv_fault_eval(r->srv->faults, &q, &a))
         goto out;
     r->fault_id = a.id;
-    if (a.delay_ms)
-        sleep_ms(a.delay_ms);
+    if (a.delay_ms) {
+        /* A delay holds this server thread, as a slow upstream would. One thread always stays
+         * free for other requests and for the control API that removes the rule; a delay beyond
+         * that is skipped and said so (tests that delay many requests at once raise --threads). */
+        unsigned threads = r->srv->cfg.threads > 0 ? (unsigned)r->srv->cfg.threads : 2;
+        if (!mv_fault_delay(r->srv->faults, a.id, a.delay_ms, threads > 1 ? threads - 1 : 1))
+            mv_log_notice(r->srv, "fault rule %u: delay skipped: %u delayed requests already hold "
+                                  "server threads (raise --threads)",
+                          a.id, threads > 1 ? threads - 1 : 1);
+    }
     if (a.drop) {
         /* No response at all: returning MHD_NO makes libmicrohttpd close the connection. The
          * journal still records the request, with status 0. */
@@ -368,12 +366,17 @@ out:
  * other operation as a transaction. Only authenticated requests that reached this point count;
  * a request answered by a fault never reached the vault, and one answered 429 does not count,
  * as on the real service. Returns false after answering 429. */
+static double clock_now(void *clock)
+{
+    return mv_clock_nowf(clock);
+}
+
 static bool throttle_admits(struct mv_req *r)
 {
     enum mv_throttle_class cls = strcmp(r->operation, "SetSecret") == 0 ? MV_THROTTLE_CREATION
                                                                          : MV_THROTTLE_TRANSACTION;
 
-    if (mv_throttle_admit(r->srv->throttle, r->vault, cls, mv_clock_nowf(&r->srv->clock), NULL))
+    if (mv_throttle_admit_clock(r->srv->throttle, r->vault, cls, clock_now, &r->srv->clock, NULL))
         return true;
     mv_reply_kv_throttled(r);
     return false;

@@ -128,17 +128,15 @@ static struct vault_windows *vault_of(struct mv_throttle *t, const char *vault)
     return v;
 }
 
-bool mv_throttle_admit(struct mv_throttle *t, const char *vault, enum mv_throttle_class cls,
-                       double now, double *wait)
+/* Caller holds the lock. */
+static bool admit_locked(struct mv_throttle *t, const char *vault, enum mv_throttle_class cls,
+                         double now, double *wait)
 {
     struct vault_windows *v;
     struct window *w;
     unsigned limit;
     bool admit = true;
 
-    if (wait)
-        *wait = 0;
-    pthread_mutex_lock(&t->lock);
     if (!t->limits.enabled)
         goto out;
     limit = cls == MV_THROTTLE_CREATION ? t->limits.creations : t->limits.transactions;
@@ -170,6 +168,32 @@ bool mv_throttle_admit(struct mv_throttle *t, const char *vault, enum mv_throttl
     w->ring[(w->head + w->count) % limit] = now;
     w->count++;
 out:
+    return admit;
+}
+
+bool mv_throttle_admit(struct mv_throttle *t, const char *vault, enum mv_throttle_class cls,
+                       double now, double *wait)
+{
+    bool admit;
+
+    if (wait)
+        *wait = 0;
+    pthread_mutex_lock(&t->lock);
+    admit = admit_locked(t, vault, cls, now, wait);
+    pthread_mutex_unlock(&t->lock);
+    return admit;
+}
+
+bool mv_throttle_admit_clock(struct mv_throttle *t, const char *vault, enum mv_throttle_class cls,
+                             double (*now_fn)(void *ctx), void *ctx, double *wait)
+{
+    bool admit;
+
+    if (wait)
+        *wait = 0;
+    pthread_mutex_lock(&t->lock);
+    /* Read under the lock, so the times reach the rings in the order the requests are counted. */
+    admit = admit_locked(t, vault, cls, now_fn(ctx), wait);
     pthread_mutex_unlock(&t->lock);
     return admit;
 }

@@ -50,5 +50,11 @@ void mv_throttle_clear(struct mv_throttle *t);
  * memory: a throttling model must never turn an allocation failure into a fake 429. */
 bool mv_throttle_admit(struct mv_throttle *t, const char *vault, enum mv_throttle_class cls,
                        double now, double *wait);
+/* The same, with the time read by now_fn(ctx) while the model's lock is held. The server uses
+ * this one: with the time read before the lock, two concurrent requests can arrive in the other
+ * order, and the later one's entry would look like it came from before a clock set back and be
+ * dropped, so concurrent traffic would be undercounted and pass the limit. */
+bool mv_throttle_admit_clock(struct mv_throttle *t, const char *vault, enum mv_throttle_class cls,
+                             double (*now_fn)(void *ctx), void *ctx, double *wait);
 
 #endif

@@ -3,6 +3,8 @@
  * rules refused with a message that says what to fix and nothing added. */
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +172,123 @@ START_TEST(test_fault_glob)
     ck_assert(mv_fault_glob("/exact", "/exact"));
     ck_assert(!mv_fault_glob("/exact", "/exact/"));
     ck_assert(mv_fault_glob("/**", "/x"));
+}
+END_TEST
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Regression: the matcher backtracked to the last '*' one character at a time, so a literal like
+ * "aaa...ab" after a '*' cost |path| * |literal| per rule per request (under the set's lock). It
+ * is linear now; and its answers stay those of a '*' glob. */
+START_TEST(test_fault_glob_linear)
+{
+    size_t n = 200000;
+    char *text = malloc(n + 2), pat[258];
+    double t0;
+    bool hit = false;
+
+    ck_assert_ptr_nonnull(text);
+    text[0] = '/';
+    memset(text + 1, 'a', n);
+    text[n + 1] = '\0';
+    pat[0] = '/';
+    pat[1] = '*';
+    memset(pat + 2, 'a', 253);
+    pat[255] = 'b';
+    pat[256] = '\0';
+    t0 = mono();
+    for (int i = 0; i < 50; i++)
+        hit |= mv_fault_glob(pat, text);
+    ck_assert(!hit);
+    ck_assert_msg(mono() - t0 < 2.0, "50 matches took %.2f s", mono() - t0);
+    /* Many stars: the same. */
+    for (size_t i = 1; i + 2 < 256; i += 2) {
+        pat[i] = '*';
+        pat[i + 1] = 'a';
+    }
+    pat[255] = 'b';
+    pat[256] = '\0';
+    t0 = mono();
+    for (int i = 0; i < 50; i++)
+        hit |= mv_fault_glob(pat, text);
+    ck_assert(!hit);
+    ck_assert_msg(mono() - t0 < 2.0, "50 matches took %.2f s", mono() - t0);
+    text[n] = 'B';
+    ck_assert(mv_fault_glob(pat, text));
+    free(text);
+    /* Literal segments: leftmost, in order, no overlap with the prefix or the suffix. */
+    ck_assert(mv_fault_glob("*ab*ab", "abab"));
+    ck_assert(!mv_fault_glob("*ab*ab", "aba"));
+    ck_assert(!mv_fault_glob("a*a", "a"));
+    ck_assert(mv_fault_glob("a*a", "aa"));
+    ck_assert(mv_fault_glob("/*aab*", "/aaaab"));
+    ck_assert(mv_fault_glob("/*ABA*x", "/xabababx"));
+    ck_assert(!mv_fault_glob("/*b*a*c", "/abc"));
+    ck_assert(mv_fault_glob("/*API*", "/secrets/api-key"));
+    ck_assert(mv_fault_glob("**a**", "a"));
+    ck_assert(!mv_fault_glob("", "/"));
+    ck_assert(mv_fault_glob("", ""));
+}
+END_TEST
+
+struct sleeper {
+    unsigned id;
+    unsigned ms;
+    bool slept;
+    double took;
+};
+
+static void *sleeper_main(void *arg)
+{
+    struct sleeper *z = arg;
+    double t0 = mono();
+
+    z->slept = mv_fault_delay(set, z->id, z->ms, 1);
+    z->took = mono() - t0;
+    return NULL;
+}
+
+/* Regression: a delay held its thread for the whole delayMs whatever happened, and any number of
+ * requests could sleep at once, so delayed requests could take every server thread. A delay now
+ * ends when its rule is removed or the rules are cleared, and no more than max_concurrent sleep. */
+START_TEST(test_fault_delay_bounded)
+{
+    unsigned id = add("{\"action\":{\"delayMs\":20000}}");
+    unsigned other = add("{\"action\":{\"status\":503}}");
+    struct sleeper z = {id, 20000, false, 0};
+    pthread_t th;
+    double t0;
+
+    ck_assert_int_eq(pthread_create(&th, NULL, sleeper_main, &z), 0);
+    nanosleep(&(struct timespec){0, 200000000L}, NULL);
+    /* One sleeps already: a second delay is refused at once. */
+    t0 = mono();
+    ck_assert(!mv_fault_delay(set, id, 20000, 1));
+    ck_assert(mono() - t0 < 1.0);
+    /* Removing another rule does not end it; removing its own does. */
+    ck_assert(mv_fault_remove(set, other));
+    nanosleep(&(struct timespec){0, 100000000L}, NULL);
+    ck_assert(mv_fault_remove(set, id));
+    pthread_join(th, NULL);
+    ck_assert(z.slept);
+    ck_assert_msg(z.took >= 0.25 && z.took < 5.0, "slept %.2f s", z.took);
+    /* Clearing ends it too. */
+    z.id = add("{\"action\":{\"delayMs\":20000}}");
+    ck_assert_int_eq(pthread_create(&th, NULL, sleeper_main, &z), 0);
+    nanosleep(&(struct timespec){0, 200000000L}, NULL);
+    mv_fault_clear(set);
+    pthread_join(th, NULL);
+    ck_assert_msg(z.slept && z.took < 5.0, "slept %.2f s", z.took);
+    /* Untouched, it sleeps its time. */
+    z.id = add("{\"action\":{\"delayMs\":150}}");
+    z.ms = 150;
+    sleeper_main(&z);
+    ck_assert_msg(z.slept && z.took >= 0.14 && z.took < 5.0, "slept %.2f s", z.took);
 }
 END_TEST
 
@@ -412,6 +531,8 @@ static Suite *fault_suite(void)
     tcase_add_test(tc, test_fault_empty_set);
     tcase_add_test(tc, test_fault_match_keys);
     tcase_add_test(tc, test_fault_glob);
+    tcase_add_test(tc, test_fault_glob_linear);
+    tcase_add_test(tc, test_fault_delay_bounded);
     tcase_add_test(tc, test_fault_times);
     tcase_add_test(tc, test_fault_every);
     tcase_add_test(tc, test_fault_probability_reproducible);

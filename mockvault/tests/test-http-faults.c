@@ -10,6 +10,7 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +314,66 @@ START_TEST(test_faults_delay)
 }
 END_TEST
 
+static void *delayed_get(void *arg)
+{
+    long *status = arg;
+    struct mvt_resp r;
+
+    kv("GET", "/secrets", admin_tok, NULL, &r);
+    *status = r.status;
+    mvt_resp_free(&r);
+    return NULL;
+}
+
+/* Regression: delayed requests could take every server thread (the control API then hung for up
+ * to delayMs per request, without end under steady traffic), and DELETE /_mock/faults left them
+ * sleeping. Now one thread of the 4 stays free, delays beyond that are skipped, and clearing the
+ * rules ends the delays at once. */
+START_TEST(test_faults_delay_bounded)
+{
+    pthread_t th[6];
+    long status[6];
+    double t0 = mv_mono_now(), t1;
+
+    fault("{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"delayMs\":20000}}");
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, delayed_get, &status[i]), 0);
+    nanosleep(&(struct timespec){0, 500000000L}, NULL);
+    t1 = mv_mono_now();
+    ck_assert_int_eq(mvt_control(srv, "GET", "/_mock/health", NULL), 200);
+    ck_assert_msg(mv_mono_now() - t1 < 5.0, "control API answered after %.1f s", mv_mono_now() - t1);
+    ck_assert_int_eq(mvt_control(srv, "DELETE", "/_mock/faults", NULL), 204);
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(status[i], 200);
+    }
+    ck_assert_msg(mv_mono_now() - t0 < 10.0, "delayed requests took %.1f s", mv_mono_now() - t0);
+}
+END_TEST
+
+/* Regression: "advance" bounded the step only, so repeated advances took the clock past year 9999
+ * (and the journal's time past what its rounding could hold). Now the landing is bounded, and a
+ * refused advance leaves the clock where it was. */
+START_TEST(test_clock_advance_bounded)
+{
+    struct mvt_resp r;
+    double before;
+
+    ck_assert_int_eq(mvt_control(srv, "POST", "/_mock/clock", "{\"set\":253402300000}"), 200);
+    hc_req(srv, "GET", "localhost", "/_mock/clock", NULL, NULL, NULL, &r);
+    before = cJSON_GetObjectItem(r.json, "now")->valuedouble;
+    mvt_resp_free(&r);
+    hc_req(srv, "POST", "localhost", "/_mock/clock", NULL, NULL, "{\"advance\":3e11}", &r);
+    hc_assert_status(&r, 400, "advance past year 9999");
+    ck_assert_ptr_nonnull(strstr(hc_jstr(r.json, "error.message"), "year 9999"));
+    mvt_resp_free(&r);
+    ck_assert_int_eq(mvt_control(srv, "POST", "/_mock/clock", "{\"set\":100}"), 200);
+    ck_assert_int_eq(mvt_control(srv, "POST", "/_mock/clock", "{\"advance\":-101}"), 400);
+    ck_assert_int_eq(mvt_control(srv, "POST", "/_mock/clock", "{\"advance\":3e11,\"set\":100}"), 200);
+    ck_assert(before >= 253402300000.0);
+}
+END_TEST
+
 START_TEST(test_faults_drop)
 {
     struct mvt_resp r;
@@ -607,6 +668,8 @@ static Suite *faults_suite(void)
                         (int)(sizeof kv_statuses / sizeof kv_statuses[0]));
     tcase_add_test(tc, test_faults_token_and_msi);
     tcase_add_test(tc, test_faults_delay);
+    tcase_add_test(tc, test_faults_delay_bounded);
+    tcase_add_test(tc, test_clock_advance_bounded);
     tcase_add_test(tc, test_faults_drop);
     tcase_add_test(tc, test_faults_truncate);
     tcase_add_test(tc, test_faults_every_and_times);

@@ -3,6 +3,8 @@
  * transactions counted apart, vaults apart, refused requests not counted, the clock set back, and
  * new limits starting from empty windows. */
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "throttle.h"
@@ -153,6 +155,45 @@ START_TEST(test_throttle_set_limits_clears)
 }
 END_TEST
 
+/* A clock that moves forward at every reading. */
+static atomic_ulong ticks;
+
+static double ticking_clock(void *ctx)
+{
+    (void)ctx;
+    return 1000.0 + (double)atomic_fetch_add(&ticks, 1) * 1e-6;
+}
+
+static atomic_uint admitted;
+
+static void *hammer(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 2000; i++)
+        if (mv_throttle_admit_clock(t, "demo", MV_THROTTLE_TRANSACTION, ticking_clock, NULL, NULL))
+            atomic_fetch_add(&admitted, 1);
+    return NULL;
+}
+
+/* Regression: the server read the clock before taking the model's lock, so two concurrent
+ * requests could reach the ring out of order; the later time then looked like one from before a
+ * clock set back, was dropped, and concurrent traffic passed the limit. With the time read under
+ * the lock, 8 threads together get exactly the limit in one window. */
+START_TEST(test_throttle_concurrent_exact)
+{
+    pthread_t th[8];
+
+    make(100, 1, 1e6);
+    atomic_store(&ticks, 0);
+    atomic_store(&admitted, 0);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, hammer, NULL), 0);
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_uint_eq(atomic_load(&admitted), 100);
+}
+END_TEST
+
 START_TEST(test_throttle_destroy_null)
 {
     mv_throttle_destroy(NULL);
@@ -173,6 +214,7 @@ static Suite *throttle_suite(void)
     tcase_add_test(tc, test_throttle_per_vault);
     tcase_add_test(tc, test_throttle_clock_set_back);
     tcase_add_test(tc, test_throttle_set_limits_clears);
+    tcase_add_test(tc, test_throttle_concurrent_exact);
     tcase_add_test(tc, test_throttle_destroy_null);
     suite_add_tcase(s, tc);
     return s;
