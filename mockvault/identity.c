@@ -177,7 +177,15 @@ static bool scope_to_resource(struct mv_req *r, const char *scope, char *res, si
         return false;
     }
     found[fl - 9] = '\0';
-    snprintf(res, n, "%s", found);
+    /* A v2 token's aud is the resource's registered identifier URI, whatever spelling the scope
+     * used: ARM's is registered with a trailing slash, so a token for
+     * https://management.azure.com/.default carries aud https://management.azure.com/ (the
+     * recorded AKV10022 text, spec/keyvault-secrets.md §2 "Token for the wrong audience"). */
+    if (strcasecmp(found, "https://management.azure.com") == 0 ||
+        strcasecmp(found, "https://management.core.windows.net") == 0)
+        snprintf(res, n, "%s/", found);
+    else
+        snprintf(res, n, "%s", found);
     return true;
 }
 

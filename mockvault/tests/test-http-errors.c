@@ -308,6 +308,9 @@ START_TEST(test_s2_wrong_audience_akv10022)
                  hc_jstr(claims, "aud"));
         put_with_bad_token(t, scopes[i], &r);
         ck_assert_str_eq(hc_jstr(r.json, "error.message"), want);
+        /* ARM's identifier URI has its trailing slash in v2 tokens too: the recorded text. */
+        if (i == 0)
+            ck_assert_str_eq(want, want_v1);
         mvt_resp_free(&r);
         cJSON_Delete(claims);
         hc_free_token(t);
