@@ -4,7 +4,6 @@
 #include "fault.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "delay.h"
 #include "util.h"
 
 #define MAX_TEXT 256 /* longest operation, vault, principal or path pattern accepted */
@@ -43,9 +42,7 @@ struct mv_fault_set {
     uint64_t seed;
     bool (*op_known)(const char *op);
     atomic_size_t count; /* == n, readable without the lock */
-    pthread_cond_t wake;   /* broadcast when rules are removed, for delays to end early */
-    unsigned long cleared; /* bumped by every clear */
-    unsigned delaying;     /* delays sleeping now */
+    struct mv_delay_queue *delays; /* borrowed; delays of a removed rule end with it (or NULL) */
 };
 
 static const char *const endpoint_names[] = {
@@ -85,14 +82,7 @@ struct mv_fault_set *mv_fault_set_create(uint64_t seed, bool (*op_known)(const c
 
     if (!s)
         return NULL;
-    pthread_condattr_t ca;
-
     pthread_mutex_init(&s->lock, NULL);
-    /* Delays wait on the monotonic clock: the wall clock may be stepped during a test run. */
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->wake, &ca);
-    pthread_condattr_destroy(&ca);
     s->seed = seed;
     s->op_known = op_known;
     s->next_id = 1;
@@ -104,11 +94,19 @@ void mv_fault_set_destroy(struct mv_fault_set *s)
 {
     if (!s)
         return;
-    mv_fault_clear(s);
+    /* Not mv_fault_clear: the delay queue is borrowed and may already be gone at teardown. */
+    for (size_t i = 0; i < s->n; i++)
+        rule_finish(&s->rules[i]);
     free(s->rules);
-    pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     free(s);
+}
+
+void mv_fault_set_delays(struct mv_fault_set *s, struct mv_delay_queue *q)
+{
+    pthread_mutex_lock(&s->lock);
+    s->delays = q;
+    pthread_mutex_unlock(&s->lock);
 }
 
 void mv_fault_clear(struct mv_fault_set *s)
@@ -119,8 +117,10 @@ void mv_fault_clear(struct mv_fault_set *s)
     s->n = 0;
     s->next_id = 1;
     atomic_store(&s->count, 0);
-    s->cleared++;
-    pthread_cond_broadcast(&s->wake);
+    /* Under the set's lock (order: set, then queue), so no delay of a cleared rule can be queued
+     * after this; ids restart at 1, and a stale delay must not pass for the new rule 1's. */
+    if (s->delays)
+        (void)mv_delay_end_all(s->delays);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -142,7 +142,8 @@ bool mv_fault_remove(struct mv_fault_set *s, unsigned id)
         s->n--;
         atomic_store(&s->count, s->n);
         found = true;
-        pthread_cond_broadcast(&s->wake);
+        if (s->delays)
+            (void)mv_delay_end_rule(s->delays, id);
         break;
     }
     pthread_mutex_unlock(&s->lock);
@@ -584,32 +585,21 @@ static bool rule_live(const struct mv_fault_set *s, unsigned id)
     return false;
 }
 
-bool mv_fault_delay(struct mv_fault_set *s, unsigned id, unsigned ms, unsigned max_concurrent)
+enum mv_fault_delay mv_fault_delay_hold(struct mv_fault_set *s, unsigned id, unsigned ms,
+                                        void *arg)
 {
-    struct timespec until;
-    unsigned long cleared;
+    enum mv_fault_delay res = MV_FAULT_DELAY_GONE;
 
+    /* The rule is checked and the delay queued under the set's lock, and removal ends the rule's
+     * delays under the same lock: a DELETE between mv_fault_eval and here cannot leave a delay
+     * of a rule that no longer exists running for its full time. */
     pthread_mutex_lock(&s->lock);
-    if (s->delaying >= max_concurrent) {
-        pthread_mutex_unlock(&s->lock);
-        return false;
-    }
-    s->delaying++;
-    cleared = s->cleared;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += (time_t)(ms / 1000);
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    /* Other rules' removals wake us too; keep sleeping while our rule is still there. */
-    while (s->cleared == cleared && rule_live(s, id))
-        if (pthread_cond_timedwait(&s->wake, &s->lock, &until) == ETIMEDOUT)
-            break;
-    s->delaying--;
+    if (!s->delays || !rule_live(s, id))
+        goto out;
+    res = mv_delay_add(s->delays, id, ms, arg) ? MV_FAULT_DELAY_HELD : MV_FAULT_DELAY_FULL;
+out:
     pthread_mutex_unlock(&s->lock);
-    return true;
+    return res;
 }
 
 /* ---- Listing ---- */

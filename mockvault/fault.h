@@ -11,6 +11,7 @@
 
 struct cJSON;
 struct mv_fault_set;
+struct mv_delay_queue;
 
 /* The endpoint kinds a rule's "endpoint" names. */
 enum mv_fault_endpoint {
@@ -43,7 +44,7 @@ struct mv_fault_action {
     unsigned status;       /* answer with this status and its error body; 0 = answer normally */
     bool has_retry_after;
     unsigned retry_after;  /* seconds, for a Retry-After header */
-    unsigned delay_ms;     /* sleep this long before answering (or dropping) */
+    unsigned delay_ms;     /* hold the request this long before answering (or dropping) */
     bool drop;             /* close the connection without a response */
     bool truncate;         /* declare the full Content-Length, send part of the body, close */
 };
@@ -76,13 +77,21 @@ bool mv_fault_set_empty(struct mv_fault_set *s);
 bool mv_fault_eval(struct mv_fault_set *s, const struct mv_fault_request *q,
                    struct mv_fault_action *out);
 
-/* Sleeps ms milliseconds for the delayMs of rule id, ending early when that rule is removed or the
- * rules are cleared (DELETE /_mock/faults, reset), so a test that clears its faults gets the
- * server threads back at once. At most max_concurrent delays sleep at the same time: a delay holds
- * a server thread, and an unbounded number of them would let delayed requests take every thread
- * and leave none for other requests or for the control API that would remove the rule. Returns
- * false, without sleeping, when max_concurrent delays are already sleeping. */
-bool mv_fault_delay(struct mv_fault_set *s, unsigned id, unsigned ms, unsigned max_concurrent);
+/* Delays (delayMs) run on a delay queue (delay.h) that holds the delayed request's connection
+ * without holding a server thread. Attaching the queue ties delays to the rules: removing a rule
+ * ends its delays at once, and clearing the rules (DELETE /_mock/faults, reset) ends them all, so
+ * a test that clears its faults gets its delayed requests answered at once. q is borrowed: detach
+ * it (NULL) or destroy the set before destroying q. */
+void mv_fault_set_delays(struct mv_fault_set *s, struct mv_delay_queue *q);
+
+enum mv_fault_delay {
+    MV_FAULT_DELAY_HELD, /* hold(arg) was called; release(arg) follows when the delay ends */
+    MV_FAULT_DELAY_GONE, /* rule id was removed meanwhile (or no queue): no delay, go on */
+    MV_FAULT_DELAY_FULL, /* the queue holds its maximum (or is stopping): delay skipped */
+};
+/* Starts the delayMs of rule id for arg (a connection, to the server's queue callbacks). */
+enum mv_fault_delay mv_fault_delay_hold(struct mv_fault_set *s, unsigned id, unsigned ms,
+                                        void *arg);
 
 /* {"value":[rule...]} in rule order: each rule as posted (only the keys it set) plus "id",
  * "matched" (matches counted), "fired", "spent" and, with "times", "remaining". NULL when out of

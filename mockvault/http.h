@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "fault.h"
 #include "server.h"
 #include "store.h"
 #include "throttle.h"
@@ -43,6 +44,7 @@ struct mv_server {
     struct mv_authz_usage *authz_usage; /* what each principal needed (authz.c) */
     struct mv_journal *journal; /* GET /_mock/requests and --audit-log (journal.c) */
     struct mv_fault_set *faults; /* /_mock/faults rules (fault.c) */
+    struct mv_delay_queue *delays; /* suspended connections of delayed requests (delay.c) */
     struct mv_throttle *throttle; /* --throttle azure windows (throttle.c) */
     struct mv_throttle_limits throttle_initial; /* from the options, restored by /_mock/reset */
     pthread_mutex_t persist_lock;
@@ -103,6 +105,12 @@ struct mv_req {
     bool fault_truncate;     /* send part of the body after declaring all of it, then close */
     bool has_retry_after;    /* add a Retry-After header of retry_after seconds */
     unsigned retry_after;
+    /* The connection is suspended for the delay of fault_action (router.c): when libmicrohttpd
+     * resumes it and calls the handler again for this request, the dispatch carries out the rest
+     * of fault_action instead of evaluating the rules a second time. Only the thread serving the
+     * connection touches these (the delay queue holds the connection, not this request). */
+    bool fault_held;
+    struct mv_fault_action fault_action;
 };
 
 /* The verified-token cache (auth.c): RSA runs once per token, not once per request. */

@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "authz.h"
+#include "delay.h"
 #include "fault.h"
 #include "log.h"
 #include "reply.h"
@@ -279,10 +280,35 @@ static char **client_id_slot(void *ctx, const char *key)
     return strcmp(key, "client_id") == 0 ? (char **)ctx : NULL;
 }
 
+/* Carries out what a fired rule asks for besides its delay: drop the connection, answer its
+ * status, or mark the body for truncation. Returns true when the request was answered (or
+ * dropped) here, with *rc the value for libmicrohttpd. */
+static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, int *rc)
+{
+    if (a->drop) {
+        /* No response at all: returning MHD_NO makes libmicrohttpd close the connection. The
+         * journal still records the request, with status 0. */
+        r->status = 0;
+        snprintf(r->error_code, sizeof r->error_code, "ConnectionDropped");
+        r->responded = true;
+        mv_log_request(r);
+        *rc = MHD_NO;
+        return true;
+    }
+    r->fault_truncate = a->truncate;
+    if (a->status) {
+        r->has_retry_after = a->has_retry_after;
+        r->retry_after = a->retry_after;
+        *rc = mv_reply_fault(r, a->status, r->operation ? mv_authz_permission(r->operation) : NULL);
+        return true;
+    }
+    return false;
+}
+
 /* Applies the first /_mock/faults rule that fires for r (DESIGN.md §7). Returns true when the
- * request was answered (or dropped) here, with *rc the value for libmicrohttpd; false when the
- * request goes on to the handler (no rule fired, or a delay or truncation that still lets the
- * handler answer).
+ * request was answered (or dropped) here, or its connection suspended for a delay, with *rc the
+ * value for libmicrohttpd; false when the request goes on to the handler (no rule fired, or a
+ * truncation that still lets the handler answer).
  *
  * Where this runs: after the route is known and, for vault requests, after the vault, the bearer
  * token and the api-version were checked, but before the body size, the throttle, authorization
@@ -330,33 +356,28 @@ static bool apply_faults(struct mv_req *r, int *rc)
         goto out;
     r->fault_id = a.id;
     if (a.delay_ms) {
-        /* A delay holds this server thread, as a slow upstream would. One thread always stays
-         * free for other requests and for the control API that removes the rule; a delay beyond
-         * that is skipped and said so (tests that delay many requests at once raise --threads). */
-        unsigned threads = r->srv->cfg.threads > 0 ? (unsigned)r->srv->cfg.threads : 2;
-        if (!mv_fault_delay(r->srv->faults, a.id, a.delay_ms, threads > 1 ? threads - 1 : 1))
-            mv_log_notice(r->srv, "fault rule %u: delay skipped: %u delayed requests already hold "
-                                  "server threads (raise --threads)",
-                          a.id, threads > 1 ? threads - 1 : 1);
+        /* A delay suspends the connection instead of sleeping here: a sleeping handler would
+         * stall every other connection this libmicrohttpd worker serves, the control API that
+         * removes the rule included. The delay queue resumes it when the delay ends (or the rule
+         * goes), and libmicrohttpd then calls the handler again for this same request;
+         * mv_router_dispatch sees fault_held and goes on from fault_act, without evaluating the
+         * rules again. */
+        switch (mv_fault_delay_hold(r->srv->faults, a.id, a.delay_ms, r->conn)) {
+        case MV_FAULT_DELAY_HELD:
+            r->fault_action = a;
+            r->fault_held = true;
+            *rc = MHD_YES;
+            answered = true;
+            goto out;
+        case MV_FAULT_DELAY_FULL:
+            mv_log_notice(r->srv, "fault rule %u: delay skipped: %d delayed requests are already "
+                                  "waiting (or the server is stopping)", a.id, MV_DELAY_MAX);
+            break;
+        case MV_FAULT_DELAY_GONE:
+            break; /* the rule was removed meanwhile, and its delays with it */
+        }
     }
-    if (a.drop) {
-        /* No response at all: returning MHD_NO makes libmicrohttpd close the connection. The
-         * journal still records the request, with status 0. */
-        r->status = 0;
-        snprintf(r->error_code, sizeof r->error_code, "ConnectionDropped");
-        r->responded = true;
-        mv_log_request(r);
-        *rc = MHD_NO;
-        answered = true;
-        goto out;
-    }
-    r->fault_truncate = a.truncate;
-    if (a.status) {
-        r->has_retry_after = a.has_retry_after;
-        r->retry_after = a.retry_after;
-        *rc = mv_reply_fault(r, a.status, r->operation ? mv_authz_permission(r->operation) : NULL);
-        answered = true;
-    }
+    answered = fault_act(r, &a, rc);
 out:
     free(client_id);
     return answered;
@@ -382,16 +403,47 @@ static bool throttle_admits(struct mv_req *r)
     return false;
 }
 
+/* The rest of a dispatch once the route's checks passed and no fault answered: throttle, body
+ * size, authorization, the handler. */
+static int dispatch_checked(struct mv_req *r)
+{
+    const struct mv_route *rt = r->route;
+
+    if (rt->kind == MV_KIND_VAULT && !throttle_admits(r))
+        return MHD_YES;
+    if (r->body_too_large)
+        return body_too_large(r);
+    /* Authorization comes after the body-size check and before the handler, as on the real
+     * service a denied caller learns nothing about the secret. */
+    if (rt->kind == MV_KIND_VAULT && !mv_authz_vault(r))
+        return MHD_YES;
+    if (rt->kind == MV_KIND_CONTROL && !r->peer_loopback)
+        return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
+                                 "The mockvault control API answers loopback peers only.");
+    return rt->fn(r);
+}
+
 int mv_router_dispatch(struct mv_req *r)
 {
     int rc;
     bool mismatch;
-    const struct mv_route *rt = find_route(r, &mismatch);
+    const struct mv_route *rt;
     size_t hl = strlen(r->host_name);
     /* Unknown paths on a vault's own host name still get the vault checks, so a client probing
      * with no token sees the challenge as it would from Key Vault. */
     bool vault_host = hl > 16 && strcmp(r->host_name + hl - 16, ".vault.azure.net") == 0;
     bool vault;
+
+    if (r->fault_held) {
+        /* Resumed after a fault's delay: the route and its checks were done before the delay
+         * (doing them again would count the rule twice and re-allocate the captures), so go on
+         * exactly where the delay began: the rest of the rule's action, then the handler. */
+        r->fault_held = false;
+        if (fault_act(r, &r->fault_action, &rc))
+            return rc;
+        return dispatch_checked(r);
+    }
+    rt = find_route(r, &mismatch);
 
     /* The plain-http IMDS listener (--imds-port) serves managed identity and nothing else. */
     if (r->on_imds && (!rt || rt->kind != MV_KIND_MSI)) {
@@ -426,16 +478,5 @@ int mv_router_dispatch(struct mv_req *r)
     }
     if (apply_faults(r, &rc))
         return rc;
-    if (rt->kind == MV_KIND_VAULT && !throttle_admits(r))
-        return MHD_YES;
-    if (r->body_too_large)
-        return body_too_large(r);
-    /* Authorization comes after the body-size check and before the handler, as on the real
-     * service a denied caller learns nothing about the secret. */
-    if (rt->kind == MV_KIND_VAULT && !mv_authz_vault(r))
-        return MHD_YES;
-    if (rt->kind == MV_KIND_CONTROL && !r->peer_loopback)
-        return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
-                                 "The mockvault control API answers loopback peers only.");
-    return rt->fn(r);
+    return dispatch_checked(r);
 }

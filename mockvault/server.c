@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "authz.h"
+#include "delay.h"
 #include "fault.h"
 #include "http.h"
 #include "journal.h"
@@ -228,6 +229,20 @@ static int setup_tls(struct mv_server *srv, char *err, size_t errlen)
     return rc;
 }
 
+/* The delay queue's callbacks (delay.h): a fault's delay suspends the request's connection, so
+ * the delay holds no libmicrohttpd worker thread, and resumes it when the delay ends.
+ * mv_delay_add calls hold from inside the access handler, the one place libmicrohttpd allows
+ * MHD_suspend_connection; MHD_resume_connection is safe from any thread. */
+static void conn_hold(void *conn)
+{
+    MHD_suspend_connection(conn);
+}
+
+static void conn_release(void *conn)
+{
+    MHD_resume_connection(conn);
+}
+
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     struct mv_server *srv = cls;
@@ -249,7 +264,10 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
     struct sockaddr_in sin;
     struct sockaddr_in6 sin6;
     struct sockaddr *sa;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
+    /* Suspend / resume for fault delays (it also gives each worker the inter-thread channel
+     * that wakes it when a connection is resumed). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME;
     const union MHD_DaemonInfo *info;
     struct MHD_Daemon *d;
 
@@ -408,6 +426,9 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
             mv_rand_bytes(&fseed, sizeof fseed);
         srv->faults = mv_fault_set_create(fseed, mv_router_operation_known);
     }
+    srv->delays = mv_delay_queue_create(MV_DELAY_MAX, conn_hold, conn_release);
+    if (srv->faults && srv->delays)
+        mv_fault_set_delays(srv->faults, srv->delays);
     mv_throttle_azure_limits(&srv->throttle_initial, cfg->throttle);
     if (cfg->throttle_transactions)
         srv->throttle_initial.transactions = cfg->throttle_transactions;
@@ -416,7 +437,7 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     if (cfg->throttle_window)
         srv->throttle_initial.window = cfg->throttle_window;
     srv->throttle = mv_throttle_create(&srv->throttle_initial);
-    if (!srv->faults || !srv->throttle) {
+    if (!srv->faults || !srv->delays || !srv->throttle) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -460,6 +481,11 @@ void mv_server_stop(struct mv_server *srv)
     if (!srv)
         return;
     mv_proxy_stop(srv->proxy);
+    /* libmicrohttpd must not find a suspended connection when it stops (an API violation that
+     * leaks or panics): resume every delayed request first. The queue refuses new delays from
+     * now on, so a request arriving meanwhile is answered without one; the resumed connections
+     * are answered or closed by MHD_stop_daemon. */
+    mv_delay_queue_stop(srv->delays);
     if (srv->imds_daemon)
         MHD_stop_daemon(srv->imds_daemon);
     if (srv->daemon)
@@ -469,6 +495,7 @@ void mv_server_stop(struct mv_server *srv)
     mv_authz_usage_destroy(srv->authz_usage);
     mv_journal_destroy(srv->journal);
     mv_fault_set_destroy(srv->faults);
+    mv_delay_queue_destroy(srv->delays); /* after the set, which borrows it */
     mv_throttle_destroy(srv->throttle);
     mv_jwt_key_destroy(srv->jwt);
     mv_tls_destroy(srv->tls);

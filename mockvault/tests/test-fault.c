@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "delay.h"
 #include "fault.h"
 
 static struct mv_fault_set *set;
@@ -236,59 +237,159 @@ START_TEST(test_fault_glob_linear)
 }
 END_TEST
 
-struct sleeper {
-    unsigned id;
-    unsigned ms;
-    bool slept;
-    double took;
+/* A stand-in for a suspended connection: the delay queue's hold / release callbacks record
+ * when they ran, so the timing is tested without a socket. */
+struct fake_conn {
+    int held, released; /* times hold / release ran: must end 1 / 1 */
+    double released_at;
 };
 
-static void *sleeper_main(void *arg)
-{
-    struct sleeper *z = arg;
-    double t0 = mono();
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fake_cond = PTHREAD_COND_INITIALIZER;
 
-    z->slept = mv_fault_delay(set, z->id, z->ms, 1);
-    z->took = mono() - t0;
-    return NULL;
+static void fake_hold(void *arg)
+{
+    struct fake_conn *c = arg;
+
+    pthread_mutex_lock(&fake_lock);
+    c->held++;
+    pthread_mutex_unlock(&fake_lock);
 }
 
-/* Regression: a delay held its thread for the whole delayMs whatever happened, and any number of
- * requests could sleep at once, so delayed requests could take every server thread. A delay now
- * ends when its rule is removed or the rules are cleared, and no more than max_concurrent sleep. */
+static void fake_release(void *arg)
+{
+    struct fake_conn *c = arg;
+
+    pthread_mutex_lock(&fake_lock);
+    c->released++;
+    c->released_at = mono();
+    pthread_cond_broadcast(&fake_cond);
+    pthread_mutex_unlock(&fake_lock);
+}
+
+/* Waits up to 5 s for c's release; returns the seconds from t0 to it, or -1. */
+static double released_after(struct fake_conn *c, double t0)
+{
+    double took = -1;
+
+    pthread_mutex_lock(&fake_lock);
+    while (!c->released && mono() - t0 < 5.0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&fake_cond, &fake_lock, &ts);
+    }
+    if (c->released)
+        took = c->released_at - t0;
+    pthread_mutex_unlock(&fake_lock);
+    return took;
+}
+
+static int released(struct fake_conn *c)
+{
+    int n;
+
+    pthread_mutex_lock(&fake_lock);
+    n = c->released;
+    pthread_mutex_unlock(&fake_lock);
+    return n;
+}
+
+/* Regression: a delay slept in the server thread that evaluated the rule, stalling every other
+ * connection that libmicrohttpd worker served (the control API included), so delays were capped
+ * at threads-1. A delay now holds a connection on the delay queue, no thread: many delays run at
+ * once up to the queue's bound, each is released exactly once, when due, when its rule is removed
+ * (and not another's), when the rules are cleared, or when the queue stops. */
 START_TEST(test_fault_delay_bounded)
 {
-    unsigned id = add("{\"action\":{\"delayMs\":20000}}");
-    unsigned other = add("{\"action\":{\"status\":503}}");
-    struct sleeper z = {id, 20000, false, 0};
-    pthread_t th;
+    struct mv_delay_queue *q = mv_delay_queue_create(8, fake_hold, fake_release);
+    struct fake_conn c[10];
+    unsigned id, other;
     double t0;
 
-    ck_assert_int_eq(pthread_create(&th, NULL, sleeper_main, &z), 0);
-    nanosleep(&(struct timespec){0, 200000000L}, NULL);
-    /* One sleeps already: a second delay is refused at once. */
-    t0 = mono();
-    ck_assert(!mv_fault_delay(set, id, 20000, 1));
-    ck_assert(mono() - t0 < 1.0);
-    /* Removing another rule does not end it; removing its own does. */
+    ck_assert_ptr_nonnull(q);
+    memset(c, 0, sizeof c);
+    mv_fault_set_delays(set, q);
+    id = add("{\"action\":{\"delayMs\":20000}}");
+    other = add("{\"action\":{\"status\":503}}");
+    /* Eight delays at once (no thread each); the ninth is refused without being held. */
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(mv_fault_delay_hold(set, id, 20000, &c[i]), MV_FAULT_DELAY_HELD);
+    ck_assert_int_eq(mv_fault_delay_hold(set, id, 20000, &c[8]), MV_FAULT_DELAY_FULL);
+    ck_assert_int_eq(c[8].held, 0);
+    ck_assert_uint_eq(mv_delay_count(q), 8);
+    /* Removing another rule ends none; removing its own ends all eight at once. */
     ck_assert(mv_fault_remove(set, other));
-    nanosleep(&(struct timespec){0, 100000000L}, NULL);
+    ck_assert_uint_eq(mv_delay_count(q), 8);
+    t0 = mono();
     ck_assert(mv_fault_remove(set, id));
-    pthread_join(th, NULL);
-    ck_assert(z.slept);
-    ck_assert_msg(z.took >= 0.25 && z.took < 5.0, "slept %.2f s", z.took);
-    /* Clearing ends it too. */
-    z.id = add("{\"action\":{\"delayMs\":20000}}");
-    ck_assert_int_eq(pthread_create(&th, NULL, sleeper_main, &z), 0);
-    nanosleep(&(struct timespec){0, 200000000L}, NULL);
+    for (int i = 0; i < 8; i++) {
+        double took = released_after(&c[i], t0);
+        ck_assert_msg(took >= 0 && took < 1.0, "delay %d released after %.2f s", i, took);
+        ck_assert_int_eq(c[i].held, 1);
+    }
+    /* A rule removed between evaluation and the delay: no delay at all. */
+    ck_assert_int_eq(mv_fault_delay_hold(set, id, 20000, &c[9]), MV_FAULT_DELAY_GONE);
+    ck_assert_int_eq(c[9].held, 0);
+    /* Clearing ends every delay. */
+    memset(c, 0, sizeof c);
+    id = add("{\"action\":{\"delayMs\":20000}}");
+    other = add("{\"action\":{\"delayMs\":30000}}");
+    ck_assert_int_eq(mv_fault_delay_hold(set, id, 20000, &c[0]), MV_FAULT_DELAY_HELD);
+    ck_assert_int_eq(mv_fault_delay_hold(set, other, 30000, &c[1]), MV_FAULT_DELAY_HELD);
+    t0 = mono();
     mv_fault_clear(set);
-    pthread_join(th, NULL);
-    ck_assert_msg(z.slept && z.took < 5.0, "slept %.2f s", z.took);
-    /* Untouched, it sleeps its time. */
-    z.id = add("{\"action\":{\"delayMs\":150}}");
-    z.ms = 150;
-    sleeper_main(&z);
-    ck_assert_msg(z.slept && z.took >= 0.14 && z.took < 5.0, "slept %.2f s", z.took);
+    ck_assert(released_after(&c[0], t0) < 1.0 && released_after(&c[1], t0) < 1.0);
+    ck_assert(c[0].released_at - t0 >= 0 && c[1].released_at - t0 >= 0);
+    /* Untouched, delays end when due, earliest first, whatever order they were added in. */
+    memset(c, 0, sizeof c);
+    id = add("{\"action\":{\"delayMs\":300}}");
+    t0 = mono();
+    ck_assert_int_eq(mv_fault_delay_hold(set, id, 300, &c[0]), MV_FAULT_DELAY_HELD);
+    ck_assert_int_eq(mv_fault_delay_hold(set, id, 150, &c[1]), MV_FAULT_DELAY_HELD);
+    ck_assert_msg(released_after(&c[1], t0) >= 0.14 && released_after(&c[1], t0) < 2.0,
+                  "150 ms delay took %.2f s", released_after(&c[1], t0));
+    ck_assert_msg(released_after(&c[0], t0) >= 0.29 && released_after(&c[0], t0) < 2.0,
+                  "300 ms delay took %.2f s", released_after(&c[0], t0));
+    ck_assert(c[1].released_at <= c[0].released_at);
+    /* Stopping releases what is held and refuses new delays; destroy after stop is fine. */
+    memset(c, 0, sizeof c);
+    ck_assert_int_eq(mv_fault_delay_hold(set, id, 20000, &c[0]), MV_FAULT_DELAY_HELD);
+    mv_delay_queue_stop(q);
+    ck_assert_int_eq(released(&c[0]), 1);
+    ck_assert_int_eq(mv_fault_delay_hold(set, id, 20000, &c[1]), MV_FAULT_DELAY_FULL);
+    ck_assert_int_eq(c[1].held, 0);
+    mv_delay_queue_stop(q);
+    mv_fault_set_delays(set, NULL);
+    mv_delay_queue_destroy(q);
+    mv_delay_queue_destroy(NULL);
+    mv_delay_queue_stop(NULL);
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_le(c[i].released, 1);
+}
+END_TEST
+
+/* The queue's bound: 0 and anything above MV_DELAY_MAX mean MV_DELAY_MAX. */
+START_TEST(test_delay_queue_max)
+{
+    static struct fake_conn c[MV_DELAY_MAX + 1];
+    struct mv_delay_queue *q = mv_delay_queue_create(0, fake_hold, fake_release);
+
+    ck_assert_ptr_nonnull(q);
+    memset(c, 0, sizeof c);
+    for (int i = 0; i < MV_DELAY_MAX; i++)
+        ck_assert(mv_delay_add(q, 1, 20000 - (unsigned)i, &c[i]));
+    ck_assert(!mv_delay_add(q, 1, 100, &c[MV_DELAY_MAX]));
+    ck_assert_uint_eq(mv_delay_end_rule(q, 2), 0);
+    ck_assert_uint_eq(mv_delay_end_all(q), MV_DELAY_MAX);
+    ck_assert_uint_eq(mv_delay_count(q), 0);
+    mv_delay_queue_destroy(q); /* stops, joins the timer */
+    for (int i = 0; i < MV_DELAY_MAX; i++)
+        ck_assert_int_eq(c[i].released, 1);
 }
 END_TEST
 
@@ -533,6 +634,7 @@ static Suite *fault_suite(void)
     tcase_add_test(tc, test_fault_glob);
     tcase_add_test(tc, test_fault_glob_linear);
     tcase_add_test(tc, test_fault_delay_bounded);
+    tcase_add_test(tc, test_delay_queue_max);
     tcase_add_test(tc, test_fault_times);
     tcase_add_test(tc, test_fault_every);
     tcase_add_test(tc, test_fault_probability_reproducible);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "delay.h"
+#include "http.h"
 #include "httpcheck.h"
 #include "testlib.h"
 #include "util.h"
@@ -36,7 +38,7 @@ static void start(bool throttle)
     cfg.proxy_port = -1;
     cfg.has_seed = true;
     cfg.seed = 1;
-    cfg.threads = 4; /* a delayed request holds a thread; keep others answering */
+    cfg.threads = 2; /* the default: a delayed request holds no thread (its connection waits) */
     cfg.throttle = throttle;
     cfg.throttle_transactions = 3;
     cfg.throttle_creations = 2;
@@ -95,7 +97,7 @@ static void kv(const char *method, const char *path, const char *token, const ch
 
 /* GET path on the demo vault with curl directly, to see transport failures testlib hides.
  * Returns the curl code; *status gets the HTTP status (0 when none arrived). */
-static CURLcode raw_get(const char *path, long *status)
+static CURLcode raw_get_ms(const char *path, long timeout_ms, long *status)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *hl = NULL, *res = NULL;
@@ -114,7 +116,7 @@ static CURLcode raw_get(const char *path, long *status)
     curl_easy_setopt(c, CURLOPT_CAINFO, mv_server_ca_path(srv));
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, sink); /* the body may hold a value: discarded */
     rc = curl_easy_perform(c);
     *status = 0;
@@ -124,6 +126,11 @@ static CURLcode raw_get(const char *path, long *status)
     curl_easy_cleanup(c);
     fclose(sink);
     return rc;
+}
+
+static CURLcode raw_get(const char *path, long *status)
+{
+    return raw_get_ms(path, 30000, status);
 }
 
 /* The newest journal entry for operation (GET /_mock/requests?operation=...); caller frees r. */
@@ -314,40 +321,140 @@ START_TEST(test_faults_delay)
 }
 END_TEST
 
+/* A GET /secrets (GetSecrets) on its own connection, with curl directly: a transport failure is
+ * a result here (the server may stop under it), not an assertion in a thread. */
+struct delayed {
+    pthread_t th;
+    long timeout_ms;
+    long status;
+    CURLcode rc;
+    double done; /* mv_mono_now() when the answer (or failure) arrived */
+};
+
 static void *delayed_get(void *arg)
 {
-    long *status = arg;
-    struct mvt_resp r;
+    struct delayed *d = arg;
 
-    kv("GET", "/secrets", admin_tok, NULL, &r);
-    *status = r.status;
-    mvt_resp_free(&r);
+    d->rc = raw_get_ms("/secrets", d->timeout_ms ? d->timeout_ms : 30000, &d->status);
+    d->done = mv_mono_now();
     return NULL;
 }
 
-/* Regression: delayed requests could take every server thread (the control API then hung for up
- * to delayMs per request, without end under steady traffic), and DELETE /_mock/faults left them
- * sleeping. Now one thread of the 4 stays free, delays beyond that are skipped, and clearing the
- * rules ends the delays at once. */
+/* Waits up to 10 s until exactly n delays are held (their connections suspended). */
+static void wait_held(unsigned n)
+{
+    double t0 = mv_mono_now();
+
+    while (mv_delay_count(srv->delays) != n && mv_mono_now() - t0 < 10.0)
+        nanosleep(&(struct timespec){0, 10000000L}, NULL);
+    ck_assert_msg(mv_delay_count(srv->delays) == n, "%u delays held, want %u",
+                  mv_delay_count(srv->delays), n);
+}
+
+#define NDELAYED 8
+
+/* Regression: a delay slept in the access handler, and libmicrohttpd binds each connection to
+ * the worker that accepted it, so a delayed request stalled every other connection on its worker
+ * (the control API answered after 20.3 s under ASan). Now a delay suspends its connection and
+ * holds no thread: with the default 2 threads and 8 requests delayed by 20 s, the control API and
+ * other vault requests answer at once, and DELETE /_mock/faults ends every delay together. */
 START_TEST(test_faults_delay_bounded)
 {
-    pthread_t th[6];
-    long status[6];
-    double t0 = mv_mono_now(), t1;
+    struct delayed d[NDELAYED];
+    struct mvt_resp r;
+    double t1;
 
+    memset(d, 0, sizeof d);
     fault("{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"delayMs\":20000}}");
-    for (int i = 0; i < 6; i++)
-        ck_assert_int_eq(pthread_create(&th[i], NULL, delayed_get, &status[i]), 0);
-    nanosleep(&(struct timespec){0, 500000000L}, NULL);
-    t1 = mv_mono_now();
-    ck_assert_int_eq(mvt_control(srv, "GET", "/_mock/health", NULL), 200);
-    ck_assert_msg(mv_mono_now() - t1 < 5.0, "control API answered after %.1f s", mv_mono_now() - t1);
-    ck_assert_int_eq(mvt_control(srv, "DELETE", "/_mock/faults", NULL), 204);
-    for (int i = 0; i < 6; i++) {
-        pthread_join(th[i], NULL);
-        ck_assert_int_eq(status[i], 200);
+    for (int i = 0; i < NDELAYED; i++)
+        ck_assert_int_eq(pthread_create(&d[i].th, NULL, delayed_get, &d[i]), 0);
+    wait_held(NDELAYED);
+    for (int i = 0; i < 5; i++) {
+        t1 = mv_mono_now();
+        ck_assert_int_eq(mvt_control(srv, "GET", "/_mock/health", NULL), 200);
+        ck_assert_msg(mv_mono_now() - t1 < 1.5, "control API answered after %.1f s",
+                      mv_mono_now() - t1);
+        t1 = mv_mono_now();
+        kv("GET", "/secrets/api-key", admin_tok, NULL, &r);
+        ck_assert_msg(mv_mono_now() - t1 < 1.5, "GetSecret answered after %.1f s",
+                      mv_mono_now() - t1);
+        hc_assert_status(&r, 200, "GetSecret beside the delayed requests");
+        mvt_resp_free(&r);
     }
-    ck_assert_msg(mv_mono_now() - t0 < 10.0, "delayed requests took %.1f s", mv_mono_now() - t0);
+    /* Still all delayed: nothing above ended a delay. */
+    ck_assert_uint_eq(mv_delay_count(srv->delays), NDELAYED);
+    t1 = mv_mono_now();
+    ck_assert_int_eq(mvt_control(srv, "DELETE", "/_mock/faults", NULL), 204);
+    for (int i = 0; i < NDELAYED; i++) {
+        pthread_join(d[i].th, NULL);
+        ck_assert_msg(d[i].rc == CURLE_OK && d[i].status == 200, "delayed request %d: curl %d, "
+                      "status %ld", i, (int)d[i].rc, d[i].status);
+        ck_assert_msg(d[i].done - t1 < 2.0, "delayed request %d answered %.1f s after the DELETE",
+                      i, d[i].done - t1);
+    }
+    ck_assert_uint_eq(mv_delay_count(srv->delays), 0);
+}
+END_TEST
+
+/* A delayed request whose client gives up: the connection stays suspended until the delay ends
+ * (libmicrohttpd does not watch a suspended socket), then the answer fails to send and the
+ * request is freed. Nothing crashes or leaks (ASan), and the server goes on answering. */
+START_TEST(test_faults_delay_client_gone)
+{
+    struct delayed d[3];
+    struct mvt_resp r;
+
+    memset(d, 0, sizeof d);
+    fault("{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"delayMs\":800}}");
+    for (int i = 0; i < 3; i++) {
+        d[i].timeout_ms = 300;
+        ck_assert_int_eq(pthread_create(&d[i].th, NULL, delayed_get, &d[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(d[i].th, NULL);
+        ck_assert_msg(d[i].rc == CURLE_OPERATION_TIMEDOUT, "request %d: curl %d, want a timeout",
+                      i, (int)d[i].rc);
+    }
+    /* Let the delays end on their own (the timer path), then once more ended by a DELETE. */
+    wait_held(0);
+    memset(d, 0, sizeof d);
+    fault("{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"delayMs\":20000}}");
+    d[0].timeout_ms = 300;
+    ck_assert_int_eq(pthread_create(&d[0].th, NULL, delayed_get, &d[0]), 0);
+    pthread_join(d[0].th, NULL);
+    ck_assert_int_eq(d[0].rc, CURLE_OPERATION_TIMEDOUT);
+    ck_assert_int_eq(mvt_control(srv, "DELETE", "/_mock/faults", NULL), 204);
+    ck_assert_uint_eq(mv_delay_count(srv->delays), 0);
+    kv("GET", "/secrets", admin_tok, NULL, &r);
+    hc_assert_status(&r, 200, "after abandoned delays");
+    mvt_resp_free(&r);
+    ck_assert_int_eq(mvt_control(srv, "GET", "/_mock/health", NULL), 200);
+}
+END_TEST
+
+/* libmicrohttpd must not be stopped with suspended connections: stopping the server with
+ * delayed requests resumes them first, returns promptly, and leaks nothing (ASan). The clients
+ * get an answer or a closed connection, never a 20 s wait. */
+START_TEST(test_faults_delay_server_stop)
+{
+    struct delayed d[4];
+    double t0;
+
+    memset(d, 0, sizeof d);
+    fault("{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"delayMs\":20000}}");
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&d[i].th, NULL, delayed_get, &d[i]), 0);
+    wait_held(4);
+    t0 = mv_mono_now();
+    mv_server_stop(srv);
+    srv = NULL; /* teardown's mv_server_stop(NULL) is a no-op */
+    ck_assert_msg(mv_mono_now() - t0 < 5.0, "stop took %.1f s", mv_mono_now() - t0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(d[i].th, NULL);
+        ck_assert_msg(d[i].done - t0 < 5.0, "client %d waited %.1f s", i, d[i].done - t0);
+        ck_assert_msg(d[i].status == 200 || d[i].status == 0, "client %d: status %ld", i,
+                      d[i].status);
+    }
 }
 END_TEST
 
@@ -669,6 +776,8 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, test_faults_token_and_msi);
     tcase_add_test(tc, test_faults_delay);
     tcase_add_test(tc, test_faults_delay_bounded);
+    tcase_add_test(tc, test_faults_delay_client_gone);
+    tcase_add_test(tc, test_faults_delay_server_stop);
     tcase_add_test(tc, test_clock_advance_bounded);
     tcase_add_test(tc, test_faults_drop);
     tcase_add_test(tc, test_faults_truncate);
