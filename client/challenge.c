@@ -99,38 +99,14 @@ int kv__challenge_parse(const char *header, struct kv__challenge *out)
     return 0;
 }
 
-/* Host name of an URL or bare host, lower-case, without port or path. */
-static void host_of(const char *url, char *out, size_t n)
-{
-    const char *p = strstr(url, "://");
-    p = p ? p + 3 : url;
-    const char *at = NULL;
-    size_t span = strcspn(p, "/?#");
-    for (const char *q = p; q < p + span; q++)
-        if (*q == '@')
-            at = q;
-    if (at)
-        p = at + 1;
-    size_t len;
-    if (*p == '[') {
-        len = strcspn(p, "]");
-        if (p[len] == ']')
-            len++;
-    } else {
-        len = strcspn(p, ":/?#");
-    }
-    if (len >= n)
-        len = n - 1;
-    for (size_t i = 0; i < len; i++)
-        out[i] = (char)tolower((unsigned char)p[i]);
-    out[len] = '\0';
-}
-
 int kv__challenge_verify(const char *vault_host, const struct kv__challenge *ch, char *msg,
                          size_t n)
 {
-    char rhost[256], vhost[256];
-    host_of(vault_host, vhost, sizeof vhost);
+    char rhost[256] = "", vhost[256];
+    size_t vl = 0;
+    for (; vault_host[vl] && vl + 1 < sizeof vhost; vl++)
+        vhost[vl] = (char)tolower((unsigned char)vault_host[vl]);
+    vhost[vl] = '\0';
     /* keyvault-common's verifyChallengeResource: the vault host must end with "." + the resource
      * host. An exact match fails, ports are ignored. This stops a rogue host from harvesting a
      * token for the real vault resource. The scope is what the token is requested for, so it is
@@ -141,8 +117,11 @@ int kv__challenge_verify(const char *vault_host, const struct kv__challenge *ch,
         if (!checked[i][0])
             continue;
         want++;
-        host_of(checked[i], rhost, sizeof rhost);
-        size_t rl = strlen(rhost), vl = strlen(vhost);
+        /* libcurl's URL parser (kv__url_parts) gives the host lower-case, without userinfo or
+         * port; a value that is not a URL has no host and fails. */
+        if (kv__url_parts(checked[i], NULL, 0, rhost, sizeof rhost, NULL) != 0)
+            rhost[0] = '\0';
+        size_t rl = strlen(rhost);
         if (!(rl > 0 && vl > rl + 1 && vhost[vl - rl - 1] == '.' &&
               strcmp(vhost + vl - rl, rhost) == 0))
             break;
