@@ -17,7 +17,7 @@
 #include "auth.h"
 #include "http.h"
 #include "reply.h"
-#include "router.h"
+#include "op.h"
 #include "store.h"
 #include "util.h"
 
@@ -168,7 +168,7 @@ static bool arm_api_version(struct mv_req *r)
 /* GET /subscriptions: none can be declared in the fixture yet (see the top of this file). */
 /* GET /subscriptions: the subscriptions the fixture declares for the token's tenant (az login
  * lists them; with none, az needs --allow-no-subscriptions). */
-static int h_subscriptions(struct mv_req *r)
+static enum MHD_Result h_subscriptions(struct mv_req *r)
 {
     struct mv_claims c;
     const struct mv_data *d;
@@ -212,7 +212,7 @@ out:
 }
 
 /* GET /tenants: the token's home tenant, the only one a service principal sees. */
-static int h_tenants(struct mv_req *r)
+static enum MHD_Result h_tenants(struct mv_req *r)
 {
     struct mv_claims c;
     const struct mv_data *d;
@@ -330,7 +330,7 @@ static cJSON *azure_cloud(void)
  * takes activeDirectory from authentication.loginEndpoint, the AD resource from audiences[0], the
  * AD Graph resource from graphEndpoint and the gallery from galleryEndpoint (real-clients C.3).
  * Versions from 2019-05-01 on answer the newer array of clouds (ARM_CLOUD_METADATA_URL). */
-static int h_metadata_endpoints(struct mv_req *r)
+static enum MHD_Result h_metadata_endpoints(struct mv_req *r)
 {
     static const char *const audiences[] = {"https://management.core.windows.net/",
                                             "https://management.azure.com/", NULL};
@@ -358,10 +358,9 @@ out:
     return ok;
 }
 
-const struct mv_route mv_arm_routes[] = {
-    {"GET", "/subscriptions", h_subscriptions, MV_KIND_ARM, "ArmListSubscriptions", false},
-    {"GET", "/tenants", h_tenants, MV_KIND_ARM, "ArmListTenants", false},
-    {"GET", "/metadata/endpoints", h_metadata_endpoints, MV_KIND_ARM, "ArmGetMetadataEndpoints",
-     false},
-    {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
+const struct mv_op mv_arm_ops[] = {
+    MV_OP("GET", "/subscriptions", h_subscriptions, "ArmListSubscriptions", MV_KIND_ARM, false),
+    MV_OP("GET", "/tenants", h_tenants, "ArmListTenants", MV_KIND_ARM, false),
+    MV_OP("GET", "/metadata/endpoints", h_metadata_endpoints, "ArmGetMetadataEndpoints", MV_KIND_ARM, false),
+    MV_OP_END,
 };

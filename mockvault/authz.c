@@ -13,37 +13,6 @@
 #include "store.h"
 #include "util.h"
 
-#define ACT_PREFIX "Microsoft.KeyVault/vaults/secrets/"
-
-/* What each REST operation needs. Access-policy permissions follow the REST reference ("This
- * operation requires the secrets/get permission", ...); RBAC data actions follow spec §2:
- * get -> getSecret, list and metadata -> readMetadata, set -> setSecret, delete -> delete,
- * recover/backup/restore/purge -> their own actions. secret_scoped: the resource is one secret, so
- * an assignment at /secrets/{name} applies; otherwise only the vault scope does. */
-struct op_rule {
-    const char *operation;
-    unsigned perm;
-    const char *perm_name;
-    const char *action;
-    bool secret_scoped;
-};
-
-static const struct op_rule rules[] = {
-    {"GetSecret", MV_PERM_GET, "get", ACT_PREFIX "getSecret/action", true},
-    {"GetSecrets", MV_PERM_LIST, "list", ACT_PREFIX "readMetadata/action", false},
-    {"GetSecretVersions", MV_PERM_LIST, "list", ACT_PREFIX "readMetadata/action", true},
-    {"SetSecret", MV_PERM_SET, "set", ACT_PREFIX "setSecret/action", true},
-    {"UpdateSecret", MV_PERM_SET, "set", ACT_PREFIX "setSecret/action", true},
-    {"DeleteSecret", MV_PERM_DELETE, "delete", ACT_PREFIX "delete", true},
-    {"GetDeletedSecrets", MV_PERM_LIST, "list", ACT_PREFIX "readMetadata/action", false},
-    {"GetDeletedSecret", MV_PERM_GET, "get", ACT_PREFIX "readMetadata/action", true},
-    {"RecoverDeletedSecret", MV_PERM_RECOVER, "recover", ACT_PREFIX "recover/action", true},
-    {"PurgeDeletedSecret", MV_PERM_PURGE, "purge", ACT_PREFIX "purge/action", true},
-    {"BackupSecret", MV_PERM_BACKUP, "backup", ACT_PREFIX "backup/action", true},
-    {"RestoreSecret", MV_PERM_RESTORE, "restore", ACT_PREFIX "restore/action", false},
-};
-#define NRULES (sizeof rules / sizeof rules[0])
-
 /* The four built-in roles, smallest first, with the secret data actions they grant. */
 struct role_def {
     const char *name;
@@ -59,24 +28,17 @@ static const struct role_def roles[] = {
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 
-static const struct op_rule *rule_for(const char *operation)
-{
-    for (size_t i = 0; operation && i < NRULES; i++)
-        if (strcmp(rules[i].operation, operation) == 0)
-            return &rules[i];
-    return NULL;
-}
+#define SECRET_ACTIONS "Microsoft.KeyVault/vaults/secrets/"
 
-const char *mv_authz_permission(const char *operation)
+const char *mv_authz_perm_name(const struct mv_op *op)
 {
-    const struct op_rule *r = rule_for(operation);
-    return r ? r->perm_name : NULL;
-}
+    unsigned bit = 0;
 
-const char *mv_authz_action(const char *operation)
-{
-    const struct op_rule *r = rule_for(operation);
-    return r ? r->action : NULL;
+    if (op->family != MV_FAMILY_SECRETS || !op->perm)
+        return NULL;
+    while (!(op->perm & (1u << bit)))
+        bit++;
+    return mv_secret_perm_names[bit];
 }
 
 static const struct role_def *role_by_name(const char *name)
@@ -91,21 +53,50 @@ static bool role_grants(const struct role_def *role, const char *action)
 {
     if (role->all_secret_actions)
         return true;
-    if (strcmp(action, ACT_PREFIX "getSecret/action") == 0)
+    if (strcmp(action, SECRET_ACTIONS "getSecret/action") == 0)
         return role->get;
-    if (strcmp(action, ACT_PREFIX "readMetadata/action") == 0)
+    if (strcmp(action, SECRET_ACTIONS "readMetadata/action") == 0)
         return role->metadata;
     return false;
 }
 
-/* The smallest built-in role granting every action whose bit is set in mask (bits index rules). */
-static const struct role_def *smallest_role(unsigned mask)
+/* A small set of distinct operations (what a principal used on one object or on the vault). */
+struct op_set {
+    const struct mv_op **ops; /* owned array, borrowed elements */
+    size_t n;
+};
+
+static bool op_set_has(const struct op_set *s, const struct mv_op *op)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->ops[i] == op)
+            return true;
+    return false;
+}
+
+/* Adds op unless present. Best effort: out of memory only loses a record. */
+static void op_set_add(struct op_set *s, const struct mv_op *op)
+{
+    const struct mv_op **n;
+
+    if (op_set_has(s, op))
+        return;
+    n = realloc(s->ops, (s->n + 1) * sizeof *n);
+    if (!n)
+        return;
+    n[s->n++] = op;
+    s->ops = n;
+}
+
+/* The smallest built-in role granting the action of every operation in a and b (b may be NULL). */
+static const struct role_def *smallest_role(const struct op_set *a, const struct op_set *b)
 {
     for (size_t i = 0; i < NROLES; i++) {
         bool all = true;
-        for (size_t k = 0; k < NRULES; k++)
-            if ((mask & (1u << k)) && !role_grants(&roles[i], rules[k].action))
-                all = false;
+        for (size_t k = 0; k < a->n && all; k++)
+            all = role_grants(&roles[i], a->ops[k]->action);
+        for (size_t k = 0; b && k < b->n && all; k++)
+            all = role_grants(&roles[i], b->ops[k]->action);
         if (all)
             return &roles[i];
     }
@@ -114,28 +105,31 @@ static const struct role_def *smallest_role(unsigned mask)
 
 static void perm_list(unsigned bits, char *out, size_t n)
 {
-    static const char *const names[] = {"get", "list", "set", "delete", "recover", "backup", "restore", "purge"};
     size_t off = 0;
 
     out[0] = '\0';
-    for (unsigned i = 0; i < 8 && off < n; i++)
+    for (unsigned i = 0; mv_secret_perm_names[i] && off < n; i++)
         if (bits & (1u << i))
-            off += (size_t)snprintf(out + off, n - off, "%s%s", off ? ", " : "", names[i]);
+            off += (size_t)snprintf(out + off, n - off, "%s%s", off ? ", " : "",
+                                    mv_secret_perm_names[i]);
 }
 
 /* ---- Usage record ---- */
 
-struct usage_secret {
+/* What one principal used on one object (a secret today; keys and certificates share the
+ * shape, so the family is part of the key: a key and a secret may share a name). */
+struct usage_object {
+    enum mv_family family;
     char *name;
-    unsigned actions; /* bits index rules */
+    struct op_set ops;
 };
 
 struct usage_entry {
     char oid[64], appid[64], vault[64];
-    unsigned perms;        /* access-policy permission bits used */
-    unsigned vault_actions; /* rules used on the vault scope (collections, restore) */
-    struct usage_secret *secrets;
-    size_t nsecrets;
+    unsigned perms[MV_FAMILY_COUNT]; /* access-policy permission bits used, per family */
+    struct op_set vault_ops;         /* operations that needed the vault scope */
+    struct usage_object *objects;
+    size_t nobjects;
 };
 
 struct mv_authz_usage {
@@ -157,9 +151,12 @@ struct mv_authz_usage *mv_authz_usage_create(void)
 static void usage_clear_locked(struct mv_authz_usage *u)
 {
     for (size_t i = 0; i < u->n; i++) {
-        for (size_t k = 0; k < u->entries[i].nsecrets; k++)
-            free(u->entries[i].secrets[k].name);
-        free(u->entries[i].secrets);
+        for (size_t k = 0; k < u->entries[i].nobjects; k++) {
+            free(u->entries[i].objects[k].name);
+            free(u->entries[i].objects[k].ops.ops);
+        }
+        free(u->entries[i].objects);
+        free(u->entries[i].vault_ops.ops);
     }
     free(u->entries);
     u->entries = NULL;
@@ -185,9 +182,35 @@ void mv_authz_usage_destroy(struct mv_authz_usage *u)
     free(u);
 }
 
-/* Records that r's principal used rule on r->vault (and secret, when scoped). Best effort: out of
- * memory only loses a record. */
-static void usage_record(struct mv_req *r, const struct op_rule *rule, const char *secret)
+/* The usage object (family, name) of e, added when absent; NULL when out of memory. Caller holds
+ * the usage lock. */
+static struct usage_object *usage_object(struct usage_entry *e, enum mv_family family,
+                                         const char *name)
+{
+    struct usage_object *objs, *o;
+    char *copy;
+
+    for (size_t k = 0; k < e->nobjects; k++)
+        if (e->objects[k].family == family && strcasecmp(e->objects[k].name, name) == 0)
+            return &e->objects[k];
+    objs = realloc(e->objects, (e->nobjects + 1) * sizeof *objs);
+    if (objs)
+        e->objects = objs;
+    copy = strdup(name);
+    if (!objs || !copy) {
+        free(copy);
+        return NULL;
+    }
+    o = &e->objects[e->nobjects++];
+    memset(o, 0, sizeof *o);
+    o->family = family;
+    o->name = copy;
+    return o;
+}
+
+/* Records that r's principal used op on r->vault (and on the named object, when the operation
+ * can be granted there). Best effort: out of memory only loses a record. */
+static void usage_record(struct mv_req *r, const struct mv_op *op, const char *object)
 {
     /* The same principal repeating the same operation on the same secret is the common case (a
      * service polling its secret): each thread remembers what it recorded last and skips the
@@ -195,23 +218,22 @@ static void usage_record(struct mv_req *r, const struct op_rule *rule, const cha
     static __thread struct {
         const struct mv_authz_usage *u;
         unsigned long generation;
-        const struct op_rule *rule;
-        char oid[64], vault[64], secret[128];
+        const struct mv_op *op;
+        char oid[64], vault[64], object[128];
     } last;
     struct mv_authz_usage *u = r->srv->authz_usage;
     struct usage_entry *e = NULL;
-    unsigned bit = 1u << (unsigned)(rule - rules);
     unsigned long gen = __atomic_load_n(&u->generation, __ATOMIC_ACQUIRE);
 
-    if (last.u == u && last.generation == gen && last.rule == rule && strcmp(last.oid, r->oid) == 0 &&
-        strcmp(last.vault, r->vault) == 0 && strcmp(last.secret, secret ? secret : "") == 0)
+    if (last.u == u && last.generation == gen && last.op == op && strcmp(last.oid, r->oid) == 0 &&
+        strcmp(last.vault, r->vault) == 0 && strcmp(last.object, object ? object : "") == 0)
         return;
     last.u = u;
     last.generation = gen;
-    last.rule = rule;
+    last.op = op;
     snprintf(last.oid, sizeof last.oid, "%s", r->oid);
     snprintf(last.vault, sizeof last.vault, "%s", r->vault);
-    snprintf(last.secret, sizeof last.secret, "%s", secret ? secret : "");
+    snprintf(last.object, sizeof last.object, "%s", object ? object : "");
     pthread_mutex_lock(&u->lock);
     for (size_t i = 0; i < u->n && !e; i++)
         if (strcasecmp(u->entries[i].oid, r->oid) == 0 && strcasecmp(u->entries[i].vault, r->vault) == 0)
@@ -227,29 +249,13 @@ static void usage_record(struct mv_req *r, const struct op_rule *rule, const cha
         snprintf(e->appid, sizeof e->appid, "%s", r->appid);
         snprintf(e->vault, sizeof e->vault, "%s", r->vault);
     }
-    e->perms |= rule->perm;
-    if (!rule->secret_scoped || !secret || !*secret) {
-        e->vault_actions |= bit;
+    e->perms[op->family] |= op->perm;
+    if (op->scope == MV_SCOPE_VAULT || !object || !*object) {
+        op_set_add(&e->vault_ops, op);
     } else {
-        struct usage_secret *s = NULL;
-        for (size_t k = 0; k < e->nsecrets && !s; k++)
-            if (strcasecmp(e->secrets[k].name, secret) == 0)
-                s = &e->secrets[k];
-        if (!s) {
-            struct usage_secret *ns = realloc(e->secrets, (e->nsecrets + 1) * sizeof *ns);
-            char *name = strdup(secret);
-            if (!ns || !name) {
-                free(name);
-                if (ns)
-                    e->secrets = ns;
-                goto out;
-            }
-            e->secrets = ns;
-            s = &e->secrets[e->nsecrets++];
-            s->name = name;
-            s->actions = 0;
-        }
-        s->actions |= bit;
+        struct usage_object *o = usage_object(e, op->family, object);
+        if (o)
+            op_set_add(&o->ops, op);
     }
 out:
     pthread_mutex_unlock(&u->lock);
@@ -299,11 +305,11 @@ static unsigned policy_perms(const struct mv_vault *v, const struct mv_req *r, b
     return bits;
 }
 
-static bool scope_applies(const char *scope, const struct op_rule *rule, const char *secret)
+static bool scope_applies(const char *scope, const struct mv_op *op, const char *secret)
 {
     if (!scope || strcmp(scope, "/") == 0 || scope[0] == '\0')
         return true;
-    return rule->secret_scoped && secret && strncasecmp(scope, "/secrets/", 9) == 0 &&
+    return op->scope == MV_SCOPE_OBJECT && secret && strncasecmp(scope, "/secrets/", 9) == 0 &&
            strcasecmp(scope + 9, secret) == 0;
 }
 
@@ -322,7 +328,7 @@ static void assignment_id(const struct mv_role_assignment *a, char out[33])
 
 /* Finds an assignment granting the action; describes what the principal holds in holds. */
 static const struct mv_role_assignment *rbac_grant(const struct mv_vault *v, const struct mv_req *r,
-                                                   const struct op_rule *rule, const char *secret,
+                                                   const struct mv_op *op, const char *secret,
                                                    char *holds, size_t n)
 {
     const struct mv_role_assignment *grant = NULL;
@@ -338,7 +344,7 @@ static const struct mv_role_assignment *rbac_grant(const struct mv_vault *v, con
             off += (size_t)snprintf(holds + off, n - off, "%s'%s' at %s", off ? ", " : "", a->role,
                                     a->scope ? a->scope : "/");
         def = role_by_name(a->role);
-        if (!grant && def && role_grants(def, rule->action) && scope_applies(a->scope, rule, secret))
+        if (!grant && def && role_grants(def, op->action) && scope_applies(a->scope, op, secret))
             grant = a;
     }
     if (!holds[0])
@@ -346,16 +352,16 @@ static const struct mv_role_assignment *rbac_grant(const struct mv_vault *v, con
     return grant;
 }
 
-static int deny_access_policy(struct mv_req *r, const struct op_rule *rule)
+static enum MHD_Result deny_access_policy(struct mv_req *r, const struct mv_op *op)
 {
     return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", "AccessDenied",
                              "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
                              "does not have secrets %s permission on key vault '%s;location=%s'. For help "
                              "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-                             r->appid, r->oid, r->tid, rule->perm_name, r->vault, r->location);
+                             r->appid, r->oid, r->tid, mv_authz_perm_name(op), r->vault, r->location);
 }
 
-static int deny_rbac(struct mv_req *r, const struct op_rule *rule, const char *secret)
+static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const char *secret)
 {
     char resource[400], vault_lc[64];
 
@@ -363,7 +369,7 @@ static int deny_rbac(struct mv_req *r, const struct op_rule *rule, const char *s
     mv_str_lower(vault_lc);
     /* The fixture has no subscription or resource group for a vault; the resource id uses fixed
      * placeholders in the real shape (lower-case provider and vault, as the service prints it). */
-    if (rule->secret_scoped && secret && *secret)
+    if (op->scope == MV_SCOPE_OBJECT && secret && *secret)
         snprintf(resource, sizeof resource,
                  "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/mockvault/providers/"
                  "microsoft.keyvault/vaults/%s/secrets/%s",
@@ -379,23 +385,25 @@ static int deny_rbac(struct mv_req *r, const struct op_rule *rule, const char *s
         "assignments or role definitions were changed recently, please observe propagation time.\r\n"
         "Caller: appid=%s;oid=%s;iss=https://sts.windows.net/%s/\r\nAction: '%s'\r\nResource: '%s'\r\n"
         "Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: %s;location=%s\r\n",
-        r->appid, r->oid, r->tid, rule->action, resource, r->vault, r->location);
+        r->appid, r->oid, r->tid, op->action, resource, r->vault, r->location);
 }
 
 bool mv_authz_vault(struct mv_req *r)
 {
-    const struct op_rule *rule = rule_for(r->operation);
-    const char *secret = r->cap[0];
+    const struct mv_op *op = r->op;
+    /* An operation granted only at the vault scope names no object (restore's name is inside
+     * the blob). */
+    const char *secret = op && op->scope == MV_SCOPE_OBJECT ? r->cap[0] : NULL;
+    const char *perm_name;
     enum mv_authz_mode mode = r->srv->cfg.authz;
     const struct mv_data *d;
     const struct mv_vault *v;
     char holds[400], change[400], who[200];
     bool allowed = false, rbac = false;
 
-    if (!rule || mode == MV_AUTHZ_OFF)
+    if (!op || op->family == MV_FAMILY_NONE || mode == MV_AUTHZ_OFF)
         return true;
-    if (strcmp(r->operation, "RestoreSecret") == 0)
-        secret = NULL; /* the name is inside the blob; restore is a vault-level action */
+    perm_name = mv_authz_perm_name(op);
     d = mv_store_rdlock(r->srv->store);
     v = mv_data_vault(d, r->vault);
     if (!v) {
@@ -405,19 +413,20 @@ bool mv_authz_vault(struct mv_req *r)
     if (v->model == MV_MODEL_RBAC) {
         const struct mv_role_assignment *a;
         rbac = true;
-        a = rbac_grant(v, r, rule, secret, holds, sizeof holds);
+        a = rbac_grant(v, r, op, secret, holds, sizeof holds);
         allowed = a != NULL;
         if (a)
             assignment_id(a, r->rbac_assignment);
-        else
+        else {
+            struct op_set just = {(const struct mv_op **)&op, 1};
             snprintf(change, sizeof change, "assign '%s' to principalId %s at scope %s%s",
-                     smallest_role(1u << (unsigned)(rule - rules))->name, r->oid,
-                     rule->secret_scoped && secret ? "/secrets/" : "/",
-                     rule->secret_scoped && secret ? secret : "");
+                     smallest_role(&just, NULL)->name, r->oid, secret ? "/secrets/" : "/",
+                     secret ? secret : "");
+        }
     } else {
         bool has_entry;
         unsigned bits = policy_perms(v, r, &has_entry);
-        allowed = (bits & rule->perm) != 0;
+        allowed = (bits & op->perm) != 0;
         /* The explanation is only written for a denial; allowed requests skip the text. */
         if (!allowed && has_entry) {
             char list[128];
@@ -425,12 +434,12 @@ bool mv_authz_vault(struct mv_req *r)
             snprintf(holds, sizeof holds, "secrets [%s]", list[0] ? list : "none");
             snprintf(change, sizeof change,
                      "add '%s' to the secret permissions of the access policy for objectId %s",
-                     rule->perm_name, r->oid);
+                     perm_name, r->oid);
         } else if (!allowed) {
             snprintf(holds, sizeof holds, "no access policy entry");
             snprintf(change, sizeof change,
                      "add an access policy for objectId %s with secret permissions [%s]", r->oid,
-                     rule->perm_name);
+                     perm_name);
         }
     }
     if (!allowed) {
@@ -442,20 +451,20 @@ bool mv_authz_vault(struct mv_req *r)
     if (!allowed)
         /* One line that explains the denial: who, what was missing, what they hold, the fix. */
         mv_log_notice(r->srv, "authz: %s %s on vault %s%s%s by %s: needs %s %s; holds %s; smallest change: %s",
-                      mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", r->operation, r->vault,
+                      mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
                       secret ? " secret " : "", secret ? secret : "", who,
-                      rbac ? "action" : "secrets permission", rbac ? rule->action : rule->perm_name,
+                      rbac ? "action" : "secrets permission", rbac ? op->action : perm_name,
                       holds, change);
     if (!allowed && mode == MV_AUTHZ_AUDIT)
         r->authz_would_deny = true; /* audit: allowed, but journaled as a would-be denial */
     if (!allowed && mode == MV_AUTHZ_ENFORCE) {
         if (rbac)
-            deny_rbac(r, rule, secret);
+            deny_rbac(r, op, secret);
         else
-            deny_access_policy(r, rule);
+            deny_access_policy(r, op);
         return false;
     }
-    usage_record(r, rule, secret);
+    usage_record(r, op, secret);
     return true;
 }
 
@@ -484,7 +493,6 @@ cJSON *mv_authz_needed(struct mv_server *srv)
         const struct usage_entry *e = &u->entries[i];
         const struct mv_vault *v = mv_data_vault(d, e->vault);
         cJSON *p = NULL, *vaults, *vo, *perms, *ras;
-        static const char *const names[] = {"get", "list", "set", "delete", "recover", "backup", "restore", "purge"};
 
         /* One object per principal, its vaults inside. */
         for (cJSON *it = principals->child; it && !p; it = it->next)
@@ -504,20 +512,23 @@ cJSON *mv_authz_needed(struct mv_server *srv)
         cJSON_AddStringToObject(vo, "permissionModel",
                                 v && v->model == MV_MODEL_RBAC ? "rbac" : "accessPolicy");
         perms = cJSON_AddArrayToObject(vo, "secretPermissions");
-        for (unsigned b = 0; b < 8; b++)
-            if (e->perms & (1u << b))
-                cJSON_AddItemToArray(perms, cJSON_CreateString(names[b]));
+        for (unsigned b = 0; mv_secret_perm_names[b]; b++)
+            if (e->perms[MV_FAMILY_SECRETS] & (1u << b))
+                cJSON_AddItemToArray(perms, cJSON_CreateString(mv_secret_perm_names[b]));
         ras = cJSON_AddArrayToObject(vo, "roleAssignments");
-        if (e->vault_actions) {
+        if (e->vault_ops.n) {
             /* Something needed the vault scope: one assignment there covers everything. */
-            unsigned all = e->vault_actions;
-            for (size_t k = 0; k < e->nsecrets; k++)
-                all |= e->secrets[k].actions;
-            cJSON_AddItemToArray(ras, role_json(smallest_role(all)->name, "/", NULL));
+            const struct role_def *role = smallest_role(&e->vault_ops, NULL);
+            for (size_t k = 0; k < e->nobjects; k++) {
+                const struct role_def *more = smallest_role(&e->vault_ops, &e->objects[k].ops);
+                if (more > role)
+                    role = more;
+            }
+            cJSON_AddItemToArray(ras, role_json(role->name, "/", NULL));
         } else {
-            for (size_t k = 0; k < e->nsecrets; k++)
-                cJSON_AddItemToArray(ras, role_json(smallest_role(e->secrets[k].actions)->name,
-                                                    "/secrets/", e->secrets[k].name));
+            for (size_t k = 0; k < e->nobjects; k++)
+                cJSON_AddItemToArray(ras, role_json(smallest_role(&e->objects[k].ops, NULL)->name,
+                                                    "/secrets/", e->objects[k].name));
         }
         cJSON_AddItemToArray(vaults, vo);
     }

@@ -28,9 +28,8 @@ bool mv_authz_vault(struct mv_req *r);
  * Caller frees with cJSON_Delete. */
 cJSON *mv_authz_needed(struct mv_server *srv);
 
-/* The access-policy permission name and the RBAC data action a REST operation needs
- * (the table is in authz.c and the README). NULL for operations that need none. */
-const char *mv_authz_permission(const char *operation);
-const char *mv_authz_action(const char *operation);
+/* The access-policy permission name an operation needs ("get"); NULL for operations that need
+ * none. */
+const char *mv_authz_perm_name(const struct mv_op *op);
 
 #endif

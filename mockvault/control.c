@@ -14,7 +14,7 @@
 #include "http.h"
 #include "journal.h"
 #include "reply.h"
-#include "router.h"
+#include "op.h"
 #include "state.h"
 #include "throttle.h"
 #include "tls.h"
@@ -24,12 +24,12 @@
 #define MV_VERSION "0.1.0"
 #endif
 
-static int bad_request(struct mv_req *r, const char *code, const char *msg)
+static enum MHD_Result bad_request(struct mv_req *r, const char *code, const char *msg)
 {
     return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, code, NULL, "%s", msg);
 }
 
-static int h_health(struct mv_req *r)
+static enum MHD_Result h_health(struct mv_req *r)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "ok");
@@ -37,7 +37,7 @@ static int h_health(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
-static int reply_store_failure(struct mv_req *r, enum mv_err e)
+static enum MHD_Result reply_store_failure(struct mv_req *r, enum mv_err e)
 {
     return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
                              e == MV_E_PERSIST ? "The new state is live but could not be saved to the state dir."
@@ -46,7 +46,7 @@ static int reply_store_failure(struct mv_req *r, enum mv_err e)
 
 /* Back to the loaded fixture, with the clock back to real time (relative fixture times are
  * evaluated again against it). */
-static int h_reset(struct mv_req *r)
+static enum MHD_Result h_reset(struct mv_req *r)
 {
     struct mv_server *srv = r->srv;
     struct mv_data *d;
@@ -74,7 +74,7 @@ static int h_reset(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
-static int h_state_get(struct mv_req *r)
+static enum MHD_Result h_state_get(struct mv_req *r)
 {
     const struct mv_data *d = mv_store_rdlock(r->srv->store);
     cJSON *j = mv_state_export(d);
@@ -85,7 +85,7 @@ static int h_state_get(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, j);
 }
 
-static int h_state_put(struct mv_req *r)
+static enum MHD_Result h_state_put(struct mv_req *r)
 {
     char err[1024];
     struct mv_data *d = mv_state_parse(r->body, r->body_len, "PUT /_mock/state",
@@ -100,7 +100,7 @@ static int h_state_put(struct mv_req *r)
     return h_state_get(r);
 }
 
-static int reply_clock(struct mv_req *r)
+static enum MHD_Result reply_clock(struct mv_req *r)
 {
     double now, offset;
     bool frozen;
@@ -113,14 +113,14 @@ static int reply_clock(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
-static int h_clock_get(struct mv_req *r)
+static enum MHD_Result h_clock_get(struct mv_req *r)
 {
     return reply_clock(r);
 }
 
 /* POST {"advance":s} | {"set":unix} | {"freeze":bool}; keys may be combined, applied in that
  * order. Soft-deleted secrets whose purge date the clock passes are purged at once. */
-static int h_clock_post(struct mv_req *r)
+static enum MHD_Result h_clock_post(struct mv_req *r)
 {
     cJSON *j = mv_req_json(r);
     const cJSON *adv, *set, *frz;
@@ -185,7 +185,7 @@ static cJSON *vault_json(cJSON *state, const char *name)
     return NULL;
 }
 
-static int no_such_vault(struct mv_req *r)
+static enum MHD_Result no_such_vault(struct mv_req *r)
 {
     char echo[80];
     return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "VaultNotFound", NULL,
@@ -193,7 +193,7 @@ static int no_such_vault(struct mv_req *r)
 }
 
 /* GET /_mock/vaults/{name}/accessPolicies and .../roleAssignments, in the fixture format. */
-static int access_get(struct mv_req *r, const char *key)
+static enum MHD_Result access_get(struct mv_req *r, const char *key)
 {
     const struct mv_data *d = mv_store_rdlock(r->srv->store);
     cJSON *state = mv_state_export(d), *v, *arr;
@@ -217,7 +217,7 @@ static int access_get(struct mv_req *r, const char *key)
  * put into an export of the current state, which is parsed again (so an error names the JSON path
  * exactly as a fixture error would), and only the vault's list is then swapped in. Secrets are
  * untouched, so no write can be lost in between. */
-static int access_put(struct mv_req *r, const char *key, bool policies)
+static enum MHD_Result access_put(struct mv_req *r, const char *key, bool policies)
 {
     const struct mv_data *d;
     cJSON *state = NULL, *v, *body = NULL;
@@ -278,33 +278,33 @@ out:
     return ok;
 }
 
-static int h_policies_get(struct mv_req *r)
+static enum MHD_Result h_policies_get(struct mv_req *r)
 {
     return access_get(r, "accessPolicies");
 }
 
-static int h_policies_put(struct mv_req *r)
+static enum MHD_Result h_policies_put(struct mv_req *r)
 {
     return access_put(r, "accessPolicies", true);
 }
 
-static int h_roles_get(struct mv_req *r)
+static enum MHD_Result h_roles_get(struct mv_req *r)
 {
     return access_get(r, "roleAssignments");
 }
 
-static int h_roles_put(struct mv_req *r)
+static enum MHD_Result h_roles_put(struct mv_req *r)
 {
     return access_put(r, "roleAssignments", false);
 }
 
-static int h_needed(struct mv_req *r)
+static enum MHD_Result h_needed(struct mv_req *r)
 {
     cJSON *o = mv_authz_needed(r->srv);
     return o ? mv_reply_json(r, MHD_HTTP_OK, o) : reply_store_failure(r, MV_E_NOMEM);
 }
 
-static int h_ca(struct mv_req *r)
+static enum MHD_Result h_ca(struct mv_req *r)
 {
     if (!r->srv->tls)
         return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "NotFound", NULL,
@@ -313,7 +313,7 @@ static int h_ca(struct mv_req *r)
 }
 
 /* GET /_mock/requests?operation=&vault=&principal=&status=&since= : the journal, oldest first. */
-static int h_requests_get(struct mv_req *r)
+static enum MHD_Result h_requests_get(struct mv_req *r)
 {
     struct mv_journal_filter f = {0};
     const char *status = mv_req_query(r, "status"), *since = mv_req_query(r, "since");
@@ -347,7 +347,7 @@ static int h_requests_get(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
-static int h_requests_delete(struct mv_req *r)
+static enum MHD_Result h_requests_delete(struct mv_req *r)
 {
     mv_journal_clear(r->srv->journal);
     return mv_reply_no_content(r);
@@ -355,7 +355,7 @@ static int h_requests_delete(struct mv_req *r)
 
 /* POST /_mock/faults: one rule (DESIGN.md §7). 201 {"id":N}; a bad rule is a 400 whose message
  * says what to fix, and then no rule was added. */
-static int h_faults_post(struct mv_req *r)
+static enum MHD_Result h_faults_post(struct mv_req *r)
 {
     char err[512];
     unsigned id;
@@ -368,19 +368,19 @@ static int h_faults_post(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_CREATED, o);
 }
 
-static int h_faults_get(struct mv_req *r)
+static enum MHD_Result h_faults_get(struct mv_req *r)
 {
     cJSON *o = mv_fault_list(r->srv->faults);
     return o ? mv_reply_json(r, MHD_HTTP_OK, o) : reply_store_failure(r, MV_E_NOMEM);
 }
 
-static int h_faults_delete(struct mv_req *r)
+static enum MHD_Result h_faults_delete(struct mv_req *r)
 {
     mv_fault_clear(r->srv->faults);
     return mv_reply_no_content(r);
 }
 
-static int h_fault_delete(struct mv_req *r)
+static enum MHD_Result h_fault_delete(struct mv_req *r)
 {
     char *end, echo[40];
     unsigned long id;
@@ -395,7 +395,7 @@ static int h_fault_delete(struct mv_req *r)
     return mv_reply_no_content(r);
 }
 
-static int reply_throttle(struct mv_req *r)
+static enum MHD_Result reply_throttle(struct mv_req *r)
 {
     struct mv_throttle_limits l;
     cJSON *o = cJSON_CreateObject();
@@ -408,7 +408,7 @@ static int reply_throttle(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
-static int h_throttle_get(struct mv_req *r)
+static enum MHD_Result h_throttle_get(struct mv_req *r)
 {
     return reply_throttle(r);
 }
@@ -423,7 +423,7 @@ static bool limit_ok(const cJSON *v)
 /* PUT /_mock/throttle {"mode":"azure"|"off","transactions":N,"creations":N,"windowSeconds":S}:
  * every key optional, the rest kept. Lets tests lower the limits instead of sending 4,000
  * requests; every window starts empty again. POST /_mock/reset restores the options' values. */
-static int h_throttle_put(struct mv_req *r)
+static enum MHD_Result h_throttle_put(struct mv_req *r)
 {
     static const char *const usage =
         "Body: {\"mode\":\"azure\"|\"off\",\"transactions\":1-1000000,\"creations\":1-1000000,"
@@ -472,26 +472,26 @@ out:
     return ok;
 }
 
-const struct mv_route mv_control_routes[] = {
-    {"GET", "/_mock/health", h_health, MV_KIND_CONTROL, "MockHealth", false},
-    {"POST", "/_mock/reset", h_reset, MV_KIND_CONTROL, "MockReset", false},
-    {"GET", "/_mock/state", h_state_get, MV_KIND_CONTROL, "MockStateGet", false},
-    {"PUT", "/_mock/state", h_state_put, MV_KIND_CONTROL, "MockStatePut", true},
-    {"GET", "/_mock/clock", h_clock_get, MV_KIND_CONTROL, "MockClockGet", false},
-    {"POST", "/_mock/clock", h_clock_post, MV_KIND_CONTROL, "MockClockSet", true},
-    {"GET", "/_mock/ca.pem", h_ca, MV_KIND_CONTROL, "MockCa", false},
-    {"GET", "/_mock/vaults/{}/accessPolicies", h_policies_get, MV_KIND_CONTROL, "MockAccessPoliciesGet", false},
-    {"PUT", "/_mock/vaults/{}/accessPolicies", h_policies_put, MV_KIND_CONTROL, "MockAccessPoliciesPut", true},
-    {"GET", "/_mock/vaults/{}/roleAssignments", h_roles_get, MV_KIND_CONTROL, "MockRoleAssignmentsGet", false},
-    {"PUT", "/_mock/vaults/{}/roleAssignments", h_roles_put, MV_KIND_CONTROL, "MockRoleAssignmentsPut", true},
-    {"GET", "/_mock/authz/needed", h_needed, MV_KIND_CONTROL, "MockAuthzNeeded", false},
-    {"GET", "/_mock/requests", h_requests_get, MV_KIND_CONTROL, "MockRequestsGet", false},
-    {"DELETE", "/_mock/requests", h_requests_delete, MV_KIND_CONTROL, "MockRequestsClear", false},
-    {"POST", "/_mock/faults", h_faults_post, MV_KIND_CONTROL, "MockFaultAdd", true},
-    {"GET", "/_mock/faults", h_faults_get, MV_KIND_CONTROL, "MockFaultsGet", false},
-    {"DELETE", "/_mock/faults", h_faults_delete, MV_KIND_CONTROL, "MockFaultsClear", false},
-    {"DELETE", "/_mock/faults/{}", h_fault_delete, MV_KIND_CONTROL, "MockFaultDelete", false},
-    {"GET", "/_mock/throttle", h_throttle_get, MV_KIND_CONTROL, "MockThrottleGet", false},
-    {"PUT", "/_mock/throttle", h_throttle_put, MV_KIND_CONTROL, "MockThrottleSet", true},
-    {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
+const struct mv_op mv_control_ops[] = {
+    MV_OP("GET", "/_mock/health", h_health, "MockHealth", MV_KIND_CONTROL, false),
+    MV_OP("POST", "/_mock/reset", h_reset, "MockReset", MV_KIND_CONTROL, false),
+    MV_OP("GET", "/_mock/state", h_state_get, "MockStateGet", MV_KIND_CONTROL, false),
+    MV_OP("PUT", "/_mock/state", h_state_put, "MockStatePut", MV_KIND_CONTROL, true),
+    MV_OP("GET", "/_mock/clock", h_clock_get, "MockClockGet", MV_KIND_CONTROL, false),
+    MV_OP("POST", "/_mock/clock", h_clock_post, "MockClockSet", MV_KIND_CONTROL, true),
+    MV_OP("GET", "/_mock/ca.pem", h_ca, "MockCa", MV_KIND_CONTROL, false),
+    MV_OP("GET", "/_mock/vaults/{}/accessPolicies", h_policies_get, "MockAccessPoliciesGet", MV_KIND_CONTROL, false),
+    MV_OP("PUT", "/_mock/vaults/{}/accessPolicies", h_policies_put, "MockAccessPoliciesPut", MV_KIND_CONTROL, true),
+    MV_OP("GET", "/_mock/vaults/{}/roleAssignments", h_roles_get, "MockRoleAssignmentsGet", MV_KIND_CONTROL, false),
+    MV_OP("PUT", "/_mock/vaults/{}/roleAssignments", h_roles_put, "MockRoleAssignmentsPut", MV_KIND_CONTROL, true),
+    MV_OP("GET", "/_mock/authz/needed", h_needed, "MockAuthzNeeded", MV_KIND_CONTROL, false),
+    MV_OP("GET", "/_mock/requests", h_requests_get, "MockRequestsGet", MV_KIND_CONTROL, false),
+    MV_OP("DELETE", "/_mock/requests", h_requests_delete, "MockRequestsClear", MV_KIND_CONTROL, false),
+    MV_OP("POST", "/_mock/faults", h_faults_post, "MockFaultAdd", MV_KIND_CONTROL, true),
+    MV_OP("GET", "/_mock/faults", h_faults_get, "MockFaultsGet", MV_KIND_CONTROL, false),
+    MV_OP("DELETE", "/_mock/faults", h_faults_delete, "MockFaultsClear", MV_KIND_CONTROL, false),
+    MV_OP("DELETE", "/_mock/faults/{}", h_fault_delete, "MockFaultDelete", MV_KIND_CONTROL, false),
+    MV_OP("GET", "/_mock/throttle", h_throttle_get, "MockThrottleGet", MV_KIND_CONTROL, false),
+    MV_OP("PUT", "/_mock/throttle", h_throttle_put, "MockThrottleSet", MV_KIND_CONTROL, true),
+    MV_OP_END,
 };

@@ -40,7 +40,8 @@ struct mv_fault_set {
     size_t n, cap;
     unsigned next_id;
     uint64_t seed;
-    bool (*op_known)(const char *op);
+    bool (*op_known)(void *ctx, const char *op);
+    void *op_ctx;
     atomic_size_t count; /* == n, readable without the lock */
     struct mv_delay_queue *delays; /* borrowed; delays of a removed rule end with it (or NULL) */
 };
@@ -76,7 +77,8 @@ static void rule_finish(struct rule *r)
     memset(r, 0, sizeof *r);
 }
 
-struct mv_fault_set *mv_fault_set_create(uint64_t seed, bool (*op_known)(const char *op))
+struct mv_fault_set *mv_fault_set_create(uint64_t seed, bool (*op_known)(void *ctx, const char *op),
+                                         void *op_ctx)
 {
     struct mv_fault_set *s = calloc(1, sizeof *s);
 
@@ -85,6 +87,7 @@ struct mv_fault_set *mv_fault_set_create(uint64_t seed, bool (*op_known)(const c
     pthread_mutex_init(&s->lock, NULL);
     s->seed = seed;
     s->op_known = op_known;
+    s->op_ctx = op_ctx;
     s->next_id = 1;
     atomic_init(&s->count, 0);
     return s;
@@ -328,7 +331,7 @@ static bool parse_match(struct mv_fault_set *s, const cJSON *m, struct rule *r, 
     if ((v = given(m, "operation")) != NULL) {
         if (!take_text(v, "match.operation", &r->operation, err, errlen))
             return false;
-        if (s->op_known && !s->op_known(r->operation)) {
+        if (s->op_known && !s->op_known(s->op_ctx, r->operation)) {
             mv_set_err(err, errlen,
                        "Fault rule: \"match.operation\" is not an operation this mock serves; use "
                        "a REST operation id such as GetSecret, SetSecret, GetSecrets, Token, "

@@ -52,9 +52,10 @@ struct mv_fault_action {
 /* Creates an empty rule set. seed drives the probability draws: each rule gets its own PRNG
  * stream derived from seed and the rule's id, so a rule's sequence of fire / no-fire decisions
  * depends only on the seed, its id and the requests it matched. op_known (may be NULL = accept
- * any name) tells which operation names exist, so a typo in a rule is a 400 instead of a rule
- * that silently never fires. Returns NULL when out of memory. */
-struct mv_fault_set *mv_fault_set_create(uint64_t seed, bool (*op_known)(const char *op));
+ * any name) tells which operation names exist (called with op_ctx), so a typo in a rule is a 400
+ * instead of a rule that silently never fires. Returns NULL when out of memory. */
+struct mv_fault_set *mv_fault_set_create(uint64_t seed, bool (*op_known)(void *ctx, const char *op),
+                                         void *op_ctx);
 void mv_fault_set_destroy(struct mv_fault_set *s); /* accepts NULL */
 
 /* Parses one rule (the JSON text of DESIGN.md §7) and adds it after the existing rules. Returns 0

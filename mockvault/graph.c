@@ -17,7 +17,7 @@
 #include "auth.h"
 #include "http.h"
 #include "reply.h"
-#include "router.h"
+#include "op.h"
 #include "store.h"
 #include "util.h"
 
@@ -266,7 +266,7 @@ static void graph_base(const struct mv_req *r, char *out, size_t n)
 
 /* GET /v1.0/users: the token's tenant's users, paged by $top with an absolute @odata.nextLink
  * carrying $skiptoken, as Graph pages directory objects. */
-static int h_users(struct mv_req *r)
+static enum MHD_Result h_users(struct mv_req *r)
 {
     struct mv_claims c;
     struct mv_user blank = {"", NULL, ""};
@@ -319,7 +319,7 @@ out:
 }
 
 /* GET /v1.0/users/{id | userPrincipalName}. */
-static int h_user(struct mv_req *r)
+static enum MHD_Result h_user(struct mv_req *r)
 {
     struct mv_claims c;
     struct mv_user blank = {"", NULL, ""};
@@ -373,7 +373,7 @@ out:
 }
 
 /* GET /v1.0/organization: the token's tenant as Graph's organization resource. */
-static int h_organization(struct mv_req *r)
+static enum MHD_Result h_organization(struct mv_req *r)
 {
     static const char *const null_props[] = {
         "deletedDateTime",
@@ -437,9 +437,9 @@ out:
     return ok;
 }
 
-const struct mv_route mv_graph_routes[] = {
-    {"GET", "/v1.0/users", h_users, MV_KIND_GRAPH, "GraphListUsers", false},
-    {"GET", "/v1.0/users/{}", h_user, MV_KIND_GRAPH, "GraphGetUser", false},
-    {"GET", "/v1.0/organization", h_organization, MV_KIND_GRAPH, "GraphListOrganization", false},
-    {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
+const struct mv_op mv_graph_ops[] = {
+    MV_OP("GET", "/v1.0/users", h_users, "GraphListUsers", MV_KIND_GRAPH, false),
+    MV_OP("GET", "/v1.0/users/{}", h_user, "GraphGetUser", MV_KIND_GRAPH, false),
+    MV_OP("GET", "/v1.0/organization", h_organization, "GraphListOrganization", MV_KIND_GRAPH, false),
+    MV_OP_END,
 };

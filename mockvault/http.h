@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "op.h"
 #include "fault.h"
 #include "server.h"
 #include "store.h"
@@ -46,22 +47,13 @@ struct mv_server {
     struct mv_fault_set *faults; /* /_mock/faults rules (fault.c) */
     struct mv_delay_queue *delays; /* suspended connections of delayed requests (delay.c) */
     struct mv_throttle *throttle; /* --throttle azure windows (throttle.c) */
+    struct mv_ops *ops; /* every family's operation table (router.c) */
     struct mv_throttle_limits throttle_initial; /* from the options, restored by /_mock/reset */
     pthread_mutex_t persist_lock;
     pthread_mutex_t log_lock;
     FILE *log;
 };
 
-/* What kind of endpoint answered, for response headers and the log. */
-enum mv_kind {
-    MV_KIND_OTHER = 0,
-    MV_KIND_VAULT,   /* Key Vault data plane */
-    MV_KIND_AAD,     /* Entra ID token and discovery endpoints */
-    MV_KIND_CONTROL, /* /_mock */
-    MV_KIND_MSI,     /* managed identity endpoints (IMDS, App Service, Cloud Shell) */
-    MV_KIND_GRAPH,   /* Microsoft Graph */
-    MV_KIND_ARM,     /* Azure Resource Manager */
-};
 
 struct mv_req {
     struct mv_server *srv;
@@ -87,7 +79,7 @@ struct mv_req {
     /* Filled while dispatching, for headers and the log line. */
     enum mv_kind kind;
     const char *operation;   /* REST operation id, e.g. "GetSecret" */
-    const struct mv_route *route;
+    const struct mv_op *op;  /* the operation that answers (NULL: none matched) */
     char *cap[3];            /* owned path captures of the matched route */
     char vault[64];          /* vault name ("" if none) */
     char location[64];       /* vault location, for x-ms-keyvault-region */

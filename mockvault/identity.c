@@ -15,7 +15,7 @@
 #include "identity.h"
 #include "jwt.h"
 #include "reply.h"
-#include "router.h"
+#include "op.h"
 #include "store.h"
 #include "util.h"
 
@@ -99,7 +99,7 @@ static bool find_tenant(struct mv_req *r, const char *t, char id[64], char domai
     return tn != NULL;
 }
 
-static int tenant_not_found(struct mv_req *r, const char *error, const char *t)
+static enum MHD_Result tenant_not_found(struct mv_req *r, const char *error, const char *t)
 {
     char echo[128];
     return mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, error, 90002,
@@ -582,14 +582,14 @@ static bool authenticate_app(struct mv_req *r, const char *t, const struct token
     return true;
 }
 
-static int missing_param(struct mv_req *r, const char *name)
+static enum MHD_Result missing_param(struct mv_req *r, const char *name)
 {
     return mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 900144,
                               "The request body must contain the following parameter: '%s'.", name);
 }
 
 /* POST /{tenant}/oauth2/v2.0/token and the v1 POST /{tenant}/oauth2/token. */
-static int token_common(struct mv_req *r, bool v1)
+static enum MHD_Result token_common(struct mv_req *r, bool v1)
 {
     const char *t = r->cap[0];
     struct token_form f;
@@ -697,12 +697,12 @@ out:
     return ok;
 }
 
-static int h_token_v2(struct mv_req *r)
+static enum MHD_Result h_token_v2(struct mv_req *r)
 {
     return token_common(r, false);
 }
 
-static int h_token_v1(struct mv_req *r)
+static enum MHD_Result h_token_v1(struct mv_req *r)
 {
     return token_common(r, true);
 }
@@ -744,7 +744,7 @@ static void addf(cJSON *o, const char *key, const char *fmt, ...)
     cJSON_AddStringToObject(o, key, buf);
 }
 
-static int h_openid_v2(struct mv_req *r)
+static enum MHD_Result h_openid_v2(struct mv_req *r)
 {
     static const char *const auth_methods[] = {"client_secret_post", "private_key_jwt",
                                                "client_secret_basic", NULL};
@@ -789,7 +789,7 @@ static int h_openid_v2(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
-static int h_openid_v1(struct mv_req *r)
+static enum MHD_Result h_openid_v1(struct mv_req *r)
 {
     static const char *const auth_methods[] = {"client_secret_post", "private_key_jwt",
                                                "client_secret_basic", NULL};
@@ -832,7 +832,7 @@ static int h_openid_v1(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
-static int h_jwks(struct mv_req *r)
+static enum MHD_Result h_jwks(struct mv_req *r)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *keys = cJSON_AddArrayToObject(o, "keys");
@@ -860,7 +860,7 @@ static bool loopback_host(const char *h)
 /* GET /common/discovery/instance: both MSALs ask login.microsoftonline.com which hosts are
  * aliases of an authority (spec/identity.md §2.4). The answer points tenant discovery back at
  * the Azure name in proxy mode, or at this mock. */
-static int h_instance(struct mv_req *r)
+static enum MHD_Result h_instance(struct mv_req *r)
 {
     static const char *const aliases[] = {"login.microsoftonline.com", "login.windows.net",
                                           "login.microsoft.com", "sts.windows.net", NULL};
@@ -913,13 +913,13 @@ out:
     return ok;
 }
 
-const struct mv_route mv_identity_routes[] = {
-    {"POST", "/{}/oauth2/v2.0/token", h_token_v2, MV_KIND_AAD, "Token", true},
-    {"POST", "/{}/oauth2/token", h_token_v1, MV_KIND_AAD, "Token", true},
-    {"GET", "/{}/v2.0/.well-known/openid-configuration", h_openid_v2, MV_KIND_AAD, "OpenIdConfiguration", false},
-    {"GET", "/{}/.well-known/openid-configuration", h_openid_v1, MV_KIND_AAD, "OpenIdConfiguration", false},
-    {"GET", "/common/discovery/instance", h_instance, MV_KIND_AAD, "InstanceDiscovery", false},
-    {"GET", "/{}/discovery/v2.0/keys", h_jwks, MV_KIND_AAD, "Keys", false},
-    {"GET", "/{}/discovery/keys", h_jwks, MV_KIND_AAD, "Keys", false},
-    {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
+const struct mv_op mv_identity_ops[] = {
+    MV_OP("POST", "/{}/oauth2/v2.0/token", h_token_v2, "Token", MV_KIND_AAD, true),
+    MV_OP("POST", "/{}/oauth2/token", h_token_v1, "Token", MV_KIND_AAD, true),
+    MV_OP("GET", "/{}/v2.0/.well-known/openid-configuration", h_openid_v2, "OpenIdConfiguration", MV_KIND_AAD, false),
+    MV_OP("GET", "/{}/.well-known/openid-configuration", h_openid_v1, "OpenIdConfiguration", MV_KIND_AAD, false),
+    MV_OP("GET", "/common/discovery/instance", h_instance, "InstanceDiscovery", MV_KIND_AAD, false),
+    MV_OP("GET", "/{}/discovery/v2.0/keys", h_jwks, "Keys", MV_KIND_AAD, false),
+    MV_OP("GET", "/{}/discovery/keys", h_jwks, "Keys", MV_KIND_AAD, false),
+    MV_OP_END,
 };

@@ -16,7 +16,7 @@
 #include "http.h"
 #include "identity.h"
 #include "reply.h"
-#include "router.h"
+#include "op.h"
 #include "store.h"
 #include "util.h"
 
@@ -187,9 +187,9 @@ out:
 /* The error of each style: IMDS and Cloud Shell answer {"error","error_description"}; App Service
  * answers {"statusCode","message","correlationId"}. error is the OAuth error code for the former
  * and the log's code for the latter. */
-static int mi_error(struct mv_req *r, enum mi_style st, unsigned status, const char *error,
+static enum MHD_Result mi_error(struct mv_req *r, enum mi_style st, unsigned status, const char *error,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int mi_error(struct mv_req *r, enum mi_style st, unsigned status, const char *error,
+static enum MHD_Result mi_error(struct mv_req *r, enum mi_style st, unsigned status, const char *error,
                     const char *fmt, ...)
 {
     char msg[1024];
@@ -204,7 +204,7 @@ static int mi_error(struct mv_req *r, enum mi_style st, unsigned status, const c
 }
 
 /* Issues the token for the identity and sends the style's response. */
-static int send_token(struct mv_req *r, enum mi_style st, const struct mi_identity *id,
+static enum MHD_Result send_token(struct mv_req *r, enum mi_style st, const struct mi_identity *id,
                       const char *resource)
 {
     int lifetime = r->srv->cfg.token_lifetime;
@@ -265,7 +265,7 @@ static int send_token(struct mv_req *r, enum mi_style st, const struct mi_identi
 }
 
 /* What every style shares once its own checks passed: the resource, the identity, the token. */
-static int serve(struct mv_req *r, enum mi_style st, const struct mi_params *p)
+static enum MHD_Result serve(struct mv_req *r, enum mi_style st, const struct mi_params *p)
 {
     struct mi_identity id;
     const char *sel_name, *sel_value;
@@ -346,7 +346,7 @@ static bool api_version_at_least(const char *v, const char *min)
 
 /* GET /metadata/identity/oauth2/token[/] (spec/identity.md §4.1). The JS availability probe (no
  * query, no Metadata header) gets the metadata 400 at once: any HTTP answer means "available". */
-static int h_imds(struct mv_req *r)
+static enum MHD_Result h_imds(struct mv_req *r)
 {
     const char *v = mv_req_query(r, "api-version");
     struct mi_params p;
@@ -380,7 +380,7 @@ out:
 }
 
 /* GET /msi/token: App Service and Functions (IDENTITY_ENDPOINT + IDENTITY_HEADER, spec §4.2). */
-static int h_app_service(struct mv_req *r)
+static enum MHD_Result h_app_service(struct mv_req *r)
 {
     const char *h = mv_req_header(r, "X-IDENTITY-HEADER");
     const char *want = r->srv->cfg.identity_header;
@@ -429,7 +429,7 @@ out:
 
 /* POST /msi/token: Cloud Shell and the legacy MSI_ENDPOINT (a form body with resource, header
  * "Metadata: true"; real-clients B.5). */
-static int h_cloud_shell(struct mv_req *r)
+static enum MHD_Result h_cloud_shell(struct mv_req *r)
 {
     struct mi_params p;
     int ok = MHD_YES;
@@ -447,9 +447,9 @@ out:
 /* The router ignores a trailing '/', so the IMDS pattern also answers msal-node's
  * /metadata/identity/oauth2/token/ (real-clients A.5). These routes are the only ones the plain
  * http --imds-port listener serves. */
-const struct mv_route mv_msi_routes[] = {
-    {"GET", "/metadata/identity/oauth2/token", h_imds, MV_KIND_MSI, "ManagedIdentityToken", false},
-    {"GET", "/msi/token", h_app_service, MV_KIND_MSI, "ManagedIdentityToken", false},
-    {"POST", "/msi/token", h_cloud_shell, MV_KIND_MSI, "ManagedIdentityToken", true},
-    {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
+const struct mv_op mv_msi_ops[] = {
+    MV_OP("GET", "/metadata/identity/oauth2/token", h_imds, "ManagedIdentityToken", MV_KIND_MSI, false),
+    MV_OP("GET", "/msi/token", h_app_service, "ManagedIdentityToken", MV_KIND_MSI, false),
+    MV_OP("POST", "/msi/token", h_cloud_shell, "ManagedIdentityToken", MV_KIND_MSI, true),
+    MV_OP_END,
 };

@@ -66,7 +66,7 @@ static void add_graph_headers(struct mv_req *r, struct MHD_Response *resp);
 static void add_arm_headers(struct mv_req *r, struct MHD_Response *resp);
 
 /* Queues resp (consumed) with status and writes the request's log line. */
-static int queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
+static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
                  const char *content_type)
 {
     enum MHD_Result ok;
@@ -165,7 +165,7 @@ static struct MHD_Response *response_for(struct mv_req *r, char *text, size_t le
 
 /* Sends body (compact JSON, taken over) with status, a Content-Type and optionally a
  * WWW-Authenticate challenge: the one path every JSON response goes through. */
-static int json_typed(struct mv_req *r, unsigned status, cJSON *body, const char *content_type,
+static enum MHD_Result json_typed(struct mv_req *r, unsigned status, cJSON *body, const char *content_type,
                       const char *www_authenticate)
 {
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
@@ -182,12 +182,12 @@ static int json_typed(struct mv_req *r, unsigned status, cJSON *body, const char
     return queue(r, status, resp, content_type);
 }
 
-int mv_reply_json(struct mv_req *r, unsigned status, cJSON *body)
+enum MHD_Result mv_reply_json(struct mv_req *r, unsigned status, cJSON *body)
 {
     return json_typed(r, status, body, MV_JSON_TYPE, NULL);
 }
 
-static int kv_error_v(struct mv_req *r, unsigned status, const char *code, const char *inner,
+static enum MHD_Result kv_error_v(struct mv_req *r, unsigned status, const char *code, const char *inner,
                       const char *fmt, va_list ap)
 {
     char message[2048];
@@ -203,7 +203,7 @@ static int kv_error_v(struct mv_req *r, unsigned status, const char *code, const
     return mv_reply_json(r, status, root);
 }
 
-int mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code, const char *inner,
+enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code, const char *inner,
                       const char *fmt, ...)
 {
     va_list ap;
@@ -239,7 +239,7 @@ void mv_reply_challenge_resource(const struct mv_req *r, char *out, size_t n)
         snprintf(out, n, "https://%s%s", dot + 1, port ? port : "");
 }
 
-int mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
+enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
 {
     char resource[300], header[700];
     cJSON *root = cJSON_CreateObject();
@@ -257,7 +257,7 @@ int mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
     return json_typed(r, MHD_HTTP_UNAUTHORIZED, root, MV_JSON_TYPE, header);
 }
 
-int mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
+enum MHD_Result mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
                        const char *fmt, ...)
 {
     char desc[1024], full[1400], ts[32], trace[37], corr[37], uri[96];
@@ -442,7 +442,7 @@ static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_se
 }
 
 /* Sends b's text (taken over) as a 200 JSON body. */
-static int reply_jbuf(struct mv_req *r, struct jbuf *b)
+static enum MHD_Result reply_jbuf(struct mv_req *r, struct jbuf *b)
 {
     struct MHD_Response *resp;
 
@@ -454,7 +454,7 @@ static int reply_jbuf(struct mv_req *r, struct jbuf *b)
     return queue(r, MHD_HTTP_OK, resp, MV_JSON_TYPE);
 }
 
-int mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned shape)
+enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned shape)
 {
     struct jbuf b = {NULL, 0, 0, false};
 
@@ -462,7 +462,7 @@ int mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned 
     return reply_jbuf(r, &b);
 }
 
-int mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
+enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
                          unsigned shape, const char *next_link)
 {
     struct jbuf b = {NULL, 0, 0, false};
@@ -483,13 +483,13 @@ int mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, s
     return reply_jbuf(r, &b);
 }
 
-int mv_reply_no_content(struct mv_req *r)
+enum MHD_Result mv_reply_no_content(struct mv_req *r)
 {
     return queue(r, MHD_HTTP_NO_CONTENT,
                  MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
 }
 
-int mv_reply_text(struct mv_req *r, unsigned status, const char *content_type, const char *text)
+enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *content_type, const char *text)
 {
     char *copy = strdup(text);
 
@@ -555,7 +555,7 @@ static void add_arm_headers(struct mv_req *r, struct MHD_Response *resp)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 }
 
-int mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)
+enum MHD_Result mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)
 {
     char desc[1024];
     va_list ap;
@@ -570,7 +570,7 @@ int mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, con
     return mv_reply_json(r, status, root);
 }
 
-int mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *code,
+enum MHD_Result mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *code,
                                const char *fmt, ...)
 {
     char msg[1024], corr[37];
@@ -588,12 +588,12 @@ int mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *co
     return mv_reply_json(r, status, root);
 }
 
-int mv_reply_graph_json(struct mv_req *r, unsigned status, cJSON *body)
+enum MHD_Result mv_reply_graph_json(struct mv_req *r, unsigned status, cJSON *body)
 {
     return json_typed(r, status, body, MV_GRAPH_JSON_TYPE, NULL);
 }
 
-int mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
 {
     char msg[1024], date[24];
     time_t now = (time_t)mv_req_now(r);
@@ -624,7 +624,7 @@ int mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, co
                           : NULL);
 }
 
-int mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
 {
     char msg[1024], header[1200];
     va_list ap;
@@ -653,7 +653,7 @@ int mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, cons
 
 /* ---- Injected faults and throttling ---- */
 
-int mv_reply_kv_throttled(struct mv_req *r)
+enum MHD_Result mv_reply_kv_throttled(struct mv_req *r)
 {
     /* Exactly the real body (spec §2, 146 bytes): code Throttled, reason
      * VaultRequestTypeLimitReached. */
@@ -731,7 +731,7 @@ static struct fault_text fault_text_for(unsigned status, char *code, size_t n)
     return t;
 }
 
-int mv_reply_fault(struct mv_req *r, unsigned status, const char *permission)
+enum MHD_Result mv_reply_fault(struct mv_req *r, unsigned status, const char *permission)
 {
     char code[64];
     struct fault_text t = fault_text_for(status, code, sizeof code);

@@ -9,18 +9,18 @@
 #include "http.h"
 
 /* Sends body (compact JSON, taken over and freed) with status. Returns MHD_YES/MHD_NO. */
-int mv_reply_json(struct mv_req *r, unsigned status, cJSON *body);
+enum MHD_Result mv_reply_json(struct mv_req *r, unsigned status, cJSON *body);
 
 /* {"error":{"code":code,"message":message[,"innererror":{"code":inner}]}} (spec §2). */
-int mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code, const char *inner,
+enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code, const char *inner,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* 401 with the AKV error message and the WWW-Authenticate challenge of spec §3. */
-int mv_reply_kv_unauthorized(struct mv_req *r, const char *message);
+enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message);
 
 /* The AADSTS envelope of spec/identity.md §1.4: error, error_description ending in the trace and
  * correlation ids and timestamp, error_codes, timestamp, trace_id, correlation_id, error_uri. */
-int mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
+enum MHD_Result mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Shapes of a secret on the wire (spec §1): with "value" (set and get only), with the base id (list
@@ -32,17 +32,17 @@ enum {
 };
 
 /* 200 with one SecretBundle / DeletedSecretBundle in the real key order. */
-int mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned shape);
+enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned shape);
 
 /* 200 with {"value":[items...],"nextLink":next_link or null}. */
-int mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
+enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
                          unsigned shape, const char *next_link);
 
 /* 204 without Content-Type or body (purge). */
-int mv_reply_no_content(struct mv_req *r);
+enum MHD_Result mv_reply_no_content(struct mv_req *r);
 
 /* A text body (ca.pem, plain messages). */
-int mv_reply_text(struct mv_req *r, unsigned status, const char *content_type, const char *text);
+enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *content_type, const char *text);
 
 /* Copies s into out (size n) with anything outside printable ASCII replaced by '?' and long input
  * cut, so user input echoed in an error message is always valid JSON text. Returns out. */
@@ -54,35 +54,35 @@ void mv_reply_challenge_resource(const struct mv_req *r, char *out, size_t n);
 
 /* Managed identity error, IMDS and Cloud Shell style (spec/identity.md §4.1):
  * {"error":error,"error_description":...}. */
-int mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)
+enum MHD_Result mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* App Service managed identity error: {"statusCode":N,"message":...,"correlationId":guid}, the
  * shape MSAL's ManagedIdentityErrorResponse reads ("message", "correlationId"). code goes to the
  * log and journal only; the body has none. */
-int mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *code,
+enum MHD_Result mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *code,
                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* A Graph document (taken over) with Graph's OData Content-Type and headers. */
-int mv_reply_graph_json(struct mv_req *r, unsigned status, cJSON *body);
+enum MHD_Result mv_reply_graph_json(struct mv_req *r, unsigned status, cJSON *body);
 
 /* Graph's error envelope: {"error":{"code","message","innerError":{"date","request-id",
  * "client-request-id"}}}; a 401 also gets Graph's WWW-Authenticate challenge. */
-int mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Azure Resource Manager's error envelope {"error":{"code","message"}}; a 401 also gets ARM's
  * WWW-Authenticate challenge. */
-int mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* 429 with Key Vault's exact Throttled body (spec §2) and no Retry-After, as the real service
  * sends it. */
-int mv_reply_kv_throttled(struct mv_req *r);
+enum MHD_Result mv_reply_kv_throttled(struct mv_req *r);
 
 /* The error an injected fault asks for: status with the body that endpoint kind sends for it (Key
  * Vault, Entra ID AADSTS, managed identity, Graph or ARM envelope). A vault 401 carries the
  * challenge; a vault 403 is the access-policy denial naming permission (e.g. "get"). */
-int mv_reply_fault(struct mv_req *r, unsigned status, const char *permission);
+enum MHD_Result mv_reply_fault(struct mv_req *r, unsigned status, const char *permission);
 
 #endif

@@ -1,4 +1,5 @@
-/* router.c: route tables, shared checks (vault by Host, bearer token, api-version) and dispatch. */
+/* router.c: the dispatcher: operation tables, shared checks (vault by Host, bearer token,
+ * api-version, faults, throttle, authorization) and the handler. */
 #include "router.h"
 
 #include <cjson/cJSON.h>
@@ -90,39 +91,76 @@ fail:
     return false;
 }
 
-/* Finds the route for r; *method_mismatch tells whether some route matched the path only. */
-static const struct mv_route *find_route(struct mv_req *r, bool *method_mismatch)
+/* ---- The operation tables ---- */
+
+struct mv_ops {
+    const struct mv_op **tables; /* borrowed, in registration order */
+    size_t n;
+};
+
+struct mv_ops *mv_ops_create(void)
 {
-    const struct mv_route *tables[] = {mv_secrets_routes, mv_identity_routes, mv_control_routes,
-                                       mv_msi_routes,     mv_graph_routes,    mv_arm_routes};
+    return calloc(1, sizeof(struct mv_ops));
+}
+
+void mv_ops_destroy(struct mv_ops *ops)
+{
+    if (!ops)
+        return;
+    free(ops->tables);
+    free(ops);
+}
+
+bool mv_ops_add(struct mv_ops *ops, const struct mv_op *table)
+{
+    const struct mv_op **t = realloc(ops->tables, (ops->n + 1) * sizeof *t);
+
+    if (!t)
+        return false;
+    t[ops->n++] = table;
+    ops->tables = t;
+    return true;
+}
+
+void mv_ops_each(const struct mv_ops *ops, void (*fn)(void *ctx, const struct mv_op *op), void *ctx)
+{
+    for (size_t t = 0; t < ops->n; t++)
+        for (const struct mv_op *op = ops->tables[t]; op->pattern; op++)
+            fn(ctx, op);
+}
+
+bool mv_ops_known(void *ctx, const char *name)
+{
+    const struct mv_ops *ops = ctx;
+
+    for (size_t t = 0; t < ops->n; t++)
+        for (const struct mv_op *op = ops->tables[t]; op->pattern; op++)
+            if (op->kind != MV_KIND_CONTROL && strcasecmp(op->name, name) == 0)
+                return true;
+    return false;
+}
+
+/* Finds the operation for r; *method_mismatch tells whether some operation matched the path only. */
+static const struct mv_op *find_op(struct mv_req *r, bool *method_mismatch)
+{
+    const struct mv_ops *ops = r->srv->ops;
+
     *method_mismatch = false;
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-        for (const struct mv_route *rt = tables[t]; rt->pattern; rt++) {
-            if (!mv_route_match(rt->pattern, r->path, NULL))
+    for (size_t t = 0; t < ops->n; t++) {
+        for (const struct mv_op *op = ops->tables[t]; op->pattern; op++) {
+            if (!mv_route_match(op->pattern, r->path, NULL))
                 continue;
-            if (strcmp(rt->method, r->method) != 0) {
+            if (strcmp(op->method, r->method) != 0) {
                 *method_mismatch = true;
                 continue;
             }
-            /* Captures are allocated once, for the route that answers. */
-            if (!mv_route_match(rt->pattern, r->path, r->cap))
+            /* Captures are allocated once, for the operation that answers. */
+            if (!mv_route_match(op->pattern, r->path, r->cap))
                 return NULL;
-            return rt;
+            return op;
         }
     }
     return NULL;
-}
-
-bool mv_router_operation_known(const char *op)
-{
-    const struct mv_route *tables[] = {mv_secrets_routes, mv_identity_routes, mv_msi_routes,
-                                       mv_graph_routes, mv_arm_routes};
-
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const struct mv_route *rt = tables[t]; rt->pattern; rt++)
-            if (strcasecmp(rt->operation, op) == 0)
-                return true;
-    return false;
 }
 
 static bool is_vault_path(const char *path)
@@ -265,7 +303,7 @@ static bool vault_api_version(struct mv_req *r)
     return true;
 }
 
-static int body_too_large(struct mv_req *r)
+static enum MHD_Result body_too_large(struct mv_req *r)
 {
     if (r->kind == MV_KIND_AAD)
         return mv_reply_aad_error(r, 413, "invalid_request", 900144,
@@ -283,7 +321,7 @@ static char **client_id_slot(void *ctx, const char *key)
 /* Carries out what a fired rule asks for besides its delay: drop the connection, answer its
  * status, or mark the body for truncation. Returns true when the request was answered (or
  * dropped) here, with *rc the value for libmicrohttpd. */
-static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, int *rc)
+static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, enum MHD_Result *rc)
 {
     if (a->drop) {
         /* No response at all: returning MHD_NO makes libmicrohttpd close the connection. The
@@ -299,7 +337,7 @@ static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, int *rc
     if (a->status) {
         r->has_retry_after = a->has_retry_after;
         r->retry_after = a->retry_after;
-        *rc = mv_reply_fault(r, a->status, r->operation ? mv_authz_permission(r->operation) : NULL);
+        *rc = mv_reply_fault(r, a->status, r->op ? mv_authz_perm_name(r->op) : NULL);
         return true;
     }
     return false;
@@ -317,7 +355,7 @@ static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, int *rc
  * call ("times": 2 means two authenticated calls fail). Token, managed identity, Graph and ARM
  * endpoints check their credentials in their handlers, so their faults fire before those checks;
  * their principal is the client_id of a token request, or the appid / oid of a valid bearer. */
-static bool apply_faults(struct mv_req *r, int *rc)
+static bool apply_faults(struct mv_req *r, enum MHD_Result *rc)
 {
     struct mv_fault_request q = {0};
     struct mv_fault_action a;
@@ -383,8 +421,8 @@ out:
     return answered;
 }
 
-/* --throttle azure: Key Vault's per-vault limits (spec §7). SetSecret counts as a creation, every
- * other operation as a transaction. Only authenticated requests that reached this point count;
+/* --throttle azure: Key Vault's per-vault limits (spec §7), counted by each operation's throttle
+ * class. Only authenticated requests that reached this point count;
  * a request answered by a fault never reached the vault, and one answered 429 does not count,
  * as on the real service. Returns false after answering 429. */
 static double clock_now(void *clock)
@@ -394,10 +432,8 @@ static double clock_now(void *clock)
 
 static bool throttle_admits(struct mv_req *r)
 {
-    enum mv_throttle_class cls = strcmp(r->operation, "SetSecret") == 0 ? MV_THROTTLE_CREATION
-                                                                         : MV_THROTTLE_TRANSACTION;
-
-    if (mv_throttle_admit_clock(r->srv->throttle, r->vault, cls, clock_now, &r->srv->clock, NULL))
+    if (mv_throttle_admit_clock(r->srv->throttle, r->vault, r->op->throttle, clock_now,
+                                &r->srv->clock, NULL))
         return true;
     mv_reply_kv_throttled(r);
     return false;
@@ -405,9 +441,9 @@ static bool throttle_admits(struct mv_req *r)
 
 /* The rest of a dispatch once the route's checks passed and no fault answered: throttle, body
  * size, authorization, the handler. */
-static int dispatch_checked(struct mv_req *r)
+static enum MHD_Result dispatch_checked(struct mv_req *r)
 {
-    const struct mv_route *rt = r->route;
+    const struct mv_op *rt = r->op;
 
     if (rt->kind == MV_KIND_VAULT && !throttle_admits(r))
         return MHD_YES;
@@ -423,11 +459,11 @@ static int dispatch_checked(struct mv_req *r)
     return rt->fn(r);
 }
 
-int mv_router_dispatch(struct mv_req *r)
+enum MHD_Result mv_router_dispatch(struct mv_req *r)
 {
-    int rc;
+    enum MHD_Result rc;
     bool mismatch;
-    const struct mv_route *rt;
+    const struct mv_op *rt;
     size_t hl = strlen(r->host_name);
     /* Unknown paths on a vault's own host name still get the vault checks, so a client probing
      * with no token sees the challenge as it would from Key Vault. */
@@ -443,7 +479,7 @@ int mv_router_dispatch(struct mv_req *r)
             return rc;
         return dispatch_checked(r);
     }
-    rt = find_route(r, &mismatch);
+    rt = find_op(r, &mismatch);
 
     /* The plain-http IMDS listener (--imds-port) serves managed identity and nothing else. */
     if (r->on_imds && (!rt || rt->kind != MV_KIND_MSI)) {
@@ -452,9 +488,9 @@ int mv_router_dispatch(struct mv_req *r)
         vault_host = false;
     }
     vault = rt ? rt->kind == MV_KIND_VAULT : (!r->on_imds && (is_vault_path(r->path) || vault_host));
-    r->route = rt;
+    r->op = rt;
     r->kind = rt ? rt->kind : (vault ? MV_KIND_VAULT : MV_KIND_OTHER);
-    r->operation = rt ? rt->operation : NULL;
+    r->operation = rt ? rt->name : NULL;
     if (vault) {
         /* Order matters: the SDKs' first request has no token and no body, and must get the
          * challenge before any body or api-version check (spec §3). */

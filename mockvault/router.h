@@ -1,6 +1,7 @@
-/* router.h: the table-driven router. Each resource file exports a table of
- * {method, pattern, handler, kind, operation}; shared checks (vault by Host, bearer token,
- * api-version, body size) run before any vault handler. */
+/* router.h: the dispatcher. Families register their operation tables (op.h) at server start; for
+ * each request the dispatcher finds the operation, runs the shared checks in order (vault by Host,
+ * bearer token, api-version, faults, throttle, body size, authorization, loopback for the control
+ * API) and then the handler. */
 #ifndef MV_ROUTER_H
 #define MV_ROUTER_H
 
@@ -8,40 +9,28 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "op.h"
 
-typedef int (*mv_handler_fn)(struct mv_req *r);
+/* The operation tables of a server, in registration order. */
+struct mv_ops;
 
-/* Pattern segments: a literal, "{}" (one non-empty segment, captured), or "{?}" as the last
- * segment (an optional segment, captured as "" when empty or missing, so "/secrets/{}/{?}"
- * matches /secrets/n, /secrets/n/ and /secrets/n/v). A trailing '/' on a path is otherwise
- * ignored. */
-struct mv_route {
-    const char *method;
-    const char *pattern;
-    mv_handler_fn fn;
-    enum mv_kind kind;
-    const char *operation; /* REST operation id for the log and journal */
-    bool needs_body;       /* handler reads a JSON body: the 1 MiB cap applies */
-};
-
-/* Route tables (NULL-pattern terminated), one per resource family. */
-extern const struct mv_route mv_secrets_routes[];
-extern const struct mv_route mv_identity_routes[];
-extern const struct mv_route mv_control_routes[];
-extern const struct mv_route mv_msi_routes[];
-extern const struct mv_route mv_graph_routes[];
-extern const struct mv_route mv_arm_routes[];
+struct mv_ops *mv_ops_create(void);
+void mv_ops_destroy(struct mv_ops *ops); /* accepts NULL */
+/* Adds a table (ended by MV_OP_END; borrowed, must outlive ops). Returns false when out of memory. */
+bool mv_ops_add(struct mv_ops *ops, const struct mv_op *table);
+/* Calls fn for every operation, in registration order. */
+void mv_ops_each(const struct mv_ops *ops, void (*fn)(void *ctx, const struct mv_op *op), void *ctx);
+/* True when some operation has this REST operation id (case-insensitive): the names fault rules
+ * may match on. The control API's own operations are not among them: it is never faulted. */
+bool mv_ops_known(void *ops, const char *name);
 
 /* Matches path against pattern; on success stores up to 3 captures (malloc'd, caller frees) and
  * returns true. caps may be NULL to test for a match without allocating. */
 bool mv_route_match(const char *pattern, const char *path, char *caps[3]);
 
-/* Runs the shared checks and the handler, always queueing a response. Returns MHD_YES/MHD_NO. */
-int mv_router_dispatch(struct mv_req *r);
-
-/* True when some route has this REST operation id (case-insensitive): the names fault rules
- * may match on. */
-bool mv_router_operation_known(const char *op);
+/* Runs the shared checks and the handler, always queueing a response (or dropping the
+ * connection for a fault rule that says so). */
+enum MHD_Result mv_router_dispatch(struct mv_req *r);
 
 /* Supported Key Vault api-versions (DESIGN.md §5) and the latest. */
 bool mv_api_version_supported(const char *v);

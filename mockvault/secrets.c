@@ -8,7 +8,7 @@
 
 #include "http.h"
 #include "reply.h"
-#include "router.h"
+#include "op.h"
 #include "state.h"
 #include "store.h"
 #include "util.h"
@@ -83,12 +83,12 @@ static bool utf8_ok(const char *s, size_t len, size_t *chars)
     return true;
 }
 
-static int bad_parameter(struct mv_req *r, const char *inner, const char *msg)
+static enum MHD_Result bad_parameter(struct mv_req *r, const char *inner, const char *msg)
 {
     return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", inner, "%s", msg);
 }
 
-static int reply_bad_name(struct mv_req *r, const char *name)
+static enum MHD_Result reply_bad_name(struct mv_req *r, const char *name)
 {
     char echo[160];
     return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", NULL,
@@ -97,7 +97,7 @@ static int reply_bad_name(struct mv_req *r, const char *name)
 }
 
 /* Replies for a store error (never MV_OK). name/version are the URI's, already validated. */
-static int reply_store_err(struct mv_req *r, enum mv_err e, const char *name, const char *version)
+static enum MHD_Result reply_store_err(struct mv_req *r, enum mv_err e, const char *name, const char *version)
 {
     char what[200];
 
@@ -291,7 +291,7 @@ static bool parse_fields_or_reply(struct mv_req *r, const cJSON *body, struct fi
 
 /* ---- Handlers ---- */
 
-static int h_set(struct mv_req *r)
+static enum MHD_Result h_set(struct mv_req *r)
 {
     const char *name = r->cap[0];
     cJSON *body = NULL;
@@ -354,7 +354,7 @@ static bool version_ok(const char *v)
     return strlen(v) == 32 && strspn(v, "0123456789abcdefABCDEF") == 32;
 }
 
-static int h_get(struct mv_req *r)
+static enum MHD_Result h_get(struct mv_req *r)
 {
     const char *name = r->cap[0], *version = r->cap[1];
     struct mv_secret_view sv;
@@ -389,7 +389,7 @@ static int h_get(struct mv_req *r)
     return ok;
 }
 
-static int h_update(struct mv_req *r)
+static enum MHD_Result h_update(struct mv_req *r)
 {
     const char *name = r->cap[0], *version = r->cap[1];
     cJSON *body = NULL;
@@ -431,7 +431,7 @@ out:
     return ok;
 }
 
-static int h_delete(struct mv_req *r)
+static enum MHD_Result h_delete(struct mv_req *r)
 {
     const char *name = r->cap[0];
     struct mv_secret_view sv;
@@ -447,7 +447,7 @@ static int h_delete(struct mv_req *r)
     return ok;
 }
 
-static int h_get_deleted(struct mv_req *r)
+static enum MHD_Result h_get_deleted(struct mv_req *r)
 {
     const char *name = r->cap[0];
     struct mv_secret_view sv;
@@ -463,7 +463,7 @@ static int h_get_deleted(struct mv_req *r)
     return ok;
 }
 
-static int h_recover(struct mv_req *r)
+static enum MHD_Result h_recover(struct mv_req *r)
 {
     const char *name = r->cap[0];
     struct mv_secret_view sv;
@@ -482,7 +482,7 @@ static int h_recover(struct mv_req *r)
     return ok;
 }
 
-static int h_purge(struct mv_req *r)
+static enum MHD_Result h_purge(struct mv_req *r)
 {
     const char *name = r->cap[0];
     enum mv_err e;
@@ -528,7 +528,7 @@ static bool page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
     return true;
 }
 
-static int reply_page(struct mv_req *r, const char *path, struct mv_secret_view *items, size_t n,
+static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_secret_view *items, size_t n,
                       const char *next, size_t max, bool max_given, unsigned flags)
 {
     char base[400], link[1200];
@@ -554,7 +554,7 @@ static int reply_page(struct mv_req *r, const char *path, struct mv_secret_view 
 typedef enum mv_err (*list_fn)(struct mv_store *, const char *, const char *, size_t,
                                struct mv_secret_view **, size_t *, char **);
 
-static int list_common(struct mv_req *r, list_fn fn, const char *path, unsigned flags)
+static enum MHD_Result list_common(struct mv_req *r, list_fn fn, const char *path, unsigned flags)
 {
     size_t max, n = 0;
     char *marker = NULL, *next = NULL;
@@ -574,17 +574,17 @@ static int list_common(struct mv_req *r, list_fn fn, const char *path, unsigned 
     return ok;
 }
 
-static int h_list(struct mv_req *r)
+static enum MHD_Result h_list(struct mv_req *r)
 {
     return list_common(r, mv_store_list_secrets, "/secrets", MV_SECRET_BASE_ID);
 }
 
-static int h_list_deleted(struct mv_req *r)
+static enum MHD_Result h_list_deleted(struct mv_req *r)
 {
     return list_common(r, mv_store_list_deleted, "/deletedsecrets", MV_SECRET_BASE_ID | MV_SECRET_DELETED);
 }
 
-static int h_versions(struct mv_req *r)
+static enum MHD_Result h_versions(struct mv_req *r)
 {
     const char *name = r->cap[0];
     size_t max, n = 0;
@@ -618,7 +618,7 @@ static int h_versions(struct mv_req *r)
 #define BLOB_TAG 16
 static const char blob_aad[] = "mockvault-backup-v1";
 
-static int h_backup(struct mv_req *r)
+static enum MHD_Result h_backup(struct mv_req *r)
 {
     const char *name = r->cap[0];
     struct mv_secret *s = NULL;
@@ -680,14 +680,14 @@ out:
     return ok;
 }
 
-static int malformed_blob(struct mv_req *r)
+static enum MHD_Result malformed_blob(struct mv_req *r)
 {
     /* The real code string contains spaces (spec §2, REC R-JS). */
     return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "Malformed backup blob", NULL,
                              "Backup blob contains invalid or corrupt version.");
 }
 
-static int h_restore(struct mv_req *r)
+static enum MHD_Result h_restore(struct mv_req *r)
 {
     cJSON *body = NULL, *sj = NULL;
     const cJSON *value;
@@ -764,18 +764,28 @@ out:
     return ok;
 }
 
-const struct mv_route mv_secrets_routes[] = {
-    {"GET", "/secrets", h_list, MV_KIND_VAULT, "GetSecrets", false},
-    {"POST", "/secrets/restore", h_restore, MV_KIND_VAULT, "RestoreSecret", true},
-    {"GET", "/secrets/{}/versions", h_versions, MV_KIND_VAULT, "GetSecretVersions", false},
-    {"POST", "/secrets/{}/backup", h_backup, MV_KIND_VAULT, "BackupSecret", false},
-    {"PUT", "/secrets/{}", h_set, MV_KIND_VAULT, "SetSecret", true},
-    {"DELETE", "/secrets/{}", h_delete, MV_KIND_VAULT, "DeleteSecret", false},
-    {"GET", "/secrets/{}/{?}", h_get, MV_KIND_VAULT, "GetSecret", false},
-    {"PATCH", "/secrets/{}/{?}", h_update, MV_KIND_VAULT, "UpdateSecret", true},
-    {"GET", "/deletedsecrets", h_list_deleted, MV_KIND_VAULT, "GetDeletedSecrets", false},
-    {"POST", "/deletedsecrets/{}/recover", h_recover, MV_KIND_VAULT, "RecoverDeletedSecret", false},
-    {"GET", "/deletedsecrets/{}", h_get_deleted, MV_KIND_VAULT, "GetDeletedSecret", false},
-    {"DELETE", "/deletedsecrets/{}", h_purge, MV_KIND_VAULT, "PurgeDeletedSecret", false},
-    {NULL, NULL, NULL, MV_KIND_OTHER, NULL, false},
+/* The secrets family (spec/keyvault-secrets.md §1). Access-policy permissions follow the REST
+ * reference ("This operation requires the secrets/get permission"); RBAC data actions follow spec
+ * §2: get -> getSecret, list and metadata -> readMetadata, set -> setSecret, delete -> delete,
+ * recover, backup, restore and purge -> their own actions. Object scope: an assignment at
+ * /secrets/{name} grants the operation; collections and restore (the name is inside the blob)
+ * need the vault scope. Key Vault counts every new secret version as a creation (§7). */
+#define ACT "Microsoft.KeyVault/vaults/secrets/"
+#define SECRET_OP(method, pattern, fn, name, body, perm, action, scope)                             \
+    MV_VAULT_OP(method, pattern, fn, name, body, MV_FAMILY_SECRETS, perm, ACT action, scope,       \
+                MV_THROTTLE_TRANSACTION)
+const struct mv_op mv_secrets_ops[] = {
+    SECRET_OP("GET", "/secrets", h_list, "GetSecrets", false, MV_PERM_LIST, "readMetadata/action", MV_SCOPE_VAULT),
+    SECRET_OP("POST", "/secrets/restore", h_restore, "RestoreSecret", true, MV_PERM_RESTORE, "restore/action", MV_SCOPE_VAULT),
+    SECRET_OP("GET", "/secrets/{}/versions", h_versions, "GetSecretVersions", false, MV_PERM_LIST, "readMetadata/action", MV_SCOPE_OBJECT),
+    SECRET_OP("POST", "/secrets/{}/backup", h_backup, "BackupSecret", false, MV_PERM_BACKUP, "backup/action", MV_SCOPE_OBJECT),
+    MV_VAULT_OP("PUT", "/secrets/{}", h_set, "SetSecret", true, MV_FAMILY_SECRETS, MV_PERM_SET, ACT "setSecret/action", MV_SCOPE_OBJECT, MV_THROTTLE_CREATION),
+    SECRET_OP("DELETE", "/secrets/{}", h_delete, "DeleteSecret", false, MV_PERM_DELETE, "delete", MV_SCOPE_OBJECT),
+    SECRET_OP("GET", "/secrets/{}/{?}", h_get, "GetSecret", false, MV_PERM_GET, "getSecret/action", MV_SCOPE_OBJECT),
+    SECRET_OP("PATCH", "/secrets/{}/{?}", h_update, "UpdateSecret", true, MV_PERM_SET, "setSecret/action", MV_SCOPE_OBJECT),
+    SECRET_OP("GET", "/deletedsecrets", h_list_deleted, "GetDeletedSecrets", false, MV_PERM_LIST, "readMetadata/action", MV_SCOPE_VAULT),
+    SECRET_OP("POST", "/deletedsecrets/{}/recover", h_recover, "RecoverDeletedSecret", false, MV_PERM_RECOVER, "recover/action", MV_SCOPE_OBJECT),
+    SECRET_OP("GET", "/deletedsecrets/{}", h_get_deleted, "GetDeletedSecret", false, MV_PERM_GET, "readMetadata/action", MV_SCOPE_OBJECT),
+    SECRET_OP("DELETE", "/deletedsecrets/{}", h_purge, "PurgeDeletedSecret", false, MV_PERM_PURGE, "purge/action", MV_SCOPE_OBJECT),
+    MV_OP_END,
 };

@@ -416,6 +416,14 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
+    /* Every family registers its operation table here: adding a family is one line. */
+    srv->ops = mv_ops_create();
+    if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) || !mv_ops_add(srv->ops, mv_identity_ops) ||
+        !mv_ops_add(srv->ops, mv_control_ops) || !mv_ops_add(srv->ops, mv_msi_ops) ||
+        !mv_ops_add(srv->ops, mv_graph_ops) || !mv_ops_add(srv->ops, mv_arm_ops)) {
+        mv_set_err(err, errlen, "out of memory");
+        goto fail;
+    }
     srv->journal = mv_journal_create(cfg->audit_log, err, errlen);
     if (!srv->journal)
         goto fail;
@@ -424,7 +432,7 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         uint64_t fseed = cfg->seed;
         if (!cfg->has_seed)
             mv_rand_bytes(&fseed, sizeof fseed);
-        srv->faults = mv_fault_set_create(fseed, mv_router_operation_known);
+        srv->faults = mv_fault_set_create(fseed, mv_ops_known, srv->ops);
     }
     srv->delays = mv_delay_queue_create(MV_DELAY_MAX, conn_hold, conn_release);
     if (srv->faults && srv->delays)
@@ -494,6 +502,7 @@ void mv_server_stop(struct mv_server *srv)
     mv_token_cache_destroy(srv->tokens);
     mv_authz_usage_destroy(srv->authz_usage);
     mv_journal_destroy(srv->journal);
+    mv_ops_destroy(srv->ops);
     mv_fault_set_destroy(srv->faults);
     mv_delay_queue_destroy(srv->delays); /* after the set, which borrows it */
     mv_throttle_destroy(srv->throttle);

@@ -241,10 +241,6 @@ static const char *const role_names[] = {
     NULL,
 };
 
-/* Permission names in their export order; index i is bit 1 << i of enum mv_perm. */
-static const char *const perm_names[] = {
-    "get", "list", "set", "delete", "recover", "backup", "restore", "purge", NULL,
-};
 
 /* ---- Typed field readers. Each returns 0 (field read, or absent and optional) or -1 after
  * fail() recorded why. Absent optional fields leave the defaults the caller set. ---- */
@@ -1107,8 +1103,8 @@ static int parse_permissions(struct pctx *c, const cJSON *j, struct mv_access_po
             p->secrets = MV_PERM_ALL;
             known = true;
         }
-        for (size_t k = 0; perm_names[k] != NULL; k++) {
-            if (ci_eq(name, perm_names[k])) {
+        for (size_t k = 0; mv_secret_perm_names[k] != NULL; k++) {
+            if (ci_eq(name, mv_secret_perm_names[k])) {
                 p->secrets |= 1u << k;
                 known = true;
             }
@@ -1808,8 +1804,8 @@ static bool put_policy(cJSON *arr, const struct mv_access_policy *p)
     /* "all" stays "all" rather than eight names, so export -> import gives back the same entry. */
     if (p->secrets_all)
         return append(list, cJSON_CreateString("all"));
-    for (size_t k = 0; perm_names[k] != NULL; k++) {
-        if ((p->secrets & (1u << k)) != 0 && !append(list, cJSON_CreateString(perm_names[k])))
+    for (size_t k = 0; mv_secret_perm_names[k] != NULL; k++) {
+        if ((p->secrets & (1u << k)) != 0 && !append(list, cJSON_CreateString(mv_secret_perm_names[k])))
             return false;
     }
     return true;

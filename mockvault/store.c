@@ -11,6 +11,10 @@
 
 #include "util.h"
 
+const char *const mv_secret_perm_names[] = {
+    "get", "list", "set", "delete", "recover", "backup", "restore", "purge", NULL,
+};
+
 #define SECONDS_PER_DAY 86400
 
 /* ---- Small helpers ---- */

@@ -115,6 +115,8 @@ enum mv_perm {
     MV_PERM_PURGE = 1u << 7,
     MV_PERM_ALL = 0xffu,
 };
+/* Their names in fixtures, exports and denials; index i names bit 1 << i. NULL-terminated. */
+extern const char *const mv_secret_perm_names[];
 
 struct mv_access_policy {
     char *tenant_id;      /* NULL: the vault's tenant */

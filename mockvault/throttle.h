@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include "op.h" /* enum mv_throttle_class: each operation says how it counts */
+
 struct mv_throttle;
 
 #define MV_THROTTLE_AZURE_TRANSACTIONS 4000u /* "All other transactions" per vault per 10 s */
@@ -21,10 +23,6 @@ struct mv_throttle_limits {
     double window;         /* seconds, > 0 */
 };
 
-enum mv_throttle_class {
-    MV_THROTTLE_TRANSACTION = 0, /* any operation but a secret creation */
-    MV_THROTTLE_CREATION = 1,    /* SetSecret (Key Vault counts every new version as a create) */
-};
 
 /* Fills l with Key Vault's limits, enabled or not. */
 void mv_throttle_azure_limits(struct mv_throttle_limits *l, bool enabled);

@@ -15,7 +15,7 @@
 
 static struct mv_fault_set *set;
 
-static bool op_known(const char *op)
+static bool op_known(void *ctx, const char *op)
 {
     static const char *const ops[] = {"GetSecret", "SetSecret", "GetSecrets", "Token",
                                       "ManagedIdentityToken", "GraphListUsers", NULL};
@@ -27,7 +27,7 @@ static bool op_known(const char *op)
 
 static void setup(void)
 {
-    set = mv_fault_set_create(42, op_known);
+    set = mv_fault_set_create(42, op_known, NULL);
     ck_assert_ptr_nonnull(set);
 }
 
@@ -443,7 +443,7 @@ END_TEST
 /* The fire / no-fire sequence of n matches of a probability rule. */
 static void sequence(uint64_t seed, const char *rule, char *out, int n)
 {
-    struct mv_fault_set *s = mv_fault_set_create(seed, NULL);
+    struct mv_fault_set *s = mv_fault_set_create(seed, NULL, NULL);
     struct mv_fault_request q = vault_get();
     struct mv_fault_action a;
     char err[256];

@@ -82,13 +82,13 @@ START_TEST(test_secret_routes_table)
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const struct mv_route *found = NULL;
-        for (const struct mv_route *rt = mv_secrets_routes; rt->pattern && !found; rt++)
+        const struct mv_op *found = NULL;
+        for (const struct mv_op *rt = mv_secrets_ops; rt->pattern && !found; rt++)
             if (strcmp(rt->method, cases[i].method) == 0 && mv_route_match(rt->pattern, cases[i].path, NULL))
                 found = rt;
         ck_assert_msg(found != NULL, "%s %s has no route", cases[i].method, cases[i].path);
-        ck_assert_msg(strcmp(found->operation, cases[i].operation) == 0, "%s %s -> %s, want %s",
-                      cases[i].method, cases[i].path, found->operation, cases[i].operation);
+        ck_assert_msg(strcmp(found->name, cases[i].operation) == 0, "%s %s -> %s, want %s",
+                      cases[i].method, cases[i].path, found->name, cases[i].operation);
         ck_assert(found->kind == MV_KIND_VAULT);
     }
 }

@@ -1,0 +1,86 @@
+/* op.h: the operation descriptor. Every endpoint the mock serves is described once, in its
+ * family's table (secrets.c, identity.c, control.c, ...): how it is routed, which handler answers,
+ * and what the shared checks need to know about it. The dispatcher, authorization, the throttle,
+ * fault rules, the journal and /_mock/authz/needed all read these fields, so nothing compares
+ * operation names on the request path (redis's command table is the model). A family hands its
+ * table to the dispatcher at server start (mv_router_register); it never includes the dispatcher. */
+#ifndef MV_OP_H
+#define MV_OP_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+
+struct mv_req;
+
+/* What kind of endpoint answers: decides the shared checks, response headers and error envelope. */
+enum mv_kind {
+    MV_KIND_OTHER = 0,
+    MV_KIND_VAULT,   /* Key Vault data plane */
+    MV_KIND_AAD,     /* Entra ID token and discovery endpoints */
+    MV_KIND_CONTROL, /* /_mock */
+    MV_KIND_MSI,     /* managed identity endpoints (IMDS, App Service, Cloud Shell) */
+    MV_KIND_GRAPH,   /* Microsoft Graph */
+    MV_KIND_ARM,     /* Azure Resource Manager */
+};
+
+/* Key Vault object families. Access policies grant permissions per family, and an object's name
+ * is unique only within its family, so both authorization and its usage record key on it. */
+enum mv_family {
+    MV_FAMILY_NONE = 0, /* not a vault operation */
+    MV_FAMILY_SECRETS,
+    MV_FAMILY_COUNT
+};
+
+/* Which RBAC scopes can grant a vault operation: the vault only (collections, restore, whose
+ * object name is inside the blob), or also the one object the path names. */
+enum mv_op_scope {
+    MV_SCOPE_VAULT = 0,
+    MV_SCOPE_OBJECT,
+};
+
+/* How --throttle azure counts a vault operation (spec/keyvault-secrets.md §7). */
+enum mv_throttle_class {
+    MV_THROTTLE_TRANSACTION = 0, /* "all other transactions" */
+    MV_THROTTLE_CREATION = 1,    /* a create (Key Vault counts every new secret version as one) */
+};
+
+/* A handler answers the request (through reply.h) and returns libmicrohttpd's result. */
+typedef enum MHD_Result (*mv_handler_fn)(struct mv_req *r);
+
+/* Pattern segments: a literal, "{}" (one non-empty segment, captured), or "{?}" as the last
+ * segment (an optional segment, captured as "" when empty or missing, so "/secrets/{}/{?}"
+ * matches /secrets/n, /secrets/n/ and /secrets/n/v). A trailing '/' on a path is otherwise
+ * ignored. Tables end with an entry whose pattern is NULL. */
+struct mv_op {
+    const char *method;
+    const char *pattern;
+    mv_handler_fn fn;
+    const char *name;  /* REST operation id: log, journal, fault rules, authz explanations */
+    enum mv_kind kind;
+    bool needs_body;   /* the handler reads a body: the 1 MiB cap applies */
+    /* Vault operations only (kind MV_KIND_VAULT); zero elsewhere. */
+    enum mv_family family;
+    unsigned perm;      /* the access-policy permission bit of the family (store.h) */
+    const char *action; /* the RBAC data action */
+    enum mv_op_scope scope;
+    enum mv_throttle_class throttle;
+};
+
+/* Helpers that keep each table row on one line. */
+#define MV_OP(method, pattern, fn, name, kind, body)                                               \
+    {(method), (pattern), (fn), (name), (kind), (body), MV_FAMILY_NONE, 0, NULL, MV_SCOPE_VAULT,  \
+     MV_THROTTLE_TRANSACTION}
+#define MV_VAULT_OP(method, pattern, fn, name, body, family, perm, action, scope, throttle)        \
+    {(method), (pattern), (fn), (name), MV_KIND_VAULT, (body), (family), (perm), (action), (scope), \
+     (throttle)}
+#define MV_OP_END {NULL, NULL, NULL, NULL, MV_KIND_OTHER, false, MV_FAMILY_NONE, 0, NULL, 0, 0}
+
+/* The families' tables, each defined beside its handlers and registered by server.c. */
+extern const struct mv_op mv_secrets_ops[];  /* secrets.c */
+extern const struct mv_op mv_identity_ops[]; /* identity.c: token endpoints, discovery, JWKS */
+extern const struct mv_op mv_msi_ops[];      /* msi.c: managed identity */
+extern const struct mv_op mv_graph_ops[];    /* graph.c */
+extern const struct mv_op mv_arm_ops[];      /* arm.c */
+extern const struct mv_op mv_control_ops[];  /* control.c: /_mock */
+
+#endif
