@@ -13,6 +13,7 @@
 #include "authz.h"
 #include "delay.h"
 #include "fault.h"
+#include "journal.h"
 #include "log.h"
 #include "reply.h"
 #include "throttle.h"
@@ -138,6 +139,39 @@ bool mv_ops_known(void *ctx, const char *name)
             if (op->kind != MV_KIND_CONTROL && strcasecmp(op->name, name) == 0)
                 return true;
     return false;
+}
+
+static bool is_control_path(const char *path)
+{
+    return path && (strncmp(path, "/_mock/", 7) == 0 || strcmp(path, "/_mock") == 0);
+}
+
+void mv_router_finished(struct mv_req *r)
+{
+    struct mv_request_record e = {0};
+    int werr = 0;
+
+    e.time = mv_clock_nowf(&r->srv->clock);
+    e.latency_ms = (mv_mono_now() - r->start) * 1000.0;
+    e.status = r->status;
+    e.would_deny = r->authz_would_deny;
+    e.fault = r->fault_id;
+    e.method = r->method;
+    e.path = r->path;
+    e.vault = r->vault;
+    e.operation = r->operation;
+    e.appid = r->appid;
+    e.oid = r->oid;
+    e.error_code = r->error_code;
+    e.request_id = r->request_id;
+    e.client_request_id = r->client_request_id;
+    /* The journal records what clients did to the emulated services, not the test's own calls. */
+    if (r->srv->journal && !is_control_path(r->path))
+        werr = mv_journal_add(r->srv->journal, &e);
+    if (werr)
+        mv_log_notice(&r->srv->log, "audit log: write failed (%s); further failures are not reported",
+                      strerror(werr));
+    mv_log_request(&r->srv->log, &e);
 }
 
 /* Finds the operation for r; *method_mismatch tells whether some operation matched the path only. */
@@ -329,7 +363,7 @@ static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, enum MH
         r->status = 0;
         snprintf(r->error_code, sizeof r->error_code, "ConnectionDropped");
         r->responded = true;
-        mv_log_request(r);
+        mv_router_finished(r);
         *rc = MHD_NO;
         return true;
     }
@@ -408,7 +442,7 @@ static bool apply_faults(struct mv_req *r, enum MHD_Result *rc)
             answered = true;
             goto out;
         case MV_FAULT_DELAY_FULL:
-            mv_log_notice(r->srv, "fault rule %u: delay skipped: %d delayed requests are already "
+            mv_log_notice(&r->srv->log, "fault rule %u: delay skipped: %d delayed requests are already "
                                   "waiting (or the server is stopping)", a.id, MV_DELAY_MAX);
             break;
         case MV_FAULT_DELAY_GONE:

@@ -32,6 +32,10 @@ bool mv_route_match(const char *pattern, const char *path, char *caps[3]);
  * connection for a fault rule that says so). */
 enum MHD_Result mv_router_dispatch(struct mv_req *r);
 
+/* The one "request finished" point (the server's finished hook): writes the request's journal
+ * entry and its log line from one record. */
+void mv_router_finished(struct mv_req *r);
+
 /* Supported Key Vault api-versions (DESIGN.md §5) and the latest. */
 bool mv_api_version_supported(const char *v);
 extern const char *const mv_api_version_latest;

@@ -23,6 +23,7 @@
 #include "proxy.h"
 #include "router.h"
 #include "state.h"
+#include "throttle.h"
 #include "tls.h"
 #include "util.h"
 
@@ -58,7 +59,7 @@ static int persist(void *ctx, const struct mv_data *d)
     rc = mv_state_write_atomic(srv->state_path, text, strlen(text), 0600);
     pthread_mutex_unlock(&srv->persist_lock);
     if (rc != 0)
-        mv_log_notice(srv, "could not save state to %s: %s", srv->state_path, strerror(errno));
+        mv_log_notice(&srv->log, "could not save state to %s: %s", srv->state_path, strerror(errno));
     memset(text, 0, strlen(text));
     free(text);
     return rc;
@@ -156,7 +157,7 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
             return -1;
         }
     }
-    mv_log_notice(srv, "state from %s", snap ? snap : (srv->cfg.fixtures ? srv->cfg.fixtures : "(empty)"));
+    mv_log_notice(&srv->log, "state from %s", snap ? snap : (srv->cfg.fixtures ? srv->cfg.fixtures : "(empty)"));
     return 0;
 nomem:
     mv_set_err(err, errlen, "out of memory");
@@ -253,7 +254,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     /* TLS handshake noise from clients that hang up is not worth a line per connection. */
     if (strstr(msg, "TLS") || strstr(msg, "closed") || strstr(msg, "Error receiving"))
         return;
-    mv_log_notice(srv, "libmicrohttpd: %s", msg);
+    mv_log_notice(&srv->log, "libmicrohttpd: %s", msg);
 }
 
 /* Starts one listener on the bind address and port (0 = a free port). Binds loopback only: the
@@ -400,10 +401,9 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     srv->cfg.ready_file = srv->ready_file;
     if (srv->cfg.token_lifetime <= 0)
         srv->cfg.token_lifetime = 3599;
-    srv->log = cfg->log ? cfg->log : stderr;
+    mv_log_init(&srv->log, cfg->log ? cfg->log : stderr, cfg->log_format);
     mv_clock_init(&srv->clock);
     pthread_mutex_init(&srv->persist_lock, NULL);
-    pthread_mutex_init(&srv->log_lock, NULL);
     if (cfg->has_seed)
         mv_rand_seed(cfg->seed);
     if (srv->state_dir && mkdir(srv->state_dir, 0700) != 0 && errno != EEXIST) {
@@ -416,6 +416,8 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
+    srv->dispatch = mv_router_dispatch;
+    srv->finished = mv_router_finished;
     /* Every family registers its operation table here: adding a family is one line. */
     srv->ops = mv_ops_create();
     if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) || !mv_ops_add(srv->ops, mv_identity_ops) ||
@@ -437,14 +439,17 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     srv->delays = mv_delay_queue_create(MV_DELAY_MAX, conn_hold, conn_release);
     if (srv->faults && srv->delays)
         mv_fault_set_delays(srv->faults, srv->delays);
-    mv_throttle_azure_limits(&srv->throttle_initial, cfg->throttle);
-    if (cfg->throttle_transactions)
-        srv->throttle_initial.transactions = cfg->throttle_transactions;
-    if (cfg->throttle_creations)
-        srv->throttle_initial.creations = cfg->throttle_creations;
-    if (cfg->throttle_window)
-        srv->throttle_initial.window = cfg->throttle_window;
-    srv->throttle = mv_throttle_create(&srv->throttle_initial);
+    {
+        struct mv_throttle_limits limits;
+        mv_throttle_azure_limits(&limits, cfg->throttle);
+        if (cfg->throttle_transactions)
+            limits.transactions = cfg->throttle_transactions;
+        if (cfg->throttle_creations)
+            limits.creations = cfg->throttle_creations;
+        if (cfg->throttle_window)
+            limits.window = cfg->throttle_window;
+        srv->throttle = mv_throttle_create(&limits);
+    }
     if (!srv->faults || !srv->delays || !srv->throttle) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
@@ -470,11 +475,11 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
                            err, errlen) != 0)
             goto fail;
     }
-    mv_log_notice(srv, "listening on %s", srv->url);
+    mv_log_notice(&srv->log, "listening on %s", srv->url);
     if (srv->proxy)
-        mv_log_notice(srv, "HTTPS proxy on port %u", mv_proxy_port(srv->proxy));
+        mv_log_notice(&srv->log, "HTTPS proxy on port %u", mv_proxy_port(srv->proxy));
     if (srv->imds_daemon)
-        mv_log_notice(srv, "managed identity (IMDS) on http port %u", srv->imds_port);
+        mv_log_notice(&srv->log, "managed identity (IMDS) on http port %u", srv->imds_port);
     if (srv->ready_file && write_ready_file(srv, err, errlen) != 0)
         goto fail;
     *out = srv;
@@ -517,7 +522,7 @@ void mv_server_stop(struct mv_server *srv)
     memset(srv->backup_key, 0, sizeof srv->backup_key);
     mv_clock_finish(&srv->clock);
     pthread_mutex_destroy(&srv->persist_lock);
-    pthread_mutex_destroy(&srv->log_lock);
+    mv_log_destroy(&srv->log);
     free(srv->bind);
     free(srv->state_dir);
     free(srv->ready_file);

@@ -1,5 +1,5 @@
 /* test-journal.c: the request journal without HTTP (journal.c): entries go in through
- * mv_journal_add, the function mv_journal_record itself uses, so the ring, the filters and the
+ * mv_journal_add, the function the dispatcher calls when a request finishes, so the ring, the filters and the
  * JSON are the real ones. Covers every filter alone and combined (operation, vault, principal as
  * appid or oid, status, since at a float boundary), the ring dropping its oldest entries at
  * capacity, clear, the audit log's JSON lines, and that an entry's keys are exactly the
@@ -43,7 +43,7 @@ static void teardown(void)
 static void add(double time, const char *operation, const char *vault, const char *appid,
                 const char *oid, unsigned status)
 {
-    struct mv_journal_entry e = {
+    struct mv_request_record e = {
         .time = time,
         .latency_ms = 1.5,
         .status = status,
@@ -139,7 +139,7 @@ END_TEST
 /* Every field lands under its documented key, in order, and nothing else is there. */
 START_TEST(test_journal_entry_shape)
 {
-    struct mv_journal_entry e = {
+    struct mv_request_record e = {
         .time = 1700000000.1234567,
         .latency_ms = 12.34567,
         .status = 403,
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(test_journal_long_and_null_fields)
 {
     char longs[1024];
-    struct mv_journal_entry e = {.time = 1, .status = 0};
+    struct mv_request_record e = {.time = 1, .status = 0};
     struct mv_journal_filter all = {0};
     const cJSON *v, *x;
     cJSON *o;
@@ -422,7 +422,7 @@ START_TEST(test_journal_audit_lines)
 {
     char dir[] = "/tmp/mvt-journal-unit-XXXXXX", path[128], line[4096], err[256];
     struct mv_journal *a;
-    struct mv_journal_entry e = {.time = 5, .status = 200, .method = "GET", .path = "/secrets",
+    struct mv_request_record e = {.time = 5, .status = 200, .method = "GET", .path = "/secrets",
                                  .vault = "demo", .operation = "GetSecrets", .appid = APP_A,
                                  .oid = OID_A, .error_code = "", .request_id = "r1"};
     FILE *f;

@@ -23,6 +23,7 @@ struct vault_windows {
 struct mv_throttle {
     pthread_mutex_t lock;
     struct mv_throttle_limits limits;
+    struct mv_throttle_limits initial; /* the limits it was created with (mv_throttle_reset) */
     struct vault_windows *vaults;
     size_t n, cap;
 };
@@ -67,6 +68,7 @@ struct mv_throttle *mv_throttle_create(const struct mv_throttle_limits *l)
         return NULL;
     pthread_mutex_init(&t->lock, NULL);
     store_limits(t, l);
+    t->initial = t->limits;
     return t;
 }
 
@@ -85,6 +87,14 @@ void mv_throttle_set_limits(struct mv_throttle *t, const struct mv_throttle_limi
     pthread_mutex_lock(&t->lock);
     forget_all(t);
     store_limits(t, l);
+    pthread_mutex_unlock(&t->lock);
+}
+
+void mv_throttle_reset(struct mv_throttle *t)
+{
+    pthread_mutex_lock(&t->lock);
+    forget_all(t);
+    t->limits = t->initial;
     pthread_mutex_unlock(&t->lock);
 }
 

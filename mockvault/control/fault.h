@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h" /* struct mv_fault_action: what the rule that fired asks the transport for */
+
 struct cJSON;
 struct mv_fault_set;
 struct mv_delay_queue;
@@ -36,17 +38,6 @@ struct mv_fault_request {
     const char *appid;     /* principal: appid and oid of a bearer token, or the client_id of */
     const char *oid;       /* a token request (then in appid, oid NULL) */
     const char *path;      /* URL path without the query string */
-};
-
-/* What the rule that fired asks for. */
-struct mv_fault_action {
-    unsigned id;           /* the rule that fired */
-    unsigned status;       /* answer with this status and its error body; 0 = answer normally */
-    bool has_retry_after;
-    unsigned retry_after;  /* seconds, for a Retry-After header */
-    unsigned delay_ms;     /* hold the request this long before answering (or dropping) */
-    bool drop;             /* close the connection without a response */
-    bool truncate;         /* declare the full Content-Length, send part of the body, close */
 };
 
 /* Creates an empty rule set. seed drives the probability draws: each rule gets its own PRNG

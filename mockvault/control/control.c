@@ -68,7 +68,7 @@ static enum MHD_Result h_reset(struct mv_req *r)
     mv_authz_usage_clear(srv->authz_usage);
     mv_journal_clear(srv->journal);
     mv_fault_clear(srv->faults);
-    mv_throttle_set_limits(srv->throttle, &srv->throttle_initial);
+    mv_throttle_reset(srv->throttle);
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "reset");
     return mv_reply_json(r, MHD_HTTP_OK, o);

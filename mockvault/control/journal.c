@@ -13,9 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http.h"
 #include "util.h"
-#include "log.h"
 
 #define CRID_MAX 256 /* longest client request id kept */
 
@@ -152,39 +150,7 @@ static int audit_write(struct mv_journal *j, const struct entry *e)
     return rc;
 }
 
-static bool is_control(const char *path)
-{
-    return path && (strncmp(path, "/_mock/", 7) == 0 || strcmp(path, "/_mock") == 0);
-}
-
-void mv_journal_record(struct mv_req *r)
-{
-    struct mv_journal_entry e = {0};
-    int werr;
-
-    if (!r->srv->journal || is_control(r->path))
-        return;
-    e.time = mv_clock_nowf(&r->srv->clock);
-    e.latency_ms = (mv_mono_now() - r->start) * 1000.0;
-    e.status = r->status;
-    e.would_deny = r->authz_would_deny;
-    e.fault = r->fault_id;
-    e.method = r->method;
-    e.path = r->path;
-    e.vault = r->vault;
-    e.operation = r->operation;
-    e.appid = r->appid;
-    e.oid = r->oid;
-    e.error_code = r->error_code;
-    e.request_id = r->request_id;
-    e.client_request_id = r->client_request_id;
-    werr = mv_journal_add(r->srv->journal, &e);
-    if (werr)
-        mv_log_notice(r->srv, "audit log: write failed (%s); further failures are not reported",
-                      strerror(werr));
-}
-
-int mv_journal_add(struct mv_journal *j, const struct mv_journal_entry *in)
+int mv_journal_add(struct mv_journal *j, const struct mv_request_record *in)
 {
     struct entry e = {0}, *slot;
     int werr = 0;

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "router.h"
 #include "util.h"
 
 /* Defined here, used by server.c to start the daemon. */
@@ -265,7 +264,7 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
         if (cl && strtoull(cl, NULL, 10) > MV_BODY_MAX) {
             r->body_too_large = true;
             if (strtoull(cl, NULL, 10) > MV_DRAIN_MAX)
-                return (enum MHD_Result)mv_router_dispatch(r);
+                return r->srv->dispatch(r);
         }
         return MHD_YES;
     }
@@ -282,7 +281,7 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
         if (!r->body)
             return MHD_NO;
     }
-    return (enum MHD_Result)mv_router_dispatch(r);
+    return r->srv->dispatch(r);
 }
 
 void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,

@@ -450,7 +450,7 @@ bool mv_authz_vault(struct mv_req *r)
     mv_store_unlock(r->srv->store);
     if (!allowed)
         /* One line that explains the denial: who, what was missing, what they hold, the fix. */
-        mv_log_notice(r->srv, "authz: %s %s on vault %s%s%s by %s: needs %s %s; holds %s; smallest change: %s",
+        mv_log_notice(&r->srv->log, "authz: %s %s on vault %s%s%s by %s: needs %s %s; holds %s; smallest change: %s",
                       mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
                       secret ? " secret " : "", secret ? secret : "", who,
                       rbac ? "action" : "secrets permission", rbac ? op->action : perm_name,

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "assertion.h"
+#include "cert.h"
 #include "util.h"
 
 /* Limits from spec/keyvault-secrets.md §5. */

@@ -1,5 +1,8 @@
-/* http.h: the per-request state shared by the http, router, reply and handler layers, and the
- * server's internals. Only the mockvault library includes it. */
+/* http.h: the server context and the per-request state shared by the transport, the dispatcher,
+ * reply and the handlers, with the request accessors. Only the mockvault library includes it. The
+ * context names the other layers' objects only through incomplete types, so the transport depends
+ * on none of them; it reaches the dispatcher through the dispatch and finished hooks that the
+ * server sets at start. */
 #ifndef MV_HTTP_H
 #define MV_HTTP_H
 
@@ -10,15 +13,32 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "config.h"
+#include "log.h"
 #include "op.h"
-#include "fault.h"
-#include "server.h"
-#include "store.h"
-#include "throttle.h"
 
 struct mv_tls;
 struct mv_jwt_key;
 struct mv_proxy;
+struct mv_store;
+struct mv_token_cache;
+struct mv_authz_usage;
+struct mv_journal;
+struct mv_fault_set;
+struct mv_delay_queue;
+struct mv_throttle;
+struct mv_ops;
+
+/* What a fired fault rule (control/fault.h) asks the transport to do with one request. */
+struct mv_fault_action {
+    unsigned id;           /* the rule that fired */
+    unsigned status;       /* answer with this status and its error body; 0 = answer normally */
+    bool has_retry_after;
+    unsigned retry_after;  /* seconds, for a Retry-After header */
+    unsigned delay_ms;     /* hold the request this long before answering (or dropping) */
+    bool drop;             /* close the connection without a response */
+    bool truncate;         /* declare the full Content-Length, send part of the body, close */
+};
 
 #define MV_BODY_MAX (1024 * 1024)        /* request bodies above 1 MiB are refused (413) ... */
 #define MV_DRAIN_MAX (64ull * 1024 * 1024) /* ... after draining, up to this declared size */
@@ -48,10 +68,12 @@ struct mv_server {
     struct mv_delay_queue *delays; /* suspended connections of delayed requests (delay.c) */
     struct mv_throttle *throttle; /* --throttle azure windows (throttle.c) */
     struct mv_ops *ops; /* every family's operation table (router.c) */
-    struct mv_throttle_limits throttle_initial; /* from the options, restored by /_mock/reset */
     pthread_mutex_t persist_lock;
-    pthread_mutex_t log_lock;
-    FILE *log;
+    struct mv_log log;
+    /* Set by the server at start: the dispatcher that answers a complete request (router.c), and
+     * the one "request finished" point that writes its log line and journal entry. */
+    enum MHD_Result (*dispatch)(struct mv_req *r);
+    void (*finished)(struct mv_req *r);
 };
 
 

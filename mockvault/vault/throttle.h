@@ -35,6 +35,8 @@ void mv_throttle_destroy(struct mv_throttle *t); /* accepts NULL */
 /* Replaces the limits and forgets every window, so a test that lowers the limits starts from an
  * empty window. */
 void mv_throttle_set_limits(struct mv_throttle *t, const struct mv_throttle_limits *l);
+/* Back to the limits it was created with (the options), every window forgotten: /_mock/reset. */
+void mv_throttle_reset(struct mv_throttle *t);
 void mv_throttle_get_limits(struct mv_throttle *t, struct mv_throttle_limits *out);
 /* Forgets every window, keeping the limits. */
 void mv_throttle_clear(struct mv_throttle *t);

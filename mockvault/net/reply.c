@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
 #include "store.h"
 #include "util.h"
 
@@ -103,7 +102,7 @@ static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Respo
     r->responded = true;
     ok = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
-    mv_log_request(r);
+    r->srv->finished(r);
     return ok;
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cert.h"
 #include "store.h"
 
 /* The one client_assertion_type Entra accepts (RFC 7523 §2.2). */
@@ -21,13 +22,6 @@
 
 /* Clock skew Entra tolerates on an assertion's nbf and exp, in seconds. */
 #define MV_ASSERTION_SKEW 300
-
-/* Parses the first X.509 certificate of a PEM text (pem[0..len), which may also hold a private
- * key and further certificates, as the SDKs' PEM files do) into out: a normalized PEM of that one
- * certificate, its SHA-1 and SHA-256 thumbprints and its validity. Only RSA keys are accepted,
- * because Entra's certificate credentials are RSA. Returns 0, or -1 with out zeroed and a message
- * in err that says what to fix. */
-int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err, size_t errlen);
 
 enum mv_assertion_status {
     MV_ASSERTION_OK = 0,

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "log.h"
+
 struct cJSON;
-struct mv_req;
-struct mv_server;
 struct mv_journal;
 
 #define MV_JOURNAL_MAX 10000
@@ -34,29 +34,14 @@ struct mv_journal_filter {
 struct mv_journal *mv_journal_create(const char *audit_path, char *err, size_t errlen);
 void mv_journal_destroy(struct mv_journal *j); /* accepts NULL */
 
-/* One entry's fields, borrowed (copied by mv_journal_add). mv_journal_record builds one from a
- * request and hands it to mv_journal_add; the struct is public only so that the unit test
- * (tests/test-journal.c) can fill the ring through that same code path without an HTTP server.
- * It has, on purpose, no field that could hold a body, a value, a header or a token. */
-struct mv_journal_entry {
-    double time;              /* mock-clock unix seconds */
-    double latency_ms;
-    unsigned status;          /* 0 = the connection was dropped */
-    bool would_deny;          /* allowed only because of --authz audit */
-    unsigned fault;           /* id of the fault rule that acted on it, 0 = none */
-    const char *method;
-    const char *path;         /* without the query string */
-    const char *vault, *operation, *appid, *oid, *error_code, *request_id;
-    const char *client_request_id; /* NULL = absent; kept up to 256 bytes */
-};
-
-/* Records the answered request r (called once per response); /_mock/ requests are skipped. */
-void mv_journal_record(struct mv_req *r);
+/* An entry is a struct mv_request_record (log.h), borrowed and copied by mv_journal_add: the
+ * dispatcher builds one when a request finishes and hands it to the log and here. It has, on
+ * purpose, no field that could hold a body, a value, a header or a token. */
 /* Appends e to the ring (dropping the oldest entry when full) and to the audit log. Returns 0, or
  * the errno of an audit-log write failure that has not been reported yet (the caller reports it
  * once); an entry that cannot be allocated is dropped silently, as a journal must never fail a
- * request. */
-int mv_journal_add(struct mv_journal *j, const struct mv_journal_entry *e);
+ * request. /_mock/ requests are the caller's to skip. */
+int mv_journal_add(struct mv_journal *j, const struct mv_request_record *e);
 void mv_journal_clear(struct mv_journal *j);
 /* {"value":[...]} of the matching entries, oldest first; NULL when out of memory. */
 struct cJSON *mv_journal_query(struct mv_journal *j, const struct mv_journal_filter *f);

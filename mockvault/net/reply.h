@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "http.h"
+#include "store.h"
 
 /* Sends body (compact JSON, taken over and freed) with status. Returns MHD_YES/MHD_NO. */
 enum MHD_Result mv_reply_json(struct mv_req *r, unsigned status, cJSON *body);

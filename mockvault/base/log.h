@@ -1,0 +1,42 @@
+/* log.h: one line per request (method, vault, operation, principal, status, latency) as text or
+ * JSON, plus server notices. Never secret values, tokens or client secrets: only fields that are
+ * safe by construction are logged (no bodies, no query strings, no headers). */
+#ifndef MV_LOG_H
+#define MV_LOG_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+enum mv_log_format { MV_LOG_TEXT = 0, MV_LOG_JSON = 1, MV_LOG_OFF = 2 };
+
+/* The server's log: lines from pool threads never interleave. */
+struct mv_log {
+    FILE *out; /* borrowed */
+    enum mv_log_format format;
+    pthread_mutex_t lock;
+};
+
+/* One answered request. The dispatcher fills it once when a request finishes; the log line and
+ * the journal entry (control/journal.h) are both written from it. Strings are borrowed. */
+struct mv_request_record {
+    double time;              /* mock-clock unix seconds */
+    double latency_ms;
+    unsigned status;          /* 0 = the connection was dropped */
+    bool would_deny;          /* allowed only because of --authz audit */
+    unsigned fault;           /* id of the fault rule that acted on it, 0 = none */
+    const char *method;
+    const char *path;         /* without the query string */
+    const char *vault, *operation, *appid, *oid, *error_code, *request_id;
+    const char *client_request_id; /* NULL = absent; kept up to 256 bytes */
+};
+
+void mv_log_init(struct mv_log *l, FILE *out, enum mv_log_format format);
+void mv_log_destroy(struct mv_log *l);
+
+/* The request's line. */
+void mv_log_request(struct mv_log *l, const struct mv_request_record *q);
+/* A server notice ("listening on ...", "fixture loaded"); text or JSON like request lines. */
+void mv_log_notice(struct mv_log *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
