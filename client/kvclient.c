@@ -1,6 +1,6 @@
 /* kvclient.c: the client handle, its options, and the Key Vault call with the challenge and token
- * handling every operation shares. Orchestration only: the leaf helpers it and the transport share
- * (status names, frees, URL parts) live in util.c, so nothing below calls back up into this file. */
+ * handling every operation shares. Orchestration only: the leaf helpers it and the transport
+ * share (status names, frees, URL parts) live in util.c, so no lower file calls into this one. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>

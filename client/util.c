@@ -1,5 +1,6 @@
-/* util.c: the leaves of libkvclient: status names, frees, buffers, strings, clocks, randomness, URL
- * parts and error filling. Every other file may call these; these call only common/ and libraries. */
+/* util.c: the leaves of libkvclient: status names, frees, buffers, strings, clocks, randomness,
+ * URL parts and error filling. Every other file may call these; they call only common/ and the
+ * libraries. */
 #include <cjson/cJSON.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>

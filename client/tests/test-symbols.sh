@@ -63,7 +63,8 @@ else
     echo "FAIL: kvclient.h does not compile alone as C11"
     fail=1
 fi
-if $cc -std=c99 -pedantic -Wall -Wextra -Werror -I"$incdir" -I"$geninc" -c "$tmp/only.c" -o "$tmp/only99.o"; then
+if $cc -std=c99 -pedantic -Wall -Wextra -Werror -I"$incdir" -I"$geninc" -c "$tmp/only.c" \
+    -o "$tmp/only99.o"; then
     echo "ok: kvclient.h compiles as C99"
 else
     echo "FAIL: kvclient.h does not compile as C99"
