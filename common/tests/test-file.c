@@ -10,10 +10,13 @@
 #include "cx-file.h"
 #include "cx-test.h"
 
-static char dir[] = "/tmp/cx-test-file.XXXXXX";
+/* A fresh directory per test; the template is copied each time because mkdtemp overwrites it, and
+ * without a fork per test (CK_FORK=no, valgrind) every test runs in this one process. */
+static char dir[64];
 
 static void setup(void)
 {
+    snprintf(dir, sizeof dir, "%s", "/tmp/cx-test-file.XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
