@@ -1,10 +1,9 @@
 /* challenge.c: the Key Vault authentication challenge (WWW-Authenticate on a 401) and the
  * resource verification the official SDKs apply to it (spec/real-clients.md §3, A.2, B.2). */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
+#include "cx-text.h"
 #include "kv-int.h"
 
 /* Copies the value of one auth-param into out, unquoting it; returns the position after it. */
@@ -59,7 +58,7 @@ int kv__challenge_parse(const char *header, struct kv__challenge *out)
     const char *p = header;
     while (*p == ' ')
         p++;
-    if (strncasecmp(p, "Bearer", 6) != 0 || (p[6] && p[6] != ' ' && p[6] != '\t'))
+    if (cx_strncasecmp(p, "Bearer", 6) != 0 || (p[6] && p[6] != ' ' && p[6] != '\t'))
         return -1;
     p += 6;
     for (;;) {
@@ -79,12 +78,12 @@ int kv__challenge_parse(const char *header, struct kv__challenge *out)
         p++;
         char val[512];
         p = param_value(p, val, sizeof val);
-        if ((klen == 13 && strncasecmp(key, "authorization", 13) == 0) ||
-            (klen == 17 && strncasecmp(key, "authorization_uri", 17) == 0))
+        if ((klen == 13 && cx_strncasecmp(key, "authorization", 13) == 0) ||
+            (klen == 17 && cx_strncasecmp(key, "authorization_uri", 17) == 0))
             snprintf(out->authorization, sizeof out->authorization, "%s", val);
-        else if (klen == 8 && strncasecmp(key, "resource", 8) == 0)
+        else if (klen == 8 && cx_strncasecmp(key, "resource", 8) == 0)
             snprintf(out->resource, sizeof out->resource, "%s", val);
-        else if (klen == 5 && strncasecmp(key, "scope", 5) == 0)
+        else if (klen == 5 && cx_strncasecmp(key, "scope", 5) == 0)
             snprintf(out->scope, sizeof out->scope, "%s", val);
     }
     if (!out->scope[0] && !out->resource[0])
@@ -105,7 +104,7 @@ int kv__challenge_verify(const char *vault_host, const struct kv__challenge *ch,
     char rhost[256] = "", vhost[256];
     size_t vl = 0;
     for (; vault_host[vl] && vl + 1 < sizeof vhost; vl++)
-        vhost[vl] = (char)tolower((unsigned char)vault_host[vl]);
+        vhost[vl] = (char)cx_tolower((unsigned char)vault_host[vl]);
     vhost[vl] = '\0';
     /* keyvault-common's verifyChallengeResource: the vault host must end with "." + the resource
      * host. An exact match fails, ports are ignored. This stops a rogue host from harvesting a

@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "cx-base64.h"
+#include "cx-file.h"
+#include "cx-mem.h"
+#include "cx-text.h"
 #include "kv-int.h"
 
 #define DEFAULT_AUTHORITY "https://login.microsoftonline.com"
@@ -30,11 +33,11 @@ void kv_credential_destroy(struct kv_credential *c)
         return;
     free(c->tenant);
     free(c->client_id);
-    kv_free_secret(c->client_secret);
+    cx_free_wiped(c->client_secret);
     free(c->authority);
     free(c->endpoint);
-    kv_free_secret(c->identity_header);
-    kv_free_secret(c->token);
+    cx_free_wiped(c->identity_header);
+    cx_free_wiped(c->token);
     if (c->privkey)
         gnutls_privkey_deinit(c->privkey);
     free(c);
@@ -79,7 +82,7 @@ static int app_cred(enum kv__cred_kind kind, const char *tenant, const char *cli
         return KV_E_INVALID_ARG;
     /* The client secret or assertion would travel in clear text; both SDKs refuse non-https
      * authorities the same way (spec/real-clients.md §3.1). */
-    if (authority_host && *authority_host && strncasecmp(authority_host, "https://", 8) != 0)
+    if (authority_host && *authority_host && cx_strncasecmp(authority_host, "https://", 8) != 0)
         return KV_E_INVALID_ARG;
     struct kv_credential *c = cred_new(kind);
     if (!c || !(c->tenant = strdup(tenant)) || !(c->client_id = strdup(client_id)) ||
@@ -110,32 +113,16 @@ int kv_credential_client_secret(const char *tenant, const char *client_id,
     return rc;
 }
 
-/* Base64url without padding (RFC 7515 §2) of n bytes; caller frees. */
-static char *b64url(const void *data, size_t n)
-{
-    gnutls_datum_t in = {(unsigned char *)data, (unsigned)n}, enc = {NULL, 0};
-    if (gnutls_base64_encode2(&in, &enc) < 0)
-        return NULL;
-    char *s = malloc(enc.size + 1);
-    if (s) {
-        size_t j = 0;
-        for (size_t i = 0; i < enc.size; i++) {
-            char ch = (char)enc.data[i];
-            if (ch == '=' || ch == '\n' || ch == '\r')
-                continue;
-            s[j++] = ch == '+' ? '-' : ch == '/' ? '_' : ch;
-        }
-        s[j] = '\0';
-    }
-    gnutls_free(enc.data);
-    return s;
-}
+/* A PEM file with a certificate and its key is a few KiB; anything near this is not one. */
+#define MAX_PEM_FILE (1u << 20)
 
 int kv_credential_client_certificate(const char *tenant, const char *client_id,
                                      const char *pem_path, const char *authority_host,
                                      struct kv_credential **out)
 {
     gnutls_datum_t pem = {NULL, 0};
+    size_t pem_len = 0;
+    char *pem_text = NULL;
     gnutls_x509_crt_t crt = NULL;
     gnutls_privkey_t key = NULL;
     int rc;
@@ -146,10 +133,14 @@ int kv_credential_client_certificate(const char *tenant, const char *client_id,
         return KV_E_INVALID_ARG;
     if ((rc = app_cred(KV__CRED_CERT, tenant, client_id, authority_host, out)) != KV_OK)
         return rc;
-    if (gnutls_load_file(pem_path, &pem) < 0) {
+    /* The buffer holds the private key: cx_read_file never leaves a copy in freed memory, and it
+     * is wiped below. */
+    if (!(pem_text = cx_read_file(pem_path, MAX_PEM_FILE, &pem_len))) {
         rc = KV_E_IO;
         goto out;
     }
+    pem.data = (unsigned char *)pem_text;
+    pem.size = (unsigned)pem_len;
     /* The file holds the certificate and its key, as the SDKs' AZURE_CLIENT_CERTIFICATE_PATH. */
     rc = KV_E_INVALID_ARG;
     if (gnutls_x509_crt_init(&crt) < 0 || gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0)
@@ -161,7 +152,7 @@ int kv_credential_client_certificate(const char *tenant, const char *client_id,
     size_t sz = sizeof sha1;
     if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA1, sha1, &sz) < 0)
         goto out;
-    char *tp = b64url(sha1, sz);
+    char *tp = cx_b64url_encode(sha1, sz);
     if (!tp) {
         rc = KV_E_NOMEM;
         goto out;
@@ -180,10 +171,7 @@ out:
         gnutls_privkey_deinit(key);
     if (crt)
         gnutls_x509_crt_deinit(crt);
-    if (pem.data) {
-        kv__wipe(pem.data, pem.size);
-        gnutls_free(pem.data);
-    }
+    cx_wipe_free(pem_text, pem_len);
     return rc;
 }
 
@@ -248,7 +236,7 @@ int kv_credential_from_env(struct kv_credential **out, struct kv_error *err)
     const char *authority = env("AZURE_AUTHORITY_HOST");
     int rc;
     /* EnvironmentCredential: a secret wins over a certificate, as in the SDKs. */
-    if (authority && strncasecmp(authority, "https://", 8) != 0 && (secret || cert))
+    if (authority && cx_strncasecmp(authority, "https://", 8) != 0 && (secret || cert))
         return kv__fail(err, KV_E_INVALID_ARG,
                         "AZURE_AUTHORITY_HOST must be an https URL: a client secret or assertion "
                         "is never sent in clear text");
@@ -285,31 +273,67 @@ int kv_credential_from_env(struct kv_credential **out, struct kv_error *err)
                     "AZURE_POD_IDENTITY_AUTHORITY_HOST, or KVCLIENT_USE_IMDS=1 for IMDS)");
 }
 
+/* Prints j unformatted and deletes it; NULL when j is NULL or printing fails. The claims hold no
+ * secret (ids, audience, times), so the tree is not wiped. */
+static char *print_delete(cJSON *j)
+{
+    char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return text;
+}
+
+/* The assertion's header and claims as JSON text, built with cJSON so every value is escaped
+ * (a client id or an authority URL with a '"' cannot change the claims). NULL on failure. */
+static char *assertion_json(const struct kv_credential *cred, const char *audience, int64_t now,
+                            bool header)
+{
+    char jti[37];
+    cJSON *j = cJSON_CreateObject();
+    bool ok = j != NULL;
+    if (header) {
+        /* RS256 with the SHA-1 thumbprint in x5t: what Entra accepts for a certificate credential
+         * (spec/identity.md, client assertions). */
+        ok = ok && cJSON_AddStringToObject(j, "alg", "RS256") &&
+             cJSON_AddStringToObject(j, "typ", "JWT") &&
+             cJSON_AddStringToObject(j, "x5t", cred->x5t);
+    } else {
+        /* Lifetime ten minutes, like MSAL's. */
+        kv__uuid(jti);
+        ok = ok && cJSON_AddStringToObject(j, "aud", audience) &&
+             cJSON_AddStringToObject(j, "iss", cred->client_id) &&
+             cJSON_AddStringToObject(j, "sub", cred->client_id) &&
+             cJSON_AddStringToObject(j, "jti", jti) &&
+             cJSON_AddNumberToObject(j, "nbf", (double)now) &&
+             cJSON_AddNumberToObject(j, "iat", (double)now) &&
+             cJSON_AddNumberToObject(j, "exp", (double)(now + 600));
+    }
+    if (!ok) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return print_delete(j);
+}
+
 int kv__client_assertion(const struct kv_credential *cred, const char *audience, int64_t now,
                          char **out, struct kv_error *err)
 {
-    char jti[37];
     char *hdr = NULL, *claims = NULL, *h64 = NULL, *c64 = NULL, *s64 = NULL, *input = NULL;
     gnutls_datum_t sig = {NULL, 0};
     int rc = KV_E_NOMEM;
     *out = NULL;
-    kv__uuid(jti);
-    /* RS256 with the SHA-1 thumbprint in x5t: what Entra accepts for a certificate credential
-     * (spec/identity.md, client assertions). Lifetime ten minutes, like MSAL's. */
-    hdr = kv__asprintf("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t\":\"%s\"}", cred->x5t);
-    claims = kv__asprintf("{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",\"jti\":\"%s\","
-                          "\"nbf\":%lld,\"iat\":%lld,\"exp\":%lld}",
-                          audience, cred->client_id, cred->client_id, jti, (long long)now,
-                          (long long)now, (long long)now + 600);
-    if (!hdr || !claims || !(h64 = b64url(hdr, strlen(hdr))) ||
-        !(c64 = b64url(claims, strlen(claims))) || !(input = kv__asprintf("%s.%s", h64, c64)))
+    hdr = assertion_json(cred, audience, now, true);
+    claims = assertion_json(cred, audience, now, false);
+    if (!hdr || !claims || !(h64 = cx_b64url_encode(hdr, strlen(hdr))) ||
+        !(c64 = cx_b64url_encode(claims, strlen(claims))) ||
+        !(input = kv__asprintf("%s.%s", h64, c64)))
         goto out;
     gnutls_datum_t data = {(unsigned char *)input, (unsigned)strlen(input)};
     if (gnutls_privkey_sign_data(cred->privkey, GNUTLS_DIG_SHA256, 0, &data, &sig) < 0) {
         rc = kv__fail(err, KV_E_AUTH, "signing the client assertion failed");
         goto out;
     }
-    if (!(s64 = b64url(sig.data, sig.size)) || !(*out = kv__asprintf("%s.%s", input, s64)))
+    if (!(s64 = cx_b64url_encode(sig.data, sig.size)) ||
+        !(*out = kv__asprintf("%s.%s", input, s64)))
         goto out;
     rc = KV_OK;
 out:
@@ -320,10 +344,10 @@ out:
     free(h64);
     free(c64);
     /* The signed assertion is a bearer credential for ten minutes: none of it is left behind. */
-    kv_free_secret(s64);
-    kv_free_secret(input);
+    cx_free_wiped(s64);
+    cx_free_wiped(input);
     if (sig.data) {
-        kv__wipe(sig.data, sig.size);
+        cx_wipe(sig.data, sig.size);
         gnutls_free(sig.data);
     }
     return rc;
@@ -337,7 +361,7 @@ static bool form_add(struct kv__buf *b, const char *name, const char *value)
         return false;
     bool ok = (b->len == 0 || kv__buf_append(b, "&", 1)) && kv__buf_append(b, name, strlen(name)) &&
               kv__buf_append(b, "=", 1) && kv__buf_append(b, esc, strlen(esc));
-    kv__wipe(esc, strlen(esc));
+    cx_wipe(esc, strlen(esc));
     curl_free(esc);
     return ok;
 }
@@ -499,8 +523,8 @@ out:
         kv__json_delete_wipe(root);
     kv__response_finish(&rs);
     kv__buf_wipe(&form);
-    kv_free_secret(assertion);
-    kv_free_secret(hdr);
+    cx_free_wiped(assertion);
+    cx_free_wiped(hdr);
     free(url);
     free(resource);
     curl_free(esc_res);

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
+#include "cx-mem.h"
 #include "kv-int.h"
 
 void kv__trace(struct kv_client *c, const char *fmt, ...)
@@ -160,10 +160,7 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned t
     if (rq->bearer && status == KV_OK) {
         char *auth = kv__asprintf("Authorization: Bearer %s", rq->bearer);
         tmp = auth ? curl_slist_append(hl, auth) : NULL;
-        if (auth) {
-            kv__wipe(auth, strlen(auth));
-            free(auth);
-        }
+        cx_free_wiped(auth);
         if (!tmp)
             status = KV_E_NOMEM;
         else
@@ -236,7 +233,7 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned t
 out:
     /* The list holds "Authorization: Bearer …" and X-IDENTITY-HEADER copies. */
     for (struct curl_slist *i = hl; i; i = i->next)
-        kv__wipe(i->data, strlen(i->data));
+        cx_wipe(i->data, strlen(i->data));
     curl_slist_free_all(hl);
     if (h) {
         /* The header list dies here; the handle must not point at it when it is reused. */

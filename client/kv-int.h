@@ -37,8 +37,6 @@ void kv__buf_wipe(struct kv__buf *b);
 char *kv__strdup(const char *s);
 char *kv__strndup(const char *s, size_t n);
 char *kv__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Overwrites with zeros in a way the compiler keeps. */
-void kv__wipe(void *p, size_t n);
 /* Frees a cJSON tree after overwriting every string in it (values, tokens) with zeros. */
 void kv__json_delete_wipe(struct cJSON *root);
 
@@ -49,6 +47,11 @@ uint64_t kv__mono_ms(void);
 uint64_t kv__random(void);
 /* A random version-4 UUID, lower-case, into buf (at least 37 bytes). */
 void kv__uuid(char *buf);
+
+/* Host of a URL, lower-case, into buf; also scheme and port (the default filled in). -1 when the
+ * URL cannot be parsed. libcurl's parser, as the SDKs use their platform's: the challenge
+ * verification depends on reading hosts exactly as a real client does. */
+int kv__url_parts(const char *url, char *scheme, size_t ns, char *host, size_t nh, long *port);
 
 /* Fills err (may be NULL) with status and a printf-style message; returns status. */
 int kv__fail(struct kv_error *err, int status, const char *fmt, ...)
@@ -237,10 +240,6 @@ struct kv_client {
 int kv__vault_call(struct kv_client *c, const char *what, const char *method, const char *path,
                    const char *url_abs, const char *body, struct kv__response *rs,
                    struct kv_error *err);
-
-/* Host of a URL, lower-case, into buf; also scheme and port (the default filled in). -1 when the
- * URL cannot be parsed. */
-int kv__url_parts(const char *url, char *scheme, size_t ns, char *host, size_t nh, long *port);
 
 /* ----- secrets.c --------------------------------------------------------------------------- */
 

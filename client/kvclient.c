@@ -1,37 +1,14 @@
-/* kvclient.c: the client handle, its options, status names, and the Key Vault call with the
- * challenge and token handling every operation shares. */
+/* kvclient.c: the client handle, its options, and the Key Vault call with the challenge and token
+ * handling every operation shares. Orchestration only: the leaf helpers it and the transport
+ * share (status names, frees, URL parts) live in util.c, so no lower file calls into this one. */
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "cx-mem.h"
+#include "cx-text.h"
 #include "kv-int.h"
-
-const char *kv_strerror(int status)
-{
-    switch (status) {
-#define KV_STATUS_DESC(n, name, desc)                                                             \
-    case n:                                                                                      \
-        return desc;
-        KV_STATUS_MAP(KV_STATUS_DESC)
-#undef KV_STATUS_DESC
-    }
-    return "unknown status";
-}
-
-const char *kv_status_name(int status)
-{
-    switch (status) {
-#define KV_STATUS_NAME(n, name, desc)                                                             \
-    case n:                                                                                      \
-        return "KV_" #name;
-        KV_STATUS_MAP(KV_STATUS_NAME)
-#undef KV_STATUS_NAME
-    }
-    return "KV_E_UNKNOWN";
-}
 
 int kv_global_init(void)
 {
@@ -41,19 +18,6 @@ int kv_global_init(void)
 void kv_global_cleanup(void)
 {
     curl_global_cleanup();
-}
-
-void kv_free(void *p)
-{
-    free(p);
-}
-
-void kv_free_secret(char *s)
-{
-    if (s) {
-        kv__wipe(s, strlen(s));
-        free(s);
-    }
 }
 
 void kv_options_init(struct kv_options *o)
@@ -66,36 +30,6 @@ void kv_options_init(struct kv_options *o)
     o->max_retry_delay_ms = 60000;
     o->timeout_ms = 30000;
     o->refresh_before_s = 300;
-}
-
-int kv__url_parts(const char *url, char *scheme, size_t ns, char *host, size_t nh, long *port)
-{
-    CURLU *u = curl_url();
-    char *sch = NULL, *hst = NULL, *prt = NULL;
-    int rc = -1;
-    if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-        goto out;
-    if (curl_url_get(u, CURLUPART_SCHEME, &sch, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &hst, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &prt, CURLU_DEFAULT_PORT) != CURLUE_OK)
-        goto out;
-    if (scheme)
-        snprintf(scheme, ns, "%s", sch);
-    if (host) {
-        size_t i = 0;
-        for (; hst[i] && i + 1 < nh; i++)
-            host[i] = (char)tolower((unsigned char)hst[i]);
-        host[i] = '\0';
-    }
-    if (port)
-        *port = strtol(prt, NULL, 10);
-    rc = 0;
-out:
-    curl_free(sch);
-    curl_free(hst);
-    curl_free(prt);
-    curl_url_cleanup(u);
-    return rc;
 }
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ud)
@@ -256,7 +190,7 @@ static int take_challenge(struct kv_client *c, const struct kv__response *rs,
         kv__challenge_verify(c->vault_host, ch, msg, sizeof msg) != 0)
         return kv__fail(err, KV_E_CHALLENGE, "%s", msg);
     const char *own = c->cred ? c->cred->tenant : NULL;
-    if (ch->tenant[0] && own && strcasecmp(ch->tenant, own) != 0 && !c->opts.allow_any_tenant)
+    if (ch->tenant[0] && own && cx_strcasecmp(ch->tenant, own) != 0 && !c->opts.allow_any_tenant)
         return kv__fail(err, KV_E_CHALLENGE,
                         "The vault's challenge names tenant %s, but the credential is for tenant "
                         "%s. Use a credential of that tenant, or allow any tenant "
@@ -324,7 +258,7 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
         char *stale = token;
         token = NULL;
         rc = kv__token_get(c, ch.scope, tenant, stale, start, &token, NULL, err);
-        kv_free_secret(stale);
+        cx_free_wiped(stale);
         if (rc != KV_OK)
             goto out;
         rq.bearer = token;
@@ -346,7 +280,7 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
     if (rc == KV_OK && rs->status >= 400)
         rc = kv__error_from_response(rs, err);
 out:
-    kv_free_secret(token);
+    cx_free_wiped(token);
     free(url);
     if (err)
         err->status = rc;

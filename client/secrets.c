@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx-mem.h"
 #include "kv-int.h"
 
 void kv_secret_free(struct kv_secret *s)
@@ -14,7 +15,7 @@ void kv_secret_free(struct kv_secret *s)
     free(s->id);
     free(s->name);
     free(s->version);
-    kv_free_secret(s->value);
+    cx_free_wiped(s->value);
     free(s->content_type);
     free(s->kid);
     free(s->recovery_level);
@@ -236,7 +237,7 @@ static int call_json(struct kv_client *c, const char *what, const char *method, 
     if (!body)
         return kv__fail(err, KV_E_NOMEM, "out of memory");
     int rc = call_secret(c, what, method, path, body, out, err);
-    kv_free_secret(body);
+    cx_free_wiped(body);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cx-mem.h"
 #include "kv-int.h"
 
 void kv__token_cache_init(struct kv__token_cache *tc)
@@ -20,7 +21,7 @@ static void token_free(struct kv__token *t)
         return;
     free(t->scope);
     free(t->tenant);
-    kv_free_secret(t->token);
+    cx_free_wiped(t->token);
     free(t);
 }
 
@@ -120,7 +121,7 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
     /* The service said no to this very token (401 with a token): drop it so the next step fetches
      * a new one. If another thread already replaced it, the new one is used as is. */
     if (stale && t->token && strcmp(stale, t->token) == 0) {
-        kv_free_secret(t->token);
+        cx_free_wiped(t->token);
         t->token = NULL;
         t->expires_on = 0;
     }
@@ -167,7 +168,7 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
     t->last_status = status;
     snprintf(t->last_message, sizeof t->last_message, "%s", ferr.message);
     if (status == KV_OK) {
-        kv_free_secret(t->token);
+        cx_free_wiped(t->token);
         t->token = reply.token;
         t->expires_on = reply.expires_on;
         reply.token = NULL;
@@ -202,7 +203,7 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
     }
     pthread_cond_broadcast(&tc->changed);
     pthread_mutex_unlock(&tc->lock);
-    kv_free_secret(reply.token);
+    cx_free_wiped(reply.token);
     /* Outside the lock: a trace callback may call back into the client. */
     if (refresh_failed)
         kv__trace(c, "token refresh failed (%s); using the cached token until it expires",

@@ -1,4 +1,6 @@
-/* util.c: buffers, strings, wiping, clocks, randomness and error filling for libkvclient. */
+/* util.c: the leaves of libkvclient: status names, frees, buffers, strings, clocks, randomness,
+ * URL parts and error filling. Every other file may call these; they call only common/ and the
+ * libraries. */
 #include <cjson/cJSON.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -7,7 +9,72 @@
 #include <string.h>
 #include <time.h>
 
+#include "cx-mem.h"
+#include "cx-rand.h"
+#include "cx-text.h"
 #include "kv-int.h"
+
+const char *kv_strerror(int status)
+{
+    switch (status) {
+#define KV_STATUS_DESC(n, name, desc)                                                             \
+    case n:                                                                                      \
+        return desc;
+        KV_STATUS_MAP(KV_STATUS_DESC)
+#undef KV_STATUS_DESC
+    }
+    return "unknown status";
+}
+
+const char *kv_status_name(int status)
+{
+    switch (status) {
+#define KV_STATUS_NAME(n, name, desc)                                                             \
+    case n:                                                                                      \
+        return "KV_" #name;
+        KV_STATUS_MAP(KV_STATUS_NAME)
+#undef KV_STATUS_NAME
+    }
+    return "KV_E_UNKNOWN";
+}
+
+void kv_free(void *p)
+{
+    free(p);
+}
+
+void kv_free_secret(char *s)
+{
+    cx_free_wiped(s);
+}
+
+int kv__url_parts(const char *url, char *scheme, size_t ns, char *host, size_t nh, long *port)
+{
+    CURLU *u = curl_url();
+    char *sch = NULL, *hst = NULL, *prt = NULL;
+    int rc = -1;
+    if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+        goto out;
+    if (curl_url_get(u, CURLUPART_SCHEME, &sch, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &hst, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &prt, CURLU_DEFAULT_PORT) != CURLUE_OK)
+        goto out;
+    if (scheme)
+        snprintf(scheme, ns, "%s", sch);
+    if (host) {
+        snprintf(host, nh, "%s", hst);
+        cx_str_lower(host);
+    }
+    if (port)
+        *port = strtol(prt, NULL, 10);
+    rc = 0;
+out:
+    curl_free(sch);
+    curl_free(hst);
+    curl_free(prt);
+    curl_url_cleanup(u);
+    return rc;
+}
 
 bool kv__buf_append(struct kv__buf *b, const void *p, size_t n)
 {
@@ -26,7 +93,7 @@ bool kv__buf_append(struct kv__buf *b, const void *p, size_t n)
             return false;
         if (b->data) {
             memcpy(d, b->data, b->len);
-            kv__wipe(b->data, b->cap);
+            cx_wipe(b->data, b->cap);
             free(b->data);
         }
         b->data = d;
@@ -41,7 +108,7 @@ bool kv__buf_append(struct kv__buf *b, const void *p, size_t n)
 void kv__buf_wipe(struct kv__buf *b)
 {
     if (b->data) {
-        kv__wipe(b->data, b->cap);
+        cx_wipe(b->data, b->cap);
         free(b->data);
     }
     b->data = NULL;
@@ -69,17 +136,11 @@ char *kv__asprintf(const char *fmt, ...)
     return n < 0 ? NULL : s;
 }
 
-void kv__wipe(void *p, size_t n)
-{
-    if (p)
-        explicit_bzero(p, n);
-}
-
 static void wipe_strings(cJSON *item)
 {
     for (; item; item = item->next) {
         if (item->valuestring)
-            kv__wipe(item->valuestring, strlen(item->valuestring));
+            cx_wipe(item->valuestring, strlen(item->valuestring));
         wipe_strings(item->child);
     }
 }
@@ -91,7 +152,7 @@ void kv__json_delete_wipe(cJSON *root)
     if (!root)
         return;
     if (root->valuestring)
-        kv__wipe(root->valuestring, strlen(root->valuestring));
+        cx_wipe(root->valuestring, strlen(root->valuestring));
     wipe_strings(root->child);
     cJSON_Delete(root);
 }
@@ -124,12 +185,7 @@ void kv__uuid(char *buf)
         memcpy(b, &r1, 8);
         memcpy(b + 8, &r2, 8);
     }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(buf, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    cx_guid_format(b, buf);
 }
 
 int kv__fail(struct kv_error *err, int status, const char *fmt, ...)

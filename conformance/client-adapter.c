@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cx-file.h"
+#include "cx-mem.h"
 #include "kvc-client.h"
 
 extern char **environ;
@@ -107,7 +109,7 @@ long kvcc_vault(const char *method, const char *path, const char *json, struct k
             break;
         /* The mock was reset or its clock moved: a new token, once. */
         kvc_resp_free(&r);
-        kvc_secret_free(admin_token);
+        cx_free_wiped(admin_token);
         admin_token = NULL;
     }
     st = r.status;
@@ -122,7 +124,7 @@ long kvcc_vault(const char *method, const char *path, const char *json, struct k
 void kvcc_forget_token(void);
 void kvcc_forget_token(void)
 {
-    kvc_secret_free(admin_token);
+    cx_free_wiped(admin_token);
     admin_token = NULL;
 }
 
@@ -468,31 +470,19 @@ static bool has_jwt(const char *text, size_t n)
     return false;
 }
 
+/* A client's stderr larger than this is itself a failure to report, not something to scan. */
+#define MAX_CLIENT_LOG ((size_t)64 << 20)
+
 static void check_log(struct kvcc_sc *s)
 {
-    FILE *f = fopen(s->err_path, "r");
-    char *text = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
+    char *text = cx_read_file(s->err_path, MAX_CLIENT_LOG, &n);
 
-    if (!f)
+    if (!text) {
+        if (errno == EFBIG)
+            kvcc_fail(s, "the client's stderr is larger than %zu MiB", MAX_CLIENT_LOG >> 20);
         return;
-    for (;;) {
-        if (cap - n < 65536) {
-            char *nt = realloc(text, cap ? cap * 2 : 262144);
-            if (!nt)
-                break;
-            text = nt;
-            cap = cap ? cap * 2 : 262144;
-        }
-        size_t r = fread(text + n, 1, cap - n - 1, f);
-        if (r == 0)
-            break;
-        n += r;
     }
-    fclose(f);
-    if (!text)
-        return;
-    text[n] = '\0';
     for (size_t i = 0; i < s->nsecrets; i++) {
         if (memmem(text, n, s->secrets[i], strlen(s->secrets[i]))) {
             kvcc_fail(s, "a secret %s appears in the client's stderr (log)",
@@ -503,8 +493,7 @@ static void check_log(struct kvcc_sc *s)
     }
     if (s->check_tokens && has_jwt(text, n))
         kvcc_fail(s, "a bearer token (JWT) appears in the client's stderr (log)");
-    memset(text, 0, n);
-    free(text);
+    cx_wipe_free(text, n);
 }
 
 void kvcc_stop(struct kvcc_sc *s)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cx-mem.h"
 #include "kvc-client.h"
 #include "kvc-mock.h"
 #include "kvconform.h"
@@ -78,7 +79,7 @@ static double token_lifetime(void)
     if (r.body)
         memset(r.body, 0, r.len);
     kvc_resp_free(&r);
-    kvc_secret_free(tok);
+    cx_free_wiped(tok);
     return life;
 }
 

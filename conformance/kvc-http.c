@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
+
+#include "cx-base64.h"
+#include "cx-mem.h"
+#include "cx-text.h"
 
 struct growbuf {
     char *p;
@@ -80,8 +83,8 @@ static bool is_localhost_name(const char *host)
 {
     size_t n = strlen(host);
 
-    return strcasecmp(host, "localhost") == 0 ||
-           (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0);
+    return cx_strcasecmp(host, "localhost") == 0 ||
+           (n > 10 && cx_str_ends_nocase(host, ".localhost"));
 }
 
 int kvc_http(const char *method, const char *url, const char *ca_file, const char *const *headers,
@@ -187,7 +190,7 @@ const char *kvc_header(const struct kvc_resp *r, const char *name, char *buf, si
         const char *eol = strstr(p, "\r\n");
         size_t ll = eol ? (size_t)(eol - p) : strlen(p);
 
-        if (ll > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
+        if (ll > nl && p[nl] == ':' && cx_strncasecmp(p, name, nl) == 0) {
             const char *v = p + nl + 1;
             while (*v == ' ' || *v == '\t')
                 v++;
@@ -206,16 +209,6 @@ char *kvc_urlencode(const char *s)
 
     curl_free(e);
     return copy;
-}
-
-void kvc_secret_free(char *s)
-{
-    if (!s)
-        return;
-    /* volatile so the compiler keeps the wipe of memory that is about to be freed. */
-    for (volatile char *p = s; *p; p++)
-        *p = '\0';
-    free(s);
 }
 
 char *kvc_token(const struct kvc_creds *c, const char *scope, struct kvc_resp *resp)
@@ -246,9 +239,9 @@ out:
     else
         kvc_resp_free(&r);
     free(id);
-    kvc_secret_free(sec);
+    cx_free_wiped(sec);
     free(sc);
-    kvc_secret_free(body);
+    cx_free_wiped(body);
     return tok;
 }
 
@@ -296,11 +289,12 @@ int kvc_challenge_parse(const char *value, struct kvc_challenge *out)
             out->nparams++;
             if (!vq)
                 out->all_quoted = false;
-            if (strcasecmp(key, "authorization") == 0 || strcasecmp(key, "authorization_uri") == 0)
+            if (cx_strcasecmp(key, "authorization") == 0 ||
+                cx_strcasecmp(key, "authorization_uri") == 0)
                 snprintf(out->authorization, sizeof out->authorization, "%s", val);
-            else if (strcasecmp(key, "resource") == 0)
+            else if (cx_strcasecmp(key, "resource") == 0)
                 snprintf(out->resource, sizeof out->resource, "%s", val);
-            else if (strcasecmp(key, "scope") == 0)
+            else if (cx_strcasecmp(key, "scope") == 0)
                 snprintf(out->scope, sizeof out->scope, "%s", val);
         }
         p = comma ? comma + 1 : end;
@@ -317,57 +311,9 @@ int kvc_challenge_parse(const char *value, struct kvc_challenge *out)
     return 0;
 }
 
-static int b64url_value(int ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '-')
-        return 62;
-    if (ch == '_')
-        return 63;
-    return -1;
-}
-
-unsigned char *kvc_b64url_decode(const char *s, size_t n, size_t *len)
-{
-    unsigned char *out = malloc(n * 3 / 4 + 4);
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64url_value((unsigned char)s[i]);
-        if (v < 0) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    out[o] = '\0';
-    if (len)
-        *len = o;
-    return out;
-}
-
 bool kvc_is_b64url(const char *s)
 {
-    if (!s || !*s)
-        return false;
-    for (; *s; s++)
-        if (b64url_value((unsigned char)*s) < 0)
-            return false;
-    return true;
+    return s && *s && cx_b64_valid(s, strlen(s), CX_B64_URL | CX_B64_NOPAD);
 }
 
 cJSON *kvc_jwt_part(const char *token, int part)
@@ -388,7 +334,7 @@ cJSON *kvc_jwt_part(const char *token, int part)
     e = strchr(b, '.');
     if (!e)
         return NULL;
-    raw = kvc_b64url_decode(b, (size_t)(e - b), &n);
+    raw = cx_b64url_decode(b, (size_t)(e - b), &n);
     if (!raw)
         return NULL;
     j = cJSON_ParseWithLength((const char *)raw, n);
@@ -434,16 +380,6 @@ bool kvc_json_is_compact(const char *text)
             return false;
         }
     }
-    return true;
-}
-
-bool kvc_is_lower_hex(const char *s, size_t n)
-{
-    if (!s || strlen(s) != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
-            return false;
     return true;
 }
 

@@ -45,12 +45,9 @@ void kvc_resp_free(struct kvc_resp *r);
 const char *kvc_header(const struct kvc_resp *r, const char *name, char *buf, size_t n);
 
 /* Client-credentials token from {authority}/{tenant}/oauth2/v2.0/token for scope. Returns a
- * heap copy of access_token (free with kvc_secret_free), or NULL; when resp is not NULL the raw
+ * heap copy of access_token (free with cx_free_wiped), or NULL; when resp is not NULL the raw
  * answer is handed over there (free with kvc_resp_free). */
 char *kvc_token(const struct kvc_creds *c, const char *scope, struct kvc_resp *resp);
-
-/* Overwrites and frees a token or other secret string; accepts NULL. */
-void kvc_secret_free(char *s);
 
 /* URL-encodes s into a heap string (free with free()); NULL on failure. */
 char *kvc_urlencode(const char *s);
@@ -72,11 +69,7 @@ struct kvc_challenge {
  * the scheme and an authorization URL were found, -1 otherwise. */
 int kvc_challenge_parse(const char *value, struct kvc_challenge *out);
 
-/* Decodes unpadded base64url into a heap buffer (NUL-terminated, free with free()); *len gets
- * the decoded length. Returns NULL on invalid input. */
-unsigned char *kvc_b64url_decode(const char *s, size_t n, size_t *len);
-
-/* True when s is non-empty base64url text without padding. */
+/* True when s is non-empty, canonical base64url text without padding (cx_b64_valid). */
 bool kvc_is_b64url(const char *s);
 
 /* Parses part 0 (header) or 1 (payload) of a compact JWT. Caller frees with cJSON_Delete. */
@@ -93,8 +86,5 @@ bool kvc_json_is_compact(const char *text);
 
 /* True for a 36-character GUID (8-4-4-4-12 hex digits). */
 bool kvc_is_guid(const char *s);
-
-/* True for a string of n lowercase hex digits. */
-bool kvc_is_lower_hex(const char *s, size_t n);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cx-file.h"
 #include "kvc-http.h"
 
 static void pause_10ms(void)
@@ -87,7 +88,7 @@ int kvc_mock_start(struct kvc_mock *m, const char *bin, const char *fixtures, co
     }
     /* The ready file appears once every listener accepts; 1500 turns of 10 ms = 15 s. */
     for (int i = 0; i < 1500 && !j; i++) {
-        FILE *f;
+        char *ready;
         int st;
 
         if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
@@ -97,12 +98,9 @@ int kvc_mock_start(struct kvc_mock *m, const char *bin, const char *fixtures, co
             show_log(m->log);
             goto out;
         }
-        if ((f = fopen(m->ready, "r")) != NULL) {
-            char buf[2048];
-            size_t n = fread(buf, 1, sizeof buf - 1, f);
-            buf[n] = '\0';
-            fclose(f);
-            j = cJSON_Parse(buf);
+        if ((ready = cx_read_file(m->ready, 64 * 1024, NULL)) != NULL) {
+            j = cJSON_Parse(ready);
+            free(ready);
         }
         if (!j)
             pause_10ms();

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cx-version.h"
 #include "kvconform.h"
 
 static void usage(FILE *f)
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("kvconform %s\n", KVC_VERSION);
+        printf("kvconform %s\n", CX_VERSION);
         return 0;
     }
     /* libcurl's global state is set up once here, before any fork, as its docs require. */

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cx-host.h"
+#include "cx-mem.h"
 #include "kvc-mock.h"
 #include "kvc-suite.h"
 #include "kvconform.h"
@@ -261,35 +263,35 @@ static void usage(FILE *f)
           f);
 }
 
-/* Splits a vault URL into the context: scheme://host[:port], host alone. */
+/* Splits a vault URL into the context: scheme://host[:port], host alone (an IPv6 literal keeps
+ * its brackets), and the port when one is given. */
 static int set_vault(const char *url)
 {
     char copy[512];
-    const char *h;
+    struct cx_url u;
     size_t n;
-    char *colon;
+    int rc;
 
     /* url may be kvc.vault itself: work on a copy. */
     snprintf(copy, sizeof copy, "%s", url);
     url = copy;
-    h = strstr(url, "://");
     n = strlen(url);
 
-    if (!h || strncmp(url, "https://", 8) != 0) {
+    if (strncmp(url, "https://", 8) != 0) {
         fprintf(stderr, "kvconform: --endpoint must be an https URL (the SDKs refuse tokens over "
                         "http)\n");
+        return -1;
+    }
+    if ((rc = cx_url_split(url, CX_HP_KEEP_BRACKETS, &u)) != CX_HP_OK) {
+        fprintf(stderr, "kvconform: --endpoint %s: %s\n", url, cx_hostport_strerror(rc));
         return -1;
     }
     while (n > 8 && url[n - 1] == '/')
         n--;
     snprintf(kvc.vault, sizeof kvc.vault, "%.*s", (int)n, url);
-    snprintf(kvc.vault_host, sizeof kvc.vault_host, "%s", kvc.vault + 8);
-    kvc.vault_host[strcspn(kvc.vault_host, "/")] = '\0';
-    colon = strrchr(kvc.vault_host, ':');
-    if (colon && kvc.vault_host[0] != '[') {
-        kvc.mock_port = (unsigned)atoi(colon + 1);
-        *colon = '\0';
-    }
+    snprintf(kvc.vault_host, sizeof kvc.vault_host, "%s", u.hp.host);
+    if (u.hp.has_port)
+        kvc.mock_port = u.hp.port;
     return 0;
 }
 
@@ -576,9 +578,9 @@ out:
         srunner_free(reg.sr);
     free(reg.e);
     kvc_report_destroy(reg.rep);
-    kvc_secret_free(kvc.token);
-    kvc_secret_free(kvc.flow_token);
-    kvc_secret_free(kvc.noaccess_token);
+    cx_free_wiped(kvc.token);
+    cx_free_wiped(kvc.flow_token);
+    cx_free_wiped(kvc.noaccess_token);
     memset(kvc.client_secret, 0, sizeof kvc.client_secret);
     kvc_mock_stop(&m);
     return rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cx-mem.h"
 #include "kvc-suite.h"
 
 #define FAM "challenge"
@@ -140,7 +141,7 @@ START_TEST(kv_s3_challenge_sdk_flow)
     }
     ck_assert_msg(tok != NULL, "no token for scope %s from the challenge's tenant", scope);
     kv_req(NULL, "PUT", path, tok, NULL, "{\"value\":\"v\"}", &r);
-    kvc_secret_free(tok);
+    cx_free_wiped(tok);
     kvc_assert_status(&r, 200, "PUT replayed with the token");
     kvc_resp_free(&r);
     kvc_cleanup(name);

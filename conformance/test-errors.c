@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cx-mem.h"
 #include "kvc-suite.h"
 
 #define FAM "errors"
@@ -52,7 +53,7 @@ START_TEST(kv_s2_wrong_audience_401_AKV10022)
              KVC_VAULT_RESOURCE, kvc_jstr(claims, "aud"));
     cJSON_Delete(claims);
     kv_req(NULL, "GET", "/secrets", arm, NULL, NULL, &r);
-    kvc_secret_free(arm);
+    cx_free_wiped(arm);
     kvc_assert_error(&r, 401, "Unauthorized", NULL, want, "ARM token on the vault");
     kvc_assert_challenged(&r, "wrong audience");
     kvc_resp_free(&r);
@@ -91,7 +92,7 @@ START_TEST(kv_s2_wrong_tenant_401_AKV10032)
     }
     if (tok)
         kv_req(NULL, "GET", "/secrets", tok, NULL, NULL, &r);
-    kvc_secret_free(tok);
+    cx_free_wiped(tok);
     ck_assert_int_eq(kvc_control("PUT", "/_mock/state", orig, NULL), 200);
     free(orig);
     ck_assert_msg(tok != NULL, "no token from the second tenant");
@@ -117,7 +118,7 @@ START_TEST(kv_s2_tampered_token_401)
     /* Flip a character in the middle of the signature: still base64url, no longer valid. */
     sig[n / 2] = sig[n / 2] == 'A' ? 'B' : 'A';
     kv_req(NULL, "GET", "/secrets", bad, NULL, NULL, &r);
-    kvc_secret_free(bad);
+    cx_free_wiped(bad);
     kvc_assert_challenged(&r, "tampered signature");
     kvc_resp_free(&r);
 }

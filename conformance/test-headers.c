@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx-text.h"
 #include "kvc-suite.h"
 
 #define FAM "headers"
@@ -72,7 +73,7 @@ START_TEST(kv_s4_rbac_assignment_id_success_only)
     kv_req(base, "GET", "/secrets/app-config/", kvc.flow_token, NULL, NULL, &r);
     kvc_assert_status(&r, 200, "flow app on its secret-scoped assignment");
     ck_assert_msg(kvc_header(&r, "x-ms-keyvault-rbac-assignment-id", b, sizeof b) &&
-                      kvc_is_lower_hex(b, 32),
+                      cx_is_hex(b, 32, CX_HEX_LOWER),
                   "x-ms-keyvault-rbac-assignment-id missing on a successful RBAC call");
     kvc_resp_free(&r);
     kv_req(base, "GET", "/secrets", kvc.flow_token, NULL, NULL, &r);

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cx-mem.h"
 #include "kvc-suite.h"
 
 #define FAM "identity"
@@ -48,7 +49,7 @@ static char *cred_form(const char *grant, const char *id, const char *scope_or_r
 
     snprintf(f, n, "grant_type=%s&client_id=%s&client_secret=%s&%s=%s%s", grant,
              id ? id : kvc.client_id, sec, v1 ? "resource" : "scope", sc, extra ? extra : "");
-    kvc_secret_free(sec);
+    cx_free_wiped(sec);
     free(sc);
     return f;
 }
@@ -94,7 +95,7 @@ START_TEST(id_s1_2_v2_token_200)
     const cJSON *ei;
 
     post_token(NULL, "oauth2/v2.0/token", f, NULL, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     kvc_assert_status(&r, 200, "v2 token");
     ck_assert_str_eq(kvc_jstr(r.json, "token_type"), "Bearer");
     ei = kvc_jget(r.json, "expires_in");
@@ -125,7 +126,7 @@ START_TEST(id_s1_1_tolerates_extra_fields_and_scopes)
 
     post_token(NULL, "oauth2/v2.0/token?client-request-id=0f3c1e52-7d0b-4d35-9a3e-6b1c2d3e4f5a", f,
                hdr, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     kvc_assert_status(&r, 200, "token with extra fields");
     kvc_resp_free(&r);
 }
@@ -142,7 +143,7 @@ START_TEST(id_s1_3_v1_token_strings)
     long eo, nb, ei;
 
     post_token(NULL, "oauth2/token", f, NULL, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     kvc_assert_status(&r, 200, "v1 token");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         ck_assert_msg(cJSON_IsString(kvc_jget(r.json, keys[i])), "v1 %s must be a string", keys[i]);
@@ -207,7 +208,7 @@ START_TEST(id_s1_4_unknown_client_400_unauthorized_client)
     random_guid(id, sizeof id);
     f = cred_form("client_credentials", id, KVC_VAULT_RESOURCE "/.default", NULL);
     post_token(NULL, "oauth2/v2.0/token", f, NULL, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     snprintf(want, sizeof want, "Application with identifier '%s' was not found in the directory '",
              id);
     assert_aad_error(&r, 400, "unauthorized_client", 700016, want, "unknown client");
@@ -225,7 +226,7 @@ START_TEST(id_s1_4_unknown_tenant_400)
     random_guid(t, sizeof t);
     f = cred_form("client_credentials", NULL, KVC_VAULT_RESOURCE "/.default", NULL);
     post_token(t, "oauth2/v2.0/token", f, NULL, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     snprintf(want, sizeof want, "Tenant '%s' not found. Check to make sure you have the correct "
                                 "tenant ID and are signing into the correct cloud.", t);
     assert_aad_error(&r, 400, "invalid_request", 90002, want, "unknown tenant, token");
@@ -246,7 +247,7 @@ START_TEST(id_s1_4_scope_errors_400)
 
     f = cred_form("client_credentials", NULL, KVC_VAULT_RESOURCE, NULL);
     post_token(NULL, "oauth2/v2.0/token", f, NULL, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     assert_aad_error(&r, 400, "invalid_scope", 1002012,
                      "The provided value for scope https://vault.azure.net is not valid. Client "
                      "credential flows must have a scope value with /.default suffixed to the "
@@ -255,7 +256,7 @@ START_TEST(id_s1_4_scope_errors_400)
     kvc_resp_free(&r);
     f = cred_form("client_credentials", NULL, "https://kvconform-unknown.example.com/.default", NULL);
     post_token(NULL, "oauth2/v2.0/token", f, NULL, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     assert_aad_error(&r, 400, "invalid_resource", 500011,
                      "The resource principal named https://kvconform-unknown.example.com was not "
                      "found in the tenant named ",
@@ -264,7 +265,7 @@ START_TEST(id_s1_4_scope_errors_400)
     f = cred_form("client_credentials", NULL,
                   KVC_VAULT_RESOURCE "/.default https://management.azure.com/.default", NULL);
     post_token(NULL, "oauth2/v2.0/token", f, NULL, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     assert_aad_error(&r, 400, "invalid_scope", 70011,
                      "The provided value for the input parameter 'scope' is not valid.",
                      "two resources");
@@ -279,7 +280,7 @@ START_TEST(id_s1_4_bad_grant_type_400)
     char *f = cred_form("kvconform_bogus", NULL, KVC_VAULT_RESOURCE "/.default", NULL);
 
     post_token(NULL, "oauth2/v2.0/token", f, NULL, &r);
-    kvc_secret_free(f);
+    cx_free_wiped(f);
     assert_aad_error(&r, 400, "unsupported_grant_type", 70003,
                      "The app requested an unsupported grant type", "bogus grant_type");
     kvc_resp_free(&r);

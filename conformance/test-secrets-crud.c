@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cx-text.h"
 #include "kvc-suite.h"
 
 #define FAM "secrets-crud"
@@ -42,8 +43,8 @@ static const char *assert_versioned_id(const cJSON *j, const char *name, const c
     snprintf(prefix, sizeof prefix, "%s/secrets/%s/", kvc.vault, name);
     ck_assert_msg(strncasecmp(id, prefix, strlen(prefix)) == 0, "%s: id '%s' does not start '%s'",
                   what, id, prefix);
-    ck_assert_msg(kvc_is_lower_hex(id + strlen(prefix), 32), "%s: version of '%s' is not 32 "
-                  "lowercase hex", what, id);
+    ck_assert_msg(cx_is_hex(id + strlen(prefix), 32, CX_HEX_LOWER),
+                  "%s: version of '%s' is not 32 lowercase hex", what, id);
     return id + strlen(prefix);
 }
 

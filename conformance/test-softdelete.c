@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cx-mem.h"
 #include "kvc-suite.h"
 
 #define FAM "softdelete"
@@ -265,7 +266,7 @@ START_TEST(kv_s6_scheduled_purge_after_retention)
         char *tok = kvc_token(&c, KVC_VAULT_RESOURCE "/.default", NULL);
         snprintf(path, sizeof path, "/deletedsecrets/%s", name);
         kv_req(NULL, "GET", path, tok, NULL, NULL, &r);
-        kvc_secret_free(tok);
+        cx_free_wiped(tok);
     }
     st = r.status;
     kvc_resp_free(&r);

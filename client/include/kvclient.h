@@ -33,7 +33,8 @@ extern "C" {
 #define KV_EXPORT
 #endif
 
-#define KV_VERSION_STRING "0.1.0"
+/* KV_VERSION_STRING, generated from the build's project version. */
+#include "kvclient-version.h"
 
 /* X(number, name, description). Append only; never renumber. */
 #define KV_STATUS_MAP(X)                                                                       \

@@ -173,7 +173,8 @@ direct_mode() {
 # ----- Help, version, usage errors (no server needed) ------------------------------------------
 
 kv 0 "--version" --version
-out_has "--version names the program" "kvclient 0.1.0"
+# KVCLIENT_EXPECT_VERSION: the project version, passed by meson (the one version source).
+out_has "--version names the program" "kvclient ${KVCLIENT_EXPECT_VERSION:?}"
 kv 0 "--help" --help
 out_has "--help lists the exit codes" "KV_E_NOT_FOUND"
 out_has "--help gives the number of KV_E_DISABLED" " 13  KV_E_DISABLED"

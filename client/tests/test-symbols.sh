@@ -1,10 +1,12 @@
 #!/bin/sh
-# test-symbols.sh LIB HEADER_DIR: the shared library exports nothing but the public kv_ API, and
-# kvclient.h compiles alone as strict C11 (and as C++11 when a C++ compiler is there).
+# test-symbols.sh LIB HEADER_DIR [GENERATED_DIR]: the shared library exports nothing but the public
+# kv_ API, and kvclient.h compiles alone as strict C11 (and as C++11 when a C++ compiler is there).
+# GENERATED_DIR holds the headers the build generates beside it (kvclient-version.h).
 # Environment: CC (default cc), CXX (default g++).
 set -u
 lib=$1
 incdir=$2
+geninc=${3:-$2}
 cc=${CC:-cc}
 cxx=${CXX:-g++}
 fail=0
@@ -55,13 +57,14 @@ int main(void)
 }
 SRC
 if $cc -std=c11 -pedantic -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
-    -I"$incdir" -c "$tmp/only.c" -o "$tmp/only.o"; then
+    -I"$incdir" -I"$geninc" -c "$tmp/only.c" -o "$tmp/only.o"; then
     echo "ok: kvclient.h compiles alone with -std=c11 -pedantic -Werror"
 else
     echo "FAIL: kvclient.h does not compile alone as C11"
     fail=1
 fi
-if $cc -std=c99 -pedantic -Wall -Wextra -Werror -I"$incdir" -c "$tmp/only.c" -o "$tmp/only99.o"; then
+if $cc -std=c99 -pedantic -Wall -Wextra -Werror -I"$incdir" -I"$geninc" -c "$tmp/only.c" \
+    -o "$tmp/only99.o"; then
     echo "ok: kvclient.h compiles as C99"
 else
     echo "FAIL: kvclient.h does not compile as C99"
@@ -69,7 +72,7 @@ else
 fi
 if command -v "$cxx" >/dev/null 2>&1; then
     cp "$tmp/only.c" "$tmp/only.cc"
-    if $cxx -std=c++11 -pedantic -Wall -Wextra -Werror -I"$incdir" -c "$tmp/only.cc" \
+    if $cxx -std=c++11 -pedantic -Wall -Wextra -Werror -I"$incdir" -I"$geninc" -c "$tmp/only.cc" \
         -o "$tmp/onlycc.o"; then
         echo "ok: kvclient.h compiles as C++11"
     else

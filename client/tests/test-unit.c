@@ -11,7 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx-base64.h"
+#include "cx-mem.h"
 #include "kv-int.h"
+
+/* A certificate and its key, as AZURE_CLIENT_CERTIFICATE_PATH holds them. */
+#define CERT_PEM MV_SOURCE_ROOT "/fixtures/certs/automation-flow.pem"
 
 #define TENANT "11111111-1111-1111-1111-111111111111"
 
@@ -898,6 +903,54 @@ START_TEST(test_status_unknown)
 }
 END_TEST
 
+/* ---- client assertion ------------------------------------------------------------------------ */
+
+/* Decodes part (0 header, 1 claims) of a compact JWT as JSON. */
+static cJSON *jwt_part(const char *jwt, int part)
+{
+    const char *b = jwt;
+    for (int i = 0; i < part; i++)
+        b = strchr(b, '.') + 1;
+    size_t n = 0;
+    unsigned char *raw = cx_b64url_decode(b, strcspn(b, "."), &n);
+    ck_assert_ptr_nonnull(raw);
+    cJSON *j = cJSON_ParseWithLength((const char *)raw, n);
+    free(raw);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+START_TEST(test_assertion_escapes)
+{
+    /* A client id and an audience holding JSON's special characters must come out as the same
+     * strings, not as extra claims: the assertion is built with cJSON. */
+    static const char *const id = "app\",\"admin\":true,\"x\":\"\\";
+    static const char *const aud = "https://login.example/t/oauth2/v2.0/token?a=\"b\"";
+    struct kv_credential *cred = NULL;
+    struct kv_error err;
+    char *jwt = NULL;
+    ck_assert_int_eq(kv_credential_client_certificate("t", id, CERT_PEM, NULL, &cred), KV_OK);
+    ck_assert_int_eq(kv__client_assertion(cred, aud, 1700000000, &jwt, &err), KV_OK);
+    ck_assert_int_eq((int)strspn(jwt, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789-_."),
+                     (int)strlen(jwt));
+    cJSON *h = jwt_part(jwt, 0), *c = jwt_part(jwt, 1);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(h, "alg")->valuestring, "RS256");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(h, "x5t")->valuestring, cred->x5t);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(c, "iss")->valuestring, id);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(c, "sub")->valuestring, id);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(c, "aud")->valuestring, aud);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(c, "admin"));
+    ck_assert_int_eq(cJSON_GetArraySize(c), 7);
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(c, "nbf")->valuedouble, 1700000000);
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(c, "exp")->valuedouble, 1700000600);
+    cJSON_Delete(h);
+    cJSON_Delete(c);
+    cx_free_wiped(jwt);
+    kv_credential_destroy(cred);
+}
+END_TEST
+
 static Suite *unit_suite(void)
 {
     Suite *s = suite_create("kvclient-unit");
@@ -955,6 +1008,7 @@ static Suite *unit_suite(void)
     tcase_add_test(util, test_buf_cap);
     tcase_add_test(util, test_fail_and_clear);
     tcase_add_test(util, test_uuid);
+    tcase_add_test(util, test_assertion_escapes);
     suite_add_tcase(s, util);
     return s;
 }
