@@ -213,7 +213,7 @@ static bool resolve_vault(struct mv_req *r)
     size_t hl = strlen(h);
     bool found;
 
-    if (hl == 0 || strcmp(h, "localhost") == 0 || mv_host_is_ip(h)) {
+    if (hl == 0 || strcmp(h, "localhost") == 0 || cx_host_is_ip(h)) {
         const char *def = d->default_vault ? d->default_vault
                                            : (d->nvaults ? d->vaults[0].name : "");
         snprintf(wanted, sizeof wanted, "%s", def);

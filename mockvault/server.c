@@ -56,7 +56,7 @@ static int persist(void *ctx, const struct mv_data *d)
     if (!text)
         return -1;
     pthread_mutex_lock(&srv->persist_lock);
-    rc = mv_state_write_atomic(srv->state_path, text, strlen(text), 0600);
+    rc = cx_write_file_atomic(srv->state_path, text, strlen(text), 0600);
     pthread_mutex_unlock(&srv->persist_lock);
     if (rc != 0)
         mv_log_notice(&srv->log, "could not save state to %s: %s", srv->state_path, strerror(errno));
@@ -80,13 +80,13 @@ static int load_backup_key(struct mv_server *srv, char *err, size_t errlen)
     path = path_join(srv->state_dir, "backup.key");
     if (!path)
         return -1;
-    data = mv_read_file(path, 4096, &len);
+    data = cx_read_file(path, 4096, &len);
     if (data && len == sizeof srv->backup_key) {
         memcpy(srv->backup_key, data, len);
         rc = 0;
     } else {
         mv_rand_bytes(srv->backup_key, sizeof srv->backup_key);
-        rc = mv_state_write_atomic(path, srv->backup_key, sizeof srv->backup_key, 0600);
+        rc = cx_write_file_atomic(path, srv->backup_key, sizeof srv->backup_key, 0600);
         if (rc != 0)
             mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
     }
@@ -107,7 +107,7 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
     char *snap = NULL;
 
     if (srv->cfg.fixtures) {
-        srv->fixture_json = mv_read_file(srv->cfg.fixtures, 64u << 20, &srv->fixture_len);
+        srv->fixture_json = cx_read_file(srv->cfg.fixtures, 64u << 20, &srv->fixture_len);
         if (!srv->fixture_json) {
             mv_set_err(err, errlen, "%s: cannot read fixture: %s", srv->cfg.fixtures, strerror(errno));
             return -1;
@@ -187,7 +187,7 @@ static int collect_names(struct mv_server *srv, char ***out, size_t *n)
         names[k] = malloc(len);
         if (names[k]) {
             snprintf(names[k], len, "%s.localhost", d->vaults[i].name);
-            mv_str_lower(names[k]);
+            cx_str_lower(names[k]);
         }
         k++;
         for (size_t a = 0; a < d->vaults[i].naliases; a++)
@@ -366,7 +366,7 @@ static int write_ready_file(struct mv_server *srv, char *err, size_t errlen)
     cJSON_Delete(o);
     if (!text)
         return -1;
-    rc = mv_state_write_atomic(srv->ready_file, text, strlen(text), 0644);
+    rc = cx_write_file_atomic(srv->ready_file, text, strlen(text), 0644);
     if (rc != 0)
         mv_set_err(err, errlen, "%s: cannot write ready file: %s", srv->ready_file, strerror(errno));
     free(text);

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "delay.h"
+#include "cx-rand.h"
 #include "util.h"
 
 #define MAX_TEXT 256 /* longest operation, vault, principal or path pattern accepted */
@@ -29,7 +30,8 @@ struct rule {
     unsigned times;
     unsigned every;
     double probability;
-    uint64_t rng;                    /* this rule's own PRNG stream (splitmix64 state) */
+    uint64_t rng; /* this rule's own PRNG stream (splitmix64, whose state is one word, so every
+                     rule carries its own) */
     unsigned long matched;           /* requests that matched while the rule was live */
     unsigned long fired;
 };
@@ -51,22 +53,6 @@ static const char *const endpoint_names[] = {
     [MV_FAULT_EP_MSI] = "msi",         [MV_FAULT_EP_GRAPH] = "graph", [MV_FAULT_EP_ARM] = "arm",
 };
 
-/* splitmix64: small, fast and good enough for test traffic; chosen because its whole state is one
- * word, so every rule can carry its own stream. */
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* A uniform draw in [0, 1) with 53 random bits. */
-static double draw(uint64_t *x)
-{
-    return (double)(splitmix64(x) >> 11) * 0x1.0p-53;
-}
 
 static void rule_finish(struct rule *r)
 {
@@ -510,7 +496,7 @@ int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsi
     /* The stream depends on the seed and the id only (mixed once so neighbouring ids do not give
      * neighbouring streams). */
     r.rng = s->seed ^ ((uint64_t)r.id * 0xd1b54a32d192ed03ull);
-    (void)splitmix64(&r.rng);
+    (void)cx_splitmix64(&r.rng);
     s->rules[s->n++] = r;
     atomic_store(&s->count, s->n);
     *id = r.id;
@@ -569,7 +555,7 @@ bool mv_fault_eval(struct mv_fault_set *s, const struct mv_fault_request *q,
             continue;
         /* The draw happens only when every other gate let the match through, so "every 2 with
          * probability 0.5" draws once per second match. */
-        if (r->has_probability && !(draw(&r->rng) < r->probability))
+        if (r->has_probability && !(cx_splitmix64_unit(&r->rng) < r->probability))
             continue;
         r->fired++;
         *out = r->action;

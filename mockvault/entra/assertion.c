@@ -61,7 +61,7 @@ static bool thumbprint(const cJSON *hdr, const char *name, size_t want, unsigned
 
     if (!cJSON_IsString(v) || strlen(v->valuestring) > 64)
         return false;
-    raw = mv_b64url_decode(v->valuestring, strlen(v->valuestring), &n);
+    raw = cx_b64_decode(v->valuestring, strlen(v->valuestring), MV_B64_LENIENT, &n);
     ok = raw && n == want;
     if (ok)
         memcpy(out, raw, want);
@@ -150,7 +150,7 @@ enum mv_assertion_status mv_assertion_verify(const char *jwt, size_t len,
     if (sig_len == 0 || memchr(sig_text, '.', sig_len))
         goto out;
 
-    hraw = mv_b64url_decode(jwt, (size_t)(d1 - jwt), &hlen);
+    hraw = cx_b64_decode(jwt, (size_t)(d1 - jwt), MV_B64_LENIENT, &hlen);
     if (!hraw || !(hdr = mv_jwt_parse_object(hraw, hlen)))
         goto out;
     /* No JWS extension is implemented, so one marked critical cannot be honoured (RFC 7515
@@ -183,10 +183,10 @@ enum mv_assertion_status mv_assertion_verify(const char *jwt, size_t len,
         goto out;
     }
 
-    praw = mv_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &plen);
+    praw = cx_b64_decode(d1 + 1, (size_t)(d2 - d1 - 1), MV_B64_LENIENT, &plen);
     if (!praw || !(claims = mv_jwt_parse_object(praw, plen)))
         goto out;
-    sraw = mv_b64url_decode(sig_text, sig_len, &slen);
+    sraw = cx_b64_decode(sig_text, sig_len, MV_B64_LENIENT, &slen);
     if (!sraw || slen == 0)
         goto out;
     /* Claim types are checked before any key work, so a malformed assertion is reported as such

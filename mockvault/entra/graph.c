@@ -241,7 +241,7 @@ static bool parse_skiptoken(struct mv_req *r, size_t *offset)
     *offset = 0;
     if (!t)
         return true;
-    raw = mv_b64url_decode(t, strlen(t), &n);
+    raw = cx_b64_decode(t, strlen(t), MV_B64_LENIENT, &n);
     if (raw && n > plen && n < plen + 10 && memcmp(raw, SKIPTOKEN_PREFIX, plen) == 0 &&
         strspn((char *)raw + plen, "0123456789") == n - plen) {
         *offset = (size_t)strtoul((char *)raw + plen, NULL, 10);
@@ -305,7 +305,7 @@ static enum MHD_Result h_users(struct mv_req *r)
         const char *sel = mv_req_query(r, "$select");
 
         snprintf(raw, sizeof raw, SKIPTOKEN_PREFIX "%zu", offset + (size_t)top);
-        tok = mv_b64url_encode(raw, strlen(raw));
+        tok = cx_b64url_encode(raw, strlen(raw));
         graph_base(r, base, sizeof base);
         snprintf(link, sizeof link, "%s/v1.0/users?$top=%d%s%s&$skiptoken=%s", base, top,
                  sel ? "&$select=" : "", sel ? sel : "", tok ? tok : "");

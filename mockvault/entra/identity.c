@@ -1,7 +1,6 @@
 /* identity.c: Entra ID endpoints: client-credentials token (v2 and v1), OpenID discovery (v2 and
  * v1), JWKS and instance discovery (spec/identity.md §1, §2). */
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -133,7 +132,7 @@ bool mv_identity_resource_known(const char *res)
         return false;
     memcpy(host, h, (size_t)(end - h));
     host[end - h] = '\0';
-    mv_str_lower(host);
+    cx_str_lower(host);
     /* The challenge resource of {vault}.localhost:PORT is https://localhost:PORT. */
     return strcmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0 ||
            (strlen(host) > 10 && strcmp(host + strlen(host) - 10, ".localhost") == 0);
@@ -212,7 +211,7 @@ static int check_secret(const struct mv_app *app, const char *given, int64_t now
 
     for (size_t i = 0; i < app->nsecrets; i++) {
         const struct mv_app_secret *s = &app->secrets[i];
-        bool eq = mv_ct_equal(s->value, strlen(s->value), given, strlen(given));
+        bool eq = cx_ct_equal(s->value, strlen(s->value), given, strlen(given));
         match |= eq;
         match_live |= eq && (!s->has_expires || s->expires > now);
     }
@@ -227,9 +226,9 @@ char *mv_identity_issue_token(struct mv_server *srv, const struct mv_token_spec 
 
     snprintf(iss, sizeof iss, "https://sts.windows.net/%s/", t->tenant_id);
     mv_rand_bytes(rnd, sizeof rnd);
-    aio = mv_b64url_encode(rnd, sizeof rnd);
+    aio = cx_b64url_encode(rnd, sizeof rnd);
     mv_rand_bytes(rnd, 16);
-    uti = mv_b64url_encode(rnd, 16);
+    uti = cx_b64url_encode(rnd, 16);
     snprintf(rh, sizeof rh, "0.mockvault.%s.", t->appid);
     cJSON_AddStringToObject(c, "aud", t->resource);
     cJSON_AddStringToObject(c, "iss", iss);
@@ -865,18 +864,15 @@ static enum MHD_Result h_instance(struct mv_req *r)
     static const char *const aliases[] = {"login.microsoftonline.com", "login.windows.net",
                                           "login.microsoft.com", "sts.windows.net", NULL};
     const char *ae = mv_req_query(r, "authorization_endpoint");
-    CURLU *u = curl_url();
-    char *host = NULL, *path = NULL;
+    struct cx_url u;
     char tenant[128] = "common", base[330], authhost[300] = "";
     cJSON *o = NULL, *meta, *m;
     int ok;
 
-    if (ae && u && curl_url_set(u, CURLUPART_URL, ae, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        snprintf(authhost, sizeof authhost, "%s", host);
-        mv_str_lower(authhost);
-        if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path[0] == '/' && path[1])
-            snprintf(tenant, sizeof tenant, "%.*s", (int)strcspn(path + 1, "/"), path + 1);
+    if (ae && cx_url_split(ae, CX_HP_KEEP_BRACKETS | CX_HP_LOWER | CX_HP_NAME_CHARS, &u) == CX_HP_OK) {
+        snprintf(authhost, sizeof authhost, "%s", u.hp.host);
+        if (u.path[0] == '/' && u.path[1] && u.path[1] != '?' && u.path[1] != '#')
+            snprintf(tenant, sizeof tenant, "%.*s", (int)strcspn(u.path + 1, "/?#"), u.path + 1);
     }
     if (authhost[0] && !mv_host_is_azure(authhost) && !loopback_host(authhost)) {
         ok = mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_instance", 50049,
@@ -907,9 +903,6 @@ static enum MHD_Result h_instance(struct mv_req *r)
     r->cache_control = "max-age=86400, private";
     ok = mv_reply_json(r, MHD_HTTP_OK, o);
 out:
-    curl_free(host);
-    curl_free(path);
-    curl_url_cleanup(u);
     return ok;
 }
 

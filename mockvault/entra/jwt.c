@@ -40,7 +40,7 @@ static char *b64url_uint(const gnutls_datum_t *d)
     size_t skip = 0;
     while (skip + 1 < d->size && d->data[skip] == 0)
         skip++;
-    return mv_b64url_encode(d->data + skip, d->size - skip);
+    return cx_b64url_encode(d->data + skip, d->size - skip);
 }
 
 /* Fills kid, n and e from k->pub. Returns 0, or a negative GnuTLS error / -1 when out of memory. */
@@ -56,7 +56,7 @@ static int derive_public_parts(struct mv_jwt_key *k)
     ret = -1;
     if (mv_sha1(der.data, der.size, sha1) < 0)
         goto out;
-    k->kid = mv_b64url_encode(sha1, sizeof sha1);
+    k->kid = cx_b64url_encode(sha1, sizeof sha1);
     if (!k->kid)
         goto out;
     ret = gnutls_pubkey_export_rsa_raw2(k->pub, &m, &e, GNUTLS_EXPORT_FLAG_NO_LZ);
@@ -140,7 +140,7 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
     }
 
     if (path)
-        file = mv_read_file(path, MAX_KEY_FILE, &file_len);
+        file = cx_read_file(path, MAX_KEY_FILE, &file_len);
     if (file) {
         gnutls_datum_t d = {(unsigned char *)file, (unsigned)file_len};
         ret = gnutls_x509_privkey_import2(xkey, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
@@ -166,7 +166,7 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
                 mv_set_err(err, errlen, "jwt key: exporting key: %s", gnutls_strerror(ret));
                 goto out;
             }
-            if (mv_write_file_atomic(path, pem.data, pem.size, 0600) < 0) {
+            if (cx_write_file_atomic(path, pem.data, pem.size, 0600) < 0) {
                 mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
                 goto out;
             }
@@ -288,8 +288,8 @@ char *mv_jwt_sign(const struct mv_jwt_key *k, const cJSON *claims)
     pjson = cJSON_PrintUnformatted(claims);
     if (!hjson || !pjson)
         goto out;
-    h64 = mv_b64url_encode(hjson, strlen(hjson));
-    p64 = mv_b64url_encode(pjson, strlen(pjson));
+    h64 = cx_b64url_encode(hjson, strlen(hjson));
+    p64 = cx_b64url_encode(pjson, strlen(pjson));
     if (!h64 || !p64)
         goto out;
     if (asprintf(&input, "%s.%s", h64, p64) < 0) {
@@ -300,7 +300,7 @@ char *mv_jwt_sign(const struct mv_jwt_key *k, const cJSON *claims)
     gnutls_datum_t data = {(unsigned char *)input, (unsigned)strlen(input)};
     if (gnutls_privkey_sign_data(k->priv, GNUTLS_DIG_SHA256, 0, &data, &sig) < 0)
         goto out;
-    s64 = mv_b64url_encode(sig.data, sig.size);
+    s64 = cx_b64url_encode(sig.data, sig.size);
     if (!s64)
         goto out;
     if (asprintf(&token, "%s.%s", input, s64) < 0)
@@ -361,7 +361,7 @@ enum mv_jwt_status mv_jwt_verify(const struct mv_jwt_key *k, const char *token, 
     if (memchr(sig_text, '.', sig_len))
         goto out;
 
-    hraw = mv_b64url_decode(token, (size_t)(d1 - token), &hlen);
+    hraw = cx_b64_decode(token, (size_t)(d1 - token), MV_B64_LENIENT, &hlen);
     if (!hraw || !(hdr = mv_jwt_parse_object(hraw, hlen)))
         goto out;
     /* We implement no JWS extensions, so a token that marks any as critical cannot be honoured
@@ -376,10 +376,10 @@ enum mv_jwt_status mv_jwt_verify(const struct mv_jwt_key *k, const char *token, 
         goto out;
     }
 
-    praw = mv_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &plen);
+    praw = cx_b64_decode(d1 + 1, (size_t)(d2 - d1 - 1), MV_B64_LENIENT, &plen);
     if (!praw || !(payload = mv_jwt_parse_object(praw, plen)))
         goto out;
-    sraw = mv_b64url_decode(sig_text, sig_len, &slen);
+    sraw = cx_b64_decode(sig_text, sig_len, MV_B64_LENIENT, &slen);
     if (!sraw)
         goto out;
 

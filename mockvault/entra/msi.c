@@ -400,7 +400,7 @@ static enum MHD_Result h_app_service(struct mv_req *r)
     }
     /* With --identity-header the header is a shared secret: compared in constant time, and
      * neither value ever appears in a message or the log. */
-    if (want && !mv_ct_equal(want, strlen(want), h, strlen(h))) {
+    if (want && !cx_ct_equal(want, strlen(want), h, strlen(h))) {
         ok = mv_reply_app_service_error(r, MHD_HTTP_UNAUTHORIZED, "WrongIdentityHeader",
                                         "The X-IDENTITY-HEADER value is not the one this "
                                         "endpoint expects (mockvault --identity-header).");

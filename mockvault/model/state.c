@@ -145,38 +145,6 @@ static const char *type_name(const cJSON *j)
     return "an invalid value";
 }
 
-/* Characters, not bytes: the service counts UTF-8 code points against its limits. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s != '\0'; s++) {
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    }
-    return n;
-}
-
-static int ascii_lower(int ch)
-{
-    return (ch >= 'A' && ch <= 'Z') ? ch - 'A' + 'a' : ch;
-}
-
-static bool ci_eq(const char *a, const char *b)
-{
-    for (; *a != '\0' && ascii_lower((unsigned char)*a) == ascii_lower((unsigned char)*b); a++, b++)
-        ;
-    return ascii_lower((unsigned char)*a) == ascii_lower((unsigned char)*b);
-}
-
-static int ci_cmp(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        int x = ascii_lower((unsigned char)*a), y = ascii_lower((unsigned char)*b);
-        if (x != y || x == 0)
-            return x - y;
-    }
-}
-
 /* ---- Value checks shared by the parser and its callers ---- */
 
 static bool is_name_char(char ch)
@@ -209,16 +177,6 @@ static bool valid_vault_name(const char *s)
             return false;
     }
     return true;
-}
-
-static bool valid_version_id(const char *s)
-{
-    size_t n = 0;
-    for (; s[n] != '\0'; n++) {
-        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-            return false;
-    }
-    return n == 32;
 }
 
 /* Aliases are host names without a port: letters, digits, '.' and '-'. */
@@ -417,7 +375,7 @@ static int parse_time(struct pctx *c, const cJSON *it, const char *key, int64_t 
                  show(s).s);
             return -1;
         }
-        if (!parse_relative(s, c->now, &t) && mv_parse_rfc3339(s, &t) != 0) {
+        if (!parse_relative(s, c->now, &t) && cx_time_parse(s, 0, &t, NULL) != 0) {
             fail(c,
                  "invalid time '%s' (use RFC 3339 like \"2030-01-01T00:00:00Z\", unix seconds, "
                  "\"now\", or a relative time like \"+90d\", \"-1h\", \"+30m\", \"-10s\")",
@@ -616,7 +574,7 @@ static int parse_app_cert(struct pctx *c, const cJSON *j, struct mv_app_cert *ce
             path_pop(c, old);
             goto out;
         }
-        text = mv_read_file(path, MAX_CERT_FILE, &len);
+        text = cx_read_file(path, MAX_CERT_FILE, &len);
         if (text == NULL) {
             fail(c, "cannot read '%s'%s: %s", show(file).s,
                  file[0] == '/' ? "" : " (relative to the fixture file's directory)",
@@ -787,7 +745,7 @@ static int parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t)
         if (parse_app(c, it, &t->apps[i]) != 0)
             return -1;
         for (size_t k = 0; k < i; k++) {
-            if (ci_eq(t->apps[k].client_id, t->apps[i].client_id)) {
+            if (cx_strcasecmp(t->apps[k].client_id, t->apps[i].client_id) == 0) {
                 path_key(c, "clientId");
                 fail(c, "duplicate clientId '%s' (also applications[%zu])",
                      show(t->apps[i].client_id).s, k);
@@ -808,7 +766,7 @@ static int parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t)
         if (parse_identity(c, it, &t->identities[i]) != 0)
             return -1;
         for (size_t k = 0; k < i; k++) {
-            if (ci_eq(t->identities[k].client_id, t->identities[i].client_id)) {
+            if (cx_strcasecmp(t->identities[k].client_id, t->identities[i].client_id) == 0) {
                 path_key(c, "clientId");
                 fail(c, "duplicate clientId '%s' (also managedIdentities[%zu])",
                      show(t->identities[i].client_id).s, k);
@@ -939,13 +897,13 @@ static int parse_version(struct pctx *c, const cJSON *j, struct mv_version *v)
         get_time(c, j, "updated", &has_updated, &v->updated) != 0 ||
         get_str(c, j, "id", false, false, &id) != 0)
         goto out;
-    if (utf8_chars(v->value) > MAX_VALUE_CHARS) {
+    if (cx_utf8_count(v->value) > MAX_VALUE_CHARS) {
         size_t old = path_key(c, "value");
         fail(c, "'value' is longer than %d characters, the Key Vault limit", MAX_VALUE_CHARS);
         path_pop(c, old);
         goto out;
     }
-    if (v->content_type != NULL && utf8_chars(v->content_type) > MAX_CONTENT_TYPE_CHARS) {
+    if (v->content_type != NULL && cx_utf8_count(v->content_type) > MAX_CONTENT_TYPE_CHARS) {
         size_t old = path_key(c, "contentType");
         fail(c, "'contentType' is longer than %d characters, the Key Vault limit",
              MAX_CONTENT_TYPE_CHARS);
@@ -953,7 +911,7 @@ static int parse_version(struct pctx *c, const cJSON *j, struct mv_version *v)
         goto out;
     }
     if (id != NULL) {
-        if (!valid_version_id(id)) {
+        if (!cx_is_hex(id, 32, CX_HEX_LOWER)) {
             size_t old = path_key(c, "id");
             fail(c, "invalid version id '%s' (exactly 32 lowercase hex characters, 0-9 a-f)",
                  show(id).s);
@@ -1098,13 +1056,13 @@ static int parse_permissions(struct pctx *c, const cJSON *j, struct mv_access_po
         }
         const char *name = it->valuestring;
         bool known = false;
-        if (ci_eq(name, "all")) {
+        if (cx_strcasecmp(name, "all") == 0) {
             p->secrets_all = true;
             p->secrets = MV_PERM_ALL;
             known = true;
         }
         for (size_t k = 0; mv_secret_perm_names[k] != NULL; k++) {
-            if (ci_eq(name, mv_secret_perm_names[k])) {
+            if (cx_strcasecmp(name, mv_secret_perm_names[k]) == 0) {
                 p->secrets |= 1u << k;
                 known = true;
             }
@@ -1196,7 +1154,7 @@ struct name_ref {
 static int name_ref_cmp(const void *a, const void *b)
 {
     const struct name_ref *x = a, *y = b;
-    int r = ci_cmp(x->name, y->name);
+    int r = cx_strcasecmp(x->name, y->name);
     if (r != 0)
         return r;
     return x->index < y->index ? -1 : x->index > y->index;
@@ -1219,7 +1177,7 @@ static int check_duplicate_secrets(struct pctx *c, const struct mv_vault *v, siz
     qsort(refs, v->nsecrets, sizeof(*refs), name_ref_cmp);
     int rc = 0;
     for (size_t i = 1; i < v->nsecrets && rc == 0; i++) {
-        if (ci_cmp(refs[i - 1].name, refs[i].name) != 0)
+        if (cx_strcasecmp(refs[i - 1].name, refs[i].name) != 0)
             continue;
         size_t dup = refs[i].index, first = refs[i - 1].index;
         char where[64];
@@ -1259,7 +1217,7 @@ static int parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, 
         goto out;
     }
     for (size_t k = 0; k < index; k++) {
-        if (ci_eq(d->vaults[k].name, v->name)) {
+        if (cx_strcasecmp(d->vaults[k].name, v->name) == 0) {
             size_t old = path_key(c, "name");
             fail(c, "duplicate vault name '%s' (also vaults[%zu]; names are case-insensitive)",
                  show(v->name).s, k);
@@ -1283,7 +1241,7 @@ static int parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, 
     } else {
         bool found = false;
         for (size_t k = 0; k < d->ntenants; k++) {
-            if (ci_eq(d->tenants[k].id, v->tenant_id))
+            if (cx_strcasecmp(d->tenants[k].id, v->tenant_id) == 0)
                 found = true;
         }
         if (!found) {
@@ -1311,7 +1269,7 @@ static int parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, 
             const struct mv_vault *o = &d->vaults[k];
             size_t n = k == index ? i : o->naliases;
             for (size_t a = 0; a < n; a++) {
-                if (ci_eq(o->aliases[a], v->aliases[i])) {
+                if (cx_strcasecmp(o->aliases[a], v->aliases[i]) == 0) {
                     fail(c, "alias '%s' is already used by vault '%s'", show(v->aliases[i]).s,
                          show(o->name).s);
                     goto out;
@@ -1428,7 +1386,7 @@ static int parse_root(struct pctx *c, const cJSON *root, struct mv_data *d)
         if (parse_tenant(c, it, &d->tenants[i]) != 0)
             goto out;
         for (size_t k = 0; k < i; k++) {
-            if (ci_eq(d->tenants[k].id, d->tenants[i].id)) {
+            if (cx_strcasecmp(d->tenants[k].id, d->tenants[i].id) == 0) {
                 path_key(c, "id");
                 fail(c, "duplicate tenant id '%s' (also tenants[%zu])", show(d->tenants[i].id).s,
                      k);
@@ -1912,10 +1870,3 @@ struct mv_secret *mv_state_secret_from_json(const cJSON *j, char *err, size_t er
     return s;
 }
 
-/* ---- Atomic write ---- */
-
-int mv_state_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
-{
-    /* One implementation of temp file + fsync + rename + directory fsync serves keys and state. */
-    return mv_write_file_atomic(path, data, len, (mode_t)mode);
-}

@@ -32,8 +32,4 @@ cJSON *mv_state_export(const struct mv_data *d);
 cJSON *mv_state_secret_to_json(const struct mv_secret *s);
 struct mv_secret *mv_state_secret_from_json(const cJSON *j, char *err, size_t errlen);
 
-/* Writes data to path atomically: a temporary file in the same directory, fsync, rename, fsync of
- * the directory. mode applies to the new file (0600 for keys). Returns 0, or -1 with errno set. */
-int mv_state_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
-
 #endif

@@ -19,25 +19,9 @@ const char *const mv_secret_perm_names[] = {
 
 /* ---- Small helpers ---- */
 
-/* ASCII lower-casing that ignores the locale: names and ids are ASCII, and the sort order must not
- * change with LC_CTYPE. */
-static int ascii_lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-/* Compares as strcmp would compare the lower-cased strings, so the order is the lower-cased
- * byte order the listing markers rely on. */
-static int ci_cmp(const char *a, const char *b)
-{
-    const unsigned char *x = (const unsigned char *)a;
-    const unsigned char *y = (const unsigned char *)b;
-    for (;; x++, y++) {
-        int cx = ascii_lower(*x), cy = ascii_lower(*y);
-        if (cx != cy || cx == 0)
-            return cx - cy;
-    }
-}
+/* Names and ids compare case-insensitively in ASCII, independent of the locale, so the sort order
+ * (lower-cased byte order, which the listing markers rely on) never changes with LC_CTYPE. */
+#define ci_cmp cx_strcasecmp
 
 static bool ci_eq(const char *a, const char *b)
 {
@@ -536,18 +520,11 @@ struct mv_vault *mv_data_vault(const struct mv_data *d, const char *name)
 /* Compares an alias with a host that may carry a ":port" suffix, which is not part of the name. */
 static bool host_matches(const char *alias, const char *host)
 {
-    size_t hlen = strlen(host);
-    const char *colon = strrchr(host, ':');
-    if (colon != NULL && colon[1] != '\0' && strchr(host, ']') == NULL &&
-        strchr(host, ':') == colon && strspn(colon + 1, "0123456789") == strlen(colon + 1))
-        hlen = (size_t)(colon - host);
-    if (strlen(alias) != hlen)
-        return false;
-    for (size_t i = 0; i < hlen; i++) {
-        if (ascii_lower((unsigned char)alias[i]) != ascii_lower((unsigned char)host[i]))
-            return false;
-    }
-    return true;
+    struct cx_hostport hp;
+
+    if (cx_hostport_split(host, strlen(host), CX_HP_KEEP_BRACKETS, &hp) != CX_HP_OK)
+        return cx_strcasecmp(alias, host) == 0;
+    return cx_strcasecmp(alias, hp.host) == 0;
 }
 
 struct mv_vault *mv_data_vault_by_alias(const struct mv_data *d, const char *host)
@@ -1115,7 +1092,7 @@ static int views_reserve(struct mv_secret_view **items, size_t *cap, size_t n)
 static char *marker_of(const char *name)
 {
     char *m = strdup(name);
-    return m != NULL ? mv_str_lower(m) : NULL;
+    return m != NULL ? cx_str_lower(m) : NULL;
 }
 
 /* Lists live (want_deleted false) or soft-deleted secrets of a vault, one page. The marker is the

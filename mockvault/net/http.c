@@ -118,7 +118,7 @@ static void parse_host(struct mv_req *r)
 {
     const char *h = mv_req_header(r, "Host");
     const char *scheme = (r->srv->cfg.http || r->on_imds) ? "http" : "https";
-    size_t len;
+    struct cx_hostport hp;
 
     if (!h || !host_chars_ok(h)) {
         char fallback[64];
@@ -132,17 +132,15 @@ static void parse_host(struct mv_req *r)
         r->host = strdup("");
     if (!r->host)
         return;
-    if (r->host[0] == '[') {
-        const char *close = strchr(r->host, ']');
-        len = close ? (size_t)(close - r->host) + 1 : strlen(r->host);
+    if (cx_hostport_split(r->host, strlen(r->host), CX_HP_KEEP_BRACKETS | CX_HP_LOWER, &hp) == CX_HP_OK) {
+        snprintf(r->host_name, sizeof r->host_name, "%s", hp.host);
+        r->host_port = hp.port;
     } else {
-        len = strcspn(r->host, ":");
+        /* Not host[:port] (a stray bracket, a bad port): the whole text is the name, which then
+         * matches no vault and gets the clear 404 naming the vaults. */
+        snprintf(r->host_name, sizeof r->host_name, "%s", r->host);
+        cx_str_lower(r->host_name);
     }
-    if (len >= sizeof r->host_name)
-        len = sizeof r->host_name - 1;
-    memcpy(r->host_name, r->host, len);
-    r->host_name[len] = '\0';
-    mv_str_lower(r->host_name);
     snprintf(r->base_url, sizeof r->base_url, "%s://%s", scheme, r->host);
     r->azure_host = mv_host_is_azure(r->host_name);
 }

@@ -84,6 +84,7 @@ struct mv_req {
     char *path;          /* owned copy of the decoded URL path */
     char *host;          /* owned: Host header as sent (may include the port), "" if absent */
     char host_name[256]; /* Host without port, lower-case */
+    unsigned host_port;  /* the Host header's port; 0 when it names none */
     char base_url[320];  /* scheme://host[:port] exactly as the client reached us */
     bool azure_host;     /* the Host is an impersonated Azure name (proxy mode) */
     bool on_imds;        /* arrived on the plain-http managed-identity listener */

@@ -372,53 +372,14 @@ static int read_head(struct conn *c, size_t *head_len, size_t *total, enum reply
  * NUL-terminated lower-case host (brackets kept) and a port. Returns 0, or -1 when malformed. */
 static int parse_authority(const char *t, size_t len, char host[HOST_MAX + 1], unsigned *port)
 {
-    size_t host_len;
+    struct cx_hostport hp;
 
-    if (len > 0 && t[0] == '[') {
-        const char *close = memchr(t, ']', len);
-        if (!close || close == t + 1)
-            return -1;
-        host_len = (size_t)(close - t) + 1;
-        for (size_t i = 1; i + 1 < host_len; i++) {
-            unsigned char ch = (unsigned char)t[i];
-            bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-                      (ch >= 'A' && ch <= 'Z') || ch == ':' || ch == '.' || ch == '%';
-            if (!ok)
-                return -1;
-        }
-    } else {
-        const char *colon = memchr(t, ':', len);
-        if (!colon || colon == t)
-            return -1;
-        host_len = (size_t)(colon - t);
-        for (size_t i = 0; i < host_len; i++) {
-            unsigned char ch = (unsigned char)t[i];
-            bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-                      (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '.' || ch == '_';
-            if (!ok)
-                return -1;
-        }
-    }
-    if (host_len > HOST_MAX || host_len >= len || t[host_len] != ':')
+    if (cx_hostport_split(t, len, CX_HP_NEED_PORT | CX_HP_NAME_CHARS | CX_HP_KEEP_BRACKETS | CX_HP_LOWER,
+                          &hp) != CX_HP_OK ||
+        strlen(hp.host) > HOST_MAX)
         return -1;
-
-    size_t plen = len - host_len - 1;
-    if (plen == 0 || plen > 5)
-        return -1;
-    unsigned v = 0;
-    for (size_t i = 0; i < plen; i++) {
-        char ch = t[host_len + 1 + i];
-        if (ch < '0' || ch > '9')
-            return -1;
-        v = v * 10 + (unsigned)(ch - '0');
-    }
-    if (v == 0 || v > 65535)
-        return -1;
-
-    memcpy(host, t, host_len);
-    host[host_len] = '\0';
-    mv_str_lower(host);
-    *port = v;
+    snprintf(host, HOST_MAX + 1, "%s", hp.host);
+    *port = hp.port;
     return 0;
 }
 

@@ -217,25 +217,19 @@ enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char 
 void mv_reply_challenge_resource(const struct mv_req *r, char *out, size_t n)
 {
     const char *dot = strchr(r->host_name, '.');
-    const char *port = NULL;
+    char port[8] = "";
 
-    /* The port is whatever follows the host name in the Host header (IPv6 literals are
-     * bracketed, so a ':' after the closing bracket). */
-    if (r->host[0] == '[') {
-        const char *close = strchr(r->host, ']');
-        if (close && close[1] == ':')
-            port = close + 1;
-    } else {
-        port = strchr(r->host, ':');
-    }
+    /* The port the client put in its Host header, if any. */
+    if (r->host_port)
+        snprintf(port, sizeof port, ":%u", r->host_port);
     /* Proxy mode and bare hosts get the real resource; SDKs pass their resource check for
      * {vault}.vault.azure.net and must switch it off for a bare localhost (DESIGN.md §3). For
      * {vault}.localhost:PORT (and aliases) the parent domain with the port passes both the
      * Python (netloc) and the JS (hostname) checks. */
-    if (r->azure_host || !dot || mv_host_is_ip(r->host_name) || mv_host_is_azure(r->host_name))
+    if (r->azure_host || !dot || cx_host_is_ip(r->host_name) || mv_host_is_azure(r->host_name))
         snprintf(out, n, "https://vault.azure.net");
     else
-        snprintf(out, n, "https://%s%s", dot + 1, port ? port : "");
+        snprintf(out, n, "https://%s%s", dot + 1, port);
 }
 
 enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
@@ -259,7 +253,7 @@ enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
 enum MHD_Result mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
                        const char *fmt, ...)
 {
-    char desc[1024], full[1400], ts[32], trace[37], corr[37], uri[96];
+    char desc[1024], full[1400], ts[CX_TIME_MAX], trace[37], corr[37], uri[96];
     va_list ap;
     cJSON *root = cJSON_CreateObject();
     cJSON *codes;
@@ -267,7 +261,7 @@ enum MHD_Result mv_reply_aad_error(struct mv_req *r, unsigned status, const char
     va_start(ap, fmt);
     vsnprintf(desc, sizeof desc, fmt, ap);
     va_end(ap);
-    mv_fmt_aad_time(mv_req_now(r), ts);
+    cx_time_format(mv_req_now(r), CX_TIME_AAD, ts);
     mv_rand_guid(trace);
     /* Entra echoes the client's correlation id when it sent one. */
     snprintf(corr, sizeof corr, "%s", r->client_request_id ? r->client_request_id : "");

@@ -142,7 +142,7 @@ static int parse_name(const char *text, struct cert_name *out, char *err, size_t
         out->type = GNUTLS_SAN_DNSNAME;
         snprintf(out->dns, sizeof out->dns, "%s", text);
         /* Name constraints compare bytes, so every DNS name is kept in lower case. */
-        mv_str_lower(out->dns);
+        cx_str_lower(out->dns);
     } else {
         mv_set_err(err, errlen, "tls: '%s' is neither a host name nor an IP address", text);
         return -1;
@@ -527,12 +527,12 @@ static int load_or_create_ca(struct mv_tls *t, const struct cert_name *names, si
         mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
-    cert_text = mv_read_file(t->ca_path, MAX_PEM_FILE, NULL);
+    cert_text = cx_read_file(t->ca_path, MAX_PEM_FILE, NULL);
     if (!cert_text && errno != ENOENT) {
         mv_set_err(err, errlen, "%s: %s", t->ca_path, strerror(errno));
         goto out;
     }
-    key_text = mv_read_file(key_path, MAX_PEM_FILE, NULL);
+    key_text = cx_read_file(key_path, MAX_PEM_FILE, NULL);
     if (!key_text && errno != ENOENT) {
         mv_set_err(err, errlen, "%s: %s", key_path, strerror(errno));
         goto out;
@@ -576,11 +576,11 @@ static int load_or_create_ca(struct mv_tls *t, const struct cert_name *names, si
     }
     /* The key goes first: a crash between the two writes leaves a certificate that does not
      * match its key, which the next start detects and repairs. */
-    if (mv_write_file_atomic(key_path, new_key_pem, strlen(new_key_pem), 0600) < 0) {
+    if (cx_write_file_atomic(key_path, new_key_pem, strlen(new_key_pem), 0600) < 0) {
         mv_set_err(err, errlen, "%s: %s", key_path, strerror(errno));
         goto out;
     }
-    if (mv_write_file_atomic(t->ca_path, t->ca_pem, strlen(t->ca_pem), 0644) < 0) {
+    if (cx_write_file_atomic(t->ca_path, t->ca_pem, strlen(t->ca_pem), 0644) < 0) {
         mv_set_err(err, errlen, "%s: %s", t->ca_path, strerror(errno));
         goto out;
     }
@@ -617,7 +617,7 @@ static int load_or_create_server_key(struct mv_tls *t, gnutls_x509_privkey_t *ke
         mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
-    text = mv_read_file(path, MAX_PEM_FILE, NULL);
+    text = cx_read_file(path, MAX_PEM_FILE, NULL);
     if (!text && errno != ENOENT) {
         mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
@@ -637,7 +637,7 @@ static int load_or_create_server_key(struct mv_tls *t, gnutls_x509_privkey_t *ke
             mv_set_err(err, errlen, "tls: exporting the server key failed");
             goto out;
         }
-        if (mv_write_file_atomic(path, t->key_pem, strlen(t->key_pem), 0600) < 0) {
+        if (cx_write_file_atomic(path, t->key_pem, strlen(t->key_pem), 0600) < 0) {
             mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
             goto out;
         }
@@ -761,7 +761,7 @@ int mv_tls_setup(const char *dir, const char *const *names, size_t nnames, struc
         goto out;
     }
     /* For people who want to look at what is served; nothing reads it back. */
-    if (mv_write_file_atomic(server_path, t->cert_pem, strlen(t->cert_pem), 0644) < 0) {
+    if (cx_write_file_atomic(server_path, t->cert_pem, strlen(t->cert_pem), 0644) < 0) {
         mv_set_err(err, errlen, "%s: %s", server_path, strerror(errno));
         goto out;
     }
@@ -800,12 +800,12 @@ int mv_tls_load_files(const char *cert_file, const char *key_file, struct mv_tls
         mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
-    t->cert_pem = mv_read_file(cert_file, MAX_PEM_FILE, NULL);
+    t->cert_pem = cx_read_file(cert_file, MAX_PEM_FILE, NULL);
     if (!t->cert_pem) {
         mv_set_err(err, errlen, "%s: %s", cert_file, strerror(errno));
         goto out;
     }
-    t->key_pem = mv_read_file(key_file, MAX_PEM_FILE, NULL);
+    t->key_pem = cx_read_file(key_file, MAX_PEM_FILE, NULL);
     if (!t->key_pem) {
         mv_set_err(err, errlen, "%s: %s", key_file, strerror(errno));
         goto out;

@@ -72,7 +72,7 @@ static void signer_cert(struct signer *s, gnutls_x509_crt_t crt)
 static void load_flow_signer(struct signer *s)
 {
     size_t len = 0;
-    char *text = mv_read_file(FLOW_PEM, 1 << 20, &len);
+    char *text = cx_read_file(FLOW_PEM, 1 << 20, &len);
     gnutls_datum_t d;
     gnutls_x509_crt_t crt;
 
@@ -963,7 +963,7 @@ START_TEST(test_fixture_certificates)
     struct signer ec;
     size_t len = 0;
 
-    full = mv_read_file(FLOW_PEM, 1 << 20, &len);
+    full = cx_read_file(FLOW_PEM, 1 << 20, &len);
     ck_assert_ptr_nonnull(full);
 
     /* Inline, with the private key in the same text: only the certificate is kept. */

@@ -51,7 +51,7 @@ static char *sign_sample(const struct mv_jwt_key *k)
 
 static char *b64(const char *s)
 {
-    char *e = mv_b64url_encode(s, strlen(s));
+    char *e = cx_b64url_encode(s, strlen(s));
     ck_assert_ptr_nonnull(e);
     return e;
 }
@@ -133,7 +133,7 @@ START_TEST(header_is_exact)
     struct parts p;
     split(tok, &p);
     size_t n = 0;
-    unsigned char *h = mv_b64url_decode(p.h, strlen(p.h), &n);
+    unsigned char *h = cx_b64_decode(p.h, strlen(p.h), MV_B64_LENIENT, &n);
     ck_assert_ptr_nonnull(h);
     char want[256];
     snprintf(want, sizeof want, "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"x5t\":\"%s\",\"kid\":\"%s\"}",
@@ -142,7 +142,7 @@ START_TEST(header_is_exact)
     free(h);
 
     /* RSA-2048 signatures are 256 bytes. */
-    unsigned char *s = mv_b64url_decode(p.s, strlen(p.s), &n);
+    unsigned char *s = cx_b64_decode(p.s, strlen(p.s), MV_B64_LENIENT, &n);
     ck_assert_ptr_nonnull(s);
     ck_assert_uint_eq(n, 256);
     free(s);
@@ -239,7 +239,7 @@ START_TEST(alg_not_rs256_is_bad_alg)
     unsigned char mac[32];
     ck_assert_int_eq(gnutls_hmac_fast(GNUTLS_MAC_SHA256, n, strlen(n), input, strlen(input), mac),
                      0);
-    char *sig = mv_b64url_encode(mac, sizeof mac);
+    char *sig = cx_b64url_encode(mac, sizeof mac);
     char *t = join3(h, p.p, sig);
     expect_str(t, MV_JWT_BAD_ALG);
     free(t);
@@ -295,7 +295,7 @@ START_TEST(garbage_is_malformed)
         free(h);
     }
     /* An embedded NUL must not hide trailing bytes from the JSON parser. */
-    char *h = mv_b64url_encode("{\"alg\":\"RS256\"}\0{", 17);
+    char *h = cx_b64url_encode("{\"alg\":\"RS256\"}\0{", 17);
     char *t = join3(h, p.p, p.s);
     expect_str(t, MV_JWT_MALFORMED);
     free(t);
@@ -382,7 +382,7 @@ START_TEST(jwk_matches_key)
     ck_assert_int_eq(gnutls_pubkey_export2(cpub, GNUTLS_X509_FMT_DER, &cpub_der), 0);
     unsigned char csha1[20];
     size_t kidlen = 0;
-    unsigned char *kidraw = mv_b64url_decode(kid, strlen(kid), &kidlen);
+    unsigned char *kidraw = cx_b64_decode(kid, strlen(kid), MV_B64_LENIENT, &kidlen);
     ck_assert_int_eq(mv_sha1(cpub_der.data, cpub_der.size, csha1), 0);
     ck_assert_uint_eq(kidlen, 20);
     ck_assert_mem_eq(csha1, kidraw, 20);
@@ -395,9 +395,9 @@ START_TEST(jwk_matches_key)
     size_t nlen = 0, elen = 0, klen = 0;
     const char *n64 = cJSON_GetObjectItemCaseSensitive(jwk, "n")->valuestring;
     const char *e64 = cJSON_GetObjectItemCaseSensitive(jwk, "e")->valuestring;
-    unsigned char *n = mv_b64url_decode(n64, strlen(n64), &nlen);
-    unsigned char *e = mv_b64url_decode(e64, strlen(e64), &elen);
-    unsigned char *k = mv_b64url_decode(kid, strlen(kid), &klen);
+    unsigned char *n = cx_b64_decode(n64, strlen(n64), MV_B64_LENIENT, &nlen);
+    unsigned char *e = cx_b64_decode(e64, strlen(e64), MV_B64_LENIENT, &elen);
+    unsigned char *k = cx_b64_decode(kid, strlen(kid), MV_B64_LENIENT, &klen);
     ck_assert_uint_eq(nlen, 256); /* 2048 bits, no leading zero byte */
     ck_assert_uint_ge(n[0], 0x80);
     ck_assert_str_eq(e64, "AQAB");
@@ -412,7 +412,7 @@ START_TEST(jwk_matches_key)
     char *tok = sign_sample(key);
     const char *last = strrchr(tok, '.');
     size_t slen = 0;
-    unsigned char *sig = mv_b64url_decode(last + 1, strlen(last + 1), &slen);
+    unsigned char *sig = cx_b64_decode(last + 1, strlen(last + 1), MV_B64_LENIENT, &slen);
     gnutls_datum_t data = {(unsigned char *)tok, (unsigned)(last - tok)};
     gnutls_datum_t sd = {sig, (unsigned)slen};
     ck_assert_int_ge(gnutls_pubkey_verify_data2(pub, GNUTLS_SIGN_RSA_SHA256, 0, &data, &sd), 0);
@@ -481,12 +481,12 @@ START_TEST(key_file_persists)
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0600);
-    char *pem1 = mv_read_file(path, 65536, NULL);
+    char *pem1 = cx_read_file(path, 65536, NULL);
     ck_assert_ptr_nonnull(strstr(pem1, "-----BEGIN PRIVATE KEY-----"));
 
     ck_assert_msg(mv_jwt_key_load_or_create(path, &k2, err, sizeof err) == 0, "%s", err);
     ck_assert_str_eq(mv_jwt_key_kid(k1), mv_jwt_key_kid(k2));
-    char *pem2 = mv_read_file(path, 65536, NULL);
+    char *pem2 = cx_read_file(path, 65536, NULL);
     ck_assert_str_eq(pem1, pem2); /* loading does not rewrite the file */
 
     /* A token from one incarnation verifies with the next. */
@@ -512,12 +512,12 @@ START_TEST(key_file_errors)
 
     /* A file that is not a key is an error, and is left as it was. */
     snprintf(path, sizeof path, "%s/garbage.pem", dir);
-    ck_assert_int_eq(mv_write_file_atomic(path, "not a key\n", 10, 0600), 0);
+    ck_assert_int_eq(cx_write_file_atomic(path, "not a key\n", 10, 0600), 0);
     err[0] = '\0';
     ck_assert_int_eq(mv_jwt_key_load_or_create(path, &k, err, sizeof err), -1);
     ck_assert_ptr_null(k);
     ck_assert_ptr_nonnull(strstr(err, path));
-    char *text = mv_read_file(path, 100, NULL);
+    char *text = cx_read_file(path, 100, NULL);
     ck_assert_str_eq(text, "not a key\n");
     free(text);
     unlink(path);
@@ -533,7 +533,7 @@ START_TEST(key_file_errors)
         gnutls_x509_privkey_export2_pkcs8(ec, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &pem),
         0);
     snprintf(path, sizeof path, "%s/ec.pem", dir);
-    ck_assert_int_eq(mv_write_file_atomic(path, pem.data, pem.size, 0600), 0);
+    ck_assert_int_eq(cx_write_file_atomic(path, pem.data, pem.size, 0600), 0);
     err[0] = '\0';
     ck_assert_int_eq(mv_jwt_key_load_or_create(path, &k, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "RSA"));

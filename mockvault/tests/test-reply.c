@@ -4,18 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx-host.h"
 #include "reply.h"
 
 static void challenge_for(const char *host, bool azure, char *out, size_t n)
 {
     struct mv_req r;
+    struct cx_hostport hp;
     char hostbuf[256];
 
     memset(&r, 0, sizeof r);
     snprintf(hostbuf, sizeof hostbuf, "%s", host);
     r.host = hostbuf;
-    snprintf(r.host_name, sizeof r.host_name, "%.*s",
-             (int)(host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":")), host);
+    /* As http.c parses the Host header. */
+    ck_assert_int_eq(cx_hostport_split(host, strlen(host), CX_HP_KEEP_BRACKETS | CX_HP_LOWER, &hp),
+                     CX_HP_OK);
+    snprintf(r.host_name, sizeof r.host_name, "%s", hp.host);
+    r.host_port = hp.port;
     r.azure_host = azure;
     mv_reply_challenge_resource(&r, out, n);
 }

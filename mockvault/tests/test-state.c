@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "util.h"
 #include "store.h"
 
 #define T0 1700000000
@@ -654,7 +655,7 @@ START_TEST(test_write_atomic)
     char path[512];
     snprintf(path, sizeof(path), "%s/state.json", dir);
 
-    ck_assert_int_eq(mv_state_write_atomic(path, "{\"a\":1}", 7, 0640), 0);
+    ck_assert_int_eq(cx_write_file_atomic(path, "{\"a\":1}", 7, 0640), 0);
     struct stat sb;
     ck_assert_int_eq(stat(path, &sb), 0);
     ck_assert_uint_eq(sb.st_mode & 07777, 0640);
@@ -664,7 +665,7 @@ START_TEST(test_write_atomic)
     ck_assert_uint_eq(count_entries(dir), 1); /* no temporary file left behind */
 
     /* Replacing keeps one file and applies the new mode. */
-    ck_assert_int_eq(mv_state_write_atomic(path, "second", 6, 0600), 0);
+    ck_assert_int_eq(cx_write_file_atomic(path, "second", 6, 0600), 0);
     ck_assert_int_eq(stat(path, &sb), 0);
     ck_assert_uint_eq(sb.st_mode & 07777, 0600);
     text = read_text(path);
@@ -673,7 +674,7 @@ START_TEST(test_write_atomic)
     ck_assert_uint_eq(count_entries(dir), 1);
 
     /* Empty data is a valid (empty) file. */
-    ck_assert_int_eq(mv_state_write_atomic(path, "", 0, 0600), 0);
+    ck_assert_int_eq(cx_write_file_atomic(path, "", 0, 0600), 0);
     ck_assert_int_eq(stat(path, &sb), 0);
     ck_assert_int_eq(sb.st_size, 0);
 
@@ -683,9 +684,9 @@ START_TEST(test_write_atomic)
     ck_assert_int_eq(mkdir(sub, 0700), 0);
     char inner[600];
     snprintf(inner, sizeof(inner), "%s/keep", sub);
-    ck_assert_int_eq(mv_state_write_atomic(inner, "x", 1, 0600), 0);
+    ck_assert_int_eq(cx_write_file_atomic(inner, "x", 1, 0600), 0);
     errno = 0;
-    ck_assert_int_eq(mv_state_write_atomic(sub, "data", 4, 0600), -1);
+    ck_assert_int_eq(cx_write_file_atomic(sub, "data", 4, 0600), -1);
     ck_assert_int_ne(errno, 0);
     ck_assert_uint_eq(count_entries(dir), 2); /* state.json and sub, nothing else */
 
@@ -693,14 +694,14 @@ START_TEST(test_write_atomic)
     char missing[600];
     snprintf(missing, sizeof(missing), "%s/nope/state.json", dir);
     errno = 0;
-    ck_assert_int_eq(mv_state_write_atomic(missing, "x", 1, 0600), -1);
+    ck_assert_int_eq(cx_write_file_atomic(missing, "x", 1, 0600), -1);
     ck_assert_int_eq(errno, ENOENT);
 
     /* A file name without a directory goes to the current directory. */
     char cwd[512];
     ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
     ck_assert_int_eq(chdir(sub), 0);
-    ck_assert_int_eq(mv_state_write_atomic("rel.json", "r", 1, 0644), 0);
+    ck_assert_int_eq(cx_write_file_atomic("rel.json", "r", 1, 0644), 0);
     ck_assert_int_eq(chdir(cwd), 0);
     ck_assert_uint_eq(count_entries(sub), 2);
 
@@ -708,7 +709,7 @@ START_TEST(test_write_atomic)
     struct mv_data *d =
         parse_ok("{\"tenants\":[{\"id\":\"t\"}],\"vaults\":[{\"name\":\"abc\"}]}", T0);
     char *snap = export_text(d);
-    ck_assert_int_eq(mv_state_write_atomic(path, snap, strlen(snap), 0600), 0);
+    ck_assert_int_eq(cx_write_file_atomic(path, snap, strlen(snap), 0600), 0);
     char err[512] = "";
     struct mv_data *d2 = mv_state_load_file(path, T0, err, sizeof(err));
     ck_assert_msg(d2 != NULL, "%s", err);

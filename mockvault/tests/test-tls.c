@@ -107,7 +107,7 @@ static char *read_in(const char *dir, const char *name)
 {
     char p[160];
     snprintf(p, sizeof p, "%s/%s", dir, name);
-    char *s = mv_read_file(p, 1 << 20, NULL);
+    char *s = cx_read_file(p, 1 << 20, NULL);
     ck_assert_msg(s != NULL, "cannot read %s", p);
     return s;
 }
@@ -514,7 +514,7 @@ START_TEST(broken_files_are_replaced)
     char p[160];
     snprintf(p, sizeof p, "%s/ca-key.pem", state);
     char *server_key = read_in(state, "server-key.pem");
-    ck_assert_int_eq(mv_write_file_atomic(p, server_key, strlen(server_key), 0600), 0);
+    ck_assert_int_eq(cx_write_file_atomic(p, server_key, strlen(server_key), 0600), 0);
     free(server_key);
     struct mv_tls *t2 = setup_in(state, demo_names, 1);
     ck_assert_str_ne(t2->ca_pem, ca1);
@@ -528,7 +528,7 @@ START_TEST(broken_files_are_replaced)
     snprintf(p, sizeof p, "%s/ca.pem", state);
     ck_assert_int_eq(unlink(p), 0);
     snprintf(p, sizeof p, "%s/server-key.pem", state);
-    ck_assert_int_eq(mv_write_file_atomic(p, "junk", 4, 0600), 0);
+    ck_assert_int_eq(cx_write_file_atomic(p, "junk", 4, 0600), 0);
     struct mv_tls *t3 = setup_in(state, demo_names, 1);
     ck_assert_str_ne(t3->ca_pem, ca2);
     ck_assert_ptr_nonnull(strstr(t3->key_pem, "PRIVATE KEY"));

@@ -320,7 +320,7 @@ static void assignment_id(const struct mv_role_assignment *a, char out[33])
     char buf[512];
 
     snprintf(buf, sizeof buf, "%s|%s|%s", a->principal_id, a->role, a->scope ? a->scope : "/");
-    mv_str_lower(buf);
+    cx_str_lower(buf);
     mv_sha256(buf, strlen(buf), h);
     for (int i = 0; i < 16; i++)
         snprintf(out + 2 * i, 3, "%02x", h[i]);
@@ -366,7 +366,7 @@ static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const
     char resource[400], vault_lc[64];
 
     snprintf(vault_lc, sizeof vault_lc, "%s", r->vault);
-    mv_str_lower(vault_lc);
+    cx_str_lower(vault_lc);
     /* The fixture has no subscription or resource group for a vault; the resource id uses fixed
      * placeholders in the real shape (lower-case provider and vault, as the service prints it). */
     if (op->scope == MV_SCOPE_OBJECT && secret && *secret)

@@ -36,52 +36,6 @@ static bool name_ok(const char *s)
     return strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") == n;
 }
 
-/* Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF); *chars gets the number of
- * code points, which is what the 25,600-character limit counts. */
-static bool utf8_ok(const char *s, size_t len, size_t *chars)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    size_t n = 0;
-
-    while (p < end) {
-        unsigned c = *p;
-        size_t k;
-        unsigned cp;
-
-        if (c < 0x80) {
-            p++;
-            n++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if ((size_t)(end - p) <= k)
-            return false;
-        for (size_t i = 1; i <= k; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return false;
-        p += k + 1;
-        n++;
-    }
-    if (chars)
-        *chars = n;
-    return true;
-}
 
 static enum MHD_Result bad_parameter(struct mv_req *r, const char *inner, const char *msg)
 {
@@ -146,9 +100,7 @@ static enum MHD_Result reply_store_err(struct mv_req *r, enum mv_err e, const ch
 /* The base for nextLink: the real service spells the port out (":443"), ids do not. */
 static void link_base(const struct mv_req *r, char *out, size_t n)
 {
-    bool has_port = r->host[0] == '[' ? strstr(r->host, "]:") != NULL : strchr(r->host, ':') != NULL;
-
-    if (has_port)
+    if (r->host_port)
         snprintf(out, n, "%s", r->base_url);
     else
         snprintf(out, n, "%s:%s", r->base_url, r->srv->cfg.http ? "80" : "443");
@@ -162,7 +114,7 @@ static bool parse_body_or_reply(struct mv_req *r, cJSON **out)
     cJSON *j;
 
     *out = NULL;
-    if (!utf8_ok(r->body, r->body_len, NULL)) {
+    if (!cx_utf8_valid(r->body, r->body_len, NULL)) {
         bad_parameter(r, NULL, "The request body is not valid UTF-8.");
         return false;
     }
@@ -299,7 +251,6 @@ static enum MHD_Result h_set(struct mv_req *r)
     struct fields f;
     struct mv_secret_input in;
     struct mv_secret_view sv;
-    size_t chars = 0;
     enum mv_err e;
     int ok;
 
@@ -315,8 +266,8 @@ static enum MHD_Result h_set(struct mv_req *r)
                                           : "Property 'value' is required.");
         goto out;
     }
-    utf8_ok(value->valuestring, strlen(value->valuestring), &chars);
-    if (chars > MV_VALUE_MAX) {
+    /* The service counts characters (code points), not bytes, against the limit. */
+    if (cx_utf8_count(value->valuestring) > MV_VALUE_MAX) {
         ok = bad_parameter(r, "SecretTooLarge",
                            "Secret is beyond the maximum permitted length of 25600 characters.");
         goto out;
@@ -349,10 +300,6 @@ out:
     return ok;
 }
 
-static bool version_ok(const char *v)
-{
-    return strlen(v) == 32 && strspn(v, "0123456789abcdefABCDEF") == 32;
-}
 
 static enum MHD_Result h_get(struct mv_req *r)
 {
@@ -365,9 +312,9 @@ static enum MHD_Result h_get(struct mv_req *r)
     memset(&sv, 0, sizeof sv);
     if (!name_ok(name))
         return reply_bad_name(r, name);
-    if (version[0] && !version_ok(version))
+    if (version[0] && !cx_is_hex(version, 32, 0)) /* any case: ids compare case-insensitively */
         return reply_store_err(r, MV_E_VERSION_NOT_FOUND, name, version);
-    mv_str_lower(r->cap[1]); /* versions are lowercase hex; identifiers compare case-insensitively */
+    cx_str_lower(r->cap[1]); /* versions are lowercase hex; identifiers compare case-insensitively */
     e = mv_store_get_secret(r->srv->store, r->vault, name, version, &sv);
     if (e != MV_OK)
         return reply_store_err(r, e, name, version);
@@ -403,9 +350,9 @@ static enum MHD_Result h_update(struct mv_req *r)
     memset(&sv, 0, sizeof sv);
     if (!name_ok(name))
         return reply_bad_name(r, name);
-    if (version[0] && !version_ok(version))
+    if (version[0] && !cx_is_hex(version, 32, 0)) /* any case: ids compare case-insensitively */
         return reply_store_err(r, MV_E_VERSION_NOT_FOUND, name, version);
-    mv_str_lower(r->cap[1]);
+    cx_str_lower(r->cap[1]);
     if (!parse_body_or_reply(r, &body))
         return MHD_YES;
     if (!parse_fields_or_reply(r, body, &f))
@@ -517,7 +464,7 @@ static bool page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
     }
     if (tok && *tok) {
         size_t len = 0;
-        unsigned char *m = mv_b64url_decode(tok, strlen(tok), &len);
+        unsigned char *m = cx_b64_decode(tok, strlen(tok), MV_B64_LENIENT, &len);
         if (!m || len == 0 || memchr(m, '\0', len)) {
             free(m);
             bad_parameter(r, NULL, "Invalid $skiptoken: follow nextLink exactly as returned.");
@@ -536,7 +483,7 @@ static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_
 
     if (!next)
         return mv_reply_secret_page(r, items, n, flags, NULL);
-    tok = mv_b64url_encode(next, strlen(next));
+    tok = cx_b64url_encode(next, strlen(next));
     if (!tok)
         return reply_store_err(r, MV_E_NOMEM, "", NULL);
     link_base(r, base, sizeof base);
@@ -652,7 +599,7 @@ static enum MHD_Result h_backup(struct mv_req *r)
                                    BLOB_TAG, plain, plen, blob + BLOB_MAGIC_LEN + BLOB_NONCE,
                                    &clen) < 0)
         goto nomem;
-    text = mv_b64url_encode(blob, BLOB_MAGIC_LEN + BLOB_NONCE + clen);
+    text = cx_b64url_encode(blob, BLOB_MAGIC_LEN + BLOB_NONCE + clen);
     if (!text)
         goto nomem;
     {
@@ -710,7 +657,7 @@ static enum MHD_Result h_restore(struct mv_req *r)
         ok = bad_parameter(r, NULL, "Property 'value' (the backup blob, base64url) is required.");
         goto out;
     }
-    blob = mv_b64url_decode(value->valuestring, strlen(value->valuestring), &blen);
+    blob = cx_b64_decode(value->valuestring, strlen(value->valuestring), MV_B64_LENIENT, &blen);
     if (!blob || blen < BLOB_MAGIC_LEN + BLOB_NONCE + BLOB_TAG ||
         memcmp(blob, BLOB_MAGIC, BLOB_MAGIC_LEN) != 0) {
         ok = malformed_blob(r);
