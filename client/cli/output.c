@@ -2,7 +2,6 @@
  * it: json (two-space indent, sorted keys), tsv and table (knack's), and none. */
 #include <ctype.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,7 +161,7 @@ static const char *number_text(const cJSON *n, char *buf, size_t len)
 {
     double v = n->valuedouble;
 
-    if (v == floor(v) && fabs(v) < 9.2e18)
+    if (v > -9.2e18 && v < 9.2e18 && (double)(int64_t)v == v)
         snprintf(buf, len, "%" PRId64, (int64_t)v);
     else
         snprintf(buf, len, "%.17g", v);
