@@ -26,6 +26,7 @@
 #define KVCLI_CLI_H
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -227,6 +228,8 @@ void cli_help_verb(FILE *f, const struct cli_family *family, const struct cli_ve
 FILE *cli_err(void);
 void cli_set_err(FILE *f);
 
+/* "kvclient: <message>" on cli_err(), without a newline. */
+void cli_vmessage(const char *fmt, va_list ap) CLI_PRINTF_LIKE(1, 0);
 /* "kvclient: <message>\n" on cli_err(). */
 void cli_warnx(const char *fmt, ...) CLI_PRINTF_LIKE(1, 2);
 /* Writes text from the server or the library with control characters replaced, so a hostile

@@ -86,9 +86,8 @@ int cli_usage_error(const struct cli *c, const char *fmt, ...)
     FILE *f = cli_err();
     va_list ap;
 
-    fputs(CLI_PROG ": ", f);
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    cli_vmessage(fmt, ap);
     va_end(ap);
     if (c->verb)
         fprintf(f, "\nTry '" CLI_PROG " %s %s --help'.\n", c->family->group, c->verb->name);

@@ -28,16 +28,20 @@ void cli_set_err(FILE *f)
     err_stream = f;
 }
 
+void cli_vmessage(const char *fmt, va_list ap)
+{
+    fputs(CLI_PROG ": ", cli_err());
+    vfprintf(cli_err(), fmt, ap);
+}
+
 void cli_warnx(const char *fmt, ...)
 {
-    FILE *f = cli_err();
     va_list ap;
 
-    fputs(CLI_PROG ": ", f);
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    cli_vmessage(fmt, ap);
     va_end(ap);
-    fputc('\n', f);
+    fputc('\n', cli_err());
 }
 
 void cli_put_clean(FILE *f, const char *s)
