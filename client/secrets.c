@@ -52,32 +52,6 @@ static int64_t int_member(const cJSON *o, const char *key)
     return cJSON_IsNumber(it) ? (int64_t)it->valuedouble : 0;
 }
 
-/* name and version from an id: https://{host}/secrets/{name}[/{version}] or …/deletedsecrets/…. */
-static bool split_id(struct kv_secret *s)
-{
-    const char *p = strstr(s->id, "://");
-    p = p ? strchr(p + 3, '/') : NULL;
-    if (!p)
-        return true;
-    p++;
-    size_t col = strcspn(p, "/?");
-    if (p[col] != '/')
-        return true;
-    p += col + 1;
-    size_t nl = strcspn(p, "/?");
-    if (nl == 0)
-        return true;
-    if (!(s->name = kv__strndup(p, nl)))
-        return false;
-    p += nl;
-    if (*p == '/' && p[1] && p[1] != '?') {
-        size_t vl = strcspn(p + 1, "/?");
-        if (!(s->version = kv__strndup(p + 1, vl)))
-            return false;
-    }
-    return true;
-}
-
 struct kv_secret *kv__secret_from_json(const cJSON *o)
 {
     bool ok = true;
@@ -89,7 +63,8 @@ struct kv_secret *kv__secret_from_json(const cJSON *o)
     s->id = str_member(o, "id", &ok);
     if (!s->id)
         goto fail; /* id is mandatory: without it there is no name (real-clients §3.7) */
-    if (!split_id(s))
+    /* An id that is not a secret identifier leaves name and version NULL; the rest still counts. */
+    if (kv_secret_id_parse(s->id, NULL, &s->name, &s->version, NULL) == KV_E_NOMEM)
         goto fail;
     s->value = str_member(o, "value", &ok);
     s->content_type = str_member(o, "contentType", &ok);

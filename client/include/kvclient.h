@@ -219,6 +219,17 @@ struct kv_secret {
 /* Accepts NULL. */
 KV_EXPORT void kv_secret_free(struct kv_secret *secret);
 
+/* Splits a secret identifier as the service writes it in "id" and "recoveryId" and as az's --id
+ * takes it: https://{host[:port]}/secrets/{name}[/{version}] or .../deletedsecrets/{name}; a
+ * trailing "/" after the name means no version. vault_url receives "https://{host[:port]}",
+ * version NULL when the id names none. Each of vault_url, name and version may be NULL when the
+ * caller does not want that part; the others receive new strings that the caller frees with
+ * kv_free(), and all are NULL after a failure. Returns KV_OK, KV_E_NOMEM or KV_E_INVALID_ARG;
+ * then err (may be NULL) holds a message phrased as a predicate of the id ("has no
+ * /secrets/NAME path"), so a caller can put the name it gave the id in front. */
+KV_EXPORT int kv_secret_id_parse(const char *id, char **vault_url, char **name, char **version,
+                                 struct kv_error *err);
+
 /* Properties to set with kv_secret_set() or change with kv_secret_update(). Fields left at their
  * kv_props_init() values are not sent. */
 struct kv_props {

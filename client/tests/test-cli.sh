@@ -214,6 +214,12 @@ kv 2 "usage: bad --timeout" secret show "${V[@]}" -n x --timeout 0
 kv 2 "usage: backup without --file" secret backup "${V[@]}" -n x
 kv 2 "usage: bad --encoding" secret set "${V[@]}" -n x --file /dev/null --encoding utf-32
 kv 2 "usage: --client-id without --identity" secret list "${V[@]}" --client-id abc
+kv 2 "usage: --id not https" secret show --id http://demo.localhost/secrets/x
+err_has "usage: --id names the problem" "--id must be an https:// secret identifier"
+kv 2 "usage: --id of a key" secret show --id https://demo.localhost/keys/x
+err_has "usage: --id needs /secrets/" "--id has no /secrets/NAME path"
+kv 2 "usage: --id too deep" secret show --id https://demo.localhost/secrets/x/v/w
+err_has "usage: --id is no secret id" "--id is not a secret identifier"
 # A mistyped option must not echo the secret that follows it, nor may a stray word.
 forbid TYPO-SECRET-1
 forbid STRAY-SECRET-2
@@ -284,6 +290,8 @@ kv 0 "set --encoding base64" secret show "${V[@]}" -n cli-stdin --query value -o
 out_is "--encoding base64 stores base64 of the file" "$(printf '%s' "$V2" | base64 -w0)"
 kv 0 "show --version: the first version" secret show --id "$V1_ID" --query value -o tsv
 out_is "show --id with a version" "$V1"
+kv 0 "show --id without a version" secret show --id "${V1_ID%/*}" --query value -o tsv
+out_is "show --id without a version gives the latest" "$V2"
 kv 0 "show --version" secret show "${V[@]}" -n cli-a --version "${V1_ID##*/}" --query value -o tsv
 out_is "show --version gives that version's value" "$V1"
 

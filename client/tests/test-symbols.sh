@@ -38,6 +38,53 @@ if [ -n "$missing" ]; then
 else
     echo "ok: all $(wc -l <"$tmp/declared") declared functions are exported"
 fi
+# The exported API spelled out: a symbol that appears or goes away is an ABI change and has to
+# be made here on purpose.
+cat >"$tmp/expected" <<'SYMS'
+kv_client_create
+kv_client_destroy
+kv_client_get_token
+kv_client_stats
+kv_credential_client_certificate
+kv_credential_client_secret
+kv_credential_destroy
+kv_credential_from_env
+kv_credential_kind
+kv_credential_managed_identity
+kv_credential_static_token
+kv_free
+kv_free_secret
+kv_global_cleanup
+kv_global_init
+kv_options_init
+kv_pager_create
+kv_pager_destroy
+kv_pager_next
+kv_pager_pages
+kv_props_init
+kv_secret_backup
+kv_secret_delete
+kv_secret_free
+kv_secret_get
+kv_secret_get_deleted
+kv_secret_id_parse
+kv_secret_purge
+kv_secret_recover
+kv_secret_restore
+kv_secret_set
+kv_secret_update
+kv_status_name
+kv_strerror
+SYMS
+LC_ALL=C sort -o "$tmp/expected" "$tmp/expected"
+LC_ALL=C sort -o "$tmp/names_c" "$tmp/names"
+if ! cmp -s "$tmp/expected" "$tmp/names_c"; then
+    echo "FAIL: the exports differ from the expected list (< expected only, > exported only):"
+    diff "$tmp/expected" "$tmp/names_c" | grep '^[<>]' | sed 's/^/  /'
+    fail=1
+else
+    echo "ok: the exports are exactly the $(wc -l <"$tmp/expected") expected kv_ functions"
+fi
 if grep -q '^kv__' "$tmp/names"; then
     echo "FAIL: internal kv__ names are exported"
     fail=1

@@ -1,0 +1,581 @@
+/* secret.c: the `secret` verb family, az keyvault secret's verbs on libkvclient: set, show, list,
+ * list-versions, set-attributes, delete, recover, purge, list-deleted, show-deleted, backup and
+ * restore. Each verb's result has the shape az prints for the same command. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli-compat.h"
+#include "cli.h"
+
+/* What a secret's JSON includes. */
+enum {
+    SH_VALUE = 1,   /* "value": only `secret show` */
+    SH_KID = 2,     /* "kid": bundles (show, set, ...), not list items */
+    SH_DELETED = 4, /* deletedDate, recoveryId, scheduledPurgeDate */
+};
+
+static void secret_to_json(struct cli_doc *d, cJSON *parent, const struct kv_secret *s,
+                           unsigned shape)
+{
+    cJSON *o = cli_doc_object(d, parent, NULL), *a, *t;
+
+    a = cli_doc_object(d, o, "attributes");
+    cli_doc_time(d, a, "created", s->created);
+    cli_doc_bool(d, a, "enabled", s->enabled != 0);
+    cli_doc_time(d, a, "expires", s->expires);
+    cli_doc_time(d, a, "notBefore", s->not_before);
+    if (s->recoverable_days)
+        cli_doc_int(d, a, "recoverableDays", s->recoverable_days);
+    else
+        cli_doc_null(d, a, "recoverableDays");
+    cli_doc_string(d, a, "recoveryLevel", s->recovery_level);
+    cli_doc_time(d, a, "updated", s->updated);
+    cli_doc_string(d, o, "contentType", s->content_type);
+    cli_doc_string(d, o, "id", s->id);
+    if (shape & SH_KID)
+        cli_doc_string(d, o, "kid", s->kid);
+    /* az prints managed as true or null, never false (the SDK leaves it unset). */
+    if (s->managed)
+        cli_doc_bool(d, o, "managed", 1);
+    else
+        cli_doc_null(d, o, "managed");
+    cli_doc_string(d, o, "name", s->name);
+    if (s->n_tags) {
+        t = cli_doc_object(d, o, "tags");
+        for (size_t i = 0; i < s->n_tags; i++)
+            cli_doc_string(d, t, s->tags[i].name, s->tags[i].value ? s->tags[i].value : "");
+    } else {
+        cli_doc_null(d, o, "tags");
+    }
+    if (shape & SH_VALUE)
+        cli_doc_string(d, o, "value", s->value);
+    if (shape & SH_DELETED) {
+        cli_doc_time(d, o, "deletedDate", s->deleted_date);
+        cli_doc_string(d, o, "recoveryId", s->recovery_id);
+        cli_doc_time(d, o, "scheduledPurgeDate", s->scheduled_purge_date);
+    }
+}
+
+/* ----- Arguments --------------------------------------------------------------------------- */
+
+/* --id: vault URL, name and version from one secret identifier. */
+static int parse_id(struct cli *c)
+{
+    struct kv_error e;
+    int st = kv_secret_id_parse(c->val[O_ID], &c->vault_url, &c->id_name, &c->id_version, &e);
+
+    if (st == KV_E_INVALID_ARG)
+        return cli_usage_error(c, "--id %s", e.message);
+    if (st != KV_OK)
+        return st;
+    c->name = c->id_name;
+    c->version = c->id_version;
+    return KV_OK;
+}
+
+static int check_secret_args(struct cli *c)
+{
+    const struct cli_verb *v = c->verb;
+    int st;
+
+    if (c->seen[O_ID]) {
+        if (c->seen[O_VAULT_NAME] || c->seen[O_VAULT_URL] || c->seen[O_NAME] ||
+            c->seen[O_VERSION])
+            return cli_usage_error(c, "--id replaces --vault-name, --vault-url, --name and "
+                                      "--version");
+        st = parse_id(c);
+    } else {
+        st = cli_resolve_vault(c);
+    }
+    if (st != KV_OK)
+        return st;
+    if (v->needs_name && (!c->name || !*c->name))
+        return cli_usage_error(c, "--name is required");
+    /* set takes exactly one of --value and --file; the verbs that take --file alone (backup,
+     * restore) require it. */
+    if (cli_verb_takes(c->family, v, O_VALUE) && !!c->seen[O_VALUE] + !!c->seen[O_FILE] != 1)
+        return cli_usage_error(c, "give exactly one of --value and --file");
+    if (c->val[O_VALUE]) {
+        /* Blank the value in argv, so /proc/PID/cmdline stops showing it for the rest of the
+         * run. It was visible until now, which is why --help recommends --file. */
+        size_t len = strlen(c->val[O_VALUE]);
+        c->value = cli_strndup(c->val[O_VALUE], len);
+        if (!c->value)
+            return KV_E_NOMEM;
+        memset((char *)c->val[O_VALUE], 'x', len);
+    }
+    if (cli_verb_takes(c->family, v, O_FILE) && !cli_verb_takes(c->family, v, O_VALUE) &&
+        !c->seen[O_FILE])
+        return cli_usage_error(c, "--file is required");
+    return KV_OK;
+}
+
+/* ----- Properties and tags ----------------------------------------------------------------- */
+
+static void free_tags(struct kv_tag *tags, size_t n)
+{
+    for (size_t i = 0; tags && i < n; i++) {
+        free(tags[i].name);
+        free(tags[i].value);
+    }
+    free(tags);
+}
+
+/* The --tags words as kv_tags ("k=v"; "k" alone has an empty value; "" adds nothing, so
+ * `--tags ""` clears the tags), with room for one more. Caller frees with free_tags(). */
+static int build_tags(struct cli *c, struct kv_tag **out, size_t *n_out)
+{
+    struct kv_tag *tags = calloc((size_t)c->n_tag_words + 2, sizeof *tags);
+    size_t n = 0;
+
+    *out = tags;
+    *n_out = 0;
+    if (!tags)
+        return KV_E_NOMEM;
+    for (int i = 0; i < c->n_tag_words; i++) {
+        const char *w = c->n_tag_words == 1 && c->val[O_TAGS] ? c->val[O_TAGS]
+                                                              : c->argv[c->tags_first + i];
+        const char *eq = strchr(w, '=');
+        if (!*w)
+            continue;
+        tags[n].name = eq ? cli_strndup(w, (size_t)(eq - w)) : cli_strdup(w);
+        tags[n].value = cli_strdup(eq ? eq + 1 : "");
+        *n_out = ++n;
+        if (!tags[n - 1].name || !tags[n - 1].value)
+            return KV_E_NOMEM;
+        if (!*tags[n - 1].name)
+            return cli_usage_error(c, "--tags: a tag needs a name before '='");
+    }
+    return KV_OK;
+}
+
+/* Fills props from the flags of set and set-attributes; tags land in *tags (caller frees with
+ * free_tags even on failure). */
+static int build_props(struct cli *c, struct kv_props *p, struct kv_tag **tags, size_t *n_tags)
+{
+    int st;
+
+    kv_props_init(p);
+    *tags = NULL;
+    *n_tags = 0;
+    p->content_type = c->val[O_CONTENT_TYPE];
+    if (c->enabled >= 0)
+        p->enabled = c->enabled;
+    p->expires = c->expires;
+    p->not_before = c->not_before;
+    if (c->seen[O_TAGS]) {
+        if ((st = build_tags(c, tags, n_tags)) != KV_OK)
+            return st;
+        p->tags = *tags;
+        p->n_tags = *n_tags;
+        p->set_tags = 1;
+    }
+    return KV_OK;
+}
+
+/* az records how a file was encoded in the tag file-encoding, so `az keyvault secret download`
+ * can undo it; a file-encoding tag the user gave wins. Returns KV_OK or KV_E_NOMEM. */
+static int add_encoding_tag(struct kv_props *p, struct kv_tag **tags, size_t *n_tags,
+                            const char *enc)
+{
+    struct kv_tag *grown;
+    size_t k;
+
+    for (k = 0; k < *n_tags && strcmp((*tags)[k].name, "file-encoding"); k++)
+        ;
+    if (k < *n_tags)
+        return KV_OK;
+    grown = realloc(*tags, (*n_tags + 1) * sizeof **tags);
+    if (!grown)
+        return KV_E_NOMEM;
+    *tags = grown;
+    grown[*n_tags].name = cli_strdup("file-encoding");
+    grown[*n_tags].value = cli_strdup(enc);
+    (*n_tags)++;
+    if (!grown[*n_tags - 1].name || !grown[*n_tags - 1].value)
+        return KV_E_NOMEM;
+    p->tags = grown;
+    p->n_tags = *n_tags;
+    p->set_tags = 1;
+    return KV_OK;
+}
+
+/* Turns the bytes of --file into the secret value per --encoding, as az set does. */
+static int encode_file_value(struct cli *c, const char *enc, char *raw, size_t len, char **value)
+{
+    *value = NULL;
+    if (!strcmp(enc, "utf-8") || !strcmp(enc, "ascii")) {
+        if (memchr(raw, '\0', len)) {
+            cli_warnx("%s holds NUL bytes; use --encoding base64 or hex", c->val[O_FILE]);
+            return KV_E_INVALID_ARG;
+        }
+        for (size_t i = 0; !strcmp(enc, "ascii") && i < len; i++)
+            if ((unsigned char)raw[i] >= 0x80) {
+                cli_warnx("%s is not ASCII", c->val[O_FILE]);
+                return KV_E_INVALID_ARG;
+            }
+        *value = cli_strndup(raw, len);
+    } else if (!strcmp(enc, "base64")) {
+        *value = cli_b64_encode((const unsigned char *)raw, len, 0);
+    } else {
+        char *h = malloc(len * 2 + 1);
+        for (size_t i = 0; h && i < len; i++)
+            snprintf(h + 2 * i, 3, "%02x", (unsigned char)raw[i]);
+        if (h)
+            h[len * 2] = '\0';
+        *value = h;
+    }
+    return *value ? KV_OK : KV_E_NOMEM;
+}
+
+/* ----- Verbs ------------------------------------------------------------------------------- */
+
+static int run_set(struct cli *c, struct cli_doc *out)
+{
+    struct kv_props props;
+    struct kv_tag *tags = NULL;
+    size_t n_tags = 0, raw_len = 0;
+    char *raw = NULL, *value = NULL;
+    struct kv_secret *s = NULL;
+    const char *enc = c->val[O_ENCODING] ? c->val[O_ENCODING] : "utf-8";
+    int st;
+
+    if ((st = build_props(c, &props, &tags, &n_tags)) != KV_OK)
+        goto out;
+    if (c->val[O_FILE]) {
+        if ((st = cli_read_file(c->val[O_FILE], &raw, &raw_len)) != KV_OK)
+            goto out;
+        if ((st = encode_file_value(c, enc, raw, raw_len, &value)) != KV_OK)
+            goto out;
+        if ((st = add_encoding_tag(&props, &tags, &n_tags, enc)) != KV_OK)
+            goto out;
+    }
+    st = kv_secret_set(c->client, c->name, value ? value : c->value, &props, &s, &c->err);
+    if (st != KV_OK) {
+        cli_fail(c, st);
+        goto out;
+    }
+    /* The value is left out on purpose: only `secret show` prints values. */
+    secret_to_json(out, NULL, s, SH_KID);
+out:
+    if (raw) {
+        cli_wipe(raw, raw_len);
+        free(raw);
+    }
+    cli_free_wiped(value);
+    free_tags(tags, n_tags);
+    kv_secret_free(s);
+    return st;
+}
+
+/* "3d 4h", "5h 2m", "40s": the coarse form used in expiry warnings. */
+static void format_duration(int64_t s, char *buf, size_t len)
+{
+    if (s < 0)
+        s = -s;
+    if (s >= 86400)
+        snprintf(buf, len, "%" PRId64 "d %" PRId64 "h", s / 86400, s % 86400 / 3600);
+    else if (s >= 3600)
+        snprintf(buf, len, "%" PRId64 "h %" PRId64 "m", s / 3600, s % 3600 / 60);
+    else if (s >= 60)
+        snprintf(buf, len, "%" PRId64 "m %" PRId64 "s", s / 60, s % 60);
+    else
+        snprintf(buf, len, "%" PRId64 "s", s);
+}
+
+/* "<time>, in 3d 4h" / "<time>, 5h 2m ago" parts of an expiry message. */
+static void when_and_how_long(int64_t t, int64_t delta, char *when, char *dur, size_t len)
+{
+    cli_time_format(t, when, len);
+    format_duration(delta, dur, len);
+}
+
+/* Warns about (or, with --fail-on-expired, refuses) a secret outside its validity window, or
+ * one that expires within --warn-expiry. Key Vault itself still returns such secrets; deciding
+ * what to do with them is the client's job (lifecycle management). Returns KV_OK or
+ * KV_E_EXPIRED. */
+static int check_expiry(struct cli *c, const struct kv_secret *s)
+{
+    int64_t now = (int64_t)time(NULL);
+    char when[40], dur[40], why[128];
+    int invalid = 1;
+
+    if (s->not_before && now < s->not_before) {
+        when_and_how_long(s->not_before, s->not_before - now, when, dur, sizeof when);
+        snprintf(why, sizeof why, "not valid until %s, in %s", when, dur);
+    } else if (s->expires && now >= s->expires) {
+        when_and_how_long(s->expires, now - s->expires, when, dur, sizeof when);
+        snprintf(why, sizeof why, "expired at %s, %s ago", when, dur);
+    } else {
+        invalid = 0;
+        if (s->expires && c->warn_expiry > 0 && s->expires - now <= c->warn_expiry) {
+            when_and_how_long(s->expires, s->expires - now, when, dur, sizeof when);
+            fprintf(cli_err(), CLI_PROG ": warning: secret '%s' expires at %s (in %s)\n", c->name,
+                    when, dur);
+        }
+    }
+    if (!invalid)
+        return KV_OK;
+    if (c->seen[O_FAIL_ON_EXPIRED]) {
+        fprintf(cli_err(), CLI_PROG ": secret show '%s': %s (%s)\n", c->name,
+                kv_strerror(KV_E_EXPIRED), why);
+        return KV_E_EXPIRED;
+    }
+    fprintf(cli_err(), CLI_PROG ": warning: secret '%s' is %s\n", c->name, why);
+    return KV_OK;
+}
+
+static int run_show(struct cli *c, struct cli_doc *out)
+{
+    struct kv_secret *s = NULL;
+    int st;
+
+    st = kv_secret_get(c->client, c->name, c->version, &s, &c->err);
+    if (st != KV_OK) {
+        cli_fail(c, st);
+        goto out;
+    }
+    if ((st = check_expiry(c, s)) != KV_OK)
+        goto out;
+    secret_to_json(out, NULL, s, SH_VALUE | SH_KID);
+out:
+    kv_secret_free(s);
+    return st;
+}
+
+/* list, list-versions and list-deleted (verb->arg is the kv_list_kind): one pager, az's
+ * --maxresults (a cap on the items returned) and az's default of hiding secrets that back
+ * certificates in `list`. */
+static int run_list(struct cli *c, struct cli_doc *out)
+{
+    enum kv_list_kind kind = (enum kv_list_kind)c->verb->arg;
+    struct kv_pager *p = NULL;
+    struct kv_secret *s = NULL;
+    cJSON *arr;
+    long max = c->maxresults;
+    int st, count = 0;
+
+    st = kv_pager_create(c->client, kind, kind == KV_LIST_VERSIONS ? c->name : NULL,
+                         max > 0 && max < 25 ? (int)max : 0, &p);
+    if (st != KV_OK) {
+        memset(&c->err, 0, sizeof c->err);
+        cli_fail(c, st);
+        goto out;
+    }
+    arr = cli_doc_array(out, NULL, NULL);
+    while (!max || count < max) {
+        st = kv_pager_next(p, &s, &c->err);
+        if (st != KV_OK) {
+            cli_fail(c, st);
+            goto out;
+        }
+        if (!s)
+            break;
+        if (!(kind == KV_LIST_SECRETS && s->managed && !c->seen[O_INCLUDE_MANAGED])) {
+            secret_to_json(out, arr, s, kind == KV_LIST_DELETED ? SH_DELETED : 0);
+            count++;
+        }
+        kv_secret_free(s);
+        s = NULL;
+    }
+out:
+    kv_secret_free(s);
+    kv_pager_destroy(p);
+    return st;
+}
+
+static int run_set_attributes(struct cli *c, struct cli_doc *out)
+{
+    struct kv_props props;
+    struct kv_tag *tags = NULL;
+    size_t n_tags = 0;
+    struct kv_secret *s = NULL;
+    int st;
+
+    if ((st = build_props(c, &props, &tags, &n_tags)) != KV_OK)
+        goto out;
+    st = kv_secret_update(c->client, c->name, c->version, &props, &s, &c->err);
+    if (st != KV_OK) {
+        cli_fail(c, st);
+        goto out;
+    }
+    secret_to_json(out, NULL, s, SH_KID);
+out:
+    free_tags(tags, n_tags);
+    kv_secret_free(s);
+    return st;
+}
+
+/* delete, recover and show-deleted: one name in, one secret out (without its value). */
+static int run_name_secret(struct cli *c, struct cli_doc *out,
+                           int (*op)(struct kv_client *, const char *, struct kv_secret **,
+                                     struct kv_error *),
+                           unsigned shape)
+{
+    struct kv_secret *s = NULL;
+    int st = op(c->client, c->name, &s, &c->err);
+
+    if (st != KV_OK)
+        cli_fail(c, st);
+    else
+        secret_to_json(out, NULL, s, shape);
+    kv_secret_free(s);
+    return st;
+}
+
+static int run_delete(struct cli *c, struct cli_doc *out)
+{
+    return run_name_secret(c, out, kv_secret_delete, SH_KID | SH_DELETED);
+}
+
+static int run_recover(struct cli *c, struct cli_doc *out)
+{
+    return run_name_secret(c, out, kv_secret_recover, SH_KID);
+}
+
+static int run_show_deleted(struct cli *c, struct cli_doc *out)
+{
+    return run_name_secret(c, out, kv_secret_get_deleted, SH_KID | SH_DELETED);
+}
+
+static int run_purge(struct cli *c, struct cli_doc *out)
+{
+    int st = kv_secret_purge(c->client, c->name, &c->err);
+
+    (void)out;
+    if (st != KV_OK)
+        cli_fail(c, st);
+    return st;
+}
+
+/* Writes n bytes to a new file of mode 0600. Returns KV_OK or KV_E_IO (after saying why). */
+static int write_private_file(const char *path, const unsigned char *bytes, size_t n)
+{
+    size_t off = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), st = KV_E_IO;
+
+    if (fd < 0)
+        goto out;
+    while (off < n) {
+        ssize_t w = write(fd, bytes + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            goto out;
+        off += (size_t)w;
+    }
+    st = close(fd) == 0 ? KV_OK : KV_E_IO;
+    fd = -1;
+out:
+    if (st != KV_OK)
+        cli_warnx("cannot write %s: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return st;
+}
+
+/* Writes the blob as az does: the raw bytes behind the service's base64url text, so backup
+ * files move between kvclient and `az keyvault secret restore`. Mode 0600: the blob is what
+ * restores the secret. */
+static int run_backup(struct cli *c, struct cli_doc *out)
+{
+    char *blob = NULL;
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    int st;
+
+    (void)out;
+    st = kv_secret_backup(c->client, c->name, &blob, &c->err);
+    if (st != KV_OK) {
+        cli_fail(c, st);
+        goto out;
+    }
+    if (cli_b64url_decode(blob, &bytes, &len)) {
+        st = KV_E_PROTOCOL;
+        cli_warnx("secret backup '%s': the backup blob is not base64url", c->name);
+        goto out;
+    }
+    st = write_private_file(c->val[O_FILE], bytes, len);
+out:
+    if (bytes) {
+        cli_wipe(bytes, len);
+        free(bytes);
+    }
+    kv_free_secret(blob);
+    return st;
+}
+
+static int run_restore(struct cli *c, struct cli_doc *out)
+{
+    char *raw = NULL, *blob = NULL;
+    size_t len = 0;
+    struct kv_secret *s = NULL;
+    int st;
+
+    if ((st = cli_read_file(c->val[O_FILE], &raw, &len)) != KV_OK)
+        goto out;
+    blob = cli_b64_encode((const unsigned char *)raw, len, 1);
+    if (!blob) {
+        st = KV_E_NOMEM;
+        goto out;
+    }
+    st = kv_secret_restore(c->client, blob, &s, &c->err);
+    if (st != KV_OK) {
+        cli_fail(c, st);
+        goto out;
+    }
+    secret_to_json(out, NULL, s, SH_KID);
+out:
+    if (raw) {
+        cli_wipe(raw, len);
+        free(raw);
+    }
+    cli_free_wiped(blob);
+    kv_secret_free(s);
+    return st;
+}
+
+/* ----- The family -------------------------------------------------------------------------- */
+
+#define NAMED (CLI_OPT(O_ID) | CLI_OPT(O_NAME))
+#define PROPS                                                                                  \
+    (CLI_OPT(O_CONTENT_TYPE) | CLI_OPT(O_TAGS) | CLI_OPT(O_ENABLED) | CLI_OPT(O_EXPIRES) |      \
+     CLI_OPT(O_NOT_BEFORE))
+
+static const struct cli_verb secret_verbs[] = {
+    {"set", run_set,
+     CLI_OPT(O_NAME) | CLI_OPT(O_VALUE) | CLI_OPT(O_FILE) | CLI_OPT(O_ENCODING) | PROPS |
+         CLI_OPT(O_DISABLED),
+     1, 0, "create a secret or add a new version (prints it without the value)"},
+    {"show", run_show,
+     NAMED | CLI_OPT(O_VERSION) | CLI_OPT(O_WARN_EXPIRY) | CLI_OPT(O_FAIL_ON_EXPIRED), 1, 0,
+     "print a secret with its value"},
+    {"list", run_list, CLI_OPT(O_MAXRESULTS) | CLI_OPT(O_INCLUDE_MANAGED), 0, KV_LIST_SECRETS,
+     "list the secrets (without values)"},
+    {"list-versions", run_list, NAMED | CLI_OPT(O_MAXRESULTS), 1, KV_LIST_VERSIONS,
+     "list the versions of a secret"},
+    {"set-attributes", run_set_attributes, NAMED | CLI_OPT(O_VERSION) | PROPS, 1, 0,
+     "change content type, tags, enabled, expiry or not-before of a version"},
+    {"delete", run_delete, NAMED, 1, 0, "delete a secret (soft delete when enabled)"},
+    {"recover", run_recover, NAMED, 1, 0, "recover a soft-deleted secret"},
+    {"purge", run_purge, NAMED, 1, 0, "permanently delete a soft-deleted secret"},
+    {"list-deleted", run_list, CLI_OPT(O_MAXRESULTS), 0, KV_LIST_DELETED,
+     "list soft-deleted secrets"},
+    {"show-deleted", run_show_deleted, NAMED, 1, 0, "show a soft-deleted secret"},
+    {"backup", run_backup, NAMED | CLI_OPT(O_FILE), 1, 0,
+     "write a protected backup of a secret to --file"},
+    {"restore", run_restore, CLI_OPT(O_FILE), 0, 0, "restore a secret from a backup --file"},
+};
+
+const struct cli_family cli_secret_family = {
+    "secret",
+    secret_verbs,
+    sizeof secret_verbs / sizeof secret_verbs[0],
+    CLI_OPT(O_VAULT_NAME) | CLI_OPT(O_VAULT_URL) | CLI_OPT(O_DNS_SUFFIX) | CLI_OPT(O_API_VERSION),
+    check_secret_args,
+};
