@@ -10,11 +10,9 @@
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "cx-version.h" /* the one version, meson's project version */
 #include "server.h"
 
-#ifndef MV_VERSION
-#define MV_VERSION "0.1.0"
-#endif
 
 static void usage(FILE *f)
 {
@@ -235,7 +233,7 @@ int main(int argc, char **argv)
             }
             break;
         case O_HELP: usage(stdout); free(sans); return 0;
-        case O_VERSION: printf("mockvault %s\n", MV_VERSION); free(sans); return 0;
+        case O_VERSION: printf("mockvault %s\n", CX_VERSION); free(sans); return 0;
         default: usage(stderr); free(sans); return 2;
         }
     }

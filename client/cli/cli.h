@@ -10,7 +10,6 @@
  *   output.c    the result document (cJSON) and the json, tsv, table and none formats
  *   query.c     the --query subset of JMESPath
  *   util.c      messages on stderr, the library client, reading files
- *   cli-compat.c  base64, RFC 3339 times and wiping, until the shared common/ library replaces them
  *
  * Adding a verb family (keys, certificates): one file defining a struct cli_family with its
  * verbs, and one entry in cli_families[] (options.c). Options a family needs beyond the existing

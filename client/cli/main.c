@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli-compat.h"
+#include "cx-base64.h"
+#include "cx-mem.h"
+#include "cx-time.h"
 #include "cli.h"
 
 /* Runs the verb and prints its result (after --query). Returns a kv_status. */
@@ -77,7 +79,7 @@ out:
             st = KV_E_IO;
         }
     }
-    cli_wipe(outbuf, sizeof outbuf);
+    cx_wipe(outbuf, sizeof outbuf);
     cli_doc_free(&doc);
     cli_free(&cli);
     if (inited)

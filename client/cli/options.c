@@ -8,7 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli-compat.h"
+#include "cx-base64.h"
+#include "cx-mem.h"
+#include "cx-time.h"
 #include "cli.h"
 
 #define DEFAULT_WARN_EXPIRY (30 * 86400LL)
@@ -337,10 +339,10 @@ int cli_resolve_vault(struct cli *c)
  * set. Returns KV_OK or KV_E_USAGE. */
 static int check_times(struct cli *c)
 {
-    if (c->val[O_EXPIRES] && (cli_time_parse(c->val[O_EXPIRES], &c->expires) || c->expires <= 0))
+    if (c->val[O_EXPIRES] && (cx_time_parse(c->val[O_EXPIRES], CX_TIME_LENIENT, &c->expires, NULL) || c->expires <= 0))
         return cli_usage_error(c, "--expires must be a UTC time like 2026-12-31T00:00:00Z");
     if (c->val[O_NOT_BEFORE] &&
-        (cli_time_parse(c->val[O_NOT_BEFORE], &c->not_before) || c->not_before <= 0))
+        (cx_time_parse(c->val[O_NOT_BEFORE], CX_TIME_LENIENT, &c->not_before, NULL) || c->not_before <= 0))
         return cli_usage_error(c, "--not-before must be a UTC time like 2026-12-31T00:00:00Z");
     return KV_OK;
 }
@@ -408,6 +410,6 @@ void cli_free(struct cli *c)
     free(c->vault_url);
     free(c->id_name);
     free(c->id_version);
-    cli_free_wiped(c->value);
+    cx_free_wiped(c->value);
     c->vault_url = c->id_name = c->id_version = c->value = NULL;
 }

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli-compat.h"
+#include "cx-base64.h"
+#include "cx-mem.h"
+#include "cx-time.h"
 #include "cli.h"
 
 /* ----- Building ---------------------------------------------------------------------------- */
@@ -15,7 +17,7 @@
 static void drop(cJSON *item)
 {
     if (item && item->valuestring)
-        cli_wipe(item->valuestring, strlen(item->valuestring));
+        cx_wipe(item->valuestring, strlen(item->valuestring));
     cJSON_Delete(item);
 }
 
@@ -82,13 +84,13 @@ void cli_doc_null(struct cli_doc *d, cJSON *parent, const char *key)
 
 void cli_doc_time(struct cli_doc *d, cJSON *parent, const char *key, int64_t t)
 {
-    char buf[40];
+    char buf[CX_TIME_MAX];
 
     if (!t) {
         cli_doc_null(d, parent, key);
         return;
     }
-    cli_time_format(t, buf, sizeof buf);
+    cx_time_format(t, CX_TIME_RFC3339_OFFSET, buf);
     cli_doc_string(d, parent, key, buf);
 }
 
@@ -97,9 +99,9 @@ static void wipe_strings(cJSON *n)
 {
     for (; n; n = n->next) {
         if (n->valuestring)
-            cli_wipe(n->valuestring, strlen(n->valuestring));
+            cx_wipe(n->valuestring, strlen(n->valuestring));
         if (n->string)
-            cli_wipe(n->string, strlen(n->string));
+            cx_wipe(n->string, strlen(n->string));
         wipe_strings(n->child);
     }
 }

@@ -9,7 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli-compat.h"
+#include "cx-base64.h"
+#include "cx-mem.h"
+#include "cx-time.h"
 #include "cli.h"
 
 /* What a secret's JSON includes. */
@@ -221,7 +223,7 @@ static int encode_file_value(struct cli *c, const char *enc, char *raw, size_t l
             }
         *value = cli_strndup(raw, len);
     } else if (!strcmp(enc, "base64")) {
-        *value = cli_b64_encode((const unsigned char *)raw, len, 0);
+        *value = cx_b64_encode((const unsigned char *)raw, len, 0);
     } else {
         char *h = malloc(len * 2 + 1);
         for (size_t i = 0; h && i < len; i++)
@@ -264,10 +266,10 @@ static int run_set(struct cli *c, struct cli_doc *out)
     secret_to_json(out, NULL, s, SH_KID);
 out:
     if (raw) {
-        cli_wipe(raw, raw_len);
+        cx_wipe(raw, raw_len);
         free(raw);
     }
-    cli_free_wiped(value);
+    cx_free_wiped(value);
     free_tags(tags, n_tags);
     kv_secret_free(s);
     return st;
@@ -291,7 +293,7 @@ static void format_duration(int64_t s, char *buf, size_t len)
 /* "<time>, in 3d 4h" / "<time>, 5h 2m ago" parts of an expiry message. */
 static void when_and_how_long(int64_t t, int64_t delta, char *when, char *dur, size_t len)
 {
-    cli_time_format(t, when, len);
+    cx_time_format(t, CX_TIME_RFC3339_OFFSET, when);
     format_duration(delta, dur, len);
 }
 
@@ -302,7 +304,7 @@ static void when_and_how_long(int64_t t, int64_t delta, char *when, char *dur, s
 static int check_expiry(struct cli *c, const struct kv_secret *s)
 {
     int64_t now = (int64_t)time(NULL);
-    char when[40], dur[40], why[128];
+    char when[CX_TIME_MAX], dur[CX_TIME_MAX], why[128];
     int invalid = 1;
 
     if (s->not_before && now < s->not_before) {
@@ -495,7 +497,7 @@ static int run_backup(struct cli *c, struct cli_doc *out)
         cli_fail(c, st);
         goto out;
     }
-    if (cli_b64url_decode(blob, &bytes, &len)) {
+    if (!(bytes = cx_b64url_decode(blob, strlen(blob), &len))) {
         st = KV_E_PROTOCOL;
         cli_warnx("secret backup '%s': the backup blob is not base64url", c->name);
         goto out;
@@ -503,7 +505,7 @@ static int run_backup(struct cli *c, struct cli_doc *out)
     st = write_private_file(c->val[O_FILE], bytes, len);
 out:
     if (bytes) {
-        cli_wipe(bytes, len);
+        cx_wipe(bytes, len);
         free(bytes);
     }
     kv_free_secret(blob);
@@ -519,7 +521,7 @@ static int run_restore(struct cli *c, struct cli_doc *out)
 
     if ((st = cli_read_file(c->val[O_FILE], &raw, &len)) != KV_OK)
         goto out;
-    blob = cli_b64_encode((const unsigned char *)raw, len, 1);
+    blob = cx_b64url_encode((const unsigned char *)raw, len);
     if (!blob) {
         st = KV_E_NOMEM;
         goto out;
@@ -532,10 +534,10 @@ static int run_restore(struct cli *c, struct cli_doc *out)
     secret_to_json(out, NULL, s, SH_KID);
 out:
     if (raw) {
-        cli_wipe(raw, len);
+        cx_wipe(raw, len);
         free(raw);
     }
-    cli_free_wiped(blob);
+    cx_free_wiped(blob);
     kv_secret_free(s);
     return st;
 }

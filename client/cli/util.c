@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli-compat.h"
+#include "cx-base64.h"
+#include "cx-mem.h"
+#include "cx-time.h"
 #include "cli.h"
 
 /* Key Vault refuses values over 25 KiB; a larger cap only stops a wrong --file from eating
@@ -164,7 +166,7 @@ static int grow(const char *path, char **buf, size_t n, size_t *cap)
     if (!nb)
         return KV_E_NOMEM;
     memcpy(nb, *buf, n);
-    cli_wipe(*buf, n);
+    cx_wipe(*buf, n);
     free(*buf);
     *buf = nb;
     *cap *= 2;
@@ -211,7 +213,7 @@ int cli_read_file(const char *path, char **out, size_t *len)
     st = KV_OK;
 out:
     if (buf) {
-        cli_wipe(buf, n);
+        cx_wipe(buf, n);
         free(buf);
     }
     if (fd != STDIN_FILENO)

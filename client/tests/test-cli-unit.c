@@ -1,14 +1,16 @@
 /* test-cli-unit.c: unit tests of the kvclient CLI's parts that need no server (client/cli/, linked
  * as the kvcli static library): the --query subset, each output format, the result document,
  * argument parsing and checking (good and bad arguments, exit codes and messages), the help
- * tables, the compat helpers (base64, RFC 3339), and kv_secret_id_parse from the library. */
+ * tables, the encodings it takes from common/ (base64, RFC 3339), and kv_secret_id_parse from the library. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli-compat.h"
+#include "cx-base64.h"
+#include "cx-mem.h"
+#include "cx-time.h"
 #include "cli.h"
 
 /* ----- Helpers ----------------------------------------------------------------------------- */
@@ -696,7 +698,7 @@ START_TEST(test_help)
 }
 END_TEST
 
-/* ----- kv_secret_id_parse and the compat helpers ---------------------------------------------- */
+/* ----- kv_secret_id_parse and the encodings from common/ ---------------------------------------------- */
 
 START_TEST(test_secret_id_parse)
 {
@@ -750,37 +752,38 @@ START_TEST(test_secret_id_parse)
 }
 END_TEST
 
-START_TEST(test_compat_base64)
+/* The CLI's encodings through common/: what az prints and reads. */
+START_TEST(test_cli_base64)
 {
     static const unsigned char bytes[] = {0, 1, 2, 0xfb, 0xff};
     unsigned char *back = NULL;
     size_t len = 0;
     char *s;
 
-    s = cli_b64_encode(bytes, sizeof bytes, 0);
+    s = cx_b64_encode(bytes, sizeof bytes, 0);
     ck_assert_str_eq(s, "AAEC+/8=");
     free(s);
-    s = cli_b64_encode(bytes, sizeof bytes, 1);
+    s = cx_b64url_encode(bytes, sizeof bytes);
     ck_assert_str_eq(s, "AAEC-_8");
-    ck_assert_int_eq(cli_b64url_decode(s, &back, &len), 0);
+    ck_assert_ptr_nonnull(back = cx_b64url_decode(s, strlen(s), &len));
     ck_assert_uint_eq(len, sizeof bytes);
     ck_assert_mem_eq(back, bytes, sizeof bytes);
     free(back);
     free(s);
-    s = cli_b64_encode(bytes, 4, 0);
+    s = cx_b64_encode(bytes, 4, 0);
     ck_assert_str_eq(s, "AAEC+w==");
     free(s);
-    s = cli_b64_encode(bytes, 0, 1);
+    s = cx_b64url_encode(bytes, 0);
     ck_assert_str_eq(s, "");
     free(s);
-    ck_assert_int_eq(cli_b64url_decode("AAEC-_8=", &back, &len), 0);
+    ck_assert_ptr_nonnull(back = cx_b64url_decode("AAEC-_8=", 8, &len));
     ck_assert_uint_eq(len, 5);
     free(back);
-    ck_assert_int_eq(cli_b64url_decode("AAEC+/8", &back, &len), -1);
+    ck_assert_ptr_null(cx_b64url_decode("AAEC+/8", 7, &len));
 }
 END_TEST
 
-START_TEST(test_compat_time)
+START_TEST(test_cli_times)
 {
     static const struct {
         const char *text;
@@ -807,20 +810,20 @@ START_TEST(test_compat_time)
         {"26-12-31", -1},
         {"", -1},
     };
-    char buf[40];
+    char buf[CX_TIME_MAX];
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int64_t t = 0;
-        int rc = cli_time_parse(cases[i].text, &t);
+        int rc = cx_time_parse(cases[i].text, CX_TIME_LENIENT, &t, NULL);
         if (cases[i].want < 0)
             ck_assert_msg(rc == -1, "'%s' is refused", cases[i].text);
         else
             ck_assert_msg(rc == 0 && t == cases[i].want, "'%s' gives %lld", cases[i].text,
                           (long long)t);
     }
-    cli_time_format(1798675200, buf, sizeof buf);
+    cx_time_format(1798675200, CX_TIME_RFC3339_OFFSET, buf);
     ck_assert_str_eq(buf, "2026-12-31T00:00:00+00:00");
-    cli_time_format(0, buf, sizeof buf);
+    cx_time_format(0, CX_TIME_RFC3339_OFFSET, buf);
     ck_assert_str_eq(buf, "1970-01-01T00:00:00+00:00");
 }
 END_TEST
@@ -858,8 +861,8 @@ static Suite *cli_suite(void)
     tcase_add_test(args, test_help);
     suite_add_tcase(s, args);
     tcase_add_test(misc, test_secret_id_parse);
-    tcase_add_test(misc, test_compat_base64);
-    tcase_add_test(misc, test_compat_time);
+    tcase_add_test(misc, test_cli_base64);
+    tcase_add_test(misc, test_cli_times);
     suite_add_tcase(s, misc);
     return s;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cx-version.h" /* the one version, meson's project version */
 #include "authz.h"
 #include "fault.h"
 #include "http.h"
@@ -20,9 +21,6 @@
 #include "tls.h"
 #include "util.h"
 
-#ifndef MV_VERSION
-#define MV_VERSION "0.1.0"
-#endif
 
 static enum MHD_Result bad_request(struct mv_req *r, const char *code, const char *msg)
 {
@@ -33,7 +31,7 @@ static enum MHD_Result h_health(struct mv_req *r)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "ok");
-    cJSON_AddStringToObject(o, "version", MV_VERSION);
+    cJSON_AddStringToObject(o, "version", CX_VERSION);
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
