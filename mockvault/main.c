@@ -66,7 +66,7 @@ static void usage(FILE *f)
 }
 
 /* Parses a decimal integer in [min, max]; exits with a message naming the option otherwise. */
-static long long parse_num(const char *opt, const char *s, long long min, long long max)
+static bool parse_num(const char *opt, const char *s, long long min, long long max, long long *out)
 {
     char *end;
     long long v;
@@ -76,9 +76,10 @@ static long long parse_num(const char *opt, const char *s, long long min, long l
     if (errno || *s == '\0' || *end != '\0' || v < min || v > max) {
         fprintf(stderr, "mockvault: %s expects a number from %lld to %lld, got '%s'\n", opt, min,
                 max, s);
-        exit(2);
+        return false;
     }
-    return v;
+    *out = v;
+    return true;
 }
 
 /* --throttle-limits T,C[,S]: fills cfg's throttle limits. Returns 0, or -1 when the text is not
@@ -112,7 +113,10 @@ static int parse_limits(const char *s, struct mv_server_config *cfg)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Fills cfg (and sans, which must hold argc entries) from the command line. Returns -1 when the
+ * server should start, otherwise the exit code (0 after --help or --version, 2 for bad usage,
+ * after saying what is wrong). */
+static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const char **sans)
 {
     enum {
         O_PORT = 256, O_BIND, O_FIXTURES, O_STATE_DIR, O_READY, O_HTTP, O_CERT, O_KEY, O_SAN,
@@ -146,106 +150,121 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
     };
-    struct mv_server_config cfg;
-    struct mv_server *srv = NULL;
-    const char **sans = calloc((size_t)argc + 1, sizeof *sans);
-    char err[2048];
-    sigset_t set;
-    int c, sig = 0, rc = 1;
+    long long n;
+    int c;
     bool fixtures_given = false;
 
-    memset(&cfg, 0, sizeof cfg);
-    cfg.port = 8443;
-    cfg.proxy_port = -1;
-    cfg.fixtures = "fixtures/default.json";
-    if (!sans)
-        return 1;
+/* A numeric option: its value in range, or exit code 2 after the message. */
+#define NUM(field, opt, min, max)                                                                  \
+    do {                                                                                           \
+        if (!parse_num((opt), optarg, (min), (max), &n))                                           \
+            return 2;                                                                              \
+        (field) = n;                                                                               \
+    } while (0)
+
+    memset(cfg, 0, sizeof *cfg);
+    cfg->port = 8443;
+    cfg->proxy_port = -1;
+    cfg->fixtures = "fixtures/default.json";
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case O_PORT: cfg.port = (int)parse_num("--port", optarg, 0, 65535); break;
-        case O_BIND: cfg.bind = optarg; break;
-        case O_FIXTURES: cfg.fixtures = optarg; fixtures_given = true; break;
-        case O_STATE_DIR: cfg.state_dir = optarg; break;
-        case O_READY: cfg.ready_file = optarg; break;
-        case O_HTTP: cfg.http = true; break;
-        case O_CERT: cfg.tls_cert = optarg; break;
-        case O_KEY: cfg.tls_key = optarg; break;
-        case O_SAN: sans[cfg.nsans++] = optarg; break;
+        case O_PORT: NUM(cfg->port, "--port", 0, 65535); break;
+        case O_BIND: cfg->bind = optarg; break;
+        case O_FIXTURES: cfg->fixtures = optarg; fixtures_given = true; break;
+        case O_STATE_DIR: cfg->state_dir = optarg; break;
+        case O_READY: cfg->ready_file = optarg; break;
+        case O_HTTP: cfg->http = true; break;
+        case O_CERT: cfg->tls_cert = optarg; break;
+        case O_KEY: cfg->tls_key = optarg; break;
+        case O_SAN: sans[cfg->nsans++] = optarg; break;
         case O_SEED:
-            cfg.has_seed = true;
-            cfg.seed = (uint64_t)parse_num("--seed", optarg, 0, LLONG_MAX);
+            cfg->has_seed = true;
+            NUM(cfg->seed, "--seed", 0, LLONG_MAX);
             break;
-        case O_THREADS: cfg.threads = (int)parse_num("--threads", optarg, 1, 256); break;
+        case O_THREADS: NUM(cfg->threads, "--threads", 1, 256); break;
         case O_LOGFMT:
             if (strcmp(optarg, "text") == 0)
-                cfg.log_format = MV_LOG_TEXT;
+                cfg->log_format = MV_LOG_TEXT;
             else if (strcmp(optarg, "json") == 0)
-                cfg.log_format = MV_LOG_JSON;
+                cfg->log_format = MV_LOG_JSON;
             else if (strcmp(optarg, "off") == 0)
-                cfg.log_format = MV_LOG_OFF;
+                cfg->log_format = MV_LOG_OFF;
             else {
                 fprintf(stderr, "mockvault: --log-format expects text, json or off, got '%s'\n", optarg);
                 return 2;
             }
             break;
-        case O_PROXY: cfg.proxy_port = (int)parse_num("--proxy-port", optarg, 0, 65535); break;
-        case O_STRICT: cfg.strict_expiry = true; break;
-        case O_LIFETIME:
-            cfg.token_lifetime = (int)parse_num("--token-lifetime", optarg, 60, 86400 * 7);
-            break;
+        case O_PROXY: NUM(cfg->proxy_port, "--proxy-port", 0, 65535); break;
+        case O_STRICT: cfg->strict_expiry = true; break;
+        case O_LIFETIME: NUM(cfg->token_lifetime, "--token-lifetime", 60, 86400 * 7); break;
         case O_AUTHZ:
             if (strcmp(optarg, "enforce") == 0)
-                cfg.authz = MV_AUTHZ_ENFORCE;
+                cfg->authz = MV_AUTHZ_ENFORCE;
             else if (strcmp(optarg, "audit") == 0)
-                cfg.authz = MV_AUTHZ_AUDIT;
+                cfg->authz = MV_AUTHZ_AUDIT;
             else if (strcmp(optarg, "off") == 0)
-                cfg.authz = MV_AUTHZ_OFF;
+                cfg->authz = MV_AUTHZ_OFF;
             else {
                 fprintf(stderr, "mockvault: --authz expects enforce, audit or off, got '%s'\n", optarg);
-                free(sans);
                 return 2;
             }
             break;
         case O_IMDS:
-            cfg.imds = true;
-            cfg.imds_port = (int)parse_num("--imds-port", optarg, 0, 65535);
+            cfg->imds = true;
+            NUM(cfg->imds_port, "--imds-port", 0, 65535);
             break;
-        case O_IDHDR: cfg.identity_header = optarg; break;
-        case O_AUDIT_LOG: cfg.audit_log = optarg; break;
+        case O_IDHDR: cfg->identity_header = optarg; break;
+        case O_AUDIT_LOG: cfg->audit_log = optarg; break;
         case O_THROTTLE:
             if (strcmp(optarg, "azure") == 0)
-                cfg.throttle = true;
+                cfg->throttle = true;
             else if (strcmp(optarg, "off") == 0)
-                cfg.throttle = false;
+                cfg->throttle = false;
             else {
                 fprintf(stderr, "mockvault: --throttle expects azure or off, got '%s'\n", optarg);
-                free(sans);
                 return 2;
             }
             break;
         case O_THROTTLE_LIMITS:
-            if (parse_limits(optarg, &cfg) != 0) {
+            if (parse_limits(optarg, cfg) != 0) {
                 fprintf(stderr, "mockvault: --throttle-limits expects TRANSACTIONS,CREATIONS[,SECONDS] "
                                 "(whole numbers from 1 to 1000000, seconds up to 3600), got '%s'\n",
                         optarg);
-                free(sans);
                 return 2;
             }
             break;
-        case O_HELP: usage(stdout); free(sans); return 0;
-        case O_VERSION: printf("mockvault %s\n", CX_VERSION); free(sans); return 0;
-        default: usage(stderr); free(sans); return 2;
+        case O_HELP: usage(stdout); return 0;
+        case O_VERSION: printf("mockvault %s\n", CX_VERSION); return 0;
+        default: usage(stderr); return 2;
         }
     }
+#undef NUM
     if (optind < argc) {
         fprintf(stderr, "mockvault: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
-        free(sans);
         return 2;
     }
-    if (!fixtures_given && access(cfg.fixtures, R_OK) != 0)
-        cfg.fixtures = NULL; /* no default fixture here: start empty */
-    cfg.sans = sans;
+    if (!fixtures_given && access(cfg->fixtures, R_OK) != 0)
+        cfg->fixtures = NULL; /* no default fixture here: start empty */
+    cfg->sans = sans;
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct mv_server_config cfg;
+    struct mv_server *srv = NULL;
+    const char **sans = calloc((size_t)argc + 1, sizeof *sans);
+    char err[2048];
+    sigset_t set;
+    int sig = 0, rc = 1;
+
+    if (!sans)
+        goto out;
+    rc = parse_args(argc, argv, &cfg, sans);
+    if (rc >= 0)
+        goto out;
+    rc = 1;
     /* Block the stop signals before any thread starts, so only sigwait below receives them. A
      * shell starts background jobs with SIGINT ignored, and an ignored signal is discarded rather
      * than queued for sigwait, so the default action is restored first. */

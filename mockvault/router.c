@@ -204,7 +204,7 @@ static bool is_vault_path(const char *path)
 
 /* Copies what the vault checks need out of the store: name, tenant, location. Picks the vault
  * from the Host header (DESIGN.md §3). Returns false after replying 404 for an unknown vault. */
-static bool resolve_vault(struct mv_req *r)
+static bool resolve_vault_or_reply(struct mv_req *r)
 {
     const struct mv_data *d = mv_store_rdlock(r->srv->store);
     const struct mv_vault *v = NULL;
@@ -269,7 +269,7 @@ static bool audience_ok(struct mv_req *r, const char *aud)
 /* Validates the bearer token (DESIGN.md §4): signature with alg pinned to RS256, exp/nbf against
  * the mock clock, audience, issuer. Replies 401 (with the challenge, as the real service does on
  * every 401) and returns false when it is not acceptable. */
-static bool vault_auth(struct mv_req *r)
+static bool vault_auth_or_reply(struct mv_req *r)
 {
     struct mv_claims c;
     char expected_iss[128], msg[512], echo[200];
@@ -314,7 +314,7 @@ static bool vault_auth(struct mv_req *r)
 }
 
 /* api-version is required and has no default (spec §1). */
-static bool vault_api_version(struct mv_req *r)
+static bool vault_api_version_or_reply(struct mv_req *r)
 {
     const char *v = mv_req_query(r, "api-version");
     char echo[64];
@@ -353,9 +353,9 @@ static char **client_id_slot(void *ctx, const char *key)
 }
 
 /* Carries out what a fired rule asks for besides its delay: drop the connection, answer its
- * status, or mark the body for truncation. Returns true when the request was answered (or
- * dropped) here, with *rc the value for libmicrohttpd. */
-static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, enum MHD_Result *rc)
+ * status, or mark the body for truncation. Returns false when the request was answered (or
+ * dropped) here, with *rc the value for libmicrohttpd; true when it goes on to the handler. */
+static bool fault_act_or_reply(struct mv_req *r, const struct mv_fault_action *a, enum MHD_Result *rc)
 {
     if (a->drop) {
         /* No response at all: returning MHD_NO makes libmicrohttpd close the connection. The
@@ -365,21 +365,21 @@ static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, enum MH
         r->responded = true;
         mv_router_finished(r);
         *rc = MHD_NO;
-        return true;
+        return false;
     }
     r->fault_truncate = a->truncate;
     if (a->status) {
         r->has_retry_after = a->has_retry_after;
         r->retry_after = a->retry_after;
         *rc = mv_reply_fault(r, a->status, r->op ? mv_authz_perm_name(r->op) : NULL);
-        return true;
+        return false;
     }
-    return false;
+    return true;
 }
 
-/* Applies the first /_mock/faults rule that fires for r (DESIGN.md §7). Returns true when the
+/* Applies the first /_mock/faults rule that fires for r (DESIGN.md §7). Returns false when the
  * request was answered (or dropped) here, or its connection suspended for a delay, with *rc the
- * value for libmicrohttpd; false when the request goes on to the handler (no rule fired, or a
+ * value for libmicrohttpd; true when the request goes on to the handler (no rule fired, or a
  * truncation that still lets the handler answer).
  *
  * Where this runs: after the route is known and, for vault requests, after the vault, the bearer
@@ -389,22 +389,22 @@ static bool fault_act(struct mv_req *r, const struct mv_fault_action *a, enum MH
  * call ("times": 2 means two authenticated calls fail). Token, managed identity, Graph and ARM
  * endpoints check their credentials in their handlers, so their faults fire before those checks;
  * their principal is the client_id of a token request, or the appid / oid of a valid bearer. */
-static bool apply_faults(struct mv_req *r, enum MHD_Result *rc)
+static bool faults_or_reply(struct mv_req *r, enum MHD_Result *rc)
 {
     struct mv_fault_request q = {0};
     struct mv_fault_action a;
     char *client_id = NULL;
-    bool answered = false;
+    bool go_on = true;
 
     if (mv_fault_set_empty(r->srv->faults))
-        return false;
+        return true;
     switch (r->kind) {
     case MV_KIND_VAULT: q.endpoint = MV_FAULT_EP_VAULT; break;
     case MV_KIND_AAD: q.endpoint = MV_FAULT_EP_TOKEN; break;
     case MV_KIND_MSI: q.endpoint = MV_FAULT_EP_MSI; break;
     case MV_KIND_GRAPH: q.endpoint = MV_FAULT_EP_GRAPH; break;
     case MV_KIND_ARM: q.endpoint = MV_FAULT_EP_ARM; break;
-    default: return false; /* the control API is never faulted */
+    default: return true; /* the control API is never faulted */
     }
     q.operation = r->operation;
     q.vault = r->vault;
@@ -432,14 +432,14 @@ static bool apply_faults(struct mv_req *r, enum MHD_Result *rc)
          * stall every other connection this libmicrohttpd worker serves, the control API that
          * removes the rule included. The delay queue resumes it when the delay ends (or the rule
          * goes), and libmicrohttpd then calls the handler again for this same request;
-         * mv_router_dispatch sees fault_held and goes on from fault_act, without evaluating the
+         * mv_router_dispatch sees fault_held and goes on from fault_act_or_reply, without evaluating the
          * rules again. */
         switch (mv_fault_delay_hold(r->srv->faults, a.id, a.delay_ms, r->conn)) {
         case MV_FAULT_DELAY_HELD:
             r->fault_action = a;
             r->fault_held = true;
             *rc = MHD_YES;
-            answered = true;
+            go_on = false;
             goto out;
         case MV_FAULT_DELAY_FULL:
             mv_log_notice(&r->srv->log, "fault rule %u: delay skipped: %d delayed requests are already "
@@ -449,10 +449,10 @@ static bool apply_faults(struct mv_req *r, enum MHD_Result *rc)
             break; /* the rule was removed meanwhile, and its delays with it */
         }
     }
-    answered = fault_act(r, &a, rc);
+    go_on = fault_act_or_reply(r, &a, rc);
 out:
     free(client_id);
-    return answered;
+    return go_on;
 }
 
 /* --throttle azure: Key Vault's per-vault limits (spec §7), counted by each operation's throttle
@@ -464,7 +464,7 @@ static double clock_now(void *clock)
     return mv_clock_nowf(clock);
 }
 
-static bool throttle_admits(struct mv_req *r)
+static bool throttle_or_reply(struct mv_req *r)
 {
     if (mv_throttle_admit_clock(r->srv->throttle, r->vault, r->op->throttle, clock_now,
                                 &r->srv->clock, NULL))
@@ -479,13 +479,13 @@ static enum MHD_Result dispatch_checked(struct mv_req *r)
 {
     const struct mv_op *rt = r->op;
 
-    if (rt->kind == MV_KIND_VAULT && !throttle_admits(r))
+    if (rt->kind == MV_KIND_VAULT && !throttle_or_reply(r))
         return MHD_YES;
     if (r->body_too_large)
         return body_too_large(r);
     /* Authorization comes after the body-size check and before the handler, as on the real
      * service a denied caller learns nothing about the secret. */
-    if (rt->kind == MV_KIND_VAULT && !mv_authz_vault(r))
+    if (rt->kind == MV_KIND_VAULT && !mv_authz_vault_or_reply(r))
         return MHD_YES;
     if (rt->kind == MV_KIND_CONTROL && !r->peer_loopback)
         return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
@@ -509,7 +509,7 @@ enum MHD_Result mv_router_dispatch(struct mv_req *r)
          * (doing them again would count the rule twice and re-allocate the captures), so go on
          * exactly where the delay began: the rest of the rule's action, then the handler. */
         r->fault_held = false;
-        if (fault_act(r, &r->fault_action, &rc))
+        if (!fault_act_or_reply(r, &r->fault_action, &rc))
             return rc;
         return dispatch_checked(r);
     }
@@ -528,12 +528,12 @@ enum MHD_Result mv_router_dispatch(struct mv_req *r)
     if (vault) {
         /* Order matters: the SDKs' first request has no token and no body, and must get the
          * challenge before any body or api-version check (spec §3). */
-        if (!resolve_vault(r))
+        if (!resolve_vault_or_reply(r))
             return MHD_YES;
         mv_store_purge_due(r->srv->store, mv_req_now(r));
-        if (!vault_auth(r))
+        if (!vault_auth_or_reply(r))
             return MHD_YES;
-        if (!vault_api_version(r))
+        if (!vault_api_version_or_reply(r))
             return MHD_YES;
     }
     if (!rt) {
@@ -546,7 +546,7 @@ enum MHD_Result mv_router_dispatch(struct mv_req *r)
                                  "mockvault: no endpoint at %s %s.", r->method,
                                  mv_reply_echo(r->path, echo, sizeof echo));
     }
-    if (apply_faults(r, &rc))
+    if (!faults_or_reply(r, &rc))
         return rc;
     return dispatch_checked(r);
 }

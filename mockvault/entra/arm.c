@@ -54,7 +54,7 @@ static void dotnet_time(int64_t t, char *out, size_t n)
 
 /* Verifies the bearer token as ARM does, with ARM's codes and messages; replies 401 and returns
  * false when it is not acceptable. */
-static bool arm_auth(struct mv_req *r, struct mv_claims *c)
+static bool arm_auth_or_reply(struct mv_req *r, struct mv_claims *c)
 {
     char expected_iss[128], echo[200], a[40], b[40];
     const struct mv_data *d;
@@ -142,7 +142,7 @@ static bool api_version_shape(const char *v)
 
 /* api-version is required on every ARM call; any well-formed date version is taken, since the
  * documents served here do not change between versions. Replies 400 and returns false. */
-static bool arm_api_version(struct mv_req *r)
+static bool arm_api_version_or_reply(struct mv_req *r)
 {
     const char *v = mv_req_query(r, "api-version");
     char echo[64];
@@ -178,7 +178,7 @@ static enum MHD_Result h_subscriptions(struct mv_req *r)
     size_t n = 0;
     int ok = MHD_YES;
 
-    if (!arm_auth(r, &c) || !arm_api_version(r))
+    if (!arm_auth_or_reply(r, &c) || !arm_api_version_or_reply(r))
         goto out;
     o = cJSON_CreateObject();
     value = cJSON_AddArrayToObject(o, "value");
@@ -221,7 +221,7 @@ static enum MHD_Result h_tenants(struct mv_req *r)
     char buf[320];
     int ok = MHD_YES;
 
-    if (!arm_auth(r, &c) || !arm_api_version(r))
+    if (!arm_auth_or_reply(r, &c) || !arm_api_version_or_reply(r))
         goto out;
     o = cJSON_CreateObject();
     value = cJSON_AddArrayToObject(o, "value");
@@ -337,7 +337,7 @@ static enum MHD_Result h_metadata_endpoints(struct mv_req *r)
     cJSON *o, *auth;
     int ok = MHD_YES;
 
-    if (!arm_api_version(r))
+    if (!arm_api_version_or_reply(r))
         goto out;
     if (strcmp(r->api_version, "2019-05-01") >= 0) {
         o = cJSON_CreateArray();

@@ -53,7 +53,7 @@ static bool graph_audience(const char *aud)
 
 /* Verifies the bearer token as Graph does; replies 401 InvalidAuthenticationToken with Graph's
  * messages and returns false when it is not acceptable. */
-static bool graph_auth(struct mv_req *r, struct mv_claims *c)
+static bool graph_auth_or_reply(struct mv_req *r, struct mv_claims *c)
 {
     const char *msg = NULL;
     char expected_iss[128];
@@ -98,7 +98,7 @@ static bool graph_auth(struct mv_req *r, struct mv_claims *c)
 }
 
 /* Replies 403 Authorization_RequestDenied unless the token holds one of roles. */
-static bool graph_role(struct mv_req *r, const struct mv_claims *c, const char *const *roles)
+static bool graph_role_or_reply(struct mv_req *r, const struct mv_claims *c, const char *const *roles)
 {
     for (size_t i = 0; roles[i]; i++)
         if (mv_claims_has_role(c, roles[i]))
@@ -110,7 +110,7 @@ static bool graph_role(struct mv_req *r, const struct mv_claims *c, const char *
 
 /* The OData options the stand-in does not implement are refused rather than ignored, so a test
  * never gets unfiltered data it believes filtered. Replies and returns false on one. */
-static bool unsupported_options(struct mv_req *r)
+static bool unsupported_options_or_reply(struct mv_req *r)
 {
     static const char *const opts[] = {"$filter", "$search", "$orderby", "$expand", "$count", NULL};
 
@@ -128,7 +128,7 @@ static bool unsupported_options(struct mv_req *r)
 
 /* Checks $select: comma-separated names of properties of proto (an entity as built below).
  * Returns true when absent; false after replying 400 for an unknown or malformed name. */
-static bool select_ok(struct mv_req *r, const cJSON *proto, const char *type)
+static bool select_or_reply(struct mv_req *r, const cJSON *proto, const char *type)
 {
     const char *sel = mv_req_query(r, "$select");
     char buf[512], echo[128], *save = NULL, *tok;
@@ -208,7 +208,7 @@ static cJSON *user_json(const struct mv_user *u)
 }
 
 /* Parses $top (1..999, default 100). Replies 400 and returns false when it is not a page size. */
-static bool parse_top(struct mv_req *r, int *top)
+static bool parse_top_or_reply(struct mv_req *r, int *top)
 {
     const char *t = mv_req_query(r, "$top");
     char echo[64];
@@ -231,7 +231,7 @@ static bool parse_top(struct mv_req *r, int *top)
 
 /* $skiptoken is opaque to clients; here it is base64url("mockvault-users:<offset>"). Replies 400
  * and returns false when it is not one of ours. */
-static bool parse_skiptoken(struct mv_req *r, size_t *offset)
+static bool parse_skiptoken_or_reply(struct mv_req *r, size_t *offset)
 {
     const char *t = mv_req_query(r, "$skiptoken");
     unsigned char *raw = NULL;
@@ -278,11 +278,11 @@ static enum MHD_Result h_users(struct mv_req *r)
     int top, ok = MHD_YES;
     bool proto_ok;
 
-    if (!graph_auth(r, &c) || !graph_role(r, &c, users_roles) || !unsupported_options(r) ||
-        !parse_top(r, &top) || !parse_skiptoken(r, &offset))
+    if (!graph_auth_or_reply(r, &c) || !graph_role_or_reply(r, &c, users_roles) || !unsupported_options_or_reply(r) ||
+        !parse_top_or_reply(r, &top) || !parse_skiptoken_or_reply(r, &offset))
         goto out;
     proto = user_json(&blank);
-    proto_ok = select_ok(r, proto, "user");
+    proto_ok = select_or_reply(r, proto, "user");
     cJSON_Delete(proto);
     if (!proto_ok)
         goto out;
@@ -331,10 +331,10 @@ static enum MHD_Result h_user(struct mv_req *r)
     int ok = MHD_YES;
     bool proto_ok;
 
-    if (!graph_auth(r, &c) || !graph_role(r, &c, users_roles) || !unsupported_options(r))
+    if (!graph_auth_or_reply(r, &c) || !graph_role_or_reply(r, &c, users_roles) || !unsupported_options_or_reply(r))
         goto out;
     proto = user_json(&blank);
-    proto_ok = select_ok(r, proto, "user");
+    proto_ok = select_or_reply(r, proto, "user");
     cJSON_Delete(proto);
     if (!proto_ok)
         goto out;
@@ -397,7 +397,7 @@ static enum MHD_Result h_organization(struct mv_req *r)
     char name[256];
     int ok = MHD_YES;
 
-    if (!graph_auth(r, &c) || !graph_role(r, &c, org_roles) || !unsupported_options(r))
+    if (!graph_auth_or_reply(r, &c) || !graph_role_or_reply(r, &c, org_roles) || !unsupported_options_or_reply(r))
         goto out;
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "@odata.context", GRAPH_CONTEXT "organization");

@@ -145,7 +145,7 @@ static bool is_graph(const char *res)
 
 /* Picks the one resource out of a v2 scope list ("https://vault.azure.net/.default", possibly
  * with openid/profile/offline_access that older MSALs add). Replies and returns false on error. */
-static bool scope_to_resource(struct mv_req *r, const char *scope, char *res, size_t n)
+static bool scope_to_resource_or_reply(struct mv_req *r, const char *scope, char *res, size_t n)
 {
     char buf[2048], echo[300];
     char *save = NULL, *tok, *found = NULL;
@@ -457,7 +457,7 @@ static void build_audiences(const struct mv_req *r, const char *t, const struct 
 /* The certificate-credential path of authenticate_app, entered with the store's read lock held
  * (app and tn point into the store); releases it before replying. The assertion itself is never
  * logged nor echoed: it is a bearer credential until it expires. */
-static bool authenticate_assertion(struct mv_req *r, const char *t, const struct mv_tenant *tn,
+static bool authenticate_assertion_or_reply(struct mv_req *r, const char *t, const struct mv_tenant *tn,
                                    const struct mv_app *app, const struct token_form *f,
                                    struct principal *p)
 {
@@ -525,7 +525,7 @@ static bool authenticate_assertion(struct mv_req *r, const char *t, const struct
 }
 
 /* Looks the app up and checks its secret, replying with the AADSTS error when refused. */
-static bool authenticate_app(struct mv_req *r, const char *t, const struct token_form *f,
+static bool authenticate_app_or_reply(struct mv_req *r, const char *t, const struct token_form *f,
                              const char *domain, struct principal *p)
 {
     const struct mv_data *d = mv_store_rdlock(r->srv->store);
@@ -548,7 +548,7 @@ static bool authenticate_app(struct mv_req *r, const char *t, const struct token
     snprintf(p->object_id, sizeof p->object_id, "%s", app->object_id ? app->object_id : app->client_id);
     if (f->client_assertion) {
         /* The store lock is released inside, before any reply is written. */
-        return authenticate_assertion(r, t, tn, app, f, p);
+        return authenticate_assertion_or_reply(r, t, tn, app, f, p);
     }
     if (!f->client_secret) {
         mv_store_unlock(r->srv->store);
@@ -631,7 +631,7 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
             ok = missing_param(r, "scope");
             goto out;
         }
-        if (!scope_to_resource(r, f.scope, resource, sizeof resource))
+        if (!scope_to_resource_or_reply(r, f.scope, resource, sizeof resource))
             goto out;
     }
     if (!mv_identity_resource_known(resource)) {
@@ -644,7 +644,7 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
                                 mv_reply_echo(resource, echo, sizeof echo), domain);
         goto out;
     }
-    if (!authenticate_app(r, t, &f, domain, &p))
+    if (!authenticate_app_or_reply(r, t, &f, domain, &p))
         goto out;
     snprintf(r->appid, sizeof r->appid, "%s", p.client_id);
     snprintf(r->oid, sizeof r->oid, "%s", p.object_id);
@@ -716,7 +716,7 @@ static cJSON *str_array(const char *const *items)
 
 /* The tenant segment used in discovery documents: the tenant's id, or the literal "{tenantid}"
  * template for common/organizations, as Entra does. Replies and returns false if unknown. */
-static bool discovery_tenant(struct mv_req *r, char tid[64])
+static bool discovery_tenant_or_reply(struct mv_req *r, char tid[64])
 {
     const char *t = r->cap[0];
     char domain[256];
@@ -756,7 +756,7 @@ static enum MHD_Result h_openid_v2(struct mv_req *r)
     const char *t = r->cap[0];
     cJSON *o;
 
-    if (!discovery_tenant(r, tid))
+    if (!discovery_tenant_or_reply(r, tid))
         return MHD_YES;
     authority_base(r, base, sizeof base);
     o = cJSON_CreateObject();
@@ -801,7 +801,7 @@ static enum MHD_Result h_openid_v1(struct mv_req *r)
     const char *t = r->cap[0];
     cJSON *o;
 
-    if (!discovery_tenant(r, tid))
+    if (!discovery_tenant_or_reply(r, tid))
         return MHD_YES;
     authority_base(r, base, sizeof base);
     o = cJSON_CreateObject();

@@ -320,7 +320,7 @@ out:
 
 /* IMDS insists on "Metadata: true" (the real service documents lower case; any case is taken
  * here, which only ever accepts more). Shared by IMDS and Cloud Shell. Replies when absent. */
-static bool metadata_header_ok(struct mv_req *r, enum mi_style st)
+static bool metadata_header_or_reply(struct mv_req *r, enum mi_style st)
 {
     const char *m = mv_req_header(r, "Metadata");
 
@@ -354,7 +354,7 @@ static enum MHD_Result h_imds(struct mv_req *r)
     int ok;
 
     memset(&p, 0, sizeof p);
-    if (!metadata_header_ok(r, MI_IMDS)) {
+    if (!metadata_header_or_reply(r, MI_IMDS)) {
         ok = MHD_YES;
         goto out;
     }
@@ -435,7 +435,7 @@ static enum MHD_Result h_cloud_shell(struct mv_req *r)
     int ok = MHD_YES;
 
     memset(&p, 0, sizeof p);
-    if (!metadata_header_ok(r, MI_CLOUD_SHELL))
+    if (!metadata_header_or_reply(r, MI_CLOUD_SHELL))
         goto out;
     params_from_form(r, &p);
     ok = serve(r, MI_CLOUD_SHELL, &p);

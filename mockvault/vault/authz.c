@@ -388,7 +388,7 @@ static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const
         r->appid, r->oid, r->tid, op->action, resource, r->vault, r->location);
 }
 
-bool mv_authz_vault(struct mv_req *r)
+bool mv_authz_vault_or_reply(struct mv_req *r)
 {
     const struct mv_op *op = r->op;
     /* An operation granted only at the vault scope names no object (restore's name is inside

@@ -20,7 +20,7 @@ void mv_authz_usage_clear(struct mv_authz_usage *u);
  * --authz enforce a refusal is answered with the real 403 body and false is returned; under audit
  * the would-be denial is logged and the request goes on. Every decision that lets the request
  * through is recorded for mv_authz_needed. */
-bool mv_authz_vault(struct mv_req *r);
+bool mv_authz_vault_or_reply(struct mv_req *r);
 
 /* {"principals":[{"oid","appid","displayName","vaults":[{"vault","permissionModel",
  * "secretPermissions":[...],"roleAssignments":[{"role","scope"}]}]}]}: per principal, the smallest

@@ -179,7 +179,7 @@ struct fields {
     int64_t nbf, exp;
 };
 
-static bool time_attr(struct mv_req *r, const cJSON *a, const char *key, bool *has, int64_t *out)
+static bool time_attr_or_reply(struct mv_req *r, const cJSON *a, const char *key, bool *has, int64_t *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, key);
     char msg[128];
@@ -229,8 +229,8 @@ static bool parse_fields_or_reply(struct mv_req *r, const cJSON *body, struct fi
             f->has_enabled = true;
             f->enabled = cJSON_IsTrue(en);
         }
-        if (!time_attr(r, attrs, "nbf", &f->has_nbf, &f->nbf) ||
-            !time_attr(r, attrs, "exp", &f->has_exp, &f->exp))
+        if (!time_attr_or_reply(r, attrs, "nbf", &f->has_nbf, &f->nbf) ||
+            !time_attr_or_reply(r, attrs, "exp", &f->has_exp, &f->exp))
             return false;
     }
     if (tags && !cJSON_IsNull(tags)) {
