@@ -143,12 +143,14 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
         mv_data_free(d);
         goto nomem;
     }
-    if (srv->state_dir) {
+    if (srv->state_dir)
+        mv_store_set_persist(srv->store, persist, srv);
+    if (srv->state_dir && !snap) {
         const struct mv_data *cur;
         int rc;
 
-        mv_store_set_persist(srv->store, persist, srv);
-        /* Write the first snapshot now so a restart never falls back to a changed fixture. */
+        /* Write the first snapshot now so a restart never falls back to a changed fixture. A
+         * start from an existing snapshot changes nothing and writes nothing. */
         cur = mv_store_rdlock(srv->store);
         rc = persist(srv, cur);
         mv_store_unlock(srv->store);

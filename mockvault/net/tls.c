@@ -698,6 +698,76 @@ out:
     return pem;
 }
 
+/* True when crt names exactly names[0..n): every subject alternative name is one of them and
+ * each of them is there. */
+static bool names_exactly(gnutls_x509_crt_t crt, const struct cert_name *names, size_t n)
+{
+    size_t seen = 0;
+
+    for (unsigned seq = 0;; seq++) {
+        unsigned char data[256];
+        size_t size = sizeof data;
+        unsigned type = 0, critical = 0;
+        struct cert_name got;
+        bool known = false;
+        int ret = gnutls_x509_crt_get_subject_alt_name2(crt, seq, data, &size, &type, &critical);
+
+        if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+            break;
+        if (ret < 0)
+            return false;
+        memset(&got, 0, sizeof got);
+        got.type = (gnutls_x509_subject_alt_name_t)type;
+        if (type == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16)) {
+            memcpy(got.ip, data, size);
+            got.iplen = (unsigned)size;
+        } else if (type == GNUTLS_SAN_DNSNAME && size < sizeof got.dns) {
+            memcpy(got.dns, data, size);
+        } else {
+            return false;
+        }
+        for (size_t i = 0; i < n && !known; i++)
+            known = same_name(&got, &names[i]);
+        if (!known)
+            return false;
+        seen++;
+    }
+    return seen == n;
+}
+
+/* The server certificate already in server_path (leaf, then the CA), when it still serves:
+ * issued by this CA for this key and exactly these names, and valid for another 30 days. Reusing
+ * it lets a start that changes nothing write nothing. Returns its text (caller frees) or NULL. */
+static char *reusable_leaf(const char *server_path, const char *ca_pem, gnutls_x509_crt_t ca,
+                           gnutls_x509_privkey_t key, const struct cert_name *names, size_t n)
+{
+    char *text = cx_read_file(server_path, MAX_PEM_FILE, NULL);
+    gnutls_x509_crt_t crt = NULL;
+    unsigned char id1[64], id2[64];
+    size_t id1_size = sizeof id1, id2_size = sizeof id2, tl, cl = strlen(ca_pem);
+    unsigned status = 1;
+    bool ok = false;
+
+    if (!text || import_crt(text, &crt) < 0)
+        goto out;
+    tl = strlen(text);
+    ok = tl > cl && strcmp(text + tl - cl, ca_pem) == 0 &&
+         gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, id1, &id1_size) >= 0 &&
+         gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA256, id2, &id2_size) >= 0 &&
+         id1_size == id2_size && memcmp(id1, id2, id1_size) == 0 &&
+         gnutls_x509_crt_verify(crt, &ca, 1, 0, &status) >= 0 && status == 0 &&
+         gnutls_x509_crt_get_expiration_time(crt) > time(NULL) + 30 * DAY_SECONDS &&
+         names_exactly(crt, names, n);
+out:
+    if (crt)
+        gnutls_x509_crt_deinit(crt);
+    if (!ok) {
+        free(text);
+        text = NULL;
+    }
+    return text;
+}
+
 int mv_tls_setup(const char *dir, const char *const *names, size_t nnames, struct mv_tls **out,
                  char *err, size_t errlen)
 {
@@ -750,6 +820,9 @@ int mv_tls_setup(const char *dir, const char *const *names, size_t nnames, struc
     if (load_or_create_ca(t, list, nlist, &ca, &ca_key, err, errlen) < 0 ||
         load_or_create_server_key(t, &key, err, errlen) < 0)
         goto out;
+    t->cert_pem = reusable_leaf(server_path, t->ca_pem, ca, key, list, nlist);
+    if (t->cert_pem)
+        goto done;
     leaf_pem = issue_leaf(ca, ca_key, key, list, nlist, err, errlen);
     if (!leaf_pem)
         goto out;
@@ -760,12 +833,13 @@ int mv_tls_setup(const char *dir, const char *const *names, size_t nnames, struc
         mv_set_err(err, errlen, "tls: out of memory");
         goto out;
     }
-    /* For people who want to look at what is served; nothing reads it back. */
+    /* Kept so that the next start can reuse it (and for people who want to look at what is
+     * served). */
     if (cx_write_file_atomic(server_path, t->cert_pem, strlen(t->cert_pem), 0644) < 0) {
         mv_set_err(err, errlen, "%s: %s", server_path, strerror(errno));
         goto out;
     }
-
+done:
     *out = t;
     t = NULL;
     rc = 0;

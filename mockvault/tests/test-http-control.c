@@ -526,6 +526,90 @@ START_TEST(test_c8_persistence_across_restart)
 }
 END_TEST
 
+/* What a state dir holds, file by file: inode and modification time. A file rewritten by an
+ * atomic write gets a new inode. */
+struct dir_files {
+    char name[16][64];
+    ino_t ino[16];
+    struct timespec mtime[16];
+    size_t n;
+};
+
+static void list_files(const char *dir, struct dir_files *out)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st;
+    char p[1024];
+
+    memset(out, 0, sizeof *out);
+    ck_assert_msg(d != NULL, "state dir exists");
+    while ((e = readdir(d)) != NULL && out->n < 16) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        ck_assert_int_eq(stat(p, &st), 0);
+        snprintf(out->name[out->n], sizeof out->name[0], "%s", e->d_name);
+        out->ino[out->n] = st.st_ino;
+        out->mtime[out->n] = st.st_mtim;
+        out->n++;
+    }
+    closedir(d);
+}
+
+/* Whether file name is the same file (inode and mtime) in both listings. */
+static bool unchanged(const struct dir_files *a, const struct dir_files *b, const char *name)
+{
+    for (size_t i = 0; i < a->n; i++)
+        for (size_t k = 0; k < b->n; k++)
+            if (strcmp(a->name[i], name) == 0 && strcmp(b->name[k], name) == 0)
+                return a->ino[i] == b->ino[k] && a->mtime[i].tv_sec == b->mtime[k].tv_sec &&
+                       a->mtime[i].tv_nsec == b->mtime[k].tv_nsec;
+    ck_abort_msg("%s is missing from the state dir", name);
+    return false;
+}
+
+/* Issue 9, item 9: a start that changes nothing writes nothing (no snapshot, no certificate, no
+ * key rewritten); a start that needs another certificate name issues a new server certificate. */
+START_TEST(test_restart_writes_nothing)
+{
+    char tmpl[] = "/tmp/mvt-state-XXXXXX", *dir = mkdtemp(tmpl);
+    static const char *const files[] = {"state.json", "server.pem", "server-key.pem", "ca.pem",
+                                        "ca-key.pem", "backup.key", "jwt-key.pem"};
+    const char *sans[] = {"extra.localhost"}; /* inside the CA's name constraints */
+    struct mv_server_config cfg;
+    struct dir_files first, second, third;
+
+    ck_assert_msg(dir != NULL, "mkdtemp");
+    snprintf(tmp_dir, sizeof tmp_dir, "%s", dir);
+    srv = start_in(dir, "fixtures/default.json");
+    mv_server_stop(srv);
+    srv = NULL;
+    list_files(dir, &first);
+    srv = start_in(dir, "fixtures/default.json");
+    mv_server_stop(srv);
+    srv = NULL;
+    list_files(dir, &second);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        ck_assert_msg(unchanged(&first, &second, files[i]),
+                      "%s rewritten by a start that changes nothing", files[i]);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.state_dir = dir;
+    cfg.proxy_port = -1;
+    cfg.sans = sans;
+    cfg.nsans = 1;
+    srv = mvt_start("fixtures/default.json", &cfg);
+    mv_server_stop(srv);
+    srv = NULL;
+    list_files(dir, &third);
+    ck_assert_msg(!unchanged(&second, &third, "server.pem"), "a new name gets a new certificate");
+    ck_assert_msg(unchanged(&second, &third, "state.json"), "state.json kept");
+    ck_assert_msg(unchanged(&second, &third, "ca.pem"), "the CA kept");
+    check_state_dir(dir);
+}
+END_TEST
+
 /* DESIGN §1 --ready-file: JSON {"url","port","ca","proxy"} once listening; url and port match
  * the server, ca names an existing file, proxy is the proxy's URL. */
 START_TEST(test_c1_ready_file)
@@ -580,6 +664,7 @@ static Suite *control_suite(void)
     /* These start their own servers. */
     tcase_add_checked_fixture(life, NULL, teardown);
     tcase_add_test(life, test_c8_persistence_across_restart);
+    tcase_add_test(life, test_restart_writes_nothing);
     tcase_add_test(life, test_c1_ready_file);
     suite_add_tcase(s, life);
     return s;
