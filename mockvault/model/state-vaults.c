@@ -130,14 +130,16 @@ static int parse_secret_list(struct pctx *c, const cJSON *arr, const char *key,
 {
     size_t old = st_path_key(c, key);
     size_t i = 0;
-    for (const cJSON *it = arr != NULL ? arr->child : NULL; it != NULL; it = it->next, i++) {
+    int rc = 0;
+    /* The first failure stops the loop; its message was recorded with the path it happened at. */
+    for (const cJSON *it = arr != NULL ? arr->child : NULL; it != NULL && rc == 0;
+         it = it->next, i++) {
         size_t o2 = st_path_index(c, i);
-        if (st_parse_secret(c, it, &v->secrets[first + i], kind, v->retention_days) != 0)
-            return -1;
+        rc = st_parse_secret(c, it, &v->secrets[first + i], kind, v->retention_days);
         st_path_pop(c, o2);
     }
     st_path_pop(c, old);
-    return 0;
+    return rc;
 }
 
 /* Secret names are unique per vault, case-insensitively, across live and deleted secrets. */
