@@ -1,0 +1,47 @@
+/* store-int.h: what the store's files (store.c, store-data.c, store-secrets.c, store-list.c)
+ * share. Private to mockvault/model: nothing outside it includes this file. */
+#ifndef MV_STORE_INT_H
+#define MV_STORE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "util.h"
+
+/* Names and ids compare case-insensitively in ASCII, independent of the locale, so the sort order
+ * (lower-cased byte order, which the listing markers rely on) never changes with LC_CTYPE. */
+#define ci_cmp cx_strcasecmp
+
+struct mv_store {
+    pthread_rwlock_t lock;
+    struct mv_data *data; /* owned; never NULL */
+    mv_persist_fn persist;
+    void *persist_ctx;
+    /* A lower bound of the earliest scheduledPurgeDate of any soft-deleted secret (INT64_MAX when
+     * there is none), so mv_store_purge_due is one comparison when nothing is due. Recover and
+     * purge leave it alone: a stale, too-early bound only costs one rescan, which refreshes it. */
+    int64_t next_purge;
+};
+
+/* store-data.c: the copies the operations build their results from. */
+int sto_dup_opt(char **dst, const char *src);
+/* Deep copy of src into dst (whose old contents are not freed). Returns 0, or -1 when out of
+ * memory (then dst owns nothing). */
+int sto_version_copy(struct mv_version *dst, const struct mv_version *src);
+
+/* store.c. The finders and sto_persist_locked expect the caller to hold the store's lock. */
+size_t sto_secret_lower_bound(const struct mv_vault *v, const char *key);
+enum mv_err sto_persist_locked(struct mv_store *st);
+int sto_view_fill(struct mv_secret_view *out, const struct mv_vault *v, const struct mv_secret *s,
+                  const struct mv_version *ver);
+const struct mv_version *sto_current_version(const struct mv_secret *s);
+struct mv_version *sto_find_version(const struct mv_secret *s, const char *version);
+enum mv_err sto_find_live(struct mv_store *st, const char *vault, const char *name,
+                          struct mv_vault **vp, struct mv_secret **sp);
+enum mv_err sto_find_deleted(struct mv_store *st, const char *vault, const char *name,
+                             struct mv_vault **vp, struct mv_secret **sp);
+
+#endif

@@ -1,0 +1,160 @@
+/* store-list.c: the store's listings, one page at a time: secrets, deleted secrets, versions. */
+#include "store-int.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Grows a view array by one slot when it is full. */
+static int views_reserve(struct mv_secret_view **items, size_t *cap, size_t n)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap == 0 ? 8 : *cap * 2;
+    struct mv_secret_view *grown = realloc(*items, ncap * sizeof(*grown));
+    if (grown == NULL)
+        return -1;
+    *items = grown;
+    *cap = ncap;
+    return 0;
+}
+
+/* Copies a name lower-cased: the marker of the secret that starts the next page. */
+static char *marker_of(const char *name)
+{
+    char *m = strdup(name);
+    return m != NULL ? cx_str_lower(m) : NULL;
+}
+
+/* Lists live (want_deleted false) or soft-deleted secrets of a vault, one page. The marker is the
+ * lower-cased name of the first item of the page: resuming at the first name >= marker stays
+ * correct when secrets come and go between pages. max 0 means no limit. */
+static enum mv_err list_secrets(struct mv_store *st, const char *vault, bool want_deleted,
+                                const char *marker, size_t max, struct mv_secret_view **items,
+                                size_t *n, char **next_marker)
+{
+    struct mv_secret_view *arr = NULL;
+    size_t count = 0, cap = 0;
+    char *next = NULL;
+    enum mv_err rc = MV_OK;
+    size_t limit = max == 0 ? SIZE_MAX : max;
+
+    pthread_rwlock_rdlock(&st->lock);
+    const struct mv_vault *v = mv_data_vault(st->data, vault);
+    if (v == NULL) {
+        rc = MV_E_NO_VAULT;
+        goto out;
+    }
+    size_t i = (marker != NULL && marker[0] != '\0') ? sto_secret_lower_bound(v, marker) : 0;
+    for (; i < v->nsecrets; i++) {
+        const struct mv_secret *s = &v->secrets[i];
+        if (s->deleted != want_deleted || s->nversions == 0)
+            continue;
+        if (count == limit) {
+            next = marker_of(s->name);
+            if (next == NULL)
+                rc = MV_E_NOMEM;
+            break;
+        }
+        if (views_reserve(&arr, &cap, count) != 0 ||
+            sto_view_fill(&arr[count], v, s, sto_current_version(s)) != 0) {
+            rc = MV_E_NOMEM;
+            break;
+        }
+        count++;
+    }
+out:
+    pthread_rwlock_unlock(&st->lock);
+    if (rc != MV_OK) {
+        mv_secret_views_free(arr, count);
+        free(next);
+        return rc;
+    }
+    *items = arr;
+    *n = count;
+    *next_marker = next;
+    return MV_OK;
+}
+
+enum mv_err mv_store_list_secrets(struct mv_store *st, const char *vault, const char *marker,
+                                  size_t max, struct mv_secret_view **items, size_t *n,
+                                  char **next_marker)
+{
+    return list_secrets(st, vault, false, marker, max, items, n, next_marker);
+}
+
+enum mv_err mv_store_list_deleted(struct mv_store *st, const char *vault, const char *marker,
+                                  size_t max, struct mv_secret_view **items, size_t *n,
+                                  char **next_marker)
+{
+    return list_secrets(st, vault, true, marker, max, items, n, next_marker);
+}
+
+static int version_ptr_cmp(const void *a, const void *b)
+{
+    const struct mv_version *const *x = a, *const *y = b;
+    return strcmp((*x)->id, (*y)->id);
+}
+
+enum mv_err mv_store_list_versions(struct mv_store *st, const char *vault, const char *name,
+                                   const char *marker, size_t max, struct mv_secret_view **items,
+                                   size_t *n, char **next_marker)
+{
+    struct mv_secret_view *arr = NULL;
+    const struct mv_version **sorted = NULL;
+    size_t count = 0, cap = 0;
+    char *next = NULL;
+    size_t limit = max == 0 ? SIZE_MAX : max;
+    struct mv_vault *v;
+    struct mv_secret *s;
+
+    pthread_rwlock_rdlock(&st->lock);
+    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    if (rc == MV_E_NOT_FOUND) {
+        /* The real service answers an unknown or deleted name with an empty 200 list. */
+        rc = MV_OK;
+        goto out;
+    }
+    if (rc != MV_OK)
+        goto out;
+    /* Versions are kept in creation order; the listing order is by id, as the service's. */
+    sorted = malloc(s->nversions * sizeof(*sorted));
+    if (sorted == NULL) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < s->nversions; i++)
+        sorted[i] = &s->versions[i];
+    qsort(sorted, s->nversions, sizeof(*sorted), version_ptr_cmp);
+    size_t i = 0;
+    if (marker != NULL && marker[0] != '\0') {
+        while (i < s->nversions && strcmp(sorted[i]->id, marker) < 0)
+            i++;
+    }
+    for (; i < s->nversions; i++) {
+        if (count == limit) {
+            next = strdup(sorted[i]->id);
+            if (next == NULL)
+                rc = MV_E_NOMEM;
+            break;
+        }
+        if (views_reserve(&arr, &cap, count) != 0 ||
+            sto_view_fill(&arr[count], v, s, sorted[i]) != 0) {
+            rc = MV_E_NOMEM;
+            break;
+        }
+        count++;
+    }
+out:
+    pthread_rwlock_unlock(&st->lock);
+    free(sorted);
+    if (rc != MV_OK) {
+        mv_secret_views_free(arr, count);
+        free(next);
+        return rc;
+    }
+    *items = arr;
+    *n = count;
+    *next_marker = next;
+    return MV_OK;
+}

@@ -1,0 +1,398 @@
+/* store-secrets.c: the store's operations on one secret: set, get, update, soft delete, recover,
+ * purge, backup and restore. */
+#include "store-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SECONDS_PER_DAY 86400
+
+/* A version id not used by any version of s (NULL s: any id). Collisions are practically
+ * impossible with random ids, but a seeded generator is cheap to guard against. */
+static void new_version_id(const struct mv_secret *s, char out[33])
+{
+    for (;;) {
+        mv_rand_hex32(out);
+        if (s == NULL || sto_find_version(s, out) == NULL)
+            return;
+    }
+}
+
+enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const char *name,
+                                const struct mv_secret_input *in, int64_t now,
+                                struct mv_secret_view *out)
+{
+    enum mv_err rc = MV_OK;
+    struct mv_version nv = {0};
+    struct mv_secret ns = {0}; /* the new secret when the name is new */
+    struct mv_secret_view view = {0};
+
+    pthread_rwlock_wrlock(&st->lock);
+    struct mv_vault *v = mv_data_vault(st->data, vault);
+    if (v == NULL) {
+        rc = MV_E_NO_VAULT;
+        goto out;
+    }
+    size_t idx = sto_secret_lower_bound(v, name);
+    struct mv_secret *s = NULL;
+    if (idx < v->nsecrets && ci_cmp(v->secrets[idx].name, name) == 0)
+        s = &v->secrets[idx];
+    if (s != NULL && s->deleted) {
+        rc = MV_E_DELETED;
+        goto out;
+    }
+
+    /* Build everything that can fail before touching the tree, so a failure leaves it as it was. */
+    new_version_id(s, nv.id);
+    nv.enabled = in->has_enabled ? in->enabled : true;
+    nv.has_nbf = in->has_nbf;
+    nv.nbf = in->has_nbf ? in->nbf : 0;
+    nv.has_exp = in->has_exp;
+    nv.exp = in->has_exp ? in->exp : 0;
+    nv.created = now;
+    nv.updated = now;
+    if (sto_dup_opt(&nv.value, in->value != NULL ? in->value : "") != 0 ||
+        sto_dup_opt(&nv.content_type, in->content_type) != 0 ||
+        mv_tags_copy(&nv.tags, in->tags) != 0) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
+    nv.tags.present = in->tags != NULL;
+
+    if (s != NULL) {
+        struct mv_version *grown = realloc(s->versions, (s->nversions + 1) * sizeof(*grown));
+        if (grown == NULL) {
+            rc = MV_E_NOMEM;
+            goto out;
+        }
+        s->versions = grown;
+        if (out != NULL && sto_view_fill(&view, v, s, &nv) != 0) {
+            rc = MV_E_NOMEM;
+            goto out;
+        }
+        s->versions[s->nversions++] = nv;
+    } else {
+        struct mv_secret *grown = realloc(v->secrets, (v->nsecrets + 1) * sizeof(*grown));
+        if (grown == NULL) {
+            rc = MV_E_NOMEM;
+            goto out;
+        }
+        v->secrets = grown;
+        ns.name = strdup(name);
+        ns.versions = malloc(sizeof(*ns.versions));
+        if (ns.name == NULL || ns.versions == NULL) {
+            rc = MV_E_NOMEM;
+            goto out;
+        }
+        if (out != NULL && sto_view_fill(&view, v, &ns, &nv) != 0) {
+            rc = MV_E_NOMEM;
+            goto out;
+        }
+        ns.versions[0] = nv;
+        ns.nversions = 1;
+        memmove(&v->secrets[idx + 1], &v->secrets[idx], (v->nsecrets - idx) * sizeof(*v->secrets));
+        v->secrets[idx] = ns;
+        v->nsecrets++;
+        memset(&ns, 0, sizeof(ns));
+    }
+    memset(&nv, 0, sizeof(nv)); /* now owned by the tree */
+    rc = sto_persist_locked(st);
+out:
+    pthread_rwlock_unlock(&st->lock);
+    mv_version_finish(&nv);
+    mv_secret_finish(&ns);
+    if (rc == MV_OK && out != NULL)
+        *out = view;
+    else
+        mv_secret_view_finish(&view);
+    return rc;
+}
+
+enum mv_err mv_store_get_secret(struct mv_store *st, const char *vault, const char *name,
+                                const char *version, struct mv_secret_view *out)
+{
+    struct mv_vault *v;
+    struct mv_secret *s;
+    struct mv_secret_view view = {0};
+
+    pthread_rwlock_rdlock(&st->lock);
+    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    if (rc != MV_OK)
+        goto out;
+    const struct mv_version *ver = sto_find_version(s, version);
+    if (ver == NULL) {
+        rc = MV_E_VERSION_NOT_FOUND;
+        goto out;
+    }
+    if (out != NULL && sto_view_fill(&view, v, s, ver) != 0)
+        rc = MV_E_NOMEM;
+out:
+    pthread_rwlock_unlock(&st->lock);
+    if (rc == MV_OK && out != NULL)
+        *out = view;
+    return rc;
+}
+
+enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const char *name,
+                                   const char *version, const struct mv_secret_update *upd,
+                                   int64_t now, struct mv_secret_view *out)
+{
+    struct mv_vault *v;
+    struct mv_secret *s;
+    struct mv_secret_view view = {0};
+    struct mv_version nv = {0};
+
+    pthread_rwlock_wrlock(&st->lock);
+    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    if (rc != MV_OK)
+        goto out;
+    struct mv_version *ver = sto_find_version(s, version);
+    if (ver == NULL) {
+        rc = MV_E_VERSION_NOT_FOUND;
+        goto out;
+    }
+    /* The updated version is built as a copy and swapped in at the end, so an allocation failure
+     * leaves the stored one unchanged. */
+    if (sto_version_copy(&nv, ver) != 0) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
+    if (upd->has_content_type) {
+        free(nv.content_type);
+        if (sto_dup_opt(&nv.content_type, upd->content_type) != 0) {
+            rc = MV_E_NOMEM;
+            goto out;
+        }
+    }
+    if (upd->has_tags) {
+        mv_tags_finish(&nv.tags);
+        if (mv_tags_copy(&nv.tags, upd->tags) != 0) {
+            rc = MV_E_NOMEM;
+            goto out;
+        }
+        nv.tags.present = upd->tags != NULL;
+    }
+    if (upd->has_enabled)
+        nv.enabled = upd->enabled;
+    if (upd->has_nbf) {
+        nv.has_nbf = true;
+        nv.nbf = upd->nbf;
+    }
+    if (upd->has_exp) {
+        nv.has_exp = true;
+        nv.exp = upd->exp;
+    }
+    nv.updated = now;
+    if (out != NULL && sto_view_fill(&view, v, s, &nv) != 0) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
+    mv_version_finish(ver);
+    *ver = nv;
+    memset(&nv, 0, sizeof(nv));
+    rc = sto_persist_locked(st);
+out:
+    pthread_rwlock_unlock(&st->lock);
+    mv_version_finish(&nv);
+    if (rc == MV_OK && out != NULL)
+        *out = view;
+    else
+        mv_secret_view_finish(&view);
+    return rc;
+}
+
+enum mv_err mv_store_delete_secret(struct mv_store *st, const char *vault, const char *name,
+                                   int64_t now, struct mv_secret_view *out)
+{
+    struct mv_vault *v;
+    struct mv_secret *s;
+    struct mv_secret_view view = {0};
+
+    pthread_rwlock_wrlock(&st->lock);
+    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    if (rc != MV_OK)
+        goto out;
+    if (out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
+    s->deleted = true;
+    s->deleted_date = now;
+    s->scheduled_purge_date = now + (int64_t)v->retention_days * SECONDS_PER_DAY;
+    if (s->scheduled_purge_date < st->next_purge)
+        __atomic_store_n(&st->next_purge, s->scheduled_purge_date, __ATOMIC_RELEASE);
+    view.deleted = true;
+    view.deleted_date = s->deleted_date;
+    view.scheduled_purge_date = s->scheduled_purge_date;
+    rc = sto_persist_locked(st);
+out:
+    pthread_rwlock_unlock(&st->lock);
+    if (rc == MV_OK && out != NULL)
+        *out = view;
+    else
+        mv_secret_view_finish(&view);
+    return rc;
+}
+
+enum mv_err mv_store_get_deleted(struct mv_store *st, const char *vault, const char *name,
+                                 struct mv_secret_view *out)
+{
+    struct mv_vault *v;
+    struct mv_secret *s;
+    struct mv_secret_view view = {0};
+
+    pthread_rwlock_rdlock(&st->lock);
+    enum mv_err rc = sto_find_deleted(st, vault, name, &v, &s);
+    if (rc == MV_OK && out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0)
+        rc = MV_E_NOMEM;
+    pthread_rwlock_unlock(&st->lock);
+    if (rc == MV_OK && out != NULL)
+        *out = view;
+    return rc;
+}
+
+enum mv_err mv_store_recover(struct mv_store *st, const char *vault, const char *name,
+                             struct mv_secret_view *out)
+{
+    struct mv_vault *v;
+    struct mv_secret *s;
+    struct mv_secret_view view = {0};
+
+    pthread_rwlock_wrlock(&st->lock);
+    enum mv_err rc = sto_find_deleted(st, vault, name, &v, &s);
+    if (rc != MV_OK)
+        goto out;
+    if (out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
+    /* All versions come back with the secret; only the deletion bookkeeping goes. */
+    s->deleted = false;
+    s->deleted_date = 0;
+    s->scheduled_purge_date = 0;
+    view.deleted = false;
+    view.deleted_date = 0;
+    view.scheduled_purge_date = 0;
+    rc = sto_persist_locked(st);
+out:
+    pthread_rwlock_unlock(&st->lock);
+    if (rc == MV_OK && out != NULL)
+        *out = view;
+    else
+        mv_secret_view_finish(&view);
+    return rc;
+}
+
+/* Removes v->secrets[i] and releases it. Caller holds the write lock. */
+static void remove_secret_at(struct mv_vault *v, size_t i)
+{
+    mv_secret_finish(&v->secrets[i]);
+    memmove(&v->secrets[i], &v->secrets[i + 1], (v->nsecrets - i - 1) * sizeof(*v->secrets));
+    v->nsecrets--;
+}
+
+enum mv_err mv_store_purge(struct mv_store *st, const char *vault, const char *name)
+{
+    struct mv_vault *v;
+    struct mv_secret *s;
+
+    pthread_rwlock_wrlock(&st->lock);
+    enum mv_err rc = sto_find_deleted(st, vault, name, &v, &s);
+    if (rc != MV_OK)
+        goto out;
+    if (v->purge_protection) {
+        rc = MV_E_PURGE_PROTECTED;
+        goto out;
+    }
+    remove_secret_at(v, (size_t)(s - v->secrets));
+    rc = sto_persist_locked(st);
+out:
+    pthread_rwlock_unlock(&st->lock);
+    return rc;
+}
+
+enum mv_err mv_store_backup(struct mv_store *st, const char *vault, const char *name,
+                            struct mv_secret **out)
+{
+    struct mv_vault *v;
+    struct mv_secret *s;
+    struct mv_secret *copy = NULL;
+
+    pthread_rwlock_rdlock(&st->lock);
+    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    if (rc == MV_OK) {
+        copy = mv_secret_clone(s);
+        if (copy == NULL)
+            rc = MV_E_NOMEM;
+    }
+    pthread_rwlock_unlock(&st->lock);
+    if (rc == MV_OK && out != NULL)
+        *out = copy;
+    else {
+        mv_secret_finish(copy);
+        free(copy);
+    }
+    return rc;
+}
+
+enum mv_err mv_store_restore(struct mv_store *st, const char *vault, struct mv_secret *s,
+                             struct mv_secret_view *out)
+{
+    struct mv_secret *copy = NULL;
+    struct mv_secret_view view = {0};
+    enum mv_err rc = MV_OK;
+
+    /* A secret without versions has no current version to serve; there is nothing to restore. */
+    if (s == NULL || s->name == NULL || s->nversions == 0)
+        return MV_E_NOT_FOUND;
+
+    /* The tree gets its own copy, so that s stays the caller's on every error, MV_E_PERSIST
+     * included (the header promises ownership moves on MV_OK only). */
+    copy = mv_secret_clone(s);
+    if (copy == NULL)
+        return MV_E_NOMEM;
+    copy->deleted = false;
+    copy->deleted_date = 0;
+    copy->scheduled_purge_date = 0;
+
+    pthread_rwlock_wrlock(&st->lock);
+    struct mv_vault *v = mv_data_vault(st->data, vault);
+    if (v == NULL) {
+        rc = MV_E_NO_VAULT;
+        goto out;
+    }
+    size_t idx = sto_secret_lower_bound(v, copy->name);
+    if (idx < v->nsecrets && ci_cmp(v->secrets[idx].name, copy->name) == 0) {
+        rc = MV_E_EXISTS;
+        goto out;
+    }
+    struct mv_secret *grown = realloc(v->secrets, (v->nsecrets + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
+    v->secrets = grown;
+    if (out != NULL && sto_view_fill(&view, v, copy, sto_current_version(copy)) != 0) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
+    memmove(&v->secrets[idx + 1], &v->secrets[idx], (v->nsecrets - idx) * sizeof(*v->secrets));
+    v->secrets[idx] = *copy;
+    v->nsecrets++;
+    free(copy); /* the shell only: its contents now live in the tree */
+    copy = NULL;
+    rc = sto_persist_locked(st);
+out:
+    pthread_rwlock_unlock(&st->lock);
+    mv_secret_finish(copy);
+    free(copy);
+    if (rc == MV_OK) {
+        mv_secret_finish(s);
+        free(s);
+        if (out != NULL)
+            *out = view;
+    } else {
+        mv_secret_view_finish(&view);
+    }
+    return rc;
+}
