@@ -17,14 +17,18 @@ skip() {
 }
 
 [ $# -ge 2 ] || { echo "usage: $0 MOCKVAULT_BIN js|python|azcli [ARG...]" >&2; exit 2; }
-export MOCKVAULT_BIN=$1
+# meson passes the binary relative to the build directory; the runners change directory.
+MOCKVAULT_BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+export MOCKVAULT_BIN
 kind=$2
 shift 2
 case $kind in
 js)
   command -v node >/dev/null || skip "node is not installed (scripts/setup)"
-  [ -d "$here/js/node_modules/@azure/keyvault-secrets" ] && [ -d "$here/js/node_modules/@azure/identity" ] ||
-    skip "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)"
+  for m in keyvault-secrets identity; do
+    [ -d "$here/js/node_modules/@azure/$m" ] ||
+      skip "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)"
+  done
   cd "$here/js"
   exec node run.mjs "$@"
   ;;
