@@ -278,7 +278,7 @@ static void kreq(struct mv_server *server, const char *method, const char *host,
     curl_easy_setopt(conn, CURLOPT_RESOLVE, res);
     curl_easy_setopt(conn, CURLOPT_URL, url);
     curl_easy_setopt(conn, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(conn, CURLOPT_CAINFO, mv_server_ca_path(server));
+    mvt_trust_mock(conn, server);
     curl_easy_setopt(conn, CURLOPT_WRITEFUNCTION, kbuf_add);
     curl_easy_setopt(conn, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(conn, CURLOPT_HEADERFUNCTION, kbuf_add);

@@ -113,7 +113,7 @@ static CURLcode raw_get_ms(const char *path, long timeout_ms, long *status)
     hl = curl_slist_append(hl, auth);
     curl_easy_setopt(c, CURLOPT_RESOLVE, res);
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CAINFO, mv_server_ca_path(srv));
+    mvt_trust_mock(c, srv);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);

@@ -5,6 +5,7 @@
 #define MV_TESTLIB_H
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,6 +43,9 @@ int mvt_request(struct mv_server *srv, const char *method, const char *host, con
                 const char *token, const char *const *headers, const char *body,
                 struct mvt_resp *out);
 void mvt_resp_free(struct mvt_resp *r);
+
+/* Makes handle c trust the mock's CA alone (nothing when the server runs plain HTTP). */
+void mvt_trust_mock(CURL *c, const struct mv_server *srv);
 
 /* Value of a response header (case-insensitive name), copied into buf; NULL if absent. */
 const char *mvt_header(const struct mvt_resp *r, const char *name, char *buf, size_t n);

@@ -120,8 +120,11 @@ int kvc_http(const char *method, const char *url, const char *ca_file, const cha
         curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (ca_file)
+    if (ca_file) {
         curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+        /* That CA alone: libcurl-gnutls would also read its whole CA directory per handshake. */
+        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

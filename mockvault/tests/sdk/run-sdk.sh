@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# run-sdk.sh: one official-client run against a mock it starts itself, as a meson test.
+#
+#   run-sdk.sh MOCKVAULT_BIN js [MODE...]     the JS SDK (run.mjs; modes as run.mjs takes them)
+#   run-sdk.sh MOCKVAULT_BIN python FILE.py   a Python SDK suite (Debian's /usr/bin/python3)
+#   run-sdk.sh MOCKVAULT_BIN azcli            the Azure CLI (test_az.sh)
+#
+# Exits 77 (meson's "skipped") when the client is not installed here: node or the JS SDK's
+# node_modules (npm ci in sdk/js), /usr/bin/python3 without python3-azure, or az. scripts/test
+# installs all of them first, so CI skips nothing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+skip() {
+  echo "SKIP: $*"
+  exit 77
+}
+
+[ $# -ge 2 ] || { echo "usage: $0 MOCKVAULT_BIN js|python|azcli [ARG...]" >&2; exit 2; }
+# meson passes the binary relative to the build directory; the runners change directory.
+MOCKVAULT_BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+export MOCKVAULT_BIN
+kind=$2
+shift 2
+case $kind in
+js)
+  command -v node >/dev/null || skip "node is not installed (scripts/setup)"
+  for m in keyvault-secrets identity; do
+    [ -d "$here/js/node_modules/@azure/$m" ] ||
+      skip "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)"
+  done
+  cd "$here/js"
+  exec node run.mjs "$@"
+  ;;
+python)
+  [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is missing (scripts/setup)"
+  /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets' 2>/dev/null ||
+    skip "/usr/bin/python3 has no azure-identity / azure-keyvault-secrets (python3-azure)"
+  exec /usr/bin/python3 "$here/python/$1" -v
+  ;;
+azcli)
+  command -v az >/dev/null || skip "az is not installed (azure-cli, scripts/setup)"
+  exec "$here/azcli/test_az.sh"
+  ;;
+*)
+  echo "$0: unknown client $kind" >&2
+  exit 2
+  ;;
+esac
