@@ -324,7 +324,7 @@ int kv__error_from_response(const struct kv__response *rs, struct kv_error *err)
 {
     int status;
     char inner[64] = "";
-    struct kv_error tmp;
+    struct kv_error tmp = {0}; /* read below (attempts) when the caller passed no err */
     if (!err) {
         err = &tmp;
     }

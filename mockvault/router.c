@@ -123,13 +123,6 @@ bool mv_ops_add(struct mv_ops *ops, const struct mv_op *table)
     return true;
 }
 
-void mv_ops_each(const struct mv_ops *ops, void (*fn)(void *ctx, const struct mv_op *op), void *ctx)
-{
-    for (size_t t = 0; t < ops->n; t++)
-        for (const struct mv_op *op = ops->tables[t]; op->pattern; op++)
-            fn(ctx, op);
-}
-
 bool mv_ops_known(void *ctx, const char *name)
 {
     const struct mv_ops *ops = ctx;

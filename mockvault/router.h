@@ -18,8 +18,6 @@ struct mv_ops *mv_ops_create(void);
 void mv_ops_destroy(struct mv_ops *ops); /* accepts NULL */
 /* Adds a table (ended by MV_OP_END; borrowed, must outlive ops). Returns false when out of memory. */
 bool mv_ops_add(struct mv_ops *ops, const struct mv_op *table);
-/* Calls fn for every operation, in registration order. */
-void mv_ops_each(const struct mv_ops *ops, void (*fn)(void *ctx, const struct mv_op *op), void *ctx);
 /* True when some operation has this REST operation id (case-insensitive): the names fault rules
  * may match on. The control API's own operations are not among them: it is never faulted. */
 bool mv_ops_known(void *ops, const char *name);

@@ -143,8 +143,6 @@ START_TEST(test_throttle_set_limits_clears)
     ck_assert(l.window == 0.5);
     ck_assert_uint_eq(burst("demo", MV_THROTTLE_TRANSACTION, 0.1, 4), 3);
     ck_assert_uint_eq(burst("demo", MV_THROTTLE_TRANSACTION, 0.7, 4), 3);
-    mv_throttle_clear(t);
-    ck_assert_uint_eq(burst("demo", MV_THROTTLE_TRANSACTION, 0.7, 4), 3);
     /* Out-of-range limits are clamped, never zero (which would refuse everything). */
     l.transactions = 0;
     l.window = -1;
@@ -152,6 +150,25 @@ START_TEST(test_throttle_set_limits_clears)
     mv_throttle_get_limits(t, &l);
     ck_assert_uint_eq(l.transactions, 1);
     ck_assert(l.window == 10.0);
+}
+END_TEST
+
+/* /_mock/reset: back to the limits the model was created with (the options), windows empty. */
+START_TEST(test_throttle_reset_restores_initial)
+{
+    struct mv_throttle_limits l = {true, 5, 5, 1.0};
+
+    make(2, 1, 10.0);
+    ck_assert_uint_eq(burst("demo", MV_THROTTLE_TRANSACTION, 0.0, 3), 2);
+    mv_throttle_set_limits(t, &l);
+    ck_assert_uint_eq(burst("demo", MV_THROTTLE_TRANSACTION, 0.0, 6), 5);
+    mv_throttle_reset(t);
+    mv_throttle_get_limits(t, &l);
+    ck_assert_uint_eq(l.transactions, 2);
+    ck_assert_uint_eq(l.creations, 1);
+    ck_assert(l.window == 10.0);
+    /* The window was forgotten: two more at the same instant are admitted, the third is not. */
+    ck_assert_uint_eq(burst("demo", MV_THROTTLE_TRANSACTION, 0.0, 3), 2);
 }
 END_TEST
 
@@ -214,6 +231,7 @@ static Suite *throttle_suite(void)
     tcase_add_test(tc, test_throttle_per_vault);
     tcase_add_test(tc, test_throttle_clock_set_back);
     tcase_add_test(tc, test_throttle_set_limits_clears);
+    tcase_add_test(tc, test_throttle_reset_restores_initial);
     tcase_add_test(tc, test_throttle_concurrent_exact);
     tcase_add_test(tc, test_throttle_destroy_null);
     suite_add_tcase(s, tc);

@@ -105,13 +105,6 @@ void mv_throttle_get_limits(struct mv_throttle *t, struct mv_throttle_limits *ou
     pthread_mutex_unlock(&t->lock);
 }
 
-void mv_throttle_clear(struct mv_throttle *t)
-{
-    pthread_mutex_lock(&t->lock);
-    forget_all(t);
-    pthread_mutex_unlock(&t->lock);
-}
-
 /* The windows of vault, created on first use; NULL when out of memory. Called under the lock.
  * Vault names are case-insensitive, like Key Vault's host names. */
 static struct vault_windows *vault_of(struct mv_throttle *t, const char *vault)

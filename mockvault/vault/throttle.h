@@ -38,8 +38,6 @@ void mv_throttle_set_limits(struct mv_throttle *t, const struct mv_throttle_limi
 /* Back to the limits it was created with (the options), every window forgotten: /_mock/reset. */
 void mv_throttle_reset(struct mv_throttle *t);
 void mv_throttle_get_limits(struct mv_throttle *t, struct mv_throttle_limits *out);
-/* Forgets every window, keeping the limits. */
-void mv_throttle_clear(struct mv_throttle *t);
 
 /* Counts one request of class cls to vault at time now (seconds, any origin). Returns true when it
  * is admitted. Returns false when the vault already admitted the limit of that class in the window
