@@ -56,8 +56,13 @@ static CURL *handle_get(struct kv_client *c)
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     /* Libcurl reads HTTPS_PROXY/https_proxy and NO_PROXY itself, as other clients do. */
-    if (c->ca_file)
+    if (c->ca_file) {
+        /* The bundle replaces the system store (kvclient.h), as SSL_CERT_FILE does: without
+         * clearing CAPATH, libcurl (GnuTLS) would also read every file of /etc/ssl/certs on each
+         * handshake and trust them. */
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+        curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    }
     curl_easy_setopt(h, CURLOPT_USERAGENT, "kvclient/" KV_VERSION_STRING " libcurl");
     return h;
 }
