@@ -4,6 +4,7 @@
 #ifndef MV_TESTLIB_H
 #define MV_TESTLIB_H
 
+#include <check.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -58,5 +59,10 @@ char *mvt_admin_token(struct mv_server *srv);
 
 /* POSTs JSON to a control path (e.g. "/_mock/clock") and returns the status. */
 long mvt_control(struct mv_server *srv, const char *method, const char *path, const char *json);
+
+/* Runs every test of s (taking it) and returns main's exit status: EXIT_SUCCESS when none failed.
+ * nofork: run the tests in this process whatever CK_FORK says (for suites whose servers run
+ * threads in it); otherwise CK_FORK works as Check documents it. */
+int mvt_run(Suite *s, bool nofork);
 
 #endif
