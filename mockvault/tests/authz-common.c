@@ -96,26 +96,6 @@ void explain_line(char *out, size_t n, const char *vault, const struct op *o, co
 static CURL *conn;
 static pid_t conn_pid;
 
-struct kbuf {
-    char *p;
-    size_t n;
-};
-
-static size_t kbuf_add(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct kbuf *b = ud;
-    size_t add = size * nmemb;
-    char *np = realloc(b->p, b->n + add + 1);
-
-    if (!np)
-        return 0;
-    memcpy(np + b->n, ptr, add);
-    b->n += add;
-    np[b->n] = '\0';
-    b->p = np;
-    return add;
-}
-
 static void conn_close(void)
 {
     if (conn && conn_pid == getpid())
@@ -127,7 +107,7 @@ void kreq(struct mv_server *server, const char *method, const char *host, const 
           const char *token, const char *const *headers, const char *body, struct mvt_resp *out)
 {
     struct curl_slist *hl = NULL, *res = NULL;
-    struct kbuf b = {NULL, 0}, h = {NULL, 0};
+    struct mvt_buf b = {NULL, 0}, h = {NULL, 0};
     char url[2048], resolve[512], *auth = NULL;
     unsigned port = mv_server_port(server);
     CURLcode rc;
@@ -148,9 +128,9 @@ void kreq(struct mv_server *server, const char *method, const char *host, const 
     curl_easy_setopt(conn, CURLOPT_URL, url);
     curl_easy_setopt(conn, CURLOPT_CUSTOMREQUEST, method);
     mvt_trust_mock(conn, server);
-    curl_easy_setopt(conn, CURLOPT_WRITEFUNCTION, kbuf_add);
+    curl_easy_setopt(conn, CURLOPT_WRITEFUNCTION, mvt_buf_add);
     curl_easy_setopt(conn, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(conn, CURLOPT_HEADERFUNCTION, kbuf_add);
+    curl_easy_setopt(conn, CURLOPT_HEADERFUNCTION, mvt_buf_add);
     curl_easy_setopt(conn, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(conn, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(conn, CURLOPT_TIMEOUT, 30L);
@@ -460,6 +440,23 @@ void logged_off(void)
 void logged_stop(void)
 {
     shared_stop(); /* closes the log too */
+}
+
+TCase *shared_tcase(const char *name, void (*start)(void))
+{
+    TCase *tc = tcase_create(name);
+
+    tcase_add_unchecked_fixture(tc, start, shared_stop);
+    tcase_add_checked_fixture(tc, reset, NULL);
+    return tc;
+}
+
+TCase *logged_tcase(const char *name, void (*start)(void))
+{
+    TCase *tc = tcase_create(name);
+
+    tcase_add_checked_fixture(tc, start, logged_stop);
+    return tc;
 }
 
 /* The shared servers run their threads in this process. A test forked from a threaded

@@ -151,6 +151,13 @@ void logged_audit(void);
 void logged_off(void);
 void logged_stop(void);
 
+/* A TCase on one server its cases share (start: shared_default or shared_rbac), back to the
+ * fixture (checked POST /_mock/reset) before every case. */
+TCase *shared_tcase(const char *name, void (*start)(void));
+/* A TCase whose cases each start a server of their own with a captured log (start:
+ * logged_enforce, logged_audit or logged_off). */
+TCase *logged_tcase(const char *name, void (*start)(void));
+
 /* Runs the suite for main() in this process (authz-common.c says why). */
 int authz_run(Suite *s);
 

@@ -17,17 +17,9 @@
 #include <string.h>
 
 #include "httpcheck.h"
+#include "admin-fixture.h"
 #include "testlib.h"
 
 #define DEMO "demo.localhost"
-
-/* The running test's server and its admin token (errors-common.c owns them; the fixtures set
- * and free them). */
-extern struct mv_server *srv;
-extern char *tok;
-
-/* Checked fixture: a server on fixtures/default.json and its admin token. */
-void setup(void);
-void teardown(void);
 
 #endif

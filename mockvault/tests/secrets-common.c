@@ -1,27 +1,9 @@
-/* secrets-common.c: the fixture and request helpers of the test-http-secrets-*.c suites
+/* secrets-common.c: the request helpers of the test-http-secrets-*.c suites
  * (secrets-common.h). */
 #include "secrets-common.h"
 
 #include <stdio.h>
 #include <string.h>
-
-struct mv_server *srv;
-char *tok;
-
-void setup(void)
-{
-    srv = mvt_start("fixtures/default.json", NULL);
-    tok = mvt_admin_token(srv);
-    ck_assert_msg(tok != NULL, "admin token from the mock");
-}
-
-void teardown(void)
-{
-    hc_free_token(tok);
-    tok = NULL;
-    mv_server_stop(srv);
-    srv = NULL;
-}
 
 /* A vault request with the admin token and api-version HC_API (or api when not NULL). */
 void kv_api(const char *method, const char *host, const char *path, const char *api,

@@ -12,19 +12,11 @@
 #include <cjson/cJSON.h>
 
 #include "httpcheck.h"
+#include "admin-fixture.h"
 #include "testlib.h"
 
 #define DEMO "demo.localhost"
 #define RBAC "rbac-demo.localhost"
-
-/* The running test's server and its admin token (secrets-common.c owns them; setup and
- * teardown set and free them). */
-extern struct mv_server *srv;
-extern char *tok;
-
-/* Checked fixture: a server on fixtures/default.json and an admin token. */
-void setup(void);
-void teardown(void);
 
 /* A vault request with the admin token and api-version HC_API (or api when not NULL). */
 void kv_api(const char *method, const char *host, const char *path, const char *api,

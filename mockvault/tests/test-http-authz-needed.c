@@ -465,27 +465,22 @@ END_TEST
 static Suite *authz_needed_suite(void)
 {
     Suite *s = suite_create("http-authz-needed");
-    TCase *explain = tcase_create("explain");
-    TCase *audit = tcase_create("audit");
-    TCase *off = tcase_create("off");
-    TCase *needed = tcase_create("needed");
+    TCase *explain = logged_tcase("explain", logged_enforce);
+    TCase *audit = logged_tcase("audit", logged_audit);
+    TCase *off = logged_tcase("off", logged_off);
+    TCase *needed = shared_tcase("needed", shared_default);
 
-    tcase_add_checked_fixture(explain, logged_enforce, logged_stop);
     tcase_add_test(explain, test_explain_access_policy_deny_grant);
     tcase_add_test(explain, test_explain_rbac_deny_grant);
     suite_add_tcase(s, explain);
 
-    tcase_add_checked_fixture(audit, logged_audit, logged_stop);
     tcase_add_test(audit, test_audit_allows_and_logs);
     tcase_add_test(audit, test_needed_in_audit);
     suite_add_tcase(s, audit);
 
-    tcase_add_checked_fixture(off, logged_off, logged_stop);
     tcase_add_test(off, test_off_allows_silently);
     suite_add_tcase(s, off);
 
-    tcase_add_unchecked_fixture(needed, shared_default, shared_stop);
-    tcase_add_checked_fixture(needed, reset, NULL);
     tcase_add_test(needed, test_needed_get_and_list);
     tcase_add_test(needed, test_needed_gets_of_one_secret);
     tcase_add_loop_test(needed, test_needed_table, 0,

@@ -377,19 +377,15 @@ END_TEST
 static Suite *authz_policies_suite(void)
 {
     Suite *s = suite_create("http-authz-policies");
-    TCase *ap = tcase_create("access-policies");
-    TCase *control = tcase_create("control");
+    TCase *ap = shared_tcase("access-policies", shared_default);
+    TCase *control = shared_tcase("control", shared_default);
 
-    tcase_add_unchecked_fixture(ap, shared_default, shared_stop);
-    tcase_add_checked_fixture(ap, reset, NULL);
     tcase_add_loop_test(ap, test_ap_operation_x_permission, 0, NOPS * AP_NVARIANTS);
     tcase_add_test(ap, test_ap_entries_add_up);
     tcase_add_loop_test(ap, test_ap_checks_before_authz, 0,
                         (int)(sizeof ap_order_rows / sizeof ap_order_rows[0]));
     suite_add_tcase(s, ap);
 
-    tcase_add_unchecked_fixture(control, shared_default, shared_stop);
-    tcase_add_checked_fixture(control, reset, NULL);
     tcase_add_loop_test(control, test_control_bad_input, 0,
                         (int)(sizeof bad_inputs / sizeof bad_inputs[0]));
     tcase_add_test(control, test_control_unknown_vault_get);

@@ -248,19 +248,15 @@ END_TEST
 static Suite *authz_rbac_suite(void)
 {
     Suite *s = suite_create("http-authz-rbac");
-    TCase *rbac = tcase_create("rbac");
-    TCase *rbac_default = tcase_create("rbac-default-fixture");
+    TCase *rbac = shared_tcase("rbac", shared_rbac);
+    TCase *rbac_default = shared_tcase("rbac-default-fixture", shared_default);
 
-    tcase_add_unchecked_fixture(rbac, shared_rbac, shared_stop);
-    tcase_add_checked_fixture(rbac, reset, NULL);
     tcase_add_loop_test(rbac, test_rbac_role_x_operation_x_scope, 0, NROLES * NOPS * NSCOPES);
     tcase_add_loop_test(rbac, test_rbac_no_assignment, 0, NOPS);
     tcase_add_test(rbac, test_rbac_vault_ignores_access_policies);
     tcase_add_test(rbac, test_rbac_scope_case_and_missing_secret);
     suite_add_tcase(s, rbac);
 
-    tcase_add_unchecked_fixture(rbac_default, shared_default, shared_stop);
-    tcase_add_checked_fixture(rbac_default, reset, NULL);
     tcase_add_test(rbac_default, test_rbac_purge_protection);
     suite_add_tcase(s, rbac_default);
     return s;

@@ -1,5 +1,6 @@
-/* errors-common.c: the fixture of the test-http-errors-*.c suites (errors-common.h). */
-#include "errors-common.h"
+/* admin-fixture.c: the checked fixture of the suites whose every test starts its own server on
+ * fixtures/default.json and works with the admin token (admin-fixture.h). */
+#include "admin-fixture.h"
 
 struct mv_server *srv;
 char *tok;
