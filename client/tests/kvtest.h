@@ -1,4 +1,4 @@
-/* kvtest.h: helpers shared by the libkvclient integration suites (test-client.c, test-retry.c):
+/* kvtest.h: helpers shared by the libkvclient integration suites (test-client-*.c, test-retry.c):
  * the embedded mock with the demo vault at https://demo.localhost:PORT, clients for the identities
  * of fixtures/default.json, status assertions that print names and error codes (never values or
  * tokens), and a clean environment.

@@ -8,12 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-struct mvt_buf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+size_t mvt_buf_add(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     struct mvt_buf *b = ud;
     size_t add = size * nmemb;
@@ -91,9 +86,9 @@ int mvt_request(struct mv_server *srv, const char *method, const char *host, con
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     mvt_trust_mock(c, srv);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mvt_buf_add);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, mvt_buf_add);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
@@ -165,8 +160,9 @@ char *mvt_token(struct mv_server *srv, const char *client_id, const char *secret
     CURL *c = curl_easy_init();
     char *es = curl_easy_escape(c, secret, 0), *esc = curl_easy_escape(c, scope, 0);
 
-    snprintf(body, sizeof body, "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s",
-             client_id, es, esc);
+    snprintf(body, sizeof body,
+             "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s", client_id, es,
+             esc);
     curl_free(es);
     curl_free(esc);
     curl_easy_cleanup(c);
@@ -197,4 +193,17 @@ long mvt_control(struct mv_server *srv, const char *method, const char *path, co
     st = r.status;
     mvt_resp_free(&r);
     return st;
+}
+
+int mvt_run(Suite *s, bool nofork)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    if (nofork)
+        srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -4,6 +4,7 @@
 #ifndef MV_TESTLIB_H
 #define MV_TESTLIB_H
 
+#include <check.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -22,9 +23,18 @@
 #define T_FLOW_ID "22222222-2222-2222-2222-222222222222"
 #define T_FLOW_SECRET "flow-client-secret"
 
+/* A growing NUL-terminated buffer for libcurl's write and header callbacks: set
+ * CURLOPT_WRITEFUNCTION (or HEADERFUNCTION) to mvt_buf_add and its data to a zeroed mvt_buf.
+ * The caller frees p. */
+struct mvt_buf {
+    char *p;
+    size_t n;
+};
+size_t mvt_buf_add(char *ptr, size_t size, size_t nmemb, void *ud);
+
 struct mvt_resp {
     long status;
-    char *body;    /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t len;
     char *headers; /* raw header block, NUL-terminated */
     cJSON *json;   /* parsed body or NULL */
@@ -52,11 +62,17 @@ const char *mvt_header(const struct mvt_resp *r, const char *name, char *buf, si
 
 /* Client-credentials token (v2) for the given app and resource scope; NULL on failure.
  * Caller frees. */
-char *mvt_token(struct mv_server *srv, const char *client_id, const char *secret, const char *scope);
+char *mvt_token(struct mv_server *srv, const char *client_id, const char *secret,
+                const char *scope);
 /* Admin token for Key Vault. Caller frees. */
 char *mvt_admin_token(struct mv_server *srv);
 
 /* POSTs JSON to a control path (e.g. "/_mock/clock") and returns the status. */
 long mvt_control(struct mv_server *srv, const char *method, const char *path, const char *json);
+
+/* Runs every test of s (taking it) and returns main's exit status: EXIT_SUCCESS when none failed.
+ * nofork: run the tests in this process whatever CK_FORK says (for suites whose servers run
+ * threads in it); otherwise CK_FORK works as Check documents it. */
+int mvt_run(Suite *s, bool nofork);
 
 #endif
