@@ -36,7 +36,6 @@
 #define FLOW_SECRET_VALUE "graph-app-client-secret-v2"
 #define DISABLED_V1 "1111aaaa1111aaaa1111aaaa1111aaaa"
 #define LATEST_V2 "2222bbbb2222bbbb2222bbbb2222bbbb"
-#define SYS_MI_ID "44444444-4444-4444-4444-444444444444"
 #define UA_MI_ID "99999999-9999-9999-9999-999999999999"
 #define ID_HEADER "kvt-identity-header"
 

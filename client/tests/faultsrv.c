@@ -308,9 +308,3 @@ size_t fs_vault_journal(struct fs_server *fs, struct fs_entry *out, size_t max)
     return n;
 }
 
-void fs_journal_clear(struct fs_server *fs)
-{
-    pthread_mutex_lock(&fs->lock);
-    fs->n_journal = 0;
-    pthread_mutex_unlock(&fs->lock);
-}

@@ -53,8 +53,6 @@ void fs_push(struct fs_server *fs, const struct fs_reply *reply, unsigned times)
 size_t fs_journal(struct fs_server *fs, struct fs_entry *out, size_t max);
 /* Journal entries for authorised vault requests only (not token, not challenged). */
 size_t fs_vault_journal(struct fs_server *fs, struct fs_entry *out, size_t max);
-/* Clears the journal. */
-void fs_journal_clear(struct fs_server *fs);
 /* Monotonic milliseconds, the clock of fs_entry.t_ms. */
 uint64_t fs_now_ms(void);
 

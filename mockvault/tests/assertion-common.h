@@ -33,7 +33,6 @@
 #define VAULT_SCOPE "https%3A%2F%2Fvault.azure.net%2F.default"
 #define TOKEN_V2 "/" T_TENANT "/oauth2/v2.0/token"
 #define TOKEN_V1 "/" T_TENANT "/oauth2/token"
-#define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #define JWT_BEARER_ENC "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
 #define FLOW_OID "33333333-3333-3333-3333-333333333333"
 #define FLOW_PEM MV_SOURCE_ROOT "/fixtures/certs/automation-flow.pem"
