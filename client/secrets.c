@@ -216,13 +216,32 @@ static int call_json(struct kv_client *c, const char *what, const char *method, 
     return rc;
 }
 
+static bool valid_version(const char *v)
+{
+    return !v || !*v || valid_name(v, 64);
+}
+
+/* The checks every call on one secret makes before it sends anything: *out is cleared (a failed
+ * call leaves it NULL), then the name and the version (NULL or "" for none) are checked. Returns
+ * KV_OK, or the failure with err filled. */
+static int begin_named(const char *name, const char *version, struct kv_secret **out,
+                       struct kv_error *err)
+{
+    if (out)
+        *out = NULL;
+    int rc = check_name(name, err);
+    if (rc != KV_OK)
+        return rc;
+    if (!valid_version(version))
+        return kv__fail(err, KV_E_INVALID_ARG, "'%s' is not a secret version", version);
+    return KV_OK;
+}
+
 int kv_secret_set(struct kv_client *c, const char *name, const char *value,
                   const struct kv_props *props, struct kv_secret **out, struct kv_error *err)
 {
     char path[160];
-    if (out)
-        *out = NULL;
-    int rc = check_name(name, err);
+    int rc = begin_named(name, NULL, out, err);
     if (rc != KV_OK)
         return rc;
     if (!value)
@@ -233,22 +252,13 @@ int kv_secret_set(struct kv_client *c, const char *name, const char *value,
     return call_json(c, "SetSecret", "PUT", path, o, built, out, err);
 }
 
-static bool valid_version(const char *v)
-{
-    return !v || !*v || valid_name(v, 64);
-}
-
 int kv_secret_get(struct kv_client *c, const char *name, const char *version,
                   struct kv_secret **out, struct kv_error *err)
 {
     char path[240];
-    if (out)
-        *out = NULL;
-    int rc = check_name(name, err);
+    int rc = begin_named(name, version, out, err);
     if (rc != KV_OK)
         return rc;
-    if (!valid_version(version))
-        return kv__fail(err, KV_E_INVALID_ARG, "'%s' is not a secret version", version);
     /* "/secrets/{name}/" with an empty version is what both SDKs send for the latest. */
     snprintf(path, sizeof path, "/secrets/%s/%s", name, version ? version : "");
     return call_secret(c, "GetSecret", "GET", path, NULL, out, err);
@@ -258,13 +268,9 @@ int kv_secret_update(struct kv_client *c, const char *name, const char *version,
                      const struct kv_props *props, struct kv_secret **out, struct kv_error *err)
 {
     char path[240];
-    if (out)
-        *out = NULL;
-    int rc = check_name(name, err);
+    int rc = begin_named(name, version, out, err);
     if (rc != KV_OK)
         return rc;
-    if (!valid_version(version))
-        return kv__fail(err, KV_E_INVALID_ARG, "'%s' is not a secret version", version);
     cJSON *o = cJSON_CreateObject();
     bool built = o && add_props(o, props, false);
     snprintf(path, sizeof path, "/secrets/%s/%s", name, version ? version : "");
@@ -277,9 +283,7 @@ static int name_op(struct kv_client *c, const char *what, const char *method, co
                    struct kv_error *err)
 {
     char path[200];
-    if (out)
-        *out = NULL;
-    int rc = check_name(name, err);
+    int rc = begin_named(name, NULL, out, err);
     if (rc != KV_OK)
         return rc;
     snprintf(path, sizeof path, "%s%s%s", prefix, name, suffix);

@@ -265,10 +265,7 @@ static int run_set(struct cli *c, struct cli_doc *out)
     /* The value is left out on purpose: only `secret show` prints values. */
     secret_to_json(out, NULL, s, SH_KID);
 out:
-    if (raw) {
-        cx_wipe(raw, raw_len);
-        free(raw);
-    }
+    cx_wipe_free(raw, raw_len);
     cx_free_wiped(value);
     free_tags(tags, n_tags);
     kv_secret_free(s);
@@ -504,10 +501,7 @@ static int run_backup(struct cli *c, struct cli_doc *out)
     }
     st = write_private_file(c->val[O_FILE], bytes, len);
 out:
-    if (bytes) {
-        cx_wipe(bytes, len);
-        free(bytes);
-    }
+    cx_wipe_free(bytes, len);
     kv_free_secret(blob);
     return st;
 }
@@ -533,10 +527,7 @@ static int run_restore(struct cli *c, struct cli_doc *out)
     }
     secret_to_json(out, NULL, s, SH_KID);
 out:
-    if (raw) {
-        cx_wipe(raw, len);
-        free(raw);
-    }
+    cx_wipe_free(raw, len);
     cx_free_wiped(blob);
     kv_secret_free(s);
     return st;

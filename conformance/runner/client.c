@@ -17,13 +17,6 @@
 #include "kvconform.h"
 #include "report.h"
 
-#ifndef KVC_MOCKVAULT_BIN
-#define KVC_MOCKVAULT_BIN "mockvault"
-#endif
-#ifndef KVC_SOURCE_ROOT
-#define KVC_SOURCE_ROOT "."
-#endif
-
 #define DEFAULT_TIMEOUT 120
 
 struct kvcc_run kvcc;

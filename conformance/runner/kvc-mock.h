@@ -7,6 +7,16 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* The mockvault binary and the source tree (for its fixtures) that the runner was built with:
+ * meson passes both, and these defaults serve a build without them. Both subcommands start their
+ * mock from here, so the defaults are written once. */
+#ifndef KVC_MOCKVAULT_BIN
+#define KVC_MOCKVAULT_BIN "mockvault"
+#endif
+#ifndef KVC_SOURCE_ROOT
+#define KVC_SOURCE_ROOT "."
+#endif
+
 /* kvc_mock_start flags. */
 #define KVC_MOCK_PROXY 0x1u /* also run the mock's HTTPS proxy (--proxy-port 0); the ready file
                              * must then name it */

@@ -17,13 +17,6 @@
 #include "kvconform.h"
 #include "report.h"
 
-#ifndef KVC_MOCKVAULT_BIN
-#define KVC_MOCKVAULT_BIN "mockvault"
-#endif
-#ifndef KVC_SOURCE_ROOT
-#define KVC_SOURCE_ROOT "."
-#endif
-
 #define REASON_MOCK "needs the mock's control API"
 #define REASON_FIXTURE "needs the mock's fixture identities and vaults (flow and no-access apps, rbac-demo)"
 

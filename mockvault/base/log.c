@@ -42,6 +42,18 @@ static void emit(struct mv_log *l, const char *line)
     pthread_mutex_unlock(&l->lock);
 }
 
+/* Writes o as one line of JSON and deletes it (both JSON line kinds, requests and notices, end
+ * here). A line that cannot be printed (out of memory) is dropped. */
+static void emit_json(struct mv_log *l, cJSON *o)
+{
+    char *text = cJSON_PrintUnformatted(o);
+
+    cJSON_Delete(o);
+    if (text)
+        emit(l, text);
+    free(text);
+}
+
 void mv_log_request(struct mv_log *l, const struct mv_request_record *q)
 {
     char ts[64], principal[140], line[1400];
@@ -57,7 +69,6 @@ void mv_log_request(struct mv_log *l, const struct mv_request_record *q)
         snprintf(principal, sizeof principal, "-");
     if (l->format == MV_LOG_JSON) {
         cJSON *o = cJSON_CreateObject();
-        char *text;
 
         cJSON_AddStringToObject(o, "time", ts);
         cJSON_AddStringToObject(o, "method", q->method);
@@ -70,11 +81,7 @@ void mv_log_request(struct mv_log *l, const struct mv_request_record *q)
         cJSON_AddStringToObject(o, "errorCode", code);
         cJSON_AddNumberToObject(o, "latencyMs", (double)(long)(q->latency_ms * 1000) / 1000.0);
         cJSON_AddStringToObject(o, "requestId", q->request_id ? q->request_id : "");
-        text = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (text)
-            emit(l, text);
-        free(text);
+        emit_json(l, o);
         return;
     }
     snprintf(line, sizeof line, "%s %s %s vault=%s op=%s principal=%s status=%u%s%s %.2fms", ts,
@@ -97,15 +104,10 @@ void mv_log_notice(struct mv_log *l, const char *fmt, ...)
     iso_time(ts);
     if (l->format == MV_LOG_JSON) {
         cJSON *o = cJSON_CreateObject();
-        char *text;
 
         cJSON_AddStringToObject(o, "time", ts);
         cJSON_AddStringToObject(o, "notice", msg);
-        text = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (text)
-            emit(l, text);
-        free(text);
+        emit_json(l, o);
         return;
     }
     snprintf(line, sizeof line, "%s mockvault: %s", ts, msg);

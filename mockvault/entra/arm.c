@@ -1,9 +1,9 @@
 /* arm.c: the little of Azure Resource Manager that az login needs: subscriptions, tenants,
  * metadata/endpoints (real-clients C.3).
  *
- * The fixture format has no subscriptions yet, so GET /subscriptions answers an empty list: az then
- * needs --allow-no-subscriptions and records a tenant-level account ("N/A(tenant level account)"),
- * which is what the issue allows ("empty is allowed"). */
+ * GET /subscriptions lists the subscriptions the fixture declares for the token's tenant. A tenant
+ * with none answers an empty list: az then needs --allow-no-subscriptions and records a
+ * tenant-level account ("N/A(tenant level account)"). */
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdbool.h>
@@ -56,11 +56,10 @@ static void dotnet_time(int64_t t, char *out, size_t n)
  * false when it is not acceptable. */
 static bool arm_auth_or_reply(struct mv_req *r, struct mv_claims *c)
 {
-    char expected_iss[128], echo[200], a[40], b[40];
-    const struct mv_data *d;
-    bool tenant_known;
+    char echo[200], a[40], b[40];
+    enum mv_auth_result res = mv_auth_bearer(r, c);
 
-    switch (mv_auth_bearer(r, c)) {
+    switch (res) {
     case MV_AUTH_OK:
         break;
     case MV_AUTH_MISSING:
@@ -77,21 +76,20 @@ static bool arm_auth_or_reply(struct mv_req *r, struct mv_claims *c)
                            "The access token is invalid.");
         return false;
     case MV_AUTH_EXPIRED:
-        dotnet_time((int64_t)c->exp, a, sizeof a);
-        dotnet_time(mv_req_now(r), b, sizeof b);
-        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "ExpiredAuthenticationToken",
-                           "The access token expiry UTC time '%s' is earlier than current UTC "
-                           "time '%s'.",
-                           a, b);
-        return false;
     case MV_AUTH_NOT_YET_VALID:
-        /* Modelled on the expiry message; no capture of this case exists. */
-        dotnet_time((int64_t)c->nbf, a, sizeof a);
+        /* Both messages quote the bound the token fails and the mock clock's now. */
+        dotnet_time(res == MV_AUTH_EXPIRED ? (int64_t)c->exp : (int64_t)c->nbf, a, sizeof a);
         dotnet_time(mv_req_now(r), b, sizeof b);
-        mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "InvalidAuthenticationToken",
-                           "The access token is not valid before UTC time '%s'; current UTC time "
-                           "is '%s'.",
-                           a, b);
+        if (res == MV_AUTH_EXPIRED)
+            mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "ExpiredAuthenticationToken",
+                               "The access token expiry UTC time '%s' is earlier than current UTC "
+                               "time '%s'.",
+                               a, b);
+        else /* Modelled on the expiry message; no capture of this case exists. */
+            mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "InvalidAuthenticationToken",
+                               "The access token is not valid before UTC time '%s'; current UTC "
+                               "time is '%s'.",
+                               a, b);
         return false;
     }
     if (!arm_audience(c->aud)) {
@@ -104,11 +102,7 @@ static bool arm_auth_or_reply(struct mv_req *r, struct mv_claims *c)
                            mv_reply_echo(c->aud, echo, sizeof echo));
         return false;
     }
-    snprintf(expected_iss, sizeof expected_iss, "https://sts.windows.net/%s/", c->tid);
-    d = mv_store_rdlock(r->srv->store);
-    tenant_known = c->tid[0] && mv_data_tenant(d, c->tid) != NULL;
-    mv_store_unlock(r->srv->store);
-    if (!tenant_known || strcasecmp(c->iss, expected_iss) != 0) {
+    if (!mv_claims_issuer_known(r, c)) {
         mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "InvalidAuthenticationTokenTenant",
                            "The access token is from the wrong issuer '%s'. It must match the "
                            "tenant associated with this subscription. Please use the authority "
@@ -165,25 +159,37 @@ static bool arm_api_version_or_reply(struct mv_req *r)
     return true;
 }
 
-/* GET /subscriptions: none can be declared in the fixture yet (see the top of this file). */
-/* GET /subscriptions: the subscriptions the fixture declares for the token's tenant (az login
- * lists them; with none, az needs --allow-no-subscriptions). */
-static enum MHD_Result h_subscriptions(struct mv_req *r)
+/* Fills the {"value": [...]} object o of a tenant-scoped list from t, the token's tenant (NULL
+ * when the fixture does not declare it). Runs under the store's read lock. */
+typedef void (*tenant_list_fn)(const struct mv_tenant *t, cJSON *o, cJSON *value);
+
+/* GET /subscriptions and GET /tenants share their frame: ARM's authentication and api-version
+ * checks, an object whose "value" array fill builds from the token's tenant under the store's
+ * read lock, and the 200 reply. */
+static enum MHD_Result reply_tenant_list(struct mv_req *r, tenant_list_fn fill)
 {
     struct mv_claims c;
     const struct mv_data *d;
-    const struct mv_tenant *t;
-    cJSON *o, *value, *count;
-    char buf[160];
-    size_t n = 0;
-    int ok = MHD_YES;
+    cJSON *o, *value;
 
     if (!arm_auth_or_reply(r, &c) || !arm_api_version_or_reply(r))
-        goto out;
+        return MHD_YES;
     o = cJSON_CreateObject();
     value = cJSON_AddArrayToObject(o, "value");
     d = mv_store_rdlock(r->srv->store);
-    t = mv_data_tenant(d, c.tid);
+    fill(mv_data_tenant(d, c.tid), o, value);
+    mv_store_unlock(r->srv->store);
+    return mv_reply_json(r, MHD_HTTP_OK, o);
+}
+
+/* The subscriptions the fixture declares for the token's tenant (az login lists them; with none,
+ * az needs --allow-no-subscriptions), then their count. */
+static void fill_subscriptions(const struct mv_tenant *t, cJSON *o, cJSON *value)
+{
+    cJSON *count;
+    char buf[160];
+    size_t n = 0;
+
     for (size_t i = 0; t && i < t->nsubscriptions; i++) {
         const struct mv_subscription *sub = &t->subscriptions[i];
         cJSON *so = cJSON_CreateObject(), *pol;
@@ -202,31 +208,23 @@ static enum MHD_Result h_subscriptions(struct mv_req *r)
         cJSON_AddItemToArray(value, so);
         n++;
     }
-    mv_store_unlock(r->srv->store);
     count = cJSON_AddObjectToObject(o, "count");
     cJSON_AddStringToObject(count, "type", "Total");
     cJSON_AddNumberToObject(count, "value", (double)n);
-    ok = mv_reply_json(r, MHD_HTTP_OK, o);
-out:
-    return ok;
 }
 
-/* GET /tenants: the token's home tenant, the only one a service principal sees. */
-static enum MHD_Result h_tenants(struct mv_req *r)
+/* GET /subscriptions. */
+static enum MHD_Result h_subscriptions(struct mv_req *r)
 {
-    struct mv_claims c;
-    const struct mv_data *d;
-    const struct mv_tenant *t;
-    cJSON *o, *value;
-    char buf[320];
-    int ok = MHD_YES;
+    return reply_tenant_list(r, fill_subscriptions);
+}
 
-    if (!arm_auth_or_reply(r, &c) || !arm_api_version_or_reply(r))
-        goto out;
-    o = cJSON_CreateObject();
-    value = cJSON_AddArrayToObject(o, "value");
-    d = mv_store_rdlock(r->srv->store);
-    t = mv_data_tenant(d, c.tid);
+/* The token's home tenant, the only one a service principal sees. */
+static void fill_tenants(const struct mv_tenant *t, cJSON *o, cJSON *value)
+{
+    char buf[320];
+
+    (void)o;
     if (t) {
         cJSON *e = cJSON_CreateObject();
         const char *domain = t->domain ? t->domain : t->id;
@@ -243,10 +241,12 @@ static enum MHD_Result h_tenants(struct mv_req *r)
         cJSON_AddStringToObject(e, "tenantType", "AAD");
         cJSON_AddItemToArray(value, e);
     }
-    mv_store_unlock(r->srv->store);
-    ok = mv_reply_json(r, MHD_HTTP_OK, o);
-out:
-    return ok;
+}
+
+/* GET /tenants. */
+static enum MHD_Result h_tenants(struct mv_req *r)
+{
+    return reply_tenant_list(r, fill_tenants);
 }
 
 static cJSON *str_array(const char *const *items)

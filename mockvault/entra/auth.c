@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "jwt.h"
+#include "store.h"
 
 static const char *claim_str(const cJSON *claims, const char *name)
 {
@@ -191,6 +192,19 @@ enum mv_auth_result mv_auth_bearer(struct mv_req *r, struct mv_claims *c)
         snprintf(r->tid, sizeof r->tid, "%s", c->tid);
     }
     return res;
+}
+
+bool mv_claims_issuer_known(struct mv_req *r, const struct mv_claims *c)
+{
+    char expected_iss[128];
+    const struct mv_data *d;
+    bool tenant_known;
+
+    snprintf(expected_iss, sizeof expected_iss, "https://sts.windows.net/%s/", c->tid);
+    d = mv_store_rdlock(r->srv->store);
+    tenant_known = c->tid[0] && mv_data_tenant(d, c->tid) != NULL;
+    mv_store_unlock(r->srv->store);
+    return tenant_known && strcasecmp(c->iss, expected_iss) == 0;
 }
 
 bool mv_claims_has_role(const struct mv_claims *c, const char *role)

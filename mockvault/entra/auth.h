@@ -33,6 +33,11 @@ enum mv_auth_result {
  * oid, tid) on r for the log; on MV_AUTH_EXPIRED and MV_AUTH_NOT_YET_VALID *c is filled too. */
 enum mv_auth_result mv_auth_bearer(struct mv_req *r, struct mv_claims *c);
 
+/* True when the token's tenant (tid) is one the fixture declares and its issuer is that tenant's
+ * v1 issuer, https://sts.windows.net/{tid}/ compared case-insensitively: the issuer check ARM
+ * and Graph make, kept here so both make it the same way. Takes the store's read lock. */
+bool mv_claims_issuer_known(struct mv_req *r, const struct mv_claims *c);
+
 /* True when the space-separated list has role. */
 bool mv_claims_has_role(const struct mv_claims *c, const char *role);
 

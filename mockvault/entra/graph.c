@@ -56,9 +56,6 @@ static bool graph_audience(const char *aud)
 static bool graph_auth_or_reply(struct mv_req *r, struct mv_claims *c)
 {
     const char *msg = NULL;
-    char expected_iss[128];
-    const struct mv_data *d;
-    bool tenant_known;
 
     switch (mv_auth_bearer(r, c)) {
     case MV_AUTH_OK:
@@ -83,14 +80,8 @@ static bool graph_auth_or_reply(struct mv_req *r, struct mv_claims *c)
     }
     if (!msg && !graph_audience(c->aud))
         msg = "Access token validation failure. Invalid audience.";
-    if (!msg) {
-        snprintf(expected_iss, sizeof expected_iss, "https://sts.windows.net/%s/", c->tid);
-        d = mv_store_rdlock(r->srv->store);
-        tenant_known = c->tid[0] && mv_data_tenant(d, c->tid) != NULL;
-        mv_store_unlock(r->srv->store);
-        if (!tenant_known || strcasecmp(c->iss, expected_iss) != 0)
-            msg = "Access token validation failure. Invalid issuer.";
-    }
+    if (!msg && !mv_claims_issuer_known(r, c))
+        msg = "Access token validation failure. Invalid issuer.";
     if (!msg)
         return true;
     mv_reply_graph_error(r, MHD_HTTP_UNAUTHORIZED, "InvalidAuthenticationToken", "%s", msg);
@@ -264,27 +255,40 @@ static void graph_base(const struct mv_req *r, char *out, size_t n)
         snprintf(out, n, "%s", r->base_url);
 }
 
+/* The checks every Graph call makes first: the bearer token, one of roles, and no OData option
+ * the stand-in does not implement. Replies and returns false at the first that fails. */
+static bool graph_request_or_reply(struct mv_req *r, struct mv_claims *c, const char *const *roles)
+{
+    return graph_auth_or_reply(r, c) && graph_role_or_reply(r, c, roles) &&
+           unsupported_options_or_reply(r);
+}
+
+/* Checks $select against the properties of a user (built from a blank one). Replies 400 and
+ * returns false for an unknown or malformed name. */
+static bool user_select_or_reply(struct mv_req *r)
+{
+    struct mv_user blank = {"", NULL, ""};
+    cJSON *proto = user_json(&blank);
+    bool ok = select_or_reply(r, proto, "user");
+
+    cJSON_Delete(proto);
+    return ok;
+}
+
 /* GET /v1.0/users: the token's tenant's users, paged by $top with an absolute @odata.nextLink
  * carrying $skiptoken, as Graph pages directory objects. */
 static enum MHD_Result h_users(struct mv_req *r)
 {
     struct mv_claims c;
-    struct mv_user blank = {"", NULL, ""};
     const struct mv_data *d;
     const struct mv_tenant *t;
-    cJSON *o = NULL, *value, *proto;
+    cJSON *o = NULL, *value;
     char link[1400], base[330];
     size_t offset, total = 0;
     int top, ok = MHD_YES;
-    bool proto_ok;
 
-    if (!graph_auth_or_reply(r, &c) || !graph_role_or_reply(r, &c, users_roles) || !unsupported_options_or_reply(r) ||
-        !parse_top_or_reply(r, &top) || !parse_skiptoken_or_reply(r, &offset))
-        goto out;
-    proto = user_json(&blank);
-    proto_ok = select_or_reply(r, proto, "user");
-    cJSON_Delete(proto);
-    if (!proto_ok)
+    if (!graph_request_or_reply(r, &c, users_roles) || !parse_top_or_reply(r, &top) ||
+        !parse_skiptoken_or_reply(r, &offset) || !user_select_or_reply(r))
         goto out;
     o = cJSON_CreateObject();
     add_context(r, o, "users", false);
@@ -322,21 +326,14 @@ out:
 static enum MHD_Result h_user(struct mv_req *r)
 {
     struct mv_claims c;
-    struct mv_user blank = {"", NULL, ""};
     const struct mv_data *d;
     const struct mv_tenant *t;
     const char *key = r->cap[0];
-    cJSON *o = NULL, *proto;
+    cJSON *o = NULL;
     char echo[300];
     int ok = MHD_YES;
-    bool proto_ok;
 
-    if (!graph_auth_or_reply(r, &c) || !graph_role_or_reply(r, &c, users_roles) || !unsupported_options_or_reply(r))
-        goto out;
-    proto = user_json(&blank);
-    proto_ok = select_or_reply(r, proto, "user");
-    cJSON_Delete(proto);
-    if (!proto_ok)
+    if (!graph_request_or_reply(r, &c, users_roles) || !user_select_or_reply(r))
         goto out;
     d = mv_store_rdlock(r->srv->store);
     t = mv_data_tenant(d, c.tid);
@@ -397,7 +394,7 @@ static enum MHD_Result h_organization(struct mv_req *r)
     char name[256];
     int ok = MHD_YES;
 
-    if (!graph_auth_or_reply(r, &c) || !graph_role_or_reply(r, &c, org_roles) || !unsupported_options_or_reply(r))
+    if (!graph_request_or_reply(r, &c, org_roles))
         goto out;
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "@odata.context", GRAPH_CONTEXT "organization");

@@ -743,15 +743,23 @@ static void addf(cJSON *o, const char *key, const char *fmt, ...)
     cJSON_AddStringToObject(o, key, buf);
 }
 
-static enum MHD_Result h_openid_v2(struct mv_req *r)
+/* Both OpenID configuration documents (v2.0 and v1.0) come from here: they share most keys and
+ * their order, and differ in the OAuth path below the tenant, jwks_uri, the issuer, the response
+ * types and scopes, and a few keys of their own (spec/identity.md §2.2). */
+static enum MHD_Result reply_openid(struct mv_req *r, bool v2)
 {
     static const char *const auth_methods[] = {"client_secret_post", "private_key_jwt",
                                                "client_secret_basic", NULL};
     static const char *const modes[] = {"query", "fragment", "form_post", NULL};
     static const char *const subjects[] = {"pairwise", NULL};
     static const char *const algs[] = {"RS256", NULL};
-    static const char *const types[] = {"code", "id_token", "code id_token", "id_token token", NULL};
-    static const char *const scopes[] = {"openid", "profile", "email", "offline_access", NULL};
+    static const char *const types_v2[] = {"code", "id_token", "code id_token", "id_token token",
+                                           NULL};
+    static const char *const types_v1[] = {"code",           "id_token", "code id_token",
+                                           "token id_token", "token",    NULL};
+    static const char *const scopes_v2[] = {"openid", "profile", "email", "offline_access", NULL};
+    static const char *const scopes_v1[] = {"openid", NULL};
+    const char *oauth2 = v2 ? "oauth2/v2.0" : "oauth2";
     char base[330], tid[64];
     const char *t = r->cap[0];
     cJSON *o;
@@ -761,24 +769,39 @@ static enum MHD_Result h_openid_v2(struct mv_req *r)
     authority_base(r, base, sizeof base);
     o = cJSON_CreateObject();
     /* The token endpoint keeps the tenant as its first path segment (msal rewrites it). */
-    addf(o, "token_endpoint", "%s/%s/oauth2/v2.0/token", base, t);
+    addf(o, "token_endpoint", "%s/%s/%s/token", base, t, oauth2);
     cJSON_AddItemToObject(o, "token_endpoint_auth_methods_supported", str_array(auth_methods));
-    addf(o, "jwks_uri", "%s/%s/discovery/v2.0/keys", base, t);
+    if (v2)
+        addf(o, "jwks_uri", "%s/%s/discovery/v2.0/keys", base, t);
+    else
+        addf(o, "jwks_uri", "%s/common/discovery/keys", base);
     cJSON_AddItemToObject(o, "response_modes_supported", str_array(modes));
     cJSON_AddItemToObject(o, "subject_types_supported", str_array(subjects));
     cJSON_AddItemToObject(o, "id_token_signing_alg_values_supported", str_array(algs));
-    cJSON_AddItemToObject(o, "response_types_supported", str_array(types));
-    cJSON_AddItemToObject(o, "scopes_supported", str_array(scopes));
-    /* msal-node checks that the issuer's scheme, host and port are the authority's. */
-    addf(o, "issuer", "%s/%s/v2.0", base, tid);
-    cJSON_AddBoolToObject(o, "request_uri_parameter_supported", false);
-    cJSON_AddStringToObject(o, "userinfo_endpoint", "https://graph.microsoft.com/oidc/userinfo");
-    addf(o, "authorization_endpoint", "%s/%s/oauth2/v2.0/authorize", base, t);
-    addf(o, "device_authorization_endpoint", "%s/%s/oauth2/v2.0/devicecode", base, t);
+    cJSON_AddItemToObject(o, "response_types_supported", str_array(v2 ? types_v2 : types_v1));
+    cJSON_AddItemToObject(o, "scopes_supported", str_array(v2 ? scopes_v2 : scopes_v1));
+    if (v2) {
+        /* msal-node checks that the issuer's scheme, host and port are the authority's. */
+        addf(o, "issuer", "%s/%s/v2.0", base, tid);
+        cJSON_AddBoolToObject(o, "request_uri_parameter_supported", false);
+        cJSON_AddStringToObject(o, "userinfo_endpoint",
+                                "https://graph.microsoft.com/oidc/userinfo");
+    } else {
+        addf(o, "issuer", "https://sts.windows.net/%s/", tid);
+        cJSON_AddBoolToObject(o, "microsoft_multi_refresh_token", true);
+    }
+    addf(o, "authorization_endpoint", "%s/%s/%s/authorize", base, t, oauth2);
+    addf(o, "device_authorization_endpoint", "%s/%s/%s/devicecode", base, t, oauth2);
     cJSON_AddBoolToObject(o, "http_logout_supported", true);
     cJSON_AddBoolToObject(o, "frontchannel_logout_supported", true);
-    addf(o, "end_session_endpoint", "%s/%s/oauth2/v2.0/logout", base, t);
-    addf(o, "kerberos_endpoint", "%s/%s/kerberos", base, t);
+    addf(o, "end_session_endpoint", "%s/%s/%s/logout", base, t, oauth2);
+    if (v2) {
+        addf(o, "kerberos_endpoint", "%s/%s/kerberos", base, t);
+    } else {
+        addf(o, "check_session_iframe", "%s/%s/oauth2/checksession", base, t);
+        cJSON_AddStringToObject(o, "userinfo_endpoint",
+                                "https://login.microsoftonline.com/common/openid/userinfo");
+    }
     cJSON_AddStringToObject(o, "tenant_region_scope", "WW");
     cJSON_AddStringToObject(o, "cloud_instance_name", "microsoftonline.com");
     cJSON_AddStringToObject(o, "cloud_graph_host_name", "graph.windows.net");
@@ -788,47 +811,14 @@ static enum MHD_Result h_openid_v2(struct mv_req *r)
     return mv_reply_json(r, MHD_HTTP_OK, o);
 }
 
+static enum MHD_Result h_openid_v2(struct mv_req *r)
+{
+    return reply_openid(r, true);
+}
+
 static enum MHD_Result h_openid_v1(struct mv_req *r)
 {
-    static const char *const auth_methods[] = {"client_secret_post", "private_key_jwt",
-                                               "client_secret_basic", NULL};
-    static const char *const modes[] = {"query", "fragment", "form_post", NULL};
-    static const char *const subjects[] = {"pairwise", NULL};
-    static const char *const algs[] = {"RS256", NULL};
-    static const char *const types[] = {"code", "id_token", "code id_token", "token id_token", "token", NULL};
-    static const char *const scopes[] = {"openid", NULL};
-    char base[330], tid[64];
-    const char *t = r->cap[0];
-    cJSON *o;
-
-    if (!discovery_tenant_or_reply(r, tid))
-        return MHD_YES;
-    authority_base(r, base, sizeof base);
-    o = cJSON_CreateObject();
-    addf(o, "token_endpoint", "%s/%s/oauth2/token", base, t);
-    cJSON_AddItemToObject(o, "token_endpoint_auth_methods_supported", str_array(auth_methods));
-    addf(o, "jwks_uri", "%s/common/discovery/keys", base);
-    cJSON_AddItemToObject(o, "response_modes_supported", str_array(modes));
-    cJSON_AddItemToObject(o, "subject_types_supported", str_array(subjects));
-    cJSON_AddItemToObject(o, "id_token_signing_alg_values_supported", str_array(algs));
-    cJSON_AddItemToObject(o, "response_types_supported", str_array(types));
-    cJSON_AddItemToObject(o, "scopes_supported", str_array(scopes));
-    addf(o, "issuer", "https://sts.windows.net/%s/", tid);
-    cJSON_AddBoolToObject(o, "microsoft_multi_refresh_token", true);
-    addf(o, "authorization_endpoint", "%s/%s/oauth2/authorize", base, t);
-    addf(o, "device_authorization_endpoint", "%s/%s/oauth2/devicecode", base, t);
-    cJSON_AddBoolToObject(o, "http_logout_supported", true);
-    cJSON_AddBoolToObject(o, "frontchannel_logout_supported", true);
-    addf(o, "end_session_endpoint", "%s/%s/oauth2/logout", base, t);
-    addf(o, "check_session_iframe", "%s/%s/oauth2/checksession", base, t);
-    cJSON_AddStringToObject(o, "userinfo_endpoint", "https://login.microsoftonline.com/common/openid/userinfo");
-    cJSON_AddStringToObject(o, "tenant_region_scope", "WW");
-    cJSON_AddStringToObject(o, "cloud_instance_name", "microsoftonline.com");
-    cJSON_AddStringToObject(o, "cloud_graph_host_name", "graph.windows.net");
-    cJSON_AddStringToObject(o, "msgraph_host", "graph.microsoft.com");
-    cJSON_AddStringToObject(o, "rbac_url", "https://pas.windows.net");
-    r->cache_control = "max-age=86400, private";
-    return mv_reply_json(r, MHD_HTTP_OK, o);
+    return reply_openid(r, false);
 }
 
 static enum MHD_Result h_jwks(struct mv_req *r)

@@ -109,16 +109,21 @@ static bool is_name_char(char ch)
            ch == '-';
 }
 
-bool st_valid_secret_name(const char *s)
+/* True when every character of s is a letter, a digit or '-', the characters of secret and vault
+ * names. */
+static bool all_name_chars(const char *s)
 {
-    size_t n = strlen(s);
-    if (n < 1 || n > MAX_SECRET_NAME)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_name_char(s[i]))
+    for (; *s != '\0'; s++) {
+        if (!is_name_char(*s))
             return false;
     }
     return true;
+}
+
+bool st_valid_secret_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= MAX_SECRET_NAME && all_name_chars(s);
 }
 
 bool st_valid_vault_name(const char *s)
@@ -128,11 +133,7 @@ bool st_valid_vault_name(const char *s)
         return false;
     if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
         return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_name_char(s[i]))
-            return false;
-    }
-    return true;
+    return all_name_chars(s);
 }
 
 /* Aliases are host names without a port: letters, digits, '.' and '-'. */
@@ -366,42 +367,58 @@ int st_get_array(struct pctx *c, const cJSON *obj, const char *key, const cJSON 
     return -1;
 }
 
+/* Parses element i of a container into arg. Returns 0, or -1 after st_fail. */
+typedef int (*item_fn)(struct pctx *c, const cJSON *item, size_t i, void *arg);
+
+/* Calls fn on each element of container (an array or an object) in order, with the error path at
+ * the element's index (array) or name (object), until one fails. The path is as it was when this
+ * returns. Returns 0, or -1 at the first element fn refuses. */
+static int each_item(struct pctx *c, const cJSON *container, item_fn fn, void *arg)
+{
+    size_t i = 0;
+    int rc = 0;
+
+    for (const cJSON *it = container->child; it != NULL && rc == 0; it = it->next, i++) {
+        size_t old = cJSON_IsObject(container)
+                         ? st_path_key(c, it->string != NULL ? it->string : "")
+                         : st_path_index(c, i);
+        rc = fn(c, it, i, arg);
+        st_path_pop(c, old);
+    }
+    return rc;
+}
+
+/* One element of a string array: a non-empty string, copied into ((char **)arg)[i]. */
+static int strv_item(struct pctx *c, const cJSON *it, size_t i, void *arg)
+{
+    char **v = arg;
+
+    if (!cJSON_IsString(it) || it->valuestring == NULL || it->valuestring[0] == '\0') {
+        st_fail(c, "expected a non-empty string, found %s", st_type_name(it));
+        return -1;
+    }
+    v[i] = strdup(it->valuestring);
+    if (v[i] == NULL) {
+        st_fail(c, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads an array of non-empty strings (graphRoles, aliases). *out and *n are the caller's to free
  * even on failure. */
 int st_get_strv(struct pctx *c, const cJSON *obj, const char *key, char ***out, size_t *n)
 {
     const cJSON *arr;
-    int rc = -1;
     *out = NULL;
     *n = 0;
     if (st_get_array(c, obj, key, &arr) != 0)
         return -1;
-    size_t count = (size_t)cJSON_GetArraySize(arr);
-    if (count == 0)
-        return 0;
-    *out = calloc(count, sizeof(**out));
-    if (*out == NULL) {
-        st_fail(c, "out of memory");
-        return -1;
-    }
-    *n = count;
+    *out = st_alloc_items(c, arr, sizeof(**out), n);
+    if (*out == NULL)
+        return c->failed ? -1 : 0;
     size_t old = st_path_key(c, key);
-    size_t i = 0;
-    for (const cJSON *it = arr->child; it != NULL; it = it->next, i++) {
-        size_t o2 = st_path_index(c, i);
-        if (!cJSON_IsString(it) || it->valuestring == NULL || it->valuestring[0] == '\0') {
-            st_fail(c, "expected a non-empty string, found %s", st_type_name(it));
-            goto out;
-        }
-        (*out)[i] = strdup(it->valuestring);
-        if ((*out)[i] == NULL) {
-            st_fail(c, "out of memory");
-            goto out;
-        }
-        st_path_pop(c, o2);
-    }
-    rc = 0;
-out:
+    int rc = each_item(c, arr, strv_item, *out);
     st_path_pop(c, old);
     return rc;
 }
@@ -450,6 +467,37 @@ int st_default_copy(struct pctx *c, char **dst, const char *src)
     return 0;
 }
 
+/* One tag: a non-empty name not seen before in the object and a string value, copied into
+ * ((struct mv_tags *)arg)->items[i]. The earlier items hold exactly the earlier names, so the
+ * duplicate check looks there. */
+static int tag_item(struct pctx *c, const cJSON *t, size_t i, void *arg)
+{
+    struct mv_tags *tags = arg;
+    const char *name = t->string != NULL ? t->string : "";
+
+    if (name[0] == '\0') {
+        st_fail(c, "tag names must not be empty");
+        return -1;
+    }
+    for (size_t k = 0; k < i; k++) {
+        if (strcmp(tags->items[k].name, name) == 0) {
+            st_fail(c, "tag '%s' appears twice; keep one", st_show(name).s);
+            return -1;
+        }
+    }
+    if (!cJSON_IsString(t) || t->valuestring == NULL) {
+        st_fail(c, "tag values must be strings, not %s", st_type_name(t));
+        return -1;
+    }
+    tags->items[i].name = strdup(name);
+    tags->items[i].value = strdup(t->valuestring);
+    if (tags->items[i].name == NULL || tags->items[i].value == NULL) {
+        st_fail(c, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads obj.tags, an object of at most MAX_TAGS string values, into *tags (the caller's to free
  * even on failure). Absent: *tags stays as it was. */
 int st_parse_tags(struct pctx *c, const cJSON *j, struct mv_tags *tags)
@@ -469,41 +517,10 @@ int st_parse_tags(struct pctx *c, const cJSON *j, struct mv_tags *tags)
         goto out;
     }
     tags->present = true;
-    if (count > 0) {
-        tags->items = calloc(count, sizeof(*tags->items));
-        if (tags->items == NULL) {
-            st_fail(c, "out of memory");
-            goto out;
-        }
-        tags->n = count;
-    }
-    size_t i = 0;
-    for (const cJSON *t = it->child; t != NULL; t = t->next, i++) {
-        const char *name = t->string != NULL ? t->string : "";
-        size_t o2 = st_path_key(c, name);
-        if (name[0] == '\0') {
-            st_fail(c, "tag names must not be empty");
-            goto out;
-        }
-        for (const cJSON *prev = it->child; prev != t; prev = prev->next) {
-            if (prev->string != NULL && strcmp(prev->string, name) == 0) {
-                st_fail(c, "tag '%s' appears twice; keep one", st_show(name).s);
-                goto out;
-            }
-        }
-        if (!cJSON_IsString(t) || t->valuestring == NULL) {
-            st_fail(c, "tag values must be strings, not %s", st_type_name(t));
-            goto out;
-        }
-        tags->items[i].name = strdup(name);
-        tags->items[i].value = strdup(t->valuestring);
-        if (tags->items[i].name == NULL || tags->items[i].value == NULL) {
-            st_fail(c, "out of memory");
-            goto out;
-        }
-        st_path_pop(c, o2);
-    }
-    rc = 0;
+    tags->items = st_alloc_items(c, it, sizeof(*tags->items), &tags->n);
+    if (c->failed)
+        goto out;
+    rc = each_item(c, it, tag_item, tags);
 out:
     st_path_pop(c, old);
     return rc;

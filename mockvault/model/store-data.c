@@ -36,27 +36,6 @@ static void strv_free(char **v, size_t n)
     free(v);
 }
 
-/* Copies a string array. On failure *dst is NULL and nothing leaks. */
-static int strv_copy(char ***dst, size_t *dn, char *const *src, size_t n)
-{
-    *dst = NULL;
-    *dn = 0;
-    if (n == 0)
-        return 0;
-    char **v = calloc(n, sizeof(*v));
-    if (v == NULL)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (sto_dup_opt(&v[i], src[i]) != 0) {
-            strv_free(v, n);
-            return -1;
-        }
-    }
-    *dst = v;
-    *dn = n;
-    return 0;
-}
-
 /* ---- Freeing ---- */
 
 void mv_tags_finish(struct mv_tags *t)
@@ -187,27 +166,60 @@ void mv_data_free(struct mv_data *d)
  * Each *_copy fills a zeroed dst. Arrays are calloc'ed with their final count set first, so on
  * failure the matching *_finish can release a half-built copy: unfilled slots are all zero. */
 
+/* Copies one element of an array into a zeroed slot; returns 0, or -1 when out of memory (what it
+ * has filled so far is left for the owner's *_finish). */
+typedef int (*elem_copy_fn)(void *dst, const void *src);
+
+/* Deep-copies the n elements of size bytes at src into a new calloc'ed array, with copy filling
+ * each slot. out is the address of the destination's typed array pointer (struct mv_app ** and
+ * so on) and count that of its count; both are set before any element is copied, as the section
+ * comment above requires. The pointer is stored with memcpy so that one helper serves every
+ * element type. Returns 0 (n == 0 leaves a NULL array), or -1 when out of memory. */
+static int array_copy(void *out, size_t *count, const void *src, size_t n, size_t size,
+                      elem_copy_fn copy)
+{
+    void *arr = NULL;
+    memcpy(out, &arr, sizeof(arr));
+    *count = 0;
+    if (n == 0)
+        return 0;
+    arr = calloc(n, size);
+    if (arr == NULL)
+        return -1;
+    memcpy(out, &arr, sizeof(arr));
+    *count = n;
+    for (size_t i = 0; i < n; i++) {
+        if (copy((char *)arr + i * size, (const char *)src + i * size) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int string_copy(void *dst, const void *src)
+{
+    return sto_dup_opt(dst, *(char *const *)src);
+}
+
+static int tag_copy(void *dst, const void *src)
+{
+    struct mv_tag *c = dst;
+    const struct mv_tag *t = src;
+    if (sto_dup_opt(&c->name, t->name) != 0 || sto_dup_opt(&c->value, t->value) != 0)
+        return -1;
+    return 0;
+}
+
 int mv_tags_copy(struct mv_tags *dst, const struct mv_tags *src)
 {
     memset(dst, 0, sizeof(*dst));
     if (src == NULL)
         return 0;
     dst->present = src->present;
-    if (src->n == 0)
-        return 0;
-    dst->items = calloc(src->n, sizeof(*dst->items));
-    if (dst->items == NULL)
-        goto fail;
-    dst->n = src->n;
-    for (size_t i = 0; i < src->n; i++) {
-        if (sto_dup_opt(&dst->items[i].name, src->items[i].name) != 0 ||
-            sto_dup_opt(&dst->items[i].value, src->items[i].value) != 0)
-            goto fail;
+    if (array_copy(&dst->items, &dst->n, src->items, src->n, sizeof(*src->items), tag_copy) != 0) {
+        mv_tags_finish(dst);
+        return -1;
     }
     return 0;
-fail:
-    mv_tags_finish(dst);
-    return -1;
 }
 
 int sto_version_copy(struct mv_version *dst, const struct mv_version *src)
@@ -225,28 +237,26 @@ int sto_version_copy(struct mv_version *dst, const struct mv_version *src)
     return 0;
 }
 
-static int secret_copy(struct mv_secret *dst, const struct mv_secret *src)
+static int version_copy(void *dst, const void *src)
 {
+    return sto_version_copy(dst, src);
+}
+
+static int secret_copy(void *dstv, const void *srcv)
+{
+    struct mv_secret *dst = dstv;
+    const struct mv_secret *src = srcv;
     *dst = *src;
     dst->name = NULL;
     dst->versions = NULL;
     dst->nversions = 0;
-    if (sto_dup_opt(&dst->name, src->name) != 0)
-        goto fail;
-    if (src->nversions > 0) {
-        dst->versions = calloc(src->nversions, sizeof(*dst->versions));
-        if (dst->versions == NULL)
-            goto fail;
-        dst->nversions = src->nversions;
-        for (size_t i = 0; i < src->nversions; i++) {
-            if (sto_version_copy(&dst->versions[i], &src->versions[i]) != 0)
-                goto fail;
-        }
+    if (sto_dup_opt(&dst->name, src->name) != 0 ||
+        array_copy(&dst->versions, &dst->nversions, src->versions, src->nversions,
+                   sizeof(*src->versions), version_copy) != 0) {
+        mv_secret_finish(dst);
+        return -1;
     }
     return 0;
-fail:
-    mv_secret_finish(dst);
-    return -1;
 }
 
 struct mv_secret *mv_secret_clone(const struct mv_secret *s)
@@ -263,109 +273,122 @@ struct mv_secret *mv_secret_clone(const struct mv_secret *s)
     return c;
 }
 
-static int app_copy(struct mv_app *dst, const struct mv_app *src)
+static int app_secret_copy(void *dst, const void *src)
 {
+    struct mv_app_secret *c = dst;
+    const struct mv_app_secret *a = src;
+    *c = *a;
+    c->value = NULL;
+    return sto_dup_opt(&c->value, a->value);
+}
+
+static int app_cert_copy(void *dst, const void *src)
+{
+    struct mv_app_cert *c = dst;
+    const struct mv_app_cert *a = src;
+    *c = *a;
+    c->pem = NULL;
+    return sto_dup_opt(&c->pem, a->pem);
+}
+
+static int app_copy(void *dstv, const void *srcv)
+{
+    struct mv_app *dst = dstv;
+    const struct mv_app *src = srcv;
     memset(dst, 0, sizeof(*dst));
     if (sto_dup_opt(&dst->display_name, src->display_name) != 0 ||
         sto_dup_opt(&dst->client_id, src->client_id) != 0 ||
-        sto_dup_opt(&dst->object_id, src->object_id) != 0)
-        goto fail;
-    if (src->nsecrets > 0) {
-        dst->secrets = calloc(src->nsecrets, sizeof(*dst->secrets));
-        if (dst->secrets == NULL)
-            goto fail;
-        dst->nsecrets = src->nsecrets;
-        for (size_t i = 0; i < src->nsecrets; i++) {
-            dst->secrets[i] = src->secrets[i];
-            dst->secrets[i].value = NULL;
-            if (sto_dup_opt(&dst->secrets[i].value, src->secrets[i].value) != 0)
-                goto fail;
-        }
-    }
-    if (strv_copy(&dst->graph_roles, &dst->ngraph_roles, src->graph_roles, src->ngraph_roles) != 0)
-        goto fail;
-    if (src->ncertificates > 0) {
-        dst->certificates = calloc(src->ncertificates, sizeof(*dst->certificates));
-        if (dst->certificates == NULL)
-            goto fail;
-        dst->ncertificates = src->ncertificates;
-        for (size_t i = 0; i < src->ncertificates; i++) {
-            dst->certificates[i] = src->certificates[i];
-            dst->certificates[i].pem = NULL;
-            if (sto_dup_opt(&dst->certificates[i].pem, src->certificates[i].pem) != 0)
-                goto fail;
-        }
+        sto_dup_opt(&dst->object_id, src->object_id) != 0 ||
+        array_copy(&dst->secrets, &dst->nsecrets, src->secrets, src->nsecrets,
+                   sizeof(*src->secrets), app_secret_copy) != 0 ||
+        array_copy(&dst->graph_roles, &dst->ngraph_roles, src->graph_roles, src->ngraph_roles,
+                   sizeof(*src->graph_roles), string_copy) != 0 ||
+        array_copy(&dst->certificates, &dst->ncertificates, src->certificates, src->ncertificates,
+                   sizeof(*src->certificates), app_cert_copy) != 0) {
+        app_finish(dst);
+        return -1;
     }
     return 0;
-fail:
-    app_finish(dst);
-    return -1;
 }
 
-static int tenant_copy(struct mv_tenant *dst, const struct mv_tenant *src)
+static int identity_copy(void *dst, const void *src)
 {
+    struct mv_managed_identity *c = dst;
+    const struct mv_managed_identity *m = src;
+    c->system_assigned = m->system_assigned;
+    if (sto_dup_opt(&c->name, m->name) != 0 || sto_dup_opt(&c->client_id, m->client_id) != 0 ||
+        sto_dup_opt(&c->object_id, m->object_id) != 0 ||
+        sto_dup_opt(&c->resource_id, m->resource_id) != 0)
+        return -1;
+    return 0;
+}
+
+static int user_copy(void *dst, const void *src)
+{
+    struct mv_user *c = dst;
+    const struct mv_user *u = src;
+    if (sto_dup_opt(&c->id, u->id) != 0 || sto_dup_opt(&c->display_name, u->display_name) != 0 ||
+        sto_dup_opt(&c->user_principal_name, u->user_principal_name) != 0)
+        return -1;
+    return 0;
+}
+
+static int subscription_copy(void *dst, const void *src)
+{
+    struct mv_subscription *c = dst;
+    const struct mv_subscription *s = src;
+    if (sto_dup_opt(&c->id, s->id) != 0 || sto_dup_opt(&c->display_name, s->display_name) != 0)
+        return -1;
+    return 0;
+}
+
+static int tenant_copy(void *dstv, const void *srcv)
+{
+    struct mv_tenant *dst = dstv;
+    const struct mv_tenant *src = srcv;
     memset(dst, 0, sizeof(*dst));
-    if (sto_dup_opt(&dst->id, src->id) != 0 || sto_dup_opt(&dst->domain, src->domain) != 0)
-        goto fail;
-    if (src->napps > 0) {
-        dst->apps = calloc(src->napps, sizeof(*dst->apps));
-        if (dst->apps == NULL)
-            goto fail;
-        dst->napps = src->napps;
-        for (size_t i = 0; i < src->napps; i++) {
-            if (app_copy(&dst->apps[i], &src->apps[i]) != 0)
-                goto fail;
-        }
-    }
-    if (src->nidentities > 0) {
-        dst->identities = calloc(src->nidentities, sizeof(*dst->identities));
-        if (dst->identities == NULL)
-            goto fail;
-        dst->nidentities = src->nidentities;
-        for (size_t i = 0; i < src->nidentities; i++) {
-            const struct mv_managed_identity *m = &src->identities[i];
-            struct mv_managed_identity *c = &dst->identities[i];
-            c->system_assigned = m->system_assigned;
-            if (sto_dup_opt(&c->name, m->name) != 0 ||
-                sto_dup_opt(&c->client_id, m->client_id) != 0 ||
-                sto_dup_opt(&c->object_id, m->object_id) != 0 ||
-                sto_dup_opt(&c->resource_id, m->resource_id) != 0)
-                goto fail;
-        }
-    }
-    if (src->nusers > 0) {
-        dst->users = calloc(src->nusers, sizeof(*dst->users));
-        if (dst->users == NULL)
-            goto fail;
-        dst->nusers = src->nusers;
-        for (size_t i = 0; i < src->nusers; i++) {
-            const struct mv_user *u = &src->users[i];
-            struct mv_user *c = &dst->users[i];
-            if (sto_dup_opt(&c->id, u->id) != 0 ||
-                sto_dup_opt(&c->display_name, u->display_name) != 0 ||
-                sto_dup_opt(&c->user_principal_name, u->user_principal_name) != 0)
-                goto fail;
-        }
-    }
-    if (src->nsubscriptions > 0) {
-        dst->subscriptions = calloc(src->nsubscriptions, sizeof(*dst->subscriptions));
-        if (dst->subscriptions == NULL)
-            goto fail;
-        dst->nsubscriptions = src->nsubscriptions;
-        for (size_t i = 0; i < src->nsubscriptions; i++)
-            if (sto_dup_opt(&dst->subscriptions[i].id, src->subscriptions[i].id) != 0 ||
-                sto_dup_opt(&dst->subscriptions[i].display_name,
-                            src->subscriptions[i].display_name) != 0)
-                goto fail;
+    if (sto_dup_opt(&dst->id, src->id) != 0 || sto_dup_opt(&dst->domain, src->domain) != 0 ||
+        array_copy(&dst->apps, &dst->napps, src->apps, src->napps, sizeof(*src->apps), app_copy) !=
+            0 ||
+        array_copy(&dst->identities, &dst->nidentities, src->identities, src->nidentities,
+                   sizeof(*src->identities), identity_copy) != 0 ||
+        array_copy(&dst->users, &dst->nusers, src->users, src->nusers, sizeof(*src->users),
+                   user_copy) != 0 ||
+        array_copy(&dst->subscriptions, &dst->nsubscriptions, src->subscriptions,
+                   src->nsubscriptions, sizeof(*src->subscriptions), subscription_copy) != 0) {
+        tenant_finish(dst);
+        return -1;
     }
     return 0;
-fail:
-    tenant_finish(dst);
-    return -1;
 }
 
-static int vault_copy(struct mv_vault *dst, const struct mv_vault *src)
+static int policy_copy(void *dst, const void *src)
 {
+    struct mv_access_policy *c = dst;
+    const struct mv_access_policy *p = src;
+    c->secrets = p->secrets;
+    c->secrets_all = p->secrets_all;
+    if (sto_dup_opt(&c->tenant_id, p->tenant_id) != 0 ||
+        sto_dup_opt(&c->object_id, p->object_id) != 0 ||
+        sto_dup_opt(&c->application_id, p->application_id) != 0)
+        return -1;
+    return 0;
+}
+
+static int role_copy(void *dst, const void *src)
+{
+    struct mv_role_assignment *c = dst;
+    const struct mv_role_assignment *r = src;
+    if (sto_dup_opt(&c->principal_id, r->principal_id) != 0 ||
+        sto_dup_opt(&c->role, r->role) != 0 || sto_dup_opt(&c->scope, r->scope) != 0)
+        return -1;
+    return 0;
+}
+
+static int vault_copy(void *dstv, const void *srcv)
+{
+    struct mv_vault *dst = dstv;
+    const struct mv_vault *src = srcv;
     memset(dst, 0, sizeof(*dst));
     dst->model = src->model;
     dst->retention_days = src->retention_days;
@@ -373,51 +396,18 @@ static int vault_copy(struct mv_vault *dst, const struct mv_vault *src)
     if (sto_dup_opt(&dst->name, src->name) != 0 ||
         sto_dup_opt(&dst->tenant_id, src->tenant_id) != 0 ||
         sto_dup_opt(&dst->location, src->location) != 0 ||
-        strv_copy(&dst->aliases, &dst->naliases, src->aliases, src->naliases) != 0)
-        goto fail;
-    if (src->npolicies > 0) {
-        dst->policies = calloc(src->npolicies, sizeof(*dst->policies));
-        if (dst->policies == NULL)
-            goto fail;
-        dst->npolicies = src->npolicies;
-        for (size_t i = 0; i < src->npolicies; i++) {
-            const struct mv_access_policy *p = &src->policies[i];
-            struct mv_access_policy *c = &dst->policies[i];
-            c->secrets = p->secrets;
-            c->secrets_all = p->secrets_all;
-            if (sto_dup_opt(&c->tenant_id, p->tenant_id) != 0 ||
-                sto_dup_opt(&c->object_id, p->object_id) != 0 ||
-                sto_dup_opt(&c->application_id, p->application_id) != 0)
-                goto fail;
-        }
-    }
-    if (src->nroles > 0) {
-        dst->roles = calloc(src->nroles, sizeof(*dst->roles));
-        if (dst->roles == NULL)
-            goto fail;
-        dst->nroles = src->nroles;
-        for (size_t i = 0; i < src->nroles; i++) {
-            const struct mv_role_assignment *r = &src->roles[i];
-            struct mv_role_assignment *c = &dst->roles[i];
-            if (sto_dup_opt(&c->principal_id, r->principal_id) != 0 ||
-                sto_dup_opt(&c->role, r->role) != 0 || sto_dup_opt(&c->scope, r->scope) != 0)
-                goto fail;
-        }
-    }
-    if (src->nsecrets > 0) {
-        dst->secrets = calloc(src->nsecrets, sizeof(*dst->secrets));
-        if (dst->secrets == NULL)
-            goto fail;
-        dst->nsecrets = src->nsecrets;
-        for (size_t i = 0; i < src->nsecrets; i++) {
-            if (secret_copy(&dst->secrets[i], &src->secrets[i]) != 0)
-                goto fail;
-        }
+        array_copy(&dst->aliases, &dst->naliases, src->aliases, src->naliases,
+                   sizeof(*src->aliases), string_copy) != 0 ||
+        array_copy(&dst->policies, &dst->npolicies, src->policies, src->npolicies,
+                   sizeof(*src->policies), policy_copy) != 0 ||
+        array_copy(&dst->roles, &dst->nroles, src->roles, src->nroles, sizeof(*src->roles),
+                   role_copy) != 0 ||
+        array_copy(&dst->secrets, &dst->nsecrets, src->secrets, src->nsecrets,
+                   sizeof(*src->secrets), secret_copy) != 0) {
+        vault_finish(dst);
+        return -1;
     }
     return 0;
-fail:
-    vault_finish(dst);
-    return -1;
 }
 
 struct mv_data *mv_data_clone(const struct mv_data *d)
@@ -427,30 +417,13 @@ struct mv_data *mv_data_clone(const struct mv_data *d)
     struct mv_data *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
-    if (sto_dup_opt(&c->default_vault, d->default_vault) != 0)
-        goto fail;
-    if (d->ntenants > 0) {
-        c->tenants = calloc(d->ntenants, sizeof(*c->tenants));
-        if (c->tenants == NULL)
-            goto fail;
-        c->ntenants = d->ntenants;
-        for (size_t i = 0; i < d->ntenants; i++) {
-            if (tenant_copy(&c->tenants[i], &d->tenants[i]) != 0)
-                goto fail;
-        }
-    }
-    if (d->nvaults > 0) {
-        c->vaults = calloc(d->nvaults, sizeof(*c->vaults));
-        if (c->vaults == NULL)
-            goto fail;
-        c->nvaults = d->nvaults;
-        for (size_t i = 0; i < d->nvaults; i++) {
-            if (vault_copy(&c->vaults[i], &d->vaults[i]) != 0)
-                goto fail;
-        }
+    if (sto_dup_opt(&c->default_vault, d->default_vault) != 0 ||
+        array_copy(&c->tenants, &c->ntenants, d->tenants, d->ntenants, sizeof(*d->tenants),
+                   tenant_copy) != 0 ||
+        array_copy(&c->vaults, &c->nvaults, d->vaults, d->nvaults, sizeof(*d->vaults),
+                   vault_copy) != 0) {
+        mv_data_free(c);
+        return NULL;
     }
     return c;
-fail:
-    mv_data_free(c);
-    return NULL;
 }

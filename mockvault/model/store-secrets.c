@@ -201,27 +201,40 @@ out:
     return rc;
 }
 
-enum mv_err mv_store_delete_secret(struct mv_store *st, const char *vault, const char *name,
-                                   int64_t now, struct mv_secret_view *out)
+/* Soft-deletes (deleted true: a live secret) or recovers (deleted false: a deleted one) the
+ * secret name, under the write lock, and persists the change. When out is not NULL it receives the
+ * secret's view as it is after the change (the caller owns it); on an error it is left untouched.
+ * Delete and recover differ only in which secret they find and in the deletion bookkeeping, so
+ * they share the locking, view and persistence here. */
+static enum mv_err set_deleted(struct mv_store *st, const char *vault, const char *name,
+                               bool deleted, int64_t now, struct mv_secret_view *out)
 {
     struct mv_vault *v;
     struct mv_secret *s;
     struct mv_secret_view view = {0};
 
     pthread_rwlock_wrlock(&st->lock);
-    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    enum mv_err rc = deleted ? sto_find_live(st, vault, name, &v, &s)
+                             : sto_find_deleted(st, vault, name, &v, &s);
     if (rc != MV_OK)
         goto out;
     if (out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0) {
         rc = MV_E_NOMEM;
         goto out;
     }
-    s->deleted = true;
-    s->deleted_date = now;
-    s->scheduled_purge_date = now + (int64_t)v->retention_days * SECONDS_PER_DAY;
-    if (s->scheduled_purge_date < st->next_purge)
-        __atomic_store_n(&st->next_purge, s->scheduled_purge_date, __ATOMIC_RELEASE);
-    view.deleted = true;
+    if (deleted) {
+        s->deleted = true;
+        s->deleted_date = now;
+        s->scheduled_purge_date = now + (int64_t)v->retention_days * SECONDS_PER_DAY;
+        if (s->scheduled_purge_date < st->next_purge)
+            __atomic_store_n(&st->next_purge, s->scheduled_purge_date, __ATOMIC_RELEASE);
+    } else {
+        /* All versions come back with the secret; only the deletion bookkeeping goes. */
+        s->deleted = false;
+        s->deleted_date = 0;
+        s->scheduled_purge_date = 0;
+    }
+    view.deleted = s->deleted;
     view.deleted_date = s->deleted_date;
     view.scheduled_purge_date = s->scheduled_purge_date;
     rc = sto_persist_locked(st);
@@ -232,6 +245,12 @@ out:
     else
         mv_secret_view_finish(&view);
     return rc;
+}
+
+enum mv_err mv_store_delete_secret(struct mv_store *st, const char *vault, const char *name,
+                                   int64_t now, struct mv_secret_view *out)
+{
+    return set_deleted(st, vault, name, true, now, out);
 }
 
 enum mv_err mv_store_get_deleted(struct mv_store *st, const char *vault, const char *name,
@@ -254,33 +273,7 @@ enum mv_err mv_store_get_deleted(struct mv_store *st, const char *vault, const c
 enum mv_err mv_store_recover(struct mv_store *st, const char *vault, const char *name,
                              struct mv_secret_view *out)
 {
-    struct mv_vault *v;
-    struct mv_secret *s;
-    struct mv_secret_view view = {0};
-
-    pthread_rwlock_wrlock(&st->lock);
-    enum mv_err rc = sto_find_deleted(st, vault, name, &v, &s);
-    if (rc != MV_OK)
-        goto out;
-    if (out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0) {
-        rc = MV_E_NOMEM;
-        goto out;
-    }
-    /* All versions come back with the secret; only the deletion bookkeeping goes. */
-    s->deleted = false;
-    s->deleted_date = 0;
-    s->scheduled_purge_date = 0;
-    view.deleted = false;
-    view.deleted_date = 0;
-    view.scheduled_purge_date = 0;
-    rc = sto_persist_locked(st);
-out:
-    pthread_rwlock_unlock(&st->lock);
-    if (rc == MV_OK && out != NULL)
-        *out = view;
-    else
-        mv_secret_view_finish(&view);
-    return rc;
+    return set_deleted(st, vault, name, false, 0, out);
 }
 
 /* Removes v->secrets[i] and releases it. Caller holds the write lock. */

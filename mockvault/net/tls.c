@@ -28,34 +28,30 @@
 
 static const char ca_cn[] = "mockvault local CA";
 
-/* What every server certificate is issued for, before the names the user adds. */
-static const char *const leaf_base_names[] = {
-    "localhost",
-    "*.vault.azure.net",
-    "login.microsoftonline.com",
-    "login.windows.net",
-    "login.microsoft.com",
-    "management.azure.com",
-    "management.core.windows.net",
-    "graph.microsoft.com",
-    "sts.windows.net",
-    "127.0.0.1",
-    "::1",
+/* The host names the mock answers for, each written once. Every one is a permitted DNS subtree
+ * of the CA (RFC 5280 §4.2.1.10: a subtree covers the name itself and every name below it, so
+ * "localhost" permits demo.localhost and "vault.azure.net" every vault). Every server certificate
+ * is issued for each of them as is, or as a "*." wildcard where the mock serves the names below
+ * it (the vaults) rather than the name itself. */
+static const struct served_host {
+    const char *name;
+    bool wildcard;
+} served_hosts[] = {
+    {"localhost", false},
+    {"vault.azure.net", true},
+    {"login.microsoftonline.com", false},
+    {"login.windows.net", false},
+    {"login.microsoft.com", false},
+    {"management.azure.com", false},
+    {"management.core.windows.net", false},
+    {"graph.microsoft.com", false},
+    {"sts.windows.net", false},
 };
+#define NSERVED_HOSTS (sizeof served_hosts / sizeof served_hosts[0])
 
-/* The CA's permitted DNS subtrees (RFC 5280 §4.2.1.10). A subtree covers the name itself and
- * every name below it, so "localhost" permits demo.localhost and "vault.azure.net" every vault. */
-static const char *const ca_dns_subtrees[] = {
-    "localhost",
-    "vault.azure.net",
-    "login.microsoftonline.com",
-    "login.windows.net",
-    "login.microsoft.com",
-    "management.azure.com",
-    "management.core.windows.net",
-    "graph.microsoft.com",
-    "sts.windows.net",
-};
+/* The addresses every server certificate is issued for, after the host names and before the
+ * names the user adds. */
+static const char *const leaf_base_addresses[] = {"127.0.0.1", "::1"};
 
 /* A name the CA must never permit; if a stored CA does, its constraints are too broad (or empty)
  * and it is replaced. The .invalid TLD is reserved, so no --san name can legitimately match. */
@@ -164,7 +160,7 @@ static bool same_name(const struct cert_name *a, const struct cert_name *b)
 static int collect_names(const char *const *names, size_t nnames, struct cert_name **out,
                          size_t *count, char *err, size_t errlen)
 {
-    const size_t nbase = sizeof leaf_base_names / sizeof leaf_base_names[0];
+    const size_t nbase = NSERVED_HOSTS + sizeof leaf_base_addresses / sizeof leaf_base_addresses[0];
     struct cert_name *list = NULL;
     size_t n = 0;
     int rc = -1;
@@ -179,7 +175,17 @@ static int collect_names(const char *const *names, size_t nnames, struct cert_na
         goto out;
     }
     for (size_t i = 0; i < nbase + nnames; i++) {
-        const char *text = i < nbase ? leaf_base_names[i] : names[i - nbase];
+        char host[256];
+        const char *text;
+        if (i < NSERVED_HOSTS) {
+            snprintf(host, sizeof host, "%s%s", served_hosts[i].wildcard ? "*." : "",
+                     served_hosts[i].name);
+            text = host;
+        } else if (i < nbase) {
+            text = leaf_base_addresses[i - NSERVED_HOSTS];
+        } else {
+            text = names[i - nbase];
+        }
         if (parse_name(text, &list[n], err, errlen) < 0)
             goto out;
         bool dup = false;
@@ -349,9 +355,9 @@ static int fill_constraints(gnutls_x509_name_constraints_t nc, const struct cert
     static const unsigned char v6_loopback[16] = {[15] = 1};
     int ret;
 
-    for (size_t i = 0; i < sizeof ca_dns_subtrees / sizeof ca_dns_subtrees[0]; i++) {
-        gnutls_datum_t d = {(unsigned char *)ca_dns_subtrees[i],
-                            (unsigned)strlen(ca_dns_subtrees[i])};
+    for (size_t i = 0; i < NSERVED_HOSTS; i++) {
+        gnutls_datum_t d = {(unsigned char *)served_hosts[i].name,
+                            (unsigned)strlen(served_hosts[i].name)};
         if ((ret = gnutls_x509_name_constraints_add_permitted(nc, GNUTLS_SAN_DNSNAME, &d)) < 0)
             return ret;
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx-mem.h"
 #include "http.h"
 #include "reply.h"
 #include "op.h"
@@ -378,7 +379,12 @@ out:
     return ok;
 }
 
-static enum MHD_Result h_delete(struct mv_req *r)
+/* A store operation on one secret by name that fills a view of it. */
+typedef enum mv_err (*by_name_fn)(struct mv_req *r, const char *name, struct mv_secret_view *sv);
+
+/* Delete, get-deleted and recover share one shape: check the name, run the store operation, and
+ * answer with the view it filled (shape as for mv_reply_secret) or with the store's error. */
+static enum MHD_Result reply_by_name(struct mv_req *r, by_name_fn fn, unsigned shape)
 {
     const char *name = r->cap[0];
     struct mv_secret_view sv;
@@ -388,45 +394,42 @@ static enum MHD_Result h_delete(struct mv_req *r)
     memset(&sv, 0, sizeof sv);
     if (!name_ok(name))
         return reply_bad_name(r, name);
-    e = mv_store_delete_secret(r->srv->store, r->vault, name, mv_req_now(r), &sv);
-    ok = e == MV_OK ? mv_reply_secret(r, &sv, MV_SECRET_DELETED) : reply_store_err(r, e, name, NULL);
+    e = fn(r, name, &sv);
+    ok = e == MV_OK ? mv_reply_secret(r, &sv, shape) : reply_store_err(r, e, name, NULL);
     mv_secret_view_finish(&sv);
     return ok;
+}
+
+static enum mv_err delete_secret(struct mv_req *r, const char *name, struct mv_secret_view *sv)
+{
+    return mv_store_delete_secret(r->srv->store, r->vault, name, mv_req_now(r), sv);
+}
+
+static enum mv_err get_deleted(struct mv_req *r, const char *name, struct mv_secret_view *sv)
+{
+    return mv_store_get_deleted(r->srv->store, r->vault, name, sv);
+}
+
+static enum mv_err recover(struct mv_req *r, const char *name, struct mv_secret_view *sv)
+{
+    enum mv_err e = mv_store_recover(r->srv->store, r->vault, name, sv);
+    /* Recovering a name that never existed (or is live) answers like a missing secret. */
+    return e == MV_E_NOT_DELETED ? MV_E_NOT_FOUND : e;
+}
+
+static enum MHD_Result h_delete(struct mv_req *r)
+{
+    return reply_by_name(r, delete_secret, MV_SECRET_DELETED);
 }
 
 static enum MHD_Result h_get_deleted(struct mv_req *r)
 {
-    const char *name = r->cap[0];
-    struct mv_secret_view sv;
-    enum mv_err e;
-    int ok;
-
-    memset(&sv, 0, sizeof sv);
-    if (!name_ok(name))
-        return reply_bad_name(r, name);
-    e = mv_store_get_deleted(r->srv->store, r->vault, name, &sv);
-    ok = e == MV_OK ? mv_reply_secret(r, &sv, MV_SECRET_DELETED) : reply_store_err(r, e, name, NULL);
-    mv_secret_view_finish(&sv);
-    return ok;
+    return reply_by_name(r, get_deleted, MV_SECRET_DELETED);
 }
 
 static enum MHD_Result h_recover(struct mv_req *r)
 {
-    const char *name = r->cap[0];
-    struct mv_secret_view sv;
-    enum mv_err e;
-    int ok;
-
-    memset(&sv, 0, sizeof sv);
-    if (!name_ok(name))
-        return reply_bad_name(r, name);
-    e = mv_store_recover(r->srv->store, r->vault, name, &sv);
-    /* Recovering a name that never existed (or is live) answers like a missing secret. */
-    if (e == MV_E_NOT_DELETED)
-        e = MV_E_NOT_FOUND;
-    ok = e == MV_OK ? mv_reply_secret(r, &sv, 0) : reply_store_err(r, e, name, NULL);
-    mv_secret_view_finish(&sv);
-    return ok;
+    return reply_by_name(r, recover, 0);
 }
 
 static enum MHD_Result h_purge(struct mv_req *r)
@@ -613,10 +616,7 @@ nomem:
 out:
     if (h)
         gnutls_aead_cipher_deinit(h);
-    if (plain) {
-        memset(plain, 0, plen);
-        free(plain);
-    }
+    cx_wipe_free(plain, plen);
     free(blob);
     free(text);
     cJSON_Delete(j);
@@ -696,10 +696,7 @@ static enum MHD_Result h_restore(struct mv_req *r)
 out:
     if (h)
         gnutls_aead_cipher_deinit(h);
-    if (plain) {
-        memset(plain, 0, plen);
-        free(plain);
-    }
+    cx_wipe_free(plain, plen);
     free(blob);
     cJSON_Delete(sj);
     cJSON_Delete(body);
