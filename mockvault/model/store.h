@@ -161,8 +161,7 @@ struct mv_data {
 
 /* Frees everything d owns, then d itself. Accepts NULL. */
 void mv_data_free(struct mv_data *d);
-/* Deep copies. Return NULL when out of memory. */
-struct mv_data *mv_data_clone(const struct mv_data *d);
+/* A deep copy. Returns NULL when out of memory. */
 struct mv_secret *mv_secret_clone(const struct mv_secret *s);
 /* Frees what s owns (not s itself). Accepts NULL. */
 void mv_secret_finish(struct mv_secret *s);

@@ -83,17 +83,6 @@ START_TEST(test_fixture_certificates)
         cJSON_Delete(j);
     }
     ck_assert_str_eq(out, again);
-    /* Deep copies keep the certificates. */
-    {
-        struct mv_data *c = mv_data_clone(d2);
-        ck_assert_ptr_nonnull(c);
-        ck_assert_uint_eq(c->tenants[0].apps[0].ncertificates, 1);
-        ck_assert_str_eq(c->tenants[0].apps[0].certificates[0].pem,
-                         d2->tenants[0].apps[0].certificates[0].pem);
-        ck_assert_ptr_ne(c->tenants[0].apps[0].certificates[0].pem,
-                         d2->tenants[0].apps[0].certificates[0].pem);
-        mv_data_free(c);
-    }
     free(again);
     free(out);
     mv_data_free(d2);
