@@ -48,16 +48,11 @@ const char *kv_credential_kind(const struct kv_credential *c)
     if (!c)
         return "none";
     switch (c->kind) {
-    case KV__CRED_SECRET:
-        return "client secret";
-    case KV__CRED_CERT:
-        return "client certificate";
-    case KV__CRED_MI_APPSERVICE:
-        return "managed identity (App Service)";
-    case KV__CRED_MI_IMDS:
-        return "managed identity (IMDS)";
-    case KV__CRED_STATIC:
-        return "static token";
+    case KV__CRED_SECRET: return "client secret";
+    case KV__CRED_CERT: return "client certificate";
+    case KV__CRED_MI_APPSERVICE: return "managed identity (App Service)";
+    case KV__CRED_MI_IMDS: return "managed identity (IMDS)";
+    case KV__CRED_STATIC: return "static token";
     }
     return "unknown";
 }
@@ -143,7 +138,8 @@ int kv_credential_client_certificate(const char *tenant, const char *client_id,
     pem.size = (unsigned)pem_len;
     /* The file holds the certificate and its key, as the SDKs' AZURE_CLIENT_CERTIFICATE_PATH. */
     rc = KV_E_INVALID_ARG;
-    if (gnutls_x509_crt_init(&crt) < 0 || gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0)
+    if (gnutls_x509_crt_init(&crt) < 0 ||
+        gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0)
         goto out;
     if (gnutls_privkey_init(&key) < 0 ||
         gnutls_privkey_import_x509_raw(key, &pem, GNUTLS_X509_FMT_PEM, NULL, 0) < 0)
@@ -157,7 +153,7 @@ int kv_credential_client_certificate(const char *tenant, const char *client_id,
         rc = KV_E_NOMEM;
         goto out;
     }
-    snprintf((*out)->x5t, sizeof (*out)->x5t, "%s", tp);
+    snprintf((*out)->x5t, sizeof(*out)->x5t, "%s", tp);
     free(tp);
     (*out)->privkey = key;
     key = NULL;
@@ -242,7 +238,8 @@ int kv_credential_from_env(struct kv_credential **out, struct kv_error *err)
                         "is never sent in clear text");
     if (tenant && id && secret) {
         rc = kv_credential_client_secret(tenant, id, secret, authority, out);
-        return rc == KV_OK ? rc : kv__fail(err, rc, "client secret credential: %s", kv_strerror(rc));
+        return rc == KV_OK ? rc
+                           : kv__fail(err, rc, "client secret credential: %s", kv_strerror(rc));
     }
     if (tenant && id && cert) {
         rc = kv_credential_client_certificate(tenant, id, cert, authority, out);
@@ -466,8 +463,7 @@ int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, 
         headers[0] = hdr;
         rq.headers = headers;
         break;
-    case KV__CRED_STATIC:
-        break;
+    case KV__CRED_STATIC: break;
     }
     rq.url = url;
     kv__trace(c, "token: %s for scope %s", kv_credential_kind(cred), scope);
@@ -506,8 +502,9 @@ int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, 
     else if (json_int(cJSON_GetObjectItemCaseSensitive(root, "expires_in"), &v))
         out->expires_on = c->now() + v;
     else {
-        rc = kv__fail(err, KV_E_PROTOCOL, "the token response has neither expires_in nor "
-                                          "expires_on");
+        rc = kv__fail(err, KV_E_PROTOCOL,
+                      "the token response has neither expires_in nor "
+                      "expires_on");
         goto out;
     }
     if (!(out->token = strdup(at->valuestring))) {

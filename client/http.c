@@ -103,28 +103,22 @@ static int curl_status(CURLcode rc, bool overflow, bool *retry)
     if (overflow)
         return KV_E_TOO_LARGE;
     switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-        *retry = true;
-        return KV_E_TIMEOUT;
+    case CURLE_OPERATION_TIMEDOUT: *retry = true; return KV_E_TIMEOUT;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-        return KV_E_TLS;
+    case CURLE_SSL_CRL_BADFILE: return KV_E_TLS;
     case CURLE_SSL_CONNECT_ERROR:
         /* A handshake cut short is as transient as any other dropped connection. */
         *retry = true;
         return KV_E_TLS;
-    case CURLE_OUT_OF_MEMORY:
-        return KV_E_NOMEM;
+    case CURLE_OUT_OF_MEMORY: return KV_E_NOMEM;
     case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        return KV_E_INVALID_ARG;
+    case CURLE_UNSUPPORTED_PROTOCOL: return KV_E_INVALID_ARG;
     case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_RESOLVE_HOST:
-        return KV_E_NETWORK;
+    case CURLE_COULDNT_RESOLVE_HOST: return KV_E_NETWORK;
     default:
         /* Refused or reset connections, empty replies, truncated bodies: transient. */
         *retry = true;
@@ -295,8 +289,8 @@ int kv__http_call(struct kv_client *c, const struct kv__request *rq, uint64_t de
                 kv__trace(c, "giving up after %d attempts (status %ld)", attempts, rs->status);
             break;
         }
-        unsigned wait = kv__backoff_ms(retry, o->retry_delay_ms, o->max_retry_delay_ms,
-                                       kv__random());
+        unsigned wait =
+            kv__backoff_ms(retry, o->retry_delay_ms, o->max_retry_delay_ms, kv__random());
         /* The server's Retry-After is a floor: retrying sooner only earns another 429. */
         if (status == KV_OK && rs->retry_after_ms >= 0 && (unsigned long)rs->retry_after_ms > wait)
             wait = (unsigned)rs->retry_after_ms;
@@ -358,30 +352,14 @@ int kv__error_from_response(const struct kv__response *rs, struct kv_error *err)
     snprintf(inner, sizeof inner, "%s", err->inner_code);
 
     switch (rs->status) {
-    case 400:
-        status = KV_E_BAD_REQUEST;
-        break;
-    case 401:
-        status = KV_E_UNAUTHORIZED;
-        break;
-    case 403:
-        status = strcmp(inner, "SecretDisabled") == 0 ? KV_E_DISABLED : KV_E_FORBIDDEN;
-        break;
-    case 404:
-        status = KV_E_NOT_FOUND;
-        break;
-    case 408:
-        status = KV_E_TIMEOUT;
-        break;
-    case 409:
-        status = KV_E_CONFLICT;
-        break;
-    case 429:
-        status = KV_E_THROTTLED;
-        break;
-    default:
-        status = rs->status >= 500 && rs->status <= 599 ? KV_E_SERVER : KV_E_HTTP;
-        break;
+    case 400: status = KV_E_BAD_REQUEST; break;
+    case 401: status = KV_E_UNAUTHORIZED; break;
+    case 403: status = strcmp(inner, "SecretDisabled") == 0 ? KV_E_DISABLED : KV_E_FORBIDDEN; break;
+    case 404: status = KV_E_NOT_FOUND; break;
+    case 408: status = KV_E_TIMEOUT; break;
+    case 409: status = KV_E_CONFLICT; break;
+    case 429: status = KV_E_THROTTLED; break;
+    default: status = rs->status >= 500 && rs->status <= 599 ? KV_E_SERVER : KV_E_HTTP; break;
     }
     if (!err->message[0])
         snprintf(err->message, sizeof err->message, "HTTP %ld with no Azure error body",

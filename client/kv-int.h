@@ -105,22 +105,22 @@ enum kv__cred_kind {
 struct kv_credential {
     enum kv__cred_kind kind;
     char *tenant;
-    char *client_id;      /* app id; for managed identity the user-assigned client id or NULL */
-    char *client_secret;  /* wiped on destroy */
-    char *authority;      /* https://host[:port], no trailing slash */
-    char *endpoint;       /* managed identity endpoint (App Service URL, or IMDS base) */
-    char *identity_header;/* App Service X-IDENTITY-HEADER; wiped on destroy */
-    char *token;          /* static token; wiped on destroy */
+    char *client_id;       /* app id; for managed identity the user-assigned client id or NULL */
+    char *client_secret;   /* wiped on destroy */
+    char *authority;       /* https://host[:port], no trailing slash */
+    char *endpoint;        /* managed identity endpoint (App Service URL, or IMDS base) */
+    char *identity_header; /* App Service X-IDENTITY-HEADER; wiped on destroy */
+    char *token;           /* static token; wiped on destroy */
     int64_t token_expires;
     /* Certificate credential: the DER certificate's SHA-1 thumbprint (base64url) and the key. */
     char x5t[64];
-    void *privkey;        /* gnutls_privkey_t */
+    void *privkey; /* gnutls_privkey_t */
 };
 
 /* A token as the identity endpoint returned it. */
 struct kv__token_reply {
-    char *token;          /* caller frees with kv_free_secret */
-    int64_t expires_on;   /* unix seconds */
+    char *token;        /* caller frees with kv_free_secret */
+    int64_t expires_on; /* unix seconds */
 };
 /* Fetches a token for scope from cred's endpoint, for tenant (NULL = the credential's own), using
  * the client's transport. */
@@ -136,17 +136,17 @@ int kv__client_assertion(const struct kv_credential *cred, const char *audience,
 struct kv__token {
     struct kv__token *next;
     char *scope;
-    char *tenant;          /* tenant the token was fetched for ("" = the credential's own) */
-    char *token;           /* NULL until fetched; wiped on free */
+    char *tenant; /* tenant the token was fetched for ("" = the credential's own) */
+    char *token;  /* NULL until fetched; wiped on free */
     int64_t expires_on;
-    bool fetching;         /* one caller is fetching; others wait on the cache's condition */
+    bool fetching;           /* one caller is fetching; others wait on the cache's condition */
     unsigned refresh_before; /* seconds before expiry a refresh starts: the option, at most half
                                 the token's lifetime, so short-lived tokens are not refetched on
                                 every call */
-    int64_t next_refresh;  /* after a failed refresh, none before this (30 s spacing) */
-    unsigned gen;          /* completed fetches; waiters compare it to share a failure */
-    int last_status;       /* status of the last completed fetch */
-    char last_message[256];/* its message (no secrets: identity errors only) */
+    int64_t next_refresh;    /* after a failed refresh, none before this (30 s spacing) */
+    unsigned gen;            /* completed fetches; waiters compare it to share a failure */
+    int last_status;         /* status of the last completed fetch */
+    char last_message[256];  /* its message (no secrets: identity errors only) */
 };
 
 struct kv__token_cache {
@@ -168,15 +168,14 @@ int kv__token_state(const char *token, int64_t expires_on, int64_t now, unsigned
  * it, it is dropped and a new one fetched (one forced refresh). *token: caller frees with
  * kv_free_secret. */
 int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, const char *stale,
-                  uint64_t deadline_start, char **token, int64_t *expires_on,
-                  struct kv_error *err);
+                  uint64_t deadline_start, char **token, int64_t *expires_on, struct kv_error *err);
 
 /* ----- http.c: transport ------------------------------------------------------------------- */
 
 struct kv__request {
     const char *method;
-    const char *url;            /* absolute */
-    const char *body;           /* NULL = none */
+    const char *url;  /* absolute */
+    const char *body; /* NULL = none */
     size_t body_len;
     const char *content_type;   /* sent even with an empty body, as the SDKs do on challenges */
     const char *bearer;         /* NULL = no Authorization header */
@@ -187,10 +186,10 @@ struct kv__request {
 
 struct kv__response {
     long status;
-    struct kv__buf body;        /* wiped on kv__response_finish */
-    char request_id[80];        /* x-ms-request-id */
-    char *www_authenticate;     /* NULL if absent */
-    long retry_after_ms;        /* -1 if none */
+    struct kv__buf body;    /* wiped on kv__response_finish */
+    char request_id[80];    /* x-ms-request-id */
+    char *www_authenticate; /* NULL if absent */
+    long retry_after_ms;    /* -1 if none */
 };
 void kv__response_finish(struct kv__response *r);
 
@@ -212,25 +211,25 @@ void kv__trace(struct kv_client *c, const char *fmt, ...) __attribute__((format(
 /* ----- kvclient.c: the handle -------------------------------------------------------------- */
 
 struct kv_client {
-    char *vault_url;        /* scheme://host[:port] with no trailing slash */
-    char *vault_host;       /* host name only, lower-case */
-    char *vault_origin;     /* https://host:port with the port always given, for nextLink checks */
+    char *vault_url;    /* scheme://host[:port] with no trailing slash */
+    char *vault_host;   /* host name only, lower-case */
+    char *vault_origin; /* https://host:port with the port always given, for nextLink checks */
     char *api_version;
     char *ca_file;          /* NULL = curl's default */
     struct kv_options opts; /* copy; its strings point at the fields above */
     struct kv_credential *cred;
 
-    pthread_mutex_t lock;   /* guards the fields below and the handle pool */
+    pthread_mutex_t lock; /* guards the fields below and the handle pool */
     struct kv__challenge challenge;
     bool have_challenge;
-    CURL **pool;            /* idle easy handles (each keeps its connections alive) */
+    CURL **pool; /* idle easy handles (each keeps its connections alive) */
     size_t n_pool, cap_pool;
-    CURLSH *share;          /* DNS and TLS session cache shared by the handles */
+    CURLSH *share; /* DNS and TLS session cache shared by the handles */
     pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
     struct kv_stats stats;
 
     struct kv__token_cache tokens;
-    int64_t (*now)(void);   /* wall clock for token expiry; replaceable in tests */
+    int64_t (*now)(void); /* wall clock for token expiry; replaceable in tests */
 };
 
 /* A Key Vault call: builds the URL from path (relative to the vault, query without api-version) or

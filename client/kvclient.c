@@ -84,8 +84,8 @@ int kv_client_create(const struct kv_options *opts, struct kv_credential *cred,
         goto fail_cred;
     }
     if (kv__url_parts(opts->vault_url, scheme, sizeof scheme, host, sizeof host, &port) != 0) {
-        rc = kv__fail(err, KV_E_INVALID_ARG, "the vault URL '%s' cannot be parsed",
-                      opts->vault_url);
+        rc =
+            kv__fail(err, KV_E_INVALID_ARG, "the vault URL '%s' cannot be parsed", opts->vault_url);
         goto fail_cred;
     }
     /* Bearer tokens never travel in clear text; the Python SDK refuses the same way. */

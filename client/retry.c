@@ -16,10 +16,8 @@ bool kv__retryable_status(long status)
     case 500:
     case 502:
     case 503:
-    case 504:
-        return true;
-    default:
-        return false;
+    case 504: return true;
+    default: return false;
     }
 }
 
@@ -67,8 +65,8 @@ long kv__retry_after_ms(const char *x_ms_retry_after_ms, const char *retry_after
         return -1;
     if ((v = parse_number(retry_after)) >= 0)
         return v > 86400 ? 86400000 : v * 1000;
-    /* RFC 9110 §10.2.3: Retry-After = HTTP-date / delay-seconds. curl_getdate parses the IMF-fixdate
-     * and the obsolete formats. */
+    /* RFC 9110 §10.2.3: Retry-After = HTTP-date / delay-seconds. curl_getdate parses the
+     * IMF-fixdate and the obsolete formats. */
     time_t when = curl_getdate(retry_after, NULL);
     if (when == (time_t)-1)
         return -1;

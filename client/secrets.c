@@ -136,15 +136,13 @@ static int parse_body(const struct kv__response *rs, cJSON **out, struct kv_erro
 {
     *out = rs->body.data ? cJSON_ParseWithLength(rs->body.data, rs->body.len) : NULL;
     if (!*out)
-        return kv__fail(err, KV_E_PROTOCOL, "the response body (HTTP %ld) is not JSON",
-                        rs->status);
+        return kv__fail(err, KV_E_PROTOCOL, "the response body (HTTP %ld) is not JSON", rs->status);
     return KV_OK;
 }
 
 /* Calls the vault and turns the answer into a kv_secret (when out is not NULL). */
-static int call_secret(struct kv_client *c, const char *what, const char *method,
-                       const char *path, const char *body, struct kv_secret **out,
-                       struct kv_error *err)
+static int call_secret(struct kv_client *c, const char *what, const char *method, const char *path,
+                       const char *body, struct kv_secret **out, struct kv_error *err)
 {
     struct kv__response rs = {.retry_after_ms = -1};
     cJSON *root = NULL;
@@ -305,14 +303,13 @@ int kv_secret_get_deleted(struct kv_client *c, const char *name, struct kv_secre
 int kv_secret_recover(struct kv_client *c, const char *name, struct kv_secret **out,
                       struct kv_error *err)
 {
-    return name_op(c, "RecoverDeletedSecret", "POST", "/deletedsecrets/", name, "/recover",
-                   out, err);
+    return name_op(c, "RecoverDeletedSecret", "POST", "/deletedsecrets/", name, "/recover", out,
+                   err);
 }
 
 int kv_secret_purge(struct kv_client *c, const char *name, struct kv_error *err)
 {
-    return name_op(c, "PurgeDeletedSecret", "DELETE", "/deletedsecrets/", name, "", NULL,
-                   err);
+    return name_op(c, "PurgeDeletedSecret", "DELETE", "/deletedsecrets/", name, "", NULL, err);
 }
 
 int kv_secret_backup(struct kv_client *c, const char *name, char **blob, struct kv_error *err)
@@ -401,9 +398,7 @@ int kv_pager_create(struct kv_client *c, enum kv_list_kind kind, const char *nam
         p->what = "GetDeletedSecrets";
         snprintf(path, sizeof path, "/deletedsecrets%s", q);
         break;
-    default:
-        free(p);
-        return KV_E_INVALID_ARG;
+    default: free(p); return KV_E_INVALID_ARG;
     }
     if (!(p->first_path = strdup(path))) {
         free(p);

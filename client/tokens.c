@@ -94,8 +94,7 @@ static bool wait_fetch(struct kv_client *c, uint64_t deadline_start)
 }
 
 int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, const char *stale,
-                  uint64_t deadline_start, char **token, int64_t *expires_on,
-                  struct kv_error *err)
+                  uint64_t deadline_start, char **token, int64_t *expires_on, struct kv_error *err)
 {
     struct kv__token_cache *tc = &c->tokens;
     struct kv__token *t;

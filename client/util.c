@@ -17,9 +17,8 @@
 const char *kv_strerror(int status)
 {
     switch (status) {
-#define KV_STATUS_DESC(n, name, desc)                                                             \
-    case n:                                                                                      \
-        return desc;
+#define KV_STATUS_DESC(n, name, desc)                                                              \
+    case n: return desc;
         KV_STATUS_MAP(KV_STATUS_DESC)
 #undef KV_STATUS_DESC
     }
@@ -29,9 +28,8 @@ const char *kv_strerror(int status)
 const char *kv_status_name(int status)
 {
     switch (status) {
-#define KV_STATUS_NAME(n, name, desc)                                                             \
-    case n:                                                                                      \
-        return "KV_" #name;
+#define KV_STATUS_NAME(n, name, desc)                                                              \
+    case n: return "KV_" #name;
         KV_STATUS_MAP(KV_STATUS_NAME)
 #undef KV_STATUS_NAME
     }

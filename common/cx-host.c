@@ -135,20 +135,14 @@ out:
 const char *cx_hostport_strerror(int err)
 {
     switch (err) {
-    case CX_HP_OK:
-        return "no error";
-    case CX_HP_E_EMPTY:
-        return "the host is empty";
+    case CX_HP_OK: return "no error";
+    case CX_HP_E_EMPTY: return "the host is empty";
     case CX_HP_E_BRACKET:
         return "an IPv6 literal needs its closing ']', and only ':port' may follow it";
-    case CX_HP_E_PORT:
-        return "the port is not a number from 1 to 65535";
-    case CX_HP_E_NO_PORT:
-        return "a port is required";
-    case CX_HP_E_TOO_LONG:
-        return "the host is too long";
-    case CX_HP_E_BAD_CHAR:
-        return "the host holds a character a host name cannot have";
+    case CX_HP_E_PORT: return "the port is not a number from 1 to 65535";
+    case CX_HP_E_NO_PORT: return "a port is required";
+    case CX_HP_E_TOO_LONG: return "the host is too long";
+    case CX_HP_E_BAD_CHAR: return "the host holds a character a host name cannot have";
     }
     return "unknown host:port error";
 }

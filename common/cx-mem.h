@@ -8,8 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Overwrites n bytes at p with zeros in a way the compiler keeps (explicit_bzero). p may be NULL.
- */
+/* Overwrites n bytes at p with zeros the compiler keeps (explicit_bzero). p may be NULL. */
 void cx_wipe(void *p, size_t n);
 
 /* Wipes a NUL-terminated secret (value, token, key, client secret) up to its NUL, then frees it. */

@@ -13,7 +13,6 @@
 #include "cx-version.h" /* the one version, meson's project version */
 #include "server.h"
 
-
 static void usage(FILE *f)
 {
     fputs(
@@ -25,7 +24,8 @@ static void usage(FILE *f)
         "  --fixtures FILE     fixture to load (default fixtures/default.json when it exists)\n"
         "  --state-dir DIR     persist every acknowledged write, the CA and the keys in DIR;\n"
         "                      a snapshot there wins over the fixture on restart\n"
-        "  --ready-file FILE   write {\"url\",\"port\",\"ca\",\"proxy\"} once every listener accepts\n"
+        "  --ready-file FILE   write {\"url\",\"port\",\"ca\",\"proxy\"} once every listener "
+        "accepts\n"
         "  --http              serve plain HTTP (for curl only: the SDKs refuse bearer tokens\n"
         "                      over http)\n"
         "  --tls-cert FILE     use this certificate chain (PEM) instead of the generated one\n"
@@ -57,8 +57,10 @@ static void usage(FILE *f)
         "\n"
         "Control API (loopback only): GET /_mock/health, POST /_mock/reset, GET|PUT /_mock/state,\n"
         "GET|POST /_mock/clock, GET /_mock/ca.pem, GET|DELETE /_mock/requests (the journal),\n"
-        "GET|PUT /_mock/vaults/{name}/accessPolicies and .../roleAssignments, GET /_mock/authz/needed,\n"
-        "POST|GET|DELETE /_mock/faults and DELETE /_mock/faults/{id} (fault injection: a status with\n"
+        "GET|PUT /_mock/vaults/{name}/accessPolicies and .../roleAssignments, GET "
+        "/_mock/authz/needed,\n"
+        "POST|GET|DELETE /_mock/faults and DELETE /_mock/faults/{id} (fault injection: a status "
+        "with\n"
         "the real error body, Retry-After, a delay, a dropped connection or a truncated body, for\n"
         "the next N matches, every Nth or with a probability drawn from --seed),\n"
         "GET|PUT /_mock/throttle ({\"mode\",\"transactions\",\"creations\",\"windowSeconds\"}).\n",
@@ -119,10 +121,29 @@ static int parse_limits(const char *s, struct mv_server_config *cfg)
 static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const char **sans)
 {
     enum {
-        O_PORT = 256, O_BIND, O_FIXTURES, O_STATE_DIR, O_READY, O_HTTP, O_CERT, O_KEY, O_SAN,
-        O_SEED, O_THREADS, O_LOGFMT, O_PROXY, O_STRICT, O_LIFETIME, O_AUTHZ, O_IMDS, O_IDHDR,
-        O_AUDIT_LOG, O_THROTTLE, O_THROTTLE_LIMITS,
-        O_HELP, O_VERSION,
+        O_PORT = 256,
+        O_BIND,
+        O_FIXTURES,
+        O_STATE_DIR,
+        O_READY,
+        O_HTTP,
+        O_CERT,
+        O_KEY,
+        O_SAN,
+        O_SEED,
+        O_THREADS,
+        O_LOGFMT,
+        O_PROXY,
+        O_STRICT,
+        O_LIFETIME,
+        O_AUTHZ,
+        O_IMDS,
+        O_IDHDR,
+        O_AUDIT_LOG,
+        O_THROTTLE,
+        O_THROTTLE_LIMITS,
+        O_HELP,
+        O_VERSION,
     };
     static const struct option opts[] = {
         {"port", required_argument, NULL, O_PORT},
@@ -170,7 +191,10 @@ static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const
         switch (c) {
         case O_PORT: NUM(cfg->port, "--port", 0, 65535); break;
         case O_BIND: cfg->bind = optarg; break;
-        case O_FIXTURES: cfg->fixtures = optarg; fixtures_given = true; break;
+        case O_FIXTURES:
+            cfg->fixtures = optarg;
+            fixtures_given = true;
+            break;
         case O_STATE_DIR: cfg->state_dir = optarg; break;
         case O_READY: cfg->ready_file = optarg; break;
         case O_HTTP: cfg->http = true; break;
@@ -190,7 +214,8 @@ static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const
             else if (strcmp(optarg, "off") == 0)
                 cfg->log_format = MV_LOG_OFF;
             else {
-                fprintf(stderr, "mockvault: --log-format expects text, json or off, got '%s'\n", optarg);
+                fprintf(stderr, "mockvault: --log-format expects text, json or off, got '%s'\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -205,7 +230,8 @@ static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const
             else if (strcmp(optarg, "off") == 0)
                 cfg->authz = MV_AUTHZ_OFF;
             else {
-                fprintf(stderr, "mockvault: --authz expects enforce, audit or off, got '%s'\n", optarg);
+                fprintf(stderr, "mockvault: --authz expects enforce, audit or off, got '%s'\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -227,8 +253,9 @@ static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const
             break;
         case O_THROTTLE_LIMITS:
             if (parse_limits(optarg, cfg) != 0) {
-                fprintf(stderr, "mockvault: --throttle-limits expects TRANSACTIONS,CREATIONS[,SECONDS] "
-                                "(whole numbers from 1 to 1000000, seconds up to 3600), got '%s'\n",
+                fprintf(stderr,
+                        "mockvault: --throttle-limits expects TRANSACTIONS,CREATIONS[,SECONDS] "
+                        "(whole numbers from 1 to 1000000, seconds up to 3600), got '%s'\n",
                         optarg);
                 return 2;
             }

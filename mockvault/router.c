@@ -162,12 +162,13 @@ void mv_router_finished(struct mv_req *r)
     if (r->srv->journal && !is_control_path(r->path))
         werr = mv_journal_add(r->srv->journal, &e);
     if (werr)
-        mv_log_notice(&r->srv->log, "audit log: write failed (%s); further failures are not reported",
+        mv_log_notice(&r->srv->log,
+                      "audit log: write failed (%s); further failures are not reported",
                       strerror(werr));
     mv_log_request(&r->srv->log, &e);
 }
 
-/* Finds the operation for r; *method_mismatch tells whether some operation matched the path only. */
+/* Finds the operation for r; *method_mismatch tells whether one matched the path only. */
 static const struct mv_op *find_op(struct mv_req *r, bool *method_mismatch)
 {
     const struct mv_ops *ops = r->srv->ops;
@@ -207,8 +208,8 @@ static bool resolve_vault_or_reply(struct mv_req *r)
     bool found;
 
     if (hl == 0 || strcmp(h, "localhost") == 0 || cx_host_is_ip(h)) {
-        const char *def = d->default_vault ? d->default_vault
-                                           : (d->nvaults ? d->vaults[0].name : "");
+        const char *def =
+            d->default_vault ? d->default_vault : (d->nvaults ? d->vaults[0].name : "");
         snprintf(wanted, sizeof wanted, "%s", def);
     } else if ((v = mv_data_vault_by_alias(d, h)) == NULL) {
         snprintf(wanted, sizeof wanted, "%.*s", (int)strcspn(h, "."), h);
@@ -250,14 +251,14 @@ static bool audience_ok(struct mv_req *r, const char *aud)
     char res[300];
     size_t n;
 
-    if (strcmp(aud, "https://vault.azure.net") == 0 || strcmp(aud, "https://vault.azure.net/") == 0 ||
+    if (strcmp(aud, "https://vault.azure.net") == 0 ||
+        strcmp(aud, "https://vault.azure.net/") == 0 ||
         strcmp(aud, "cfa8b339-82a2-471a-a3c9-0fc0be7a4093") == 0)
         return true;
     mv_reply_challenge_resource(r, res, sizeof res);
     n = strlen(res);
     return strncasecmp(aud, res, n) == 0 && (aud[n] == '\0' || strcmp(aud + n, "/") == 0);
 }
-
 
 /* Validates the bearer token (DESIGN.md §4): signature with alg pinned to RS256, exp/nbf against
  * the mock clock, audience, issuer. Replies 401 (with the challenge, as the real service does on
@@ -268,10 +269,10 @@ static bool vault_auth_or_reply(struct mv_req *r)
     char expected_iss[128], msg[512], echo[200];
 
     switch (mv_auth_bearer(r, &c)) {
-    case MV_AUTH_OK:
-        break;
+    case MV_AUTH_OK: break;
     case MV_AUTH_MISSING:
-        mv_reply_kv_unauthorized(r, "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.");
+        mv_reply_kv_unauthorized(r,
+                                 "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.");
         return false;
     case MV_AUTH_MALFORMED:
         /* No real capture of this text exists; the wording is the mock's own. */
@@ -280,7 +281,8 @@ static bool vault_auth_or_reply(struct mv_req *r)
     case MV_AUTH_BAD_SIGNATURE:
         /* A forged signature, another issuer's key, alg none or HS256: the real service cannot
          * find a key to validate such a token with. */
-        mv_reply_kv_unauthorized(r, "AKV10046: Unable to resolve the key used for signature validation.");
+        mv_reply_kv_unauthorized(
+            r, "AKV10046: Unable to resolve the key used for signature validation.");
         return false;
     case MV_AUTH_EXPIRED:
         mv_reply_kv_unauthorized(r, "[TokenExpired] Error validating token: 'S2S12086'.");
@@ -291,7 +293,8 @@ static bool vault_auth_or_reply(struct mv_req *r)
         return false;
     }
     if (!audience_ok(r, c.aud)) {
-        snprintf(msg, sizeof msg, "AKV10022: Invalid audience. Expected https://vault.azure.net, found: %s.",
+        snprintf(msg, sizeof msg,
+                 "AKV10022: Invalid audience. Expected https://vault.azure.net, found: %s.",
                  mv_reply_echo(c.aud, echo, sizeof echo));
         mv_reply_kv_unauthorized(r, msg);
         return false;
@@ -316,7 +319,8 @@ static bool vault_api_version_or_reply(struct mv_req *r)
         /* No real capture; spec §2 suggests 400 BadParameter. */
         mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", NULL,
                           "The api-version query parameter is required. Consider using the latest "
-                          "supported version (%s).", mv_api_version_latest);
+                          "supported version (%s).",
+                          mv_api_version_latest);
         return false;
     }
     if (!mv_api_version_supported(v)) {
@@ -348,7 +352,8 @@ static char **client_id_slot(void *ctx, const char *key)
 /* Carries out what a fired rule asks for besides its delay: drop the connection, answer its
  * status, or mark the body for truncation. Returns false when the request was answered (or
  * dropped) here, with *rc the value for libmicrohttpd; true when it goes on to the handler. */
-static bool fault_act_or_reply(struct mv_req *r, const struct mv_fault_action *a, enum MHD_Result *rc)
+static bool fault_act_or_reply(struct mv_req *r, const struct mv_fault_action *a,
+                               enum MHD_Result *rc)
 {
     if (a->drop) {
         /* No response at all: returning MHD_NO makes libmicrohttpd close the connection. The
@@ -425,8 +430,8 @@ static bool faults_or_reply(struct mv_req *r, enum MHD_Result *rc)
          * stall every other connection this libmicrohttpd worker serves, the control API that
          * removes the rule included. The delay queue resumes it when the delay ends (or the rule
          * goes), and libmicrohttpd then calls the handler again for this same request;
-         * mv_router_dispatch sees fault_held and goes on from fault_act_or_reply, without evaluating the
-         * rules again. */
+         * mv_router_dispatch sees fault_held and goes on from fault_act_or_reply, without
+         * evaluating the rules again. */
         switch (mv_fault_delay_hold(r->srv->faults, a.id, a.delay_ms, r->conn)) {
         case MV_FAULT_DELAY_HELD:
             r->fault_action = a;
@@ -435,8 +440,10 @@ static bool faults_or_reply(struct mv_req *r, enum MHD_Result *rc)
             go_on = false;
             goto out;
         case MV_FAULT_DELAY_FULL:
-            mv_log_notice(&r->srv->log, "fault rule %u: delay skipped: %d delayed requests are already "
-                                  "waiting (or the server is stopping)", a.id, MV_DELAY_MAX);
+            mv_log_notice(&r->srv->log,
+                          "fault rule %u: delay skipped: %d delayed requests are already "
+                          "waiting (or the server is stopping)",
+                          a.id, MV_DELAY_MAX);
             break;
         case MV_FAULT_DELAY_GONE:
             break; /* the rule was removed meanwhile, and its delays with it */
@@ -514,7 +521,8 @@ enum MHD_Result mv_router_dispatch(struct mv_req *r)
         mismatch = false;
         vault_host = false;
     }
-    vault = rt ? rt->kind == MV_KIND_VAULT : (!r->on_imds && (is_vault_path(r->path) || vault_host));
+    vault =
+        rt ? rt->kind == MV_KIND_VAULT : (!r->on_imds && (is_vault_path(r->path) || vault_host));
     r->op = rt;
     r->kind = rt ? rt->kind : (vault ? MV_KIND_VAULT : MV_KIND_OTHER);
     r->operation = rt ? rt->name : NULL;

@@ -16,7 +16,7 @@ struct mv_ops;
 
 struct mv_ops *mv_ops_create(void);
 void mv_ops_destroy(struct mv_ops *ops); /* accepts NULL */
-/* Adds a table (ended by MV_OP_END; borrowed, must outlive ops). Returns false when out of memory. */
+/* Adds a table (ended by MV_OP_END; borrowed, outlives ops). Returns false when out of memory. */
 bool mv_ops_add(struct mv_ops *ops, const struct mv_op *table);
 /* True when some operation has this REST operation id (case-insensitive): the names fault rules
  * may match on. The control API's own operations are not among them: it is never faulted. */

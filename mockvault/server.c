@@ -28,8 +28,8 @@
 #include "util.h"
 
 enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_size, void **req_cls);
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_size, void **req_cls);
 void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           enum MHD_RequestTerminationCode toe);
 
@@ -41,7 +41,6 @@ static char *path_join(const char *dir, const char *name)
         snprintf(p, n, "%s/%s", dir, name);
     return p;
 }
-
 
 /* The store's persist hook: the whole state as a snapshot, written atomically before the write
  * that changed it is acknowledged (DESIGN.md §8). */
@@ -59,7 +58,8 @@ static int persist(void *ctx, const struct mv_data *d)
     rc = cx_write_file_atomic(srv->state_path, text, strlen(text), 0600);
     pthread_mutex_unlock(&srv->persist_lock);
     if (rc != 0)
-        mv_log_notice(&srv->log, "could not save state to %s: %s", srv->state_path, strerror(errno));
+        mv_log_notice(&srv->log, "could not save state to %s: %s", srv->state_path,
+                      strerror(errno));
     memset(text, 0, strlen(text));
     free(text);
     return rc;
@@ -109,11 +109,13 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
     if (srv->cfg.fixtures) {
         srv->fixture_json = cx_read_file(srv->cfg.fixtures, 64u << 20, &srv->fixture_len);
         if (!srv->fixture_json) {
-            mv_set_err(err, errlen, "%s: cannot read fixture: %s", srv->cfg.fixtures, strerror(errno));
+            mv_set_err(err, errlen, "%s: cannot read fixture: %s", srv->cfg.fixtures,
+                       strerror(errno));
             return -1;
         }
         srv->fixture_source = strdup(srv->cfg.fixtures);
-        d = mv_state_parse(srv->fixture_json, srv->fixture_len, srv->cfg.fixtures, now, err, errlen);
+        d = mv_state_parse(srv->fixture_json, srv->fixture_len, srv->cfg.fixtures, now, err,
+                           errlen);
         if (!d)
             return -1;
     }
@@ -159,7 +161,8 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
             return -1;
         }
     }
-    mv_log_notice(&srv->log, "state from %s", snap ? snap : (srv->cfg.fixtures ? srv->cfg.fixtures : "(empty)"));
+    mv_log_notice(&srv->log, "state from %s",
+                  snap ? snap : (srv->cfg.fixtures ? srv->cfg.fixtures : "(empty)"));
     return 0;
 nomem:
     mv_set_err(err, errlen, "out of memory");
@@ -301,22 +304,23 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
             (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_HTTPS_MEM_KEY,
             srv->tls->key_pem, MHD_OPTION_HTTPS_MEM_CERT, srv->tls->cert_pem, MHD_OPTION_END);
     else
-        d = MHD_start_daemon(
-            flags, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
-            srv, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
-            MHD_OPTION_NOTIFY_COMPLETED, mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        d = MHD_start_daemon(flags, 0, NULL, NULL, mv_http_on_request, srv,
+                             MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv, MHD_OPTION_SOCK_ADDR, sa,
+                             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
+                             mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                             MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!d) {
         mv_set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port,
-                errno ? strerror(errno) : "libmicrohttpd refused the options");
+                   errno ? strerror(errno) : "libmicrohttpd refused the options");
         return NULL;
     }
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     *bound = info ? info->port : (uint16_t)port;
     return d;
 not_loopback:
-    mv_set_err(err, errlen, "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)",
-            srv->bind);
+    mv_set_err(err, errlen,
+               "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)",
+               srv->bind);
     return NULL;
 }
 
@@ -333,7 +337,8 @@ static int start_daemon(struct mv_server *srv, char *err, size_t errlen)
     /* Managed identity endpoints are plain http by design (169.254.169.254), so the optional
      * IMDS listener is too; it serves nothing but managed identity. */
     if (srv->cfg.imds) {
-        srv->imds_daemon = listen_on(srv, srv->cfg.imds_port, false, 1, &srv->imds_port, err, errlen);
+        srv->imds_daemon =
+            listen_on(srv, srv->cfg.imds_port, false, 1, &srv->imds_port, err, errlen);
         if (!srv->imds_daemon)
             return -1;
     }
@@ -354,14 +359,14 @@ static int write_ready_file(struct mv_server *srv, char *err, size_t errlen)
         cJSON_AddNullToObject(o, "ca");
     if (srv->imds_daemon) {
         char iurl[80];
-        snprintf(iurl, sizeof iurl, "http://%s%s%s:%u", strchr(srv->bind, ':') ? "[" : "", srv->bind,
-                 strchr(srv->bind, ':') ? "]" : "", srv->imds_port);
+        snprintf(iurl, sizeof iurl, "http://%s%s%s:%u", strchr(srv->bind, ':') ? "[" : "",
+                 srv->bind, strchr(srv->bind, ':') ? "]" : "", srv->imds_port);
         cJSON_AddStringToObject(o, "imds", iurl);
     }
     if (srv->proxy) {
         char purl[80];
-        snprintf(purl, sizeof purl, "http://%s%s%s:%u", strchr(srv->bind, ':') ? "[" : "", srv->bind,
-                 strchr(srv->bind, ':') ? "]" : "", mv_proxy_port(srv->proxy));
+        snprintf(purl, sizeof purl, "http://%s%s%s:%u", strchr(srv->bind, ':') ? "[" : "",
+                 srv->bind, strchr(srv->bind, ':') ? "]" : "", mv_proxy_port(srv->proxy));
         cJSON_AddStringToObject(o, "proxy", purl);
     }
     text = cJSON_PrintUnformatted(o);
@@ -370,7 +375,8 @@ static int write_ready_file(struct mv_server *srv, char *err, size_t errlen)
         return -1;
     rc = cx_write_file_atomic(srv->ready_file, text, strlen(text), 0644);
     if (rc != 0)
-        mv_set_err(err, errlen, "%s: cannot write ready file: %s", srv->ready_file, strerror(errno));
+        mv_set_err(err, errlen, "%s: cannot write ready file: %s", srv->ready_file,
+                   strerror(errno));
     free(text);
     return rc;
 }
@@ -422,9 +428,10 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     srv->finished = mv_router_finished;
     /* Every family registers its operation table here: adding a family is one line. */
     srv->ops = mv_ops_create();
-    if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) || !mv_ops_add(srv->ops, mv_identity_ops) ||
-        !mv_ops_add(srv->ops, mv_control_ops) || !mv_ops_add(srv->ops, mv_msi_ops) ||
-        !mv_ops_add(srv->ops, mv_graph_ops) || !mv_ops_add(srv->ops, mv_arm_ops)) {
+    if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) ||
+        !mv_ops_add(srv->ops, mv_identity_ops) || !mv_ops_add(srv->ops, mv_control_ops) ||
+        !mv_ops_add(srv->ops, mv_msi_ops) || !mv_ops_add(srv->ops, mv_graph_ops) ||
+        !mv_ops_add(srv->ops, mv_arm_ops)) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }

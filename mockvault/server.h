@@ -12,7 +12,7 @@
 struct mv_server;
 
 /* Loads the fixture (or the snapshot in state_dir), prepares TLS and keys and starts listening.
- * Returns 0 with *out set, or -1 with a message in err (a fixture error names file and JSON path). */
+ * Returns 0 with *out set, or -1 with a message in err (a fixture error names file and path). */
 int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, char *err,
                     size_t errlen);
 /* Stops every listener and frees the server. Accepts NULL. */

@@ -1,8 +1,8 @@
 /* kv-bench-get.c: 1,000 sequential secret gets with one libkvclient handle and a cached token,
  * against libcurl doing the same 1,000 requests (same headers) on one connection, in the same
- * run (issue 4, scripts/bench). Prints p50/p99 per side, the ratio of total times, and the library's request and
- * connection counts, which show that a get costs exactly one HTTPS request on a reused connection.
- * Usage: kv-bench-get VAULT_URL AUTHORITY CA_FILE [N] [ROUNDS] */
+ * run (issue 4, scripts/bench). Prints p50/p99 per side, the ratio of total times, and the
+ * library's request and connection counts, which show that a get costs exactly one HTTPS request on
+ * a reused connection. Usage: kv-bench-get VAULT_URL AUTHORITY CA_FILE [N] [ROUNDS] */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>

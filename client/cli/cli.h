@@ -112,11 +112,39 @@ int cli_query_eval(const cJSON *root, const struct cli_query *q, const cJSON **r
 /* ----- options.c: options, commands, parsing ----------------------------------------------- */
 
 enum cli_opt {
-    O_VAULT_NAME, O_VAULT_URL, O_DNS_SUFFIX, O_ID, O_NAME, O_VERSION, O_VALUE, O_FILE, O_ENCODING,
-    O_CONTENT_TYPE, O_TAGS, O_ENABLED, O_DISABLED, O_EXPIRES, O_NOT_BEFORE, O_MAXRESULTS,
-    O_INCLUDE_MANAGED, O_WARN_EXPIRY, O_FAIL_ON_EXPIRED, O_SCOPE, O_RESOURCE, O_CA_FILE,
-    O_NO_VERIFY, O_MAX_RETRIES, O_TIMEOUT, O_API_VERSION, O_IDENTITY, O_CLIENT_ID, O_OUTPUT,
-    O_QUERY, O_VERBOSE, O_HELP, O__COUNT
+    O_VAULT_NAME,
+    O_VAULT_URL,
+    O_DNS_SUFFIX,
+    O_ID,
+    O_NAME,
+    O_VERSION,
+    O_VALUE,
+    O_FILE,
+    O_ENCODING,
+    O_CONTENT_TYPE,
+    O_TAGS,
+    O_ENABLED,
+    O_DISABLED,
+    O_EXPIRES,
+    O_NOT_BEFORE,
+    O_MAXRESULTS,
+    O_INCLUDE_MANAGED,
+    O_WARN_EXPIRY,
+    O_FAIL_ON_EXPIRED,
+    O_SCOPE,
+    O_RESOURCE,
+    O_CA_FILE,
+    O_NO_VERIFY,
+    O_MAX_RETRIES,
+    O_TIMEOUT,
+    O_API_VERSION,
+    O_IDENTITY,
+    O_CLIENT_ID,
+    O_OUTPUT,
+    O_QUERY,
+    O_VERBOSE,
+    O_HELP,
+    O__COUNT
 };
 
 /* The bit of an option in a verb's or a family's option set. */
@@ -145,9 +173,9 @@ typedef int (*cli_run_fn)(struct cli *c, struct cli_doc *out);
 struct cli_verb {
     const char *name;
     cli_run_fn run;
-    uint64_t opts;    /* CLI_OPT bits of its own options, beyond the family's and every_verb */
-    int needs_name;   /* --name (or --id) is required */
-    int arg;          /* a number for run (list: which list) */
+    uint64_t opts;  /* CLI_OPT bits of its own options, beyond the family's and every_verb */
+    int needs_name; /* --name (or --id) is required */
+    int arg;        /* a number for run (list: which list) */
     const char *summary;
 };
 
@@ -173,22 +201,22 @@ struct cli {
     char **argv;
     const struct cli_family *family; /* named on the command line (also for group help) */
     const struct cli_verb *verb;
-    const char *val[O__COUNT];       /* last value given per option (borrowed from argv) */
+    const char *val[O__COUNT]; /* last value given per option (borrowed from argv) */
     int seen[O__COUNT];
-    int tags_first, n_tag_words;     /* --tags words: argv[tags_first .. +n_tag_words) */
-    int want_version;                /* --version with no verb */
+    int tags_first, n_tag_words; /* --tags words: argv[tags_first .. +n_tag_words) */
+    int want_version;            /* --version with no verb */
     enum cli_format fmt;
     struct cli_query query;
-    char *vault_url;                 /* owned */
-    char *id_name, *id_version;      /* owned, from --id */
-    char *value;                     /* owned copy of --value, wiped by cli_free */
-    const char *name, *version;      /* borrowed: argv or id_* */
-    int enabled;                     /* -1 = not given, else 0 or 1 (--enabled / --disabled) */
-    int64_t expires, not_before;     /* 0 = not given */
-    long maxresults;                 /* 0 = all */
-    int64_t warn_expiry;             /* seconds; 0 = no early warning */
-    long max_retries;                /* -1 = the library's default */
-    long timeout_s;                  /* 0 = the library's default */
+    char *vault_url;             /* owned */
+    char *id_name, *id_version;  /* owned, from --id */
+    char *value;                 /* owned copy of --value, wiped by cli_free */
+    const char *name, *version;  /* borrowed: argv or id_* */
+    int enabled;                 /* -1 = not given, else 0 or 1 (--enabled / --disabled) */
+    int64_t expires, not_before; /* 0 = not given */
+    long maxresults;             /* 0 = all */
+    int64_t warn_expiry;         /* seconds; 0 = no early warning */
+    long max_retries;            /* -1 = the library's default */
+    long timeout_s;              /* 0 = the library's default */
     struct kv_client *client;
     struct kv_error err;
 };

@@ -81,7 +81,8 @@ void cli_help_global(FILE *f, const struct cli_family *family)
 
     fputs("Usage: " CLI_PROG " GROUP VERB [OPTION]...\n"
           "A client for Azure Key Vault secrets, with az keyvault secret's verbs and flags.\n\n"
-          "Commands:\n", f);
+          "Commands:\n",
+          f);
     for (size_t i = 0; (fam = cli_families[i]) != NULL; i++) {
         if (family && family != fam)
             continue;
@@ -97,15 +98,16 @@ void cli_help_global(FILE *f, const struct cli_family *family)
           "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), with\n"
           "AZURE_AUTHORITY_HOST; otherwise a managed identity. HTTPS_PROXY and NO_PROXY are\n"
           "honoured. A value is printed only by `secret show`; `secret set` prints the new\n"
-          "version without it. `--query value -o tsv` prints the bare value.\n", f);
+          "version without it. `--query value -o tsv` prints the bare value.\n",
+          f);
     print_exit_codes(f);
     fputs("\nRun '" CLI_PROG " GROUP VERB --help' for a command's options.\n", f);
 }
 
 void cli_help_verb(FILE *f, const struct cli_family *family, const struct cli_verb *v)
 {
-    fprintf(f, "Usage: " CLI_PROG " %s %s [OPTION]...\n%c%s.\n\nOptions:\n", family->group,
-            v->name, toupper((unsigned char)v->summary[0]), v->summary + 1);
+    fprintf(f, "Usage: " CLI_PROG " %s %s [OPTION]...\n%c%s.\n\nOptions:\n", family->group, v->name,
+            toupper((unsigned char)v->summary[0]), v->summary + 1);
     for (size_t i = 0; i < cli_n_opts; i++)
         if (!cli_opts[i].every_verb && cli_verb_takes(family, v, cli_opts[i].id))
             print_opt(f, &cli_opts[i]);

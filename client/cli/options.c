@@ -36,8 +36,7 @@ const struct cli_opt_def cli_opts[] = {
     {O_ENCODING, "encoding", NULL, 'e', "ENC", 0,
      "how --file is turned into the value: utf-8 (default), ascii, base64 or hex; set adds the "
      "tag file-encoding=ENC like az"},
-    {O_CONTENT_TYPE, "content-type", "description", 0, "TYPE", 0,
-     "content type, e.g. text/plain"},
+    {O_CONTENT_TYPE, "content-type", "description", 0, "TYPE", 0, "content type, e.g. text/plain"},
     {O_TAGS, "tags", NULL, 0, "K=V...", 0,
      "space-separated tags (az style); --tags \"\" clears them"},
     {O_ENABLED, "enabled", NULL, 0, "BOOL", 0, "true or false"},
@@ -153,8 +152,8 @@ static int resolve_verb(struct cli *c, char **words, int n_words)
 
 /* Stores option o with its inline value (after '=' or a short option's letters), taking the
  * value from the next argument when it needs one. Returns KV_OK or KV_E_USAGE. */
-static int take_option(struct cli *c, const struct cli_opt_def *o, const char *inline_val,
-                       int argc, char **argv, int *i)
+static int take_option(struct cli *c, const struct cli_opt_def *o, const char *inline_val, int argc,
+                       char **argv, int *i)
 {
     c->seen[o->id] = 1;
     if (o->id == O_TAGS) {
@@ -264,7 +263,8 @@ static int parse_duration(const char *s, int64_t *out)
     if (end == s || errno || v < 0 || !isdigit((unsigned char)*s))
         return -1;
     switch (*end) {
-    case '\0': case 's': break;
+    case '\0':
+    case 's': break;
     case 'm': mult = 60; break;
     case 'h': mult = 3600; break;
     case 'd': mult = 86400; break;
@@ -321,8 +321,8 @@ int cli_resolve_vault(struct cli *c)
                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(vn))
             return cli_usage_error(c, "--vault-name may hold only letters, digits and hyphens");
         if (suffix[0] == '.' || strpbrk(suffix, "/?#@ "))
-            return cli_usage_error(c, "--vault-dns-suffix must be a host suffix such as "
-                                      CLI_DEFAULT_DNS_SUFFIX);
+            return cli_usage_error(
+                c, "--vault-dns-suffix must be a host suffix such as " CLI_DEFAULT_DNS_SUFFIX);
         len = strlen(vn) + strlen(suffix) + 10;
         c->vault_url = malloc(len);
         if (c->vault_url)
@@ -339,10 +339,12 @@ int cli_resolve_vault(struct cli *c)
  * set. Returns KV_OK or KV_E_USAGE. */
 static int check_times(struct cli *c)
 {
-    if (c->val[O_EXPIRES] && (cx_time_parse(c->val[O_EXPIRES], CX_TIME_LENIENT, &c->expires, NULL) || c->expires <= 0))
+    if (c->val[O_EXPIRES] &&
+        (cx_time_parse(c->val[O_EXPIRES], CX_TIME_LENIENT, &c->expires, NULL) || c->expires <= 0))
         return cli_usage_error(c, "--expires must be a UTC time like 2026-12-31T00:00:00Z");
     if (c->val[O_NOT_BEFORE] &&
-        (cx_time_parse(c->val[O_NOT_BEFORE], CX_TIME_LENIENT, &c->not_before, NULL) || c->not_before <= 0))
+        (cx_time_parse(c->val[O_NOT_BEFORE], CX_TIME_LENIENT, &c->not_before, NULL) ||
+         c->not_before <= 0))
         return cli_usage_error(c, "--not-before must be a UTC time like 2026-12-31T00:00:00Z");
     return KV_OK;
 }

@@ -411,10 +411,8 @@ int cli_output_print(FILE *f, const cJSON *root, enum cli_format fmt)
         else
             tsv_row(f, root);
         break;
-    case CLI_OUT_TABLE:
-        return table_write(f, root);
-    case CLI_OUT_NONE:
-        break;
+    case CLI_OUT_TABLE: return table_write(f, root);
+    case CLI_OUT_NONE: break;
     }
     return KV_OK;
 }

@@ -117,8 +117,7 @@ static void eval(struct qstate *x, cJSON *parent, const cJSON *n, const struct c
     }
 }
 
-int cli_query_eval(const cJSON *root, const struct cli_query *q, const cJSON **result,
-                   cJSON **view)
+int cli_query_eval(const cJSON *root, const struct cli_query *q, const cJSON **result, cJSON **view)
 {
     struct qstate x = {NULL, NULL, 0};
 

@@ -86,8 +86,7 @@ static int check_secret_args(struct cli *c)
     int st;
 
     if (c->seen[O_ID]) {
-        if (c->seen[O_VAULT_NAME] || c->seen[O_VAULT_URL] || c->seen[O_NAME] ||
-            c->seen[O_VERSION])
+        if (c->seen[O_VAULT_NAME] || c->seen[O_VAULT_URL] || c->seen[O_NAME] || c->seen[O_VERSION])
             return cli_usage_error(c, "--id replaces --vault-name, --vault-url, --name and "
                                       "--version");
         st = parse_id(c);
@@ -140,8 +139,8 @@ static int build_tags(struct cli *c, struct kv_tag **out, size_t *n_out)
     if (!tags)
         return KV_E_NOMEM;
     for (int i = 0; i < c->n_tag_words; i++) {
-        const char *w = c->n_tag_words == 1 && c->val[O_TAGS] ? c->val[O_TAGS]
-                                                              : c->argv[c->tags_first + i];
+        const char *w =
+            c->n_tag_words == 1 && c->val[O_TAGS] ? c->val[O_TAGS] : c->argv[c->tags_first + i];
         const char *eq = strchr(w, '=');
         if (!*w)
             continue;
@@ -536,8 +535,8 @@ out:
 /* ----- The family -------------------------------------------------------------------------- */
 
 #define NAMED (CLI_OPT(O_ID) | CLI_OPT(O_NAME))
-#define PROPS                                                                                  \
-    (CLI_OPT(O_CONTENT_TYPE) | CLI_OPT(O_TAGS) | CLI_OPT(O_ENABLED) | CLI_OPT(O_EXPIRES) |      \
+#define PROPS                                                                                      \
+    (CLI_OPT(O_CONTENT_TYPE) | CLI_OPT(O_TAGS) | CLI_OPT(O_ENABLED) | CLI_OPT(O_EXPIRES) |         \
      CLI_OPT(O_NOT_BEFORE))
 
 static const struct cli_verb secret_verbs[] = {

@@ -138,8 +138,8 @@ int cli_make_client(struct cli *c)
     else
         st = kv_credential_from_env(&cred, &c->err);
     if (st != KV_OK) {
-        cli_report(c->seen[O_IDENTITY] ? "managed identity" : "credential from the environment",
-                   st, &c->err);
+        cli_report(c->seen[O_IDENTITY] ? "managed identity" : "credential from the environment", st,
+                   &c->err);
         return st;
     }
     if (c->seen[O_VERBOSE])

@@ -37,29 +37,29 @@ extern "C" {
 #include "kvclient-version.h"
 
 /* X(number, name, description). Append only; never renumber. */
-#define KV_STATUS_MAP(X)                                                                       \
-    X(0, OK, "success")                                                                        \
-    X(1, E_INVALID_ARG, "invalid argument")                                                    \
-    X(2, E_USAGE, "command-line usage error")                                                  \
-    X(3, E_NOMEM, "out of memory")                                                             \
-    X(4, E_IO, "file could not be read or written")                                            \
-    X(5, E_NETWORK, "could not connect to the server")                                         \
-    X(6, E_TLS, "TLS handshake or certificate verification failed")                            \
-    X(7, E_TIMEOUT, "the request or the overall deadline timed out")                           \
-    X(8, E_NO_CREDENTIAL, "no credential is configured or available")                          \
-    X(9, E_AUTH, "a token could not be obtained")                                              \
-    X(10, E_CHALLENGE, "the authentication challenge failed verification")                     \
-    X(11, E_UNAUTHORIZED, "the server rejected the token (401)")                               \
-    X(12, E_FORBIDDEN, "access denied (403)")                                                  \
-    X(13, E_DISABLED, "the secret is disabled (403 SecretDisabled)")                           \
-    X(14, E_NOT_FOUND, "not found (404)")                                                      \
-    X(15, E_CONFLICT, "conflict (409)")                                                        \
-    X(16, E_BAD_REQUEST, "the server refused the request as invalid (400)")                    \
-    X(17, E_THROTTLED, "throttled (429) and the retries ran out")                              \
-    X(18, E_SERVER, "server error (5xx) and the retries ran out")                              \
-    X(19, E_HTTP, "unexpected HTTP status")                                                    \
-    X(20, E_PROTOCOL, "the response could not be understood")                                  \
-    X(21, E_TOO_LARGE, "the response is larger than the client accepts")                       \
+#define KV_STATUS_MAP(X)                                                                           \
+    X(0, OK, "success")                                                                            \
+    X(1, E_INVALID_ARG, "invalid argument")                                                        \
+    X(2, E_USAGE, "command-line usage error")                                                      \
+    X(3, E_NOMEM, "out of memory")                                                                 \
+    X(4, E_IO, "file could not be read or written")                                                \
+    X(5, E_NETWORK, "could not connect to the server")                                             \
+    X(6, E_TLS, "TLS handshake or certificate verification failed")                                \
+    X(7, E_TIMEOUT, "the request or the overall deadline timed out")                               \
+    X(8, E_NO_CREDENTIAL, "no credential is configured or available")                              \
+    X(9, E_AUTH, "a token could not be obtained")                                                  \
+    X(10, E_CHALLENGE, "the authentication challenge failed verification")                         \
+    X(11, E_UNAUTHORIZED, "the server rejected the token (401)")                                   \
+    X(12, E_FORBIDDEN, "access denied (403)")                                                      \
+    X(13, E_DISABLED, "the secret is disabled (403 SecretDisabled)")                               \
+    X(14, E_NOT_FOUND, "not found (404)")                                                          \
+    X(15, E_CONFLICT, "conflict (409)")                                                            \
+    X(16, E_BAD_REQUEST, "the server refused the request as invalid (400)")                        \
+    X(17, E_THROTTLED, "throttled (429) and the retries ran out")                                  \
+    X(18, E_SERVER, "server error (5xx) and the retries ran out")                                  \
+    X(19, E_HTTP, "unexpected HTTP status")                                                        \
+    X(20, E_PROTOCOL, "the response could not be understood")                                      \
+    X(21, E_TOO_LARGE, "the response is larger than the client accepts")                           \
     X(22, E_EXPIRED, "the secret is expired or not yet valid")
 
 enum kv_status {
@@ -76,14 +76,14 @@ KV_EXPORT const char *kv_status_name(int status);
 /* Details of a failed call. Callers own it (usually on the stack) and pass it to each call; every
  * field is empty or 0 when the failure happened before a response (then message says why). */
 struct kv_error {
-    int status;            /* the enum kv_status the call returned */
-    long http_status;      /* HTTP status of the last response, 0 if none */
-    char code[64];         /* error.code, e.g. "Forbidden" */
-    char inner_code[64];   /* error.innererror.code, e.g. "SecretDisabled" */
-    char message[1024];    /* error.message, or the client's own explanation */
-    char request_id[80];   /* x-ms-request-id of the failed response */
-    int attempts;          /* HTTP attempts to the vault for the operation: the challenge
-                              round, retries and a 401 refresh round included */
+    int status;          /* the enum kv_status the call returned */
+    long http_status;    /* HTTP status of the last response, 0 if none */
+    char code[64];       /* error.code, e.g. "Forbidden" */
+    char inner_code[64]; /* error.innererror.code, e.g. "SecretDisabled" */
+    char message[1024];  /* error.message, or the client's own explanation */
+    char request_id[80]; /* x-ms-request-id of the failed response */
+    int attempts;        /* HTTP attempts to the vault for the operation: the challenge
+                            round, retries and a 401 refresh round included */
 };
 
 /* Initialises libcurl for the process. Call once before creating clients; thread-unsafe, like
@@ -138,22 +138,22 @@ struct kv_client;
 typedef void (*kv_trace_fn)(void *ctx, const char *line);
 
 struct kv_options {
-    const char *vault_url;          /* required: https://{vault}.vault.azure.net or any https URL */
-    const char *api_version;        /* NULL = "7.5" */
-    const char *ca_file;            /* PEM bundle; NULL = SSL_CERT_FILE, else the system store */
-    int verify_challenge_resource;  /* 1 (default): the challenge resource must be a parent
-                                       domain of the vault host, as the official SDKs check */
-    int allow_any_tenant;           /* 0 (default): a challenge naming another tenant than the
-                                       credential's is refused (additionallyAllowedTenants) */
-    int max_retries;                /* retries after the first attempt; default 4 */
-    unsigned retry_delay_ms;        /* backoff base; default 800 */
-    unsigned max_retry_delay_ms;    /* backoff cap; default 60000. A server's Retry-After may ask
-                                       for more (up to a day) and is honoured, as the SDKs do:
-                                       set deadline_ms to bound the total wait */
-    unsigned timeout_ms;            /* per HTTP attempt; default 30000 */
-    unsigned deadline_ms;           /* per operation, retries and waits included; 0 = none */
-    unsigned refresh_before_s;      /* refresh tokens this long before expiry; default 300 */
-    kv_trace_fn trace;              /* NULL = no tracing */
+    const char *vault_url;         /* required: https://{vault}.vault.azure.net or any https URL */
+    const char *api_version;       /* NULL = "7.5" */
+    const char *ca_file;           /* PEM bundle; NULL = SSL_CERT_FILE, else the system store */
+    int verify_challenge_resource; /* 1 (default): the challenge resource must be a parent
+                                      domain of the vault host, as the official SDKs check */
+    int allow_any_tenant;          /* 0 (default): a challenge naming another tenant than the
+                                      credential's is refused (additionallyAllowedTenants) */
+    int max_retries;               /* retries after the first attempt; default 4 */
+    unsigned retry_delay_ms;       /* backoff base; default 800 */
+    unsigned max_retry_delay_ms;   /* backoff cap; default 60000. A server's Retry-After may ask
+                                      for more (up to a day) and is honoured, as the SDKs do:
+                                      set deadline_ms to bound the total wait */
+    unsigned timeout_ms;           /* per HTTP attempt; default 30000 */
+    unsigned deadline_ms;          /* per operation, retries and waits included; 0 = none */
+    unsigned refresh_before_s;     /* refresh tokens this long before expiry; default 300 */
+    kv_trace_fn trace;             /* NULL = no tracing */
     void *trace_ctx;
 };
 
@@ -194,16 +194,16 @@ struct kv_tag {
  * NULL, or 0 for times (unix seconds). Everything is owned by the struct; free with
  * kv_secret_free(), which wipes the value. */
 struct kv_secret {
-    char *id;            /* https://{vault}/secrets/{name}/{version} (items: without version) */
+    char *id; /* https://{vault}/secrets/{name}/{version} (items: without version) */
     char *name;
     char *version;
-    char *value;         /* NULL for items and after delete */
+    char *value; /* NULL for items and after delete */
     char *content_type;
-    char *kid;           /* set for secrets backing a certificate */
-    int enabled;         /* 1 or 0 */
-    int managed;         /* 1 when managed by a certificate */
-    int64_t not_before;  /* nbf */
-    int64_t expires;     /* exp */
+    char *kid;          /* set for secrets backing a certificate */
+    int enabled;        /* 1 or 0 */
+    int managed;        /* 1 when managed by a certificate */
+    int64_t not_before; /* nbf */
+    int64_t expires;    /* exp */
     int64_t created;
     int64_t updated;
     char *recovery_level;
@@ -234,10 +234,10 @@ KV_EXPORT int kv_secret_id_parse(const char *id, char **vault_url, char **name, 
  * kv_props_init() values are not sent. */
 struct kv_props {
     const char *content_type;
-    int enabled;                /* -1 = leave, 0, 1 */
-    int64_t not_before;         /* 0 = leave */
-    int64_t expires;            /* 0 = leave */
-    const struct kv_tag *tags;  /* sent when set_tags is 1 (n_tags may be 0 to clear them) */
+    int enabled;               /* -1 = leave, 0, 1 */
+    int64_t not_before;        /* 0 = leave */
+    int64_t expires;           /* 0 = leave */
+    const struct kv_tag *tags; /* sent when set_tags is 1 (n_tags may be 0 to clear them) */
     size_t n_tags;
     int set_tags;
 };
@@ -263,8 +263,8 @@ KV_EXPORT int kv_secret_update(struct kv_client *c, const char *name, const char
 KV_EXPORT int kv_secret_delete(struct kv_client *c, const char *name, struct kv_secret **out,
                                struct kv_error *err);
 /* GET /deletedsecrets/{name}. */
-KV_EXPORT int kv_secret_get_deleted(struct kv_client *c, const char *name,
-                                    struct kv_secret **out, struct kv_error *err);
+KV_EXPORT int kv_secret_get_deleted(struct kv_client *c, const char *name, struct kv_secret **out,
+                                    struct kv_error *err);
 /* POST /deletedsecrets/{name}/recover; *out is the recovered secret (without value). */
 KV_EXPORT int kv_secret_recover(struct kv_client *c, const char *name, struct kv_secret **out,
                                 struct kv_error *err);

@@ -60,8 +60,7 @@ static const char *error_body(int status)
     case 503:
         return "{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"The service is "
                "unavailable (scripted).\"}}";
-    default:
-        return "{\"error\":{\"code\":\"ScriptedFault\",\"message\":\"scripted fault\"}}";
+    default: return "{\"error\":{\"code\":\"ScriptedFault\",\"message\":\"scripted fault\"}}";
     }
 }
 
@@ -115,8 +114,8 @@ static const char *secret_name(const char *url, char *buf, size_t n)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size, void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     struct fs_server *fs = cls;
     struct fs_req *rq = *req_cls;
@@ -241,9 +240,9 @@ struct fs_server *fs_start(void)
     fs->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS, 0, NULL,
         NULL, on_request, fs, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, fs, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)30, MHD_OPTION_HTTPS_MEM_KEY, fs->tls->key_pem, MHD_OPTION_HTTPS_MEM_CERT,
-        fs->tls->cert_pem, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, fs, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_HTTPS_MEM_KEY, fs->tls->key_pem, MHD_OPTION_HTTPS_MEM_CERT, fs->tls->cert_pem,
+        MHD_OPTION_END);
     ck_assert_msg(fs->daemon != NULL, "fault server did not start");
     info = MHD_get_daemon_info(fs->daemon, MHD_DAEMON_INFO_BIND_PORT);
     ck_assert_msg(info && info->port, "fault server port");
@@ -307,4 +306,3 @@ size_t fs_vault_journal(struct fs_server *fs, struct fs_entry *out, size_t max)
     pthread_mutex_unlock(&fs->lock);
     return n;
 }
-

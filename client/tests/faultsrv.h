@@ -23,19 +23,19 @@
 struct fs_reply {
     int status;
     const char *headers[FS_MAX_HEADERS];
-    const char *body;   /* NULL = the Key Vault error body for the status */
-    unsigned delay_ms;  /* sleep before answering */
+    const char *body;  /* NULL = the Key Vault error body for the status */
+    unsigned delay_ms; /* sleep before answering */
 };
 
 /* A journalled request. */
 struct fs_entry {
     char method[16];
-    char path[256];     /* without the query */
-    int authorized;     /* 1 when an Authorization header came */
-    int token;          /* 1 for the token endpoint */
+    char path[256]; /* without the query */
+    int authorized; /* 1 when an Authorization header came */
+    int token;      /* 1 for the token endpoint */
     size_t body_len;
-    uint64_t t_ms;      /* monotonic ms when the request was complete */
-    int status;         /* status answered */
+    uint64_t t_ms; /* monotonic ms when the request was complete */
+    int status;    /* status answered */
 };
 
 struct fs_server;

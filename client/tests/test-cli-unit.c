@@ -1,7 +1,8 @@
 /* test-cli-unit.c: unit tests of the kvclient CLI's parts that need no server (client/cli/, linked
  * as the kvcli static library): the --query subset, each output format, the result document,
  * argument parsing and checking (good and bad arguments, exit codes and messages), the help
- * tables, the encodings it takes from common/ (base64, RFC 3339), and kv_secret_id_parse from the library. */
+ * tables, the encodings it takes from common/ (base64, RFC 3339), and kv_secret_id_parse from the
+ * library. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,14 +90,14 @@ static void run_free(struct run *r)
 
 /* Runs a command line that must be refused with KV_E_USAGE and a message holding want, and
  * the hint to the command's help. */
-#define ASSERT_USAGE(want, hint, ...)                                                            \
-    do {                                                                                         \
-        struct run r_;                                                                           \
-        ck_assert_int_eq(RUN(&r_, __VA_ARGS__), KV_E_USAGE);                                     \
-        ck_assert_msg(strstr(r_.msg, want) != NULL, "message '%s' lacks '%s'", r_.msg, want);    \
-        ck_assert_msg(strstr(r_.msg, hint) != NULL, "message '%s' lacks '%s'", r_.msg, hint);    \
-        ck_assert_msg(strncmp(r_.msg, "kvclient: ", 10) == 0, "prefix: %s", r_.msg);             \
-        run_free(&r_);                                                                           \
+#define ASSERT_USAGE(want, hint, ...)                                                              \
+    do {                                                                                           \
+        struct run r_;                                                                             \
+        ck_assert_int_eq(RUN(&r_, __VA_ARGS__), KV_E_USAGE);                                       \
+        ck_assert_msg(strstr(r_.msg, want) != NULL, "message '%s' lacks '%s'", r_.msg, want);      \
+        ck_assert_msg(strstr(r_.msg, hint) != NULL, "message '%s' lacks '%s'", r_.msg, hint);      \
+        ck_assert_msg(strncmp(r_.msg, "kvclient: ", 10) == 0, "prefix: %s", r_.msg);               \
+        run_free(&r_);                                                                             \
     } while (0)
 
 #define SHOW_HINT "Try 'kvclient secret show --help'."
@@ -144,9 +145,15 @@ END_TEST
 START_TEST(test_query_parse_bad)
 {
     static const char *const bad[] = {
-        "", "a|b", "a.", ".a", "a..b", "[x]", "[-1]", "[", "[1", "[]]", "a[0", "1a", "a b",
-        "length(@)", "[?enabled]", "a.b.c.d.e.f.g.h.i", "a.[0]",
-        "a234567890123456789012345678901234567890123456789012345678901234",
+        "",           "a|b",
+        "a.",         ".a",
+        "a..b",       "[x]",
+        "[-1]",       "[",
+        "[1",         "[]]",
+        "a[0",        "1a",
+        "a b",        "length(@)",
+        "[?enabled]", "a.b.c.d.e.f.g.h.i",
+        "a.[0]",      "a234567890123456789012345678901234567890123456789012345678901234",
     };
     struct cli_query q;
 
@@ -236,13 +243,11 @@ START_TEST(test_query_no_copies)
     ck_assert_int_eq(cli_query_eval(doc, &q, &result, &view), KV_OK);
     ck_assert_ptr_eq(result, view);
     ck_assert_int_eq(cJSON_GetArraySize(view), 2);
-    ck_assert_ptr_eq(view->child->valuestring,
-                     cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
-                                                          cJSON_GetObjectItemCaseSensitive(doc,
-                                                                                           "list"),
-                                                          0),
-                                                      "name")
-                         ->valuestring);
+    ck_assert_ptr_eq(
+        view->child->valuestring,
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "list"), 0), "name")
+            ->valuestring);
     cJSON_Delete(view);
     /* The document is intact after the view is gone. */
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(doc, "value")->valuestring, "s3cret");
@@ -400,8 +405,7 @@ START_TEST(test_args_show)
     struct run r;
 
     unsetenv("KVCLIENT_VAULT_DNS_SUFFIX");
-    ck_assert_int_eq(RUN(&r, "secret", "show", "--vault-name", "demo", "-n", "db-password"),
-                     KV_OK);
+    ck_assert_int_eq(RUN(&r, "secret", "show", "--vault-name", "demo", "-n", "db-password"), KV_OK);
     ck_assert_str_eq(r.msg, "");
     ck_assert_str_eq(r.c.family->group, "secret");
     ck_assert_str_eq(r.c.verb->name, "show");
@@ -515,8 +519,7 @@ START_TEST(test_args_help_and_version)
     ck_assert_int_eq(RUN(&r, "--version"), KV_OK);
     ck_assert_int_eq(r.c.want_version, 1);
     run_free(&r);
-    ASSERT_USAGE("'bogus' is not a command group (secret, token)", GLOBAL_HINT,
-                 "bogus", "--help");
+    ASSERT_USAGE("'bogus' is not a command group (secret, token)", GLOBAL_HINT, "bogus", "--help");
 }
 END_TEST
 
@@ -540,8 +543,7 @@ END_TEST
 START_TEST(test_args_bad_commands)
 {
     ASSERT_USAGE("no command given", GLOBAL_HINT, "-v");
-    ASSERT_USAGE("'bogus' is not a command group (secret, token)", GLOBAL_HINT,
-                 "bogus", "show");
+    ASSERT_USAGE("'bogus' is not a command group (secret, token)", GLOBAL_HINT, "bogus", "show");
     ASSERT_USAGE("'shwo' is not a 'secret' command", "Try 'kvclient secret --help'.", "secret",
                  "shwo");
     ASSERT_USAGE("'secret' needs a command", "Try 'kvclient secret --help'.", "secret",
@@ -622,15 +624,15 @@ START_TEST(test_args_bad_values)
                  "--vault-name", "d", "-n", "x", "--value", "v", "--file", "f");
     ASSERT_USAGE("--file is required", "Try 'kvclient secret backup --help'.", "secret", "backup",
                  "--vault-name", "d", "-n", "x");
-    ASSERT_USAGE("--file is required", "Try 'kvclient secret restore --help'.", "secret",
-                 "restore", "--vault-name", "d");
+    ASSERT_USAGE("--file is required", "Try 'kvclient secret restore --help'.", "secret", "restore",
+                 "--vault-name", "d");
     ASSERT_USAGE("--encoding applies to --file only", SET_HINT, "secret", "set", "--vault-name",
                  "d", "-n", "x", "--value", "v", "--encoding", "hex");
     ASSERT_USAGE("--encoding must be utf-8, ascii, base64 or hex", SET_HINT, "secret", "set",
                  "--vault-name", "d", "-n", "x", "--file", "f", "--encoding", "utf-16");
     ASSERT_USAGE("give only one of --enabled and --disabled", SET_HINT, "secret", "set",
-                 "--vault-name", "d", "-n", "x", "--value", "v", "--enabled", "true",
-                 "--disabled", "false");
+                 "--vault-name", "d", "-n", "x", "--value", "v", "--enabled", "true", "--disabled",
+                 "false");
     ASSERT_USAGE("give only one of --scope and --resource", "Try 'kvclient token get --help'.",
                  "token", "get", "--scope", "a", "--resource", "b");
     ASSERT_USAGE("--expires must be a UTC time", SET_HINT, "secret", "set", "--vault-name", "d",
@@ -698,16 +700,17 @@ START_TEST(test_help)
 }
 END_TEST
 
-/* ----- kv_secret_id_parse and the encodings from common/ ---------------------------------------------- */
+/* ----- kv_secret_id_parse and the encodings from common/
+ * ---------------------------------------------- */
 
 START_TEST(test_secret_id_parse)
 {
     char *url = NULL, *name = NULL, *version = NULL;
     struct kv_error e;
 
-    ck_assert_int_eq(kv_secret_id_parse("https://v.vault.azure.net/secrets/db/0a1b", &url, &name,
-                                        &version, &e),
-                     KV_OK);
+    ck_assert_int_eq(
+        kv_secret_id_parse("https://v.vault.azure.net/secrets/db/0a1b", &url, &name, &version, &e),
+        KV_OK);
     ck_assert_str_eq(url, "https://v.vault.azure.net");
     ck_assert_str_eq(name, "db");
     ck_assert_str_eq(version, "0a1b");

@@ -83,8 +83,8 @@ START_TEST(test_get_token)
     char *tok = NULL, *tok2 = NULL;
     int64_t exp = 0, now = (int64_t)time(NULL);
 
-    kt_assert_ok(kv_client_get_token(c, "https://vault.azure.net/.default", &tok, &exp, &err),
-                 &err, "get token");
+    kt_assert_ok(kv_client_get_token(c, "https://vault.azure.net/.default", &tok, &exp, &err), &err,
+                 "get token");
     ck_assert_msg(tok && strlen(tok) > 20, "a token came back");
     ck_assert_int_gt(exp, now + 3000);
     ck_assert_int_lt(exp, now + 3700);
@@ -255,7 +255,7 @@ START_TEST(test_challenge_tenant)
 }
 END_TEST
 
-/* ---- credentials ------------------------------------------------------------------------------ */
+/* ---- credentials ----------------------------------------------------------------------------- */
 
 START_TEST(test_static_token)
 {
@@ -272,8 +272,8 @@ START_TEST(test_static_token)
     c = kt_client_with(srv, NULL, cred);
     kt_get_ok(c, "api-key");
     kt_get_ok(c, "db-password");
-    kt_assert_ok(kv_client_get_token(c, "https://vault.azure.net/.default", &got, NULL, &err),
-                 &err, "static get_token");
+    kt_assert_ok(kv_client_get_token(c, "https://vault.azure.net/.default", &got, NULL, &err), &err,
+                 "static get_token");
     same = got && strcmp(got, tok) == 0;
     kv_free_secret(got);
     memset(tok, 0, strlen(tok));
@@ -449,9 +449,9 @@ START_TEST(test_certificate_credential)
     char authority[128];
 
     kt_url(authority, sizeof authority, "localhost", srv);
-    ck_assert_int_eq(kv_credential_client_certificate(T_TENANT, T_FLOW_ID, KT_CERT_PEM, authority,
-                                                      &cred),
-                     KV_OK);
+    ck_assert_int_eq(
+        kv_credential_client_certificate(T_TENANT, T_FLOW_ID, KT_CERT_PEM, authority, &cred),
+        KV_OK);
     ck_assert_ptr_nonnull(kv_credential_kind(cred));
     c = kt_client_with(srv, NULL, cred);
     kt_assert_ok(kv_secret_get(c, FLOW_SECRET_NAME, NULL, &s, &err), &err, "get with the cert");
@@ -464,9 +464,9 @@ START_TEST(test_certificate_credential)
 
     /* The certificate of another app: the token endpoint refuses it. */
     cred = NULL;
-    ck_assert_int_eq(kv_credential_client_certificate(T_TENANT, T_ADMIN_ID, KT_CERT_PEM, authority,
-                                                      &cred),
-                     KV_OK);
+    ck_assert_int_eq(
+        kv_credential_client_certificate(T_TENANT, T_ADMIN_ID, KT_CERT_PEM, authority, &cred),
+        KV_OK);
     c = kt_client_with(srv, NULL, cred);
     kt_assert_status(kv_secret_get(c, FLOW_SECRET_NAME, NULL, NULL, &err), KV_E_AUTH, &err,
                      "certificate of another app");
@@ -489,8 +489,7 @@ START_TEST(test_wrong_client_secret)
     kt_assert_status(kv_secret_get(c, "api-key", NULL, NULL, &err), KV_E_AUTH, &err,
                      "wrong client secret");
     ck_assert_str_eq(err.code, "invalid_client");
-    ck_assert_msg(strstr(err.message, "AADSTS7000215") != NULL, "Entra's message: %s",
-                  err.message);
+    ck_assert_msg(strstr(err.message, "AADSTS7000215") != NULL, "Entra's message: %s", err.message);
     ck_assert_msg(strstr(err.message, "kvt-wrong-client-secret") == NULL, "no secret in it");
     ck_assert_uint_eq(kt_stats(c).retries, 0);
     kv_client_destroy(c);

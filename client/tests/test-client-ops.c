@@ -115,9 +115,9 @@ START_TEST(test_not_found)
                   err.message);
     ck_assert_int_eq(err.attempts, 1);
 
-    kt_assert_status(kv_secret_get(c, "db-password", "0000000000000000000000000000dead", NULL,
-                                   &err),
-                     KV_E_NOT_FOUND, &err, "get missing version");
+    kt_assert_status(
+        kv_secret_get(c, "db-password", "0000000000000000000000000000dead", NULL, &err),
+        KV_E_NOT_FOUND, &err, "get missing version");
     kt_assert_status(kv_secret_delete(c, "no-such-secret", NULL, &err), KV_E_NOT_FOUND, &err,
                      "delete missing");
     kt_assert_status(kv_secret_get_deleted(c, "no-such-secret", NULL, &err), KV_E_NOT_FOUND, &err,
@@ -126,8 +126,8 @@ START_TEST(test_not_found)
                      "purge missing");
     kt_assert_status(kv_secret_recover(c, "no-such-secret", NULL, &err), KV_E_NOT_FOUND, &err,
                      "recover missing");
-    kt_assert_status(kv_secret_update(c, "no-such-secret", NULL, NULL, NULL, &err),
-                     KV_E_NOT_FOUND, &err, "update missing");
+    kt_assert_status(kv_secret_update(c, "no-such-secret", NULL, NULL, NULL, &err), KV_E_NOT_FOUND,
+                     &err, "update missing");
     ck_assert_uint_eq(kt_stats(c).retries, 0);
     kv_client_destroy(c);
 }
@@ -300,16 +300,16 @@ START_TEST(test_backup_restore)
     kt_assert_ok(kv_secret_backup(c, "db-password", &blob, &err), &err, "backup");
     ck_assert_ptr_nonnull(blob);
     ck_assert_uint_gt(strlen(blob), 16);
-    ck_assert_msg(strspn(blob, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-                      strlen(blob),
-                  "the blob is base64url without padding");
+    ck_assert_msg(
+        strspn(blob, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+            strlen(blob),
+        "the blob is base64url without padding");
 
     kt_assert_status(kv_secret_restore(c, blob, &s, &err), KV_E_CONFLICT, &err,
                      "restore over the live secret");
     kt_assert_ok(kv_secret_delete(c, "db-password", NULL, &err), &err, "delete");
     kt_assert_ok(kv_secret_purge(c, "db-password", &err), &err, "purge");
-    kt_assert_status(kv_secret_get(c, "db-password", NULL, &s, &err), KV_E_NOT_FOUND, &err,
-                     "gone");
+    kt_assert_status(kv_secret_get(c, "db-password", NULL, &s, &err), KV_E_NOT_FOUND, &err, "gone");
 
     kt_assert_ok(kv_secret_restore(c, blob, &s, &err), &err, "restore");
     ck_assert_str_eq(s->name, "db-password");
@@ -349,9 +349,9 @@ static int has_name(char names[][64], unsigned n, const char *name)
 
 START_TEST(test_paging)
 {
-    static const char *const live[] = {"graph-app-secret", "db-password", "expired-secret",
-                                       "not-yet-valid", "disabled-secret", "api-key",
-                                       "kvt-page-a", "kvt-page-b"};
+    static const char *const live[] = {"graph-app-secret", "db-password",     "expired-secret",
+                                       "not-yet-valid",    "disabled-secret", "api-key",
+                                       "kvt-page-a",       "kvt-page-b"};
     struct kv_client *c = kt_admin(srv);
     struct kv_error err = fresh_err();
     struct kv_pager *pg = NULL;

@@ -4,7 +4,7 @@
  * (client-common.h says how the suites run). */
 #include "client-common.h"
 
-/* ---- transport options ------------------------------------------------------------------------ */
+/* ---- transport options ----------------------------------------------------------------------- */
 
 /* Production names through the mock's CONNECT proxy: https://demo.vault.azure.net and the default
  * authority login.microsoftonline.com, with verification on (DESIGN.md §1). */
@@ -106,7 +106,7 @@ START_TEST(test_api_version)
 }
 END_TEST
 
-/* ---- hygiene ----------------------------------------------------------------------------------- */
+/* ---- hygiene --------------------------------------------------------------------------------- */
 
 struct trace_log {
     char *text;
@@ -195,10 +195,9 @@ START_TEST(test_invalid_arguments)
     ck_assert_uint_eq(o.timeout_ms, 30000);
     ck_assert_uint_eq(o.deadline_ms, 0);
     ck_assert_uint_eq(o.refresh_before_s, 300);
-    kt_assert_status(kv_client_create(&o, kt_secret_cred(srv, T_TENANT, T_ADMIN_ID,
-                                                         T_ADMIN_SECRET),
-                                      &c, &err),
-                     KV_E_INVALID_ARG, &err, "no vault url");
+    kt_assert_status(
+        kv_client_create(&o, kt_secret_cred(srv, T_TENANT, T_ADMIN_ID, T_ADMIN_SECRET), &c, &err),
+        KV_E_INVALID_ARG, &err, "no vault url");
     ck_assert_ptr_null(c);
 
     /* Plain http: bearer tokens are never sent over it. */

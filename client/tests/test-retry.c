@@ -359,9 +359,8 @@ static struct kv_client *fs_client(int max_retries)
     o.max_retries = max_retries;
     o.retry_delay_ms = 10;
     o.max_retry_delay_ms = 100;
-    ck_assert_int_eq(kv_credential_client_secret(FS_TENANT, "fs-app", "fs-app-secret", authority,
-                                                 &cred),
-                     KV_OK);
+    ck_assert_int_eq(
+        kv_credential_client_secret(FS_TENANT, "fs-app", "fs-app-secret", authority, &cred), KV_OK);
     kt_assert_ok(kv_client_create(&o, cred, &c, &err), &err, "client for faultsrv");
     return c;
 }

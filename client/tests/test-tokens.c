@@ -192,8 +192,8 @@ static void *fail_worker_main(void *arg)
  * eight are waiting). */
 START_TEST(test_failed_fetch_shared_by_waiters)
 {
-    struct kv_client *c = kt_client_with(srv, NULL, kt_secret_cred(srv, T_TENANT, T_ADMIN_ID,
-                                                                    "not-the-secret"));
+    struct kv_client *c =
+        kt_client_with(srv, NULL, kt_secret_cred(srv, T_TENANT, T_ADMIN_ID, "not-the-secret"));
     pthread_t th[8];
     struct fail_worker w[8];
 
@@ -220,8 +220,8 @@ START_TEST(test_deadline_covers_token_fetch)
     struct kv_options o;
     kt_options(&o, srv);
     o.deadline_ms = 800;
-    struct kv_client *c = kt_client_with(srv, &o, kt_secret_cred(srv, T_TENANT, T_ADMIN_ID,
-                                                                  T_ADMIN_SECRET));
+    struct kv_client *c =
+        kt_client_with(srv, &o, kt_secret_cred(srv, T_TENANT, T_ADMIN_ID, T_ADMIN_SECRET));
     struct kv_error err;
     memset(&err, 0, sizeof err);
     kt_fault(srv, "{\"match\":{\"endpoint\":\"token\"},\"action\":{\"delayMs\":2500}}");

@@ -14,15 +14,15 @@ START_TEST(test_token_state)
 
     /* The boundaries are kept clear of the implementation's safety margin (tokens.c treats the
      * last 30 s before expiry as expired: too close to survive a request and a retry). */
-    ck_assert_int_eq(kv__token_state("t", now + 3599, now, 300), 0);       /* fresh */
+    ck_assert_int_eq(kv__token_state("t", now + 3599, now, 300), 0); /* fresh */
     ck_assert_int_eq(kv__token_state("t", now + 301, now, 300), 0);
-    ck_assert_int_eq(kv__token_state("t", now + 299, now, 300), 1);        /* refresh window */
+    ck_assert_int_eq(kv__token_state("t", now + 299, now, 300), 1); /* refresh window */
     ck_assert_int_eq(kv__token_state("t", now + 120, now, 300), 1);
     ck_assert_int_eq(kv__token_state("t", now + 60, now, 300), 1);
-    ck_assert_int_eq(kv__token_state("t", now, now, 300), 2);              /* expired */
+    ck_assert_int_eq(kv__token_state("t", now, now, 300), 2); /* expired */
     ck_assert_int_eq(kv__token_state("t", now - 1, now, 300), 2);
     ck_assert_int_eq(kv__token_state("t", now - 4000, now, 300), 2);
-    ck_assert_int_eq(kv__token_state(NULL, now + 3599, now, 300), 2);      /* absent */
+    ck_assert_int_eq(kv__token_state(NULL, now + 3599, now, 300), 2); /* absent */
     ck_assert_int_eq(kv__token_state(NULL, 0, now, 300), 2);
     /* No refresh window: good until (nearly) the end. */
     ck_assert_int_eq(kv__token_state("t", now + 100, now, 0), 0);
@@ -66,8 +66,9 @@ START_TEST(test_secret_bundle)
         "\"recoverableDays\":90},\"tags\":{\"foo\":\"updated tag\",\"env\":\"demo\"}}");
 
     ck_assert_ptr_nonnull(s);
-    ck_assert_str_eq(s->id, "https://vaultname.vault.azure.net/secrets/livekvtestsecret-namee8553665/"
-                            "54a5883d2c8f4c379c19bd85e046e213");
+    ck_assert_str_eq(s->id,
+                     "https://vaultname.vault.azure.net/secrets/livekvtestsecret-namee8553665/"
+                     "54a5883d2c8f4c379c19bd85e046e213");
     ck_assert_str_eq(s->name, "livekvtestsecret-namee8553665");
     ck_assert_str_eq(s->version, "54a5883d2c8f4c379c19bd85e046e213");
     ck_assert_msg(s->value && strcmp(s->value, "secret-value") == 0, "value is the bundle's");
@@ -169,9 +170,10 @@ START_TEST(test_secret_deleted)
     kv_secret_free(s);
 
     /* A deleted list item: base id. */
-    s = secret_of("{\"recoveryId\":\"https://v.vault.azure.net/deletedsecrets/old\",\"deletedDate\":"
-                  "10,\"scheduledPurgeDate\":20,\"id\":\"https://v.vault.azure.net/secrets/old\","
-                  "\"attributes\":{\"enabled\":true,\"created\":1,\"updated\":2}}");
+    s = secret_of(
+        "{\"recoveryId\":\"https://v.vault.azure.net/deletedsecrets/old\",\"deletedDate\":"
+        "10,\"scheduledPurgeDate\":20,\"id\":\"https://v.vault.azure.net/secrets/old\","
+        "\"attributes\":{\"enabled\":true,\"created\":1,\"updated\":2}}");
     ck_assert_ptr_nonnull(s);
     ck_assert_str_eq(s->name, "old");
     ck_assert_int_eq(s->deleted_date, 10);
@@ -189,7 +191,7 @@ START_TEST(test_secret_without_id)
 }
 END_TEST
 
-/* ---- http.c: error mapping (spec/keyvault-secrets.md §2; Entra envelope) ---------------------- */
+/* ---- http.c: error mapping (spec/keyvault-secrets.md §2; Entra envelope) --------------------- */
 
 static int map_error(long status, const char *body, struct kv_error *err)
 {
@@ -306,10 +308,10 @@ START_TEST(test_error_statuses)
 
     static const long server[] = {500, 502, 503, 504};
     for (size_t i = 0; i < sizeof server / sizeof server[0]; i++) {
-        ck_assert_int_eq(map_error(server[i],
-                                   "{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"x\"}}",
-                                   &err),
-                         KV_E_SERVER);
+        ck_assert_int_eq(
+            map_error(server[i], "{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"x\"}}",
+                      &err),
+            KV_E_SERVER);
         ck_assert_str_eq(err.code, "ServiceUnavailable");
     }
     /* An unexpected status. */
@@ -398,9 +400,8 @@ START_TEST(test_url_parts)
                      0);
     ck_assert_str_eq(host, "myvault.vault.azure.net");
     ck_assert_int_eq(port, 443);
-    ck_assert_int_eq(kv__url_parts("http://127.0.0.1/x", scheme, sizeof scheme, host, sizeof host,
-                                   &port),
-                     0);
+    ck_assert_int_eq(
+        kv__url_parts("http://127.0.0.1/x", scheme, sizeof scheme, host, sizeof host, &port), 0);
     ck_assert_str_eq(scheme, "http");
     ck_assert_int_eq(port, 80);
     ck_assert_int_eq(kv__url_parts("not a url", scheme, sizeof scheme, host, sizeof host, &port),
@@ -463,7 +464,7 @@ START_TEST(test_uuid)
 }
 END_TEST
 
-/* ---- status names ----------------------------------------------------------------------------- */
+/* ---- status names ---------------------------------------------------------------------------- */
 
 static const struct {
     int n;

@@ -110,8 +110,8 @@ END_TEST
 START_TEST(test_retryable_status)
 {
     static const long yes[] = {408, 429, 500, 502, 503, 504};
-    static const long no[] = {0, 100, 200, 201, 204, 301, 304, 400, 401, 403, 404, 405, 409, 412,
-                              413, 501, 505, 511, 600, -1};
+    static const long no[] = {0,   100, 200, 201, 204, 301, 304, 400, 401, 403,
+                              404, 405, 409, 412, 413, 501, 505, 511, 600, -1};
 
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         ck_assert_msg(kv__retryable_status(yes[i]), "%ld is retryable", yes[i]);
@@ -160,7 +160,7 @@ END_TEST
 
 START_TEST(test_retry_after_garbage)
 {
-    static const char *const bad[] = {"", "soon", "-5", "1.5.3", "Sun, 99 Foo 1994 xx:yy GMT",
+    static const char *const bad[] = {"",      "soon", "-5", "1.5.3", "Sun, 99 Foo 1994 xx:yy GMT",
                                       "12abc", " "};
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -381,11 +381,12 @@ START_TEST(test_verify_edges)
 
     /* Both given: the scope is what the token is requested for, so a resource that matches does
      * not excuse a scope for another service (a rogue host asking for the real vault's token). */
-    ck_assert_int_eq(kv__challenge_parse("Bearer authorization=\"https://login.microsoftonline.com/t\", "
-                                         "resource=\"https://localhost\", "
-                                         "scope=\"https://vault.azure.net/.default\"",
-                                         &ch),
-                     0);
+    ck_assert_int_eq(
+        kv__challenge_parse("Bearer authorization=\"https://login.microsoftonline.com/t\", "
+                            "resource=\"https://localhost\", "
+                            "scope=\"https://vault.azure.net/.default\"",
+                            &ch),
+        0);
     ck_assert_int_eq(kv__challenge_verify("myvault.localhost", &ch, msg, sizeof msg), -1);
     ck_assert_int_eq(kv__challenge_verify("myvault.vault.azure.net", &ch, msg, sizeof msg), -1);
     snprintf(ch.resource, sizeof ch.resource, "https://vault.azure.net");

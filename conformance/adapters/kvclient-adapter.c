@@ -36,7 +36,8 @@ static void emit(cJSON *o)
         cJSON_free(s);
     } else {
         fputs("{\"ok\":false,\"status\":0,\"code\":\"NoMemory\",\"innerCode\":null,"
-              "\"message\":\"out of memory\"}\n", stdout);
+              "\"message\":\"out of memory\"}\n",
+              stdout);
     }
     fflush(stdout);
     cJSON_Delete(o);

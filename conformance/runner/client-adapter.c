@@ -168,10 +168,27 @@ int kvcc_journal(const char *operation, const char *appid, struct kvcc_entry *ou
 static bool dropped(const char *kv)
 {
     static const char *const names[] = {
-        "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
-        "NO_PROXY", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS",
-        "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HOME", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
-        "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "KVCONFORM_VAULT_URL", "KVCONFORM_SCENARIO",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "NODE_EXTRA_CA_CERTS",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "HOME",
+        "IDENTITY_ENDPOINT",
+        "IDENTITY_HEADER",
+        "MSI_ENDPOINT",
+        "MSI_SECRET",
+        "IMDS_ENDPOINT",
+        "KVCONFORM_VAULT_URL",
+        "KVCONFORM_SCENARIO",
         NULL,
     };
     size_t n = strcspn(kv, "=");
@@ -393,8 +410,10 @@ cJSON *kvcc_cmd(struct kvcc_sc *s, const char *fmt, ...)
         if (left <= 0) {
             reap(s, 0);
             close_pipes(s);
-            kvcc_fail(s, "no answer to %s within %u s (a hung or endlessly retrying client); "
-                         "adapter stopped", label, kvcc.timeout_s);
+            kvcc_fail(s,
+                      "no answer to %s within %u s (a hung or endlessly retrying client); "
+                      "adapter stopped",
+                      label, kvcc.timeout_s);
             return NULL;
         }
         struct pollfd p = {s->out_fd, POLLIN, 0};
@@ -429,8 +448,10 @@ cJSON *kvcc_cmd(struct kvcc_sc *s, const char *fmt, ...)
         /* Out of step with the protocol: nothing it says can be trusted any more. */
         reap(s, 0);
         close_pipes(s);
-        kvcc_fail(s, "the adapter's answer to %s is not a JSON object with \"ok\" (protocol "
-                     "error)", label);
+        kvcc_fail(s,
+                  "the adapter's answer to %s is not a JSON object with \"ok\" (protocol "
+                  "error)",
+                  label);
         return NULL;
     }
     kvcc_watch(s, kvcc_str(a, "value"));

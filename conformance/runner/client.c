@@ -115,8 +115,9 @@ static int load_expected(const char *path, struct expected *x, int max)
         reason = p;
         if (!known_scenario(name) || !*reason || n == max) {
             fprintf(stderr, "kvconform client: %s:%d: %s\n", path, lineno,
-                    !known_scenario(name) ? "unknown scenario" : !*reason ? "no reason given"
-                                                                          : "too many lines");
+                    !known_scenario(name) ? "unknown scenario"
+                    : !*reason            ? "no reason given"
+                                          : "too many lines");
             fclose(f);
             return -1;
         }
@@ -184,8 +185,10 @@ static void run_one(struct kvc_report *rep, const struct kvcc_scenario *sc,
                  kvcc_now() - t0);
         kvc_report_add(rep, sc->group, sc->name, KVC_PASS, verbose ? reason : NULL);
     } else if (!s.failed) {
-        snprintf(reason, sizeof reason, "passed, but %s declares an expected difference here "
-                 "(%s): remove it", xfile, declared);
+        snprintf(reason, sizeof reason,
+                 "passed, but %s declares an expected difference here "
+                 "(%s): remove it",
+                 xfile, declared);
         kvc_report_add(rep, sc->group, sc->name, KVC_FAIL, reason);
     } else if (declared) {
         snprintf(reason, sizeof reason, "expected difference: %s (observed: %s)", declared,
@@ -203,8 +206,18 @@ static void run_one(struct kvc_report *rep, const struct kvcc_scenario *sc,
 
 int kvc_client_main(int argc, char **argv)
 {
-    enum { O_ADAPTER = 256, O_EXPECTED, O_ONLY, O_TIMEOUT, O_MOCKVAULT, O_TAP, O_JUNIT, O_KEEP,
-           O_LIST, O_HELP };
+    enum {
+        O_ADAPTER = 256,
+        O_EXPECTED,
+        O_ONLY,
+        O_TIMEOUT,
+        O_MOCKVAULT,
+        O_TAP,
+        O_JUNIT,
+        O_KEEP,
+        O_LIST,
+        O_HELP
+    };
     static const struct option opts[] = {
         {"adapter", required_argument, NULL, O_ADAPTER},
         {"expected", required_argument, NULL, O_EXPECTED},

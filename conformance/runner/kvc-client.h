@@ -16,7 +16,7 @@
 
 /* The mock a run started, and the facts every scenario needs. Filled by client.c. */
 struct kvcc_run {
-    char mock_url[256];    /* https://127.0.0.1:PORT: control API and token authority */
+    char mock_url[256];     /* https://127.0.0.1:PORT: control API and token authority */
     char vault_direct[256]; /* https://demo.localhost:PORT: the grader's own vault requests */
     char ca[1024];          /* the mock's CA file */
     char proxy[256];        /* http://127.0.0.1:PROXYPORT, given to adapters as HTTPS_PROXY */
@@ -40,21 +40,21 @@ extern struct kvcc_run kvcc;
  * the first failure. */
 struct kvcc_sc {
     const char *name;
-    char dir[640];        /* scenario folder: home/, azure/, stderr.log */
-    char err_path[700];   /* the adapter's stderr */
+    char dir[640];      /* scenario folder: home/, azure/, stderr.log */
+    char err_path[700]; /* the adapter's stderr */
     const char *client_id, *client_secret;
-    pid_t pid;            /* adapter process (and process group), 0 when not running */
+    pid_t pid; /* adapter process (and process group), 0 when not running */
     int in_fd, out_fd;
-    char *buf;            /* unread adapter stdout */
+    char *buf; /* unread adapter stdout */
     size_t len, cap;
-    char **secrets;       /* values and secrets that must never reach stderr */
+    char **secrets; /* values and secrets that must never reach stderr */
     size_t nsecrets;
-    cJSON **answers;      /* every answer, freed when the scenario ends */
+    cJSON **answers; /* every answer, freed when the scenario ends */
     size_t nanswers;
-    bool check_tokens;    /* also fail when stderr holds a bearer token (JWT) */
+    bool check_tokens; /* also fail when stderr holds a bearer token (JWT) */
     bool failed;
-    char reason[1024];    /* first failure */
-    char detail[512];     /* what a pass observed (shown with -v) */
+    char reason[1024]; /* first failure */
+    char detail[512];  /* what a pass observed (shown with -v) */
 };
 
 /* Records the first failure (later ones are ignored). Always returns false. */
@@ -124,7 +124,7 @@ double kvcc_now(void);
 /* The scenario table (client-scenarios.c). */
 struct kvcc_scenario {
     const char *group, *name;
-    const char *what;       /* one line: what it checks */
+    const char *what; /* one line: what it checks */
     void (*run)(struct kvcc_sc *s);
 };
 extern const struct kvcc_scenario kvcc_scenarios[];

@@ -20,7 +20,7 @@ struct kvc_resp {
     char err[256]; /* libcurl's message when status is 0 */
 };
 
-/* Where requests go and how they are authenticated. Borrowed strings; the caller keeps them alive. */
+/* Where requests go and how they are authenticated. Borrowed strings the caller keeps alive. */
 struct kvc_creds {
     const char *authority;     /* e.g. https://login.microsoftonline.com (no trailing slash) */
     const char *tenant;        /* tenant id */

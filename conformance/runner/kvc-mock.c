@@ -24,7 +24,7 @@ static void pause_10ms(void)
 }
 
 /* Copies the start of the mock's log to stderr: the log is removed when the mock is stopped, and a
- * mock that failed to start says why there (it logs no requests and no secrets: --log-format off). */
+ * mock that failed to start says why there (it logs no requests nor secrets: --log-format off). */
 static void show_log(const char *path)
 {
     char buf[2048];
@@ -37,8 +37,7 @@ static void show_log(const char *path)
     buf[n] = '\0';
     fclose(f);
     if (n)
-        fprintf(stderr, "kvconform: the mock's output:\n%s%s", buf,
-                buf[n - 1] == '\n' ? "" : "\n");
+        fprintf(stderr, "kvconform: the mock's output:\n%s%s", buf, buf[n - 1] == '\n' ? "" : "\n");
 }
 
 int kvc_mock_start(struct kvc_mock *m, const char *bin, const char *fixtures, const char *dir,
@@ -93,8 +92,10 @@ int kvc_mock_start(struct kvc_mock *m, const char *bin, const char *fixtures, co
 
         if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
             m->pid = 0;
-            fprintf(stderr, "kvconform: %s exited before it was ready (is it built? --mockvault "
-                            "PATH)\n", bin);
+            fprintf(stderr,
+                    "kvconform: %s exited before it was ready (is it built? --mockvault "
+                    "PATH)\n",
+                    bin);
             show_log(m->log);
             goto out;
         }

@@ -18,19 +18,20 @@
 #endif
 
 /* kvc_mock_start flags. */
-#define KVC_MOCK_PROXY 0x1u /* also run the mock's HTTPS proxy (--proxy-port 0); the ready file
-                             * must then name it */
+#define KVC_MOCK_PROXY                                                                             \
+    0x1u /* also run the mock's HTTPS proxy (--proxy-port 0); the ready file                       \
+          * must then name it */
 
 /* A started mock. Zero-initialise before use: kvc_mock_stop accepts a mock that never started. */
 struct kvc_mock {
-    pid_t pid;         /* 0 when not running */
-    char dir[512];     /* folder of the ready file and the log */
-    bool own_dir;      /* dir was made by kvc_mock_start and is removed by kvc_mock_stop */
-    char ready[700];   /* the ready file */
-    char log[700];     /* the mock's stdout and stderr */
-    char url[256];     /* https://127.0.0.1:PORT: control API and token authority */
-    char ca[1024];     /* the mock's CA file */
-    char proxy[256];   /* http://127.0.0.1:PROXYPORT with KVC_MOCK_PROXY, else "" */
+    pid_t pid;       /* 0 when not running */
+    char dir[512];   /* folder of the ready file and the log */
+    bool own_dir;    /* dir was made by kvc_mock_start and is removed by kvc_mock_stop */
+    char ready[700]; /* the ready file */
+    char log[700];   /* the mock's stdout and stderr */
+    char url[256];   /* https://127.0.0.1:PORT: control API and token authority */
+    char ca[1024];   /* the mock's CA file */
+    char proxy[256]; /* http://127.0.0.1:PROXYPORT with KVC_MOCK_PROXY, else "" */
     unsigned port;
 };
 

@@ -42,9 +42,9 @@ struct kvc_ctx {
     char vault_host[256]; /* host of the vault URL, without port */
     char authority[512];  /* token authority, no trailing slash */
     char tenant[128], client_id[128], client_secret[256];
-    const char *ca;       /* CA file, or NULL for the system store */
-    bool mock;            /* GET {vault}/_mock/health answered: the control API is there */
-    char mock_base[256];  /* https://127.0.0.1:PORT of the mock (control API) */
+    const char *ca;      /* CA file, or NULL for the system store */
+    bool mock;           /* GET {vault}/_mock/health answered: the control API is there */
+    char mock_base[256]; /* https://127.0.0.1:PORT of the mock (control API) */
     unsigned mock_port;
     char run[16];         /* random run id: every name this run creates starts "kvc-<run>-" */
     const char *api;      /* default api-version */
@@ -101,7 +101,7 @@ void kvc_clock_advance(double seconds);
 /* A fresh secret name for this run: "kvc-<run>-<tag>-<4 hex>". */
 void kvc_name(char *buf, size_t n, const char *tag);
 
-/* PUT /secrets/name with body (JSON) and asserts 200; the version is copied to ver (may be NULL). */
+/* PUT /secrets/name with body (JSON), asserting 200; the version is copied to ver (may be NULL). */
 void kvc_set(const char *name, const char *body, char *ver, size_t vn);
 
 /* Deletes the secret and waits until GET /deletedsecrets/name answers 200 (the real service

@@ -8,7 +8,8 @@
 
 static void usage(FILE *f)
 {
-    fputs("Usage: kvconform server [OPTION]...   run the server suites (see kvconform server --help)\n"
+    fputs("Usage: kvconform server [OPTION]...   run the server suites (see kvconform server "
+          "--help)\n"
           "       kvconform client [OPTION]...   grade a client through an adapter\n"
           "       kvconform --help | --version\n",
           f);

@@ -3,7 +3,7 @@
 #ifndef KVC_KVCONFORM_H
 #define KVC_KVCONFORM_H
 
-/* `kvconform server ...` (server.c): the server suites against an endpoint or a self-started mock. */
+/* `kvconform server ...` (server.c): the server suites against an endpoint or a mock it starts. */
 int kvc_server_main(int argc, char **argv);
 
 /* `kvconform client ...` (client.c): grades a client through an adapter. */

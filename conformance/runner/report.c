@@ -136,8 +136,9 @@ void kvc_report_print(const struct kvc_report *rep, FILE *out, bool verbose)
             fprintf(out, ": %s", x->reason);
         fputc('\n', out);
     }
-    fprintf(out, "\n%zu tests: %zu passed, %zu failed, %zu skipped, %zu expected failures; "
-                 "wall time %.2f s\n",
+    fprintf(out,
+            "\n%zu tests: %zu passed, %zu failed, %zu skipped, %zu expected failures; "
+            "wall time %.2f s\n",
             rep->n, kvc_report_count(rep, KVC_PASS), kvc_report_count(rep, KVC_FAIL),
             kvc_report_count(rep, KVC_SKIP), kvc_report_count(rep, KVC_XFAIL), rep->elapsed);
 }
@@ -166,8 +167,9 @@ int kvc_report_write_tap(const struct kvc_report *rep, const char *path)
     fprintf(f, "TAP version 13\n1..%zu\n", rep->n);
     for (size_t i = 0; i < rep->n; i++) {
         const struct result *x = &rep->r[i];
-        fprintf(f, "%s %zu - %s/%s", x->verdict == KVC_PASS || x->verdict == KVC_SKIP ? "ok" : "not ok",
-                i + 1, x->group, x->name);
+        fprintf(f, "%s %zu - %s/%s",
+                x->verdict == KVC_PASS || x->verdict == KVC_SKIP ? "ok" : "not ok", i + 1, x->group,
+                x->name);
         if (x->verdict == KVC_SKIP) {
             fputs(" # SKIP ", f);
             tap_text(f, x->reason);
@@ -227,8 +229,8 @@ int kvc_report_write_junit(const struct kvc_report *rep, const char *path)
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"");
     xml_text(f, rep->title);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", rep->n,
-            kvc_report_count(rep, KVC_FAIL), kvc_report_count(rep, KVC_SKIP) +
-            kvc_report_count(rep, KVC_XFAIL), rep->elapsed);
+            kvc_report_count(rep, KVC_FAIL),
+            kvc_report_count(rep, KVC_SKIP) + kvc_report_count(rep, KVC_XFAIL), rep->elapsed);
     /* Groups appear in first-seen order; results of a group are contiguous in practice, but a
      * scan keeps the output right even when they are not. */
     for (size_t i = 0; i < rep->n; i++) {
@@ -248,8 +250,8 @@ int kvc_report_write_junit(const struct kvc_report *rep, const char *path)
         }
         fputs("  <testsuite name=\"", f);
         xml_text(f, rep->r[i].group);
-        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", tests, fails,
-                skips);
+        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", tests,
+                fails, skips);
         for (size_t k = i; k < rep->n; k++) {
             const struct result *x = &rep->r[k];
             if (strcmp(x->group, rep->r[i].group) != 0)

@@ -18,7 +18,8 @@
 #include "report.h"
 
 #define REASON_MOCK "needs the mock's control API"
-#define REASON_FIXTURE "needs the mock's fixture identities and vaults (flow and no-access apps, rbac-demo)"
+#define REASON_FIXTURE                                                                             \
+    "needs the mock's fixture identities and vaults (flow and no-access apps, rbac-demo)"
 
 /* One registered test: its family, name and conditions, then its verdict once known. */
 struct entry {
@@ -104,10 +105,10 @@ void kvc_add_test(struct kvc_reg *reg, const char *family, const TTest *t, unsig
  * failing forked test just exits). */
 static char *saved_state;
 static double saved_offset;
-static char *saved_throttle;   /* GET /_mock/throttle body, NULL on a mock without it */
+static char *saved_throttle;      /* GET /_mock/throttle body, NULL on a mock without it */
 static unsigned saved_faults[64]; /* ids of the fault rules present before the test */
 static size_t saved_nfaults;
-static bool saved_faults_ok;   /* GET /_mock/faults answered */
+static bool saved_faults_ok; /* GET /_mock/faults answered */
 
 /* GET {mock}/_mock/path; returns the answer's status (0 without one). The caller frees r. */
 static long control_get(const char *path, struct kvc_resp *r)
@@ -159,8 +160,7 @@ static void mock_save(void)
     kvc_resp_free(&r);
     saved_nfaults = 0;
     saved_faults_ok = control_get("/_mock/faults", &r) == 200;
-    cJSON_ArrayForEach(it, kvc_jget(r.json, "value"))
-    {
+    cJSON_ArrayForEach(it, kvc_jget(r.json, "value")) {
         const cJSON *id = kvc_jget(it, "id");
         if (cJSON_IsNumber(id) && saved_nfaults < sizeof saved_faults / sizeof saved_faults[0])
             saved_faults[saved_nfaults++] = (unsigned)id->valuedouble;
@@ -182,8 +182,7 @@ static void restore_faults(void)
         return;
     }
     if (control_get("/_mock/faults", &r) == 200) {
-        cJSON_ArrayForEach(it, kvc_jget(r.json, "value"))
-        {
+        cJSON_ArrayForEach(it, kvc_jget(r.json, "value")) {
             const cJSON *id = kvc_jget(it, "id");
             bool kept = false;
             char path[64];
@@ -229,31 +228,33 @@ static void mock_restore(void)
 
 static void usage(FILE *f)
 {
-    fputs("Usage: kvconform server [OPTION]...\n"
-          "Runs the server suites (spec/keyvault-secrets.md, spec/identity.md) against a vault.\n"
-          "Without --endpoint a mockvault is started on a free loopback port with the default\n"
-          "fixture, and its admin app is used.\n"
-          "\n"
-          "  --endpoint URL       vault URL (https://NAME.vault.azure.net, or a running mock)\n"
-          "  --tenant T           tenant id            (default: the mock's fixture tenant)\n"
-          "  --client-id C        application id       (or AZURE_CLIENT_ID)\n"
-          "  --client-secret S    client secret        (or AZURE_CLIENT_SECRET; never printed)\n"
-          "  --authority URL      token authority      (default https://login.microsoftonline.com,\n"
-          "                       or the mock itself)\n"
-          "  --ca-file F          CA bundle to trust   (default: the mock's CA, or the system store)\n"
-          "  --api-version V      api-version of the suites (default 7.6)\n"
-          "  --mockvault PATH     mockvault binary to start (or MOCKVAULT_BIN)\n"
-          "  --fixtures FILE      fixture for the started mock (default fixtures/default.json)\n"
-          "  --tap FILE           also write TAP version 13\n"
-          "  --junit FILE         also write JUnit XML\n"
-          "  -v, --verbose        list passing tests too\n"
-          "  --help               show this help\n"
-          "\n"
-          "Environment: CK_RUN_SUITE / CK_RUN_CASE pick one family / one test; CK_FORK=no runs\n"
-          "in one process (debuggers, valgrind).\n"
-          "Exit status: 0 all passed (skips and expected failures allowed), 1 a test failed,\n"
-          "2 usage or setup error.\n",
-          f);
+    fputs(
+        "Usage: kvconform server [OPTION]...\n"
+        "Runs the server suites (spec/keyvault-secrets.md, spec/identity.md) against a vault.\n"
+        "Without --endpoint a mockvault is started on a free loopback port with the default\n"
+        "fixture, and its admin app is used.\n"
+        "\n"
+        "  --endpoint URL       vault URL (https://NAME.vault.azure.net, or a running mock)\n"
+        "  --tenant T           tenant id            (default: the mock's fixture tenant)\n"
+        "  --client-id C        application id       (or AZURE_CLIENT_ID)\n"
+        "  --client-secret S    client secret        (or AZURE_CLIENT_SECRET; never printed)\n"
+        "  --authority URL      token authority      (default https://login.microsoftonline.com,\n"
+        "                       or the mock itself)\n"
+        "  --ca-file F          CA bundle to trust   (default: the mock's CA, or the system "
+        "store)\n"
+        "  --api-version V      api-version of the suites (default 7.6)\n"
+        "  --mockvault PATH     mockvault binary to start (or MOCKVAULT_BIN)\n"
+        "  --fixtures FILE      fixture for the started mock (default fixtures/default.json)\n"
+        "  --tap FILE           also write TAP version 13\n"
+        "  --junit FILE         also write JUnit XML\n"
+        "  -v, --verbose        list passing tests too\n"
+        "  --help               show this help\n"
+        "\n"
+        "Environment: CK_RUN_SUITE / CK_RUN_CASE pick one family / one test; CK_FORK=no runs\n"
+        "in one process (debuggers, valgrind).\n"
+        "Exit status: 0 all passed (skips and expected failures allowed), 1 a test failed,\n"
+        "2 usage or setup error.\n",
+        f);
 }
 
 /* Splits a vault URL into the context: scheme://host[:port], host alone (an IPv6 literal keeps
@@ -410,8 +411,20 @@ static void collect(struct kvc_reg *reg)
 
 int kvc_server_main(int argc, char **argv)
 {
-    enum { O_ENDPOINT = 256, O_TENANT, O_CLIENT_ID, O_SECRET, O_AUTHORITY, O_CA, O_API, O_MOCKVAULT,
-           O_FIXTURES, O_TAP, O_JUNIT, O_HELP };
+    enum {
+        O_ENDPOINT = 256,
+        O_TENANT,
+        O_CLIENT_ID,
+        O_SECRET,
+        O_AUTHORITY,
+        O_CA,
+        O_API,
+        O_MOCKVAULT,
+        O_FIXTURES,
+        O_TAP,
+        O_JUNIT,
+        O_HELP
+    };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"tenant", required_argument, NULL, O_TENANT},
@@ -525,8 +538,9 @@ int kvc_server_main(int argc, char **argv)
     kvc_report_note(reg.rep, "vault      %s%s", kvc.vault,
                     endpoint ? "" : " (mockvault started on a free port)");
     kvc_report_note(reg.rep, "authority  %s, tenant %s", kvc.authority, kvc.tenant);
-    kvc_report_note(reg.rep, "control    %s", kvc.mock ? "mock control API available" :
-                    "not a mock: control-API suites are skipped");
+    kvc_report_note(reg.rep, "control    %s",
+                    kvc.mock ? "mock control API available"
+                             : "not a mock: control-API suites are skipped");
     kvc_report_note(reg.rep, "api        %s; names start kvc-%s-", kvc.api, kvc.run);
 
     reg.only_suite = getenv("CK_RUN_SUITE");

@@ -42,7 +42,8 @@ static bool truth_get(struct kvcc_sc *s, const char *name, const char *version, 
     const cJSON *v;
 
     memset(t, 0, sizeof *t);
-    snprintf(path, sizeof path, "/secrets/%s%s%s", name, version ? "/" : "", version ? version : "");
+    snprintf(path, sizeof path, "/secrets/%s%s%s", name, version ? "/" : "",
+             version ? version : "");
     if (kvcc_vault("GET", path, NULL, &r) != 200) {
         kvcc_fail(s, "setup: GET %s answered %ld (is the mock's default fixture loaded?)", path,
                   r.status);
@@ -157,8 +158,7 @@ static bool failed_with(struct kvcc_sc *s, const cJSON *a, const char *what, dou
     if (kvcc_ok(a) || kvcc_num(a, "status") != status || strcmp(kvcc_str(a, "code"), code) != 0 ||
         (inner && strcmp(kvcc_str(a, "innerCode"), inner) != 0))
         return kvcc_fail(s, "%s: expected error status %.0f, code %s%s%s; got %s", what, status,
-                         code, inner ? "/" : "", inner ? inner : "",
-                         kvcc_describe(a, d, sizeof d));
+                         code, inner ? "/" : "", inner ? inner : "", kvcc_describe(a, d, sizeof d));
     return true;
 }
 
@@ -228,8 +228,8 @@ static void sc_disabled_secret(struct kvcc_sc *s)
     EXPECT(s, off >= 0, "setup: graph-app-secret has no disabled version");
     if (!kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
         return;
-    if (!failed_with(s, kvcc_cmd(s, "get disabled-secret"), "get disabled-secret", 403,
-                     "Forbidden", "SecretDisabled"))
+    if (!failed_with(s, kvcc_cmd(s, "get disabled-secret"), "get disabled-secret", 403, "Forbidden",
+                     "SecretDisabled"))
         return;
     failed_with(s, kvcc_cmd(s, "get graph-app-secret %s", ver[off]),
                 "get graph-app-secret at its disabled version", 403, "Forbidden", "SecretDisabled");
@@ -281,8 +281,10 @@ static void sc_deleted_name_conflict(struct kvcc_sc *s)
     int n;
 
     long ds = kvcc_vault("GET", "/deletedsecrets/old-secret", NULL, NULL);
-    EXPECT(s, ds == 200, "setup: GET /deletedsecrets/old-secret answered %ld (the fixture has it "
-           "soft-deleted)", ds);
+    EXPECT(s, ds == 200,
+           "setup: GET /deletedsecrets/old-secret answered %ld (the fixture has it "
+           "soft-deleted)",
+           ds);
     random_hex(hex, 16);
     if (!kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
         return;
@@ -317,8 +319,8 @@ static void sc_access_denied(struct kvcc_sc *s)
 
 static void sc_token_reused(struct kvcc_sc *s)
 {
-    static const char *const names[] = {"db-password", "expired-secret", "not-yet-valid",
-                                        "api-key", "db-password"};
+    static const char *const names[] = {"db-password", "expired-secret", "not-yet-valid", "api-key",
+                                        "db-password"};
     struct kvcc_entry e[MAXJ];
     char d[200];
     int n0, n1;
@@ -334,8 +336,10 @@ static void sc_token_reused(struct kvcc_sc *s)
         EXPECT(s, kvcc_ok(a), "get %s: %s", names[i], kvcc_describe(a, d, sizeof d));
     }
     n1 = attempts(s, "Token", e);
-    EXPECT(s, n1 == n0, "%d token requests for 5 more gets within the token's lifetime: the token "
-           "is not reused", n1 - n0);
+    EXPECT(s, n1 == n0,
+           "%d token requests for 5 more gets within the token's lifetime: the token "
+           "is not reused",
+           n1 - n0);
     snprintf(s->detail, sizeof s->detail, "6 gets, %d token request%s", n1, n1 == 1 ? "" : "s");
 }
 
@@ -473,8 +477,8 @@ static void sc_server_error_retried(struct kvcc_sc *s)
     n = attempts(s, "GetSecret", e);
     EXPECT(s, n == 3 && e[0].status == 503 && e[1].status == 503 && e[2].status == 200,
            "attempts seen: %s (want 503, 503, 200)", statuses(e, n, st, sizeof st));
-    snprintf(s->detail, sizeof s->detail, "retried after %.2f s and %.2f s",
-             e[1].time - e[0].time, e[2].time - e[1].time);
+    snprintf(s->detail, sizeof s->detail, "retried after %.2f s and %.2f s", e[1].time - e[0].time,
+             e[2].time - e[1].time);
 }
 
 /* ----- paging ------------------------------------------------------------------------------ */
@@ -599,7 +603,8 @@ static void sc_token_not_logged(struct kvcc_sc *s)
     s->check_tokens = true;
     sc_value_not_logged(s);
     if (!s->failed)
-        snprintf(s->detail, sizeof s->detail, "set, get, list-versions, delete: no token in "
+        snprintf(s->detail, sizeof s->detail,
+                 "set, get, list-versions, delete: no token in "
                  "stderr");
 }
 

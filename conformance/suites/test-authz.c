@@ -8,16 +8,18 @@
 #include "kvc-suite.h"
 
 #define FAM "authz"
-#define WHY "needs restricted identities (the mock fixture's flow and no-access apps); a real " \
-            "tenant would need them created"
+#define WHY                                                                                        \
+    "needs restricted identities (the mock fixture's flow and no-access apps); a real "            \
+    "tenant would need them created"
 
 static void ap_message(char *b, size_t n, const char *appid, const char *oid, const char *perm)
 {
-    snprintf(b, n,
-             "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
-             "does not have secrets %s permission on key vault 'demo;location=westeurope'. For "
-             "help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-             appid, oid, kvc.tenant, perm);
+    snprintf(
+        b, n,
+        "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
+        "does not have secrets %s permission on key vault 'demo;location=westeurope'. For "
+        "help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
+        appid, oid, kvc.tenant, perm);
 }
 
 /* §2 "Access policy denies the operation": 403 Forbidden / AccessDenied naming appid, oid, iss,
@@ -79,7 +81,8 @@ START_TEST(kv_s2_rbac_denied_403_ForbiddenByRbac)
         {"POST", "/secrets/app-config/backup", "", "secrets/backup/action", "/secrets/app-config"},
         {"POST", "/deletedsecrets/app-config/recover", "", "secrets/recover/action",
          "/secrets/app-config"},
-        {"DELETE", "/deletedsecrets/app-config", NULL, "secrets/purge/action", "/secrets/app-config"},
+        {"DELETE", "/deletedsecrets/app-config", NULL, "secrets/purge/action",
+         "/secrets/app-config"},
     };
     char base[128];
 

@@ -43,7 +43,8 @@ START_TEST(kv_s3_challenge_header_format)
     ck_assert_msg(strcasecmp(ch.tenant, kvc.tenant) == 0, "tenant '%s'", ch.tenant);
     ck_assert_msg(strstr(ch.authority + 8, "/") == NULL,
                   "authorization must be https://host/{tenant}: %s", ch.authorization);
-    ck_assert_msg(strncmp(ch.resource, "https://", 8) == 0 && ch.resource[strlen(ch.resource) - 1] != '/',
+    ck_assert_msg(strncmp(ch.resource, "https://", 8) == 0 &&
+                      ch.resource[strlen(ch.resource) - 1] != '/',
                   "resource '%s'", ch.resource);
 }
 END_TEST
@@ -73,11 +74,16 @@ START_TEST(kv_s3_challenge_every_route)
     static const struct {
         const char *method, *fmt, *body;
     } routes[] = {
-        {"GET", "/secrets/{n}/", NULL},           {"GET", "/secrets/{n}/0123456789abcdef0123456789abcdef", NULL},
-        {"PATCH", "/secrets/{n}/", "{}"},         {"DELETE", "/secrets/{n}", NULL},
-        {"GET", "/secrets/{n}/versions", NULL},   {"GET", "/deletedsecrets", NULL},
-        {"GET", "/deletedsecrets/{n}", NULL},     {"DELETE", "/deletedsecrets/{n}", NULL},
-        {"POST", "/deletedsecrets/{n}/recover", ""}, {"POST", "/secrets/{n}/backup", ""},
+        {"GET", "/secrets/{n}/", NULL},
+        {"GET", "/secrets/{n}/0123456789abcdef0123456789abcdef", NULL},
+        {"PATCH", "/secrets/{n}/", "{}"},
+        {"DELETE", "/secrets/{n}", NULL},
+        {"GET", "/secrets/{n}/versions", NULL},
+        {"GET", "/deletedsecrets", NULL},
+        {"GET", "/deletedsecrets/{n}", NULL},
+        {"DELETE", "/deletedsecrets/{n}", NULL},
+        {"POST", "/deletedsecrets/{n}/recover", ""},
+        {"POST", "/secrets/{n}/backup", ""},
     };
     struct kvc_challenge ch;
     char raw[1024], name[96], path[256];

@@ -143,8 +143,11 @@ START_TEST(kv_s2_secret_not_found_404)
 {
     static const struct {
         const char *method, *fmt;
-    } ops[] = {{"GET", "/secrets/{n}/"}, {"GET", "/secrets/{n}"}, {"DELETE", "/secrets/{n}"},
-               {"POST", "/secrets/{n}/backup"}, {"POST", "/deletedsecrets/{n}/recover"}};
+    } ops[] = {{"GET", "/secrets/{n}/"},
+               {"GET", "/secrets/{n}"},
+               {"DELETE", "/secrets/{n}"},
+               {"POST", "/secrets/{n}/backup"},
+               {"POST", "/deletedsecrets/{n}/recover"}};
     struct kvc_resp r;
     char name[96], path[256], want[1024];
 
@@ -220,7 +223,8 @@ START_TEST(kv_s2_version_not_found_404)
     snprintf(path, sizeof path, "/secrets/%s/0123456789abcdef0123456789abcdef", name);
     kv("GET", path, NULL, &r);
     kvc_assert_error(&r, 404, "SecretNotFound", NULL, NULL, "unknown version");
-    snprintf(want, sizeof want, "A secret with (name/id) %s/0123456789abcdef0123456789abcdef", name);
+    snprintf(want, sizeof want, "A secret with (name/id) %s/0123456789abcdef0123456789abcdef",
+             name);
     ck_assert_msg(strncmp(kvc_jstr(r.json, "error.message"), want, strlen(want)) == 0,
                   "message '%s'", kvc_jstr(r.json, "error.message"));
     kvc_resp_free(&r);
@@ -267,13 +271,15 @@ START_TEST(kv_s2_expired_and_not_yet_valid_200)
     snprintf(path, sizeof path, "/secrets/%s/", name);
     kv("GET", path, NULL, &r);
     kvc_assert_status(&r, 200, "GET of an expired secret");
-    ck_assert_msg(strcmp(kvc_jstr(r.json, "value"), "old") == 0, "expired secret without its value");
+    ck_assert_msg(strcmp(kvc_jstr(r.json, "value"), "old") == 0,
+                  "expired secret without its value");
     ck_assert_int_eq((long)kvc_jget(r.json, "attributes.exp")->valuedouble, now - 86400);
     kvc_resp_free(&r);
     kvc_cleanup(name);
 
     kvc_name(name, sizeof name, "nbf");
-    snprintf(body, sizeof body, "{\"value\":\"new\",\"attributes\":{\"nbf\":%ld}}", now + 7 * 86400);
+    snprintf(body, sizeof body, "{\"value\":\"new\",\"attributes\":{\"nbf\":%ld}}",
+             now + 7 * 86400);
     kvc_set(name, body, NULL, 0);
     snprintf(path, sizeof path, "/secrets/%s/", name);
     kv("GET", path, NULL, &r);
@@ -367,8 +373,9 @@ START_TEST(kv_s2_too_many_tags_400)
     snprintf(path, sizeof path, "/secrets/%s", name);
     kv("PUT", path, body, &r);
     kvc_assert_status(&r, 400, "16 tags");
-    kvc_assert_body(&r, "{\"error\":{\"code\":\"BadParameter\",\"message\":\"Property has invalid "
-                        "value\\r\\n\"}}",
+    kvc_assert_body(&r,
+                    "{\"error\":{\"code\":\"BadParameter\",\"message\":\"Property has invalid "
+                    "value\\r\\n\"}}",
                     "16 tags");
     kvc_resp_free(&r);
 }

@@ -31,8 +31,8 @@ END_TEST
 /* §4: x-ms-request-id is new per request; x-ms-client-request-id is echoed when sent. */
 START_TEST(kv_s4_request_ids)
 {
-    static const char *const crid[] = {"x-ms-client-request-id: 0f3c1e52-7d0b-4d35-9a3e-6b1c2d3e4f5a",
-                                       NULL};
+    static const char *const crid[] = {
+        "x-ms-client-request-id: 0f3c1e52-7d0b-4d35-9a3e-6b1c2d3e4f5a", NULL};
     struct kvc_resp a, b;
     char ia[64], ib[64];
 
@@ -57,8 +57,8 @@ START_TEST(kv_s4_no_legacy_iis_headers)
     kv("GET", "/secrets?maxresults=1", NULL, &r);
     kvc_assert_header(&r, "X-AspNet-Version", NULL, "legacy");
     kvc_assert_header(&r, "X-Powered-By", NULL, "legacy");
-    ck_assert_msg(!kvc_header(&r, "Server", b, sizeof b) || strstr(b, "IIS") == NULL,
-                  "Server: %s", b);
+    ck_assert_msg(!kvc_header(&r, "Server", b, sizeof b) || strstr(b, "IIS") == NULL, "Server: %s",
+                  b);
     kvc_resp_free(&r);
 }
 END_TEST

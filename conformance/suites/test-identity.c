@@ -43,7 +43,8 @@ static char *cred_form(const char *grant, const char *id, const char *scope_or_r
                        const char *extra)
 {
     bool v1 = strncmp(scope_or_resource, "R:", 2) == 0;
-    char *sec = kvc_urlencode(kvc.client_secret), *sc = kvc_urlencode(scope_or_resource + (v1 ? 2 : 0));
+    char *sec = kvc_urlencode(kvc.client_secret),
+         *sc = kvc_urlencode(scope_or_resource + (v1 ? 2 : 0));
     size_t n = strlen(sec) + strlen(sc) + (extra ? strlen(extra) : 0) + 256;
     char *f = malloc(n);
 
@@ -67,8 +68,8 @@ static void assert_aad_error(const struct kvc_resp *r, long status, const char *
     ck_assert_msg(strcmp(kvc_jstr(r->json, "error"), error) == 0, "%s: error '%s', want '%s'", what,
                   kvc_jstr(r->json, "error"), error);
     snprintf(want, sizeof want, "AADSTS%d: %s", code, prefix);
-    ck_assert_msg(strncmp(d, want, strlen(want)) == 0, "%s: description\n  got  %.300s\n  want %s...",
-                  what, d, want);
+    ck_assert_msg(strncmp(d, want, strlen(want)) == 0,
+                  "%s: description\n  got  %.300s\n  want %s...", what, d, want);
     ck_assert_msg(cJSON_IsArray(codes) && cJSON_GetArraySize(codes) == 1 &&
                       cJSON_GetArrayItem(codes, 0)->valueint == code,
                   "%s: error_codes", what);
@@ -77,7 +78,8 @@ static void assert_aad_error(const struct kvc_resp *r, long status, const char *
     ck_assert_msg(kvc_is_guid(tr) && kvc_is_guid(kvc_jstr(r->json, "correlation_id")),
                   "%s: trace_id/correlation_id", what);
     /* "2022-10-12 02:17:40Z": a space, not a T. */
-    ck_assert_msg(strlen(ts) == 20 && ts[10] == ' ' && ts[19] == 'Z', "%s: timestamp '%s'", what, ts);
+    ck_assert_msg(strlen(ts) == 20 && ts[10] == ' ' && ts[19] == 'Z', "%s: timestamp '%s'", what,
+                  ts);
     snprintf(want, sizeof want, "\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", tr,
              kvc_jstr(r->json, "correlation_id"), ts);
     ck_assert_msg(strlen(d) > strlen(want) && strcmp(d + strlen(d) - strlen(want), want) == 0,
@@ -99,7 +101,8 @@ START_TEST(id_s1_2_v2_token_200)
     kvc_assert_status(&r, 200, "v2 token");
     ck_assert_str_eq(kvc_jstr(r.json, "token_type"), "Bearer");
     ei = kvc_jget(r.json, "expires_in");
-    ck_assert_msg(cJSON_IsNumber(ei) && ei->valueint >= 3599, "expires_in must be a number >= 3599");
+    ck_assert_msg(cJSON_IsNumber(ei) && ei->valueint >= 3599,
+                  "expires_in must be a number >= 3599");
     ck_assert_msg(cJSON_IsNumber(kvc_jget(r.json, "ext_expires_in")), "ext_expires_in number");
     ck_assert_msg(cJSON_IsString(kvc_jget(r.json, "access_token")), "access_token");
     ck_assert_msg(!kvc_jget(r.json, "expires_on") && !kvc_jget(r.json, "not_before") &&
@@ -139,7 +142,7 @@ START_TEST(id_s1_3_v1_token_strings)
     struct kvc_resp r, v;
     char *f = cred_form("client_credentials", NULL, "R:" KVC_VAULT_RESOURCE, NULL);
     static const char *const keys[] = {"expires_in", "ext_expires_in", "expires_on", "not_before",
-                                       "resource", "access_token", "token_type"};
+                                       "resource",   "access_token",   "token_type"};
     long eo, nb, ei;
 
     post_token(NULL, "oauth2/token", f, NULL, &r);
@@ -227,8 +230,10 @@ START_TEST(id_s1_4_unknown_tenant_400)
     f = cred_form("client_credentials", NULL, KVC_VAULT_RESOURCE "/.default", NULL);
     post_token(t, "oauth2/v2.0/token", f, NULL, &r);
     cx_free_wiped(f);
-    snprintf(want, sizeof want, "Tenant '%s' not found. Check to make sure you have the correct "
-                                "tenant ID and are signing into the correct cloud.", t);
+    snprintf(want, sizeof want,
+             "Tenant '%s' not found. Check to make sure you have the correct "
+             "tenant ID and are signing into the correct cloud.",
+             t);
     assert_aad_error(&r, 400, "invalid_request", 90002, want, "unknown tenant, token");
     kvc_resp_free(&r);
     snprintf(url, sizeof url, "%s/%s/v2.0/.well-known/openid-configuration", kvc.authority, t);
@@ -254,7 +259,8 @@ START_TEST(id_s1_4_scope_errors_400)
                      "resource identifier (application ID URI).",
                      "scope without /.default");
     kvc_resp_free(&r);
-    f = cred_form("client_credentials", NULL, "https://kvconform-unknown.example.com/.default", NULL);
+    f = cred_form("client_credentials", NULL, "https://kvconform-unknown.example.com/.default",
+                  NULL);
     post_token(NULL, "oauth2/v2.0/token", f, NULL, &r);
     cx_free_wiped(f);
     assert_aad_error(&r, 400, "invalid_resource", 500011,
@@ -293,8 +299,10 @@ START_TEST(id_s1_4_missing_param_400)
     static const struct {
         const char *form, *param;
     } rows[] = {
-        {"client_id=x&client_secret=y&scope=https%3A%2F%2Fvault.azure.net%2F.default", "grant_type"},
-        {"grant_type=client_credentials&client_secret=y&scope=https%3A%2F%2Fvault.azure.net%2F.default",
+        {"client_id=x&client_secret=y&scope=https%3A%2F%2Fvault.azure.net%2F.default",
+         "grant_type"},
+        {"grant_type=client_credentials&client_secret=y&scope=https%3A%2F%2Fvault.azure.net%2F."
+         "default",
          "client_id"},
         {"grant_type=client_credentials&client_id=ID&client_secret=y", "scope"},
     };
@@ -305,8 +313,8 @@ START_TEST(id_s1_4_missing_param_400)
         snprintf(form, sizeof form, "%s", rows[i].form);
         p = strstr(form, "client_id=ID");
         if (p)
-            snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=y",
-                     kvc.client_id);
+            snprintf(form, sizeof form,
+                     "grant_type=client_credentials&client_id=%s&client_secret=y", kvc.client_id);
         post_token(NULL, "oauth2/v2.0/token", form, NULL, &r);
         snprintf(want, sizeof want, "The request body must contain the following parameter: '%s'.",
                  rows[i].param);
@@ -473,7 +481,8 @@ START_TEST(id_s2_4_instance_discovery)
 
     snprintf(want, sizeof want, "%s/%s/oauth2/v2.0/authorize", kvc.authority, kvc.tenant);
     ae = kvc_urlencode(want);
-    snprintf(url, sizeof url, "%s/common/discovery/instance?api-version=1.1&authorization_endpoint=%s",
+    snprintf(url, sizeof url,
+             "%s/common/discovery/instance?api-version=1.1&authorization_endpoint=%s",
              kvc.authority, ae);
     free(ae);
     ck_assert_int_eq(kvc_http("GET", url, kvc.ca, NULL, NULL, 0, &r), 0);
@@ -482,10 +491,10 @@ START_TEST(id_s2_4_instance_discovery)
     ck_assert_msg(strstr(kvc_jstr(r.json, "tenant_discovery_endpoint"), want) != NULL,
                   "tenant_discovery_endpoint '%s'", kvc_jstr(r.json, "tenant_discovery_endpoint"));
     ck_assert_str_eq(kvc_jstr(r.json, "api-version"), "1.1");
-    ck_assert_msg(cJSON_GetArraySize(kvc_jget(r.json, "metadata")) > 0 &&
-                      cJSON_IsArray(kvc_jget(cJSON_GetArrayItem(kvc_jget(r.json, "metadata"), 0),
-                                             "aliases")),
-                  "metadata with aliases");
+    ck_assert_msg(
+        cJSON_GetArraySize(kvc_jget(r.json, "metadata")) > 0 &&
+            cJSON_IsArray(kvc_jget(cJSON_GetArrayItem(kvc_jget(r.json, "metadata"), 0), "aliases")),
+        "metadata with aliases");
     kvc_resp_free(&r);
     snprintf(url, sizeof url,
              "%s/common/discovery/instance?api-version=1.1&authorization_endpoint=https%%3A%%2F%%2F"

@@ -13,8 +13,9 @@
 #define VM_ID "44444444-4444-4444-4444-444444444444"
 #define APP_ID "99999999-9999-9999-9999-999999999999"
 #define APP_OID "99999999-0000-0000-0000-000000000009"
-#define APP_RES "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/demo-rg/" \
-                "providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-identity"
+#define APP_RES                                                                                    \
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/demo-rg/"                  \
+    "providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-identity"
 
 static void mi_get(const char *path_query, const char *const *headers, struct kvc_resp *r)
 {
@@ -30,8 +31,8 @@ static const char *const metadata[] = {"Metadata: true", NULL};
  * token works on the vault (vm-identity has get/list on demo). */
 START_TEST(id_s4_1_imds_token_200)
 {
-    static const char *const keys[] = {"access_token", "expires_in", "expires_on", "resource",
-                                       "token_type", "client_id"};
+    static const char *const keys[] = {"access_token", "expires_in", "expires_on",
+                                       "resource",     "token_type", "client_id"};
     struct kvc_resp r, v;
 
     mi_get("/metadata/identity/oauth2/token?api-version=2018-02-01&resource="
@@ -39,7 +40,8 @@ START_TEST(id_s4_1_imds_token_200)
            metadata, &r);
     kvc_assert_status(&r, 200, "IMDS token");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        ck_assert_msg(cJSON_IsString(kvc_jget(r.json, keys[i])), "IMDS %s must be a string", keys[i]);
+        ck_assert_msg(cJSON_IsString(kvc_jget(r.json, keys[i])), "IMDS %s must be a string",
+                      keys[i]);
     ck_assert_str_eq(kvc_jstr(r.json, "resource"), KVC_VAULT_RESOURCE);
     ck_assert_str_eq(kvc_jstr(r.json, "token_type"), "Bearer");
     ck_assert_str_eq(kvc_jstr(r.json, "client_id"), VM_ID);
@@ -54,8 +56,8 @@ END_TEST
 START_TEST(id_s4_1_imds_user_assigned_selectors)
 {
     char *res = kvc_urlencode(APP_RES), q[1024];
-    const char *sel[4][2] = {{"client_id", APP_ID}, {"object_id", APP_OID}, {"mi_res_id", res},
-                             {"msi_res_id", res}};
+    const char *sel[4][2] = {
+        {"client_id", APP_ID}, {"object_id", APP_OID}, {"mi_res_id", res}, {"msi_res_id", res}};
 
     for (int i = 0; i < 4; i++) {
         struct kvc_resp r;
@@ -82,7 +84,8 @@ START_TEST(id_s4_1_imds_errors_400)
            "https%3A%2F%2Fvault.azure.net&client_id=99999999-9999-9999-9999-99999999abcd",
            metadata, &r);
     kvc_assert_status(&r, 400, "unknown identity");
-    kvc_assert_body(&r, "{\"error\":\"invalid_request\",\"error_description\":\"Identity not found\"}",
+    kvc_assert_body(&r,
+                    "{\"error\":\"invalid_request\",\"error_description\":\"Identity not found\"}",
                     "unknown identity");
     kvc_resp_free(&r);
     mi_get("/metadata/identity/oauth2/token?api-version=2018-02-01&resource="
@@ -120,8 +123,9 @@ START_TEST(id_s4_2_app_service_token_200)
     ck_assert_msg(cJSON_IsString(kvc_jget(r.json, "expires_on")), "expires_on must be a string");
     ck_assert_str_eq(kvc_jstr(r.json, "resource"), KVC_VAULT_RESOURCE);
     kvc_resp_free(&r);
-    mi_get("/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fvault.azure.net&client_id="
-           APP_ID, hdr, &r);
+    mi_get("/msi/"
+           "token?api-version=2019-08-01&resource=https%3A%2F%2Fvault.azure.net&client_id=" APP_ID,
+           hdr, &r);
     kvc_assert_status(&r, 200, "App Service user-assigned");
     ck_assert_str_eq(kvc_jstr(r.json, "client_id"), APP_ID);
     kvc_resp_free(&r);

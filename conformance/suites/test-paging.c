@@ -25,8 +25,10 @@ static int walk(const char *first, int max, void (*fn)(const cJSON *it, void *ud
         kv("GET", url, NULL, &r);
         kvc_assert_status(&r, 200, "list page");
         ck_assert_msg(cJSON_GetArraySize(kvc_jget(r.json, "value")) <= max,
-                      "page of %d items, max %d", cJSON_GetArraySize(kvc_jget(r.json, "value")), max);
-        cJSON_ArrayForEach(it, kvc_jget(r.json, "value")) fn(it, ud);
+                      "page of %d items, max %d", cJSON_GetArraySize(kvc_jget(r.json, "value")),
+                      max);
+        cJSON_ArrayForEach(it, kvc_jget(r.json, "value"))
+            fn(it, ud);
         next = kvc_jget(r.json, "nextLink");
         ck_assert_msg(next != NULL, "page without nextLink (must be null on the last page)");
         if (cJSON_IsString(next)) {
@@ -82,8 +84,8 @@ START_TEST(kv_s1_list_maxresults_nextlink)
     memset(&s, 0, sizeof s);
     for (int i = 0; i < 3; i++) {
         kvc_name(s.names[i], sizeof s.names[i], "pg");
-        kvc_set(s.names[i], "{\"value\":\"v\",\"contentType\":\"text/plain\",\"tags\":{\"a\":\"b\"}}",
-                NULL, 0);
+        kvc_set(s.names[i],
+                "{\"value\":\"v\",\"contentType\":\"text/plain\",\"tags\":{\"a\":\"b\"}}", NULL, 0);
     }
     s.n = 3;
     walk("/secrets?maxresults=1", 1, on_item, &s);
@@ -110,7 +112,8 @@ START_TEST(kv_s1_list_item_key_order)
     char name[96], prefix[64];
 
     kvc_name(name, sizeof name, "ko");
-    kvc_set(name, "{\"value\":\"v\",\"contentType\":\"text/plain\",\"tags\":{\"a\":\"b\"}}", NULL, 0);
+    kvc_set(name, "{\"value\":\"v\",\"contentType\":\"text/plain\",\"tags\":{\"a\":\"b\"}}", NULL,
+            0);
     snprintf(prefix, sizeof prefix, "%s", name);
     walk("/secrets", 25, on_item_shape, prefix);
     kvc_cleanup(name);

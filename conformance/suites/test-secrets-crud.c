@@ -19,7 +19,8 @@ static void assert_attributes(const cJSON *a, bool with_days, const char *what)
     const cJSON *up = cJSON_GetObjectItemCaseSensitive(a, "updated");
     const cJSON *days = cJSON_GetObjectItemCaseSensitive(a, "recoverableDays");
 
-    ck_assert_msg(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(a, "enabled")), "%s: enabled", what);
+    ck_assert_msg(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(a, "enabled")), "%s: enabled",
+                  what);
     ck_assert_msg(cJSON_IsNumber(cr) && cr->valuedouble == (double)(long long)cr->valuedouble &&
                       cr->valuedouble > 1e9,
                   "%s: created is not integer unix seconds", what);
@@ -199,7 +200,8 @@ START_TEST(kv_s1_get_version)
     snprintf(path, sizeof path, "/secrets/%s/%s", name, v1);
     kv("GET", path, NULL, &r);
     kvc_assert_status(&r, 200, "GetSecret pinned");
-    ck_assert_msg(strcmp(kvc_jstr(r.json, "value"), "first") == 0, "pinned version gave another value");
+    ck_assert_msg(strcmp(kvc_jstr(r.json, "value"), "first") == 0,
+                  "pinned version gave another value");
     ck_assert_str_eq(kvc_last_segment(kvc_jstr(r.json, "id")), v1);
     kvc_resp_free(&r);
     kvc_cleanup(name);
@@ -215,7 +217,8 @@ START_TEST(kv_s1_names_case_insensitive)
     kvc_name(name, sizeof name, "case");
     kvc_set(name, "{\"value\":\"v\"}", ver, sizeof ver);
     for (size_t i = 0; name[i]; i++)
-        upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]), upper[i + 1] = 0;
+        upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]),
+        upper[i + 1] = 0;
     snprintf(path, sizeof path, "/secrets/%s/", upper);
     kv("GET", path, NULL, &r);
     kvc_assert_status(&r, 200, "GET with the name upper-cased");
@@ -340,8 +343,8 @@ END_TEST
 /* §1 Common points: the api-versions the Python SDK accepts all work. */
 START_TEST(kv_s1_api_versions_supported)
 {
-    static const char *const v[] = {"2016-10-01", "7.0", "7.1", "7.2", "7.3",
-                                    "7.4", "7.5", "7.6", "2025-07-01"};
+    static const char *const v[] = {"2016-10-01", "7.0", "7.1", "7.2",       "7.3",
+                                    "7.4",        "7.5", "7.6", "2025-07-01"};
     struct kvc_resp r;
     char name[96], path[256];
 

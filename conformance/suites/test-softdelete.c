@@ -18,14 +18,13 @@ static void assert_deleted_bundle(const cJSON *j, const char *name, const char *
     const cJSON *dd = kvc_jget(j, "deletedDate"), *sp = kvc_jget(j, "scheduledPurgeDate");
     const cJSON *days = kvc_jget(j, "attributes.recoverableDays");
 
-    ck_assert_msg(j && j->child && strcmp(j->child->string, "recoveryId") == 0 &&
-                      j->child->next && strcmp(j->child->next->string, "deletedDate") == 0 &&
-                      j->child->next->next &&
+    ck_assert_msg(j && j->child && strcmp(j->child->string, "recoveryId") == 0 && j->child->next &&
+                      strcmp(j->child->next->string, "deletedDate") == 0 && j->child->next->next &&
                       strcmp(j->child->next->next->string, "scheduledPurgeDate") == 0,
                   "%s: a deleted bundle starts recoveryId, deletedDate, scheduledPurgeDate", what);
     snprintf(want, sizeof want, "%s/deletedsecrets/%s", kvc.vault, name);
-    ck_assert_msg(strcasecmp(kvc_jstr(j, "recoveryId"), want) == 0, "%s: recoveryId '%s', want '%s'",
-                  what, kvc_jstr(j, "recoveryId"), want);
+    ck_assert_msg(strcasecmp(kvc_jstr(j, "recoveryId"), want) == 0,
+                  "%s: recoveryId '%s', want '%s'", what, kvc_jstr(j, "recoveryId"), want);
     ck_assert_msg(kvc_jget(j, "value") == NULL, "%s: carries value", what);
     ck_assert_msg(cJSON_IsNumber(dd) && cJSON_IsNumber(sp) && cJSON_IsNumber(days), "%s: dates",
                   what);
@@ -182,9 +181,11 @@ END_TEST
  * recoverableDays is 7-90. */
 START_TEST(kv_s6_soft_delete_always_on)
 {
-    static const char *const levels[] = {"Recoverable+Purgeable", "Recoverable",
+    static const char *const levels[] = {"Recoverable+Purgeable",
+                                         "Recoverable",
                                          "Recoverable+ProtectedSubscription",
-                                         "CustomizedRecoverable+Purgeable", "CustomizedRecoverable",
+                                         "CustomizedRecoverable+Purgeable",
+                                         "CustomizedRecoverable",
                                          "CustomizedRecoverable+ProtectedSubscription"};
     struct kvc_resp r;
     char name[96], path[256];

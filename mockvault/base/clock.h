@@ -10,7 +10,7 @@
 
 struct mv_clock {
     pthread_mutex_t lock;
-    double offset;   /* seconds added to real time */
+    double offset; /* seconds added to real time */
     bool frozen;
     double frozen_at; /* mock time at which the clock stopped */
 };

@@ -24,20 +24,20 @@ struct mv_server_config {
     const char *tls_key;     /* ... and key */
     const char *const *sans; /* extra certificate names */
     size_t nsans;
-    bool has_seed;           /* deterministic ids */
+    bool has_seed; /* deterministic ids */
     uint64_t seed;
-    int threads;             /* thread pool size; 0 = 2 */
+    int threads; /* thread pool size; 0 = 2 */
     enum mv_log_format log_format;
-    FILE *log;               /* NULL = stderr */
-    int proxy_port;          /* -1 = proxy off, 0 = a free port */
-    bool strict_expiry;      /* refuse GET of expired / not-yet-valid secrets (mock-only rule) */
-    int token_lifetime;      /* seconds; 0 = 3599 */
+    FILE *log;          /* NULL = stderr */
+    int proxy_port;     /* -1 = proxy off, 0 = a free port */
+    bool strict_expiry; /* refuse GET of expired / not-yet-valid secrets (mock-only rule) */
+    int token_lifetime; /* seconds; 0 = 3599 */
     enum mv_authz_mode authz;
-    bool imds;               /* also run the plain-http managed-identity listener ... */
-    int imds_port;           /* ... on this port (0 = a free port) */
+    bool imds;                   /* also run the plain-http managed-identity listener ... */
+    int imds_port;               /* ... on this port (0 = a free port) */
     const char *identity_header; /* App Service X-IDENTITY-HEADER must equal this when set */
-    const char *audit_log;   /* append every journal entry here as a JSON line; NULL = none */
-    bool throttle;           /* --throttle azure: Key Vault's per-vault limits answer 429 */
+    const char *audit_log;       /* append every journal entry here as a JSON line; NULL = none */
+    bool throttle;               /* --throttle azure: Key Vault's per-vault limits answer 429 */
     unsigned throttle_transactions; /* --throttle-limits: per vault per window; 0 = 4,000 */
     unsigned throttle_creations;    /* SetSecret per vault per window; 0 = 300 */
     unsigned throttle_window;       /* window in seconds; 0 = 10 */

@@ -20,13 +20,13 @@ struct mv_log {
 /* One answered request. The dispatcher fills it once when a request finishes; the log line and
  * the journal entry (control/journal.h) are both written from it. Strings are borrowed. */
 struct mv_request_record {
-    double time;              /* mock-clock unix seconds */
+    double time; /* mock-clock unix seconds */
     double latency_ms;
-    unsigned status;          /* 0 = the connection was dropped */
-    bool would_deny;          /* allowed only because of --authz audit */
-    unsigned fault;           /* id of the fault rule that acted on it, 0 = none */
+    unsigned status; /* 0 = the connection was dropped */
+    bool would_deny; /* allowed only because of --authz audit */
+    unsigned fault;  /* id of the fault rule that acted on it, 0 = none */
     const char *method;
-    const char *path;         /* without the query string */
+    const char *path; /* without the query string */
     const char *vault, *operation, *appid, *oid, *error_code, *request_id;
     const char *client_request_id; /* NULL = absent; kept up to 256 bytes */
 };

@@ -41,7 +41,8 @@ void mv_rand_guid(char out[37]);
 double mv_mono_now(void);
 
 /* Formats into err (size errlen) when err is not NULL: the "message in err" of fallible calls. */
-void mv_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void mv_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* strdup that returns NULL for NULL. */
 char *mv_strdup0(const char *s);

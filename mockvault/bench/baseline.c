@@ -85,7 +85,8 @@ int main(int argc, char **argv)
     for (line = strtok_r(hdrs, "\r\n", &save); line && c.nheaders < 64;
          line = strtok_r(NULL, "\r\n", &save)) {
         char *colon = strchr(line, ':');
-        if (!colon || strncasecmp(line, "Date", 4) == 0 || strncasecmp(line, "Content-Length", 14) == 0)
+        if (!colon || strncasecmp(line, "Date", 4) == 0 ||
+            strncasecmp(line, "Content-Length", 14) == 0)
             continue;
         *colon = '\0';
         c.names[c.nheaders] = line;
@@ -96,11 +97,10 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS,
-                         (uint16_t)atoi(argv[1]), NULL, NULL, on_request, &c,
-                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)atoi(argv[2]),
-                         MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
-                         MHD_OPTION_END);
+    d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS, (uint16_t)atoi(argv[1]),
+        NULL, NULL, on_request, &c, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)atoi(argv[2]),
+        MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "baseline: cannot start\n");
         return 1;

@@ -21,7 +21,6 @@
 #include "tls.h"
 #include "util.h"
 
-
 static enum MHD_Result bad_request(struct mv_req *r, const char *code, const char *msg)
 {
     return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, code, NULL, "%s", msg);
@@ -38,8 +37,9 @@ static enum MHD_Result h_health(struct mv_req *r)
 static enum MHD_Result reply_store_failure(struct mv_req *r, enum mv_err e)
 {
     return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
-                             e == MV_E_PERSIST ? "The new state is live but could not be saved to the state dir."
-                                               : "Out of memory.");
+                             e == MV_E_PERSIST
+                                 ? "The new state is live but could not be saved to the state dir."
+                                 : "Out of memory.");
 }
 
 /* Back to the loaded fixture, with the clock back to real time (relative fixture times are
@@ -86,8 +86,8 @@ static enum MHD_Result h_state_get(struct mv_req *r)
 static enum MHD_Result h_state_put(struct mv_req *r)
 {
     char err[1024];
-    struct mv_data *d = mv_state_parse(r->body, r->body_len, "PUT /_mock/state",
-                                       mv_req_now(r), err, sizeof err);
+    struct mv_data *d =
+        mv_state_parse(r->body, r->body_len, "PUT /_mock/state", mv_req_now(r), err, sizeof err);
     enum mv_err e;
 
     if (!d)
@@ -133,14 +133,15 @@ static enum MHD_Result h_clock_post(struct mv_req *r)
     adv = cJSON_GetObjectItemCaseSensitive(j, "advance");
     set = cJSON_GetObjectItemCaseSensitive(j, "set");
     frz = cJSON_GetObjectItemCaseSensitive(j, "freeze");
-    if ((adv && !cJSON_IsNumber(adv)) || (set && !cJSON_IsNumber(set)) || (frz && !cJSON_IsBool(frz)) ||
-        (!adv && !set && !frz)) {
+    if ((adv && !cJSON_IsNumber(adv)) || (set && !cJSON_IsNumber(set)) ||
+        (frz && !cJSON_IsBool(frz)) || (!adv && !set && !frz)) {
         ok = bad_request(r, "BadParameter",
                          "Use {\"advance\":seconds}, {\"set\":unix-seconds} or {\"freeze\":bool}.");
         goto out;
     }
     if (set && (set->valuedouble < 0 || set->valuedouble > 253402300799.0)) {
-        ok = bad_request(r, "BadParameter", "\"set\" must be unix seconds between 0 and year 9999.");
+        ok =
+            bad_request(r, "BadParameter", "\"set\" must be unix seconds between 0 and year 9999.");
         goto out;
     }
     if (adv) {
@@ -150,8 +151,9 @@ static enum MHD_Result h_clock_post(struct mv_req *r)
                         : mv_clock_nowf(&r->srv->clock) + adv->valuedouble;
         if (!(adv->valuedouble >= -3e11 && adv->valuedouble <= 3e11) || to < 0 ||
             to > 253402300799.0) {
-            ok = bad_request(r, "BadParameter", "\"advance\" must keep the clock between unix 0 "
-                                                "and the end of year 9999.");
+            ok = bad_request(r, "BadParameter",
+                             "\"advance\" must keep the clock between unix 0 "
+                             "and the end of year 9999.");
             goto out;
         }
     }
@@ -174,8 +176,7 @@ static cJSON *vault_json(cJSON *state, const char *name)
 {
     cJSON *v;
 
-    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(state, "vaults"))
-    {
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(state, "vaults")) {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "name");
         if (cJSON_IsString(n) && strcasecmp(n->valuestring, name) == 0)
             return v;
@@ -187,7 +188,8 @@ static enum MHD_Result no_such_vault(struct mv_req *r)
 {
     char echo[80];
     return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "VaultNotFound", NULL,
-                             "mockvault: no vault named '%s'.", mv_reply_echo(r->cap[0], echo, sizeof echo));
+                             "mockvault: no vault named '%s'.",
+                             mv_reply_echo(r->cap[0], echo, sizeof echo));
 }
 
 /* GET /_mock/vaults/{name}/accessPolicies and .../roleAssignments, in the fixture format. */
@@ -227,8 +229,10 @@ static enum MHD_Result access_put(struct mv_req *r, const char *key, bool polici
 
     body = mv_req_json(r);
     if (!cJSON_IsArray(body)) {
-        ok = bad_request(r, "BadParameter", policies ? "The body must be a JSON array of access policies (fixture format)."
-                                                     : "The body must be a JSON array of role assignments (fixture format).");
+        ok = bad_request(
+            r, "BadParameter",
+            policies ? "The body must be a JSON array of access policies (fixture format)."
+                     : "The body must be a JSON array of role assignments (fixture format).");
         goto out;
     }
     d = mv_store_rdlock(r->srv->store);
@@ -257,7 +261,8 @@ static enum MHD_Result access_put(struct mv_req *r, const char *key, bool polici
         goto out;
     }
     pv = mv_data_vault(parsed, r->cap[0]);
-    e = pv ? mv_store_set_vault_access(r->srv->store, r->cap[0], pv, policies, !policies) : MV_E_NO_VAULT;
+    e = pv ? mv_store_set_vault_access(r->srv->store, r->cap[0], pv, policies, !policies)
+           : MV_E_NO_VAULT;
     if (e == MV_E_NO_VAULT)
         ok = no_such_vault(r);
     else if (e != MV_OK)
@@ -435,8 +440,7 @@ static enum MHD_Result h_throttle_put(struct mv_req *r)
         ok = bad_request(r, "BadParameter", usage);
         goto out;
     }
-    cJSON_ArrayForEach(k, j)
-    {
+    cJSON_ArrayForEach(k, j) {
         if (strcmp(k->string, "mode") != 0 && strcmp(k->string, "transactions") != 0 &&
             strcmp(k->string, "creations") != 0 && strcmp(k->string, "windowSeconds") != 0) {
             ok = bad_request(r, "BadParameter", usage);
@@ -470,6 +474,8 @@ out:
     return ok;
 }
 
+/* One operation per row reads as a table. */
+/* clang-format off */
 const struct mv_op mv_control_ops[] = {
     MV_OP("GET", "/_mock/health", h_health, "MockHealth", MV_KIND_CONTROL, false),
     MV_OP("POST", "/_mock/reset", h_reset, "MockReset", MV_KIND_CONTROL, false),
@@ -493,3 +499,4 @@ const struct mv_op mv_control_ops[] = {
     MV_OP("PUT", "/_mock/throttle", h_throttle_put, "MockThrottleSet", MV_KIND_CONTROL, true),
     MV_OP_END,
 };
+/* clang-format on */

@@ -25,14 +25,14 @@ struct rule {
     char *vault;
     char *principal;
     char *path;
-    struct mv_fault_action action;   /* action.id == id */
+    struct mv_fault_action action; /* action.id == id */
     bool has_times, has_every, has_probability;
     unsigned times;
     unsigned every;
     double probability;
     uint64_t rng; /* this rule's own PRNG stream (splitmix64, whose state is one word, so every
                      rule carries its own) */
-    unsigned long matched;           /* requests that matched while the rule was live */
+    unsigned long matched; /* requests that matched while the rule was live */
     unsigned long fired;
 };
 
@@ -44,15 +44,14 @@ struct mv_fault_set {
     uint64_t seed;
     bool (*op_known)(void *ctx, const char *op);
     void *op_ctx;
-    atomic_size_t count; /* == n, readable without the lock */
+    atomic_size_t count;           /* == n, readable without the lock */
     struct mv_delay_queue *delays; /* borrowed; delays of a removed rule end with it (or NULL) */
 };
 
 static const char *const endpoint_names[] = {
-    [MV_FAULT_EP_NONE] = NULL,         [MV_FAULT_EP_VAULT] = "vault", [MV_FAULT_EP_TOKEN] = "token",
-    [MV_FAULT_EP_MSI] = "msi",         [MV_FAULT_EP_GRAPH] = "graph", [MV_FAULT_EP_ARM] = "arm",
+    [MV_FAULT_EP_NONE] = NULL, [MV_FAULT_EP_VAULT] = "vault", [MV_FAULT_EP_TOKEN] = "token",
+    [MV_FAULT_EP_MSI] = "msi", [MV_FAULT_EP_GRAPH] = "graph", [MV_FAULT_EP_ARM] = "arm",
 };
-
 
 static void rule_finish(struct rule *r)
 {
@@ -222,8 +221,9 @@ bool mv_fault_glob(const char *p, const char *t)
 /* A cJSON number that is a whole number in [min, max]. */
 static bool whole_in(const cJSON *v, double min, double max)
 {
-    return cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) &&
-           v->valuedouble >= min && v->valuedouble <= max;
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+           v->valuedouble == floor(v->valuedouble) && v->valuedouble >= min &&
+           v->valuedouble <= max;
 }
 
 /* Copies a string value of at most MAX_TEXT characters into *out (malloc'd). Returns false with a
@@ -235,7 +235,8 @@ static bool take_text(const cJSON *v, const char *where, char **out, char *err, 
         return false;
     }
     if (strlen(v->valuestring) > MAX_TEXT) {
-        mv_set_err(err, errlen, "Fault rule: \"%s\" is longer than %d characters.", where, MAX_TEXT);
+        mv_set_err(err, errlen, "Fault rule: \"%s\" is longer than %d characters.", where,
+                   MAX_TEXT);
         return false;
     }
     *out = strdup(v->valuestring);
@@ -254,8 +255,7 @@ static bool keys_ok(const cJSON *obj, const char *where, const char *const *allo
     const cJSON *k;
     unsigned seen = 0;
 
-    cJSON_ArrayForEach(k, obj)
-    {
+    cJSON_ArrayForEach(k, obj) {
         size_t i;
         for (i = 0; allowed[i]; i++)
             if (strcmp(k->string, allowed[i]) == 0)
@@ -272,7 +272,8 @@ static bool keys_ok(const cJSON *obj, const char *where, const char *const *allo
             return false;
         }
         if (seen & (1u << i)) {
-            mv_set_err(err, errlen, "Fault rule: key \"%s\" appears twice in %s.", allowed[i], where);
+            mv_set_err(err, errlen, "Fault rule: key \"%s\" appears twice in %s.", allowed[i],
+                       where);
             return false;
         }
         seen |= 1u << i;
@@ -296,8 +297,9 @@ static bool parse_match(struct mv_fault_set *s, const cJSON *m, struct rule *r, 
     if (!m)
         return true;
     if (!cJSON_IsObject(m)) {
-        mv_set_err(err, errlen, "Fault rule: \"match\" must be an object with any of endpoint, "
-                                "operation, vault, principal, path.");
+        mv_set_err(err, errlen,
+                   "Fault rule: \"match\" must be an object with any of endpoint, "
+                   "operation, vault, principal, path.");
         return false;
     }
     if (!keys_ok(m, "\"match\"", keys, "endpoint, operation, vault, principal, path", err, errlen))
@@ -308,8 +310,9 @@ static bool parse_match(struct mv_fault_set *s, const cJSON *m, struct rule *r, 
             if (cJSON_IsString(v) && strcasecmp(v->valuestring, endpoint_names[i]) == 0)
                 break;
         if (i == sizeof endpoint_names / sizeof endpoint_names[0]) {
-            mv_set_err(err, errlen, "Fault rule: \"match.endpoint\" must be one of \"vault\", "
-                                    "\"token\", \"msi\", \"graph\", \"arm\".");
+            mv_set_err(err, errlen,
+                       "Fault rule: \"match.endpoint\" must be one of \"vault\", "
+                       "\"token\", \"msi\", \"graph\", \"arm\".");
             return false;
         }
         r->endpoint = (enum mv_fault_endpoint)i;
@@ -334,8 +337,9 @@ static bool parse_match(struct mv_fault_set *s, const cJSON *m, struct rule *r, 
         if (!take_text(v, "match.path", &r->path, err, errlen))
             return false;
         if (r->path[0] != '/' && r->path[0] != '*') {
-            mv_set_err(err, errlen, "Fault rule: \"match.path\" is a URL path glob and must start "
-                                    "with '/' or '*' (e.g. \"/secrets/*\").");
+            mv_set_err(err, errlen,
+                       "Fault rule: \"match.path\" is a URL path glob and must start "
+                       "with '/' or '*' (e.g. \"/secrets/*\").");
             return false;
         }
     }
@@ -349,24 +353,28 @@ static bool parse_action(const cJSON *a, struct rule *r, char *err, size_t errle
     const cJSON *v;
 
     if (!cJSON_IsObject(a)) {
-        mv_set_err(err, errlen, "Fault rule: \"action\" is required and must be an object with any "
-                                "of status, retryAfter, delayMs, drop, truncate.");
+        mv_set_err(err, errlen,
+                   "Fault rule: \"action\" is required and must be an object with any "
+                   "of status, retryAfter, delayMs, drop, truncate.");
         return false;
     }
     if (!keys_ok(a, "\"action\"", keys, "status, retryAfter, delayMs, drop, truncate", err, errlen))
         return false;
     if ((v = given(a, "status")) != NULL) {
         if (!whole_in(v, 400, 599)) {
-            mv_set_err(err, errlen, "Fault rule: \"action.status\" must be an HTTP error status, a "
-                                    "whole number from 400 to 599.");
+            mv_set_err(err, errlen,
+                       "Fault rule: \"action.status\" must be an HTTP error status, a "
+                       "whole number from 400 to 599.");
             return false;
         }
         act->status = (unsigned)v->valuedouble;
     }
     if ((v = given(a, "retryAfter")) != NULL) {
         if (!whole_in(v, 0, MV_FAULT_MAX_RETRY_AFTER)) {
-            mv_set_err(err, errlen, "Fault rule: \"action.retryAfter\" must be whole seconds from 0 "
-                                    "to %d.", MV_FAULT_MAX_RETRY_AFTER);
+            mv_set_err(err, errlen,
+                       "Fault rule: \"action.retryAfter\" must be whole seconds from 0 "
+                       "to %d.",
+                       MV_FAULT_MAX_RETRY_AFTER);
             return false;
         }
         act->has_retry_after = true;
@@ -374,8 +382,10 @@ static bool parse_action(const cJSON *a, struct rule *r, char *err, size_t errle
     }
     if ((v = given(a, "delayMs")) != NULL) {
         if (!whole_in(v, 0, MV_FAULT_MAX_DELAY_MS)) {
-            mv_set_err(err, errlen, "Fault rule: \"action.delayMs\" must be whole milliseconds from "
-                                    "0 to %d.", MV_FAULT_MAX_DELAY_MS);
+            mv_set_err(err, errlen,
+                       "Fault rule: \"action.delayMs\" must be whole milliseconds from "
+                       "0 to %d.",
+                       MV_FAULT_MAX_DELAY_MS);
             return false;
         }
         act->delay_ms = (unsigned)v->valuedouble;
@@ -395,18 +405,21 @@ static bool parse_action(const cJSON *a, struct rule *r, char *err, size_t errle
         act->truncate = cJSON_IsTrue(v);
     }
     if (!act->status && !act->delay_ms && !act->drop && !act->truncate) {
-        mv_set_err(err, errlen, "Fault rule: \"action\" does nothing; give \"status\", a positive "
-                                "\"delayMs\", \"drop\": true or \"truncate\": true.");
+        mv_set_err(err, errlen,
+                   "Fault rule: \"action\" does nothing; give \"status\", a positive "
+                   "\"delayMs\", \"drop\": true or \"truncate\": true.");
         return false;
     }
     if (act->has_retry_after && !act->status) {
-        mv_set_err(err, errlen, "Fault rule: \"action.retryAfter\" goes with a \"status\" (the "
-                                "Retry-After header is sent on that error response).");
+        mv_set_err(err, errlen,
+                   "Fault rule: \"action.retryAfter\" goes with a \"status\" (the "
+                   "Retry-After header is sent on that error response).");
         return false;
     }
     if (act->drop && (act->status || act->truncate)) {
-        mv_set_err(err, errlen, "Fault rule: \"action.drop\" sends no response, so it cannot go "
-                                "with \"status\", \"retryAfter\" or \"truncate\".");
+        mv_set_err(err, errlen,
+                   "Fault rule: \"action.drop\" sends no response, so it cannot go "
+                   "with \"status\", \"retryAfter\" or \"truncate\".");
         return false;
     }
     return true;
@@ -418,8 +431,9 @@ static bool parse_frequency(const cJSON *root, struct rule *r, char *err, size_t
 
     if ((v = given(root, "times")) != NULL) {
         if (!whole_in(v, 1, 4294967295.0)) {
-            mv_set_err(err, errlen, "Fault rule: \"times\" must be a whole number of at least 1 "
-                                    "(or null for no limit).");
+            mv_set_err(err, errlen,
+                       "Fault rule: \"times\" must be a whole number of at least 1 "
+                       "(or null for no limit).");
             return false;
         }
         r->has_times = true;
@@ -427,8 +441,9 @@ static bool parse_frequency(const cJSON *root, struct rule *r, char *err, size_t
     }
     if ((v = given(root, "every")) != NULL) {
         if (!whole_in(v, 1, 4294967295.0)) {
-            mv_set_err(err, errlen, "Fault rule: \"every\" must be a whole number of at least 1 "
-                                    "(or null).");
+            mv_set_err(err, errlen,
+                       "Fault rule: \"every\" must be a whole number of at least 1 "
+                       "(or null).");
             return false;
         }
         r->has_every = true;
@@ -436,8 +451,9 @@ static bool parse_frequency(const cJSON *root, struct rule *r, char *err, size_t
     }
     if ((v = given(root, "probability")) != NULL) {
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0.0 && v->valuedouble <= 1.0)) {
-            mv_set_err(err, errlen, "Fault rule: \"probability\" must be a number from 0 to 1 (or "
-                                    "null).");
+            mv_set_err(err, errlen,
+                       "Fault rule: \"probability\" must be a number from 0 to 1 (or "
+                       "null).");
             return false;
         }
         r->has_probability = true;
@@ -446,8 +462,8 @@ static bool parse_frequency(const cJSON *root, struct rule *r, char *err, size_t
     return true;
 }
 
-int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsigned *id,
-                      char *err, size_t errlen)
+int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsigned *id, char *err,
+                      size_t errlen)
 {
     static const char *const keys[] = {"match", "action", "times", "every", "probability", NULL};
     const char *end = NULL;
@@ -462,9 +478,10 @@ int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsi
         root = NULL;
     }
     if (!cJSON_IsObject(root)) {
-        mv_set_err(err, errlen, "Fault rule: the body must be one JSON object such as "
-                                "{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"status\":429,"
-                                "\"retryAfter\":2},\"times\":1}.");
+        mv_set_err(err, errlen,
+                   "Fault rule: the body must be one JSON object such as "
+                   "{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"status\":429,"
+                   "\"retryAfter\":2},\"times\":1}.");
         goto out;
     }
     if (!keys_ok(root, "the rule", keys, "match, action, times, every, probability", err, errlen) ||
@@ -476,7 +493,8 @@ int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsi
     pthread_mutex_lock(&s->lock);
     if (s->n >= MV_FAULT_MAX_RULES) {
         pthread_mutex_unlock(&s->lock);
-        mv_set_err(err, errlen, "Fault rule: there are already %d rules; DELETE /_mock/faults first.",
+        mv_set_err(err, errlen,
+                   "Fault rule: there are already %d rules; DELETE /_mock/faults first.",
                    MV_FAULT_MAX_RULES);
         goto out;
     }
@@ -574,8 +592,7 @@ static bool rule_live(const struct mv_fault_set *s, unsigned id)
     return false;
 }
 
-enum mv_fault_delay mv_fault_delay_hold(struct mv_fault_set *s, unsigned id, unsigned ms,
-                                        void *arg)
+enum mv_fault_delay mv_fault_delay_hold(struct mv_fault_set *s, unsigned id, unsigned ms, void *arg)
 {
     enum mv_fault_delay res = MV_FAULT_DELAY_GONE;
 
@@ -634,7 +651,8 @@ static cJSON *rule_json(const struct rule *r)
     cJSON_AddNumberToObject(o, "matched", (double)r->matched);
     cJSON_AddNumberToObject(o, "fired", (double)r->fired);
     if (r->has_times)
-        cJSON_AddNumberToObject(o, "remaining", (double)(r->times - (r->fired < r->times ? r->fired : r->times)));
+        cJSON_AddNumberToObject(o, "remaining",
+                                (double)(r->times - (r->fired < r->times ? r->fired : r->times)));
     cJSON_AddBoolToObject(o, "spent", spent(r));
     return o;
 }

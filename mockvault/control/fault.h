@@ -19,13 +19,13 @@ struct mv_delay_queue;
 enum mv_fault_endpoint {
     MV_FAULT_EP_NONE = 0, /* a request of no kind rules apply to (control API, unknown paths) */
     MV_FAULT_EP_VAULT,
-    MV_FAULT_EP_TOKEN,    /* Entra ID token and discovery endpoints */
-    MV_FAULT_EP_MSI,      /* managed identity endpoints */
+    MV_FAULT_EP_TOKEN, /* Entra ID token and discovery endpoints */
+    MV_FAULT_EP_MSI,   /* managed identity endpoints */
     MV_FAULT_EP_GRAPH,
     MV_FAULT_EP_ARM,
 };
 
-#define MV_FAULT_MAX_RULES 1000   /* POST /_mock/faults refuses more live rules than this */
+#define MV_FAULT_MAX_RULES 1000     /* POST /_mock/faults refuses more live rules than this */
 #define MV_FAULT_MAX_DELAY_MS 30000 /* delays stay well under the 60 s connection timeout */
 #define MV_FAULT_MAX_RETRY_AFTER 86400
 
@@ -52,8 +52,8 @@ void mv_fault_set_destroy(struct mv_fault_set *s); /* accepts NULL */
 /* Parses one rule (the JSON text of DESIGN.md §7) and adds it after the existing rules. Returns 0
  * with *id set; -1 with a message in err saying what to fix (unknown key, wrong type, value out of
  * range, no action, too many rules), and then nothing changed. */
-int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsigned *id,
-                      char *err, size_t errlen);
+int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsigned *id, char *err,
+                      size_t errlen);
 /* Removes rule id; false when there is no such rule. */
 bool mv_fault_remove(struct mv_fault_set *s, unsigned id);
 /* Removes every rule and restarts ids at 1, so a test that clears and adds rules sees the same

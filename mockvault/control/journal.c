@@ -18,19 +18,19 @@
 #define CRID_MAX 256 /* longest client request id kept */
 
 struct entry {
-    double time;      /* mock clock */
+    double time; /* mock clock */
     double latency_ms;
     unsigned status;
-    bool would_deny;  /* allowed only because of --authz audit */
-    unsigned fault;   /* id of the /_mock/faults rule that fired, 0 = none */
+    bool would_deny; /* allowed only because of --authz audit */
+    unsigned fault;  /* id of the /_mock/faults rule that fired, 0 = none */
     char method[16];
-    char *path;       /* owned, no query string */
+    char *path; /* owned, no query string */
     char vault[64];
     char operation[64];
     char appid[64];
     char oid[64];
     char error_code[64];
-    char *crid;       /* owned, NULL if absent */
+    char *crid; /* owned, NULL if absent */
     char request_id[37];
 };
 
@@ -39,8 +39,8 @@ struct mv_journal {
     struct entry *ring; /* MV_JOURNAL_MAX slots */
     size_t head;        /* index of the oldest entry */
     size_t count;
-    FILE *audit;        /* --audit-log, or NULL */
-    bool audit_failed;  /* a write failure was reported already */
+    FILE *audit;       /* --audit-log, or NULL */
+    bool audit_failed; /* a write failure was reported already */
 };
 
 /* x rounded to 1/scale (x >= 0). */

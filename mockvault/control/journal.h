@@ -26,7 +26,7 @@ struct mv_journal_filter {
     bool has_status;
     unsigned status;
     bool has_since;
-    double since;          /* mock-clock unix seconds: entries at or after */
+    double since; /* mock-clock unix seconds: entries at or after */
 };
 
 /* audit_path: append every entry to this file as one JSON line (NULL = none). Returns NULL with a

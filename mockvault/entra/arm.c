@@ -60,8 +60,7 @@ static bool arm_auth_or_reply(struct mv_req *r, struct mv_claims *c)
     enum mv_auth_result res = mv_auth_bearer(r, c);
 
     switch (res) {
-    case MV_AUTH_OK:
-        break;
+    case MV_AUTH_OK: break;
     case MV_AUTH_MISSING:
         mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "AuthenticationFailed",
                            "Authentication failed. The 'Authorization' header is missing.");
@@ -358,9 +357,12 @@ out:
     return ok;
 }
 
+/* One operation per row reads as a table. */
+/* clang-format off */
 const struct mv_op mv_arm_ops[] = {
     MV_OP("GET", "/subscriptions", h_subscriptions, "ArmListSubscriptions", MV_KIND_ARM, false),
     MV_OP("GET", "/tenants", h_tenants, "ArmListTenants", MV_KIND_ARM, false),
     MV_OP("GET", "/metadata/endpoints", h_metadata_endpoints, "ArmGetMetadataEndpoints", MV_KIND_ARM, false),
     MV_OP_END,
 };
+/* clang-format on */

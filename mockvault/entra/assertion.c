@@ -19,8 +19,6 @@
  * comparison far from int64 overflow. */
 #define MAX_CLAIM_TIME 1e12
 
-
-
 /* Reads a NumericDate claim (RFC 7519 §2). Absent: *has = false. Returns -1 when present but not
  * a finite number within MAX_CLAIM_TIME. */
 static int numeric_date(const cJSON *claims, const char *name, bool *has, int64_t *out)

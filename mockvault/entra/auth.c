@@ -103,8 +103,7 @@ static void claims_from_json(struct mv_claims *c, const cJSON *claims)
     snprintf(c->tid, sizeof c->tid, "%s", (s = claim_str(claims, "tid")) ? s : "");
     if (!cJSON_IsArray(roles))
         return;
-    cJSON_ArrayForEach(it, roles)
-    {
+    cJSON_ArrayForEach(it, roles) {
         if (cJSON_IsString(it) && off + strlen(it->valuestring) + 2 < sizeof c->roles)
             off += (size_t)snprintf(c->roles + off, sizeof c->roles - off, "%s%s", off ? " " : "",
                                     it->valuestring);
@@ -164,12 +163,9 @@ enum mv_auth_result mv_auth_bearer(struct mv_req *r, struct mv_claims *c)
         hash = last.hash;
     } else if (!cache_get(r->srv->tokens, (hash = fnv1a(tok, len)), tok, len, c)) {
         switch (mv_jwt_verify(r->srv->jwt, tok, len, &claims)) {
-        case MV_JWT_OK:
-            break;
-        case MV_JWT_MALFORMED:
-            return MV_AUTH_MALFORMED;
-        default:
-            return MV_AUTH_BAD_SIGNATURE;
+        case MV_JWT_OK: break;
+        case MV_JWT_MALFORMED: return MV_AUTH_MALFORMED;
+        default: return MV_AUTH_BAD_SIGNATURE;
         }
         claims_from_json(c, claims);
         cJSON_Delete(claims);

@@ -58,21 +58,14 @@ static bool graph_auth_or_reply(struct mv_req *r, struct mv_claims *c)
     const char *msg = NULL;
 
     switch (mv_auth_bearer(r, c)) {
-    case MV_AUTH_OK:
-        break;
-    case MV_AUTH_MISSING:
-        msg = "Access token is empty.";
-        break;
+    case MV_AUTH_OK: break;
+    case MV_AUTH_MISSING: msg = "Access token is empty."; break;
     case MV_AUTH_MALFORMED:
         /* Graph's answer to a bearer value that is not a compact JWT. */
         msg = "CompactToken parsing failed with error code: 80049217";
         break;
-    case MV_AUTH_BAD_SIGNATURE:
-        msg = "Access token validation failure.";
-        break;
-    case MV_AUTH_EXPIRED:
-        msg = "Lifetime validation failed, the token is expired.";
-        break;
+    case MV_AUTH_BAD_SIGNATURE: msg = "Access token validation failure."; break;
+    case MV_AUTH_EXPIRED: msg = "Lifetime validation failed, the token is expired."; break;
     case MV_AUTH_NOT_YET_VALID:
         /* Modelled on the expired message; no capture of this case exists. */
         msg = "Lifetime validation failed, the token is not yet valid.";
@@ -89,7 +82,8 @@ static bool graph_auth_or_reply(struct mv_req *r, struct mv_claims *c)
 }
 
 /* Replies 403 Authorization_RequestDenied unless the token holds one of roles. */
-static bool graph_role_or_reply(struct mv_req *r, const struct mv_claims *c, const char *const *roles)
+static bool graph_role_or_reply(struct mv_req *r, const struct mv_claims *c,
+                                const char *const *roles)
 {
     for (size_t i = 0; roles[i]; i++)
         if (mv_claims_has_role(c, roles[i]))
@@ -434,9 +428,12 @@ out:
     return ok;
 }
 
+/* One operation per row reads as a table. */
+/* clang-format off */
 const struct mv_op mv_graph_ops[] = {
     MV_OP("GET", "/v1.0/users", h_users, "GraphListUsers", MV_KIND_GRAPH, false),
     MV_OP("GET", "/v1.0/users/{}", h_user, "GraphGetUser", MV_KIND_GRAPH, false),
     MV_OP("GET", "/v1.0/organization", h_organization, "GraphListOrganization", MV_KIND_GRAPH, false),
     MV_OP_END,
 };
+/* clang-format on */

@@ -112,11 +112,16 @@ static enum MHD_Result tenant_not_found(struct mv_req *r, const char *error, con
 bool mv_identity_resource_known(const char *res)
 {
     static const char *const known[] = {
-        "https://vault.azure.net",          "https://vault.azure.net/",
-        "cfa8b339-82a2-471a-a3c9-0fc0be7a4093", "https://management.azure.com",
-        "https://management.azure.com/",    "https://management.core.windows.net",
-        "https://management.core.windows.net/", "https://graph.microsoft.com",
-        "https://graph.microsoft.com/",     NULL,
+        "https://vault.azure.net",
+        "https://vault.azure.net/",
+        "cfa8b339-82a2-471a-a3c9-0fc0be7a4093",
+        "https://management.azure.com",
+        "https://management.azure.com/",
+        "https://management.core.windows.net",
+        "https://management.core.windows.net/",
+        "https://graph.microsoft.com",
+        "https://graph.microsoft.com/",
+        NULL,
     };
     char host[256];
     const char *h, *end;
@@ -457,9 +462,9 @@ static void build_audiences(const struct mv_req *r, const char *t, const struct 
 /* The certificate-credential path of authenticate_app, entered with the store's read lock held
  * (app and tn point into the store); releases it before replying. The assertion itself is never
  * logged nor echoed: it is a bearer credential until it expires. */
-static bool authenticate_assertion_or_reply(struct mv_req *r, const char *t, const struct mv_tenant *tn,
-                                   const struct mv_app *app, const struct token_form *f,
-                                   struct principal *p)
+static bool authenticate_assertion_or_reply(struct mv_req *r, const char *t,
+                                            const struct mv_tenant *tn, const struct mv_app *app,
+                                            const struct token_form *f, struct principal *p)
 {
     struct audiences *aud = NULL;
     struct mv_assertion_info info;
@@ -526,7 +531,7 @@ static bool authenticate_assertion_or_reply(struct mv_req *r, const char *t, con
 
 /* Looks the app up and checks its secret, replying with the AADSTS error when refused. */
 static bool authenticate_app_or_reply(struct mv_req *r, const char *t, const struct token_form *f,
-                             const char *domain, struct principal *p)
+                                      const char *domain, struct principal *p)
 {
     const struct mv_data *d = mv_store_rdlock(r->srv->store);
     const struct mv_tenant *tn = mv_data_tenant(d, t);
@@ -545,7 +550,8 @@ static bool authenticate_app_or_reply(struct mv_req *r, const char *t, const str
         return false;
     }
     snprintf(p->client_id, sizeof p->client_id, "%s", app->client_id);
-    snprintf(p->object_id, sizeof p->object_id, "%s", app->object_id ? app->object_id : app->client_id);
+    snprintf(p->object_id, sizeof p->object_id, "%s",
+             app->object_id ? app->object_id : app->client_id);
     if (f->client_assertion) {
         /* The store lock is released inside, before any reply is written. */
         return authenticate_assertion_or_reply(r, t, tn, app, f, p);
@@ -635,13 +641,14 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
             goto out;
     }
     if (!mv_identity_resource_known(resource)) {
-        ok = mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_resource", 500011,
-                                "The resource principal named %s was not found in the tenant named "
-                                "%s. This can happen if the application has not been installed by "
-                                "the administrator of the tenant or consented to by any user in the "
-                                "tenant. You might have sent your authentication request to the "
-                                "wrong tenant.",
-                                mv_reply_echo(resource, echo, sizeof echo), domain);
+        ok =
+            mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_resource", 500011,
+                               "The resource principal named %s was not found in the tenant named "
+                               "%s. This can happen if the application has not been installed by "
+                               "the administrator of the tenant or consented to by any user in the "
+                               "tenant. You might have sent your authentication request to the "
+                               "wrong tenant.",
+                               mv_reply_echo(resource, echo, sizeof echo), domain);
         goto out;
     }
     if (!authenticate_app_or_reply(r, t, &f, domain, &p))
@@ -655,10 +662,15 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
     exp = now + lifetime + 1;
     {
         struct mv_token_spec spec = {
-            .tenant_id = tid, .appid = p.client_id, .oid = p.object_id, .resource = resource,
+            .tenant_id = tid,
+            .appid = p.client_id,
+            .oid = p.object_id,
+            .resource = resource,
             .appidacr = p.appidacr ? p.appidacr : "1",
-            .roles = (const char *const *)p.roles, .nroles = p.nroles,
-            .iat = iat, .exp = exp,
+            .roles = (const char *const *)p.roles,
+            .nroles = p.nroles,
+            .iat = iat,
+            .exp = exp,
         };
         tok = mv_identity_issue_token(r->srv, &spec);
     }
@@ -732,7 +744,8 @@ static bool discovery_tenant_or_reply(struct mv_req *r, char tid[64])
     return true;
 }
 
-static void addf(cJSON *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void addf(cJSON *o, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void addf(cJSON *o, const char *key, const char *fmt, ...)
 {
     char buf[600];
@@ -859,7 +872,8 @@ static enum MHD_Result h_instance(struct mv_req *r)
     cJSON *o = NULL, *meta, *m;
     int ok;
 
-    if (ae && cx_url_split(ae, CX_HP_KEEP_BRACKETS | CX_HP_LOWER | CX_HP_NAME_CHARS, &u) == CX_HP_OK) {
+    if (ae &&
+        cx_url_split(ae, CX_HP_KEEP_BRACKETS | CX_HP_LOWER | CX_HP_NAME_CHARS, &u) == CX_HP_OK) {
         snprintf(authhost, sizeof authhost, "%s", u.hp.host);
         if (u.path[0] == '/' && u.path[1] && u.path[1] != '?' && u.path[1] != '#')
             snprintf(tenant, sizeof tenant, "%.*s", (int)strcspn(u.path + 1, "/?#"), u.path + 1);
@@ -874,7 +888,8 @@ static enum MHD_Result h_instance(struct mv_req *r)
     else
         snprintf(base, sizeof base, "%s", r->base_url);
     o = cJSON_CreateObject();
-    addf(o, "tenant_discovery_endpoint", "%s/%s/v2.0/.well-known/openid-configuration", base, tenant);
+    addf(o, "tenant_discovery_endpoint", "%s/%s/v2.0/.well-known/openid-configuration", base,
+         tenant);
     cJSON_AddStringToObject(o, "api-version", "1.1");
     meta = cJSON_AddArrayToObject(o, "metadata");
     m = cJSON_CreateObject();
@@ -896,6 +911,8 @@ out:
     return ok;
 }
 
+/* One operation per row reads as a table. */
+/* clang-format off */
 const struct mv_op mv_identity_ops[] = {
     MV_OP("POST", "/{}/oauth2/v2.0/token", h_token_v2, "Token", MV_KIND_AAD, true),
     MV_OP("POST", "/{}/oauth2/token", h_token_v1, "Token", MV_KIND_AAD, true),
@@ -906,3 +923,4 @@ const struct mv_op mv_identity_ops[] = {
     MV_OP("GET", "/{}/discovery/keys", h_jwks, "Keys", MV_KIND_AAD, false),
     MV_OP_END,
 };
+/* clang-format on */

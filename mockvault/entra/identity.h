@@ -12,14 +12,14 @@ struct mv_server;
 /* What goes into a v1-shaped access token (spec/identity.md §2.1). */
 struct mv_token_spec {
     const char *tenant_id;
-    const char *appid;    /* client id of the app or managed identity */
-    const char *oid;      /* object id of its service principal */
-    const char *resource; /* becomes "aud" */
-    const char *appidacr; /* "1" client secret, "2" certificate or managed identity */
+    const char *appid;        /* client id of the app or managed identity */
+    const char *oid;          /* object id of its service principal */
+    const char *resource;     /* becomes "aud" */
+    const char *appidacr;     /* "1" client secret, "2" certificate or managed identity */
     const char *const *roles; /* Graph application roles; put in "roles" for Graph only */
     size_t nroles;
-    const char *mirid;    /* xms_mirid of a user-assigned managed identity, or NULL */
-    int64_t iat;          /* also nbf */
+    const char *mirid; /* xms_mirid of a user-assigned managed identity, or NULL */
+    int64_t iat;       /* also nbf */
     int64_t exp;
 };
 

@@ -33,7 +33,6 @@ struct mv_jwt_key {
     char *x5c;             /* base64 DER of a self-signed certificate for the key (JWKS "x5c") */
 };
 
-
 /* Base64url of a GnuTLS big-endian integer without its leading zero bytes (RFC 7518 §6.3.1). */
 static char *b64url_uint(const gnutls_datum_t *d)
 {
@@ -76,9 +75,9 @@ out:
 }
 
 /* Entra's JWKS carries each key's certificate in x5c (spec/identity.md §2.3), and token
- * validators that pin certificates read it. The mock signs one for its key: fixed validity dates and
- * a serial taken from the key id make it the same bytes on every start with the same key (PKCS#1
- * v1.5 signatures are deterministic). Returns 0, or a negative GnuTLS error / -1. */
+ * validators that pin certificates read it. The mock signs one for its key: fixed validity dates
+ * and a serial taken from the key id make it the same bytes on every start with the same key
+ * (PKCS#1 v1.5 signatures are deterministic). Returns 0, or a negative GnuTLS error / -1. */
 static int make_x5c(struct mv_jwt_key *k)
 {
     gnutls_x509_crt_t crt = NULL;
@@ -147,7 +146,7 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
         if (ret < 0) {
             /* The file is left alone: it may be a key the user cares about. */
             mv_set_err(err, errlen, "%s: not an unencrypted PEM private key (%s)", path,
-                    gnutls_strerror(ret));
+                       gnutls_strerror(ret));
             goto out;
         }
     } else if (path && errno != ENOENT) {
@@ -176,7 +175,7 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
     unsigned int bits = 0;
     if (gnutls_x509_privkey_get_pk_algorithm2(xkey, &bits) != GNUTLS_PK_RSA || bits < KEY_BITS) {
         mv_set_err(err, errlen, "%s: the signing key must be RSA with at least %d bits",
-                path ? path : "jwt key", KEY_BITS);
+                   path ? path : "jwt key", KEY_BITS);
         goto out;
     }
 
@@ -201,7 +200,7 @@ int mv_jwt_key_load_or_create(const char *path, struct mv_jwt_key **out, char *e
         ret = make_x5c(k);
     if (ret < 0) {
         mv_set_err(err, errlen, "jwt key: public key: %s",
-                ret == -1 ? "out of memory" : gnutls_strerror(ret));
+                   ret == -1 ? "out of memory" : gnutls_strerror(ret));
         goto out;
     }
 

@@ -16,7 +16,8 @@ void mv_jwt_key_destroy(struct mv_jwt_key *k); /* accepts NULL */
 /* The key id: base64url SHA-1 of the public key's DER, used as both "kid" and "x5t". Borrowed. */
 const char *mv_jwt_key_kid(const struct mv_jwt_key *k);
 
-/* The JWKS entry {"kty":"RSA","use":"sig","kid","x5t","n","e","x5c"}; caller frees with cJSON_Delete. */
+/* The JWKS entry {"kty":"RSA","use":"sig","kid","x5t","n","e","x5c"}; caller frees with
+ * cJSON_Delete. */
 cJSON *mv_jwt_key_jwk(const struct mv_jwt_key *k);
 
 /* Signs claims with header {"typ":"JWT","alg":"RS256","x5t":kid,"kid":kid}. Returns the compact

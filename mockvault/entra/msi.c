@@ -187,10 +187,11 @@ out:
 /* The error of each style: IMDS and Cloud Shell answer {"error","error_description"}; App Service
  * answers {"statusCode","message","correlationId"}. error is the OAuth error code for the former
  * and the log's code for the latter. */
-static enum MHD_Result mi_error(struct mv_req *r, enum mi_style st, unsigned status, const char *error,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static enum MHD_Result mi_error(struct mv_req *r, enum mi_style st, unsigned status, const char *error,
-                    const char *fmt, ...)
+static enum MHD_Result mi_error(struct mv_req *r, enum mi_style st, unsigned status,
+                                const char *error, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static enum MHD_Result mi_error(struct mv_req *r, enum mi_style st, unsigned status,
+                                const char *error, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -205,7 +206,7 @@ static enum MHD_Result mi_error(struct mv_req *r, enum mi_style st, unsigned sta
 
 /* Issues the token for the identity and sends the style's response. */
 static enum MHD_Result send_token(struct mv_req *r, enum mi_style st, const struct mi_identity *id,
-                      const char *resource)
+                                  const char *resource)
 {
     int lifetime = r->srv->cfg.token_lifetime;
     int64_t now = mv_req_now(r), iat = now - 300, exp = now + lifetime + 1;
@@ -447,9 +448,12 @@ out:
 /* The router ignores a trailing '/', so the IMDS pattern also answers msal-node's
  * /metadata/identity/oauth2/token/ (real-clients A.5). These routes are the only ones the plain
  * http --imds-port listener serves. */
+/* One operation per row reads as a table. */
+/* clang-format off */
 const struct mv_op mv_msi_ops[] = {
     MV_OP("GET", "/metadata/identity/oauth2/token", h_imds, "ManagedIdentityToken", MV_KIND_MSI, false),
     MV_OP("GET", "/msi/token", h_app_service, "ManagedIdentityToken", MV_KIND_MSI, false),
     MV_OP("POST", "/msi/token", h_cloud_shell, "ManagedIdentityToken", MV_KIND_MSI, true),
     MV_OP_END,
 };
+/* clang-format on */

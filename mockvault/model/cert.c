@@ -27,15 +27,15 @@ int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err
     memset(out, 0, sizeof *out);
     if (!pem || len == 0 || len > MAX_CERT_PEM) {
         mv_set_err(err, errlen, "not a PEM certificate (empty, or larger than %d KiB)",
-                MAX_CERT_PEM / 1024);
+                   MAX_CERT_PEM / 1024);
         goto out;
     }
     /* GnuTLS would also find a certificate in binary DER; requiring the PEM header keeps the
      * error for a wrong file (a key only, a JSON file) plain. */
     if (!memmem(pem, len, "-----BEGIN CERTIFICATE-----", 27)) {
         mv_set_err(err, errlen,
-                "no \"-----BEGIN CERTIFICATE-----\" block (a PEM X.509 certificate "
-                "is needed; a private key alone is not enough)");
+                   "no \"-----BEGIN CERTIFICATE-----\" block (a PEM X.509 certificate "
+                   "is needed; a private key alone is not enough)");
         goto out;
     }
     ret = gnutls_x509_crt_init(&crt);
@@ -50,7 +50,7 @@ int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err
     ret = gnutls_x509_crt_import(crt, &in, GNUTLS_X509_FMT_PEM);
     if (ret < 0) {
         mv_set_err(err, errlen, "the CERTIFICATE block is not a valid X.509 certificate (%s)",
-                gnutls_strerror(ret));
+                   gnutls_strerror(ret));
         goto out;
     }
     pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
@@ -58,9 +58,9 @@ int mv_cert_load(const char *pem, size_t len, struct mv_app_cert *out, char *err
         /* Entra ID signs nothing with these keys and verifies client assertions with RSA only;
          * an EC certificate in a fixture is a mistake worth stopping at load time. */
         mv_set_err(err, errlen,
-                "the certificate's key is %s; Entra ID certificate credentials must be RSA "
-                "(e.g. certtool --generate-privkey --key-type rsa --bits 2048)",
-                pk < 0 ? "unknown" : gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
+                   "the certificate's key is %s; Entra ID certificate credentials must be RSA "
+                   "(e.g. certtool --generate-privkey --key-type rsa --bits 2048)",
+                   pk < 0 ? "unknown" : gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
         goto out;
     }
     nb = gnutls_x509_crt_get_activation_time(crt);

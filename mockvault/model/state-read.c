@@ -285,20 +285,11 @@ static bool parse_relative(const char *s, int64_t now, int64_t *out)
         return false;
     int64_t unit;
     switch (*p) {
-    case 'd':
-        unit = SECONDS_PER_DAY;
-        break;
-    case 'h':
-        unit = 3600;
-        break;
-    case 'm':
-        unit = 60;
-        break;
-    case 's':
-        unit = 1;
-        break;
-    default:
-        return false;
+    case 'd': unit = SECONDS_PER_DAY; break;
+    case 'h': unit = 3600; break;
+    case 'm': unit = 60; break;
+    case 's': unit = 1; break;
+    default: return false;
     }
     *out = s[0] == '+' ? now + n * unit : now - n * unit;
     return true;

@@ -176,8 +176,7 @@ struct mv_secret *mv_state_secret_from_json(const cJSON *j, char *err, size_t er
         st_fail(&c, "out of memory");
         return NULL;
     }
-    /* Retention only matters for deleted entries without a purge date, which a blob may not have.
-     */
+    /* Retention matters only for deleted entries without a purge date; a blob may have none. */
     if (j == NULL || st_parse_secret(&c, j, s, SECRET_BLOB, MAX_RETENTION_DAYS) != 0) {
         if (j == NULL)
             st_fail(&c, "expected an object, found nothing");

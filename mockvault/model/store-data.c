@@ -267,4 +267,3 @@ struct mv_secret *mv_secret_clone(const struct mv_secret *s)
     }
     return c;
 }
-

@@ -33,10 +33,10 @@ struct mv_version {
 };
 
 struct mv_secret {
-    char *name;                   /* case as first created */
-    struct mv_version *versions;  /* creation order; the last one is the current version */
+    char *name;                  /* case as first created */
+    struct mv_version *versions; /* creation order; the last one is the current version */
     size_t nversions;
-    bool deleted;                 /* soft-deleted: only the deleted-secret operations see it */
+    bool deleted; /* soft-deleted: only the deleted-secret operations see it */
     int64_t deleted_date;
     int64_t scheduled_purge_date;
 };
@@ -86,7 +86,7 @@ struct mv_user {
 
 /* An Azure subscription of the tenant, for ARM's GET /subscriptions (az login). */
 struct mv_subscription {
-    char *id;           /* GUID */
+    char *id; /* GUID */
     char *display_name;
 };
 
@@ -119,7 +119,7 @@ enum mv_perm {
 extern const char *const mv_secret_perm_names[];
 
 struct mv_access_policy {
-    char *tenant_id;      /* NULL: the vault's tenant */
+    char *tenant_id; /* NULL: the vault's tenant */
     char *object_id;
     char *application_id; /* NULL when absent */
     unsigned secrets;     /* enum mv_perm bits */
@@ -141,7 +141,7 @@ struct mv_vault {
     char **aliases; /* extra host names that reach this vault */
     size_t naliases;
     enum mv_perm_model model;
-    int retention_days;     /* 7..90 */
+    int retention_days; /* 7..90 */
     bool purge_protection;
     struct mv_access_policy *policies;
     size_t npolicies;
@@ -226,8 +226,8 @@ void mv_store_unlock(struct mv_store *st);
 /* A copy of one version of a secret as an operation returns it; the caller owns it and releases it
  * with mv_secret_view_finish. */
 struct mv_secret_view {
-    char *name;            /* stored case */
-    struct mv_version v;   /* deep copy */
+    char *name;          /* stored case */
+    struct mv_version v; /* deep copy */
     bool deleted;
     int64_t deleted_date;
     int64_t scheduled_purge_date;
@@ -270,7 +270,7 @@ enum mv_err mv_store_get_secret(struct mv_store *st, const char *vault, const ch
 enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const char *name,
                                    const char *version, const struct mv_secret_update *upd,
                                    int64_t now, struct mv_secret_view *out);
-/* Soft delete: deletedDate = now, scheduledPurgeDate = now + retention days. out = current version. */
+/* Soft delete: deletedDate = now, scheduledPurgeDate = now + retention days; out = latest. */
 enum mv_err mv_store_delete_secret(struct mv_store *st, const char *vault, const char *name,
                                    int64_t now, struct mv_secret_view *out);
 enum mv_err mv_store_get_deleted(struct mv_store *st, const char *vault, const char *name,

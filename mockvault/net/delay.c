@@ -21,11 +21,11 @@ struct entry {
 
 struct mv_delay_queue {
     pthread_mutex_t lock;
-    pthread_cond_t wake;  /* signalled when the earliest deadline changes or on stop */
-    struct entry *e;      /* sorted by due, earliest first; ties in arrival order */
+    pthread_cond_t wake; /* signalled when the earliest deadline changes or on stop */
+    struct entry *e;     /* sorted by due, earliest first; ties in arrival order */
     unsigned n, max;
-    bool stopping;        /* no new delays; the timer thread exits */
-    bool joined;          /* the timer thread has been joined */
+    bool stopping; /* no new delays; the timer thread exits */
+    bool joined;   /* the timer thread has been joined */
     pthread_t timer;
     mv_delay_fn hold, release;
 };

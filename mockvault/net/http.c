@@ -13,8 +13,8 @@
 
 /* Defined here, used by server.c to start the daemon. */
 enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_size, void **req_cls);
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_size, void **req_cls);
 void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           enum MHD_RequestTerminationCode toe);
 
@@ -132,7 +132,8 @@ static void parse_host(struct mv_req *r)
         r->host = strdup("");
     if (!r->host)
         return;
-    if (cx_hostport_split(r->host, strlen(r->host), CX_HP_KEEP_BRACKETS | CX_HP_LOWER, &hp) == CX_HP_OK) {
+    if (cx_hostport_split(r->host, strlen(r->host), CX_HP_KEEP_BRACKETS | CX_HP_LOWER, &hp) ==
+        CX_HP_OK) {
         snprintf(r->host_name, sizeof r->host_name, "%s", hp.host);
         r->host_port = hp.port;
     } else {
@@ -161,8 +162,9 @@ static void parse_peer(struct mv_req *r)
     } else if (sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
         inet_ntop(AF_INET6, &in6->sin6_addr, r->peer, sizeof r->peer);
-        r->peer_loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
-                           (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+        r->peer_loopback =
+            IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+            (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
     }
 }
 
@@ -189,7 +191,8 @@ static struct mv_req *req_create(struct mv_server *srv, struct MHD_Connection *c
     if (r->client_request_id && !host_chars_ok(r->client_request_id))
         r->client_request_id = NULL; /* never echo header-injection material */
     {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
         r->on_imds = ci && srv->imds_daemon && ci->daemon == srv->imds_daemon;
     }
     parse_host(r);
@@ -241,8 +244,8 @@ static void body_append(struct mv_req *r, const char *data, size_t size)
 }
 
 enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_size, void **req_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_size, void **req_cls)
 {
     struct mv_server *srv = cls;
     struct mv_req *r = *req_cls;

@@ -31,16 +31,16 @@ struct mv_ops;
 
 /* What a fired fault rule (control/fault.h) asks the transport to do with one request. */
 struct mv_fault_action {
-    unsigned id;           /* the rule that fired */
-    unsigned status;       /* answer with this status and its error body; 0 = answer normally */
+    unsigned id;     /* the rule that fired */
+    unsigned status; /* answer with this status and its error body; 0 = answer normally */
     bool has_retry_after;
-    unsigned retry_after;  /* seconds, for a Retry-After header */
-    unsigned delay_ms;     /* hold the request this long before answering (or dropping) */
-    bool drop;             /* close the connection without a response */
-    bool truncate;         /* declare the full Content-Length, send part of the body, close */
+    unsigned retry_after; /* seconds, for a Retry-After header */
+    unsigned delay_ms;    /* hold the request this long before answering (or dropping) */
+    bool drop;            /* close the connection without a response */
+    bool truncate;        /* declare the full Content-Length, send part of the body, close */
 };
 
-#define MV_BODY_MAX (1024 * 1024)        /* request bodies above 1 MiB are refused (413) ... */
+#define MV_BODY_MAX (1024 * 1024)          /* request bodies above 1 MiB are refused (413) ... */
 #define MV_DRAIN_MAX (64ull * 1024 * 1024) /* ... after draining, up to this declared size */
 
 struct mv_server {
@@ -59,15 +59,15 @@ struct mv_server {
     char *fixture_json; /* kept for POST /_mock/reset; NULL = empty state */
     size_t fixture_len;
     char *fixture_source;
-    char *state_path;   /* state_dir/state.json, or NULL */
+    char *state_path; /* state_dir/state.json, or NULL */
     unsigned char backup_key[32];
-    struct mv_token_cache *tokens; /* verified bearer tokens (auth.c) */
+    struct mv_token_cache *tokens;      /* verified bearer tokens (auth.c) */
     struct mv_authz_usage *authz_usage; /* what each principal needed (authz.c) */
-    struct mv_journal *journal; /* GET /_mock/requests and --audit-log (journal.c) */
-    struct mv_fault_set *faults; /* /_mock/faults rules (fault.c) */
-    struct mv_delay_queue *delays; /* suspended connections of delayed requests (delay.c) */
-    struct mv_throttle *throttle; /* --throttle azure windows (throttle.c) */
-    struct mv_ops *ops; /* every family's operation table (router.c) */
+    struct mv_journal *journal;         /* GET /_mock/requests and --audit-log (journal.c) */
+    struct mv_fault_set *faults;        /* /_mock/faults rules (fault.c) */
+    struct mv_delay_queue *delays;      /* suspended connections of delayed requests (delay.c) */
+    struct mv_throttle *throttle;       /* --throttle azure windows (throttle.c) */
+    struct mv_ops *ops;                 /* every family's operation table (router.c) */
     pthread_mutex_t persist_lock;
     struct mv_log log;
     /* Set by the server at start: the dispatcher that answers a complete request (router.c), and
@@ -75,7 +75,6 @@ struct mv_server {
     enum MHD_Result (*dispatch)(struct mv_req *r);
     void (*finished)(struct mv_req *r);
 };
-
 
 struct mv_req {
     struct mv_server *srv;
@@ -90,7 +89,7 @@ struct mv_req {
     bool on_imds;        /* arrived on the plain-http managed-identity listener */
     char peer[64];       /* client IP address text */
     bool peer_loopback;
-    char *body;          /* owned, NUL-terminated, capped at MV_BODY_MAX */
+    char *body; /* owned, NUL-terminated, capped at MV_BODY_MAX */
     size_t body_len;
     bool body_too_large;
     char request_id[37];
@@ -101,24 +100,24 @@ struct mv_req {
 
     /* Filled while dispatching, for headers and the log line. */
     enum mv_kind kind;
-    const char *operation;   /* REST operation id, e.g. "GetSecret" */
-    const struct mv_op *op;  /* the operation that answers (NULL: none matched) */
-    char *cap[3];            /* owned path captures of the matched route */
-    char vault[64];          /* vault name ("" if none) */
-    char location[64];       /* vault location, for x-ms-keyvault-region */
-    char tenant[64];         /* tenant of the vault (challenge) */
-    char appid[64];          /* principal of a validated token */
+    const char *operation;  /* REST operation id, e.g. "GetSecret" */
+    const struct mv_op *op; /* the operation that answers (NULL: none matched) */
+    char *cap[3];           /* owned path captures of the matched route */
+    char vault[64];         /* vault name ("" if none) */
+    char location[64];      /* vault location, for x-ms-keyvault-region */
+    char tenant[64];        /* tenant of the vault (challenge) */
+    char appid[64];         /* principal of a validated token */
     char oid[64];
     char tid[64];
     char api_version[32];
-    char rbac_assignment[33]; /* the assignment that allowed an RBAC request, for its header */
+    char rbac_assignment[33];  /* the assignment that allowed an RBAC request, for its header */
     const char *cache_control; /* overrides the kind's default Cache-Control when set */
     unsigned status;
     char error_code[64];
-    bool authz_would_deny;   /* allowed only because of --authz audit (journal "authz") */
-    unsigned fault_id;       /* the /_mock/faults rule that fired on this request (0 = none) */
-    bool fault_truncate;     /* send part of the body after declaring all of it, then close */
-    bool has_retry_after;    /* add a Retry-After header of retry_after seconds */
+    bool authz_would_deny; /* allowed only because of --authz audit (journal "authz") */
+    unsigned fault_id;     /* the /_mock/faults rule that fired on this request (0 = none) */
+    bool fault_truncate;   /* send part of the body after declaring all of it, then close */
+    bool has_retry_after;  /* add a Retry-After header of retry_after seconds */
     unsigned retry_after;
     /* The connection is suspended for the delay of fault_action (router.c): when libmicrohttpd
      * resumes it and calls the handler again for this request, the dispatch carries out the rest

@@ -3,7 +3,7 @@
  * and what the shared checks need to know about it. The dispatcher, authorization, the throttle,
  * fault rules, the journal and /_mock/authz/needed all read these fields, so nothing compares
  * operation names on the request path (redis's command table is the model). A family hands its
- * table to the dispatcher at server start (mv_router_register); it never includes the dispatcher. */
+ * table to the dispatcher at server start (mv_ops_add in server.c) and never includes it. */
 #ifndef MV_OP_H
 #define MV_OP_H
 
@@ -55,9 +55,9 @@ struct mv_op {
     const char *method;
     const char *pattern;
     mv_handler_fn fn;
-    const char *name;  /* REST operation id: log, journal, fault rules, authz explanations */
+    const char *name; /* REST operation id: log, journal, fault rules, authz explanations */
     enum mv_kind kind;
-    bool needs_body;   /* the handler reads a body: the 1 MiB cap applies */
+    bool needs_body; /* the handler reads a body: the 1 MiB cap applies */
     /* Vault operations only (kind MV_KIND_VAULT); zero elsewhere. */
     enum mv_family family;
     unsigned perm;      /* the access-policy permission bit of the family (store.h) */
@@ -67,6 +67,7 @@ struct mv_op {
 };
 
 /* Helpers that keep each table row on one line. */
+/* clang-format off */
 #define MV_OP(method, pattern, fn, name, kind, body)                                               \
     {(method), (pattern), (fn), (name), (kind), (body), MV_FAMILY_NONE, 0, NULL, MV_SCOPE_VAULT,  \
      MV_THROTTLE_TRANSACTION}
@@ -74,6 +75,7 @@ struct mv_op {
     {(method), (pattern), (fn), (name), MV_KIND_VAULT, (body), (family), (perm), (action), (scope), \
      (throttle)}
 #define MV_OP_END {NULL, NULL, NULL, NULL, MV_KIND_OTHER, false, MV_FAMILY_NONE, 0, NULL, 0, 0}
+/* clang-format on */
 
 /* The families' tables, each defined beside its handlers and registered by server.c. */
 extern const struct mv_op mv_secrets_ops[];  /* secrets.c */

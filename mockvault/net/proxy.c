@@ -44,12 +44,12 @@
 struct conn {
     struct mv_proxy *proxy; /* borrowed; outlives every conn */
     pthread_t thread;
-    int client_fd;         /* owned by the thread, closed before done is set */
-    atomic_bool done;      /* set by the thread as its last act, so it can be joined at once */
-    struct conn *next;     /* in proxy->conns, under proxy->lock */
-    char head[HEAD_MAX];   /* request head plus any bytes the client sent after it */
-    char c2t[RELAY_BUF];   /* client-to-target relay buffer */
-    char t2c[RELAY_BUF];   /* target-to-client relay buffer */
+    int client_fd;       /* owned by the thread, closed before done is set */
+    atomic_bool done;    /* set by the thread as its last act, so it can be joined at once */
+    struct conn *next;   /* in proxy->conns, under proxy->lock */
+    char head[HEAD_MAX]; /* request head plus any bytes the client sent after it */
+    char c2t[RELAY_BUF]; /* client-to-target relay buffer */
+    char t2c[RELAY_BUF]; /* target-to-client relay buffer */
 };
 
 struct mv_proxy {
@@ -194,8 +194,8 @@ static void send_reply(struct conn *c, enum reply_kind kind, const char *authori
         break;
     case R_TOO_LARGE:
         status = "431 Request Header Fields Too Large";
-        snprintf(body, sizeof body,
-                 "mockvault proxy: the request head exceeds %d bytes.\n", HEAD_MAX);
+        snprintf(body, sizeof body, "mockvault proxy: the request head exceeds %d bytes.\n",
+                 HEAD_MAX);
         break;
     case R_METHOD:
         status = "405 Method Not Allowed";
@@ -374,7 +374,8 @@ static int parse_authority(const char *t, size_t len, char host[HOST_MAX + 1], u
 {
     struct cx_hostport hp;
 
-    if (cx_hostport_split(t, len, CX_HP_NEED_PORT | CX_HP_NAME_CHARS | CX_HP_KEEP_BRACKETS | CX_HP_LOWER,
+    if (cx_hostport_split(t, len,
+                          CX_HP_NEED_PORT | CX_HP_NAME_CHARS | CX_HP_KEEP_BRACKETS | CX_HP_LOWER,
                           &hp) != CX_HP_OK ||
         strlen(hp.host) > HOST_MAX)
         return -1;
@@ -777,8 +778,7 @@ int mv_proxy_start(const char *bind_addr, uint16_t port, const char *target_addr
     p->listen_fd = -1;
     p->stop_pipe[0] = p->stop_pipe[1] = -1;
 
-    if (!target_addr ||
-        parse_addr(target_addr, target_port, &p->target, &p->target_len) != 0) {
+    if (!target_addr || parse_addr(target_addr, target_port, &p->target, &p->target_len) != 0) {
         snprintf(err, errlen, "proxy: target address '%s' is not an IPv4 or IPv6 literal",
                  target_addr ? target_addr : "(null)");
         goto out;

@@ -18,7 +18,8 @@ static void add_vault_headers(struct mv_req *r, struct MHD_Response *resp)
 {
     char net[160];
 
-    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-cache");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-cache");
     MHD_add_response_header(resp, "Pragma", "no-cache");
     MHD_add_response_header(resp, "Expires", "-1");
     MHD_add_response_header(resp, "x-ms-keyvault-region",
@@ -35,7 +36,8 @@ static void add_vault_headers(struct mv_req *r, struct MHD_Response *resp)
     if (r->rbac_assignment[0] && r->status < 300)
         MHD_add_response_header(resp, "x-ms-keyvault-rbac-assignment-id", r->rbac_assignment);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000;includeSubDomains");
+    MHD_add_response_header(resp, "Strict-Transport-Security",
+                            "max-age=31536000;includeSubDomains");
 }
 
 /* Entra ID's token responses are never cacheable (spec/identity.md §1.2). */
@@ -45,7 +47,8 @@ static void add_aad_headers(struct mv_req *r, struct MHD_Response *resp)
                             r->cache_control ? r->cache_control : "no-store, no-cache");
     MHD_add_response_header(resp, "Pragma", "no-cache");
     MHD_add_response_header(resp, "Expires", "-1");
-    MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    MHD_add_response_header(resp, "Strict-Transport-Security",
+                            "max-age=31536000; includeSubDomains");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "x-ms-request-id", r->request_id);
     if (r->client_request_id)
@@ -54,7 +57,8 @@ static void add_aad_headers(struct mv_req *r, struct MHD_Response *resp)
 
 static void add_other_headers(struct mv_req *r, struct MHD_Response *resp)
 {
-    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-store");
     MHD_add_response_header(resp, "x-ms-request-id", r->request_id);
     if (r->client_request_id)
         MHD_add_response_header(resp, "x-ms-client-request-id", r->client_request_id);
@@ -66,7 +70,7 @@ static void add_arm_headers(struct mv_req *r, struct MHD_Response *resp);
 
 /* Queues resp (consumed) with status and writes the request's log line. */
 static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Response *resp,
-                 const char *content_type)
+                             const char *content_type)
 {
     enum MHD_Result ok;
 
@@ -76,21 +80,11 @@ static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Respo
         MHD_add_response_header(resp, "Content-Type", content_type);
     r->status = status;
     switch (r->kind) {
-    case MV_KIND_VAULT:
-        add_vault_headers(r, resp);
-        break;
-    case MV_KIND_AAD:
-        add_aad_headers(r, resp);
-        break;
-    case MV_KIND_GRAPH:
-        add_graph_headers(r, resp);
-        break;
-    case MV_KIND_ARM:
-        add_arm_headers(r, resp);
-        break;
-    default:
-        add_other_headers(r, resp);
-        break;
+    case MV_KIND_VAULT: add_vault_headers(r, resp); break;
+    case MV_KIND_AAD: add_aad_headers(r, resp); break;
+    case MV_KIND_GRAPH: add_graph_headers(r, resp); break;
+    case MV_KIND_ARM: add_arm_headers(r, resp); break;
+    default: add_other_headers(r, resp); break;
     }
     /* A fault's retryAfter; the real throttling 429 carries no Retry-After (spec §2), so
      * nothing else sets it. */
@@ -164,8 +158,8 @@ static struct MHD_Response *response_for(struct mv_req *r, char *text, size_t le
 
 /* Sends body (compact JSON, taken over) with status, a Content-Type and optionally a
  * WWW-Authenticate challenge: the one path every JSON response goes through. */
-static enum MHD_Result json_typed(struct mv_req *r, unsigned status, cJSON *body, const char *content_type,
-                      const char *www_authenticate)
+static enum MHD_Result json_typed(struct mv_req *r, unsigned status, cJSON *body,
+                                  const char *content_type, const char *www_authenticate)
 {
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
     struct MHD_Response *resp;
@@ -186,8 +180,8 @@ enum MHD_Result mv_reply_json(struct mv_req *r, unsigned status, cJSON *body)
     return json_typed(r, status, body, MV_JSON_TYPE, NULL);
 }
 
-static enum MHD_Result kv_error_v(struct mv_req *r, unsigned status, const char *code, const char *inner,
-                      const char *fmt, va_list ap)
+static enum MHD_Result kv_error_v(struct mv_req *r, unsigned status, const char *code,
+                                  const char *inner, const char *fmt, va_list ap)
 {
     char message[2048];
     cJSON *root = cJSON_CreateObject();
@@ -202,8 +196,8 @@ static enum MHD_Result kv_error_v(struct mv_req *r, unsigned status, const char 
     return mv_reply_json(r, status, root);
 }
 
-enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code, const char *inner,
-                      const char *fmt, ...)
+enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code,
+                                  const char *inner, const char *fmt, ...)
 {
     va_list ap;
     int ok;
@@ -251,7 +245,7 @@ enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
 }
 
 enum MHD_Result mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
-                       const char *fmt, ...)
+                                   const char *fmt, ...)
 {
     char desc[1024], full[1400], ts[CX_TIME_MAX], trace[37], corr[37], uri[96];
     va_list ap;
@@ -267,8 +261,9 @@ enum MHD_Result mv_reply_aad_error(struct mv_req *r, unsigned status, const char
     snprintf(corr, sizeof corr, "%s", r->client_request_id ? r->client_request_id : "");
     if (!r->client_request_id || strlen(r->client_request_id) != 36)
         mv_rand_guid(corr);
-    snprintf(full, sizeof full, "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
-             code, desc, trace, corr, ts);
+    snprintf(full, sizeof full,
+             "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", code, desc,
+             trace, corr, ts);
     snprintf(uri, sizeof uri, "https://login.microsoftonline.com/error?code=%d", code);
     cJSON_AddStringToObject(root, "error", error);
     cJSON_AddStringToObject(root, "error_description", full);
@@ -456,7 +451,7 @@ enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_secret_view *s
 }
 
 enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
-                         unsigned shape, const char *next_link)
+                                     unsigned shape, const char *next_link)
 {
     struct jbuf b = {NULL, 0, 0, false};
 
@@ -482,7 +477,8 @@ enum MHD_Result mv_reply_no_content(struct mv_req *r)
                  MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
 }
 
-enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *content_type, const char *text)
+enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *content_type,
+                              const char *text)
 {
     char *copy = strdup(text);
 
@@ -510,21 +506,23 @@ const char *mv_reply_echo(const char *s, char *out, size_t n)
 /* What Graph answers on success (a recorded Graph response's Content-Type); errors are plain
  * application/json. */
 #define MV_GRAPH_JSON_TYPE                                                                         \
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"       \
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"        \
     "charset=utf-8"
 
 static void add_graph_headers(struct mv_req *r, struct MHD_Response *resp)
 {
-    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-cache");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-cache");
     MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     MHD_add_response_header(resp, "request-id", r->request_id);
     /* Graph echoes the caller's client-request-id and, when there is none, repeats its own
      * request-id there. */
     MHD_add_response_header(resp, "client-request-id",
                             r->client_request_id ? r->client_request_id : r->request_id);
-    MHD_add_response_header(resp, "x-ms-ags-diagnostic",
-                            "{\"ServerInfo\":{\"DataCenter\":\"West Europe\",\"Slice\":\"E\","
-                            "\"Ring\":\"5\",\"ScaleUnit\":\"000\",\"RoleInstance\":\"mockvault\"}}");
+    MHD_add_response_header(
+        resp, "x-ms-ags-diagnostic",
+        "{\"ServerInfo\":{\"DataCenter\":\"West Europe\",\"Slice\":\"E\","
+        "\"Ring\":\"5\",\"ScaleUnit\":\"000\",\"RoleInstance\":\"mockvault\"}}");
     if (r->status < 300)
         MHD_add_response_header(resp, "OData-Version", "4.0");
 }
@@ -538,17 +536,20 @@ static void add_arm_headers(struct mv_req *r, struct MHD_Response *resp)
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(routing, sizeof routing, "WESTEUROPE:%s:%s", stamp, r->request_id);
-    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-cache");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-cache");
     MHD_add_response_header(resp, "Pragma", "no-cache");
     MHD_add_response_header(resp, "Expires", "-1");
     MHD_add_response_header(resp, "x-ms-request-id", r->request_id);
     MHD_add_response_header(resp, "x-ms-correlation-request-id", r->request_id);
     MHD_add_response_header(resp, "x-ms-routing-request-id", routing);
-    MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    MHD_add_response_header(resp, "Strict-Transport-Security",
+                            "max-age=31536000; includeSubDomains");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 }
 
-enum MHD_Result mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)
+enum MHD_Result mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error,
+                                   const char *fmt, ...)
 {
     char desc[1024];
     va_list ap;
@@ -564,7 +565,7 @@ enum MHD_Result mv_reply_msi_error(struct mv_req *r, unsigned status, const char
 }
 
 enum MHD_Result mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *code,
-                               const char *fmt, ...)
+                                           const char *fmt, ...)
 {
     char msg[1024], corr[37];
     va_list ap;
@@ -586,7 +587,8 @@ enum MHD_Result mv_reply_graph_json(struct mv_req *r, unsigned status, cJSON *bo
     return json_typed(r, status, body, MV_GRAPH_JSON_TYPE, NULL);
 }
 
-enum MHD_Result mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code,
+                                     const char *fmt, ...)
 {
     char msg[1024], date[24];
     time_t now = (time_t)mv_req_now(r);
@@ -610,14 +612,16 @@ enum MHD_Result mv_reply_graph_error(struct mv_req *r, unsigned status, const ch
                             r->client_request_id ? r->client_request_id : r->request_id);
     snprintf(r->error_code, sizeof r->error_code, "%s", code);
     /* Graph's 401 names the authority and its own application id, as the real one does. */
-    return json_typed(r, status, root, "application/json",
-                      status == MHD_HTTP_UNAUTHORIZED
-                          ? "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/"
-                            "common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""
-                          : NULL);
+    return json_typed(
+        r, status, root, "application/json",
+        status == MHD_HTTP_UNAUTHORIZED
+            ? "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/"
+              "common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""
+            : NULL);
 }
 
-enum MHD_Result mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code,
+                                   const char *fmt, ...)
 {
     char msg[1024], header[1200];
     va_list ap;
@@ -660,43 +664,48 @@ enum MHD_Result mv_reply_kv_throttled(struct mv_req *r)
  * own messages. */
 struct fault_text {
     unsigned status;
-    const char *kv_code, *kv_msg;     /* Key Vault and ARM: {"error":{"code","message"}} */
-    const char *graph_code;           /* Graph's documented error codes */
-    const char *aad_error;            /* Entra ID: OAuth2 error and AADSTS number */
+    const char *kv_code, *kv_msg; /* Key Vault and ARM: {"error":{"code","message"}} */
+    const char *graph_code;       /* Graph's documented error codes */
+    const char *aad_error;        /* Entra ID: OAuth2 error and AADSTS number */
     int aad_code;
     const char *aad_msg;
-    const char *msi_error;            /* IMDS {"error","error_description"} */
+    const char *msi_error; /* IMDS {"error","error_description"} */
 };
 
 static const struct fault_text fault_texts[] = {
-    {400, "BadParameter", "The request is invalid.", "invalidRequest",
-     "invalid_request", 90013, "Invalid input received from the user.", "invalid_request"},
-    {401, "Unauthorized", "[TokenExpired] Error validating token: 'S2S12086'.", "InvalidAuthenticationToken",
-     "invalid_client", 7000215, "Invalid client secret provided.", "invalid_client"},
-    {403, "Forbidden", "Access denied.", "Authorization_RequestDenied",
-     "unauthorized_client", 700016, "Application was not allowed to request this token.", "access_denied"},
+    {400, "BadParameter", "The request is invalid.", "invalidRequest", "invalid_request", 90013,
+     "Invalid input received from the user.", "invalid_request"},
+    {401, "Unauthorized", "[TokenExpired] Error validating token: 'S2S12086'.",
+     "InvalidAuthenticationToken", "invalid_client", 7000215, "Invalid client secret provided.",
+     "invalid_client"},
+    {403, "Forbidden", "Access denied.", "Authorization_RequestDenied", "unauthorized_client",
+     700016, "Application was not allowed to request this token.", "access_denied"},
     {404, "NotFound", "The requested resource was not found.", "Request_ResourceNotFound",
      "invalid_request", 90002, "Tenant not found.", "not_found"},
-    {408, "RequestTimeout", "The request timed out.", "timeout",
-     "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.", "timeout"},
+    {408, "RequestTimeout", "The request timed out.", "timeout", "temporarily_unavailable", 90033,
+     "A transient error has occurred. Please try again.", "timeout"},
     {409, "Conflict", "The request conflicts with the current state of the resource.", "conflict",
      "invalid_request", 90013, "Invalid input received from the user.", "invalid_request"},
-    {429, "Throttled", "Request was not processed because too many requests were received. Reason: "
-                       "VaultRequestTypeLimitReached", "TooManyRequests",
-     "temporarily_unavailable", 90055, "TenantThrottlingThreshold: the number of requests from the "
-                                       "tenant has exceeded the limit. Retry after the interval in "
-                                       "Retry-After.", "too_many_requests"},
-    {500, "InternalServerError", "An internal server error occurred. Please try again.", "generalException",
-     "server_error", 50000, "There was an error issuing a token or an issue with the sign-in service.",
-     "unknown_error"},
-    {502, "BadGateway", "The server received an invalid response from an upstream server.", "generalException",
-     "server_error", 50000, "There was an error issuing a token or an issue with the sign-in service.",
-     "unknown_error"},
-    {503, "ServiceUnavailable", "The service is unavailable. Please try again later.", "serviceNotAvailable",
-     "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.",
-     "service_unavailable"},
-    {504, "GatewayTimeout", "The server did not receive a timely response from an upstream server.", "timeout",
-     "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.", "timeout"},
+    {429, "Throttled",
+     "Request was not processed because too many requests were received. Reason: "
+     "VaultRequestTypeLimitReached",
+     "TooManyRequests", "temporarily_unavailable", 90055,
+     "TenantThrottlingThreshold: the number of requests from the "
+     "tenant has exceeded the limit. Retry after the interval in "
+     "Retry-After.",
+     "too_many_requests"},
+    {500, "InternalServerError", "An internal server error occurred. Please try again.",
+     "generalException", "server_error", 50000,
+     "There was an error issuing a token or an issue with the sign-in service.", "unknown_error"},
+    {502, "BadGateway", "The server received an invalid response from an upstream server.",
+     "generalException", "server_error", 50000,
+     "There was an error issuing a token or an issue with the sign-in service.", "unknown_error"},
+    {503, "ServiceUnavailable", "The service is unavailable. Please try again later.",
+     "serviceNotAvailable", "temporarily_unavailable", 90033,
+     "A transient error has occurred. Please try again.", "service_unavailable"},
+    {504, "GatewayTimeout", "The server did not receive a timely response from an upstream server.",
+     "timeout", "temporarily_unavailable", 90033,
+     "A transient error has occurred. Please try again.", "timeout"},
 };
 
 /* The wording for status; a status without a row gets its reason phrase made into a code. */
@@ -718,8 +727,9 @@ static struct fault_text fault_text_for(unsigned status, char *code, size_t n)
     t.kv_msg = phrase && *phrase ? phrase : "Error.";
     t.aad_error = status >= 500 ? "server_error" : "invalid_request";
     t.aad_code = status >= 500 ? 50000 : 90013;
-    t.aad_msg = status >= 500 ? "There was an error issuing a token or an issue with the sign-in service."
-                              : "Invalid input received from the user.";
+    t.aad_msg = status >= 500
+                    ? "There was an error issuing a token or an issue with the sign-in service."
+                    : "Invalid input received from the user.";
     t.msi_error = status >= 500 ? "unknown_error" : "invalid_request";
     return t;
 }
@@ -738,12 +748,12 @@ enum MHD_Result mv_reply_fault(struct mv_req *r, unsigned status, const char *pe
         if (status == MHD_HTTP_FORBIDDEN)
             /* The real access-policy denial, so clients see exactly what a missing permission
              * looks like (spec §2). */
-            return mv_reply_kv_error(r, status, "Forbidden", "AccessDenied",
-                                     "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
-                                     "does not have secrets %s permission on key vault '%s;location=%s'. For help "
-                                     "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-                                     r->appid, r->oid, r->tid, permission ? permission : "get",
-                                     r->vault, r->location);
+            return mv_reply_kv_error(
+                r, status, "Forbidden", "AccessDenied",
+                "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
+                "does not have secrets %s permission on key vault '%s;location=%s'. For help "
+                "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
+                r->appid, r->oid, r->tid, permission ? permission : "get", r->vault, r->location);
         return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
     case MV_KIND_AAD:
         return mv_reply_aad_error(r, status, t.aad_error, t.aad_code, "%s", t.aad_msg);
@@ -753,13 +763,13 @@ enum MHD_Result mv_reply_fault(struct mv_req *r, unsigned status, const char *pe
         if (strcmp(r->method, "GET") == 0 && strncmp(r->path, "/msi/", 5) == 0)
             return mv_reply_app_service_error(r, status, t.kv_code, "%s", t.kv_msg);
         return mv_reply_msi_error(r, status, t.msi_error, "%s", t.kv_msg);
-    case MV_KIND_GRAPH:
-        return mv_reply_graph_error(r, status, t.graph_code, "%s", t.kv_msg);
+    case MV_KIND_GRAPH: return mv_reply_graph_error(r, status, t.graph_code, "%s", t.kv_msg);
     case MV_KIND_ARM:
-        return mv_reply_arm_error(r, status, status == 429 ? "TooManyRequests" : t.kv_code, "%s",
-                                  status == 429 ? "The request is throttled. Please retry after the interval in Retry-After."
-                                                : t.kv_msg);
-    default:
-        return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
+        return mv_reply_arm_error(
+            r, status, status == 429 ? "TooManyRequests" : t.kv_code, "%s",
+            status == 429
+                ? "The request is throttled. Please retry after the interval in Retry-After."
+                : t.kv_msg);
+    default: return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
     }
 }

@@ -13,8 +13,9 @@
 enum MHD_Result mv_reply_json(struct mv_req *r, unsigned status, cJSON *body);
 
 /* {"error":{"code":code,"message":message[,"innererror":{"code":inner}]}} (spec §2). */
-enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code, const char *inner,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code,
+                                  const char *inner, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* 401 with the AKV error message and the WWW-Authenticate challenge of spec §3. */
 enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message);
@@ -22,10 +23,11 @@ enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message);
 /* The AADSTS envelope of spec/identity.md §1.4: error, error_description ending in the trace and
  * correlation ids and timestamp, error_codes, timestamp, trace_id, correlation_id, error_uri. */
 enum MHD_Result mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
-                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Shapes of a secret on the wire (spec §1): with "value" (set and get only), with the base id (list
- * items, deleted items), or as a deleted bundle (recoveryId, deletedDate, scheduledPurgeDate first). */
+ * items, deleted items), or as a deleted bundle (recoveryId, deletedDate, scheduledPurgeDate
+ * first). */
 enum {
     MV_SECRET_VALUE = 1 << 0,
     MV_SECRET_BASE_ID = 1 << 1,
@@ -37,13 +39,14 @@ enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_secret_view *s
 
 /* 200 with {"value":[items...],"nextLink":next_link or null}. */
 enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
-                         unsigned shape, const char *next_link);
+                                     unsigned shape, const char *next_link);
 
 /* 204 without Content-Type or body (purge). */
 enum MHD_Result mv_reply_no_content(struct mv_req *r);
 
 /* A text body (ca.pem, plain messages). */
-enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *content_type, const char *text);
+enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *content_type,
+                              const char *text);
 
 /* Copies s into out (size n) with anything outside printable ASCII replaced by '?' and long input
  * cut, so user input echoed in an error message is always valid JSON text. Returns out. */
@@ -52,30 +55,30 @@ const char *mv_reply_echo(const char *s, char *out, size_t n);
 /* The challenge's resource for this request's host (DESIGN.md §3). */
 void mv_reply_challenge_resource(const struct mv_req *r, char *out, size_t n);
 
-
 /* Managed identity error, IMDS and Cloud Shell style (spec/identity.md §4.1):
  * {"error":error,"error_description":...}. */
-enum MHD_Result mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+enum MHD_Result mv_reply_msi_error(struct mv_req *r, unsigned status, const char *error,
+                                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* App Service managed identity error: {"statusCode":N,"message":...,"correlationId":guid}, the
  * shape MSAL's ManagedIdentityErrorResponse reads ("message", "correlationId"). code goes to the
  * log and journal only; the body has none. */
 enum MHD_Result mv_reply_app_service_error(struct mv_req *r, unsigned status, const char *code,
-                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                                           const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* A Graph document (taken over) with Graph's OData Content-Type and headers. */
 enum MHD_Result mv_reply_graph_json(struct mv_req *r, unsigned status, cJSON *body);
 
 /* Graph's error envelope: {"error":{"code","message","innerError":{"date","request-id",
  * "client-request-id"}}}; a 401 also gets Graph's WWW-Authenticate challenge. */
-enum MHD_Result mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+enum MHD_Result mv_reply_graph_error(struct mv_req *r, unsigned status, const char *code,
+                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Azure Resource Manager's error envelope {"error":{"code","message"}}; a 401 also gets ARM's
  * WWW-Authenticate challenge. */
-enum MHD_Result mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+enum MHD_Result mv_reply_arm_error(struct mv_req *r, unsigned status, const char *code,
+                                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* 429 with Key Vault's exact Throttled body (spec §2) and no Retry-After, as the real service
  * sends it. */

@@ -65,7 +65,6 @@ struct cert_name {
     unsigned iplen;                      /* IP: 4 or 16 */
 };
 
-
 static char *path_join(const char *dir, const char *file)
 {
     char *p = NULL;
@@ -698,7 +697,7 @@ static char *issue_leaf(gnutls_x509_crt_t ca, gnutls_x509_privkey_t ca_key,
 out:
     if (!pem)
         mv_set_err(err, errlen, "tls: issuing the server certificate: %s",
-                ret < 0 ? gnutls_strerror(ret) : "out of memory");
+                   ret < 0 ? gnutls_strerror(ret) : "out of memory");
     if (crt)
         gnutls_x509_crt_deinit(crt);
     return pem;
@@ -902,7 +901,7 @@ int mv_tls_load_files(const char *cert_file, const char *key_file, struct mv_tls
     ret = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
     if (ret < 0) {
         mv_set_err(err, errlen, "%s, %s: not a usable certificate and key pair: %s", cert_file,
-                key_file, gnutls_strerror(ret));
+                   key_file, gnutls_strerror(ret));
         goto out;
     }
     t->ca_pem = strdup(t->cert_pem);

@@ -103,8 +103,7 @@ static inline const char *hc_keys(const cJSON *o, char *buf, size_t n)
     size_t off = 0;
 
     buf[0] = '\0';
-    cJSON_ArrayForEach(it, o)
-    {
+    cJSON_ArrayForEach(it, o) {
         int w = snprintf(buf + off, n - off, "%s%s", off ? "," : "", it->string ? it->string : "?");
         if (w < 0 || (size_t)w >= n - off)
             break;
@@ -129,8 +128,7 @@ static inline bool hc_no_nulls(const cJSON *j, const char *skip)
 
     if (cJSON_IsNull(j))
         return false;
-    cJSON_ArrayForEach(it, j)
-    {
+    cJSON_ArrayForEach(it, j) {
         if (skip && it->string && strcmp(it->string, skip) == 0)
             continue;
         if (!hc_no_nulls(it, skip))

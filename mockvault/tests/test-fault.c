@@ -17,8 +17,9 @@ static struct mv_fault_set *set;
 
 static bool op_known(void *ctx, const char *op)
 {
-    static const char *const ops[] = {"GetSecret", "SetSecret", "GetSecrets", "Token",
-                                      "ManagedIdentityToken", "GraphListUsers", NULL};
+    static const char *const ops[] = {
+        "GetSecret",      "SetSecret", "GetSecrets", "Token", "ManagedIdentityToken",
+        "GraphListUsers", NULL};
     for (size_t i = 0; ops[i]; i++)
         if (strcasecmp(ops[i], op) == 0)
             return true;
@@ -52,8 +53,8 @@ static unsigned add(const char *json)
 /* A GetSecret request by appid A / oid O to vault demo at /secrets/api-key. */
 static struct mv_fault_request vault_get(void)
 {
-    struct mv_fault_request q = {MV_FAULT_EP_VAULT, "GetSecret", "demo", "app-a", "oid-o",
-                                 "/secrets/api-key"};
+    struct mv_fault_request q = {MV_FAULT_EP_VAULT, "GetSecret", "demo",
+                                 "app-a",           "oid-o",     "/secrets/api-key"};
     return q;
 }
 
@@ -134,9 +135,13 @@ START_TEST(test_fault_match_keys)
     ck_assert_uint_eq(fires(&q), 0);
     mv_fault_clear(set);
     {
-        struct mv_fault_request t = {MV_FAULT_EP_TOKEN, "Token", NULL, "client-1", NULL,
-                                     "/t/oauth2/v2.0/token"};
-        struct mv_fault_request m = {MV_FAULT_EP_MSI, "ManagedIdentityToken", NULL, NULL, NULL,
+        struct mv_fault_request t = {MV_FAULT_EP_TOKEN, "Token", NULL,
+                                     "client-1",        NULL,    "/t/oauth2/v2.0/token"};
+        struct mv_fault_request m = {MV_FAULT_EP_MSI,
+                                     "ManagedIdentityToken",
+                                     NULL,
+                                     NULL,
+                                     NULL,
                                      "/metadata/identity/oauth2/token"};
         unsigned tid = add("{\"match\":{\"endpoint\":\"token\",\"principal\":\"client-1\"},"
                            "\"action\":{\"status\":500}}");
@@ -500,7 +505,8 @@ END_TEST
 START_TEST(test_fault_order_and_remove)
 {
     struct mv_fault_request q = vault_get();
-    unsigned a = add("{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"status\":500},\"times\":1}");
+    unsigned a =
+        add("{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"status\":500},\"times\":1}");
     unsigned b = add("{\"action\":{\"status\":503}}");
     cJSON *l;
 
@@ -534,11 +540,12 @@ START_TEST(test_fault_list_echoes_rule)
     l = mv_fault_list(set);
     got = cJSON_PrintUnformatted(l);
     /* The rule as posted (null keys left out), id first, counters last. */
-    ck_assert_str_eq(got, "{\"value\":[{\"id\":1,\"match\":{\"endpoint\":\"vault\",\"operation\":"
-                          "\"GetSecret\",\"vault\":\"demo\",\"principal\":\"p\",\"path\":\"/secrets/*\"},"
-                          "\"action\":{\"status\":429,\"retryAfter\":2,\"delayMs\":5,\"truncate\":true},"
-                          "\"times\":2,\"probability\":0.25,\"matched\":0,\"fired\":0,\"remaining\":2,"
-                          "\"spent\":false}]}");
+    ck_assert_str_eq(
+        got, "{\"value\":[{\"id\":1,\"match\":{\"endpoint\":\"vault\",\"operation\":"
+             "\"GetSecret\",\"vault\":\"demo\",\"principal\":\"p\",\"path\":\"/secrets/*\"},"
+             "\"action\":{\"status\":429,\"retryAfter\":2,\"delayMs\":5,\"truncate\":true},"
+             "\"times\":2,\"probability\":0.25,\"matched\":0,\"fired\":0,\"remaining\":2,"
+             "\"spent\":false}]}");
     free(got);
     cJSON_Delete(l);
 }
@@ -557,7 +564,8 @@ static const struct {
     {"{\"action\":{\"drop\":false}}", "does nothing"},
     {"{\"action\":{\"delayMs\":0}}", "does nothing"},
     {"{\"action\":{\"status\":503},\"bogus\":1}", "unknown key \"bogus\" in the rule"},
-    {"{\"match\":{\"host\":\"x\"},\"action\":{\"status\":503}}", "unknown key \"host\" in \"match\""},
+    {"{\"match\":{\"host\":\"x\"},\"action\":{\"status\":503}}",
+     "unknown key \"host\" in \"match\""},
     {"{\"action\":{\"status\":503,\"code\":\"X\"}}", "unknown key \"code\" in \"action\""},
     {"{\"action\":{\"status\":503},\"times\":1,\"times\":2}", "appears twice"},
     {"{\"action\":{\"status\":\"503\"}}", "\"action.status\""},
@@ -577,7 +585,8 @@ static const struct {
     {"{\"action\":{\"status\":503},\"probability\":-0.1}", "\"probability\""},
     {"{\"action\":{\"status\":503},\"probability\":\"0.5\"}", "\"probability\""},
     {"{\"match\":{\"endpoint\":\"keys\"},\"action\":{\"status\":503}}", "\"match.endpoint\""},
-    {"{\"match\":{\"operation\":\"GetSecretz\"},\"action\":{\"status\":503}}", "\"match.operation\""},
+    {"{\"match\":{\"operation\":\"GetSecretz\"},\"action\":{\"status\":503}}",
+     "\"match.operation\""},
     {"{\"match\":{\"operation\":7},\"action\":{\"status\":503}}", "\"match.operation\""},
     {"{\"match\":{\"vault\":\"\"},\"action\":{\"status\":503}}", "\"match.vault\""},
     {"{\"match\":{\"path\":\"secrets/*\"},\"action\":{\"status\":503}}", "\"match.path\""},

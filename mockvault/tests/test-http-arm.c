@@ -158,7 +158,8 @@ START_TEST(test_subscriptions)
                              "12345678-aaaa-bbbb-cccc-1234567890ab");
             ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "id")->valuestring,
                              "/subscriptions/12345678-aaaa-bbbb-cccc-1234567890ab");
-            ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "tenantId")->valuestring, T_TENANT);
+            ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "tenantId")->valuestring,
+                             T_TENANT);
             ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "displayName")->valuestring,
                              "Demo subscription");
             ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(s0, "state")->valuestring, "Enabled");

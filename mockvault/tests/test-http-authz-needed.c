@@ -228,12 +228,10 @@ static const cJSON *needed_for(const cJSON *report, const char *oid, const char 
 {
     const cJSON *p, *v;
 
-    cJSON_ArrayForEach(p, hc_jget(report, "principals"))
-    {
+    cJSON_ArrayForEach(p, hc_jget(report, "principals")) {
         if (!hc_jstr(p, "oid") || strcasecmp(hc_jstr(p, "oid"), oid) != 0)
             continue;
-        cJSON_ArrayForEach(v, hc_jget(p, "vaults"))
-        {
+        cJSON_ArrayForEach(v, hc_jget(p, "vaults")) {
             if (hc_jstr(v, "vault") && strcmp(hc_jstr(v, "vault"), vault) == 0)
                 return v;
         }
@@ -289,8 +287,7 @@ START_TEST(test_needed_get_and_list)
     {
         const cJSON *p;
         bool named = false;
-        cJSON_ArrayForEach(p, hc_jget(rep, "principals"))
-        {
+        cJSON_ArrayForEach(p, hc_jget(rep, "principals")) {
             if (hc_jstr(p, "oid") && strcmp(hc_jstr(p, "oid"), T_FLOW_OID) == 0)
                 named = hc_jstr(p, "appid") && strcmp(hc_jstr(p, "appid"), T_FLOW_ID) == 0 &&
                         hc_jstr(p, "displayName") &&
@@ -385,11 +382,9 @@ static void assert_json_set_eq(const cJSON *got, const char *want, const char *w
     const cJSON *it, *jt;
 
     ck_assert_msg(w != NULL, "%s: bad expectation", what);
-    cJSON_ArrayForEach(it, w)
-    {
+    cJSON_ArrayForEach(it, w) {
         bool found = false;
-        cJSON_ArrayForEach(jt, got)
-        {
+        cJSON_ArrayForEach(jt, got) {
             if (cJSON_Compare(it, jt, true))
                 found = true;
         }

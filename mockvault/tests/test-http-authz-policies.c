@@ -55,20 +55,11 @@ START_TEST(test_ap_operation_x_permission)
         snprintf(perms, sizeof perms, "\"%s\"", o->perm);
     }
     switch (v) {
-    case AP_TENANT:
-        extra = "\"tenantId\":\"" T_TENANT "\",";
-        break;
-    case AP_OTHER_TENANT:
-        extra = "\"tenantId\":\"" OTHER_TENANT "\",";
-        break;
-    case AP_OTHER_APP:
-        extra = "\"applicationId\":\"" T_ADMIN_ID "\",";
-        break;
-    case AP_SAME_APP:
-        extra = "\"applicationId\":\"" T_FLOW_ID "\",";
-        break;
-    default:
-        break;
+    case AP_TENANT: extra = "\"tenantId\":\"" T_TENANT "\","; break;
+    case AP_OTHER_TENANT: extra = "\"tenantId\":\"" OTHER_TENANT "\","; break;
+    case AP_OTHER_APP: extra = "\"applicationId\":\"" T_ADMIN_ID "\","; break;
+    case AP_SAME_APP: extra = "\"applicationId\":\"" T_FLOW_ID "\","; break;
+    default: break;
     }
     if (v != AP_NONE)
         snprintf(entry, sizeof entry,
@@ -355,8 +346,7 @@ START_TEST(test_control_put_visible_in_state_and_reset)
     st = r.json;
     r.json = NULL;
     mvt_resp_free(&r);
-    cJSON_ArrayForEach(v, hc_jget(st, "vaults"))
-    {
+    cJSON_ArrayForEach(v, hc_jget(st, "vaults")) {
         if (hc_jstr(v, "name") && strcmp(hc_jstr(v, "name"), "demo") == 0)
             found = hc_jget(v, "accessPolicies");
     }

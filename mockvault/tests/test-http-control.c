@@ -238,11 +238,11 @@ static void export_names(const char *state, int vi, char *out, size_t n)
     size_t off = 0;
 
     out[0] = '\0';
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(v, "secrets")) off +=
-        (size_t)snprintf(out + off, n - off, "%s,", hc_jstr(it, "name"));
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(v, "secrets"))
+        off += (size_t)snprintf(out + off, n - off, "%s,", hc_jstr(it, "name"));
     off += (size_t)snprintf(out + off, n - off, "|");
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(v, "deletedSecrets")) off +=
-        (size_t)snprintf(out + off, n - off, "%s,", hc_jstr(it, "name"));
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(v, "deletedSecrets"))
+        off += (size_t)snprintf(out + off, n - off, "%s,", hc_jstr(it, "name"));
     cJSON_Delete(j);
 }
 

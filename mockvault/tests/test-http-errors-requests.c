@@ -255,8 +255,7 @@ static void build_row(const struct bad_row *row, char **path, char **body)
         memset(b + 10, 'a', n);
         strcpy(b + 10 + n, "\"}");
         break;
-    default:
-        break;
+    default: break;
     }
     *path = p ? p : strdup(row->path);
     *body = b ? b : (row->body ? strdup(row->body) : NULL);

@@ -24,7 +24,7 @@
 #define DEMO "demo.localhost"
 #define KV_SCOPE "https://vault.azure.net/.default"
 #define THROTTLED_BODY                                                                             \
-    "{\"error\":{\"code\":\"Throttled\",\"message\":\"Request was not processed because too many "  \
+    "{\"error\":{\"code\":\"Throttled\",\"message\":\"Request was not processed because too many " \
     "requests were received. Reason: VaultRequestTypeLimitReached\"}}"
 
 static struct mv_server *srv;
@@ -205,9 +205,9 @@ static const struct {
     int status;
     const char *code;
 } kv_statuses[] = {
-    {500, "InternalServerError"}, {502, "BadGateway"},  {503, "ServiceUnavailable"},
+    {500, "InternalServerError"}, {502, "BadGateway"},     {503, "ServiceUnavailable"},
     {504, "GatewayTimeout"},      {408, "RequestTimeout"}, {401, "Unauthorized"},
-    {403, "Forbidden"},           {404, "NotFound"},     {400, "BadParameter"},
+    {403, "Forbidden"},           {404, "NotFound"},       {400, "BadParameter"},
 };
 
 START_TEST(test_faults_status_bodies)
@@ -215,14 +215,17 @@ START_TEST(test_faults_status_bodies)
     char rule[200];
     struct mvt_resp r;
 
-    snprintf(rule, sizeof rule, "{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"status\":%d}}",
+    snprintf(rule, sizeof rule,
+             "{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"status\":%d}}",
              kv_statuses[_i].status);
     fault(rule);
     kv("GET", "/secrets", admin_tok, NULL, &r);
     hc_assert_status(&r, kv_statuses[_i].status, "faulted GetSecrets");
     ck_assert_str_eq(hc_err_code(&r), kv_statuses[_i].code);
     ck_assert(hc_jstr(r.json, "error.message") != NULL);
-    hc_assert_keys(hc_jget(r.json, "error"), kv_statuses[_i].status == 403 ? "code,message,innererror" : "code,message", "error");
+    hc_assert_keys(hc_jget(r.json, "error"),
+                   kv_statuses[_i].status == 403 ? "code,message,innererror" : "code,message",
+                   "error");
     hc_assert_no_header(&r, "Retry-After", "no retryAfter given");
     if (kv_statuses[_i].status == 401) {
         char b[512];
@@ -233,7 +236,8 @@ START_TEST(test_faults_status_bodies)
     if (kv_statuses[_i].status == 403) {
         /* The real access-policy denial, naming the list permission. */
         ck_assert_str_eq(hc_jstr(r.json, "error.innererror.code"), "AccessDenied");
-        ck_assert_ptr_nonnull(strstr(hc_jstr(r.json, "error.message"), "does not have secrets list permission"));
+        ck_assert_ptr_nonnull(
+            strstr(hc_jstr(r.json, "error.message"), "does not have secrets list permission"));
     }
     mvt_resp_free(&r);
 }
@@ -247,7 +251,8 @@ START_TEST(test_faults_token_and_msi)
     char path[200];
 
     /* Token endpoint, matched on the client_id of the form. */
-    fault("{\"match\":{\"endpoint\":\"token\",\"operation\":\"Token\",\"principal\":\"" T_FLOW_ID "\"},"
+    fault("{\"match\":{\"endpoint\":\"token\",\"operation\":\"Token\",\"principal\":\"" T_FLOW_ID
+          "\"},"
           "\"action\":{\"status\":503,\"retryAfter\":1},\"times\":1}");
     {
         const char *hdr[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
@@ -275,9 +280,10 @@ START_TEST(test_faults_token_and_msi)
 
     /* Managed identity (IMDS), with the managed-identity error shape. */
     fault("{\"match\":{\"endpoint\":\"msi\"},\"action\":{\"status\":429,\"retryAfter\":3}}");
-    hc_req(srv, "GET", "localhost",
-           "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net",
-           NULL, md, NULL, &r);
+    hc_req(
+        srv, "GET", "localhost",
+        "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net",
+        NULL, md, NULL, &r);
     hc_assert_status(&r, 429, "faulted IMDS");
     hc_assert_keys(r.json, "error,error_description", "IMDS error");
     ck_assert_str_eq(hc_jstr(r.json, "error"), "too_many_requests");
@@ -288,7 +294,8 @@ START_TEST(test_faults_token_and_msi)
     hc_assert_status(&r, 200, "vault");
     mvt_resp_free(&r);
     /* Graph, matched on the bearer's appid, with Graph's envelope. */
-    fault("{\"match\":{\"endpoint\":\"graph\",\"principal\":\"" T_ADMIN_ID "\"},\"action\":{\"status\":503}}");
+    fault("{\"match\":{\"endpoint\":\"graph\",\"principal\":\"" T_ADMIN_ID
+          "\"},\"action\":{\"status\":503}}");
     tok = mvt_token(srv, T_ADMIN_ID, T_ADMIN_SECRET, "https://graph.microsoft.com/.default");
     ck_assert_ptr_nonnull(tok);
     hc_req(srv, "GET", "localhost", "/v1.0/organization", tok, NULL, NULL, &r);
@@ -308,7 +315,8 @@ START_TEST(test_faults_delay)
     fault("{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"delayMs\":400},\"times\":1}");
     t0 = mv_mono_now();
     kv("GET", "/secrets/api-key", admin_tok, NULL, &r);
-    ck_assert_msg(mv_mono_now() - t0 >= 0.4, "answered after %.3f s, want >= 0.4", mv_mono_now() - t0);
+    ck_assert_msg(mv_mono_now() - t0 >= 0.4, "answered after %.3f s, want >= 0.4",
+                  mv_mono_now() - t0);
     hc_assert_status(&r, 200, "delayed GetSecret answers normally");
     mvt_resp_free(&r);
     /* Delay then a status. */
@@ -387,8 +395,10 @@ START_TEST(test_faults_delay_bounded)
     ck_assert_int_eq(mvt_control(srv, "DELETE", "/_mock/faults", NULL), 204);
     for (int i = 0; i < NDELAYED; i++) {
         pthread_join(d[i].th, NULL);
-        ck_assert_msg(d[i].rc == CURLE_OK && d[i].status == 200, "delayed request %d: curl %d, "
-                      "status %ld", i, (int)d[i].rc, d[i].status);
+        ck_assert_msg(d[i].rc == CURLE_OK && d[i].status == 200,
+                      "delayed request %d: curl %d, "
+                      "status %ld",
+                      i, (int)d[i].rc, d[i].status);
         ck_assert_msg(d[i].done - t1 < 2.0, "delayed request %d answered %.1f s after the DELETE",
                       i, d[i].done - t1);
     }
@@ -412,8 +422,8 @@ START_TEST(test_faults_delay_client_gone)
     }
     for (int i = 0; i < 3; i++) {
         pthread_join(d[i].th, NULL);
-        ck_assert_msg(d[i].rc == CURLE_OPERATION_TIMEDOUT, "request %d: curl %d, want a timeout",
-                      i, (int)d[i].rc);
+        ck_assert_msg(d[i].rc == CURLE_OPERATION_TIMEDOUT, "request %d: curl %d, want a timeout", i,
+                      (int)d[i].rc);
     }
     /* Let the delays end on their own (the timer path), then once more ended by a DELETE. */
     wait_held(0);
@@ -476,7 +486,8 @@ START_TEST(test_clock_advance_bounded)
     mvt_resp_free(&r);
     ck_assert_int_eq(mvt_control(srv, "POST", "/_mock/clock", "{\"set\":100}"), 200);
     ck_assert_int_eq(mvt_control(srv, "POST", "/_mock/clock", "{\"advance\":-101}"), 400);
-    ck_assert_int_eq(mvt_control(srv, "POST", "/_mock/clock", "{\"advance\":3e11,\"set\":100}"), 200);
+    ck_assert_int_eq(mvt_control(srv, "POST", "/_mock/clock", "{\"advance\":3e11,\"set\":100}"),
+                     200);
     ck_assert(before >= 253402300000.0);
 }
 END_TEST
@@ -487,7 +498,8 @@ START_TEST(test_faults_drop)
     const cJSON *e;
     long status;
     CURLcode rc;
-    unsigned id = fault("{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"drop\":true},\"times\":1}");
+    unsigned id =
+        fault("{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"drop\":true},\"times\":1}");
 
     rc = raw_get("/secrets/api-key", &status);
     /* No response at all: curl reports an empty reply (or, when TLS notices the close first, a
@@ -500,7 +512,8 @@ START_TEST(test_faults_drop)
     ck_assert_int_eq(status, 200);
     e = last_entry("GetSecret", &r);
     /* The newest is the 200; the one before is the drop. */
-    e = cJSON_GetArrayItem(hc_jget(r.json, "value"), cJSON_GetArraySize(hc_jget(r.json, "value")) - 2);
+    e = cJSON_GetArrayItem(hc_jget(r.json, "value"),
+                           cJSON_GetArraySize(hc_jget(r.json, "value")) - 2);
     ck_assert_int_eq(hc_jint(e, "status"), 0);
     ck_assert_str_eq(hc_jstr(e, "errorCode"), "ConnectionDropped");
     ck_assert_int_eq(hc_jint(e, "fault"), id);
@@ -521,7 +534,8 @@ START_TEST(test_faults_truncate)
     rc = raw_get("/secrets/api-key", &status);
     ck_assert_int_eq(rc, CURLE_OK);
     /* A truncated error body. */
-    fault("{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"status\":503,\"truncate\":true}}");
+    fault(
+        "{\"match\":{\"operation\":\"GetSecret\"},\"action\":{\"status\":503,\"truncate\":true}}");
     rc = raw_get("/secrets/api-key", &status);
     ck_assert_msg(rc == CURLE_PARTIAL_FILE, "truncated 503: curl code %d", (int)rc);
     ck_assert_int_eq(status, 503);
@@ -533,7 +547,8 @@ START_TEST(test_faults_every_and_times)
     struct mvt_resp r;
     char seq[8] = "";
 
-    fault("{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"status\":503},\"every\":2,\"times\":2}");
+    fault("{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"status\":503},\"every\":2,"
+          "\"times\":2}");
     for (int i = 0; i < 6; i++) {
         kv("GET", "/secrets", admin_tok, NULL, &r);
         seq[i] = r.status == 503 ? 'X' : (r.status == 200 ? '.' : '?');
@@ -549,7 +564,8 @@ END_TEST
 
 START_TEST(test_faults_probability_seeded)
 {
-    const char *rule = "{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"status\":503},\"probability\":0.5}";
+    const char *rule = "{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"status\":503},"
+                       "\"probability\":0.5}";
     char a[21] = "", b[21] = "";
     struct mvt_resp r;
 
@@ -739,8 +755,8 @@ START_TEST(test_throttle_put_and_reset)
     }
     /* Bad bodies change nothing. */
     static const char *const bad[] = {"{\"mode\":\"strict\"}", "{\"transactions\":0}",
-                                      "{\"creations\":1.5}", "{\"windowSeconds\":0}",
-                                      "{\"limit\":5}", "[]"};
+                                      "{\"creations\":1.5}",   "{\"windowSeconds\":0}",
+                                      "{\"limit\":5}",         "[]"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         hc_req(srv, "PUT", "localhost", "/_mock/throttle", NULL, NULL, bad[i], &r);
         hc_assert_status(&r, 400, bad[i]);
@@ -783,7 +799,8 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, test_faults_truncate);
     tcase_add_test(tc, test_faults_every_and_times);
     tcase_add_test(tc, test_faults_probability_seeded);
-    tcase_add_loop_test(tc, test_faults_bad_rules, 0, (int)(sizeof bad_rules / sizeof bad_rules[0]));
+    tcase_add_loop_test(tc, test_faults_bad_rules, 0,
+                        (int)(sizeof bad_rules / sizeof bad_rules[0]));
     tcase_add_test(tc, test_faults_delete_and_reset);
     suite_add_tcase(s, tc);
     tcase_add_checked_fixture(th, setup_throttle, teardown);

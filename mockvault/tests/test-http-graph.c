@@ -150,8 +150,7 @@ static void page_through(const char *host, const char *base, int top, int want_p
         pages++;
         v = hc_jget(r.json, "value");
         ck_assert_msg(cJSON_GetArraySize(v) <= top, "page size <= $top");
-        cJSON_ArrayForEach(it, v)
-        {
+        cJSON_ArrayForEach(it, v) {
             ck_assert_msg(seen < 3, "no user twice");
             ck_assert_str_eq(hc_jstr(it, "id"), ids[seen]);
             seen++;

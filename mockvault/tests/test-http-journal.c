@@ -94,7 +94,8 @@ static void scenario(long expect_set)
 
     kv("GET", "/secrets/api-key", flow_tok, hdr, NULL, &r);
     hc_assert_status(&r, 200, "flow GetSecret");
-    ck_assert_msg(strcmp(hc_jstr(r.json, "value") ? hc_jstr(r.json, "value") : "", FIXTURE_VALUE) == 0,
+    ck_assert_msg(strcmp(hc_jstr(r.json, "value") ? hc_jstr(r.json, "value") : "", FIXTURE_VALUE) ==
+                      0,
                   "fixture value of api-key changed; update FIXTURE_VALUE");
     mvt_resp_free(&r);
     kv("PUT", "/secrets/journal-flow", flow_tok, NULL, "{\"value\":\"" FLOW_VALUE "\"}", &r);
@@ -130,16 +131,16 @@ static int journal_count(const char *query)
     return n;
 }
 
-static void check_entry(const cJSON *e, int i, const char *op, const char *method,
-                        const char *path, const char *vault, const char *appid, const char *oid,
-                        long status, const char *err)
+static void check_entry(const cJSON *e, int i, const char *op, const char *method, const char *path,
+                        const char *vault, const char *appid, const char *oid, long status,
+                        const char *err)
 {
     char k[64];
 
     ck_assert_msg(e != NULL, "entry %d missing", i);
 #define STR_IS(key, want)                                                                          \
-    ck_assert_msg(hc_jstr(e, key) && strcmp(hc_jstr(e, key), want) == 0,                          \
-                  "entry %d (%s): %s is '%s', want '%s'", i, op, key,                            \
+    ck_assert_msg(hc_jstr(e, key) && strcmp(hc_jstr(e, key), want) == 0,                           \
+                  "entry %d (%s): %s is '%s', want '%s'", i, op, key,                              \
                   hc_jstr(e, key) ? hc_jstr(e, key) : "(none)", want)
     STR_IS("operation", op);
     STR_IS("method", method);
@@ -152,7 +153,8 @@ static void check_entry(const cJSON *e, int i, const char *op, const char *metho
     ck_assert_msg(hc_jint(e, "status") == status, "entry %d (%s): status %lld, want %ld", i, op,
                   (long long)hc_jint(e, "status"), status);
     ck_assert_msg(cJSON_IsNumber(hc_jget(e, "time")), "entry %d: time", i);
-    ck_assert_msg(cJSON_IsNumber(hc_jget(e, "latencyMs")) && hc_jget(e, "latencyMs")->valuedouble >= 0,
+    ck_assert_msg(cJSON_IsNumber(hc_jget(e, "latencyMs")) &&
+                      hc_jget(e, "latencyMs")->valuedouble >= 0,
                   "entry %d: latencyMs", i);
     ck_assert_msg(hc_is_guid(hc_jstr(e, "requestId")), "entry %d: requestId", i);
     ck_assert_msg(cJSON_IsString(hc_jget(e, "clientRequestId")), "entry %d: clientRequestId", i);
@@ -164,7 +166,7 @@ static void check_entry(const cJSON *e, int i, const char *op, const char *metho
 static void assert_clean(const char *text, const char *what)
 {
     const char *bad[] = {FLOW_VALUE, ADMIN_VALUE, FIXTURE_VALUE, T_FLOW_SECRET, T_ADMIN_SECRET,
-                         flow_tok, admin_tok, "api-version", "Bearer", "eyJ"};
+                         flow_tok,   admin_tok,   "api-version", "Bearer",      "eyJ"};
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(bad[i] == NULL || strstr(text, bad[i]) == NULL,
@@ -181,10 +183,10 @@ START_TEST(test_journal_entries)
     v = hc_jget(r.json, "value");
     ck_assert_msg(cJSON_GetArraySize(v) == 6, "journal has %d entries, want 6 (no /_mock/ ones)",
                   cJSON_GetArraySize(v));
-    check_entry(cJSON_GetArrayItem(v, 0), 0, "Token", "POST", "/" T_TENANT "/oauth2/v2.0/token",
-                "", T_FLOW_ID, T_FLOW_OID, 200, "");
-    check_entry(cJSON_GetArrayItem(v, 1), 1, "Token", "POST", "/" T_TENANT "/oauth2/v2.0/token",
-                "", T_ADMIN_ID, T_ADMIN_OID, 200, "");
+    check_entry(cJSON_GetArrayItem(v, 0), 0, "Token", "POST", "/" T_TENANT "/oauth2/v2.0/token", "",
+                T_FLOW_ID, T_FLOW_OID, 200, "");
+    check_entry(cJSON_GetArrayItem(v, 1), 1, "Token", "POST", "/" T_TENANT "/oauth2/v2.0/token", "",
+                T_ADMIN_ID, T_ADMIN_OID, 200, "");
     check_entry(cJSON_GetArrayItem(v, 2), 2, "GetSecret", "GET", "/secrets/api-key", "demo",
                 T_FLOW_ID, T_FLOW_OID, 200, "");
     check_entry(cJSON_GetArrayItem(v, 3), 3, "SetSecret", "PUT", "/secrets/journal-flow", "demo",
@@ -201,7 +203,8 @@ START_TEST(test_journal_entries)
     ck_assert_msg(hc_jget(v, "2.time")->valuedouble >= (double)t_before_vault + 999,
                   "vault entry time does not follow the mock clock");
     for (int i = 0; i < 6; i++)
-        ck_assert_msg(!hc_has(cJSON_GetArrayItem(v, i), "authz"), "entry %d: authz under enforce", i);
+        ck_assert_msg(!hc_has(cJSON_GetArrayItem(v, i), "authz"), "entry %d: authz under enforce",
+                      i);
     assert_clean(r.body, "journal JSON");
     mvt_resp_free(&r);
 }
@@ -239,7 +242,7 @@ START_TEST(test_journal_filters)
 END_TEST
 
 static const char *const bad_filters[][2] = {
-    {"?status=abc", "status"}, {"?status=", "status"},   {"?status=20x", "status"},
+    {"?status=abc", "status"}, {"?status=", "status"},    {"?status=20x", "status"},
     {"?since=xyz", "since"},   {"?since=1e999", "since"}, {"?since=", "since"},
 };
 

@@ -267,8 +267,7 @@ static int collect_pages(const char *host, const char *first_path, const char *l
         hc_assert_keys(r.json, "value,nextLink", "page keys");
         arr = hc_jget(r.json, "value");
         ck_assert(cJSON_IsArray(arr));
-        cJSON_ArrayForEach(it, arr)
-        {
+        cJSON_ArrayForEach(it, arr) {
             const char *id = hc_jstr(it, "id");
             const char *slash;
             char keys[256];
@@ -427,10 +426,11 @@ static void versions_fingerprint(const char *name, char *out, size_t n)
     kv("GET", DEMO, path, NULL, &r);
     hc_assert_status(&r, 200, "list versions");
     out[0] = '\0';
-    cJSON_ArrayForEach(it, hc_jget(r.json, "value")) off += (size_t)snprintf(
-        out + off, n - off, "%s %lld %lld %s\n", hc_jstr(it, "id"),
-        (long long)hc_jint(it, "attributes.created"), (long long)hc_jint(it, "attributes.updated"),
-        cJSON_IsTrue(hc_jget(it, "attributes.enabled")) ? "on" : "off");
+    cJSON_ArrayForEach(it, hc_jget(r.json, "value"))
+        off += (size_t)snprintf(out + off, n - off, "%s %lld %lld %s\n", hc_jstr(it, "id"),
+                                (long long)hc_jint(it, "attributes.created"),
+                                (long long)hc_jint(it, "attributes.updated"),
+                                cJSON_IsTrue(hc_jget(it, "attributes.enabled")) ? "on" : "off");
     mvt_resp_free(&r);
 }
 

@@ -50,8 +50,7 @@ START_TEST(test_s1_delete_deleted_bundle_90d)
         char want_id[256];
         int found = 0;
         snprintf(want_id, sizeof want_id, "%s/secrets/api-key", base);
-        cJSON_ArrayForEach(it, hc_jget(gd.json, "value"))
-        {
+        cJSON_ArrayForEach(it, hc_jget(gd.json, "value")) {
             if (!hc_jstr(it, "id") || strcmp(hc_jstr(it, "id"), want_id) != 0)
                 continue;
             found++;
@@ -107,8 +106,7 @@ START_TEST(test_s1_list_deleted_and_get_deleted)
     kv("GET", DEMO, "/deletedsecrets", NULL, &r);
     hc_assert_status(&r, 200, "GET /deletedsecrets");
     hc_assert_keys(r.json, "value,nextLink", "page");
-    cJSON_ArrayForEach(it, hc_jget(r.json, "value"))
-    {
+    cJSON_ArrayForEach(it, hc_jget(r.json, "value")) {
         found++;
         hc_assert_keys(it, "recoveryId,deletedDate,scheduledPurgeDate,id,attributes",
                        "deleted item old-secret");

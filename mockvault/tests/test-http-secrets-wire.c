@@ -25,14 +25,17 @@ START_TEST(test_s1_escaping_matches_cjson)
     tags = cJSON_AddObjectToObject(in, "tags");
     cJSON_AddStringToObject(tags, "k\"\\", "v\x02");
     body = cJSON_PrintUnformatted(in);
-    ck_assert_int_eq(mvt_request(srv, "PUT", DEMO, "/secrets/esc?api-version=7.4", tok, hdr, body, &r), 0);
+    ck_assert_int_eq(
+        mvt_request(srv, "PUT", DEMO, "/secrets/esc?api-version=7.4", tok, hdr, body, &r), 0);
     ck_assert_int_eq(r.status, 200);
     mvt_resp_free(&r);
-    ck_assert_int_eq(mvt_request(srv, "GET", DEMO, "/secrets/esc/?api-version=7.4", tok, NULL, NULL, &r), 0);
+    ck_assert_int_eq(
+        mvt_request(srv, "GET", DEMO, "/secrets/esc/?api-version=7.4", tok, NULL, NULL, &r), 0);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(r.json);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r.json, "value")->valuestring, value);
-    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r.json, "contentType")->valuestring, "ct\"\n");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r.json, "contentType")->valuestring,
+                     "ct\"\n");
     again = cJSON_PrintUnformatted(r.json);
     ck_assert_msg(strcmp(again, r.body) == 0, "body differs from cJSON's compact print");
     cJSON_free(again);

@@ -1,8 +1,8 @@
 /* test-journal.c: the request journal without HTTP (journal.c): entries go in through
- * mv_journal_add, the function the dispatcher calls when a request finishes, so the ring, the filters and the
- * JSON are the real ones. Covers every filter alone and combined (operation, vault, principal as
- * appid or oid, status, since at a float boundary), the ring dropping its oldest entries at
- * capacity, clear, the audit log's JSON lines, and that an entry's keys are exactly the
+ * mv_journal_add, the function the dispatcher calls when a request finishes, so the ring, the
+ * filters and the JSON are the real ones. Covers every filter alone and combined (operation, vault,
+ * principal as appid or oid, status, since at a float boundary), the ring dropping its oldest
+ * entries at capacity, clear, the audit log's JSON lines, and that an entry's keys are exactly the
  * documented set (README.md, GET /_mock/requests), so no value or token can be in one. */
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -15,8 +15,9 @@
 
 /* The keys of an entry, in order (README.md, GET /_mock/requests); "authz" and "fault" follow
  * only when set. */
-#define KEYS "time,method,path,vault,operation,appid,oid,status,errorCode,latencyMs,clientRequestId," \
-             "requestId"
+#define KEYS                                                                                       \
+    "time,method,path,vault,operation,appid,oid,status,errorCode,latencyMs,clientRequestId,"       \
+    "requestId"
 
 #define APP_A "22222222-2222-2222-2222-222222222222"
 #define OID_A "33333333-3333-3333-3333-333333333333"
@@ -87,8 +88,7 @@ static void assert_keys(const cJSON *obj, const char *keys)
     char got[512] = "";
     const cJSON *k;
 
-    cJSON_ArrayForEach(k, obj)
-    {
+    cJSON_ArrayForEach(k, obj) {
         if (got[0])
             strncat(got, ",", sizeof got - strlen(got) - 1);
         strncat(got, k->string, sizeof got - strlen(got) - 1);
@@ -351,9 +351,13 @@ START_TEST(test_journal_filter_combined)
     ck_assert_int_eq(count(&f), 0);
 
     /* Every condition at once, one match. */
-    f = (struct mv_journal_filter){.operation = "getsecret", .vault = "RBAC-DEMO",
-                                   .principal = APP_B, .has_status = true, .status = 403,
-                                   .has_since = true, .since = 1000.75};
+    f = (struct mv_journal_filter){.operation = "getsecret",
+                                   .vault = "RBAC-DEMO",
+                                   .principal = APP_B,
+                                   .has_status = true,
+                                   .status = 403,
+                                   .has_since = true,
+                                   .since = 1000.75};
     ck_assert_int_eq(count(&f), 1);
 }
 END_TEST
@@ -422,9 +426,16 @@ START_TEST(test_journal_audit_lines)
 {
     char dir[] = "/tmp/mvt-journal-unit-XXXXXX", path[128], line[4096], err[256];
     struct mv_journal *a;
-    struct mv_request_record e = {.time = 5, .status = 200, .method = "GET", .path = "/secrets",
-                                 .vault = "demo", .operation = "GetSecrets", .appid = APP_A,
-                                 .oid = OID_A, .error_code = "", .request_id = "r1"};
+    struct mv_request_record e = {.time = 5,
+                                  .status = 200,
+                                  .method = "GET",
+                                  .path = "/secrets",
+                                  .vault = "demo",
+                                  .operation = "GetSecrets",
+                                  .appid = APP_A,
+                                  .oid = OID_A,
+                                  .error_code = "",
+                                  .request_id = "r1"};
     FILE *f;
     int lines = 0;
 

@@ -162,8 +162,8 @@ static void sleep_ms(int ms)
  * broken proxy fails a test instead of hanging it. */
 static int connect_port(uint16_t port, int timeout_s)
 {
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct timeval tv = {.tv_sec = timeout_s};
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -283,9 +283,9 @@ static void setup(void)
 {
     char err[256] = "";
     echo = echo_start();
-    ck_assert_msg(mv_proxy_start("127.0.0.1", 0, "127.0.0.1", echo->port, &proxy, err,
-                                 sizeof err) == 0,
-                  "mv_proxy_start: %s", err);
+    ck_assert_msg(
+        mv_proxy_start("127.0.0.1", 0, "127.0.0.1", echo->port, &proxy, err, sizeof err) == 0,
+        "mv_proxy_start: %s", err);
     pport = mv_proxy_port(proxy);
     ck_assert_uint_ne(pport, 0);
 }
@@ -529,7 +529,7 @@ START_TEST(test_concurrent_tunnels)
 
     for (int i = 0; i < N; i++)
         fds[i] = open_tunnel(pport, i % 2 ? "myvault.vault.azure.net:443"
-                                           : "login.microsoftonline.com:443");
+                                          : "login.microsoftonline.com:443");
     ck_assert_int_eq(wait_accepted(echo, N), N);
     /* Every tunnel is open at once; each must carry its own bytes only. */
     for (int i = N - 1; i >= 0; i--) {
@@ -574,8 +574,8 @@ START_TEST(test_stop_with_open_tunnels)
     close(idle);
 
     /* The listener is closed too. */
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(pport),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(pport), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     ck_assert_int_ne(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
     close(fd);
@@ -595,9 +595,9 @@ START_TEST(test_bad_gateway)
     ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sin, &sl), 0);
     close(s);
 
-    ck_assert_msg(mv_proxy_start("127.0.0.1", 0, "127.0.0.1", ntohs(sin.sin_port), &p2, err,
-                                 sizeof err) == 0,
-                  "%s", err);
+    ck_assert_msg(
+        mv_proxy_start("127.0.0.1", 0, "127.0.0.1", ntohs(sin.sin_port), &p2, err, sizeof err) == 0,
+        "%s", err);
     int fd = connect_port(mv_proxy_port(p2), 15);
     send_str(fd, "CONNECT myvault.vault.azure.net:443 HTTP/1.1\r\n\r\n");
     recv_all(fd, resp, sizeof resp);
@@ -613,8 +613,7 @@ START_TEST(test_wildcard_target)
     char err[256] = "";
     struct mv_proxy *p2 = NULL;
 
-    ck_assert_msg(mv_proxy_start("127.0.0.1", 0, "0.0.0.0", echo->port, &p2, err,
-                                 sizeof err) == 0,
+    ck_assert_msg(mv_proxy_start("127.0.0.1", 0, "0.0.0.0", echo->port, &p2, err, sizeof err) == 0,
                   "%s", err);
     int fd = open_tunnel(mv_proxy_port(p2), "myvault.vault.azure.net:443");
     expect_echo(fd, "wildcard");
@@ -728,9 +727,8 @@ START_TEST(test_curl_client)
     ck_assert_int_ne(res, CURLE_OK);
     ck_assert_int_eq(atomic_load(&echo->accepted), 0);
 
-    ck_assert_int_eq(curl_connect_code("https://myvault.vault.azure.net/secrets?api-version=7.4",
-                                       &res),
-                     200);
+    ck_assert_int_eq(
+        curl_connect_code("https://myvault.vault.azure.net/secrets?api-version=7.4", &res), 200);
     ck_assert_int_ne(res, CURLE_OK);
     ck_assert_int_ne(res, CURLE_OPERATION_TIMEDOUT);
     ck_assert_int_eq(wait_accepted(echo, 1), 1);

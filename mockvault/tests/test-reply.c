@@ -1,5 +1,5 @@
 /* test-reply.c: the parts of reply.c that need no connection: the challenge resource chosen per
- * host (DESIGN.md §3) and the echo filter that keeps user input in error messages valid JSON text. */
+ * host (DESIGN.md §3) and the echo filter that keeps user input in error messages valid JSON. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

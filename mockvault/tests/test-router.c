@@ -25,7 +25,8 @@ START_TEST(test_match_literals_and_captures)
     free_caps(caps);
     ck_assert(!mv_route_match("/secrets/{}/versions", "/secrets//versions", caps));
     ck_assert_ptr_null(caps[0]);
-    ck_assert(mv_route_match("/{}/oauth2/v2.0/token", "/contoso.onmicrosoft.com/oauth2/v2.0/token", caps));
+    ck_assert(mv_route_match("/{}/oauth2/v2.0/token", "/contoso.onmicrosoft.com/oauth2/v2.0/token",
+                             caps));
     ck_assert_str_eq(caps[0], "contoso.onmicrosoft.com");
     free_caps(caps);
     /* Matching without captures allocates nothing. */
@@ -84,7 +85,8 @@ START_TEST(test_secret_routes_table)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct mv_op *found = NULL;
         for (const struct mv_op *rt = mv_secrets_ops; rt->pattern && !found; rt++)
-            if (strcmp(rt->method, cases[i].method) == 0 && mv_route_match(rt->pattern, cases[i].path, NULL))
+            if (strcmp(rt->method, cases[i].method) == 0 &&
+                mv_route_match(rt->pattern, cases[i].path, NULL))
                 found = rt;
         ck_assert_msg(found != NULL, "%s %s has no route", cases[i].method, cases[i].path);
         ck_assert_msg(strcmp(found->name, cases[i].operation) == 0, "%s %s -> %s, want %s",
@@ -96,8 +98,10 @@ END_TEST
 
 START_TEST(test_api_versions)
 {
-    static const char *const ok[] = {"2016-10-01", "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01"};
-    static const char *const bad[] = {"", "7", "7.7", "7.4 ", "2025-07-02", "7.3-preview", "latest"};
+    static const char *const ok[] = {"2016-10-01", "7.0", "7.1", "7.2",       "7.3",
+                                     "7.4",        "7.5", "7.6", "2025-07-01"};
+    static const char *const bad[] = {"",           "7",           "7.7",   "7.4 ",
+                                      "2025-07-02", "7.3-preview", "latest"};
 
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         ck_assert_msg(mv_api_version_supported(ok[i]), "%s", ok[i]);

@@ -511,7 +511,6 @@ START_TEST(test_round_trip_everything)
     char *second = export_text(d2);
     ck_assert_str_eq(first, second);
 
-
     cJSON *j = mv_state_export(d);
     char *compact = cJSON_PrintUnformatted(j);
     ck_assert_ptr_nonnull(strstr(compact, "\"tags\":{}"));

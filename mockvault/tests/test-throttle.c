@@ -71,7 +71,8 @@ START_TEST(test_throttle_window_edges)
     ck_assert(mv_throttle_admit(t, "demo", MV_THROTTLE_TRANSACTION, 101.0, NULL));
     ck_assert(mv_throttle_admit(t, "demo", MV_THROTTLE_TRANSACTION, 102.0, NULL));
     ck_assert(!mv_throttle_admit(t, "demo", MV_THROTTLE_TRANSACTION, 105.0, &wait));
-    ck_assert_msg(wait > 4.999 && wait < 5.001, "wait %f, want 5 (the t=100 request leaves at 110)", wait);
+    ck_assert_msg(wait > 4.999 && wait < 5.001, "wait %f, want 5 (the t=100 request leaves at 110)",
+                  wait);
     /* Just before the oldest leaves the window: still refused. */
     ck_assert(!mv_throttle_admit(t, "demo", MV_THROTTLE_TRANSACTION, 109.999, NULL));
     /* At exactly 110 the t=100 request is 10 s old and out of (now-10, now]. */

@@ -236,7 +236,8 @@ static void usage_record(struct mv_req *r, const struct mv_op *op, const char *o
     snprintf(last.object, sizeof last.object, "%s", object ? object : "");
     pthread_mutex_lock(&u->lock);
     for (size_t i = 0; i < u->n && !e; i++)
-        if (strcasecmp(u->entries[i].oid, r->oid) == 0 && strcasecmp(u->entries[i].vault, r->vault) == 0)
+        if (strcasecmp(u->entries[i].oid, r->oid) == 0 &&
+            strcasecmp(u->entries[i].vault, r->vault) == 0)
             e = &u->entries[i];
     if (!e) {
         struct usage_entry *ne = realloc(u->entries, (u->n + 1) * sizeof *ne);
@@ -354,11 +355,12 @@ static const struct mv_role_assignment *rbac_grant(const struct mv_vault *v, con
 
 static enum MHD_Result deny_access_policy(struct mv_req *r, const struct mv_op *op)
 {
-    return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", "AccessDenied",
-                             "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
-                             "does not have secrets %s permission on key vault '%s;location=%s'. For help "
-                             "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-                             r->appid, r->oid, r->tid, mv_authz_perm_name(op), r->vault, r->location);
+    return mv_reply_kv_error(
+        r, MHD_HTTP_FORBIDDEN, "Forbidden", "AccessDenied",
+        "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
+        "does not have secrets %s permission on key vault '%s;location=%s'. For help "
+        "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
+        r->appid, r->oid, r->tid, mv_authz_perm_name(op), r->vault, r->location);
 }
 
 static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const char *secret)
@@ -371,20 +373,25 @@ static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const
      * placeholders in the real shape (lower-case provider and vault, as the service prints it). */
     if (op->scope == MV_SCOPE_OBJECT && secret && *secret)
         snprintf(resource, sizeof resource,
-                 "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/mockvault/providers/"
+                 "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/mockvault/"
+                 "providers/"
                  "microsoft.keyvault/vaults/%s/secrets/%s",
                  vault_lc, secret);
     else
         snprintf(resource, sizeof resource,
-                 "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/mockvault/providers/"
+                 "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/mockvault/"
+                 "providers/"
                  "microsoft.keyvault/vaults/%s",
                  vault_lc);
     return mv_reply_kv_error(
         r, MHD_HTTP_FORBIDDEN, "Forbidden", "ForbiddenByRbac",
         "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny "
-        "assignments or role definitions were changed recently, please observe propagation time.\r\n"
-        "Caller: appid=%s;oid=%s;iss=https://sts.windows.net/%s/\r\nAction: '%s'\r\nResource: '%s'\r\n"
-        "Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: %s;location=%s\r\n",
+        "assignments or role definitions were changed recently, please observe propagation "
+        "time.\r\n"
+        "Caller: appid=%s;oid=%s;iss=https://sts.windows.net/%s/\r\nAction: '%s'\r\nResource: "
+        "'%s'\r\n"
+        "Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: "
+        "%s;location=%s\r\n",
         r->appid, r->oid, r->tid, op->action, resource, r->vault, r->location);
 }
 
@@ -450,11 +457,12 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
     mv_store_unlock(r->srv->store);
     if (!allowed)
         /* One line that explains the denial: who, what was missing, what they hold, the fix. */
-        mv_log_notice(&r->srv->log, "authz: %s %s on vault %s%s%s by %s: needs %s %s; holds %s; smallest change: %s",
-                      mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
-                      secret ? " secret " : "", secret ? secret : "", who,
-                      rbac ? "action" : "secrets permission", rbac ? op->action : perm_name,
-                      holds, change);
+        mv_log_notice(
+            &r->srv->log,
+            "authz: %s %s on vault %s%s%s by %s: needs %s %s; holds %s; smallest change: %s",
+            mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
+            secret ? " secret " : "", secret ? secret : "", who,
+            rbac ? "action" : "secrets permission", rbac ? op->action : perm_name, holds, change);
     if (!allowed && mode == MV_AUTHZ_AUDIT)
         r->authz_would_deny = true; /* audit: allowed, but journaled as a would-be denial */
     if (!allowed && mode == MV_AUTHZ_ENFORCE) {

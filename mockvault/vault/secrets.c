@@ -14,13 +14,12 @@
 #include "store.h"
 #include "util.h"
 
-#define MV_VALUE_MAX 25600     /* characters (spec §2 "Value over 25 KB") */
+#define MV_VALUE_MAX 25600 /* characters (spec §2 "Value over 25 KB") */
 #define MV_CONTENT_TYPE_MAX 255
 #define MV_TAGS_MAX 15
 #define MV_TAG_TEXT_MAX 256
 #define MV_NAME_MAX 127
 #define MV_PAGE_MAX 25
-
 
 static const char not_found_fmt[] =
     "A secret with (name/id) %s was not found in this key vault. If you recently deleted this "
@@ -37,7 +36,6 @@ static bool name_ok(const char *s)
     return strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") == n;
 }
 
-
 static enum MHD_Result bad_parameter(struct mv_req *r, const char *inner, const char *msg)
 {
     return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", inner, "%s", msg);
@@ -52,25 +50,29 @@ static enum MHD_Result reply_bad_name(struct mv_req *r, const char *name)
 }
 
 /* Replies for a store error (never MV_OK). name/version are the URI's, already validated. */
-static enum MHD_Result reply_store_err(struct mv_req *r, enum mv_err e, const char *name, const char *version)
+static enum MHD_Result reply_store_err(struct mv_req *r, enum mv_err e, const char *name,
+                                       const char *version)
 {
     char what[200];
 
     switch (e) {
     case MV_E_NOT_FOUND:
-        return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "SecretNotFound", NULL, not_found_fmt, name);
+        return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "SecretNotFound", NULL, not_found_fmt,
+                                 name);
     case MV_E_VERSION_NOT_FOUND:
         snprintf(what, sizeof what, "%s/%s", name, version ? version : "");
-        return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "SecretNotFound", NULL, not_found_fmt, what);
+        return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "SecretNotFound", NULL, not_found_fmt,
+                                 what);
     case MV_E_NOT_DELETED:
         return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "SecretNotFound", NULL,
                                  "Deleted Secret not found: %s", name);
     case MV_E_DELETED:
-        return mv_reply_kv_error(r, MHD_HTTP_CONFLICT, "Conflict", "ObjectIsDeletedButRecoverable",
-                                 "Secret %s is currently in a deleted but recoverable state, and its "
-                                 "name cannot be reused; in this state, the secret can only be "
-                                 "recovered or purged.",
-                                 name);
+        return mv_reply_kv_error(
+            r, MHD_HTTP_CONFLICT, "Conflict", "ObjectIsDeletedButRecoverable",
+            "Secret %s is currently in a deleted but recoverable state, and its "
+            "name cannot be reused; in this state, the secret can only be "
+            "recovered or purged.",
+            name);
     case MV_E_EXISTS:
         /* The real text of this 409 was not found (spec §1 RestoreSecret); mock wording. */
         return mv_reply_kv_error(r, MHD_HTTP_CONFLICT, "Conflict", NULL,
@@ -78,11 +80,12 @@ static enum MHD_Result reply_store_err(struct mv_req *r, enum mv_err e, const ch
                                  "restore needs a free name.",
                                  name);
     case MV_E_PURGE_PROTECTED:
-        return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
-                                 "Operation \"purge\" is not allowed because purge protection is "
-                                 "enabled for this vault. Key Vault service will automatically purge "
-                                 "it after the retention period has passed. Vault: %s;location=%s",
-                                 r->vault, r->location);
+        return mv_reply_kv_error(
+            r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
+            "Operation \"purge\" is not allowed because purge protection is "
+            "enabled for this vault. Key Vault service will automatically purge "
+            "it after the retention period has passed. Vault: %s;location=%s",
+            r->vault, r->location);
     case MV_E_NO_VAULT:
         return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "VaultNotFound", NULL,
                                  "mockvault: the vault %s no longer exists.", r->vault);
@@ -123,8 +126,9 @@ static bool parse_body_or_reply(struct mv_req *r, cJSON **out)
     if (!j || !cJSON_IsObject(j)) {
         cJSON_Delete(j);
         /* Real wording unknown; the message names what to fix. */
-        bad_parameter(r, NULL, r->body_len ? "The request body must be a JSON object."
-                                           : "The request body is empty; a JSON object is required.");
+        bad_parameter(r, NULL,
+                      r->body_len ? "The request body must be a JSON object."
+                                  : "The request body is empty; a JSON object is required.");
         return false;
     }
     *out = j;
@@ -142,7 +146,8 @@ static bool parse_tags_or_reply(struct mv_req *r, const cJSON *j, struct mv_tags
         bad_parameter(r, NULL, "Property 'tags' must be an object of string values.");
         return false;
     }
-    cJSON_ArrayForEach(it, j) n++;
+    cJSON_ArrayForEach(it, j)
+        n++;
     if (n > MV_TAGS_MAX) {
         /* The real service's exact text, CRLF included (spec §2 "More than 15 tags"). */
         bad_parameter(r, NULL, "Property has invalid value\r\n");
@@ -154,8 +159,7 @@ static bool parse_tags_or_reply(struct mv_req *r, const cJSON *j, struct mv_tags
         reply_store_err(r, MV_E_NOMEM, "", NULL);
         return false;
     }
-    cJSON_ArrayForEach(it, j)
-    {
+    cJSON_ArrayForEach(it, j) {
         if (!cJSON_IsString(it) || strlen(it->string) > MV_TAG_TEXT_MAX ||
             strlen(it->valuestring) > MV_TAG_TEXT_MAX || it->string[0] == '\0') {
             free(t->items);
@@ -180,7 +184,8 @@ struct fields {
     int64_t nbf, exp;
 };
 
-static bool time_attr_or_reply(struct mv_req *r, const cJSON *a, const char *key, bool *has, int64_t *out)
+static bool time_attr_or_reply(struct mv_req *r, const cJSON *a, const char *key, bool *has,
+                               int64_t *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, key);
     char msg[128];
@@ -188,7 +193,8 @@ static bool time_attr_or_reply(struct mv_req *r, const cJSON *a, const char *key
     if (!v || cJSON_IsNull(v))
         return true;
     if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble) {
-        snprintf(msg, sizeof msg, "Property 'attributes.%s' must be an integer (unix seconds).", key);
+        snprintf(msg, sizeof msg, "Property 'attributes.%s' must be an integer (unix seconds).",
+                 key);
         bad_parameter(r, NULL, msg);
         return false;
     }
@@ -263,8 +269,9 @@ static enum MHD_Result h_set(struct mv_req *r)
         return MHD_YES;
     value = cJSON_GetObjectItemCaseSensitive(body, "value");
     if (!cJSON_IsString(value)) {
-        ok = bad_parameter(r, NULL, value ? "Property 'value' must be a string."
-                                          : "Property 'value' is required.");
+        ok = bad_parameter(r, NULL,
+                           value ? "Property 'value' must be a string."
+                                 : "Property 'value' is required.");
         goto out;
     }
     /* The service counts characters (code points), not bytes, against the limit. */
@@ -301,7 +308,6 @@ out:
     return ok;
 }
 
-
 static enum MHD_Result h_get(struct mv_req *r)
 {
     const char *name = r->cap[0], *version = r->cap[1];
@@ -315,7 +321,8 @@ static enum MHD_Result h_get(struct mv_req *r)
         return reply_bad_name(r, name);
     if (version[0] && !cx_is_hex(version, 32, 0)) /* any case: ids compare case-insensitively */
         return reply_store_err(r, MV_E_VERSION_NOT_FOUND, name, version);
-    cx_str_lower(r->cap[1]); /* versions are lowercase hex; identifiers compare case-insensitively */
+    cx_str_lower(
+        r->cap[1]); /* versions are lowercase hex; identifiers compare case-insensitively */
     e = mv_store_get_secret(r->srv->store, r->vault, name, version, &sv);
     if (e != MV_OK)
         return reply_store_err(r, e, name, version);
@@ -459,8 +466,9 @@ static bool page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
         v = strtol(mr, &end, 10);
         if (*mr == '\0' || *end != '\0' || v < 1 || v > MV_PAGE_MAX) {
             /* The real body for this 400 is unknown (spec §2); the message says what to fix. */
-            bad_parameter(r, NULL, "Invalid value for the maxresults query parameter: it must be an "
-                                   "integer from 1 to 25.");
+            bad_parameter(r, NULL,
+                          "Invalid value for the maxresults query parameter: it must be an "
+                          "integer from 1 to 25.");
             return false;
         }
         *max = (size_t)v;
@@ -478,8 +486,9 @@ static bool page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
     return true;
 }
 
-static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_secret_view *items, size_t n,
-                      const char *next, size_t max, bool max_given, unsigned flags)
+static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_secret_view *items,
+                                  size_t n, const char *next, size_t max, bool max_given,
+                                  unsigned flags)
 {
     char base[400], link[1200];
     char *tok;
@@ -495,8 +504,8 @@ static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_
         snprintf(link, sizeof link, "%s%s?api-version=%s&$skiptoken=%s&maxresults=%zu", base, path,
                  r->api_version, tok, max);
     else
-        snprintf(link, sizeof link, "%s%s?api-version=%s&$skiptoken=%s", base, path,
-                 r->api_version, tok);
+        snprintf(link, sizeof link, "%s%s?api-version=%s&$skiptoken=%s", base, path, r->api_version,
+                 tok);
     free(tok);
     return mv_reply_secret_page(r, items, n, flags, link);
 }
@@ -515,8 +524,8 @@ static enum MHD_Result list_common(struct mv_req *r, list_fn fn, const char *pat
     if (!page_params_or_reply(r, &max, &marker))
         return MHD_YES;
     e = fn(r->srv->store, r->vault, marker, max, &items, &n, &next);
-    ok = e == MV_OK ? reply_page(r, path, items, n, next, max, mv_req_query(r, "maxresults") != NULL,
-                                 flags)
+    ok = e == MV_OK ? reply_page(r, path, items, n, next, max,
+                                 mv_req_query(r, "maxresults") != NULL, flags)
                     : reply_store_err(r, e, "", NULL);
     mv_secret_views_free(items, n);
     free(marker);
@@ -531,7 +540,8 @@ static enum MHD_Result h_list(struct mv_req *r)
 
 static enum MHD_Result h_list_deleted(struct mv_req *r)
 {
-    return list_common(r, mv_store_list_deleted, "/deletedsecrets", MV_SECRET_BASE_ID | MV_SECRET_DELETED);
+    return list_common(r, mv_store_list_deleted, "/deletedsecrets",
+                       MV_SECRET_BASE_ID | MV_SECRET_DELETED);
 }
 
 static enum MHD_Result h_versions(struct mv_req *r)
@@ -549,8 +559,9 @@ static enum MHD_Result h_versions(struct mv_req *r)
         return MHD_YES;
     e = mv_store_list_versions(r->srv->store, r->vault, name, marker, max, &items, &n, &next);
     snprintf(path, sizeof path, "/secrets/%s/versions", name);
-    ok = e == MV_OK ? reply_page(r, path, items, n, next, max, mv_req_query(r, "maxresults") != NULL, 0)
-                    : reply_store_err(r, e, name, NULL);
+    ok = e == MV_OK
+             ? reply_page(r, path, items, n, next, max, mv_req_query(r, "maxresults") != NULL, 0)
+             : reply_store_err(r, e, name, NULL);
     mv_secret_views_free(items, n);
     free(marker);
     free(next);
@@ -598,9 +609,9 @@ static enum MHD_Result h_backup(struct mv_req *r)
     memcpy(blob, BLOB_MAGIC, BLOB_MAGIC_LEN);
     mv_rand_bytes(blob + BLOB_MAGIC_LEN, BLOB_NONCE);
     clen = plen + BLOB_TAG;
-    if (gnutls_aead_cipher_encrypt(h, blob + BLOB_MAGIC_LEN, BLOB_NONCE, blob_aad, sizeof blob_aad - 1,
-                                   BLOB_TAG, plain, plen, blob + BLOB_MAGIC_LEN + BLOB_NONCE,
-                                   &clen) < 0)
+    if (gnutls_aead_cipher_encrypt(h, blob + BLOB_MAGIC_LEN, BLOB_NONCE, blob_aad,
+                                   sizeof blob_aad - 1, BLOB_TAG, plain, plen,
+                                   blob + BLOB_MAGIC_LEN + BLOB_NONCE, &clen) < 0)
         goto nomem;
     text = cx_b64url_encode(blob, BLOB_MAGIC_LEN + BLOB_NONCE + clen);
     if (!text)
@@ -670,9 +681,9 @@ static enum MHD_Result h_restore(struct mv_req *r)
         goto out;
     }
     /* A tampered or foreign blob fails authentication here. */
-    if (gnutls_aead_cipher_decrypt(h, blob + BLOB_MAGIC_LEN, BLOB_NONCE, blob_aad, sizeof blob_aad - 1,
-                                   BLOB_TAG, blob + BLOB_MAGIC_LEN + BLOB_NONCE, plen, plain,
-                                   &plen) < 0) {
+    if (gnutls_aead_cipher_decrypt(h, blob + BLOB_MAGIC_LEN, BLOB_NONCE, blob_aad,
+                                   sizeof blob_aad - 1, BLOB_TAG,
+                                   blob + BLOB_MAGIC_LEN + BLOB_NONCE, plen, plain, &plen) < 0) {
         ok = malformed_blob(r);
         goto out;
     }
@@ -714,6 +725,8 @@ out:
  * recover, backup, restore and purge -> their own actions. Object scope: an assignment at
  * /secrets/{name} grants the operation; collections and restore (the name is inside the blob)
  * need the vault scope. Key Vault counts every new secret version as a creation (§7). */
+/* One operation per row reads as a table. */
+/* clang-format off */
 #define ACT "Microsoft.KeyVault/vaults/secrets/"
 #define SECRET_OP(method, pattern, fn, name, body, perm, action, scope)                             \
     MV_VAULT_OP(method, pattern, fn, name, body, MV_FAMILY_SECRETS, perm, ACT action, scope,       \
@@ -733,3 +746,4 @@ const struct mv_op mv_secrets_ops[] = {
     SECRET_OP("DELETE", "/deletedsecrets/{}", h_purge, "PurgeDeletedSecret", false, MV_PERM_PURGE, "purge/action", MV_SCOPE_OBJECT),
     MV_OP_END,
 };
+/* clang-format on */

@@ -16,7 +16,7 @@ struct window {
 };
 
 struct vault_windows {
-    char *name; /* owned */
+    char *name;         /* owned */
     struct window w[2]; /* indexed by enum mv_throttle_class */
 };
 

@@ -23,7 +23,6 @@ struct mv_throttle_limits {
     double window;         /* seconds, > 0 */
 };
 
-
 /* Fills l with Key Vault's limits, enabled or not. */
 void mv_throttle_azure_limits(struct mv_throttle_limits *l, bool enabled);
 
