@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <microhttpd.h>
+
+struct mv_req;
 struct mv_server;
 
 /* What goes into a v1-shaped access token (spec/identity.md §2.1). */
@@ -29,5 +32,14 @@ char *mv_identity_issue_token(struct mv_server *srv, const struct mv_token_spec 
 /* True for resources the mock issues tokens for: Key Vault (public name, app id, or a mock host's
  * challenge resource), ARM, Graph. */
 bool mv_identity_resource_known(const char *resource);
+
+/* Shared by the token endpoints and the discovery documents (discovery.c). */
+/* The authority base for URLs inside documents: the Azure name in proxy mode, else the request's
+ * own scheme://host:port (msal-node validates the issuer against the authority it used). */
+void mv_identity_authority_base(const struct mv_req *r, char *out, size_t n);
+/* Tenant lookup by id or domain; copies id and domain out. False when there is none. */
+bool mv_identity_find_tenant(struct mv_req *r, const char *t, char id[64], char domain[256]);
+/* Entra's 400 for an unknown tenant (AADSTS90002) with error code error. */
+enum MHD_Result mv_identity_tenant_not_found(struct mv_req *r, const char *error, const char *t);
 
 #endif
