@@ -121,7 +121,7 @@ static bool same_name(const struct cert_name *a, const struct cert_name *b)
 /* Builds the server certificate's name list: the base names, then names[] without duplicates.
  * Returns 0 with *out (caller frees) and *count, or -1 with a message in err. */
 int tls_collect_names(const char *const *names, size_t nnames, struct cert_name **out,
-                         size_t *count, char *err, size_t errlen)
+                      size_t *count, char *err, size_t errlen)
 {
     const size_t nbase = NSERVED_HOSTS + sizeof leaf_base_addresses / sizeof leaf_base_addresses[0];
     struct cert_name *list = NULL;
@@ -186,8 +186,7 @@ static int add_ip_subtree(gnutls_x509_name_constraints_t nc, const unsigned char
 
 /* Fills nc with the CA's permitted subtrees: the fixed ones, then whatever of names[] they do not
  * already cover (one host or address each; a wildcard's subtree is the name below the "*."). */
-int tls_fill_constraints(gnutls_x509_name_constraints_t nc, const struct cert_name *names,
-                            size_t n)
+int tls_fill_constraints(gnutls_x509_name_constraints_t nc, const struct cert_name *names, size_t n)
 {
     static const unsigned char v4_loopback[4] = {127, 0, 0, 0};
     static const unsigned char v6_loopback[16] = {[15] = 1};
@@ -257,4 +256,3 @@ bool tls_names_exactly(gnutls_x509_crt_t crt, const struct cert_name *names, siz
     }
     return seen == n;
 }
-
