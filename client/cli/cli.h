@@ -4,7 +4,7 @@
  *
  * Shape of the program (curl's tool_*.c, libgit2's cmd_*.c):
  *   main.c      dispatch: parse, check, create the client, run the verb, print
- *   options.c   the option table, the command table (families) and argument parsing and checks
+ *   options.c   the option table, argument parsing and checks
  *   help.c      --help text
  *   secret.c    the `secret` verbs; token.c the `token` verb: one file per verb family
  *   output.c    the result document (cJSON) and the json, tsv, table and none formats
@@ -12,7 +12,7 @@
  *   util.c      messages on stderr, the library client, reading files
  *
  * Adding a verb family (keys, certificates): one file defining a struct cli_family with its
- * verbs, and one entry in cli_families[] (options.c). Options a family needs beyond the existing
+ * verbs, and one entry in the families table of main.c. Options a family needs beyond the existing
  * ones go into the option table.
  *
  * Secret hygiene: a value is put in the output document only by `secret show`, whose purpose is
@@ -190,14 +190,15 @@ struct cli_family {
     int (*check)(struct cli *c);
 };
 
-/* The command families in the order --help lists them, NULL-terminated. */
-extern const struct cli_family *const cli_families[];
 extern const struct cli_family cli_secret_family;
 extern const struct cli_family cli_token_family;
 
 /* Everything the command line said, plus what was derived from it. Zero it before
  * cli_parse_args; free what it owns with cli_free. */
 struct cli {
+    /* The command families in the order --help lists them, NULL-terminated: main.c's table (the
+     * one place that names every family), set before cli_parse_args. */
+    const struct cli_family *const *families;
     char **argv;
     const struct cli_family *family; /* named on the command line (also for group help) */
     const struct cli_verb *verb;
@@ -246,7 +247,8 @@ int cli_resolve_vault(struct cli *c);
 /* ----- help.c ------------------------------------------------------------------------------ */
 
 /* The program's help, or only one family's verbs when family is not NULL. */
-void cli_help_global(FILE *f, const struct cli_family *family);
+void cli_help_global(FILE *f, const struct cli_family *const *families,
+                     const struct cli_family *family);
 void cli_help_verb(FILE *f, const struct cli_family *family, const struct cli_verb *v);
 
 /* ----- util.c: messages, the client, files ------------------------------------------------- */

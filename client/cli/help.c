@@ -75,7 +75,8 @@ static void print_exit_codes(FILE *f)
                 status_table[i].desc);
 }
 
-void cli_help_global(FILE *f, const struct cli_family *family)
+void cli_help_global(FILE *f, const struct cli_family *const *families,
+                     const struct cli_family *family)
 {
     const struct cli_family *fam;
 
@@ -83,7 +84,7 @@ void cli_help_global(FILE *f, const struct cli_family *family)
           "A client for Azure Key Vault secrets, with az keyvault secret's verbs and flags.\n\n"
           "Commands:\n",
           f);
-    for (size_t i = 0; (fam = cli_families[i]) != NULL; i++) {
+    for (size_t i = 0; (fam = families[i]) != NULL; i++) {
         if (family && family != fam)
             continue;
         for (size_t k = 0; k < fam->n_verbs; k++) {

@@ -36,6 +36,9 @@ static int run_and_print(struct cli *c, struct cli_doc *doc)
     return st;
 }
 
+/* Every command family, in the order --help lists them: adding a family is one entry here. */
+static const struct cli_family *const families[] = {&cli_secret_family, &cli_token_family, NULL};
+
 int main(int argc, char **argv)
 {
     /* stdout gets our own buffer so the value printed by `secret show` can be wiped from it. */
@@ -45,6 +48,7 @@ int main(int argc, char **argv)
     int st, inited = 0;
 
     memset(&cli, 0, sizeof cli);
+    cli.families = families;
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     st = cli_parse_args(&cli, argc, argv);
     if (st != KV_OK)
@@ -53,7 +57,7 @@ int main(int argc, char **argv)
         if (cli.verb)
             cli_help_verb(stdout, cli.family, cli.verb);
         else
-            cli_help_global(stdout, cli.family);
+            cli_help_global(stdout, families, cli.family);
         goto out;
     }
     if (cli.want_version) {

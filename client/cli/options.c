@@ -16,8 +16,6 @@
 #define DEFAULT_WARN_EXPIRY (30 * 86400LL)
 
 /* The command families, in the order --help lists them. A new family is one entry here. */
-const struct cli_family *const cli_families[] = {&cli_secret_family, &cli_token_family, NULL};
-
 const struct cli_opt_def cli_opts[] = {
     {O_VAULT_NAME, "vault-name", NULL, 0, "NAME", 0, "vault name: https://NAME.<dns suffix>"},
     {O_VAULT_URL, "vault-url", NULL, 0, "URL", 0, "vault URL, instead of --vault-name"},
@@ -130,7 +128,7 @@ static int resolve_verb(struct cli *c, char **words, int n_words)
 
     if (n_words == 0)
         return KV_OK;
-    for (size_t i = 0; (f = cli_families[i]) != NULL; i++) {
+    for (size_t i = 0; (f = c->families[i]) != NULL; i++) {
         if (!strcmp(words[0], f->group))
             c->family = f;
         snprintf(groups + strlen(groups), sizeof groups - strlen(groups), "%s%s", i ? ", " : "",

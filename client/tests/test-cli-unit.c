@@ -14,6 +14,9 @@
 #include "cx-time.h"
 #include "cli.h"
 
+/* The families the tool has (main.c keeps the same table). */
+static const struct cli_family *const families[] = {&cli_secret_family, &cli_token_family, NULL};
+
 /* ----- Helpers ----------------------------------------------------------------------------- */
 
 /* The text a format prints for root; caller frees. */
@@ -71,6 +74,7 @@ static int run_cli(struct run *r, ...)
     err = open_memstream(&r->msg, &len);
     ck_assert_ptr_nonnull(err);
     cli_set_err(err);
+    r->c.families = families;
     r->st = cli_parse_args(&r->c, r->argc, r->argv);
     if (r->st == KV_OK && !r->c.seen[O_HELP] && !r->c.want_version)
         r->st = cli_check_args(&r->c);
@@ -661,15 +665,15 @@ static char *help_text(const char *group, const char *verb)
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
 
-    for (size_t i = 0; cli_families[i]; i++)
-        if (group && !strcmp(cli_families[i]->group, group))
-            f = cli_families[i];
+    for (size_t i = 0; families[i]; i++)
+        if (group && !strcmp(families[i]->group, group))
+            f = families[i];
     if (verb) {
         for (size_t k = 0; k < f->n_verbs; k++)
             if (!strcmp(f->verbs[k].name, verb))
                 cli_help_verb(m, f, &f->verbs[k]);
     } else {
-        cli_help_global(m, f);
+        cli_help_global(m, families, f);
     }
     fclose(m);
     return buf;

@@ -1,8 +1,8 @@
-/* http.c: libmicrohttpd glue: per-request state, capped body buffer, Host parsing, dispatch. */
+/* http.c: libmicrohttpd glue: per-request state, capped body buffer, Host parsing, dispatch
+ * through the server's hook. The accessors handlers use are in request.c. */
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,89 +17,6 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
                                    size_t *upload_size, void **req_cls);
 void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           enum MHD_RequestTerminationCode toe);
-
-const char *mv_req_query(struct mv_req *r, const char *key)
-{
-    /* MHD percent-decodes argument keys as well as values, so the JS SDK's "api%2Dversion"
-     * arrives here as "api-version" (real-clients §3). */
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
-}
-
-const char *mv_req_header(struct mv_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-int64_t mv_req_now(struct mv_req *r)
-{
-    /* One instant per request: every check of one request agrees on the time, and the clock's
-     * lock is taken once rather than at every check. */
-    if (r->now == 0)
-        r->now = mv_clock_now(&r->srv->clock);
-    return r->now;
-}
-
-struct form_ctx {
-    mv_form_slot_fn slot;
-    void *ctx;
-    size_t max;
-};
-
-/* The post processor hands values over in chunks; append them. */
-static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *filename, const char *content_type,
-                                 const char *transfer_encoding, const char *data, uint64_t off,
-                                 size_t size)
-{
-    struct form_ctx *fc = cls;
-    char **slot;
-    size_t have;
-    char *nv;
-
-    /* A multipart part without a name arrives with no key at all. */
-    if (!key)
-        return MHD_YES;
-    slot = fc->slot(fc->ctx, key);
-    /* A repeated key: the first occurrence wins. */
-    if (!slot || (off == 0 && *slot))
-        return MHD_YES;
-    have = *slot ? strlen(*slot) : 0;
-    if (have + size > fc->max)
-        return MHD_YES;
-    nv = realloc(*slot, have + size + 1);
-    if (!nv)
-        return MHD_NO;
-    memcpy(nv + have, data, size);
-    nv[have + size] = '\0';
-    *slot = nv;
-    return MHD_YES;
-}
-
-void mv_req_form(struct mv_req *r, mv_form_slot_fn slot, void *ctx, size_t max)
-{
-    struct form_ctx fc = {slot, ctx, max};
-    struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 4096, form_iter, &fc);
-
-    /* NULL when the Content-Type is not a form: then every field is simply missing. */
-    if (!pp)
-        return;
-    if (r->body_len)
-        MHD_post_process(pp, r->body, r->body_len);
-    MHD_destroy_post_processor(pp);
-}
-
-struct cJSON *mv_req_json(struct mv_req *r)
-{
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
-
-    /* cJSON stops after the first value; "[] trailing" is not a JSON text (RFC 8259). */
-    if (j && end && strspn(end, " \t\r\n") != (size_t)(r->body + r->body_len - end)) {
-        cJSON_Delete(j);
-        j = NULL;
-    }
-    return j;
-}
 
 /* A Host header is used to build ids and links, so only host-name characters are taken. */
 static bool host_chars_ok(const char *h)
