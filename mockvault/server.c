@@ -60,8 +60,7 @@ static int persist(void *ctx, const struct mv_data *d)
     if (rc != 0)
         mv_log_notice(&srv->log, "could not save state to %s: %s", srv->state_path,
                       strerror(errno));
-    memset(text, 0, strlen(text));
-    free(text);
+    cx_free_wiped(text);
     return rc;
 }
 
@@ -91,8 +90,7 @@ static int load_backup_key(struct mv_server *srv, char *err, size_t errlen)
             mv_set_err(err, errlen, "%s: %s", path, strerror(errno));
     }
     if (data) {
-        memset(data, 0, len);
-        free(data);
+        cx_wipe_free(data, len);
     }
     free(path);
     return rc;
@@ -523,8 +521,7 @@ void mv_server_stop(struct mv_server *srv)
     mv_jwt_key_destroy(srv->jwt);
     mv_tls_destroy(srv->tls);
     if (srv->fixture_json) {
-        memset(srv->fixture_json, 0, srv->fixture_len);
-        free(srv->fixture_json);
+        cx_wipe_free(srv->fixture_json, srv->fixture_len);
     }
     free(srv->fixture_source);
     free(srv->state_path);

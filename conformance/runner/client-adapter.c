@@ -553,16 +553,14 @@ void kvcc_sc_free(struct kvcc_sc *s)
         reap(s, 0);
     close_pipes(s);
     for (size_t i = 0; i < s->nsecrets; i++) {
-        memset(s->secrets[i], 0, strlen(s->secrets[i]));
-        free(s->secrets[i]);
+        cx_free_wiped(s->secrets[i]);
     }
     free(s->secrets);
     for (size_t i = 0; i < s->nanswers; i++)
         cJSON_Delete(s->answers[i]);
     free(s->answers);
     if (s->buf)
-        memset(s->buf, 0, s->cap);
-    free(s->buf);
+        cx_wipe_free(s->buf, s->cap);
     if (!kvcc.keep && s->dir[0])
         rm_tree(s->dir);
 }

@@ -70,7 +70,7 @@ static double token_lifetime(void)
     else if (cJSON_IsString(e))
         life = atof(e->valuestring);
     if (r.body)
-        memset(r.body, 0, r.len);
+        cx_wipe(r.body, r.len);
     kvc_resp_free(&r);
     cx_free_wiped(tok);
     return life;

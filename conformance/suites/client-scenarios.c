@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cx-mem.h"
 #include "kvc-client.h"
 
 #define MAXJ 256
@@ -58,7 +59,7 @@ static bool truth_get(struct kvcc_sc *s, const char *name, const char *version, 
     t->nbf = cJSON_IsNumber(v) ? v->valuedouble : -1;
     t->enabled = cJSON_IsTrue(kvc_jget(r.json, "attributes.enabled"));
     kvcc_watch(s, t->value);
-    memset(r.body, 0, r.len);
+    cx_wipe(r.body, r.len);
     kvc_resp_free(&r);
     return true;
 }

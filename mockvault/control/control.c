@@ -272,8 +272,7 @@ static enum MHD_Result access_put(struct mv_req *r, const char *key, bool polici
 out:
     if (text) {
         /* The exported state holds secret values. */
-        memset(text, 0, strlen(text));
-        free(text);
+        cx_free_wiped(text);
     }
     mv_data_free(parsed);
     cJSON_Delete(state);

@@ -48,22 +48,14 @@ static char **form_slot(void *ctx, const char *key)
     return NULL;
 }
 
-static void wipe_free(char *s)
-{
-    if (s) {
-        memset(s, 0, strlen(s));
-        free(s);
-    }
-}
-
 static void form_finish(struct token_form *f)
 {
     free(f->grant_type);
     free(f->client_id);
-    wipe_free(f->client_secret);
+    cx_free_wiped(f->client_secret); /* a credential: wiped, as every value freed */
     free(f->scope);
     free(f->resource);
-    wipe_free(f->client_assertion);
+    cx_free_wiped(f->client_assertion);
     free(f->client_assertion_type);
 }
 
@@ -702,7 +694,7 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
         ok = mv_reply_json(r, MHD_HTTP_OK, o);
     }
 out:
-    wipe_free(tok);
+    cx_free_wiped(tok);
     principal_finish(&p);
     form_finish(&f);
     return ok;

@@ -260,8 +260,7 @@ static enum MHD_Result send_token(struct mv_req *r, enum mi_style st, const stru
         cJSON_AddStringToObject(o, "token_type", "Bearer");
     }
     ok = mv_reply_json(r, MHD_HTTP_OK, o);
-    memset(tok, 0, strlen(tok));
-    free(tok);
+    cx_free_wiped(tok);
     return ok;
 }
 

@@ -130,8 +130,7 @@ static void req_destroy(struct mv_req *r)
     free(r->host);
     if (r->body) {
         /* Bodies may hold secret values: wipe before freeing. */
-        memset(r->body, 0, r->body_len);
-        free(r->body);
+        cx_wipe_free(r->body, r->body_len);
     }
     for (int i = 0; i < 3; i++)
         free(r->cap[i]);
