@@ -66,16 +66,10 @@ long kvcc_control(const char *method, const char *path, const char *json, struct
     static const char *const hj[] = {"Content-Type: application/json", NULL};
     char url[1024];
     struct kvc_resp r;
-    long st;
 
     snprintf(url, sizeof url, "%s%s", kvcc.mock_url, path);
     kvc_http(method, url, kvcc.ca, json ? hj : NULL, json, json ? strlen(json) : 0, &r);
-    st = r.status;
-    if (out)
-        *out = r;
-    else
-        kvc_resp_free(&r);
-    return st;
+    return kvc_resp_take(&r, out);
 }
 
 static char *admin_token;
@@ -92,7 +86,6 @@ long kvcc_vault(const char *method, const char *path, const char *json, struct k
     char url[2048], auth[8192];
     const char *hl[] = {auth, "Content-Type: application/json", NULL};
     struct kvc_resp r;
-    long st;
 
     memset(&r, 0, sizeof r);
     for (int round = 0; round < 2; round++) {
@@ -112,12 +105,7 @@ long kvcc_vault(const char *method, const char *path, const char *json, struct k
         cx_free_wiped(admin_token);
         admin_token = NULL;
     }
-    st = r.status;
-    if (out)
-        *out = r;
-    else
-        kvc_resp_free(&r);
-    return st;
+    return kvc_resp_take(&r, out);
 }
 
 /* Called by client.c at the end of the run. */

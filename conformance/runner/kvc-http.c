@@ -184,6 +184,17 @@ void kvc_resp_free(struct kvc_resp *r)
     memset(r, 0, sizeof *r);
 }
 
+long kvc_resp_take(struct kvc_resp *r, struct kvc_resp *out)
+{
+    long st = r->status;
+
+    if (out)
+        *out = *r;
+    else
+        kvc_resp_free(r);
+    return st;
+}
+
 const char *kvc_header(const struct kvc_resp *r, const char *name, char *buf, size_t n)
 {
     size_t nl = strlen(name);

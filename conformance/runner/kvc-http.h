@@ -40,6 +40,10 @@ int kvc_http(const char *method, const char *url, const char *ca_file, const cha
 /* Frees what kvc_http() filled in; accepts NULL and a zeroed response. */
 void kvc_resp_free(struct kvc_resp *r);
 
+/* Hands r over to *out when out is not NULL (the caller frees it then), else frees it. Returns
+ * r's status. */
+long kvc_resp_take(struct kvc_resp *r, struct kvc_resp *out);
+
 /* Copies the value of the first response header called name (case-insensitive) into buf and
  * returns buf, or NULL when the header is absent. */
 const char *kvc_header(const struct kvc_resp *r, const char *name, char *buf, size_t n);

@@ -70,19 +70,13 @@ long kvc_control(const char *method, const char *path, const char *json, struct 
     struct kvc_resp r;
     const char *hl[] = {"Content-Type: application/json", NULL};
     char url[1024];
-    long st;
 
     snprintf(url, sizeof url, "%s%s", kvc.mock_base, path);
     if (kvc_http(method, url, kvc.ca, json ? hl : NULL, json, json ? strlen(json) : 0, &r) != 0) {
         kvc_resp_free(&r);
         ck_abort_msg("%s %s: the control API did not answer", method, path);
     }
-    st = r.status;
-    if (out)
-        *out = r;
-    else
-        kvc_resp_free(&r);
-    return st;
+    return kvc_resp_take(&r, out);
 }
 
 void kvc_clock_advance(double seconds)

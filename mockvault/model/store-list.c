@@ -26,6 +26,22 @@ static char *marker_of(const char *name)
     return m != NULL ? cx_str_lower(m) : NULL;
 }
 
+/* Ends a listing: on success hands the page and the next marker to the caller, otherwise frees
+ * them. Returns rc. */
+static enum mv_err page_finish(enum mv_err rc, struct mv_secret_view *arr, size_t count, char *next,
+                               struct mv_secret_view **items, size_t *n, char **next_marker)
+{
+    if (rc != MV_OK) {
+        mv_secret_views_free(arr, count);
+        free(next);
+        return rc;
+    }
+    *items = arr;
+    *n = count;
+    *next_marker = next;
+    return MV_OK;
+}
+
 /* Lists live (want_deleted false) or soft-deleted secrets of a vault, one page. The marker is the
  * lower-cased name of the first item of the page: resuming at the first name >= marker stays
  * correct when secrets come and go between pages. max 0 means no limit. */
@@ -65,15 +81,7 @@ static enum mv_err list_secrets(struct mv_store *st, const char *vault, bool wan
     }
 out:
     pthread_rwlock_unlock(&st->lock);
-    if (rc != MV_OK) {
-        mv_secret_views_free(arr, count);
-        free(next);
-        return rc;
-    }
-    *items = arr;
-    *n = count;
-    *next_marker = next;
-    return MV_OK;
+    return page_finish(rc, arr, count, next, items, n, next_marker);
 }
 
 enum mv_err mv_store_list_secrets(struct mv_store *st, const char *vault, const char *marker,
@@ -148,13 +156,5 @@ enum mv_err mv_store_list_versions(struct mv_store *st, const char *vault, const
 out:
     pthread_rwlock_unlock(&st->lock);
     free(sorted);
-    if (rc != MV_OK) {
-        mv_secret_views_free(arr, count);
-        free(next);
-        return rc;
-    }
-    *items = arr;
-    *n = count;
-    *next_marker = next;
-    return MV_OK;
+    return page_finish(rc, arr, count, next, items, n, next_marker);
 }
