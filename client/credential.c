@@ -302,7 +302,7 @@ static char *assertion_json(const struct kv_credential *cred, const char *audien
              cJSON_AddStringToObject(j, "jti", jti) &&
              cJSON_AddNumberToObject(j, "nbf", (double)now) &&
              cJSON_AddNumberToObject(j, "iat", (double)now) &&
-             cJSON_AddNumberToObject(j, "exp", (double)(now + 600));
+             cJSON_AddNumberToObject(j, "exp", (double)kv__sat_add(now, 600));
     }
     if (!ok) {
         cJSON_Delete(j);
@@ -363,22 +363,45 @@ static bool form_add(struct kv__buf *b, const char *name, const char *value)
     return ok;
 }
 
-/* An integer from a JSON number or a numeric string (identity endpoints send both). */
-static bool json_int(const cJSON *it, int64_t *v)
+int kv__token_expiry(const cJSON *reply, int64_t now, int64_t *expires_on, struct kv_error *err)
 {
-    if (cJSON_IsNumber(it)) {
-        *v = (int64_t)it->valuedouble;
-        return true;
+    int64_t v = 0, life = 0;
+    bool absolute = true; /* the lifetime came from expires_on */
+    /* Entra sends expires_in (seconds, a JSON number); managed identity sends expires_on (unix
+     * seconds) and IMDS expires_in too, both as strings. expires_on counts only when it looks like
+     * a time (after 2001): a smaller or non-numeric one (an old App Service date) is ignored and
+     * expires_in used, as before. A number that does not fit an int64 is an error either way. */
+    enum kv__num st = kv__json_int64(cJSON_GetObjectItemCaseSensitive(reply, "expires_on"), true,
+                                     INT64_MIN, INT64_MAX, &v);
+    if (st == KV__NUM_BAD)
+        return kv__fail(err, KV_E_PROTOCOL,
+                        "the token response's expires_on is not a whole number of unix seconds "
+                        "that fits 64 bits");
+    if (st == KV__NUM_OK && v > 1000000000) {
+        life = kv__sat_sub(v, now);
+    } else {
+        absolute = false;
+        st = kv__json_int64(cJSON_GetObjectItemCaseSensitive(reply, "expires_in"), true, INT64_MIN,
+                            INT64_MAX, &life);
+        if (st == KV__NUM_ABSENT)
+            return kv__fail(err, KV_E_PROTOCOL,
+                            "the token response has neither expires_in nor expires_on");
+        if (st != KV__NUM_OK)
+            return kv__fail(err, KV_E_PROTOCOL,
+                            "the token response's expires_in is not a whole number of seconds "
+                            "that fits 64 bits");
     }
-    if (cJSON_IsString(it) && it->valuestring) {
-        char *end;
-        long long n = strtoll(it->valuestring, &end, 10);
-        if (end != it->valuestring && *end == '\0') {
-            *v = n;
-            return true;
-        }
-    }
-    return false;
+    /* A token that is already expired is a broken answer, not one to fetch again on every call. */
+    if (life <= 0)
+        return kv__fail(err, KV_E_PROTOCOL, "%s",
+                        absolute ? "the token response's expires_on is not in the future by this "
+                                   "machine's clock"
+                                 : "the token response's expires_in is not a positive number of "
+                                   "seconds");
+    if (life > KV__TOKEN_MAX_LIFETIME)
+        life = KV__TOKEN_MAX_LIFETIME;
+    *expires_on = kv__sat_add(now, life);
+    return KV_OK;
 }
 
 /* The resource for a managed-identity request: the scope without "/.default". */
@@ -491,27 +514,18 @@ int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, 
     }
     root = cJSON_ParseWithLength(rs.body.data, rs.body.len);
     const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "access_token");
-    int64_t v;
     if (!cJSON_IsString(at) || !at->valuestring || !*at->valuestring) {
         rc = kv__fail(err, KV_E_PROTOCOL, "the token response has no access_token");
         goto out;
     }
-    /* Entra sends expires_in (seconds); managed identity sends expires_on (epoch) as a string. */
-    if (json_int(cJSON_GetObjectItemCaseSensitive(root, "expires_on"), &v) && v > 1000000000)
-        out->expires_on = v;
-    else if (json_int(cJSON_GetObjectItemCaseSensitive(root, "expires_in"), &v))
-        out->expires_on = c->now() + v;
-    else {
-        rc = kv__fail(err, KV_E_PROTOCOL,
-                      "the token response has neither expires_in nor "
-                      "expires_on");
+    if ((rc = kv__token_expiry(root, c->now(), &out->expires_on, err)) != KV_OK)
         goto out;
-    }
     if (!(out->token = strdup(at->valuestring))) {
         rc = kv__fail(err, KV_E_NOMEM, "out of memory");
         goto out;
     }
-    kv__trace(c, "token: received, expires in %lld s", (long long)(out->expires_on - c->now()));
+    kv__trace(c, "token: received, expires in %lld s",
+              (long long)kv__sat_sub(out->expires_on, c->now()));
     rc = KV_OK;
 out:
     if (rc == KV_E_NOMEM && err && !err->message[0])

@@ -53,6 +53,49 @@ void kv__uuid(char *buf);
  * verification depends on reading hosts exactly as a real client does. */
 int kv__url_parts(const char *url, char *scheme, size_t ns, char *host, size_t nh, long *port);
 
+/* Checked numbers from untrusted input (issue 13). A JSON number is a double: casting one outside
+ * the int64 range (1e300, infinity) to an integer is undefined behaviour, and so is adding a
+ * clock to an int64 read from the wire when the sum overflows. Everything the client reads from a
+ * response goes through these. */
+
+/* Unix seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times Key Vault can hold (a
+ * .NET DateTime) and the mock accepts. A secret's times outside them are a protocol error: no
+ * service sends them, and near the int64 ends `exp - now` would overflow in the caller. */
+#define KV__TIME_MIN INT64_C(-62135596800)
+#define KV__TIME_MAX INT64_C(253402300799)
+
+/* The longest a token from an identity endpoint is kept: three days. Entra's tokens live at most
+ * about 28 hours and managed identity's 24, and the mock's --token-lifetime stops at 7 days; a
+ * longer expires_in or a later expires_on is clamped to this (the token is just refreshed
+ * earlier), so now + lifetime can never overflow. */
+#define KV__TOKEN_MAX_LIFETIME INT64_C(259200)
+
+/* a + b and a - b, clamped to [INT64_MIN, INT64_MAX] instead of overflowing. */
+int64_t kv__sat_add(int64_t a, int64_t b);
+int64_t kv__sat_sub(int64_t a, int64_t b);
+
+/* d as an int64 when it is finite, whole and within [min, max]: true with *out set, else false
+ * with *out untouched. NaN and the infinities fail. */
+bool kv__double_to_int64(double d, int64_t min, int64_t max, int64_t *out);
+
+/* A decimal integer filling the whole of s (an optional '-', then digits: no spaces, no '+', no
+ * fraction) within [min, max], read with strtoll and its ERANGE: true with *out set, else false
+ * with *out untouched. */
+bool kv__str_to_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* What kv__json_int64 found. */
+enum kv__num {
+    KV__NUM_ABSENT, /* no item, or JSON null */
+    KV__NUM_OK,     /* *out set */
+    KV__NUM_BAD,    /* a number (or, with strings, a string of digits) that is not a whole
+                       number within [min, max]: out of range, fractional, or not finite */
+    KV__NUM_OTHER,  /* present but not a number (or a string that is not one) */
+};
+/* An integer from a cJSON item: a JSON number, or, when strings is true, a string holding a
+ * decimal integer (identity endpoints send numbers as strings). *out is set only on KV__NUM_OK. */
+enum kv__num kv__json_int64(const struct cJSON *it, bool strings, int64_t min, int64_t max,
+                            int64_t *out);
+
 /* Fills err (may be NULL) with status and a printf-style message; returns status. */
 int kv__fail(struct kv_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -127,6 +170,12 @@ struct kv__token_reply {
 int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, const char *tenant,
                          const char *scope, uint64_t deadline_start, struct kv__token_reply *out,
                          struct kv_error *err);
+/* The expiry (unix seconds) of a parsed token response received at now: expires_on when it is a
+ * time after 2001, else now + expires_in (JSON numbers or decimal strings). KV_E_PROTOCOL, naming
+ * the member, when the one used is not a whole number that fits an int64 or gives a lifetime
+ * that is not positive; a lifetime beyond KV__TOKEN_MAX_LIFETIME is clamped to it. */
+int kv__token_expiry(const struct cJSON *reply, int64_t now, int64_t *expires_on,
+                     struct kv_error *err);
 /* Builds the signed RS256 client assertion for a certificate credential. Caller frees. */
 int kv__client_assertion(const struct kv_credential *cred, const char *audience, int64_t now,
                          char **out, struct kv_error *err);
@@ -242,8 +291,12 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
 
 /* ----- secrets.c --------------------------------------------------------------------------- */
 
-/* A kv_secret from a SecretBundle, SecretItem or DeletedSecretBundle object. NULL on allocation
- * failure or when the object has no id. */
-struct kv_secret *kv__secret_from_json(const struct cJSON *obj);
+/* A kv_secret from a SecretBundle, SecretItem or DeletedSecretBundle object into *out (NULL on
+ * failure; caller frees with kv_secret_free). KV_E_PROTOCOL when it is not an object, has no id,
+ * or holds a number out of its range (times within the years 1 to 9999, recoverableDays 0 to
+ * INT_MAX; the message names the member after what, e.g. "the GetSecret response"); KV_E_NOMEM
+ * on allocation failure. */
+int kv__secret_from_json(const struct cJSON *obj, const char *what, struct kv_secret **out,
+                         struct kv_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* secrets.c: the 13 Key Vault secret operations and the paging iterator: request bodies out,
  * SecretBundle / SecretItem / DeletedSecretBundle in (spec/keyvault-secrets.md). */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,62 +47,104 @@ static char *str_member(const cJSON *o, const char *key, bool *ok)
     return s;
 }
 
-static int64_t int_member(const cJSON *o, const char *key)
+/* The numbers of a secret object into s: the times in unix seconds within the years 1 to 9999
+ * (KV__TIME_MIN, KV__TIME_MAX) and recoverableDays from 0 to INT_MAX. A member that is absent,
+ * null or not a number stays 0 (not set), as before; a number outside its range, fractional or
+ * not finite is a protocol error naming the member (its value is not quoted): no cast of it would
+ * be defined, and a time near the int64 ends would overflow whoever subtracts the clock from it
+ * (the CLI's expiry warning does). */
+static int read_numbers(const cJSON *o, const char *what, struct kv_secret *s, struct kv_error *err)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(it) ? (int64_t)it->valuedouble : 0;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "attributes");
+    const struct {
+        const cJSON *obj;
+        const char *key;
+        int64_t *dst;
+    } times[] = {
+        {o, "deletedDate", &s->deleted_date}, {o, "scheduledPurgeDate", &s->scheduled_purge_date},
+        {a, "nbf", &s->not_before},           {a, "exp", &s->expires},
+        {a, "created", &s->created},          {a, "updated", &s->updated},
+    };
+    int64_t v;
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        v = 0;
+        if (kv__json_int64(cJSON_GetObjectItemCaseSensitive(times[i].obj, times[i].key), false,
+                           KV__TIME_MIN, KV__TIME_MAX, &v) == KV__NUM_BAD)
+            return kv__fail(err, KV_E_PROTOCOL,
+                            "%s: %s%s is not a whole number of unix seconds within the years 1 "
+                            "to 9999",
+                            what, times[i].obj == a ? "attributes." : "", times[i].key);
+        *times[i].dst = v;
+    }
+    v = 0;
+    if (kv__json_int64(cJSON_GetObjectItemCaseSensitive(a, "recoverableDays"), false, 0, INT_MAX,
+                       &v) == KV__NUM_BAD)
+        return kv__fail(err, KV_E_PROTOCOL,
+                        "%s: attributes.recoverableDays is not a whole number from 0 to %d", what,
+                        INT_MAX);
+    s->recoverable_days = (int)v;
+    return KV_OK;
 }
 
-struct kv_secret *kv__secret_from_json(const cJSON *o)
+int kv__secret_from_json(const cJSON *o, const char *what, struct kv_secret **out,
+                         struct kv_error *err)
 {
     bool ok = true;
-    if (!cJSON_IsObject(o))
-        return NULL;
-    struct kv_secret *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
+    int rc = KV_E_NOMEM;
+    struct kv_secret *s = NULL;
+    *out = NULL;
+    if (!cJSON_IsObject(o)) {
+        rc = kv__fail(err, KV_E_PROTOCOL, "%s is not a JSON object", what);
+        goto out;
+    }
+    if (!(s = calloc(1, sizeof *s)))
+        goto out;
     s->id = str_member(o, "id", &ok);
-    if (!s->id)
-        goto fail; /* id is mandatory: without it there is no name (real-clients §3.7) */
+    if (!s->id) {
+        /* id is mandatory: without it there is no name (real-clients §3.7). */
+        if (ok)
+            rc = kv__fail(err, KV_E_PROTOCOL, "%s has no secret id", what);
+        goto out;
+    }
     /* An id that is not a secret identifier leaves name and version NULL; the rest still counts. */
     if (kv_secret_id_parse(s->id, NULL, &s->name, &s->version, NULL) == KV_E_NOMEM)
-        goto fail;
+        goto out;
+    if ((rc = read_numbers(o, what, s, err)) != KV_OK)
+        goto out;
+    rc = KV_E_NOMEM;
     s->value = str_member(o, "value", &ok);
     s->content_type = str_member(o, "contentType", &ok);
     s->kid = str_member(o, "kid", &ok);
     s->managed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "managed"));
     s->recovery_id = str_member(o, "recoveryId", &ok);
-    s->deleted_date = int_member(o, "deletedDate");
-    s->scheduled_purge_date = int_member(o, "scheduledPurgeDate");
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "attributes");
     /* enabled defaults to true when absent, as the service treats it. */
     s->enabled = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a, "enabled"));
-    s->not_before = int_member(a, "nbf");
-    s->expires = int_member(a, "exp");
-    s->created = int_member(a, "created");
-    s->updated = int_member(a, "updated");
     s->recovery_level = str_member(a, "recoveryLevel", &ok);
-    s->recoverable_days = (int)int_member(a, "recoverableDays");
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(o, "tags");
     if (cJSON_IsObject(tags)) {
         size_t n = (size_t)cJSON_GetArraySize(tags);
         if (n && !(s->tags = calloc(n, sizeof *s->tags)))
-            goto fail;
+            goto out;
         const cJSON *t;
         cJSON_ArrayForEach(t, tags) {
             if (!cJSON_IsString(t) || !t->string)
                 continue;
             struct kv_tag *dst = &s->tags[s->n_tags++];
             if (!(dst->name = strdup(t->string)) || !(dst->value = strdup(t->valuestring)))
-                goto fail;
+                goto out;
         }
     }
     if (!ok)
-        goto fail;
-    return s;
-fail:
+        goto out;
+    *out = s;
+    s = NULL;
+    rc = KV_OK;
+out:
+    if (rc == KV_E_NOMEM)
+        kv__fail(err, rc, "out of memory reading %s", what);
     kv_secret_free(s);
-    return NULL;
+    return rc;
 }
 
 /* Secret names: 1-127 of [0-9a-zA-Z-] (the service's rule). Checked here so a name can never
@@ -146,6 +189,7 @@ static int call_secret(struct kv_client *c, const char *what, const char *method
 {
     struct kv__response rs = {.retry_after_ms = -1};
     cJSON *root = NULL;
+    char desc[96];
     if (out)
         *out = NULL;
     int rc = kv__vault_call(c, what, method, path, NULL, body, &rs, err);
@@ -153,8 +197,8 @@ static int call_secret(struct kv_client *c, const char *what, const char *method
         goto out;
     if ((rc = parse_body(&rs, &root, err)) != KV_OK)
         goto out;
-    if (!(*out = kv__secret_from_json(root)))
-        rc = kv__fail(err, KV_E_PROTOCOL, "the %s response has no secret id", what);
+    snprintf(desc, sizeof desc, "the %s response", what);
+    rc = kv__secret_from_json(root, desc, out, err);
 out:
     if (root)
         kv__json_delete_wipe(root);
@@ -486,13 +530,13 @@ int kv_pager_next(struct kv_pager *p, struct kv_secret **out, struct kv_error *e
         if (rc != KV_OK)
             return rc;
     }
-    struct kv_secret *s = kv__secret_from_json(p->item);
-    /* Move on first: a caller that skips a bad item must not get the same one forever. */
+    char desc[96];
+    snprintf(desc, sizeof desc, "a %s item", p->what);
+    int rc = kv__secret_from_json(p->item, desc, out, err);
+    /* Move on whatever the outcome: a caller that skips a bad item must not get the same one
+     * forever. */
     p->item = p->item->next;
-    if (!s)
-        return kv__fail(err, KV_E_PROTOCOL, "a %s item has no id", p->what);
-    *out = s;
-    return KV_OK;
+    return rc;
 }
 
 unsigned kv_pager_pages(const struct kv_pager *p)

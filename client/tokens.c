@@ -43,9 +43,12 @@ int kv__token_state(const char *token, int64_t expires_on, int64_t now, unsigned
         return 2;
     if (expires_on == 0)
         return 0; /* static tokens that never expire */
-    if (now >= expires_on - 30)
+    /* Saturating: a static token's expires_on is whatever the caller gave, and a replaced clock
+     * (tests) may be anywhere. */
+    int64_t left = kv__sat_sub(expires_on, now);
+    if (left <= 30)
         return 2; /* too close to expiry to survive a request and a retry */
-    if (now >= expires_on - (int64_t)refresh_before)
+    if (left <= (int64_t)refresh_before)
         return 1;
     return 0;
 }
@@ -171,14 +174,14 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
         t->token = reply.token;
         t->expires_on = reply.expires_on;
         reply.token = NULL;
-        int64_t life = t->expires_on > now ? t->expires_on - now : 0;
+        int64_t life = t->expires_on > now ? kv__sat_sub(t->expires_on, now) : 0;
         t->refresh_before = c->opts.refresh_before_s;
         if ((int64_t)t->refresh_before > life / 2)
             t->refresh_before = (unsigned)(life / 2);
         t->next_refresh = 0;
     } else {
         /* Azure Identity waits 30 s between refresh attempts of a still valid token. */
-        t->next_refresh = now + 30;
+        t->next_refresh = kv__sat_add(now, 30);
     }
     /* token_fetches counts requests to an identity endpoint, failed ones included. */
     if (!is_static) {

@@ -2,6 +2,7 @@
  * URL parts and error filling. Every other file may call these; they call only common/ and the
  * libraries. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <stdio.h>
@@ -184,6 +185,75 @@ void kv__uuid(char *buf)
         memcpy(b + 8, &r2, 8);
     }
     cx_guid_format(b, buf);
+}
+
+int64_t kv__sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+int64_t kv__sat_sub(int64_t a, int64_t b)
+{
+    if (b < 0 && a > INT64_MAX + b)
+        return INT64_MAX;
+    if (b > 0 && a < INT64_MIN + b)
+        return INT64_MIN;
+    return a - b;
+}
+
+bool kv__double_to_int64(double d, int64_t min, int64_t max, int64_t *out)
+{
+    /* -2^63 and 2^63 are exact doubles, and every int64 below 2^63 converts without overflow;
+     * the test is written so that NaN fails it too (every comparison with NaN is false). Only
+     * after it is the cast defined. */
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+        return false;
+    int64_t v = (int64_t)d;
+    /* The cast truncates: a fraction shows as a difference. */
+    if ((double)v != d || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* True when s is an optional '-' and one or more digits, nothing else. */
+static bool decimal_shape(const char *s)
+{
+    const char *p = s + (*s == '-');
+    return *p >= '0' && *p <= '9' && p[strspn(p, "0123456789")] == '\0';
+}
+
+bool kv__str_to_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    /* strtoll alone would accept leading spaces, '+' and trailing garbage, and clamp overflow to
+     * LLONG_MAX silently: the shape is checked first and ERANGE after. */
+    if (!s || !decimal_shape(s))
+        return false;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno == ERANGE || *end != '\0' || v < min || v > max)
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+enum kv__num kv__json_int64(const cJSON *it, bool strings, int64_t min, int64_t max, int64_t *out)
+{
+    if (!it || cJSON_IsNull(it))
+        return KV__NUM_ABSENT;
+    if (cJSON_IsNumber(it))
+        return kv__double_to_int64(it->valuedouble, min, max, out) ? KV__NUM_OK : KV__NUM_BAD;
+    if (!strings || !cJSON_IsString(it) || !it->valuestring)
+        return KV__NUM_OTHER;
+    /* A string of digits is a number, however large; anything else (a date, "3599.5") is not. */
+    if (!decimal_shape(it->valuestring))
+        return KV__NUM_OTHER;
+    return kv__str_to_int64(it->valuestring, min, max, out) ? KV__NUM_OK : KV__NUM_BAD;
 }
 
 int kv__fail(struct kv_error *err, int status, const char *fmt, ...)

@@ -170,7 +170,9 @@ KV_EXPORT void kv_client_destroy(struct kv_client *client);
 
 /* A token for scope (e.g. "https://vault.azure.net/.default") from the client's cache or its
  * credential. *token: caller frees with kv_free_secret(). *expires_on: unix seconds (may be
- * NULL). */
+ * NULL); for a fetched token at most three days ahead (a longer lifetime is clamped and the token
+ * refreshed earlier). A token response whose expires_in or expires_on is not a whole number that
+ * fits 64 bits, or does not lie ahead, fails with KV_E_PROTOCOL. */
 KV_EXPORT int kv_client_get_token(struct kv_client *client, const char *scope, char **token,
                                   int64_t *expires_on, struct kv_error *err);
 
@@ -192,7 +194,9 @@ struct kv_tag {
 
 /* A secret bundle, a secret item (from a list; value NULL) or a deleted secret. Optional fields are
  * NULL, or 0 for times (unix seconds). Everything is owned by the struct; free with
- * kv_secret_free(), which wipes the value. */
+ * kv_secret_free(), which wipes the value. Times lie within the years 1 to 9999 (-62135596800 to
+ * 253402300799, what the service can hold) and recoverable_days within 0 to INT_MAX: a response
+ * with a number outside them, fractional or not finite fails with KV_E_PROTOCOL naming it. */
 struct kv_secret {
     char *id; /* https://{vault}/secrets/{name}/{version} (items: without version) */
     char *name;

@@ -25,6 +25,8 @@ struct fs_server {
     pthread_mutex_t lock;
     struct fs_reply script[FS_SCRIPT_MAX];
     size_t n_script;
+    struct fs_reply token_script[FS_SCRIPT_MAX]; /* answers of the token endpoint, in turn */
+    size_t n_token_script;
     struct fs_entry journal[FS_JOURNAL_MAX];
     size_t n_journal;
     unsigned tokens; /* tokens issued */
@@ -124,7 +126,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     char body[2048], challenge[256], name[128];
     const char *hdrs[FS_MAX_HEADERS];
     const char *auth;
-    int scripted = 0;
+    int scripted = 0, token_scripted = 0;
     unsigned rid, tokno = 0;
 
     (void)version;
@@ -154,9 +156,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     pthread_mutex_lock(&fs->lock);
     rid = ++fs->ids;
-    if (e.token)
+    if (e.token) {
         tokno = ++fs->tokens;
-    else if (e.authorized && fs->n_script > 0) {
+        if (fs->n_token_script > 0) {
+            reply = fs->token_script[0];
+            memmove(&fs->token_script[0], &fs->token_script[1],
+                    (fs->n_token_script - 1) * sizeof fs->token_script[0]);
+            fs->n_token_script--;
+            token_scripted = 1;
+        }
+    } else if (e.authorized && fs->n_script > 0) {
         reply = fs->script[0];
         memmove(&fs->script[0], &fs->script[1], (fs->n_script - 1) * sizeof fs->script[0]);
         fs->n_script--;
@@ -165,7 +174,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     pthread_mutex_unlock(&fs->lock);
 
     memset(hdrs, 0, sizeof hdrs);
-    if (e.token) {
+    if (token_scripted) {
+        e.status = reply.status;
+        for (size_t i = 0; i < FS_MAX_HEADERS && reply.headers[i]; i++)
+            hdrs[i] = reply.headers[i];
+        snprintf(body, sizeof body, "%s", reply.body ? reply.body : error_body(reply.status));
+    } else if (e.token) {
         e.status = 200;
         snprintf(body, sizeof body,
                  "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"ext_expires_in\":3599,"
@@ -206,7 +220,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         fs->journal[fs->n_journal++] = e;
     pthread_mutex_unlock(&fs->lock);
 
-    if (scripted && reply.delay_ms)
+    if ((scripted || token_scripted) && reply.delay_ms)
         usleep(reply.delay_ms * 1000u);
     return send_reply(conn, e.status, body, hdrs, FS_MAX_HEADERS, rid);
 }
@@ -276,6 +290,14 @@ void fs_push(struct fs_server *fs, const struct fs_reply *reply, unsigned times)
     pthread_mutex_lock(&fs->lock);
     for (unsigned i = 0; i < times && fs->n_script < FS_SCRIPT_MAX; i++)
         fs->script[fs->n_script++] = *reply;
+    pthread_mutex_unlock(&fs->lock);
+}
+
+void fs_push_token(struct fs_server *fs, const struct fs_reply *reply, unsigned times)
+{
+    pthread_mutex_lock(&fs->lock);
+    for (unsigned i = 0; i < times && fs->n_token_script < FS_SCRIPT_MAX; i++)
+        fs->token_script[fs->n_token_script++] = *reply;
     pthread_mutex_unlock(&fs->lock);
 }
 

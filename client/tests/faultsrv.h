@@ -4,7 +4,8 @@
  *
  * It speaks real TLS with a certificate from the mock's own CA helpers (mockvault/tls.h) for
  * localhost and demo.localhost, on 127.0.0.1 and a free port. It answers:
- * - POST /{tenant}/oauth2/v2.0/token: a client-credentials token ("fs-token-N", expires_in 3599);
+ * - POST /{tenant}/oauth2/v2.0/token: the next scripted token reply (fs_push_token), or, when
+ *   that script is empty, a client-credentials token ("fs-token-N", expires_in 3599);
  * - any other request without Authorization: the Key Vault 401 challenge
  *   (Bearer authorization="https://localhost:PORT/{tenant}", resource="https://localhost:PORT");
  * - any other request with Authorization: the next scripted reply, or, when the script is empty,
@@ -49,6 +50,9 @@ uint16_t fs_port(const struct fs_server *fs);
 const char *fs_ca_path(const struct fs_server *fs);
 /* Appends reply to the script, times times. Strings must outlive the use (literals). */
 void fs_push(struct fs_server *fs, const struct fs_reply *reply, unsigned times);
+/* Appends reply to the token endpoint's own script, times times: status, headers and body
+ * (NULL = the error body for the status) of the next token responses. */
+void fs_push_token(struct fs_server *fs, const struct fs_reply *reply, unsigned times);
 /* Copies up to max journal entries into out (may be NULL) and returns how many there are. */
 size_t fs_journal(struct fs_server *fs, struct fs_entry *out, size_t max);
 /* Journal entries for authorised vault requests only (not token, not challenged). */

@@ -34,16 +34,46 @@ START_TEST(test_token_state)
 }
 END_TEST
 
+/* The ends of the int64 range: a static token's expires_on is the caller's, and a lifetime from
+ * a hostile identity endpoint is bounded but still added to a clock; none of it may overflow. */
+START_TEST(test_token_state_extremes)
+{
+    const int64_t now = 1700000000;
+
+    ck_assert_int_eq(kv__token_state("t", INT64_MIN, now, 300), 2);
+    ck_assert_int_eq(kv__token_state("t", INT64_MIN + 1, now, UINT_MAX), 2);
+    ck_assert_int_eq(kv__token_state("t", INT64_MAX, now, 300), 0);
+    ck_assert_int_eq(kv__token_state("t", INT64_MAX, now, UINT_MAX), 0);
+    ck_assert_int_eq(kv__token_state("t", INT64_MAX, INT64_MIN, 300), 0);
+    ck_assert_int_eq(kv__token_state("t", INT64_MIN, INT64_MAX, 300), 2);
+    ck_assert_int_eq(kv__token_state("t", 1, INT64_MIN, 300), 0);
+    ck_assert_int_eq(kv__token_state("t", -1, INT64_MAX, 0), 2);
+}
+END_TEST
+
 /* ---- secrets.c: JSON shapes (spec/keyvault-secrets.md §1) ------------------------------------ */
+
+/* The status of reading json as a secret, with *out (NULL on failure) and err filled. */
+static int secret_read(const char *json, struct kv_secret **out, struct kv_error *err)
+{
+    cJSON *root = cJSON_Parse(json);
+    int st;
+
+    ck_assert_msg(root != NULL, "test JSON parses");
+    memset(err, 0, sizeof *err);
+    st = kv__secret_from_json(root, "the test object", out, err);
+    cJSON_Delete(root);
+    ck_assert_msg((st == KV_OK) == (*out != NULL), "a secret exactly when KV_OK");
+    ck_assert_int_eq(err->status, st);
+    return st;
+}
 
 static struct kv_secret *secret_of(const char *json)
 {
-    cJSON *root = cJSON_Parse(json);
-    struct kv_secret *s;
+    struct kv_secret *s = NULL;
+    struct kv_error err;
 
-    ck_assert_msg(root != NULL, "test JSON parses");
-    s = kv__secret_from_json(root);
-    cJSON_Delete(root);
+    secret_read(json, &s, &err);
     return s;
 }
 
@@ -185,9 +215,91 @@ END_TEST
 /* An object without id is refused (JS crashes on it; we return NULL). */
 START_TEST(test_secret_without_id)
 {
-    ck_assert_ptr_null(secret_of("{\"value\":\"x\",\"attributes\":{\"enabled\":true}}"));
+    struct kv_secret *s = NULL;
+    struct kv_error err;
+
+    ck_assert_int_eq(secret_read("{\"value\":\"x\",\"attributes\":{\"enabled\":true}}", &s, &err),
+                     KV_E_PROTOCOL);
+    ck_assert_str_eq(err.message, "the test object has no secret id");
     ck_assert_ptr_null(secret_of("{}"));
+    ck_assert_int_eq(secret_read("[1]", &s, &err), KV_E_PROTOCOL);
+    ck_assert_int_eq(secret_read("\"x\"", &s, &err), KV_E_PROTOCOL);
     kv_secret_free(NULL);
+}
+END_TEST
+
+/* Hostile numbers (issue 13): a time outside the years 1 to 9999 or a recoverableDays outside
+ * 0 to INT_MAX, fractional, out of the int64 range or infinite (cJSON reads 1e999 as infinity),
+ * is a protocol error that names the member and quotes neither the number nor the value; the
+ * ends of each range are kept exactly; members that are not numbers stay 0 as before. */
+static const struct {
+    const char *member; /* "deletedDate" at the top, the others in attributes */
+    const char *number;
+    const char *named;
+} bad_numbers[] = {
+    {"exp", "1e300", "attributes.exp"},
+    {"exp", "-1e300", "attributes.exp"},
+    {"exp", "1e999", "attributes.exp"},
+    {"exp", "-1e999", "attributes.exp"},
+    {"exp", "9223372036854775807", "attributes.exp"}, /* a double of 2^63: out of int64 */
+    {"exp", "9223372036854775296", "attributes.exp"}, /* fits int64, past the year 9999 */
+    {"exp", "-9223372036854775808", "attributes.exp"},
+    {"exp", "253402300800", "attributes.exp"}, /* 10000-01-01 */
+    {"exp", "-62135596801", "attributes.exp"}, /* the last second of the year 0 */
+    {"exp", "1700000000.5", "attributes.exp"},
+    {"exp", "0.000001", "attributes.exp"},
+    {"nbf", "1e19", "attributes.nbf"},
+    {"created", "-1e19", "attributes.created"},
+    {"updated", "1e300", "attributes.updated"},
+    {"recoverableDays", "1e300", "attributes.recoverableDays"},
+    {"recoverableDays", "2147483648", "attributes.recoverableDays"},
+    {"recoverableDays", "-1", "attributes.recoverableDays"},
+    {"recoverableDays", "7.5", "attributes.recoverableDays"},
+    {"deletedDate", "1e300", "deletedDate"},
+    {"scheduledPurgeDate", "-1e300", "scheduledPurgeDate"},
+};
+
+START_TEST(test_secret_bad_numbers)
+{
+    const char *m = bad_numbers[_i].member;
+    bool top = strcmp(m, "deletedDate") == 0 || strcmp(m, "scheduledPurgeDate") == 0;
+    char json[512];
+    struct kv_secret *s = NULL;
+    struct kv_error err;
+
+    snprintf(json, sizeof json,
+             "{\"id\":\"https://v.vault.azure.net/secrets/n/0123456789abcdef0123456789abcdef\","
+             "\"value\":\"kvt-unit-value\",%s%s\":%s%s\"enabled\":true}}",
+             top ? "\"" : "\"attributes\":{\"", m, bad_numbers[_i].number,
+             top ? ",\"attributes\":{" : ",");
+    ck_assert_int_eq(secret_read(json, &s, &err), KV_E_PROTOCOL);
+    ck_assert_msg(strstr(err.message, bad_numbers[_i].named) != NULL, "%s names %s", err.message,
+                  bad_numbers[_i].named);
+    ck_assert_msg(strncmp(err.message, "the test object: ", 17) == 0, "%s", err.message);
+    ck_assert_msg(strstr(err.message, "kvt-unit-value") == NULL, "no value in the message");
+    ck_assert_msg(strstr(err.message, bad_numbers[_i].number) == NULL, "no number: %s",
+                  err.message);
+}
+END_TEST
+
+START_TEST(test_secret_number_edges)
+{
+    struct kv_secret *s =
+        secret_of("{\"id\":\"https://v.vault.azure.net/secrets/n\",\"deletedDate\":-62135596800,"
+                  "\"scheduledPurgeDate\":253402300799,\"attributes\":{\"nbf\":-0.0,\"exp\":2."
+                  "534023007990e11,"
+                  "\"created\":\"1700000000\",\"updated\":true,\"recoverableDays\":2147483647}}");
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->deleted_date, KV__TIME_MIN);
+    ck_assert_int_eq(s->scheduled_purge_date, KV__TIME_MAX);
+    ck_assert_int_eq(s->not_before, 0);
+    ck_assert_int_eq(s->expires, KV__TIME_MAX);
+    /* Not numbers: left unset, as before. */
+    ck_assert_int_eq(s->created, 0);
+    ck_assert_int_eq(s->updated, 0);
+    ck_assert_int_eq(s->recoverable_days, INT_MAX);
+    kv_secret_free(s);
 }
 END_TEST
 
@@ -559,6 +671,7 @@ static Suite *unit_data_suite(void)
     TCase *util = tcase_create("util");
 
     tcase_add_test(tokens, test_token_state);
+    tcase_add_test(tokens, test_token_state_extremes);
     suite_add_tcase(s, tokens);
 
     tcase_add_test(secrets, test_secret_bundle);
@@ -566,6 +679,9 @@ static Suite *unit_data_suite(void)
     tcase_add_test(secrets, test_secret_item);
     tcase_add_test(secrets, test_secret_deleted);
     tcase_add_test(secrets, test_secret_without_id);
+    tcase_add_loop_test(secrets, test_secret_bad_numbers, 0,
+                        (int)(sizeof bad_numbers / sizeof bad_numbers[0]));
+    tcase_add_test(secrets, test_secret_number_edges);
     suite_add_tcase(s, secrets);
 
     tcase_add_test(errors, test_error_disabled);
