@@ -139,7 +139,7 @@ static enum MHD_Result h_clock_post(struct mv_req *r)
                          "Use {\"advance\":seconds}, {\"set\":unix-seconds} or {\"freeze\":bool}.");
         goto out;
     }
-    if (set && (set->valuedouble < 0 || set->valuedouble > 253402300799.0)) {
+    if (set && (set->valuedouble < 0 || set->valuedouble > (double)MV_TIME_MAX)) {
         ok =
             bad_request(r, "BadParameter", "\"set\" must be unix seconds between 0 and year 9999.");
         goto out;
@@ -150,7 +150,7 @@ static enum MHD_Result h_clock_post(struct mv_req *r)
         double to = set ? set->valuedouble /* "set" comes after and wins */
                         : mv_clock_nowf(&r->srv->clock) + adv->valuedouble;
         if (!(adv->valuedouble >= -3e11 && adv->valuedouble <= 3e11) || to < 0 ||
-            to > 253402300799.0) {
+            to > (double)MV_TIME_MAX) {
             ok = bad_request(r, "BadParameter",
                              "\"advance\" must keep the clock between unix 0 "
                              "and the end of year 9999.");

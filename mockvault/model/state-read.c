@@ -9,11 +9,6 @@
 
 #include "util.h"
 
-/* Times are kept within years 1..9999, so that every arithmetic on them stays far from int64
- * overflow and every value prints exactly through a double. */
-#define MIN_TIME (-62135596800LL)
-#define MAX_TIME 253402300799LL
-
 /* Appends s to the path (or to a message buffer) with control characters replaced, so that a
  * hostile field name cannot forge lines in a log. Truncates silently at the buffer's end. */
 static void append_clean(char *buf, size_t size, size_t *len, const char *s, size_t max)
@@ -301,7 +296,7 @@ static int parse_time(struct pctx *c, const cJSON *it, const char *key, int64_t 
     int64_t t = 0;
     if (cJSON_IsNumber(it)) {
         double d = it->valuedouble;
-        if (!(d >= (double)MIN_TIME && d <= (double)MAX_TIME) || d != (double)(int64_t)d) {
+        if (!(d >= (double)MV_TIME_MIN && d <= (double)MV_TIME_MAX) || d != (double)(int64_t)d) {
             st_fail(c, "'%s' must be whole unix seconds within the years 1 to 9999", key);
             return -1;
         }
@@ -321,7 +316,7 @@ static int parse_time(struct pctx *c, const cJSON *it, const char *key, int64_t 
                     st_show(s).s);
             return -1;
         }
-        if (t < MIN_TIME || t > MAX_TIME) {
+        if (t < MV_TIME_MIN || t > MV_TIME_MAX) {
             st_fail(c, "time '%s' is outside the years 1 to 9999", st_show(s).s);
             return -1;
         }

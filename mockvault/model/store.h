@@ -103,6 +103,12 @@ struct mv_tenant {
     size_t nsubscriptions;
 };
 
+/* Every time the model keeps (created, updated, nbf, exp, deletion dates) lies within years
+ * 1..9999: arithmetic on them stays far from int64 overflow and every value prints exactly through
+ * a double. */
+#define MV_TIME_MIN (-62135596800LL) /* 0001-01-01T00:00:00Z */
+#define MV_TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
+
 /* Key Vault secret permissions of an access policy (spec/fixtures.md). */
 enum mv_perm {
     MV_PERM_GET = 1u << 0,

@@ -192,8 +192,12 @@ static bool time_attr_or_reply(struct mv_req *r, const cJSON *a, const char *key
 
     if (!v || cJSON_IsNull(v))
         return true;
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble) {
-        snprintf(msg, sizeof msg, "Property 'attributes.%s' must be an integer (unix seconds).",
+    /* The range is checked before the cast: a double outside int64 (1e300) has no integer value,
+     * and the cast would be undefined. Times stay within years 1..9999, as the state keeps them. */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= MV_TIME_MIN && v->valuedouble <= MV_TIME_MAX) ||
+        v->valuedouble != (double)(int64_t)v->valuedouble) {
+        snprintf(msg, sizeof msg,
+                 "Property 'attributes.%s' must be an integer (unix seconds, years 1 to 9999).",
                  key);
         bad_parameter(r, NULL, msg);
         return false;
