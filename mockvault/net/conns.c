@@ -225,11 +225,13 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **ctx,
  * and the query is the NUL-terminated text after the '?'), and the request is marked for a 414. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
-    char *q = strchr(uri, '?');
+    char *q = uri ? strchr(uri, '?') : NULL;
     size_t params = 0;
 
     (void)cls;
     (void)mc;
+    if (!uri)
+        return NULL;
     if (!q)
         return strlen(uri) > MV_URI_MAX ? MV_URI_REFUSED : NULL;
     if (q[1])

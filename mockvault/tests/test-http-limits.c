@@ -19,11 +19,13 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conns.h"
 #include "cx-text.h"
+#include "http.h"
 #include "httpcheck.h"
 #include "testlib.h"
 
@@ -573,6 +575,51 @@ START_TEST(test_log_escapes_fields)
 }
 END_TEST
 
+/* The server raises the soft descriptor limit to the hard one at start, and when even the hard
+ * limit cannot hold the connection caps it lowers them (with a notice) instead of letting
+ * accept() fail. Run in a child process, whose limits the test may lower for good. */
+START_TEST(test_descriptor_limit)
+{
+    pid_t pid = fork();
+    int status = 0;
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit rl = {300, 600};
+        struct mv_server_config cfg;
+        struct mv_server *s = NULL;
+        struct mv_conns_limits lim;
+        char err[512];
+        FILE *log = tmpfile();
+        char line[512];
+        bool noticed = false;
+
+        memset(&cfg, 0, sizeof cfg);
+        cfg.proxy_port = -1;
+        cfg.http = true;
+        cfg.log = log;
+        if (!log || setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+            mv_server_start(&cfg, &s, err, sizeof err) != 0)
+            _exit(2);
+        getrlimit(RLIMIT_NOFILE, &rl);
+        mv_conns_effective(s->conns, &lim);
+        mv_server_stop(s);
+        rewind(log);
+        while (fgets(line, sizeof line, log))
+            noticed |= strstr(line, "--max-connections lowered to") != NULL;
+        /* (600 - 256 reserved) / 2 listeners = 172 descriptors, four fifths of them served. */
+        _exit(rl.rlim_cur != 600                  ? 3
+              : lim.max_connections != 137        ? 4
+              : lim.max_connections_per_ip != 137 ? 5
+              : !noticed                          ? 6
+                                                  : 0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+END_TEST
+
 static Suite *limits_suite(void)
 {
     Suite *s = suite_create("http-limits");
@@ -587,6 +634,7 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, test_query_and_target_limits);
     tcase_add_test(tc, test_head_limits_always_answered);
     tcase_add_test(tc, test_log_escapes_fields);
+    tcase_add_test(tc, test_descriptor_limit);
     suite_add_tcase(s, tc);
     return s;
 }
