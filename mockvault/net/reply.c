@@ -93,6 +93,9 @@ static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Respo
         snprintf(ra, sizeof ra, "%u", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
+    /* libmicrohttpd closes the connection after a response that says so. */
+    if (r->close_connection)
+        MHD_add_response_header(resp, "Connection", "close");
     r->responded = true;
     ok = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
