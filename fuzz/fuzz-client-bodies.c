@@ -30,11 +30,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     cJSON *root = cJSON_ParseWithLength(rs.body.data, rs.body.len);
     if (root) {
-        kv_secret_free(kv__secret_from_json(root));
+        struct kv_secret *s = NULL;
+        struct kv_error e;
+
+        memset(&e, 0, sizeof e);
+        kv__secret_from_json(root, "a bundle", &s, &e);
+        kv_secret_free(s);
         /* A page's items are bundles too. */
         const cJSON *item;
-        cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "value"))
-            kv_secret_free(kv__secret_from_json(item));
+        cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "value")) {
+            s = NULL;
+            kv__secret_from_json(item, "an item", &s, &e);
+            kv_secret_free(s);
+        }
         cJSON_Delete(root);
     }
     kv__buf_wipe(&rs.body);
