@@ -359,6 +359,22 @@ out:
     return err;
 }
 
+/* Whether a PEM block's DER holds the secp256k1 OID 1.3.132.0.10 (SEC 2), in SEC1's parameters
+ * or PKCS#8's algorithm identifier. */
+static bool pem_has_k1_oid(const gnutls_datum_t *pem)
+{
+    static const unsigned char oid[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
+    gnutls_datum_t der = {NULL, 0};
+    bool found = false;
+
+    if (gnutls_pem_base64_decode2(NULL, pem, &der) < 0)
+        return false;
+    for (size_t i = 0; !found && der.size >= sizeof oid && i <= der.size - sizeof oid; i++)
+        found = memcmp(der.data + i, oid, sizeof oid) == 0;
+    datum_wipe(&der);
+    return found;
+}
+
 enum mv_km_err mv_keymat_import_pem(const char *pem, size_t len, struct mv_keymat **out)
 {
     gnutls_x509_privkey_t key = NULL;
@@ -375,10 +391,11 @@ enum mv_km_err mv_keymat_import_pem(const char *pem, size_t len, struct mv_keyma
     }
     rc = gnutls_x509_privkey_import2(key, &in, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN);
     if (rc < 0) {
-        /* GnuTLS knows no secp256k1 (nor EdDSA-in-vault shapes): a well-formed key of a curve or
-         * type it cannot read is "unsupported", anything else is not a key. */
+        /* A key of a curve or type GnuTLS cannot read is "unsupported", anything else is not a
+         * key. GnuTLS reports a secp256k1 key as a DER error, so its OID is looked for. */
         if (rc == GNUTLS_E_ECC_UNSUPPORTED_CURVE || rc == GNUTLS_E_UNKNOWN_PK_ALGORITHM ||
-            rc == GNUTLS_E_UNIMPLEMENTED_FEATURE || rc == GNUTLS_E_UNKNOWN_ALGORITHM)
+            rc == GNUTLS_E_UNIMPLEMENTED_FEATURE || rc == GNUTLS_E_UNKNOWN_ALGORITHM ||
+            pem_has_k1_oid(&in))
             err = MV_KM_UNSUPPORTED;
         goto out;
     }
