@@ -164,12 +164,7 @@ enum mv_km_err mv_ec_generate(enum mv_crv crv, struct mv_drbg *drbg, struct mv_k
     err = MV_KM_OK;
 out:
     mv_mpz_wipe_clear(d);
-    if (err != MV_KM_OK) {
-        mv_keymat_unref(km);
-        km = NULL;
-    }
-    *out = km;
-    return err;
+    return mv_keymat_deliver(km, err, mv_ec_wipe, out);
 }
 
 /* Copies b right-aligned into a width-byte buffer after dropping leading zeros (JWK x/y/d may
@@ -224,12 +219,7 @@ enum mv_km_err mv_ec_import(const struct mv_jwk_parts *parts, struct mv_keymat *
 out:
     mpz_clears(x, y, NULL);
     mv_mpz_wipe_clear(d);
-    if (err != MV_KM_OK) {
-        mv_keymat_unref(km);
-        km = NULL;
-    }
-    *out = km;
-    return err;
+    return mv_keymat_deliver(km, err, mv_ec_wipe, out);
 }
 
 enum mv_km_err mv_ec_sign(const struct mv_keymat *km, const unsigned char *digest,

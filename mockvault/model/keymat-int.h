@@ -1,6 +1,7 @@
-/* keymat-int.h: what keymat.c, keymat-rsa.c and keymat-ec.c share: the key material's layout,
- * the random sources handed to nettle, byte/integer conversions, and the per-family entry points
- * keymat.c dispatches to. Not for use outside mockvault/model/keymat*.c. */
+/* keymat-int.h: what keymat.c, keymat-rsa.c, keymat-ec.c and keymat-base.c share: the key
+ * material's layout, the random sources handed to nettle, byte/integer conversions (keymat-base.c,
+ * the leaf), and the per-family entry points keymat.c dispatches to. Calls go one way:
+ * keymat.c -> keymat-rsa.c / keymat-ec.c -> keymat-base.c. Not for use outside keymat*.c. */
 #ifndef MV_KEYMAT_INT_H
 #define MV_KEYMAT_INT_H
 
@@ -55,6 +56,11 @@ extern int mv_rnd_key_ctx; /* pass &mv_rnd_key_ctx to mv_rnd_random for key-grad
 
 /* A zeroed struct mv_keymat with one reference and its nettle structures initialised. */
 struct mv_keymat *mv_keymat_alloc(enum mv_kty kty, enum mv_crv crv);
+/* Hands km out through *out when err is MV_KM_OK; otherwise wipes it with wipe (the family's,
+ * passed in so that this leaf file calls no family file), frees it and sets *out to NULL.
+ * Returns err. km may be NULL. */
+enum mv_km_err mv_keymat_deliver(struct mv_keymat *km, enum mv_km_err err,
+                                 void (*wipe)(struct mv_keymat *km), struct mv_keymat **out);
 
 /* Big-endian bytes of z, exactly len long (leading zeros added); false when z does not fit. */
 bool mv_mpz_to_fixed(const mpz_t z, unsigned char *out, size_t len);

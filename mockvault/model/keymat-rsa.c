@@ -47,12 +47,7 @@ enum mv_km_err mv_rsa_generate(unsigned bits, struct mv_drbg *drbg, struct mv_ke
     km->bits = (unsigned)mpz_sizeinbase(km->rsa_pub.n, 2);
     err = MV_KM_OK;
 out:
-    if (err != MV_KM_OK) {
-        mv_keymat_unref(km);
-        km = NULL;
-    }
-    *out = km;
-    return err;
+    return mv_keymat_deliver(km, err, mv_rsa_wipe, out);
 }
 
 /* ---- import ---- */
@@ -138,12 +133,7 @@ enum mv_km_err mv_rsa_import(const struct mv_jwk_parts *parts, struct mv_keymat 
 
     if (km)
         err = rsa_check(parts, km);
-    if (err != MV_KM_OK) {
-        mv_keymat_unref(km);
-        km = NULL;
-    }
-    *out = km;
-    return err;
+    return mv_keymat_deliver(km, err, mv_rsa_wipe, out);
 }
 
 enum mv_km_err mv_rsa_export(const struct mv_keymat *km, bool private_parts, struct mv_jwk_out *out)
