@@ -208,6 +208,20 @@ static const struct bad_case bad_cases[] = {
      "tag values must be strings"},
     {"long-content-type.json", "$.vaults[0].secrets[0].versions[0].contentType", "longer than 255"},
     {"bad-alias.json", "$.vaults[0].aliases[1]", "invalid alias 'bad host'"},
+    {"key-bad-kty.json", "$.vaults[0].keys[1].versions[0].kty", "unknown kty 'oct-HSM'"},
+    {"key-bad-crv.json", "$.vaults[0].keys[0].versions[0].crv", "unknown curve 'P-255'"},
+    {"key-bad-size.json", "$.vaults[0].keys[0].versions[0].size", "unsupported RSA key size 1024"},
+    {"key-bad-ops.json", "$.vaults[0].keys[0].versions[0].keyOps[1]",
+     "unknown key operation 'Verify'"},
+    {"key-jwk-missing-d.json", "$.vaults[0].keys[0].versions[0].jwk.d",
+     "required field is missing"},
+    {"key-jwk-inconsistent.json", "$.vaults[0].keys[0].versions[1].jwk",
+     "not a consistent EC private key"},
+    {"key-bad-pem.json", "$.vaults[0].keys[0].versions[0].pem", "not a PEM private key"},
+    {"dup-key.json", "$.vaults[0].deletedKeys[0].name", "duplicate key name 'FIRST' (also keys[0]"},
+    {"key-bad-rotation.json",
+     "$.vaults[0].keys[0].rotationPolicy.lifetimeActions[1].trigger.timeBeforeExpiry",
+     "invalid duration '30 days'"},
 };
 
 START_TEST(test_bad_fixture)
