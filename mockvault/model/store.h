@@ -49,6 +49,11 @@ struct mv_release_policy {
     bool immutable;
 };
 
+/* Frees p and what it owns; accepts NULL. */
+void mv_release_policy_free(struct mv_release_policy *p);
+/* *dst = a deep copy of src (NULL for a NULL src). Returns 0, or -1 when out of memory. */
+int mv_release_policy_copy(struct mv_release_policy **dst, const struct mv_release_policy *src);
+
 struct mv_keymat; /* keymat.h */
 
 /* What a version of a key holds beyond the shared attributes. */
@@ -94,6 +99,12 @@ struct mv_rotation_policy {
     int64_t created, updated;
     char notified[33]; /* the version whose Notify has fired ("" = none yet) */
 };
+
+/* Parses an ISO 8601 duration as rotation policies write them: "P" then [nY][nM][nW][nD], then
+ * optionally "T" and [nH][nM][nS], whole numbers, at least one part ("P90D", "P1Y", "PT12H").
+ * A month counts 30 days and a year 365. False for anything else, a zero duration or one longer
+ * than 10,000 years. */
+bool mv_duration_parse(const char *s, int64_t *seconds);
 
 /* A named object of one family with its versions and soft-delete state. */
 struct mv_object {
@@ -415,7 +426,8 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
 
 /* Fields of a new key version (CreateKey, ImportKey). */
 struct mv_key_input {
-    struct mv_keymat *mat; /* the store takes this reference on MV_OK only */
+    struct mv_keymat *mat; /* the store takes a reference of its own; the caller keeps (and
+                              releases) the one it passed, whatever the result */
     bool hsm;
     bool has_ops; /* false: the defaults (RSA: encrypt, decrypt, sign, verify, wrapKey,
                      unwrapKey; EC: sign, verify) */
@@ -452,7 +464,8 @@ enum mv_err mv_store_update_key(struct mv_store *st, const char *vault, const ch
                                 const char *version, const struct mv_key_update *upd, int64_t now,
                                 struct mv_object_view *out);
 
-/* RotateKey: a new current version holding mat (reference taken on MV_OK), with the current
+/* RotateKey: a new current version holding mat (the store takes a reference of its own, as for
+ * create), with the current
  * version's kty flavour, key_ops, tags and release policy; exp = now + the policy's expiryTime
  * when one is set. */
 enum mv_err mv_store_rotate_key(struct mv_store *st, const char *vault, const char *name,
