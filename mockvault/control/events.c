@@ -30,8 +30,7 @@ static void rotation_event(void *ctx, const char *vault, const char *name,
     if (srv->journal)
         (void)mv_journal_add(srv->journal, &e);
     mv_log_notice(&srv->log, "rotation policy: vault %s key %s: %s (version %s)", vault, name,
-                  type == MV_ROT_ROTATE ? "Rotate: new version" : "Notify",
-                  version ? version : "");
+                  type == MV_ROT_ROTATE ? "Rotate: new version" : "Notify", version ? version : "");
 }
 
 size_t mv_events_rotation_due(struct mv_server *srv, int64_t now)

@@ -61,7 +61,7 @@ enum mv_throttle_key_type {
     MV_TKEY_EC,
 };
 #define MV_THROTTLE_KEY(type, hsm, create)                                                         \
-    ((enum mv_throttle_class)(MV_THROTTLE_KEY_OTHER + (type) * 4 + ((hsm) ? 2 : 0) +              \
+    ((enum mv_throttle_class)(MV_THROTTLE_KEY_OTHER + (type)*4 + ((hsm) ? 2 : 0) +                 \
                               ((create) ? 1 : 0)))
 
 /* A handler answers the request (through reply.h) and returns libmicrohttpd's result. */

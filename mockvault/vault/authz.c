@@ -16,7 +16,8 @@
 
 /* The built-in roles with the data actions they grant (DOC built-in-roles/security.md; keys
  * spec §5), as glob patterns over the full action names. Ordered so that the first role granting
- * a set of operations is the smallest one: /_mock/authz/needed and the denial explanation pick it. */
+ * a set of operations is the smallest one: /_mock/authz/needed and the denial explanation pick it.
+ */
 struct role_def {
     const char *name;
     const char *const *actions; /* NULL-terminated fnmatch patterns */
@@ -29,11 +30,11 @@ static const char *const secrets_user[] = {KV "*/read", KV "secrets/getSecret/ac
 static const char *const release_user[] = {KV "keys/release/action", NULL};
 static const char *const encryption_user[] = {KV "keys/read", KV "keys/wrap/action",
                                               KV "keys/unwrap/action", NULL};
-static const char *const crypto_user[] = {
-    KV "keys/read",           KV "keys/update/action",  KV "keys/backup/action",
-    KV "keys/encrypt/action", KV "keys/decrypt/action", KV "keys/wrap/action",
-    KV "keys/unwrap/action",  KV "keys/sign/action",    KV "keys/verify/action",
-    NULL};
+static const char *const crypto_user[] = {KV "keys/read",           KV "keys/update/action",
+                                          KV "keys/backup/action",  KV "keys/encrypt/action",
+                                          KV "keys/decrypt/action", KV "keys/wrap/action",
+                                          KV "keys/unwrap/action",  KV "keys/sign/action",
+                                          KV "keys/verify/action",  NULL};
 static const char *const secrets_officer[] = {KV "*/read", KV "secrets/*", NULL};
 static const char *const crypto_officer[] = {KV "*/read", KV "keys/*", KV "keyrotationpolicies/*",
                                              NULL};

@@ -28,9 +28,8 @@ char *mv_blob_seal(struct mv_server *srv, const char *aad, const char *plain, si
         goto out;
     memcpy(blob, BLOB_MAGIC, BLOB_MAGIC_LEN);
     mv_rand_bytes(blob + BLOB_MAGIC_LEN, BLOB_NONCE);
-    if (gnutls_aead_cipher_encrypt(h, blob + BLOB_MAGIC_LEN, BLOB_NONCE, aad, strlen(aad),
-                                   BLOB_TAG, plain, plen, blob + BLOB_MAGIC_LEN + BLOB_NONCE,
-                                   &clen) < 0)
+    if (gnutls_aead_cipher_encrypt(h, blob + BLOB_MAGIC_LEN, BLOB_NONCE, aad, strlen(aad), BLOB_TAG,
+                                   plain, plen, blob + BLOB_MAGIC_LEN + BLOB_NONCE, &clen) < 0)
         goto out;
     text = cx_b64url_encode(blob, BLOB_MAGIC_LEN + BLOB_NONCE + clen);
 out:
@@ -59,9 +58,8 @@ char *mv_blob_open(struct mv_server *srv, const char *aad, const char *text, siz
     if (!plain || gnutls_aead_cipher_init(&h, GNUTLS_CIPHER_AES_256_GCM, &key) < 0)
         goto out;
     /* A tampered or foreign blob (or another family's) fails authentication here. */
-    if (gnutls_aead_cipher_decrypt(h, blob + BLOB_MAGIC_LEN, BLOB_NONCE, aad, strlen(aad),
-                                   BLOB_TAG, blob + BLOB_MAGIC_LEN + BLOB_NONCE, plen, plain,
-                                   &plen) < 0)
+    if (gnutls_aead_cipher_decrypt(h, blob + BLOB_MAGIC_LEN, BLOB_NONCE, aad, strlen(aad), BLOB_TAG,
+                                   blob + BLOB_MAGIC_LEN + BLOB_NONCE, plen, plain, &plen) < 0)
         goto out;
     plain[plen] = '\0';
     *len = plen;

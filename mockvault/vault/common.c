@@ -197,8 +197,8 @@ bool mv_vault_page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
     return true;
 }
 
-bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, size_t max,
-                        char *out, size_t n)
+bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, size_t max, char *out,
+                        size_t n)
 {
     char base[400];
     char *tok = cx_b64url_encode(next, strlen(next));

@@ -185,12 +185,8 @@ static enum MHD_Result crypto(struct mv_req *r, const struct crypto_op *op)
     if (!state_or_reply(r, &kv, op) || !alg_or_reply(r, body, &kv, op, in_len, &alg))
         goto out;
     switch (op->kind) {
-    case C_ENCRYPT:
-        e = mv_keymat_encrypt(kv.v.key->mat, alg, in, in_len, &out, &out_len);
-        break;
-    case C_DECRYPT:
-        e = mv_keymat_decrypt(kv.v.key->mat, alg, in, in_len, &out, &out_len);
-        break;
+    case C_ENCRYPT: e = mv_keymat_encrypt(kv.v.key->mat, alg, in, in_len, &out, &out_len); break;
+    case C_DECRYPT: e = mv_keymat_decrypt(kv.v.key->mat, alg, in, in_len, &out, &out_len); break;
     case C_SIGN: e = mv_keymat_sign(kv.v.key->mat, alg, in, in_len, &out, &out_len); break;
     default: e = mv_keymat_verify(kv.v.key->mat, alg, in, in_len, sig, sig_len, &valid); break;
     }
@@ -295,8 +291,7 @@ enum MHD_Result mv_keys_h_rng(struct mv_req *r)
     count = cJSON_GetObjectItemCaseSensitive(body, "count");
     if (!cJSON_IsNumber(count) || !(count->valuedouble >= 1 && count->valuedouble <= 128) ||
         count->valuedouble != (double)(int)count->valuedouble) {
-        ok = mv_vault_bad_parameter(r, NULL,
-                                    "Property 'count' must be an integer from 1 to 128.");
+        ok = mv_vault_bad_parameter(r, NULL, "Property 'count' must be an integer from 1 to 128.");
         goto out;
     }
     n = (size_t)count->valuedouble;

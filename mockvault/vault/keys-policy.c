@@ -2,7 +2,6 @@
  * lifetime actions act on the mock clock (mv_store_rotation_due, called by the dispatcher and the
  * clock's control API); here are the REST operations. */
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,8 @@ enum MHD_Result mv_keys_h_rotate(struct mv_req *r)
         goto out;
     }
     e = mv_store_rotate_key(r->srv->store, r->vault, r->cap[0], mat, mv_req_now(r), &nv);
+    if (e == MV_OK)
+        mat = NULL; /* the store holds the reference now */
     ok = e == MV_OK ? mv_reply_key(r, &nv, 0) : mv_keys_store_err(r, e, r->cap[0], NULL);
 out:
     mv_keymat_unref(mat);
@@ -57,41 +58,6 @@ enum MHD_Result mv_keys_h_get_policy(struct mv_req *r)
     return mv_reply_rotation_policy(r, r->cap[0], set ? &p : NULL);
 }
 
-/* An ISO 8601 duration of days, months, years and time parts ("P90D", "P1Y2M", "PT12H") in
- * seconds; a month counts 30 days and a year 365 (store.h). False for anything else. */
-static bool duration_seconds(const char *s, int64_t *out)
-{
-    static const char date_units[] = "YMWD", time_units[] = "HMS";
-    static const int64_t date_secs[] = {365 * DAY, 30 * DAY, 7 * DAY, DAY};
-    static const int64_t time_secs[] = {3600, 60, 1};
-    bool in_time = false, any = false;
-    int64_t total = 0;
-
-    if (!s || *s++ != 'P')
-        return false;
-    while (*s) {
-        const char *units = in_time ? time_units : date_units, *u;
-        int64_t v = 0;
-        if (*s == 'T' && !in_time) {
-            in_time = true;
-            s++;
-            continue;
-        }
-        if (!isdigit((unsigned char)*s))
-            return false;
-        while (isdigit((unsigned char)*s) && v < 100000)
-            v = v * 10 + (*s++ - '0');
-        u = *s ? strchr(units, *s) : NULL;
-        if (!u || v >= 100000)
-            return false;
-        total += v * (in_time ? time_secs[u - units] : date_secs[u - units]);
-        any = true;
-        s++;
-    }
-    *out = total;
-    return any;
-}
-
 /* One lifetime action: {"trigger":{"timeAfterCreate"|"timeBeforeExpiry":D},"action":{"type"}}. */
 static bool action_or_reply(struct mv_req *r, const cJSON *j, struct mv_rotation_action *a)
 {
@@ -106,12 +72,13 @@ static bool action_or_reply(struct mv_req *r, const cJSON *j, struct mv_rotation
     /* The action type compares case-insensitively [SPEC]. */
     if (!cJSON_IsString(type) || (strcasecmp(type->valuestring, "Rotate") != 0 &&
                                   strcasecmp(type->valuestring, "Notify") != 0)) {
-        mv_vault_bad_parameter(r, NULL, "Each lifetime action needs 'action.type' Rotate or Notify.");
+        mv_vault_bad_parameter(r, NULL,
+                               "Each lifetime action needs 'action.type' Rotate or Notify.");
         return false;
     }
     a->type = strcasecmp(type->valuestring, "Rotate") == 0 ? MV_ROT_ROTATE : MV_ROT_NOTIFY;
     if ((after && before) || !cJSON_IsString(d) || strlen(d->valuestring) >= sizeof a->duration ||
-        !duration_seconds(d->valuestring, &a->seconds)) {
+        !mv_duration_parse(d->valuestring, &a->seconds)) {
         mv_vault_bad_parameter(r, NULL,
                                "Each lifetime action needs one trigger, 'timeAfterCreate' or "
                                "'timeBeforeExpiry', as an ISO 8601 duration (e.g. P90D).");
@@ -167,7 +134,7 @@ static bool policy_or_reply(struct mv_req *r, const cJSON *body, struct mv_rotat
     }
     if (exp && !cJSON_IsNull(exp)) {
         if (!cJSON_IsString(exp) || strlen(exp->valuestring) >= sizeof p->expiry ||
-            !duration_seconds(exp->valuestring, &p->expiry_seconds) ||
+            !mv_duration_parse(exp->valuestring, &p->expiry_seconds) ||
             p->expiry_seconds < 28 * DAY) {
             mv_vault_bad_parameter(r, NULL,
                                    "Property 'attributes.expiryTime' must be an ISO 8601 duration "

@@ -235,8 +235,8 @@ static bool key_fields_or_reply(struct mv_req *r, const cJSON *body, const cJSON
     const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(body, "attributes");
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(body, "tags");
     const cJSON *rel = cJSON_GetObjectItemCaseSensitive(body, "release_policy");
-    const cJSON *exp = cJSON_IsObject(attrs) ? cJSON_GetObjectItemCaseSensitive(attrs, "exportable")
-                                             : NULL;
+    const cJSON *exp =
+        cJSON_IsObject(attrs) ? cJSON_GetObjectItemCaseSensitive(attrs, "exportable") : NULL;
 
     memset(f, 0, sizeof *f);
     if (ops_json && !cJSON_IsNull(ops_json)) {
@@ -267,9 +267,9 @@ static bool key_fields_or_reply(struct mv_req *r, const cJSON *body, const cJSON
     return true;
 }
 
-/* Stores a new version made of mat and f (create and import). Takes nothing from mat: the caller
- * unrefs its reference. */
-static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct mv_keymat *mat,
+/* Stores a new version made of *mat and f (create and import). On success the store took the
+ * reference and *mat is NULL; otherwise the caller still unrefs it. */
+static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct mv_keymat **mat,
                                      bool hsm, const struct key_fields *f)
 {
     struct mv_key_input in;
@@ -284,7 +284,7 @@ static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct 
                                       "('release_policy').");
     memset(&in, 0, sizeof in);
     memset(&kv, 0, sizeof kv);
-    in.mat = mat;
+    in.mat = *mat;
     in.hsm = hsm;
     in.has_ops = f->has_ops;
     in.ops = f->ops;
@@ -299,6 +299,8 @@ static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct 
     in.exportable = f->exportable;
     in.release = f->has_release ? &f->release : NULL;
     e = mv_store_create_key(r->srv->store, r->vault, name, &in, mv_req_now(r), &kv);
+    if (e == MV_OK)
+        *mat = NULL; /* the store holds the reference now */
     ok = e == MV_OK ? mv_reply_key(r, &kv, 0) : mv_keys_store_err(r, e, name, NULL);
     mv_object_view_finish(&kv);
     return ok;
@@ -341,7 +343,8 @@ static bool create_spec_or_reply(struct mv_req *r, const cJSON *body, struct mv_
     spec->crv = MV_CRV_P256;
     if (crv && !cJSON_IsNull(crv) &&
         (!cJSON_IsString(crv) || !mv_crv_parse(crv->valuestring, &spec->crv))) {
-        mv_vault_bad_parameter(r, NULL, "Property 'crv' must be one of P-256, P-256K, P-384, P-521.");
+        mv_vault_bad_parameter(r, NULL,
+                               "Property 'crv' must be one of P-256, P-256K, P-384, P-521.");
         return false;
     }
     return true;
@@ -367,7 +370,7 @@ static enum MHD_Result h_create(struct mv_req *r)
         !key_fields_or_reply(r, body, cJSON_GetObjectItemCaseSensitive(body, "key_ops"), &f))
         goto out;
     ke = mv_keymat_generate(&spec, NULL, 0, &mat);
-    ok = ke == MV_KM_OK ? store_new_key(r, name, mat, hsm, &f) : mv_keys_km_err(r, ke);
+    ok = ke == MV_KM_OK ? store_new_key(r, name, &mat, hsm, &f) : mv_keys_km_err(r, ke);
 out:
     mv_keymat_unref(mat);
     key_fields_finish(&f);
@@ -405,9 +408,9 @@ static bool parts_or_reply(struct mv_req *r, const cJSON *jwk, struct mv_jwk_par
         size_t len = 0;
         if (!v || cJSON_IsNull(v))
             continue;
-        b->data = cJSON_IsString(v) ? cx_b64_decode(v->valuestring, strlen(v->valuestring),
-                                                    MV_B64_LENIENT, &len)
-                                    : NULL;
+        b->data = cJSON_IsString(v)
+                      ? cx_b64_decode(v->valuestring, strlen(v->valuestring), MV_B64_LENIENT, &len)
+                      : NULL;
         b->len = len;
         if (!b->data) {
             snprintf(msg, sizeof msg, "Content of 'key.%s' is not base64url.", part_names[i]);
@@ -453,7 +456,7 @@ static enum MHD_Result h_import(struct mv_req *r)
         goto out;
     hsm = hsm || cJSON_IsTrue(hsm_j);
     ke = mv_keymat_import(&parts, &mat);
-    ok = ke == MV_KM_OK ? store_new_key(r, name, mat, hsm, &f) : mv_keys_km_err(r, ke);
+    ok = ke == MV_KM_OK ? store_new_key(r, name, &mat, hsm, &f) : mv_keys_km_err(r, ke);
 out:
     mv_keymat_unref(mat);
     free_parts(&parts);
@@ -588,8 +591,8 @@ typedef enum mv_err (*list_fn)(struct mv_store *, enum mv_objtype, const char *,
                                size_t, struct mv_object_view **, size_t *, char **);
 
 /* name NULL: a vault-wide list (fn is mv_store_list or mv_store_list_deleted). */
-static enum MHD_Result list_common(struct mv_req *r, const char *name, list_fn fn,
-                                   const char *path, unsigned shape)
+static enum MHD_Result list_common(struct mv_req *r, const char *name, list_fn fn, const char *path,
+                                   unsigned shape)
 {
     size_t max, n = 0;
     char *marker = NULL, *next = NULL, link[1200];

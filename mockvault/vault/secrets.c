@@ -77,7 +77,8 @@ static bool parse_fields_or_reply(struct mv_req *r, const cJSON *body, struct fi
             return false;
         }
         if (strlen(ct->valuestring) > MV_CONTENT_TYPE_MAX) {
-            mv_vault_bad_parameter(r, NULL, "Property 'contentType' is longer than 255 characters.");
+            mv_vault_bad_parameter(r, NULL,
+                                   "Property 'contentType' is longer than 255 characters.");
             return false;
         }
         f->has_ct = true;
@@ -115,14 +116,15 @@ static enum MHD_Result h_set(struct mv_req *r)
     value = cJSON_GetObjectItemCaseSensitive(body, "value");
     if (!cJSON_IsString(value)) {
         ok = mv_vault_bad_parameter(r, NULL,
-                           value ? "Property 'value' must be a string."
-                                 : "Property 'value' is required.");
+                                    value ? "Property 'value' must be a string."
+                                          : "Property 'value' is required.");
         goto out;
     }
     /* The service counts characters (code points), not bytes, against the limit. */
     if (cx_utf8_count(value->valuestring) > MV_VALUE_MAX) {
-        ok = mv_vault_bad_parameter(r, "SecretTooLarge",
-                           "Secret is beyond the maximum permitted length of 25600 characters.");
+        ok = mv_vault_bad_parameter(
+            r, "SecretTooLarge",
+            "Secret is beyond the maximum permitted length of 25600 characters.");
         goto out;
     }
     if (!parse_fields_or_reply(r, body, &f)) {

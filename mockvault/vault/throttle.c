@@ -16,7 +16,7 @@ struct window {
 };
 
 struct vault_windows {
-    char *name;         /* owned */
+    char *name;                            /* owned */
     struct window w[MV_THROTTLE_NCLASSES]; /* indexed by enum mv_throttle_class */
 };
 

@@ -45,8 +45,8 @@ bool mv_vault_attrs_or_reply(struct mv_req *r, const cJSON *attrs, struct mv_att
 bool mv_vault_page_params_or_reply(struct mv_req *r, size_t *max, char **marker);
 /* The absolute nextLink for the page after marker next on path (spec §1 paging), in out. Returns
  * false when out of memory. */
-bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, size_t max,
-                        char *out, size_t n);
+bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, size_t max, char *out,
+                        size_t n);
 
 /* Backup blobs (blob.c): base64url("MVBK1" | nonce | AES-256-GCM(plain) | tag) under the server's
  * backup key, with aad naming the family so a secret's blob never restores as a key. seal returns
