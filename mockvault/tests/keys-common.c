@@ -29,8 +29,8 @@ void kteardown(void)
     srv = NULL;
 }
 
-void kreq_as(const char *t, const char *method, const char *host, const char *path,
-             const char *api, const char *body, struct mvt_resp *r)
+void kreq_as(const char *t, const char *method, const char *host, const char *path, const char *api,
+             const char *body, struct mvt_resp *r)
 {
     char p[2048];
     hc_req(srv, method, host, hc_path(p, sizeof p, path, api), t ? t : tok, NULL, body, r);

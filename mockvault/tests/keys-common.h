@@ -40,8 +40,8 @@ void kteardown(void);
 void kstart(const struct mv_server_config *cfg);
 
 /* A request with token t (NULL: the admin's) and api-version HC_API (or api). */
-void kreq_as(const char *t, const char *method, const char *host, const char *path,
-             const char *api, const char *body, struct mvt_resp *r);
+void kreq_as(const char *t, const char *method, const char *host, const char *path, const char *api,
+             const char *body, struct mvt_resp *r);
 void kreq(const char *method, const char *host, const char *path, const char *body,
           struct mvt_resp *r);
 /* POST /keys/{name}/create on KAP with body; asserts 200. */
@@ -54,8 +54,7 @@ char *kb64(const void *data, size_t len);
 unsigned char *kb64_field(const cJSON *j, const char *path, size_t *len);
 /* A JSON body {"alg":alg,"value":b64(data)} (with "digest" first for verify when sig given);
  * caller frees. */
-char *kcrypto_body(const char *alg, const void *data, size_t len, const void *sig,
-                   size_t sig_len);
+char *kcrypto_body(const char *alg, const void *data, size_t len, const void *sig, size_t sig_len);
 /* Imports the JWK at j's "key" into a GnuTLS public key; aborts the test on failure. */
 gnutls_pubkey_t kpubkey(const cJSON *j);
 /* Asserts that the body of r is exactly want (bytes and length). */

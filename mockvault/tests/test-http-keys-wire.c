@@ -29,13 +29,14 @@ START_TEST(test_row1_create_ec_defaults)
     ck_assert_msg(created >= now - 5 && created <= now + 5, "created is the mock's now");
     ck_assert_msg(hc_is_version(kversion(r.json)), "version is 32 lowercase hex");
     /* The whole body, byte for byte, in the recorded shape (457 B with the real host). */
-    snprintf(want, sizeof want,
-             "{\"key\":{\"kid\":\"%s/keys/ec1/%s\",\"kty\":\"EC\",\"key_ops\":[\"sign\",\"verify\"],"
-             "\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"},\"attributes\":{\"enabled\":true,"
-             "\"created\":%lld,\"updated\":%lld,\"recoveryLevel\":\"CustomizedRecoverable+"
-             "Purgeable\",\"recoverableDays\":7,\"exportable\":false,\"hsmPlatform\":\"0\"}}",
-             hc_base(srv, KAP, base, sizeof base), kversion(r.json), hc_jstr(r.json, "key.x"),
-             hc_jstr(r.json, "key.y"), (long long)created, (long long)created);
+    snprintf(
+        want, sizeof want,
+        "{\"key\":{\"kid\":\"%s/keys/ec1/%s\",\"kty\":\"EC\",\"key_ops\":[\"sign\",\"verify\"],"
+        "\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"},\"attributes\":{\"enabled\":true,"
+        "\"created\":%lld,\"updated\":%lld,\"recoveryLevel\":\"CustomizedRecoverable+"
+        "Purgeable\",\"recoverableDays\":7,\"exportable\":false,\"hsmPlatform\":\"0\"}}",
+        hc_base(srv, KAP, base, sizeof base), kversion(r.json), hc_jstr(r.json, "key.x"),
+        hc_jstr(r.json, "key.y"), (long long)created, (long long)created);
     kassert_body(&r, want, "EC create");
     mvt_resp_free(&r);
 }
@@ -157,10 +158,11 @@ START_TEST(test_row3_import_rsa_leading_zero)
     ck_assert_msg(strncmp(pn, "A", 1) == 0, "n starts with the zero byte's 'A'");
     n = strlen(pn) + strlen(pd) + strlen(pp) + strlen(pq) + 512;
     body = hc_xmalloc(n);
-    snprintf(body, n,
-             "{\"key\":{\"kty\":\"RSA\",\"key_ops\":[\"sign\",\"verify\"],\"n\":\"%s\",\"e\":\"%s\","
-             "\"d\":\"%s\",\"p\":\"%s\",\"q\":\"%s\"}}",
-             pn, pe, pd, pp, pq);
+    snprintf(
+        body, n,
+        "{\"key\":{\"kty\":\"RSA\",\"key_ops\":[\"sign\",\"verify\"],\"n\":\"%s\",\"e\":\"%s\","
+        "\"d\":\"%s\",\"p\":\"%s\",\"q\":\"%s\"}}",
+        pn, pe, pd, pp, pq);
     kreq("PUT", KAP, "/keys/imp1", body, &r);
     hc_assert_status(&r, 200, "PUT /keys/imp1");
     expect = kb64(m.data + 1, m.size - 1);
@@ -200,8 +202,8 @@ START_TEST(test_import_ec_and_bad_key)
     ck_assert_int_eq(gnutls_privkey_generate(k, GNUTLS_PK_ECDSA,
                                              GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1), 0),
                      0);
-    ck_assert_int_eq(gnutls_privkey_export_ecc_raw2(k, &curve, &x, &y, &d, GNUTLS_EXPORT_FLAG_NO_LZ),
-                     0);
+    ck_assert_int_eq(
+        gnutls_privkey_export_ecc_raw2(k, &curve, &x, &y, &d, GNUTLS_EXPORT_FLAG_NO_LZ), 0);
     px = part(&x), py = part(&y), pd = part(&d);
     snprintf(body, sizeof body,
              "{\"key\":{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"%s\",\"y\":\"%s\",\"d\":\"%s\"}}",
@@ -235,12 +237,13 @@ START_TEST(test_row4_missing_key)
 
     kreq("GET", KAP, "/keys/missing/", NULL, &r);
     hc_assert_status(&r, 404, "GET /keys/missing/");
-    kassert_body(&r,
-                 "{\"error\":{\"code\":\"KeyNotFound\",\"message\":\"A key with (name/id) missing "
-                 "was not found in this key vault. If you recently deleted this key you may be able "
-                 "to recover it using the correct recovery command. For help resolving this issue, "
-                 "please see https://go.microsoft.com/fwlink/?linkid=2125182\"}}",
-                 "KeyNotFound");
+    kassert_body(
+        &r,
+        "{\"error\":{\"code\":\"KeyNotFound\",\"message\":\"A key with (name/id) missing "
+        "was not found in this key vault. If you recently deleted this key you may be able "
+        "to recover it using the correct recovery command. For help resolving this issue, "
+        "please see https://go.microsoft.com/fwlink/?linkid=2125182\"}}",
+        "KeyNotFound");
     ck_assert_uint_eq(r.len, 295);
     mvt_resp_free(&r);
 }
@@ -386,12 +389,13 @@ START_TEST(test_row13_soft_delete)
     before = kstate();
     kreq("POST", KAP, "/keys/rsa1/create", "{\"kty\":\"EC\"}", &r);
     hc_assert_status(&r, 409, "create on a deleted name");
-    kassert_body(&r,
-                 "{\"error\":{\"code\":\"Conflict\",\"message\":\"Key rsa1 is currently in a deleted "
-                 "but recoverable state, and its name cannot be reused; in this state, the key can "
-                 "only be recovered or purged.\",\"innererror\":{\"code\":"
-                 "\"ObjectIsDeletedButRecoverable\"}}}",
-                 "409 deleted but recoverable");
+    kassert_body(
+        &r,
+        "{\"error\":{\"code\":\"Conflict\",\"message\":\"Key rsa1 is currently in a deleted "
+        "but recoverable state, and its name cannot be reused; in this state, the key can "
+        "only be recovered or purged.\",\"innererror\":{\"code\":"
+        "\"ObjectIsDeletedButRecoverable\"}}}",
+        "409 deleted but recoverable");
     mvt_resp_free(&r);
     kreq("GET", KAP, "/keys/rsa1", NULL, &r);
     hc_assert_status(&r, 404, "GET of a deleted key");
@@ -413,8 +417,9 @@ START_TEST(test_row13_soft_delete)
     mvt_resp_free(&r);
     kreq("GET", KAP, "/deletedkeys/rsa1", NULL, &r);
     hc_assert_status(&r, 404, "deleted key gone");
-    kassert_body(&r, "{\"error\":{\"code\":\"KeyNotFound\",\"message\":\"Deleted Key not found: "
-                     "rsa1\"}}",
+    kassert_body(&r,
+                 "{\"error\":{\"code\":\"KeyNotFound\",\"message\":\"Deleted Key not found: "
+                 "rsa1\"}}",
                  "Deleted Key not found");
     mvt_resp_free(&r);
     kreq("POST", KAP, "/deletedkeys/never/recover", NULL, &r);
@@ -493,8 +498,9 @@ START_TEST(test_row14_backup_restore)
 
     kreq("POST", KAP, "/keys/restore", "{\"value\":\"bm9uLWV4aXN0aW5n\"}", &r);
     hc_assert_status(&r, 400, "malformed blob");
-    kassert_body(&r, "{\"error\":{\"code\":\"Malformed backup blob\",\"message\":\"Backup blob is "
-                     "corrupt.\"}}",
+    kassert_body(&r,
+                 "{\"error\":{\"code\":\"Malformed backup blob\",\"message\":\"Backup blob is "
+                 "corrupt.\"}}",
                  "malformed blob");
     ck_assert_uint_eq(r.len, 78);
     mvt_resp_free(&r);
@@ -580,8 +586,9 @@ START_TEST(test_row15_rotation_policy)
     mvt_resp_free(&r);
     kreq("GET", KAP, "/keys/rot/rotationpolicy", NULL, &r);
     hc_assert_status(&r, 200, "default policy");
-    kassert_body(&r, "{\"lifetimeActions\":[{\"trigger\":{\"timeBeforeExpiry\":\"P30D\"},\"action\":"
-                     "{\"type\":\"Notify\"}}],\"attributes\":null}",
+    kassert_body(&r,
+                 "{\"lifetimeActions\":[{\"trigger\":{\"timeBeforeExpiry\":\"P30D\"},\"action\":"
+                 "{\"type\":\"Notify\"}}],\"attributes\":null}",
                  "default policy");
     ck_assert_uint_eq(r.len, 106);
     mvt_resp_free(&r);
