@@ -749,7 +749,9 @@ static enum mv_throttle_key_type type_of(enum mv_kty kty, unsigned bits)
 {
     if (kty == MV_KTY_EC)
         return MV_TKEY_EC;
-    return bits > 3072 ? MV_TKEY_RSA4096 : (bits > 2048 ? MV_TKEY_RSA3072 : MV_TKEY_RSA2048);
+    /* Some slack: an imported n's length counts a leading zero byte some encoders add. */
+    return bits > 3072 + 8 ? MV_TKEY_RSA4096
+                           : (bits > 2048 + 8 ? MV_TKEY_RSA3072 : MV_TKEY_RSA2048);
 }
 
 /* The type a create or import body asks for (RSA-2048 when it does not say). */
@@ -763,13 +765,13 @@ static enum mv_throttle_class class_of_body(struct mv_req *r, bool import)
     const char *k = cJSON_IsString(kty) ? kty->valuestring : "RSA";
     unsigned bits = cJSON_IsNumber(size) ? (unsigned)(size->valueint > 0 ? size->valueint : 0) : 0;
     bool hsm = strstr(k, "-HSM") != NULL;
+    enum mv_kty kt = strncmp(k, "EC", 2) == 0 ? MV_KTY_EC : MV_KTY_RSA;
 
     /* An imported modulus of L base64url characters has about 6L bits. */
     if (import && cJSON_IsString(n))
         bits = (unsigned)(strlen(n->valuestring) * 6 / 8) * 8;
-    cJSON_Delete(body);
-    return MV_THROTTLE_KEY(type_of(strncmp(k, "EC", 2) == 0 ? MV_KTY_EC : MV_KTY_RSA, bits), hsm,
-                           true);
+    cJSON_Delete(body); /* k pointed into it: not used below */
+    return MV_THROTTLE_KEY(type_of(kt, bits), hsm, true);
 }
 
 enum mv_throttle_class mv_keys_throttle_class(struct mv_req *r)
