@@ -445,6 +445,37 @@ START_TEST(test_nothing_secret_recorded)
 }
 END_TEST
 
+/* Fault rules match keys operations by name; an injected 403 is the keys' access-policy body; the
+ * journal records the fault on the key's request. */
+START_TEST(test_fault_rules_on_keys)
+{
+    unsigned char d[32] = {4};
+    char *body = kcrypto_body("ES256", d, sizeof d, NULL, 0);
+    struct mvt_resp r;
+    cJSON *j;
+
+    kcreate("fk", "{\"kty\":\"EC\"}", &r);
+    mvt_resp_free(&r);
+    hc_req(srv, "POST", "localhost", "/_mock/faults", NULL, NULL,
+           "{\"match\":{\"operation\":\"Sign\"},\"action\":{\"status\":403},\"times\":1}", &r);
+    hc_assert_status(&r, 201, "fault rule");
+    mvt_resp_free(&r);
+    kreq("POST", KAP, "/keys/fk/sign", body, &r);
+    hc_assert_status(&r, 403, "faulted sign");
+    ck_assert_msg(strstr(hc_jstr(r.json, "error.message"), "does not have keys sign permission"),
+                  "the fault's 403 names the keys permission");
+    mvt_resp_free(&r);
+    kreq("POST", KAP, "/keys/fk/sign", body, &r);
+    hc_assert_status(&r, 200, "the rule fired once");
+    mvt_resp_free(&r);
+    j = journal_of("Sign");
+    ck_assert_int_eq(cJSON_GetArraySize(j), 2);
+    ck_assert_msg(hc_jget(j->child, "fault") != NULL, "the journal names the fault");
+    cJSON_Delete(j);
+    free(body);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http-keys-access");
@@ -457,6 +488,7 @@ int main(void)
     tcase_add_test(enforce, test_rbac_roles_and_denials);
     tcase_add_test(enforce, test_rotation_on_mock_clock);
     tcase_add_test(enforce, test_nothing_secret_recorded);
+    tcase_add_test(enforce, test_fault_rules_on_keys);
     suite_add_tcase(s, enforce);
     tcase_add_checked_fixture(audit, setup_audit, teardown_logged);
     tcase_set_timeout(audit, 120);

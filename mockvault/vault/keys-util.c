@@ -1,6 +1,6 @@
 /* keys-util.c: the answers every keys file gives alike (keys-int.h): store errors with the keys'
- * bodies (spec/keyvault-keys.md §4), the key lookup of a request, keymat refusals. Apart from keys.c
- * so that the handler files depend on it and keys.c's table on them, without a cycle. */
+ * bodies (spec/keyvault-keys.md §4), the key lookup of a request, keymat refusals. Apart from
+ * keys.c so that the handler files depend on it and keys.c's table on them, without a cycle. */
 #include <stdio.h>
 #include <string.h>
 
