@@ -76,8 +76,8 @@ static void set_ops(struct mv_key_info *k, const unsigned char *ops, size_t n)
     memcpy(k->ops, ops, k->nops);
 }
 
-/* A new key info holding the caller's reference to mat (not a new one) and a copy of release.
- * NULL when out of memory. */
+/* A new key info holding a new reference to mat and a copy of release. NULL when out of
+ * memory. */
 static struct mv_key_info *key_info_new(struct mv_keymat *mat, bool hsm, bool exportable,
                                         const struct mv_release_policy *release)
 {
@@ -88,19 +88,10 @@ static struct mv_key_info *key_info_new(struct mv_keymat *mat, bool hsm, bool ex
         free(k);
         return NULL;
     }
-    k->mat = mat;
+    k->mat = mv_keymat_ref(mat);
     k->hsm = hsm;
     k->exportable = exportable;
     return k;
-}
-
-/* Releases a version that was being built and whose key info borrows the caller's reference to
- * the material: the reference goes back to the caller untouched. */
-static void unbuild_version(struct mv_version *nv)
-{
-    if (nv->key != NULL)
-        nv->key->mat = NULL;
-    mv_version_finish(nv);
 }
 
 enum mv_err mv_store_create_key(struct mv_store *st, const char *vault, const char *name,
@@ -141,7 +132,7 @@ enum mv_err mv_store_create_key(struct mv_store *st, const char *vault, const ch
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
-    unbuild_version(&nv); /* a no-op once the tree took the version */
+    mv_version_finish(&nv); /* a no-op once the tree took the version */
     if (rc == MV_OK && out != NULL)
         *out = view;
     else
@@ -175,10 +166,10 @@ enum mv_err mv_store_update_key(struct mv_store *st, const char *vault, const ch
                               out);
 }
 
-/* The version a rotation adds to s: mat (the caller's reference, borrowed until the tree takes
- * it), the current version's kty flavour, key_ops, tags, exportability and release policy,
- * enabled, created now, and exp = now + the policy's expiryTime when it has one [DOC]. Returns 0,
- * or -1 when out of memory (then *nv is released with unbuild_version). */
+/* The version a rotation adds to s: mat (a new reference), the current version's kty flavour,
+ * key_ops, tags, exportability and release policy, enabled, created now, and exp = now + the
+ * policy's expiryTime when it has one [DOC]. Returns 0, or -1 when out of memory (the caller
+ * releases *nv). */
 static int build_rotated(const struct mv_object *s, struct mv_keymat *mat, int64_t now,
                          struct mv_version *nv)
 {
@@ -221,7 +212,7 @@ enum mv_err mv_store_rotate_key(struct mv_store *st, const char *vault, const ch
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
-    unbuild_version(&nv);
+    mv_version_finish(&nv);
     if (rc == MV_OK && out != NULL)
         *out = view;
     else
@@ -305,7 +296,7 @@ struct rot_job {
     char version[33]; /* the current version when the job was found */
     enum mv_rotation_type type;
     struct mv_key_spec spec;
-    struct mv_keymat *mat; /* Rotate: generated outside the lock */
+    struct mv_keymat *mat; /* Rotate: generated outside the lock; the job's own reference */
     char result[33];       /* the version the event reports ("" = not taken) */
 };
 
@@ -404,11 +395,10 @@ static size_t apply_jobs(struct mv_store *st, struct rot_job *jobs, size_t n, in
         struct mv_version nv = {0};
         if (j->mat == NULL || build_rotated(s, j->mat, now, &nv) != 0 ||
             sto_add_version(v, MV_OBJ_KEY, 0, s, j->name, &nv, NULL) != 0) {
-            unbuild_version(&nv);
+            mv_version_finish(&nv);
             continue;
         }
         memcpy(j->result, sto_current_version(s)->id, sizeof(j->result));
-        j->mat = NULL; /* the tree holds the reference now */
         taken++;
     }
     sto_rotation_dirty(st);

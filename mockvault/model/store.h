@@ -426,7 +426,8 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
 
 /* Fields of a new key version (CreateKey, ImportKey). */
 struct mv_key_input {
-    struct mv_keymat *mat; /* the store takes this reference on MV_OK only */
+    struct mv_keymat *mat; /* the store takes a reference of its own; the caller keeps (and
+                              releases) the one it passed, whatever the result */
     bool hsm;
     bool has_ops; /* false: the defaults (RSA: encrypt, decrypt, sign, verify, wrapKey,
                      unwrapKey; EC: sign, verify) */
@@ -463,7 +464,8 @@ enum mv_err mv_store_update_key(struct mv_store *st, const char *vault, const ch
                                 const char *version, const struct mv_key_update *upd, int64_t now,
                                 struct mv_object_view *out);
 
-/* RotateKey: a new current version holding mat (reference taken on MV_OK), with the current
+/* RotateKey: a new current version holding mat (the store takes a reference of its own, as for
+ * create), with the current
  * version's kty flavour, key_ops, tags and release policy; exp = now + the policy's expiryTime
  * when one is set. */
 enum mv_err mv_store_rotate_key(struct mv_store *st, const char *vault, const char *name,

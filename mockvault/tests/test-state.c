@@ -104,6 +104,18 @@ START_TEST(test_default_fixture)
     ck_assert_uint_eq(demo->policies[2].secrets, MV_PERM_GET | MV_PERM_LIST);
     ck_assert_uint_eq(demo->policies[3].secrets, MV_PERM_GET | MV_PERM_LIST);
     ck_assert_uint_eq(demo->nsecrets, 7);
+    /* One RSA and one EC key, generated (the file holds no key material). */
+    ck_assert_uint_eq(demo->nkeys, 2);
+    const struct mv_object *rsa = mv_vault_object(demo, MV_OBJ_KEY, "demo-rsa");
+    const struct mv_object *ec = mv_vault_object(demo, MV_OBJ_KEY, "demo-ec");
+    ck_assert_ptr_nonnull(rsa);
+    ck_assert_ptr_nonnull(ec);
+    ck_assert_str_eq(rsa->versions[0].id, "3333cccc3333cccc3333cccc3333cccc");
+    ck_assert_ptr_nonnull(rsa->versions[0].key);
+    ck_assert_uint_eq(rsa->versions[0].key->nops, 6);
+    ck_assert_ptr_nonnull(ec->versions[0].key);
+    ck_assert_uint_eq(demo->policies[0].keys, MV_KPERM_ALL);
+    ck_assert_uint_eq(demo->policies[2].keys, MV_KPERM_GET | MV_KPERM_WRAP | MV_KPERM_UNWRAP);
     /* Sorted by lower-cased name. */
     for (size_t i = 1; i < demo->nsecrets; i++)
         ck_assert_int_lt(strcasecmp(demo->secrets[i - 1].name, demo->secrets[i].name), 0);
@@ -208,6 +220,20 @@ static const struct bad_case bad_cases[] = {
      "tag values must be strings"},
     {"long-content-type.json", "$.vaults[0].secrets[0].versions[0].contentType", "longer than 255"},
     {"bad-alias.json", "$.vaults[0].aliases[1]", "invalid alias 'bad host'"},
+    {"key-bad-kty.json", "$.vaults[0].keys[1].versions[0].kty", "unknown kty 'oct-HSM'"},
+    {"key-bad-crv.json", "$.vaults[0].keys[0].versions[0].crv", "unknown curve 'P-255'"},
+    {"key-bad-size.json", "$.vaults[0].keys[0].versions[0].size", "unsupported RSA key size 1024"},
+    {"key-bad-ops.json", "$.vaults[0].keys[0].versions[0].keyOps[1]",
+     "unknown key operation 'Verify'"},
+    {"key-jwk-missing-d.json", "$.vaults[0].keys[0].versions[0].jwk.d",
+     "required field is missing"},
+    {"key-jwk-inconsistent.json", "$.vaults[0].keys[0].versions[1].jwk",
+     "not a consistent EC private key"},
+    {"key-bad-pem.json", "$.vaults[0].keys[0].versions[0].pem", "not a PEM private key"},
+    {"dup-key.json", "$.vaults[0].deletedKeys[0].name", "duplicate key name 'FIRST' (also keys[0]"},
+    {"key-bad-rotation.json",
+     "$.vaults[0].keys[0].rotationPolicy.lifetimeActions[1].trigger.timeBeforeExpiry",
+     "invalid duration '30 days'"},
 };
 
 START_TEST(test_bad_fixture)
@@ -465,8 +491,10 @@ START_TEST(test_round_trip_default)
     ck_assert_msg(strstr(compact, want) != NULL, "missing %s", want);
     ck_assert_ptr_nonnull(strstr(compact, "\"softDelete\":{\"retentionDays\":7,"
                                           "\"purgeProtection\":true}"));
-    ck_assert_ptr_nonnull(strstr(compact, "\"permissions\":{\"secrets\":[\"all\"]}"));
-    ck_assert_ptr_nonnull(strstr(compact, "\"permissions\":{\"secrets\":[\"get\",\"list\"]}"));
+    ck_assert_ptr_nonnull(
+        strstr(compact, "\"permissions\":{\"secrets\":[\"all\"],\"keys\":[\"all\"]}"));
+    ck_assert_ptr_nonnull(strstr(compact, "\"permissions\":{\"secrets\":[\"get\",\"list\"],"
+                                          "\"keys\":[\"get\",\"list\"]}"));
     snprintf(want, sizeof(want),
              "{\"name\":\"old-secret\",\"deletedDate\":%d,\"scheduledPurgeDate\":%d,\"versions\"",
              T0 - 2 * DAY, T0 + 88 * DAY);
