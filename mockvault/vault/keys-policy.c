@@ -33,8 +33,6 @@ enum MHD_Result mv_keys_h_rotate(struct mv_req *r)
         goto out;
     }
     e = mv_store_rotate_key(r->srv->store, r->vault, r->cap[0], mat, mv_req_now(r), &nv);
-    if (e == MV_OK)
-        mat = NULL; /* the store holds the reference now */
     ok = e == MV_OK ? mv_reply_key(r, &nv, 0) : mv_keys_store_err(r, e, r->cap[0], NULL);
 out:
     mv_keymat_unref(mat);

@@ -200,9 +200,9 @@ static bool key_fields_or_reply(struct mv_req *r, const cJSON *body, const cJSON
     return true;
 }
 
-/* Stores a new version made of *mat and f (create and import). On success the store took the
- * reference and *mat is NULL; otherwise the caller still unrefs it. */
-static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct mv_keymat **mat,
+/* Stores a new version made of mat and f (create and import). The store takes a reference of its
+ * own; the caller releases its own whatever the result. */
+static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct mv_keymat *mat,
                                      bool hsm, const struct key_fields *f)
 {
     struct mv_key_input in;
@@ -217,7 +217,7 @@ static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct 
                                       "('release_policy').");
     memset(&in, 0, sizeof in);
     memset(&kv, 0, sizeof kv);
-    in.mat = *mat;
+    in.mat = mat;
     in.hsm = hsm;
     in.has_ops = f->has_ops;
     in.ops = f->ops;
@@ -232,8 +232,6 @@ static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct 
     in.exportable = f->exportable;
     in.release = f->has_release ? &f->release : NULL;
     e = mv_store_create_key(r->srv->store, r->vault, name, &in, mv_req_now(r), &kv);
-    if (e == MV_OK)
-        *mat = NULL; /* the store holds the reference now */
     ok = e == MV_OK ? mv_reply_key(r, &kv, 0) : mv_keys_store_err(r, e, name, NULL);
     mv_object_view_finish(&kv);
     return ok;
@@ -303,7 +301,7 @@ static enum MHD_Result h_create(struct mv_req *r)
         !key_fields_or_reply(r, body, cJSON_GetObjectItemCaseSensitive(body, "key_ops"), &f))
         goto out;
     ke = mv_keymat_generate(&spec, NULL, 0, &mat);
-    ok = ke == MV_KM_OK ? store_new_key(r, name, &mat, hsm, &f) : mv_keys_km_err(r, ke);
+    ok = ke == MV_KM_OK ? store_new_key(r, name, mat, hsm, &f) : mv_keys_km_err(r, ke);
 out:
     mv_keymat_unref(mat);
     key_fields_finish(&f);
@@ -389,7 +387,7 @@ static enum MHD_Result h_import(struct mv_req *r)
         goto out;
     hsm = hsm || cJSON_IsTrue(hsm_j);
     ke = mv_keymat_import(&parts, &mat);
-    ok = ke == MV_KM_OK ? store_new_key(r, name, &mat, hsm, &f) : mv_keys_km_err(r, ke);
+    ok = ke == MV_KM_OK ? store_new_key(r, name, mat, hsm, &f) : mv_keys_km_err(r, ke);
 out:
     mv_keymat_unref(mat);
     free_parts(&parts);
