@@ -307,6 +307,13 @@ START_TEST(test_throttle_key_classes)
     kreq("GET", KAP, "/keys/t1", NULL, &r);
     hc_assert_status(&r, 200, "EC other transactions: another class");
     mvt_resp_free(&r);
+    /* HSM keys have half the limit, in a window of their own. */
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof path, "/keys/h%d/create", i);
+        kreq("POST", KAP, path, "{\"kty\":\"EC-HSM\"}", &r);
+        hc_assert_status(&r, i < 5 ? 200 : 429, path);
+        mvt_resp_free(&r);
+    }
     hc_clock(srv, "{\"advance\":11}");
     kreq("POST", KAP, "/keys/t10/create", "{\"kty\":\"EC\"}", &r);
     hc_assert_status(&r, 200, "after the window");

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx-mem.h"
+
 #include "reply.h"
 #include "util.h"
 #include "vault-int.h"
@@ -218,4 +220,106 @@ bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, si
         snprintf(out, n, "%s%s?api-version=%s&$skiptoken=%s", base, path, r->api_version, tok);
     free(tok);
     return true;
+}
+
+enum MHD_Result mv_vault_by_name(struct mv_req *r, mv_by_name_fn fn, mv_view_reply_fn reply,
+                                 unsigned shape, mv_err_reply_fn err)
+{
+    const char *name = r->cap[0];
+    struct mv_object_view v;
+    enum mv_err e;
+    int ok;
+
+    memset(&v, 0, sizeof v);
+    if (!mv_vault_name_ok(name))
+        return mv_vault_reply_bad_name(r, name);
+    e = fn(r, name, &v);
+    ok = e == MV_OK ? reply(r, &v, shape) : err(r, e, name, NULL);
+    mv_object_view_finish(&v);
+    return ok;
+}
+
+enum MHD_Result mv_vault_purge(struct mv_req *r, enum mv_objtype t, mv_err_reply_fn err)
+{
+    const char *name = r->cap[0];
+    enum mv_err e;
+
+    if (!mv_vault_name_ok(name))
+        return mv_vault_reply_bad_name(r, name);
+    e = mv_store_purge(r->srv->store, t, r->vault, name);
+    return e == MV_OK ? mv_reply_no_content(r) : err(r, e, name, NULL);
+}
+
+enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
+                                cJSON *(*to_json)(const struct mv_object *), const char *aad,
+                                mv_err_reply_fn err)
+{
+    const char *name = r->cap[0];
+    struct mv_object *o = NULL;
+    cJSON *j = NULL;
+    char *plain = NULL, *text = NULL;
+    size_t plen = 0;
+    enum mv_err e;
+    int ok;
+
+    if (!mv_vault_name_ok(name))
+        return mv_vault_reply_bad_name(r, name);
+    e = mv_store_backup(r->srv->store, t, r->vault, name, &o);
+    if (e != MV_OK)
+        return err(r, e, name, NULL);
+    /* The value or private key is in the plaintext: it is wiped, and leaves only sealed. */
+    j = to_json(o);
+    plain = j ? cJSON_PrintUnformatted(j) : NULL;
+    if (plain)
+        plen = strlen(plain);
+    text = plain ? mv_blob_seal(r->srv, aad, plain, plen) : NULL;
+    ok = text ? mv_reply_value(r, text) : err(r, MV_E_NOMEM, name, NULL);
+    cx_wipe_free(plain, plen);
+    free(text);
+    cJSON_Delete(j);
+    if (o) {
+        mv_object_finish(o);
+        free(o);
+    }
+    return ok;
+}
+
+struct mv_object *mv_vault_restore_object_or_reply(struct mv_req *r, const char *aad,
+                                                   struct mv_object *(*from_json)(const cJSON *,
+                                                                                  char *, size_t),
+                                                   enum MHD_Result (*malformed)(struct mv_req *r))
+{
+    cJSON *body = NULL, *oj = NULL;
+    const cJSON *value;
+    char *plain = NULL, err[256];
+    size_t plen = 0;
+    struct mv_object *o = NULL;
+
+    if (!mv_vault_body_or_reply(r, &body))
+        return NULL;
+    value = cJSON_GetObjectItemCaseSensitive(body, "value");
+    if (!cJSON_IsString(value)) {
+        mv_vault_bad_parameter(r, NULL,
+                               "Property 'value' (the backup blob, base64url) is required.");
+        goto out;
+    }
+    plain = mv_blob_open(r->srv, aad, value->valuestring, &plen);
+    oj = plain ? cJSON_ParseWithLength(plain, plen) : NULL;
+    o = oj ? from_json(oj, err, sizeof err) : NULL;
+    if (o && o->nversions == 0) {
+        mv_object_finish(o);
+        free(o);
+        o = NULL;
+    }
+    if (!o) {
+        malformed(r);
+        goto out;
+    }
+    o->deleted = false;
+    o->deleted_date = o->scheduled_purge_date = 0;
+out:
+    cx_wipe_free(plain, plen);
+    cJSON_Delete(oj);
+    cJSON_Delete(body);
+    return o;
 }

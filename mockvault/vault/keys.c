@@ -223,12 +223,7 @@ static enum MHD_Result store_new_key(struct mv_req *r, const char *name, struct 
     in.ops = f->ops;
     in.nops = f->nops;
     in.tags = f->has_tags ? &f->tags : NULL;
-    in.has_enabled = f->attrs.has_enabled;
-    in.enabled = f->attrs.enabled;
-    in.has_nbf = f->attrs.has_nbf;
-    in.nbf = f->attrs.nbf;
-    in.has_exp = f->attrs.has_exp;
-    in.exp = f->attrs.exp;
+    MV_VAULT_COPY_ATTRS(in, f->attrs);
     in.exportable = f->exportable;
     in.release = f->has_release ? &f->release : NULL;
     e = mv_store_create_key(r->srv->store, r->vault, name, &in, mv_req_now(r), &kv);
@@ -281,32 +276,19 @@ static bool create_spec_or_reply(struct mv_req *r, const cJSON *body, struct mv_
     return true;
 }
 
-static enum MHD_Result h_create(struct mv_req *r)
+/* The material a create body asks for, generated. Replies and returns false on a bad body. */
+static bool generate_or_reply(struct mv_req *r, const cJSON *body, struct mv_keymat **mat,
+                              bool *hsm)
 {
-    const char *name = r->cap[0];
-    cJSON *body = NULL;
     struct mv_key_spec spec;
-    struct key_fields f;
-    struct mv_keymat *mat = NULL;
     enum mv_km_err ke;
-    bool hsm = false;
-    int ok = MHD_YES;
 
-    memset(&f, 0, sizeof f);
-    if (!mv_vault_name_ok(name))
-        return mv_vault_reply_bad_name(r, name);
-    if (!mv_vault_body_or_reply(r, &body))
-        return MHD_YES;
-    if (!create_spec_or_reply(r, body, &spec, &hsm) ||
-        !key_fields_or_reply(r, body, cJSON_GetObjectItemCaseSensitive(body, "key_ops"), &f))
-        goto out;
-    ke = mv_keymat_generate(&spec, NULL, 0, &mat);
-    ok = ke == MV_KM_OK ? store_new_key(r, name, mat, hsm, &f) : mv_keys_km_err(r, ke);
-out:
-    mv_keymat_unref(mat);
-    key_fields_finish(&f);
-    cJSON_Delete(body);
-    return ok;
+    if (!create_spec_or_reply(r, body, &spec, hsm))
+        return false;
+    ke = mv_keymat_generate(&spec, NULL, 0, mat);
+    if (ke != MV_KM_OK)
+        mv_keys_km_err(r, ke);
+    return ke == MV_KM_OK;
 }
 
 /* The JWK parts of an import, decoded (caller frees with free_parts). */
@@ -357,43 +339,71 @@ static bool parts_or_reply(struct mv_req *r, const cJSON *jwk, struct mv_jwk_par
     return true;
 }
 
-static enum MHD_Result h_import(struct mv_req *r)
+/* The material of an import body's JWK (with "Hsm" or an -HSM kty). Replies and returns false
+ * on a bad or inconsistent key. */
+static bool import_or_reply(struct mv_req *r, const cJSON *body, const cJSON *jwk,
+                            struct mv_keymat **mat, bool *hsm)
+{
+    struct mv_jwk_parts parts;
+    enum mv_km_err ke = MV_KM_BAD_KEY;
+    bool ok = false;
+
+    memset(&parts, 0, sizeof parts);
+    if (!kty_or_reply(r, cJSON_GetObjectItemCaseSensitive(jwk, "kty"), &parts.kty, hsm) ||
+        !parts_or_reply(r, jwk, &parts))
+        goto out;
+    *hsm = *hsm || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "Hsm"));
+    ke = mv_keymat_import(&parts, mat);
+    ok = ke == MV_KM_OK;
+    if (!ok)
+        mv_keys_km_err(r, ke);
+out:
+    free_parts(&parts);
+    return ok;
+}
+
+/* CreateKey (POST /keys/{n}/create) and ImportKey (PUT /keys/{n}): the same fields, material
+ * generated or imported; key_ops sit in the body for a create, in the JWK for an import. */
+static enum MHD_Result new_key(struct mv_req *r, bool import)
 {
     const char *name = r->cap[0];
     cJSON *body = NULL;
-    const cJSON *jwk, *hsm_j;
-    struct mv_jwk_parts parts;
+    const cJSON *jwk = NULL;
     struct key_fields f;
     struct mv_keymat *mat = NULL;
-    enum mv_km_err ke;
     bool hsm = false;
     int ok = MHD_YES;
 
     memset(&f, 0, sizeof f);
-    memset(&parts, 0, sizeof parts);
     if (!mv_vault_name_ok(name))
         return mv_vault_reply_bad_name(r, name);
     if (!mv_vault_body_or_reply(r, &body))
         return MHD_YES;
-    jwk = cJSON_GetObjectItemCaseSensitive(body, "key");
-    hsm_j = cJSON_GetObjectItemCaseSensitive(body, "Hsm");
-    if (!cJSON_IsObject(jwk)) {
+    jwk = import ? cJSON_GetObjectItemCaseSensitive(body, "key") : NULL;
+    if (import && !cJSON_IsObject(jwk)) {
         ok = mv_vault_bad_parameter(r, NULL, "Property 'key' (a JSON Web Key) is required.");
         goto out;
     }
-    if (!kty_or_reply(r, cJSON_GetObjectItemCaseSensitive(jwk, "kty"), &parts.kty, &hsm) ||
-        !parts_or_reply(r, jwk, &parts) ||
-        !key_fields_or_reply(r, body, cJSON_GetObjectItemCaseSensitive(jwk, "key_ops"), &f))
+    if (!key_fields_or_reply(r, body,
+                             cJSON_GetObjectItemCaseSensitive(import ? jwk : body, "key_ops"), &f))
         goto out;
-    hsm = hsm || cJSON_IsTrue(hsm_j);
-    ke = mv_keymat_import(&parts, &mat);
-    ok = ke == MV_KM_OK ? store_new_key(r, name, mat, hsm, &f) : mv_keys_km_err(r, ke);
+    if (import ? import_or_reply(r, body, jwk, &mat, &hsm) : generate_or_reply(r, body, &mat, &hsm))
+        ok = store_new_key(r, name, mat, hsm, &f);
 out:
     mv_keymat_unref(mat);
-    free_parts(&parts);
     key_fields_finish(&f);
     cJSON_Delete(body);
     return ok;
+}
+
+static enum MHD_Result h_create(struct mv_req *r)
+{
+    return new_key(r, false);
+}
+
+static enum MHD_Result h_import(struct mv_req *r)
+{
+    return new_key(r, true);
 }
 
 /* ---- Get and update ---- */
@@ -434,12 +444,7 @@ static enum MHD_Result h_update(struct mv_req *r)
     upd.nops = f.nops;
     upd.has_tags = f.has_tags;
     upd.tags = &f.tags;
-    upd.has_enabled = f.attrs.has_enabled;
-    upd.enabled = f.attrs.enabled;
-    upd.has_nbf = f.attrs.has_nbf;
-    upd.nbf = f.attrs.nbf;
-    upd.has_exp = f.attrs.has_exp;
-    upd.exp = f.attrs.exp;
+    MV_VAULT_COPY_ATTRS(upd, f.attrs);
     upd.has_release = f.has_release;
     upd.release = &f.release;
     /* A disabled key can be updated, even to a past exp [REC R-JS22]. */
@@ -453,25 +458,6 @@ out:
 }
 
 /* ---- Soft delete ---- */
-
-typedef enum mv_err (*by_name_fn)(struct mv_req *r, const char *name, struct mv_object_view *kv);
-
-/* Delete, get-deleted and recover: check the name, run the store operation, answer the view. */
-static enum MHD_Result reply_by_name(struct mv_req *r, by_name_fn fn, unsigned shape)
-{
-    const char *name = r->cap[0];
-    struct mv_object_view kv;
-    enum mv_err e;
-    int ok;
-
-    memset(&kv, 0, sizeof kv);
-    if (!mv_vault_name_ok(name))
-        return mv_vault_reply_bad_name(r, name);
-    e = fn(r, name, &kv);
-    ok = e == MV_OK ? mv_reply_key(r, &kv, shape) : mv_keys_store_err(r, e, name, NULL);
-    mv_object_view_finish(&kv);
-    return ok;
-}
 
 static enum mv_err delete_key(struct mv_req *r, const char *name, struct mv_object_view *kv)
 {
@@ -490,30 +476,25 @@ static enum mv_err recover(struct mv_req *r, const char *name, struct mv_object_
     return e == MV_E_NOT_DELETED ? MV_E_NOT_FOUND : e;
 }
 
+/* Delete, get-deleted and recover answer the view their store operation filled. */
 static enum MHD_Result h_delete(struct mv_req *r)
 {
-    return reply_by_name(r, delete_key, MV_KEY_DELETED);
+    return mv_vault_by_name(r, delete_key, mv_reply_key, MV_KEY_DELETED, mv_keys_store_err);
 }
 
 static enum MHD_Result h_get_deleted(struct mv_req *r)
 {
-    return reply_by_name(r, get_deleted, MV_KEY_DELETED);
+    return mv_vault_by_name(r, get_deleted, mv_reply_key, MV_KEY_DELETED, mv_keys_store_err);
 }
 
 static enum MHD_Result h_recover(struct mv_req *r)
 {
-    return reply_by_name(r, recover, 0);
+    return mv_vault_by_name(r, recover, mv_reply_key, 0, mv_keys_store_err);
 }
 
 static enum MHD_Result h_purge(struct mv_req *r)
 {
-    const char *name = r->cap[0];
-    enum mv_err e;
-
-    if (!mv_vault_name_ok(name))
-        return mv_vault_reply_bad_name(r, name);
-    e = mv_store_purge(r->srv->store, MV_OBJ_KEY, r->vault, name);
-    return e == MV_OK ? mv_reply_no_content(r) : mv_keys_store_err(r, e, name, NULL);
+    return mv_vault_purge(r, MV_OBJ_KEY, mv_keys_store_err);
 }
 
 /* ---- Lists ---- */
@@ -578,94 +559,49 @@ static const char blob_aad[] = "mockvault-key-backup-v1";
 
 static enum MHD_Result h_backup(struct mv_req *r)
 {
-    const char *name = r->cap[0];
-    struct mv_object *k = NULL;
-    cJSON *j = NULL;
-    char *plain = NULL, *text = NULL;
-    size_t plen = 0;
-    enum mv_err e;
-    int ok;
+    /* The private parts are in the blob's plaintext: mv_vault_backup wipes it after sealing. */
+    return mv_vault_backup(r, MV_OBJ_KEY, mv_state_key_to_json, blob_aad, mv_keys_store_err);
+}
 
-    if (!mv_vault_name_ok(name))
-        return mv_vault_reply_bad_name(r, name);
-    e = mv_store_backup(r->srv->store, MV_OBJ_KEY, r->vault, name, &k);
-    if (e != MV_OK)
-        return mv_keys_store_err(r, e, name, NULL);
-    /* The private parts are in the plaintext: it is wiped, and leaves only sealed. */
-    j = mv_state_key_to_json(k);
-    plain = j ? cJSON_PrintUnformatted(j) : NULL;
-    if (plain)
-        plen = strlen(plain);
-    text = plain ? mv_blob_seal(r->srv, blob_aad, plain, plen) : NULL;
-    ok = text ? mv_reply_value(r, text) : mv_keys_store_err(r, MV_E_NOMEM, name, NULL);
-    cx_wipe_free(plain, plen);
-    free(text);
-    cJSON_Delete(j); /* [note] cJSON frees its strings without wiping */
-    if (k) {
-        mv_object_finish(k);
-        free(k);
-    }
-    return ok;
+static enum MHD_Result malformed_blob(struct mv_req *r)
+{
+    /* The keys' own text [REC R-NET24], unlike the secrets' one. */
+    return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "Malformed backup blob", NULL,
+                             "Backup blob is corrupt.");
 }
 
 static enum MHD_Result h_restore(struct mv_req *r)
 {
-    cJSON *body = NULL, *kj = NULL;
-    const cJSON *value;
-    char *plain = NULL, err[256];
-    size_t plen = 0;
-    struct mv_object *k = NULL;
+    struct mv_object *k =
+        mv_vault_restore_object_or_reply(r, blob_aad, mv_state_key_from_json, malformed_blob);
     struct mv_object_view kv;
+    char kid[400];
     enum mv_err e;
     int ok;
 
-    memset(&kv, 0, sizeof kv);
-    if (!mv_vault_body_or_reply(r, &body))
+    if (!k)
         return MHD_YES;
-    value = cJSON_GetObjectItemCaseSensitive(body, "value");
-    if (!cJSON_IsString(value)) {
-        ok = mv_vault_bad_parameter(r, NULL,
-                                    "Property 'value' (the backup blob, base64url) is required.");
-        goto out;
+    memset(&kv, 0, sizeof kv);
+    snprintf(kid, sizeof kid, "%s/keys/%s/%s", r->base_url, k->name,
+             k->versions[k->nversions - 1].id);
+    e = mv_store_restore(r->srv->store, MV_OBJ_KEY, r->vault, k, &kv);
+    if (e == MV_OK) {
+        k = NULL; /* the store owns it now */
+        ok = mv_reply_key(r, &kv, 0);
+    } else if (e == MV_E_EXISTS) {
+        /* The recorded 409 text (616 B for its kid) [REC R-PY26]. */
+        ok = mv_reply_kv_error(
+            r, MHD_HTTP_CONFLICT, "Conflict", NULL,
+            "There was a conflict restoring the key '%s'. This can happen if either: a second key "
+            "with the same name was created after the first key was deleted; thus trying to "
+            "restore a key whose name is already in use. To fix this, rename the second key to "
+            "something else so that the restore works. The second probable cause of this "
+            "exception is when multiple operations are performed in parallel against the key. To "
+            "avoid this error, perform operations against a key in a sequential manner.",
+            kid);
+    } else {
+        ok = mv_keys_store_err(r, e, "", NULL);
     }
-    plain = mv_blob_open(r->srv, blob_aad, value->valuestring, &plen);
-    kj = plain ? cJSON_ParseWithLength(plain, plen) : NULL;
-    k = kj ? mv_state_key_from_json(kj, err, sizeof err) : NULL;
-    if (!k || k->nversions == 0) {
-        /* The keys' own text [REC R-NET24], unlike the secrets' one. */
-        ok = mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "Malformed backup blob", NULL,
-                               "Backup blob is corrupt.");
-        goto out;
-    }
-    k->deleted = false;
-    k->deleted_date = k->scheduled_purge_date = 0;
-    {
-        char kid[400];
-        snprintf(kid, sizeof kid, "%s/keys/%s/%s", r->base_url, k->name,
-                 k->versions[k->nversions - 1].id);
-        e = mv_store_restore(r->srv->store, MV_OBJ_KEY, r->vault, k, &kv);
-        if (e == MV_OK) {
-            k = NULL; /* the store owns it now */
-            ok = mv_reply_key(r, &kv, 0);
-        } else if (e == MV_E_EXISTS) {
-            /* The recorded 409 text (616 B for its kid) [REC R-PY26]. */
-            ok = mv_reply_kv_error(
-                r, MHD_HTTP_CONFLICT, "Conflict", NULL,
-                "There was a conflict restoring the key '%s'. This can happen if either: a second "
-                "key with the same name was created after the first key was deleted; thus trying "
-                "to restore a key whose name is already in use. To fix this, rename the second key "
-                "to something else so that the restore works. The second probable cause of this "
-                "exception is when multiple operations are performed in parallel against the key. "
-                "To avoid this error, perform operations against a key in a sequential manner.",
-                kid);
-        } else {
-            ok = mv_keys_store_err(r, e, "", NULL);
-        }
-    }
-out:
-    cx_wipe_free(plain, plen);
-    cJSON_Delete(kj);
-    cJSON_Delete(body);
     if (k) {
         mv_object_finish(k);
         free(k);

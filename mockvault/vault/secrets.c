@@ -135,12 +135,7 @@ static enum MHD_Result h_set(struct mv_req *r)
     in.value = value->valuestring;
     in.content_type = f.has_ct ? f.ct : NULL;
     in.tags = f.has_tags ? &f.tags : NULL;
-    in.has_enabled = f.attrs.has_enabled;
-    in.enabled = f.attrs.enabled;
-    in.has_nbf = f.attrs.has_nbf;
-    in.nbf = f.attrs.nbf;
-    in.has_exp = f.attrs.has_exp;
-    in.exp = f.attrs.exp;
+    MV_VAULT_COPY_ATTRS(in, f.attrs);
     e = mv_store_set_secret(r->srv->store, r->vault, name, &in, mv_req_now(r), &sv);
     ok = e == MV_OK ? mv_reply_secret(r, &sv, MV_SECRET_VALUE) : reply_store_err(r, e, name, NULL);
 out:
@@ -217,12 +212,7 @@ static enum MHD_Result h_update(struct mv_req *r)
     upd.content_type = f.ct;
     upd.has_tags = f.has_tags;
     upd.tags = &f.tags;
-    upd.has_enabled = f.attrs.has_enabled;
-    upd.enabled = f.attrs.enabled;
-    upd.has_nbf = f.attrs.has_nbf;
-    upd.nbf = f.attrs.nbf;
-    upd.has_exp = f.attrs.has_exp;
-    upd.exp = f.attrs.exp;
+    MV_VAULT_COPY_ATTRS(upd, f.attrs);
     e = mv_store_update_secret(r->srv->store, r->vault, name, version, &upd, mv_req_now(r), &sv);
     /* A disabled secret can still be updated; the response never carries the value. */
     ok = e == MV_OK ? mv_reply_secret(r, &sv, 0) : reply_store_err(r, e, name, version);
@@ -230,27 +220,6 @@ out:
     free(f.tags.items);
     mv_object_view_finish(&sv);
     cJSON_Delete(body);
-    return ok;
-}
-
-/* A store operation on one secret by name that fills a view of it. */
-typedef enum mv_err (*by_name_fn)(struct mv_req *r, const char *name, struct mv_object_view *sv);
-
-/* Delete, get-deleted and recover share one shape: check the name, run the store operation, and
- * answer with the view it filled (shape as for mv_reply_secret) or with the store's error. */
-static enum MHD_Result reply_by_name(struct mv_req *r, by_name_fn fn, unsigned shape)
-{
-    const char *name = r->cap[0];
-    struct mv_object_view sv;
-    enum mv_err e;
-    int ok;
-
-    memset(&sv, 0, sizeof sv);
-    if (!mv_vault_name_ok(name))
-        return mv_vault_reply_bad_name(r, name);
-    e = fn(r, name, &sv);
-    ok = e == MV_OK ? mv_reply_secret(r, &sv, shape) : reply_store_err(r, e, name, NULL);
-    mv_object_view_finish(&sv);
     return ok;
 }
 
@@ -271,30 +240,25 @@ static enum mv_err recover(struct mv_req *r, const char *name, struct mv_object_
     return e == MV_E_NOT_DELETED ? MV_E_NOT_FOUND : e;
 }
 
+/* Delete, get-deleted and recover answer the view their store operation filled. */
 static enum MHD_Result h_delete(struct mv_req *r)
 {
-    return reply_by_name(r, delete_secret, MV_SECRET_DELETED);
+    return mv_vault_by_name(r, delete_secret, mv_reply_secret, MV_SECRET_DELETED, reply_store_err);
 }
 
 static enum MHD_Result h_get_deleted(struct mv_req *r)
 {
-    return reply_by_name(r, get_deleted, MV_SECRET_DELETED);
+    return mv_vault_by_name(r, get_deleted, mv_reply_secret, MV_SECRET_DELETED, reply_store_err);
 }
 
 static enum MHD_Result h_recover(struct mv_req *r)
 {
-    return reply_by_name(r, recover, 0);
+    return mv_vault_by_name(r, recover, mv_reply_secret, 0, reply_store_err);
 }
 
 static enum MHD_Result h_purge(struct mv_req *r)
 {
-    const char *name = r->cap[0];
-    enum mv_err e;
-
-    if (!mv_vault_name_ok(name))
-        return mv_vault_reply_bad_name(r, name);
-    e = mv_store_purge(r->srv->store, MV_OBJ_SECRET, r->vault, name);
-    return e == MV_OK ? mv_reply_no_content(r) : reply_store_err(r, e, name, NULL);
+    return mv_vault_purge(r, MV_OBJ_SECRET, reply_store_err);
 }
 
 /* ---- Paging ---- */
@@ -375,39 +339,7 @@ static const char blob_aad[] = "mockvault-backup-v1";
 
 static enum MHD_Result h_backup(struct mv_req *r)
 {
-    const char *name = r->cap[0];
-    struct mv_object *s = NULL;
-    cJSON *j = NULL;
-    char *plain = NULL, *text = NULL;
-    size_t plen = 0;
-    enum mv_err e;
-    int ok;
-
-    if (!mv_vault_name_ok(name))
-        return mv_vault_reply_bad_name(r, name);
-    e = mv_store_backup(r->srv->store, MV_OBJ_SECRET, r->vault, name, &s);
-    if (e != MV_OK)
-        return reply_store_err(r, e, name, NULL);
-    j = mv_state_secret_to_json(s);
-    plain = j ? cJSON_PrintUnformatted(j) : NULL;
-    if (plain)
-        plen = strlen(plain);
-    text = plain ? mv_blob_seal(r->srv, blob_aad, plain, plen) : NULL;
-    if (text) {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "value", text);
-        ok = mv_reply_json(r, MHD_HTTP_OK, root);
-    } else {
-        ok = reply_store_err(r, MV_E_NOMEM, name, NULL);
-    }
-    cx_wipe_free(plain, plen);
-    free(text);
-    cJSON_Delete(j);
-    if (s) {
-        mv_object_finish(s);
-        free(s);
-    }
-    return ok;
+    return mv_vault_backup(r, MV_OBJ_SECRET, mv_state_secret_to_json, blob_aad, reply_store_err);
 }
 
 static enum MHD_Result malformed_blob(struct mv_req *r)
@@ -419,47 +351,23 @@ static enum MHD_Result malformed_blob(struct mv_req *r)
 
 static enum MHD_Result h_restore(struct mv_req *r)
 {
-    cJSON *body = NULL, *sj = NULL;
-    const cJSON *value;
-    char *plain = NULL;
-    size_t plen = 0;
-    struct mv_object *s = NULL;
+    struct mv_object *s =
+        mv_vault_restore_object_or_reply(r, blob_aad, mv_state_secret_from_json, malformed_blob);
     struct mv_object_view sv;
-    char err[256];
+    char name[160];
     enum mv_err e;
     int ok;
 
-    memset(&sv, 0, sizeof sv);
-    if (!mv_vault_body_or_reply(r, &body))
+    if (!s)
         return MHD_YES;
-    value = cJSON_GetObjectItemCaseSensitive(body, "value");
-    if (!cJSON_IsString(value)) {
-        ok = mv_vault_bad_parameter(r, NULL,
-                                    "Property 'value' (the backup blob, base64url) is required.");
-        goto out;
-    }
-    plain = mv_blob_open(r->srv, blob_aad, value->valuestring, &plen);
-    sj = plain ? cJSON_ParseWithLength(plain, plen) : NULL;
-    s = sj ? mv_state_secret_from_json(sj, err, sizeof err) : NULL;
-    if (!s) {
-        ok = malformed_blob(r);
-        goto out;
-    }
-    s->deleted = false;
-    s->deleted_date = s->scheduled_purge_date = 0;
-    {
-        char name[160];
-        snprintf(name, sizeof name, "%s", s->name);
-        e = mv_store_restore(r->srv->store, MV_OBJ_SECRET, r->vault, s, &sv);
-        if (e == MV_OK)
-            s = NULL; /* the store owns it now */
-        ok = e == MV_OK ? mv_reply_secret(r, &sv, 0) : reply_store_err(r, e, name, NULL);
-    }
-out:
-    cx_wipe_free(plain, plen);
-    cJSON_Delete(sj);
-    cJSON_Delete(body);
-    if (s) {
+    memset(&sv, 0, sizeof sv);
+    snprintf(name, sizeof name, "%s", s->name);
+    e = mv_store_restore(r->srv->store, MV_OBJ_SECRET, r->vault, s, &sv);
+    if (e == MV_OK) {
+        s = NULL; /* the store owns it now */
+        ok = mv_reply_secret(r, &sv, 0);
+    } else {
+        ok = reply_store_err(r, e, name, NULL);
         mv_object_finish(s);
         free(s);
     }

@@ -39,6 +39,43 @@ struct mv_attr_fields {
 };
 /* Reads attrs (may be NULL or null: nothing set). Replies 400 and returns false on a bad one. */
 bool mv_vault_attrs_or_reply(struct mv_req *r, const cJSON *attrs, struct mv_attr_fields *f);
+/* Copies attributes a into the store input or update dst (the store's structs share the names). */
+#define MV_VAULT_COPY_ATTRS(dst, a)                                                                \
+    do {                                                                                           \
+        (dst).has_enabled = (a).has_enabled;                                                       \
+        (dst).enabled = (a).enabled;                                                               \
+        (dst).has_nbf = (a).has_nbf;                                                               \
+        (dst).nbf = (a).nbf;                                                                       \
+        (dst).has_exp = (a).has_exp;                                                               \
+        (dst).exp = (a).exp;                                                                       \
+    } while (0)
+
+/* How a family answers: one object view in a shape, or a store error (name and version of the
+ * URI). */
+typedef enum MHD_Result (*mv_view_reply_fn)(struct mv_req *r, const struct mv_object_view *v,
+                                            unsigned shape);
+typedef enum MHD_Result (*mv_err_reply_fn)(struct mv_req *r, enum mv_err e, const char *name,
+                                           const char *version);
+/* A store operation on the object named name that fills a view of it. */
+typedef enum mv_err (*mv_by_name_fn)(struct mv_req *r, const char *name, struct mv_object_view *v);
+
+/* Delete, get-deleted and recover share one shape: check the name (r->cap[0]), run fn, answer
+ * with the view in shape or with the store's error. */
+enum MHD_Result mv_vault_by_name(struct mv_req *r, mv_by_name_fn fn, mv_view_reply_fn reply,
+                                 unsigned shape, mv_err_reply_fn err);
+/* Purge of the deleted object r->cap[0] of family t: 204, or the store's error. */
+enum MHD_Result mv_vault_purge(struct mv_req *r, enum mv_objtype t, mv_err_reply_fn err);
+/* Backup of the object r->cap[0] of family t: {"value":blob} of to_json's text sealed with aad. */
+enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
+                                cJSON *(*to_json)(const struct mv_object *), const char *aad,
+                                mv_err_reply_fn err);
+/* The object inside a restore body's blob: opened with aad, read by from_json, its soft-delete
+ * state cleared. Replies (malformed for anything that is not an intact blob of the family) and
+ * returns NULL when there is none; the caller owns the result (mv_object_finish + free). */
+struct mv_object *mv_vault_restore_object_or_reply(struct mv_req *r, const char *aad,
+                                                   struct mv_object *(*from_json)(const cJSON *,
+                                                                                  char *, size_t),
+                                                   enum MHD_Result (*malformed)(struct mv_req *r));
 
 /* Reads maxresults (1..25, default 25) and $skiptoken (our marker); *marker is malloc'd or NULL.
  * Replies 400 and returns false on a bad one. */
