@@ -99,8 +99,8 @@ static bool state_or_reply(struct mv_req *r, const struct mv_object_view *kv,
 
 /* alg: known, of the operation's kind (signature or encryption), fitting the key; for sign and
  * verify the digest length too. Replies 400 and returns false otherwise. */
-static bool alg_or_reply(struct mv_req *r, const cJSON *body, const struct mv_object_view *kv,
-                         const struct crypto_op *op, size_t digest_len, enum mv_key_alg *alg)
+static bool alg_or_reply(struct mv_req *r, const cJSON *body, const struct crypto_op *op,
+                         size_t digest_len, enum mv_key_alg *alg)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "alg");
     bool sig = op->kind == C_SIGN || op->kind == C_VERIFY;
@@ -131,7 +131,6 @@ static bool alg_or_reply(struct mv_req *r, const cJSON *body, const struct mv_ob
         mv_vault_bad_parameter(r, NULL, msg);
         return false;
     }
-    (void)kv;
     return true;
 }
 
@@ -182,7 +181,7 @@ static enum MHD_Result crypto(struct mv_req *r, const struct crypto_op *op)
     if (!b64_field_or_reply(r, body, op->kind == C_VERIFY ? "digest" : "value", &in, &in_len) ||
         (op->kind == C_VERIFY && !b64_field_or_reply(r, body, "value", &sig, &sig_len)))
         goto out;
-    if (!state_or_reply(r, &kv, op) || !alg_or_reply(r, body, &kv, op, in_len, &alg))
+    if (!state_or_reply(r, &kv, op) || !alg_or_reply(r, body, op, in_len, &alg))
         goto out;
     switch (op->kind) {
     case C_ENCRYPT: e = mv_keymat_encrypt(kv.v.key->mat, alg, in, in_len, &out, &out_len); break;
