@@ -15,7 +15,8 @@
 #include "cli.h"
 
 /* The families the tool has (main.c keeps the same table). */
-static const struct cli_family *const families[] = {&cli_secret_family, &cli_token_family, NULL};
+static const struct cli_family *const families[] = {&cli_secret_family, &cli_key_family,
+                                                    &cli_token_family, NULL};
 
 /* ----- Helpers ----------------------------------------------------------------------------- */
 
@@ -523,7 +524,8 @@ START_TEST(test_args_help_and_version)
     ck_assert_int_eq(RUN(&r, "--version"), KV_OK);
     ck_assert_int_eq(r.c.want_version, 1);
     run_free(&r);
-    ASSERT_USAGE("'bogus' is not a command group (secret, token)", GLOBAL_HINT, "bogus", "--help");
+    ASSERT_USAGE("'bogus' is not a command group (secret, key, token)", GLOBAL_HINT, "bogus",
+                 "--help");
 }
 END_TEST
 
@@ -547,7 +549,8 @@ END_TEST
 START_TEST(test_args_bad_commands)
 {
     ASSERT_USAGE("no command given", GLOBAL_HINT, "-v");
-    ASSERT_USAGE("'bogus' is not a command group (secret, token)", GLOBAL_HINT, "bogus", "show");
+    ASSERT_USAGE("'bogus' is not a command group (secret, key, token)", GLOBAL_HINT, "bogus",
+                 "show");
     ASSERT_USAGE("'shwo' is not a 'secret' command", "Try 'kvclient secret --help'.", "secret",
                  "shwo");
     ASSERT_USAGE("'secret' needs a command", "Try 'kvclient secret --help'.", "secret",
