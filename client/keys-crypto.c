@@ -177,8 +177,8 @@ void kv_rotation_policy_free(struct kv_rotation_policy *p)
     free(p);
 }
 
-/* A policy from its JSON; the default one has "attributes":null and no id (spec §3.9). */
-static int policy_from_json(const cJSON *o, struct kv_rotation_policy **out, struct kv_error *err)
+int kv__rotation_policy_from_json(const cJSON *o, struct kv_rotation_policy **out,
+                                  struct kv_error *err)
 {
     struct kv_rotation_policy *p = calloc(1, sizeof *p);
     const cJSON *acts = cJSON_GetObjectItemCaseSensitive(o, "lifetimeActions"), *it;
@@ -186,6 +186,7 @@ static int policy_from_json(const cJSON *o, struct kv_rotation_policy **out, str
     const char *what = "the rotation policy";
     bool ok = p != NULL;
     int rc = KV_E_NOMEM;
+    *out = NULL;
     if (!cJSON_IsObject(o)) {
         rc = kv__fail(err, KV_E_PROTOCOL, "%s is not a JSON object", what);
         goto out;
@@ -246,7 +247,7 @@ static int policy_call(struct kv_client *c, const char *what, const char *method
     snprintf(path, sizeof path, "/keys/%s/rotationpolicy", name);
     rc = kv__send_json(c, what, method, path, o, built, out ? &root : NULL, err);
     if (rc == KV_OK && out)
-        rc = policy_from_json(root, out, err);
+        rc = kv__rotation_policy_from_json(root, out, err);
     if (root)
         kv__json_delete_wipe(root);
     return rc;

@@ -385,4 +385,12 @@ int kv__secret_from_json(const struct cJSON *obj, const char *what, struct kv_se
 int kv__key_from_json(const struct cJSON *obj, const char *what, struct kv_key **out,
                       struct kv_error *err);
 
+/* ----- keys-crypto.c ----------------------------------------------------------------------- */
+
+/* A rotation policy (spec §3.9: the default has no id and "attributes":null) into *out (caller
+ * frees with kv_rotation_policy_free). KV_E_PROTOCOL when it is not an object or a time is out of
+ * range; lifetime actions that are not objects are kept with NULL members. */
+int kv__rotation_policy_from_json(const struct cJSON *o, struct kv_rotation_policy **out,
+                                  struct kv_error *err);
+
 #endif
