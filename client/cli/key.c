@@ -195,12 +195,12 @@ static int run_create(struct cli *c, struct cli_doc *out)
     char buf[32];
     int st = build_props(c, &pr);
 
-    if (st == KV_OK)
-        st = finish_key(c, out,
-                        kv_key_create(c->client, c->name, key_type(c, buf, sizeof buf),
-                                      c->val[O_SIZE] ? atoi(c->val[O_SIZE]) : 0, c->val[O_CURVE],
-                                      &pr.p, &k, &c->err),
-                        k, 0);
+    if (st == KV_OK) {
+        st = kv_key_create(c->client, c->name, key_type(c, buf, sizeof buf),
+                           c->val[O_SIZE] ? atoi(c->val[O_SIZE]) : 0, c->val[O_CURVE], &pr.p, &k,
+                           &c->err);
+        st = finish_key(c, out, st, k, 0);
+    }
     free_props(&pr);
     return st;
 }
@@ -246,9 +246,10 @@ static int run_set_attributes(struct cli *c, struct cli_doc *out)
     struct kv_key *k = NULL;
     int st = build_props(c, &pr);
 
-    if (st == KV_OK)
-        st = finish_key(c, out, kv_key_update(c->client, c->name, c->version, &pr.p, &k, &c->err),
-                        k, 0);
+    if (st == KV_OK) {
+        st = kv_key_update(c->client, c->name, c->version, &pr.p, &k, &c->err);
+        st = finish_key(c, out, st, k, 0);
+    }
     free_props(&pr);
     return st;
 }
@@ -310,8 +311,10 @@ static int run_restore(struct cli *c, struct cli_doc *out)
     struct kv_key *k = NULL;
     int st = cli_blob_from_file(c, &blob);
 
-    if (st == KV_OK)
-        st = finish_key(c, out, kv_key_restore(c->client, blob, &k, &c->err), k, 0);
+    if (st == KV_OK) {
+        st = kv_key_restore(c->client, blob, &k, &c->err);
+        st = finish_key(c, out, st, k, 0);
+    }
     cx_free_wiped(blob);
     return st;
 }
