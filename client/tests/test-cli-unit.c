@@ -497,6 +497,24 @@ START_TEST(test_args_set_value_blanked)
     ck_assert_str_eq(r.c.val[O_CONTENT_TYPE], "text/plain");
     run_free(&r);
 
+    /* key encrypt: the plaintext is blanked too; --ops takes words like --tags; two-word verbs. */
+    ck_assert_int_eq(RUN(&r, "key", "encrypt", "--vault-name", "demo", "-n", "k", "-a", "RSA-OAEP",
+                         "--value", "pl41n", "--data-type", "plaintext"),
+                     KV_OK);
+    ck_assert_str_eq(r.c.value, "pl41n");
+    ck_assert_str_eq(r.argv[10], "xxxxx");
+    run_free(&r);
+    ck_assert_int_eq(RUN(&r, "key", "create", "--vault-name", "demo", "-n", "k", "--ops", "sign",
+                         "verify", "--kty", "EC"),
+                     KV_OK);
+    ck_assert_int_eq(r.c.n_ops_words, 2);
+    ck_assert_str_eq(r.argv[r.c.ops_first + 1], "verify");
+    run_free(&r);
+    ck_assert_int_eq(RUN(&r, "key", "rotation-policy", "show", "--vault-name", "demo", "-n", "k"),
+                     KV_OK);
+    ck_assert_str_eq(r.c.verb->name, "rotation-policy show");
+    run_free(&r);
+
     /* --disabled is az's inverse spelling; --description an alias of --content-type. */
     ck_assert_int_eq(RUN(&r, "secret", "set", "--vault-name", "demo", "-n", "x", "--file", "-",
                          "--disabled", "true", "--description", "d", "-e", "base64"),
