@@ -123,10 +123,8 @@ int kv__key_from_json(const cJSON *o, const char *what, struct kv_key **out, str
     struct kv_key *k = NULL;
     struct kv__common m;
     *out = NULL;
-    if (!cJSON_IsObject(o)) {
-        rc = kv__fail(err, KV_E_PROTOCOL, "%s is not a JSON object", what);
-        goto out;
-    }
+    if (!cJSON_IsObject(o))
+        return kv__fail(err, KV_E_PROTOCOL, "%s is not a JSON object", what);
     if (!(k = calloc(1, sizeof *k)))
         goto out;
     /* Bundles carry the id as key.kid, list items as kid (spec §2). */
@@ -174,22 +172,19 @@ out:
 
 static int parse_key(const cJSON *root, const char *what, void *out, struct kv_error *err)
 {
-    return kv__key_from_json(root, what, out, err);
+    struct kv_key **res = out;
+    if (!root) {
+        *res = NULL;
+        return KV_OK;
+    }
+    return kv__key_from_json(root, what, res, err);
 }
 
-static int call_key(struct kv_client *c, const char *what, const char *method, const char *path,
-                    cJSON *o, bool built, struct kv_key **out, struct kv_error *err)
-{
-    return kv__call_object(c, what, method, path, o, built, parse_key, out, err);
-}
-
-static int begin_named(const char *name, const char *version, struct kv_key **out,
-                       struct kv_error *err)
-{
-    if (out)
-        *out = NULL;
-    return kv__check_named(name, version, "key", err);
-}
+/* A call on one key with the calling function's client c; the format and its arguments make the
+ * path once the name is checked. */
+#define KEY_CALL(name, version, what, method, o, built, out, err, ...)                             \
+    kv__named_call(c, "key", name, version, what, method, o, built, parse_key, out, err,           \
+                   __VA_ARGS__)
 
 /* key_ops as a JSON array member of o (key "key_ops"). */
 static bool add_ops(cJSON *o, const char *const *ops, size_t n)
@@ -220,10 +215,8 @@ int kv_key_create(struct kv_client *c, const char *name, const char *kty, int si
                   const char *curve, const struct kv_key_props *props, struct kv_key **out,
                   struct kv_error *err)
 {
-    char path[160];
-    int rc = begin_named(name, NULL, out, err);
-    if (rc != KV_OK)
-        return rc;
+    if (out)
+        *out = NULL;
     if (!kty || !*kty)
         return kv__fail(err, KV_E_INVALID_ARG, "a key type (kty) is required");
     if (size < 0)
@@ -233,8 +226,7 @@ int kv_key_create(struct kv_client *c, const char *name, const char *kty, int si
                  (!size || cJSON_AddNumberToObject(o, "key_size", size)) &&
                  (!curve || cJSON_AddStringToObject(o, "crv", curve)) &&
                  add_key_props(o, NULL, props);
-    snprintf(path, sizeof path, "/keys/%s/create", name);
-    return call_key(c, "CreateKey", "POST", path, o, built, out, err);
+    return KEY_CALL(name, NULL, "CreateKey", "POST", o, built, out, err, "/keys/%s/create", name);
 }
 
 /* Adds a JWK part as unpadded base64url when present. */
@@ -251,10 +243,8 @@ static bool add_part(cJSON *jwk, const char *key, const struct kv_bytes *b)
 int kv_key_import(struct kv_client *c, const char *name, const struct kv_jwk *jwk, int hsm,
                   const struct kv_key_props *props, struct kv_key **out, struct kv_error *err)
 {
-    char path[160];
-    int rc = begin_named(name, NULL, out, err);
-    if (rc != KV_OK)
-        return rc;
+    if (out)
+        *out = NULL;
     if (!jwk || !jwk->kty || !*jwk->kty)
         return kv__fail(err, KV_E_INVALID_ARG, "a JWK with a kty is required");
     cJSON *o = cJSON_CreateObject(), *k = o ? cJSON_AddObjectToObject(o, "key") : NULL;
@@ -265,98 +255,65 @@ int kv_key_import(struct kv_client *c, const char *name, const struct kv_jwk *jw
         add_part(k, "dq", &jwk->dq) && add_part(k, "qi", &jwk->qi) && add_part(k, "p", &jwk->p) &&
         add_part(k, "q", &jwk->q) && add_part(k, "x", &jwk->x) && add_part(k, "y", &jwk->y) &&
         (!hsm || cJSON_AddBoolToObject(o, "Hsm", 1)) && add_key_props(o, k, props);
-    snprintf(path, sizeof path, "/keys/%s", name);
-    /* The body holds the private key: kv__send_json wipes it after sending. */
-    return call_key(c, "ImportKey", "PUT", path, o, built, out, err);
+    /* The body holds the private key: the call wipes it after sending. */
+    return KEY_CALL(name, NULL, "ImportKey", "PUT", o, built, out, err, "/keys/%s", name);
 }
 
 int kv_key_get(struct kv_client *c, const char *name, const char *version, struct kv_key **out,
                struct kv_error *err)
 {
-    char path[240];
-    int rc = begin_named(name, version, out, err);
-    if (rc != KV_OK)
-        return rc;
     /* "/keys/{name}/" with an empty version is what the Python SDK sends for the latest. */
-    snprintf(path, sizeof path, "/keys/%s/%s", name, version ? version : "");
-    return call_key(c, "GetKey", "GET", path, NULL, true, out, err);
+    return KEY_CALL(name, version, "GetKey", "GET", NULL, true, out, err, "/keys/%s/%s", name,
+                    version ? version : "");
 }
 
 int kv_key_update(struct kv_client *c, const char *name, const char *version,
                   const struct kv_key_props *props, struct kv_key **out, struct kv_error *err)
 {
-    char path[240];
-    int rc = begin_named(name, version, out, err);
-    if (rc != KV_OK)
-        return rc;
     cJSON *o = cJSON_CreateObject();
     bool built = o && add_key_props(o, NULL, props);
-    snprintf(path, sizeof path, "/keys/%s/%s", name, version ? version : "");
-    return call_key(c, "UpdateKey", "PATCH", path, o, built, out, err);
-}
-
-/* The operations on a name with no body. */
-static int name_op(struct kv_client *c, const char *what, const char *method, const char *prefix,
-                   const char *name, const char *suffix, struct kv_key **out, struct kv_error *err)
-{
-    char path[200];
-    int rc = begin_named(name, NULL, out, err);
-    if (rc != KV_OK)
-        return rc;
-    snprintf(path, sizeof path, "%s%s%s", prefix, name, suffix);
-    return call_key(c, what, method, path, NULL, true, out, err);
+    return KEY_CALL(name, version, "UpdateKey", "PATCH", o, built, out, err, "/keys/%s/%s", name,
+                    version ? version : "");
 }
 
 int kv_key_delete(struct kv_client *c, const char *name, struct kv_key **out, struct kv_error *err)
 {
-    return name_op(c, "DeleteKey", "DELETE", "/keys/", name, "", out, err);
+    return KEY_CALL(name, NULL, "DeleteKey", "DELETE", NULL, true, out, err, "/keys/%s", name);
 }
 
 int kv_key_get_deleted(struct kv_client *c, const char *name, struct kv_key **out,
                        struct kv_error *err)
 {
-    return name_op(c, "GetDeletedKey", "GET", "/deletedkeys/", name, "", out, err);
+    return KEY_CALL(name, NULL, "GetDeletedKey", "GET", NULL, true, out, err, "/deletedkeys/%s",
+                    name);
 }
 
 int kv_key_recover(struct kv_client *c, const char *name, struct kv_key **out, struct kv_error *err)
 {
-    return name_op(c, "RecoverDeletedKey", "POST", "/deletedkeys/", name, "/recover", out, err);
+    return KEY_CALL(name, NULL, "RecoverDeletedKey", "POST", NULL, true, out, err,
+                    "/deletedkeys/%s/recover", name);
 }
 
 int kv_key_purge(struct kv_client *c, const char *name, struct kv_error *err)
 {
     /* 204 with no body (spec §3.4): nothing to parse. */
-    return name_op(c, "PurgeDeletedKey", "DELETE", "/deletedkeys/", name, "", NULL, err);
+    return KEY_CALL(name, NULL, "PurgeDeletedKey", "DELETE", NULL, true, NULL, err,
+                    "/deletedkeys/%s", name);
 }
 
 int kv_key_rotate(struct kv_client *c, const char *name, struct kv_key **out, struct kv_error *err)
 {
-    return name_op(c, "RotateKey", "POST", "/keys/", name, "/rotate", out, err);
+    return KEY_CALL(name, NULL, "RotateKey", "POST", NULL, true, out, err, "/keys/%s/rotate", name);
 }
 
 int kv_key_backup(struct kv_client *c, const char *name, char **blob, struct kv_error *err)
 {
-    char path[200];
-    if (!blob)
-        return kv__fail(err, KV_E_INVALID_ARG, "blob is NULL");
-    *blob = NULL;
-    int rc = kv__check_name(name, "key", err);
-    if (rc != KV_OK)
-        return rc;
-    snprintf(path, sizeof path, "/keys/%s/backup", name);
-    return kv__backup(c, "BackupKey", "key", path, blob, err);
+    return kv__backup(c, "key", "/keys", name, "BackupKey", blob, err);
 }
 
 int kv_key_restore(struct kv_client *c, const char *blob, struct kv_key **out, struct kv_error *err)
 {
-    kv__error_clear(err);
-    if (out)
-        *out = NULL;
-    if (!blob || !*blob)
-        return kv__fail(err, KV_E_INVALID_ARG, "a backup blob is required");
-    cJSON *o = cJSON_CreateObject();
-    bool built = o && cJSON_AddStringToObject(o, "value", blob);
-    return call_key(c, "RestoreKey", "POST", "/keys/restore", o, built, out, err);
+    return kv__restore(c, "RestoreKey", "/keys/restore", blob, parse_key, out, err);
 }
 
 /* ----- Paging ----------------------------------------------------------------------------------

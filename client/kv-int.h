@@ -337,7 +337,8 @@ int kv__vault_json(struct kv_client *c, const char *what, const char *method, co
  * no body. built false: building o ran out of memory, nothing is sent. */
 int kv__send_json(struct kv_client *c, const char *what, const char *method, const char *path,
                   struct cJSON *o, bool built, struct cJSON **root, struct kv_error *err);
-/* Turns a parsed answer into an object in *(T **)out (kv__secret_from_json's contract). */
+/* Turns a parsed answer into an object in *(T **)out (kv__secret_from_json's contract); with a
+ * NULL root it only sets *(T **)out to NULL, so generic code can clear a result. */
 typedef int (*kv__parse_fn)(const struct cJSON *root, const char *what, void *out,
                             struct kv_error *err);
 /* kv__send_json, then parse of the answer into out (a T **; NULL when the caller wants no
@@ -345,10 +346,20 @@ typedef int (*kv__parse_fn)(const struct cJSON *root, const char *what, void *ou
 int kv__call_object(struct kv_client *c, const char *what, const char *method, const char *path,
                     struct cJSON *o, bool built, kv__parse_fn parse, void *out,
                     struct kv_error *err);
-/* POST path (a backup) and the "value" of the answer in *blob (caller frees with
+/* A call on one object of kind ("secret", "key"): clears *out, checks name and version (NULL or
+ * "" for none), sends o (taken; NULL = no body) to the path fmt formats (after the checks, so a
+ * name can never change it), and parses the answer into out (a T **, may be NULL). */
+int kv__named_call(struct kv_client *c, const char *kind, const char *name, const char *version,
+                   const char *what, const char *method, struct cJSON *o, bool built,
+                   kv__parse_fn parse, void *out, struct kv_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 12, 13)));
+/* POST {collection}/{name}/backup and the "value" of the answer in *blob (caller frees with
  * kv_free_secret). */
-int kv__backup(struct kv_client *c, const char *what, const char *kind, const char *path,
-               char **blob, struct kv_error *err);
+int kv__backup(struct kv_client *c, const char *kind, const char *collection, const char *name,
+               const char *what, char **blob, struct kv_error *err);
+/* POST path with {"value": blob} (a restore), the answer parsed into out. */
+int kv__restore(struct kv_client *c, const char *what, const char *path, const char *blob,
+                kv__parse_fn parse, void *out, struct kv_error *err);
 /* Splits an object id under one of two collections ("/secrets/", "/deletedsecrets/"); kind names
  * the object in messages. kv_secret_id_parse's contract. */
 int kv__id_parse(const char *id, const char *kind, const char *live, const char *deleted,

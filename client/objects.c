@@ -4,6 +4,7 @@
  * own (value and content type; the JWK). */
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,12 +234,52 @@ int kv__call_object(struct kv_client *c, const char *what, const char *method, c
     return rc;
 }
 
-int kv__backup(struct kv_client *c, const char *what, const char *kind, const char *path,
-               char **blob, struct kv_error *err)
+int kv__named_call(struct kv_client *c, const char *kind, const char *name, const char *version,
+                   const char *what, const char *method, cJSON *o, bool built, kv__parse_fn parse,
+                   void *out, struct kv_error *err, const char *fmt, ...)
 {
+    char path[320];
+    va_list ap;
+    if (out)
+        parse(NULL, NULL, out, NULL);
+    int rc = kv__check_named(name, version, kind, err);
+    if (rc != KV_OK) {
+        if (o)
+            kv__json_delete_wipe(o);
+        return rc;
+    }
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof path, fmt, ap);
+    va_end(ap);
+    return kv__call_object(c, what, method, path, o, built, parse, out, err);
+}
+
+int kv__restore(struct kv_client *c, const char *what, const char *path, const char *blob,
+                kv__parse_fn parse, void *out, struct kv_error *err)
+{
+    kv__error_clear(err);
+    if (out)
+        parse(NULL, NULL, out, NULL);
+    if (!blob || !*blob)
+        return kv__fail(err, KV_E_INVALID_ARG, "a backup blob is required");
+    cJSON *o = cJSON_CreateObject();
+    bool built = o && cJSON_AddStringToObject(o, "value", blob);
+    return kv__call_object(c, what, "POST", path, o, built, parse, out, err);
+}
+
+int kv__backup(struct kv_client *c, const char *kind, const char *collection, const char *name,
+               const char *what, char **blob, struct kv_error *err)
+{
+    char path[200];
     cJSON *root = NULL;
-    int rc = kv__vault_json(c, what, "POST", path, NULL, &root, err);
+    if (!blob)
+        return kv__fail(err, KV_E_INVALID_ARG, "blob is NULL");
+    *blob = NULL;
+    int rc = kv__check_name(name, kind, err);
     if (rc != KV_OK)
+        return rc;
+    snprintf(path, sizeof path, "%s/%s/backup", collection, name);
+    if ((rc = kv__vault_json(c, what, "POST", path, NULL, &root, err)) != KV_OK)
         goto out;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "value");
     if (!cJSON_IsString(v) || !v->valuestring)

@@ -92,15 +92,12 @@ out:
 
 static int parse_secret(const cJSON *root, const char *what, void *out, struct kv_error *err)
 {
-    return kv__secret_from_json(root, what, out, err);
-}
-
-/* Calls the vault (with o, taken, as the body when given) and turns the answer into a kv_secret
- * when out is not NULL. */
-static int call_secret(struct kv_client *c, const char *what, const char *method, const char *path,
-                       cJSON *o, bool built, struct kv_secret **out, struct kv_error *err)
-{
-    return kv__call_object(c, what, method, path, o, built, parse_secret, out, err);
+    struct kv_secret **res = out;
+    if (!root) {
+        *res = NULL;
+        return KV_OK;
+    }
+    return kv__secret_from_json(root, what, res, err);
 }
 
 /* Adds contentType, attributes and tags from props to a request object. */
@@ -113,118 +110,72 @@ static bool add_props(cJSON *o, const struct kv_props *p, bool always_attributes
            (!p->set_tags || kv__json_add_tags(o, p->tags, p->n_tags));
 }
 
-/* The checks every call on one secret makes before it sends anything: *out is cleared (a failed
- * call leaves it NULL), then the name and the version (NULL or "" for none) are checked. Returns
- * KV_OK, or the failure with err filled. */
-static int begin_named(const char *name, const char *version, struct kv_secret **out,
-                       struct kv_error *err)
-{
-    if (out)
-        *out = NULL;
-    return kv__check_named(name, version, "secret", err);
-}
-
 int kv_secret_set(struct kv_client *c, const char *name, const char *value,
                   const struct kv_props *props, struct kv_secret **out, struct kv_error *err)
 {
-    char path[160];
-    int rc = begin_named(name, NULL, out, err);
-    if (rc != KV_OK)
-        return rc;
+    if (out)
+        *out = NULL;
     if (!value)
         return kv__fail(err, KV_E_INVALID_ARG, "a secret value is required");
     cJSON *o = cJSON_CreateObject();
     bool built = o && cJSON_AddStringToObject(o, "value", value) && add_props(o, props, true);
-    snprintf(path, sizeof path, "/secrets/%s", name);
-    return call_secret(c, "SetSecret", "PUT", path, o, built, out, err);
+    return kv__named_call(c, "secret", name, NULL, "SetSecret", "PUT", o, built, parse_secret, out,
+                          err, "/secrets/%s", name);
 }
 
 int kv_secret_get(struct kv_client *c, const char *name, const char *version,
                   struct kv_secret **out, struct kv_error *err)
 {
-    char path[240];
-    int rc = begin_named(name, version, out, err);
-    if (rc != KV_OK)
-        return rc;
     /* "/secrets/{name}/" with an empty version is what both SDKs send for the latest. */
-    snprintf(path, sizeof path, "/secrets/%s/%s", name, version ? version : "");
-    return call_secret(c, "GetSecret", "GET", path, NULL, true, out, err);
+    return kv__named_call(c, "secret", name, version, "GetSecret", "GET", NULL, true, parse_secret,
+                          out, err, "/secrets/%s/%s", name, version ? version : "");
 }
 
 int kv_secret_update(struct kv_client *c, const char *name, const char *version,
                      const struct kv_props *props, struct kv_secret **out, struct kv_error *err)
 {
-    char path[240];
-    int rc = begin_named(name, version, out, err);
-    if (rc != KV_OK)
-        return rc;
     cJSON *o = cJSON_CreateObject();
     bool built = o && add_props(o, props, false);
-    snprintf(path, sizeof path, "/secrets/%s/%s", name, version ? version : "");
-    return call_secret(c, "UpdateSecret", "PATCH", path, o, built, out, err);
-}
-
-/* The operations on a name with no body. */
-static int name_op(struct kv_client *c, const char *what, const char *method, const char *prefix,
-                   const char *name, const char *suffix, struct kv_secret **out,
-                   struct kv_error *err)
-{
-    char path[200];
-    int rc = begin_named(name, NULL, out, err);
-    if (rc != KV_OK)
-        return rc;
-    snprintf(path, sizeof path, "%s%s%s", prefix, name, suffix);
-    return call_secret(c, what, method, path, NULL, true, out, err);
+    return kv__named_call(c, "secret", name, version, "UpdateSecret", "PATCH", o, built,
+                          parse_secret, out, err, "/secrets/%s/%s", name, version ? version : "");
 }
 
 int kv_secret_delete(struct kv_client *c, const char *name, struct kv_secret **out,
                      struct kv_error *err)
 {
-    return name_op(c, "DeleteSecret", "DELETE", "/secrets/", name, "", out, err);
+    return kv__named_call(c, "secret", name, NULL, "DeleteSecret", "DELETE", NULL, true,
+                          parse_secret, out, err, "/secrets/%s", name);
 }
 
 int kv_secret_get_deleted(struct kv_client *c, const char *name, struct kv_secret **out,
                           struct kv_error *err)
 {
-    return name_op(c, "GetDeletedSecret", "GET", "/deletedsecrets/", name, "", out, err);
+    return kv__named_call(c, "secret", name, NULL, "GetDeletedSecret", "GET", NULL, true,
+                          parse_secret, out, err, "/deletedsecrets/%s", name);
 }
 
 int kv_secret_recover(struct kv_client *c, const char *name, struct kv_secret **out,
                       struct kv_error *err)
 {
-    return name_op(c, "RecoverDeletedSecret", "POST", "/deletedsecrets/", name, "/recover", out,
-                   err);
+    return kv__named_call(c, "secret", name, NULL, "RecoverDeletedSecret", "POST", NULL, true,
+                          parse_secret, out, err, "/deletedsecrets/%s/recover", name);
 }
 
 int kv_secret_purge(struct kv_client *c, const char *name, struct kv_error *err)
 {
-    return name_op(c, "PurgeDeletedSecret", "DELETE", "/deletedsecrets/", name, "", NULL, err);
+    return kv__named_call(c, "secret", name, NULL, "PurgeDeletedSecret", "DELETE", NULL, true,
+                          parse_secret, NULL, err, "/deletedsecrets/%s", name);
 }
 
 int kv_secret_backup(struct kv_client *c, const char *name, char **blob, struct kv_error *err)
 {
-    char path[200];
-    if (!blob)
-        return kv__fail(err, KV_E_INVALID_ARG, "blob is NULL");
-    *blob = NULL;
-    int rc = kv__check_name(name, "secret", err);
-    if (rc != KV_OK)
-        return rc;
-    snprintf(path, sizeof path, "/secrets/%s/backup", name);
-    return kv__backup(c, "BackupSecret", "secret", path, blob, err);
+    return kv__backup(c, "secret", "/secrets", name, "BackupSecret", blob, err);
 }
 
 int kv_secret_restore(struct kv_client *c, const char *blob, struct kv_secret **out,
                       struct kv_error *err)
 {
-    kv__error_clear(err);
-    if (out)
-        *out = NULL;
-    if (!blob || !*blob)
-        return kv__fail(err, KV_E_INVALID_ARG, "a backup blob is required");
-    cJSON *o = cJSON_CreateObject();
-    bool built = o && cJSON_AddStringToObject(o, "value", blob);
-    return call_secret(c, "RestoreSecret", "POST", "/secrets/restore", o, built, out, err);
+    return kv__restore(c, "RestoreSecret", "/secrets/restore", blob, parse_secret, out, err);
 }
 
 /* ----- Paging -------------------------------------------------------------------------------- */

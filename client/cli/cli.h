@@ -322,6 +322,11 @@ void cli_doc_tags(struct cli_doc *d, cJSON *o, const struct kv_tag *tags, size_t
 void cli_doc_deleted(struct cli_doc *d, cJSON *o, int64_t deleted, const char *recovery_id,
                      int64_t purge);
 
+/* The page size hint for --maxresults (the service takes 1 to 25; 0 = its default). */
+int cli_page_size(const struct cli *c);
+/* Reports a failed kv_*pager_create (st); returns st. */
+int cli_pager_made(struct cli *c, int st);
+
 /* strdup / strndup that return NULL on allocation failure. */
 char *cli_strdup(const char *s);
 char *cli_strndup(const char *s, size_t n);

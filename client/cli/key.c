@@ -330,13 +330,11 @@ static int run_list(struct cli *c, struct cli_doc *out)
     long max = c->maxresults;
     int st, count = 0;
 
-    st = kv_key_pager_create(c->client, kind, kind == KV_LIST_KEY_VERSIONS ? c->name : NULL,
-                             max > 0 && max < 25 ? (int)max : 0, &p);
-    if (st != KV_OK) {
-        memset(&c->err, 0, sizeof c->err);
-        cli_fail(c, st);
+    st = cli_pager_made(c, kv_key_pager_create(c->client, kind,
+                                               kind == KV_LIST_KEY_VERSIONS ? c->name : NULL,
+                                               cli_page_size(c), &p));
+    if (st != KV_OK)
         goto out;
-    }
     arr = cli_doc_array(out, NULL, NULL);
     while (!max || count < max) {
         if ((st = kv_key_pager_next(p, &k, &c->err)) != KV_OK) {

@@ -270,13 +270,11 @@ static int run_list(struct cli *c, struct cli_doc *out)
     long max = c->maxresults;
     int st, count = 0;
 
-    st = kv_pager_create(c->client, kind, kind == KV_LIST_VERSIONS ? c->name : NULL,
-                         max > 0 && max < 25 ? (int)max : 0, &p);
-    if (st != KV_OK) {
-        memset(&c->err, 0, sizeof c->err);
-        cli_fail(c, st);
+    st = cli_pager_made(c,
+                        kv_pager_create(c->client, kind, kind == KV_LIST_VERSIONS ? c->name : NULL,
+                                        cli_page_size(c), &p));
+    if (st != KV_OK)
         goto out;
-    }
     arr = cli_doc_array(out, NULL, NULL);
     while (!max || count < max) {
         st = kv_pager_next(p, &s, &c->err);
@@ -386,12 +384,10 @@ static int run_restore(struct cli *c, struct cli_doc *out)
 
     if ((st = cli_blob_from_file(c, &blob)) != KV_OK)
         goto out;
-    st = kv_secret_restore(c->client, blob, &s, &c->err);
-    if (st != KV_OK) {
+    if ((st = kv_secret_restore(c->client, blob, &s, &c->err)) == KV_OK)
+        secret_to_json(out, NULL, s, SH_KID);
+    else
         cli_fail(c, st);
-        goto out;
-    }
-    secret_to_json(out, NULL, s, SH_KID);
 out:
     cx_free_wiped(blob);
     kv_secret_free(s);

@@ -402,3 +402,18 @@ void cli_doc_deleted(struct cli_doc *d, cJSON *o, int64_t deleted, const char *r
     cli_doc_string(d, o, "recoveryId", recovery_id);
     cli_doc_time(d, o, "scheduledPurgeDate", purge);
 }
+
+int cli_page_size(const struct cli *c)
+{
+    return c->maxresults > 0 && c->maxresults < 25 ? (int)c->maxresults : 0;
+}
+
+int cli_pager_made(struct cli *c, int st)
+{
+    if (st != KV_OK) {
+        /* The pager is made without a request: there is no server error to show. */
+        memset(&c->err, 0, sizeof c->err);
+        cli_fail(c, st);
+    }
+    return st;
+}
