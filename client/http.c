@@ -354,7 +354,16 @@ int kv__error_from_response(const struct kv__response *rs, struct kv_error *err)
     switch (rs->status) {
     case 400: status = KV_E_BAD_REQUEST; break;
     case 401: status = KV_E_UNAUTHORIZED; break;
-    case 403: status = strcmp(inner, "SecretDisabled") == 0 ? KV_E_DISABLED : KV_E_FORBIDDEN; break;
+    case 403:
+        /* A disabled secret, a disabled key used for a private-key operation, and a key outside
+         * its nbf/exp window (spec/keyvault-keys.md §4) each get their own status. */
+        if (!strcmp(inner, "SecretDisabled") || !strcmp(inner, "KeyDisabled"))
+            status = KV_E_DISABLED;
+        else if (!strcmp(inner, "KeyExpired") || !strcmp(inner, "KeyNotYetValid"))
+            status = KV_E_EXPIRED;
+        else
+            status = KV_E_FORBIDDEN;
+        break;
     case 404: status = KV_E_NOT_FOUND; break;
     case 408: status = KV_E_TIMEOUT; break;
     case 409: status = KV_E_CONFLICT; break;

@@ -289,6 +289,95 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
                    const char *url_abs, const char *body, struct kv__response *rs,
                    struct kv_error *err);
 
+/* ----- objects.c: what secrets and keys share ------------------------------------------------ */
+
+/* The members every object (bundle, item, deleted bundle) carries, read by kv__common_from_json
+ * and moved into a kv_secret or kv_key (the pointers change owner). */
+struct kv__common {
+    int enabled, managed, recoverable_days;
+    int64_t not_before, expires, created, updated, deleted_date, scheduled_purge_date;
+    char *recovery_level, *recovery_id;
+    struct kv_tag *tags;
+    size_t n_tags;
+};
+/* Reads them from o (times within the years 1 to 9999, recoverableDays 0 to INT_MAX; the message
+ * of a KV_E_PROTOCOL names the member after what). KV_OK, KV_E_PROTOCOL or KV_E_NOMEM; m holds
+ * nothing after a failure. */
+int kv__common_from_json(const struct cJSON *o, const char *what, struct kv__common *m,
+                         struct kv_error *err);
+/* Frees what m holds and zeroes it. */
+void kv__common_free(struct kv__common *m);
+void kv__tags_free(struct kv_tag *tags, size_t n);
+
+/* A copy of a string member (NULL when absent or not a string); *ok turns false on allocation
+ * failure. */
+char *kv__json_strdup(const struct cJSON *o, const char *key, bool *ok);
+/* Adds "attributes" with the fields that are set (enabled -1, times 0 = not set; always: even
+ * when none is). False on allocation failure. */
+bool kv__json_add_attributes(struct cJSON *o, int enabled, int64_t not_before, int64_t expires,
+                             bool always);
+/* Adds "tags" with n tags (n may be 0: an empty object clears them). False on allocation failure
+ * or a tag without name or value. */
+bool kv__json_add_tags(struct cJSON *o, const struct kv_tag *tags, size_t n);
+
+/* 1-max letters, digits and dashes: names and versions can never change a request path. */
+bool kv__valid_name(const char *s, size_t max);
+/* Clears err, then checks a name (kind: "secret", "key" for the message). KV_E_INVALID_ARG. */
+int kv__check_name(const char *name, const char *kind, struct kv_error *err);
+/* kv__check_name, and a version that is NULL, "" or alphanumeric. */
+int kv__check_named(const char *name, const char *version, const char *kind, struct kv_error *err);
+
+/* The response body parsed; KV_E_PROTOCOL when it is not JSON. */
+int kv__parse_body(const struct kv__response *rs, struct cJSON **out, struct kv_error *err);
+/* kv__vault_call with a JSON answer: *root (root may be NULL when the caller needs no answer)
+ * is the parsed body on KV_OK; the caller frees it with kv__json_delete_wipe. */
+int kv__vault_json(struct kv_client *c, const char *what, const char *method, const char *path,
+                   const char *body, struct cJSON **root, struct kv_error *err);
+/* The same with o (taken; printed, then wiped and freed) as the body; o NULL with built true:
+ * no body. built false: building o ran out of memory, nothing is sent. */
+int kv__send_json(struct kv_client *c, const char *what, const char *method, const char *path,
+                  struct cJSON *o, bool built, struct cJSON **root, struct kv_error *err);
+/* Turns a parsed answer into an object in *(T **)out (kv__secret_from_json's contract); with a
+ * NULL root it only sets *(T **)out to NULL, so generic code can clear a result. */
+typedef int (*kv__parse_fn)(const struct cJSON *root, const char *what, void *out,
+                            struct kv_error *err);
+/* kv__send_json, then parse of the answer into out (a T **; NULL when the caller wants no
+ * result), with "the {what} response" naming it in messages. */
+int kv__call_object(struct kv_client *c, const char *what, const char *method, const char *path,
+                    struct cJSON *o, bool built, kv__parse_fn parse, void *out,
+                    struct kv_error *err);
+/* A call on one object of kind ("secret", "key"): clears *out, checks name and version (NULL or
+ * "" for none), sends o (taken; NULL = no body) to the path fmt formats (after the checks, so a
+ * name can never change it), and parses the answer into out (a T **, may be NULL). */
+int kv__named_call(struct kv_client *c, const char *kind, const char *name, const char *version,
+                   const char *what, const char *method, struct cJSON *o, bool built,
+                   kv__parse_fn parse, void *out, struct kv_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 12, 13)));
+/* POST {collection}/{name}/backup and the "value" of the answer in *blob (caller frees with
+ * kv_free_secret). */
+int kv__backup(struct kv_client *c, const char *kind, const char *collection, const char *name,
+               const char *what, char **blob, struct kv_error *err);
+/* POST path with {"value": blob} (a restore), the answer parsed into out. */
+int kv__restore(struct kv_client *c, const char *what, const char *path, const char *blob,
+                kv__parse_fn parse, void *out, struct kv_error *err);
+/* Splits an object id under one of two collections ("/secrets/", "/deletedsecrets/"); kind names
+ * the object in messages. kv_secret_id_parse's contract. */
+int kv__id_parse(const char *id, const char *kind, const char *live, const char *deleted,
+                 char **vault_url, char **name, char **version, struct kv_error *err);
+
+/* ----- pager.c ------------------------------------------------------------------------------- */
+
+enum kv__family { KV__FAMILY_SECRETS, KV__FAMILY_KEYS };
+/* kv_pager_create's checks and paths for a family: names[kind] of GetX, GetXVersions,
+ * GetDeletedX; live and deleted the collections ("/keys", "/deletedkeys"). */
+int kv__pager_open(struct kv_client *c, enum kv__family family, const char *const names[3],
+                   const char *live, const char *deleted, int kind, const char *name,
+                   int maxresults, struct kv_pager **out);
+/* The next item of a pager of family (KV_E_INVALID_ARG for another family) parsed into out (a
+ * T ** the caller has set to NULL, and that stays NULL at the end). */
+int kv__pager_next(struct kv_pager *p, enum kv__family family, kv__parse_fn parse, void *out,
+                   struct kv_error *err);
+
 /* ----- secrets.c --------------------------------------------------------------------------- */
 
 /* A kv_secret from a SecretBundle, SecretItem or DeletedSecretBundle object into *out (NULL on
@@ -298,5 +387,21 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
  * on allocation failure. */
 int kv__secret_from_json(const struct cJSON *obj, const char *what, struct kv_secret **out,
                          struct kv_error *err);
+
+/* ----- keys.c ------------------------------------------------------------------------------ */
+
+/* A kv_key from a KeyBundle, KeyItem, DeletedKeyBundle or DeletedKeyItem into *out (NULL on
+ * failure; caller frees with kv_key_free), with kv__secret_from_json's rules, and KV_E_PROTOCOL
+ * for a public part that is not base64url or an attributes.key_size that is not 0 to 65536. */
+int kv__key_from_json(const struct cJSON *obj, const char *what, struct kv_key **out,
+                      struct kv_error *err);
+
+/* ----- keys-crypto.c ----------------------------------------------------------------------- */
+
+/* A rotation policy (spec §3.9: the default has no id and "attributes":null) into *out (caller
+ * frees with kv_rotation_policy_free). KV_E_PROTOCOL when it is not an object or a time is out of
+ * range; lifetime actions that are not objects are kept with NULL members. */
+int kv__rotation_policy_from_json(const struct cJSON *o, struct kv_rotation_policy **out,
+                                  struct kv_error *err);
 
 #endif

@@ -6,7 +6,8 @@
  *   main.c      dispatch: parse, check, create the client, run the verb, print
  *   options.c   the option table, argument parsing and checks
  *   help.c      --help text
- *   secret.c    the `secret` verbs; token.c the `token` verb: one file per verb family
+ *   secret.c    the `secret` verbs; key.c the `key` verbs; token.c the `token` verb: one file
+ *               per verb family
  *   output.c    the result document (cJSON) and the json, tsv, table and none formats
  *   query.c     the --query subset of JMESPath
  *   util.c      messages on stderr, the library client, reading files
@@ -16,7 +17,9 @@
  * ones go into the option table.
  *
  * Secret hygiene: a value is put in the output document only by `secret show`, whose purpose is
- * to print it, and an access token only by `token get`. Nothing that reaches stderr (errors,
+ * to print it, an access token only by `token get`, a plaintext only by `key decrypt` and a
+ * signature or ciphertext only by `key sign` and `key encrypt`. Private key material is never
+ * printed (the service never returns it). Nothing that reaches stderr (errors,
  * warnings, -v traces) ever contains a value, a token or a client secret: argument values are
  * never echoed in usage errors, and the library masks them in its traces and messages. Memory
  * that held a value (file contents, the output document, stdout's buffer) is wiped before
@@ -128,6 +131,16 @@ enum cli_opt {
     O_EXPIRES,
     O_NOT_BEFORE,
     O_MAXRESULTS,
+    O_KTY,
+    O_SIZE,
+    O_CURVE,
+    O_OPS,
+    O_PROTECTION,
+    O_PEM_FILE,
+    O_ALGORITHM,
+    O_DIGEST,
+    O_SIGNATURE,
+    O_DATA_TYPE,
     O_INCLUDE_MANAGED,
     O_WARN_EXPIRY,
     O_FAIL_ON_EXPIRED,
@@ -171,7 +184,7 @@ struct cli_verb;
 typedef int (*cli_run_fn)(struct cli *c, struct cli_doc *out);
 
 struct cli_verb {
-    const char *name;
+    const char *name; /* one word, or two ("rotation-policy show") for a sub-group's verbs */
     cli_run_fn run;
     uint64_t opts;  /* CLI_OPT bits of its own options, beyond the family's and every_verb */
     int needs_name; /* --name (or --id) is required */
@@ -191,6 +204,7 @@ struct cli_family {
 };
 
 extern const struct cli_family cli_secret_family;
+extern const struct cli_family cli_key_family;
 extern const struct cli_family cli_token_family;
 
 /* Everything the command line said, plus what was derived from it. Zero it before
@@ -205,6 +219,7 @@ struct cli {
     const char *val[O__COUNT]; /* last value given per option (borrowed from argv) */
     int seen[O__COUNT];
     int tags_first, n_tag_words; /* --tags words: argv[tags_first .. +n_tag_words) */
+    int ops_first, n_ops_words;  /* --ops words, likewise */
     int want_version;            /* --version with no verb */
     enum cli_format fmt;
     struct cli_query query;
@@ -277,6 +292,41 @@ int cli_make_client(struct cli *c);
  * wipes and frees it (it may hold a value). Returns KV_OK, KV_E_IO (after saying why) or
  * KV_E_NOMEM. */
 int cli_read_file(const char *path, char **out, size_t *len);
+/* The family check's common part for secret and key: --id (split by parse, a kv_*_id_parse)
+ * instead of the vault, name and version options, or those options; then --name when the verb
+ * needs one; and --value copied to c->value and blanked in argv. Returns KV_OK, KV_E_USAGE or
+ * KV_E_NOMEM. */
+int cli_resolve_object(struct cli *c,
+                       int (*parse)(const char *, char **, char **, char **, struct kv_error *));
+/* The words of a space-separated list option (--tags, --ops): first and count as parsed. */
+const char *cli_list_word(const struct cli *c, enum cli_opt id, int first, int n, int i);
+/* The --tags words as kv_tags ("k=v"; "k" alone has an empty value; "" adds nothing, so
+ * `--tags ""` clears the tags), with room for one more. Caller frees with cli_free_tags(). */
+int cli_build_tags(struct cli *c, struct kv_tag **out, size_t *n_out);
+void cli_free_tags(struct kv_tag *tags, size_t n);
+/* Writes n bytes to a new file of mode 0600. Returns KV_OK or KV_E_IO (after saying why). */
+int cli_write_private_file(const char *path, const unsigned char *bytes, size_t n);
+/* backup: writes a blob (base64url text from the service) to --file as az does: the raw bytes
+ * behind it, so backup files move between kvclient and az. restore: *blob is the file's bytes
+ * as base64url (caller frees with cx_free_wiped). Return a kv_status after reporting. */
+int cli_backup_to_file(struct cli *c, const char *blob);
+int cli_blob_from_file(struct cli *c, char **blob);
+/* The attributes every object has, as az prints them (created, enabled, expires, notBefore,
+ * recoverableDays, recoveryLevel, updated), into the object a. */
+void cli_doc_common_attributes(struct cli_doc *d, cJSON *a, int64_t created, int enabled,
+                               int64_t expires, int64_t not_before, int recoverable_days,
+                               const char *recovery_level, int64_t updated);
+/* tags as an object, or null when there are none (az prints null). */
+void cli_doc_tags(struct cli_doc *d, cJSON *o, const struct kv_tag *tags, size_t n);
+/* The deleted-object members (deletedDate, recoveryId, scheduledPurgeDate). */
+void cli_doc_deleted(struct cli_doc *d, cJSON *o, int64_t deleted, const char *recovery_id,
+                     int64_t purge);
+
+/* The page size hint for --maxresults (the service takes 1 to 25; 0 = its default). */
+int cli_page_size(const struct cli *c);
+/* Reports a failed kv_*pager_create (st); returns st. */
+int cli_pager_made(struct cli *c, int st);
+
 /* strdup / strndup that return NULL on allocation failure. */
 char *cli_strdup(const char *s);
 char *cli_strndup(const char *s, size_t n);

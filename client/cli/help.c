@@ -81,14 +81,19 @@ void cli_help_global(FILE *f, const struct cli_family *const *families,
     const struct cli_family *fam;
 
     fputs("Usage: " CLI_PROG " GROUP VERB [OPTION]...\n"
-          "A client for Azure Key Vault secrets, with az keyvault secret's verbs and flags.\n\n"
+          "A client for Azure Key Vault secrets and keys, with az keyvault secret's and az\n"
+          "keyvault key's verbs and flags.\n\n"
           "Commands:\n",
           f);
     for (size_t i = 0; (fam = families[i]) != NULL; i++) {
         if (family && family != fam)
             continue;
         for (size_t k = 0; k < fam->n_verbs; k++) {
-            fprintf(f, "  %-6s %-15s ", fam->group, fam->verbs[k].name);
+            /* Two-word verbs ("rotation-policy update") get a line of their own. */
+            if (strlen(fam->verbs[k].name) > 15)
+                fprintf(f, "  %-6s %s\n%25s", fam->group, fam->verbs[k].name, "");
+            else
+                fprintf(f, "  %-6s %-15s ", fam->group, fam->verbs[k].name);
             print_wrapped(f, fam->verbs[k].summary, 25);
         }
     }
@@ -99,7 +104,8 @@ void cli_help_global(FILE *f, const struct cli_family *const *families,
           "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), with\n"
           "AZURE_AUTHORITY_HOST; otherwise a managed identity. HTTPS_PROXY and NO_PROXY are\n"
           "honoured. A value is printed only by `secret show`; `secret set` prints the new\n"
-          "version without it. `--query value -o tsv` prints the bare value.\n",
+          "version without it. `--query value -o tsv` prints the bare value. Keys print their\n"
+          "public part only; encrypt, decrypt, sign and verify take and print base64.\n",
           f);
     print_exit_codes(f);
     fputs("\nRun '" CLI_PROG " GROUP VERB --help' for a command's options.\n", f);

@@ -1,4 +1,5 @@
-/* main.c: the kvclient command-line tool, an `az keyvault secret`-like front end to libkvclient.
+/* main.c: the kvclient command-line tool, an `az keyvault secret` / `az keyvault key`-like front
+ * end to libkvclient.
  * argv is parsed against the option and command tables (options.c) into struct cli; the verb's
  * run function calls the library and builds its result as a cJSON document; --query narrows it
  * and one printer renders it as json, tsv, table or nothing. The exit code is the enum kv_status
@@ -37,7 +38,8 @@ static int run_and_print(struct cli *c, struct cli_doc *doc)
 }
 
 /* Every command family, in the order --help lists them: adding a family is one entry here. */
-static const struct cli_family *const families[] = {&cli_secret_family, &cli_token_family, NULL};
+static const struct cli_family *const families[] = {&cli_secret_family, &cli_key_family,
+                                                    &cli_token_family, NULL};
 
 int main(int argc, char **argv)
 {

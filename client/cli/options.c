@@ -23,14 +23,17 @@ const struct cli_opt_def cli_opts[] = {
      "DNS suffix for --vault-name (default $KVCLIENT_VAULT_DNS_SUFFIX or " CLI_DEFAULT_DNS_SUFFIX
      ")"},
     {O_ID, "id", NULL, 0, "URL", 0,
-     "secret id https://VAULT/secrets/NAME[/VERSION] (or /deletedsecrets/NAME), instead of "
-     "--vault-*, --name and --version"},
-    {O_NAME, "name", NULL, 'n', "NAME", 0, "secret name"},
-    {O_VERSION, "version", NULL, 0, "VERSION", 0, "secret version (default: the latest)"},
+     "secret id https://VAULT/secrets/NAME[/VERSION] (or /deletedsecrets/NAME), or key id "
+     "https://VAULT/keys/NAME[/VERSION], instead of --vault-*, --name and --version"},
+    {O_NAME, "name", NULL, 'n', "NAME", 0, "secret or key name"},
+    {O_VERSION, "version", NULL, 0, "VERSION", 0, "secret or key version (default: the latest)"},
     {O_VALUE, "value", NULL, 0, "VALUE", 0,
-     "the value (briefly visible to other users in ps; prefer --file)"},
+     "secret set: the value (briefly visible to other users in ps; prefer --file); key "
+     "encrypt/decrypt: the data (base64 unless --data-type plaintext); rotation-policy update: "
+     "the policy JSON"},
     {O_FILE, "file", NULL, 'f', "PATH", 0,
-     "set: read the value from PATH (- = stdin); backup: write the blob to PATH; restore: read it"},
+     "set: read the value from PATH (- = stdin); backup: write the blob to PATH; restore: read "
+     "it; rotation-policy update: read the policy JSON"},
     {O_ENCODING, "encoding", NULL, 'e', "ENC", 0,
      "how --file is turned into the value: utf-8 (default), ascii, base64 or hex; set adds the "
      "tag file-encoding=ENC like az"},
@@ -43,6 +46,21 @@ const struct cli_opt_def cli_opts[] = {
      "expiry, UTC ISO 8601 (2026-12-31T00:00:00Z or 2026-12-31)"},
     {O_NOT_BEFORE, "not-before", NULL, 0, "TIME", 0, "start of validity, UTC ISO 8601"},
     {O_MAXRESULTS, "maxresults", NULL, 0, "N", 0, "return at most N items"},
+    {O_KTY, "kty", NULL, 0, "TYPE", 0, "key type: RSA (default), RSA-HSM, EC or EC-HSM"},
+    {O_SIZE, "size", NULL, 0, "BITS", 0, "RSA key size: 2048, 3072 or 4096"},
+    {O_CURVE, "curve", NULL, 0, "CURVE", 0, "EC curve: P-256, P-256K, P-384 or P-521"},
+    {O_OPS, "ops", NULL, 0, "OP...", 0,
+     "space-separated permitted operations: encrypt decrypt sign verify wrapKey unwrapKey"},
+    {O_PROTECTION, "protection", NULL, 'p', "KIND", 0,
+     "software or hsm (hsm makes RSA RSA-HSM and EC EC-HSM)"},
+    {O_PEM_FILE, "pem-file", NULL, 0, "PATH", 0,
+     "unencrypted PEM private key (RSA, or EC on P-256, P-384, P-521) to import"},
+    {O_ALGORITHM, "algorithm", NULL, 'a', "ALG", 0,
+     "RSA-OAEP, RSA-OAEP-256, RSA1_5 (encrypt, decrypt); RS256, PS256, ES256, ... (sign, verify)"},
+    {O_DIGEST, "digest", NULL, 0, "BASE64", 0, "the digest to sign or verify, base64"},
+    {O_SIGNATURE, "signature", NULL, 0, "BASE64", 0, "the signature to verify, base64"},
+    {O_DATA_TYPE, "data-type", NULL, 0, "TYPE", 0,
+     "base64 (default) or plaintext: how --value (encrypt) and the result (decrypt) are given"},
     {O_INCLUDE_MANAGED, "include-managed", NULL, 0, NULL, 0,
      "also list secrets that back certificates"},
     {O_WARN_EXPIRY, "warn-expiry", NULL, 0, "DURATION", 0,
@@ -138,13 +156,23 @@ static int resolve_verb(struct cli *c, char **words, int n_words)
         return cli_usage_error(c, "'%.40s' is not a command group (%s)", words[0], groups);
     if (n_words == 1)
         return KV_OK;
-    for (size_t i = 0; i < c->family->n_verbs; i++)
-        if (!strcmp(words[1], c->family->verbs[i].name))
+    /* A sub-group's verbs are two words ("rotation-policy show"). */
+    int used = 2;
+    for (size_t i = 0; i < c->family->n_verbs; i++) {
+        const char *name = c->family->verbs[i].name, *sp = strchr(name, ' ');
+        if (!sp && !strcmp(words[1], name))
             c->verb = &c->family->verbs[i];
+        else if (sp && n_words > 2 && strlen(words[1]) == (size_t)(sp - name) &&
+                 !strncmp(words[1], name, (size_t)(sp - name)) && !strcmp(words[2], sp + 1)) {
+            c->verb = &c->family->verbs[i];
+            used = 3;
+        }
+    }
     if (!c->verb)
         return cli_usage_error(c, "'%.40s' is not a '%s' command", words[1], c->family->group);
-    if (n_words > 2)
-        return cli_usage_error(c, "unexpected argument (word %d after the command)", n_words - 2);
+    if (n_words > used)
+        return cli_usage_error(c, "unexpected argument (word %d after the command)",
+                               n_words - used);
     return KV_OK;
 }
 
@@ -154,19 +182,20 @@ static int take_option(struct cli *c, const struct cli_opt_def *o, const char *i
                        char **argv, int *i)
 {
     c->seen[o->id] = 1;
-    if (o->id == O_TAGS) {
-        /* az's --tags takes every following word up to the next option. */
-        c->tags_first = inline_val ? *i : *i + 1;
-        c->n_tag_words = 0;
+    if (o->id == O_TAGS || o->id == O_OPS) {
+        /* az's --tags and --ops take every following word up to the next option. */
+        int *first = o->id == O_TAGS ? &c->tags_first : &c->ops_first;
+        int *n = o->id == O_TAGS ? &c->n_tag_words : &c->n_ops_words;
+        *first = inline_val ? *i : *i + 1;
+        *n = 0;
+        c->val[o->id] = inline_val;
         if (inline_val) {
-            c->val[O_TAGS] = inline_val;
-            c->n_tag_words = 1;
+            *n = 1;
             return KV_OK;
         }
-        c->val[O_TAGS] = NULL;
         while (*i + 1 < argc && argv[*i + 1][0] != '-') {
             (*i)++;
-            c->n_tag_words++;
+            (*n)++;
         }
         return KV_OK;
     }
@@ -187,7 +216,7 @@ static int take_option(struct cli *c, const struct cli_opt_def *o, const char *i
 
 int cli_parse_args(struct cli *c, int argc, char **argv)
 {
-    char *words[3];
+    char *words[4];
     int n_words = 0, only_words = 0, st;
 
     c->argv = argv;
@@ -196,7 +225,7 @@ int cli_parse_args(struct cli *c, int argc, char **argv)
         const struct cli_opt_def *o;
 
         if (only_words || a[0] != '-' || a[1] == '\0') {
-            if (n_words < 3)
+            if (n_words < 4)
                 words[n_words] = argv[i];
             n_words++;
             continue;
@@ -233,7 +262,7 @@ int cli_parse_args(struct cli *c, int argc, char **argv)
     }
     /* Help wins over other mistakes, as long as the command words make sense. */
     if (c->seen[O_HELP] || c->want_version)
-        return resolve_verb(c, words, n_words > 2 ? 2 : n_words);
+        return resolve_verb(c, words, n_words > 3 ? 3 : n_words);
     if (n_words == 0)
         return cli_usage_error(c, "no command given");
     if ((st = resolve_verb(c, words, n_words)) != KV_OK)

@@ -24,19 +24,11 @@ enum {
 static void secret_to_json(struct cli_doc *d, cJSON *parent, const struct kv_secret *s,
                            unsigned shape)
 {
-    cJSON *o = cli_doc_object(d, parent, NULL), *a, *t;
+    cJSON *o = cli_doc_object(d, parent, NULL);
 
-    a = cli_doc_object(d, o, "attributes");
-    cli_doc_time(d, a, "created", s->created);
-    cli_doc_bool(d, a, "enabled", s->enabled != 0);
-    cli_doc_time(d, a, "expires", s->expires);
-    cli_doc_time(d, a, "notBefore", s->not_before);
-    if (s->recoverable_days)
-        cli_doc_int(d, a, "recoverableDays", s->recoverable_days);
-    else
-        cli_doc_null(d, a, "recoverableDays");
-    cli_doc_string(d, a, "recoveryLevel", s->recovery_level);
-    cli_doc_time(d, a, "updated", s->updated);
+    cli_doc_common_attributes(d, cli_doc_object(d, o, "attributes"), s->created, s->enabled,
+                              s->expires, s->not_before, s->recoverable_days, s->recovery_level,
+                              s->updated);
     cli_doc_string(d, o, "contentType", s->content_type);
     cli_doc_string(d, o, "id", s->id);
     if (shape & SH_KID)
@@ -47,69 +39,26 @@ static void secret_to_json(struct cli_doc *d, cJSON *parent, const struct kv_sec
     else
         cli_doc_null(d, o, "managed");
     cli_doc_string(d, o, "name", s->name);
-    if (s->n_tags) {
-        t = cli_doc_object(d, o, "tags");
-        for (size_t i = 0; i < s->n_tags; i++)
-            cli_doc_string(d, t, s->tags[i].name, s->tags[i].value ? s->tags[i].value : "");
-    } else {
-        cli_doc_null(d, o, "tags");
-    }
+    cli_doc_tags(d, o, s->tags, s->n_tags);
     if (shape & SH_VALUE)
         cli_doc_string(d, o, "value", s->value);
-    if (shape & SH_DELETED) {
-        cli_doc_time(d, o, "deletedDate", s->deleted_date);
-        cli_doc_string(d, o, "recoveryId", s->recovery_id);
-        cli_doc_time(d, o, "scheduledPurgeDate", s->scheduled_purge_date);
-    }
+    if (shape & SH_DELETED)
+        cli_doc_deleted(d, o, s->deleted_date, s->recovery_id, s->scheduled_purge_date);
 }
 
 /* ----- Arguments --------------------------------------------------------------------------- */
 
-/* --id: vault URL, name and version from one secret identifier. */
-static int parse_id(struct cli *c)
-{
-    struct kv_error e;
-    int st = kv_secret_id_parse(c->val[O_ID], &c->vault_url, &c->id_name, &c->id_version, &e);
-
-    if (st == KV_E_INVALID_ARG)
-        return cli_usage_error(c, "--id %s", e.message);
-    if (st != KV_OK)
-        return st;
-    c->name = c->id_name;
-    c->version = c->id_version;
-    return KV_OK;
-}
-
 static int check_secret_args(struct cli *c)
 {
     const struct cli_verb *v = c->verb;
-    int st;
+    int st = cli_resolve_object(c, kv_secret_id_parse);
 
-    if (c->seen[O_ID]) {
-        if (c->seen[O_VAULT_NAME] || c->seen[O_VAULT_URL] || c->seen[O_NAME] || c->seen[O_VERSION])
-            return cli_usage_error(c, "--id replaces --vault-name, --vault-url, --name and "
-                                      "--version");
-        st = parse_id(c);
-    } else {
-        st = cli_resolve_vault(c);
-    }
     if (st != KV_OK)
         return st;
-    if (v->needs_name && (!c->name || !*c->name))
-        return cli_usage_error(c, "--name is required");
     /* set takes exactly one of --value and --file; the verbs that take --file alone (backup,
      * restore) require it. */
     if (cli_verb_takes(c->family, v, O_VALUE) && !!c->seen[O_VALUE] + !!c->seen[O_FILE] != 1)
         return cli_usage_error(c, "give exactly one of --value and --file");
-    if (c->val[O_VALUE]) {
-        /* Blank the value in argv, so /proc/PID/cmdline stops showing it for the rest of the
-         * run. It was visible until now, which is why --help recommends --file. */
-        size_t len = strlen(c->val[O_VALUE]);
-        c->value = cli_strndup(c->val[O_VALUE], len);
-        if (!c->value)
-            return KV_E_NOMEM;
-        memset((char *)c->val[O_VALUE], 'x', len);
-    }
     if (cli_verb_takes(c->family, v, O_FILE) && !cli_verb_takes(c->family, v, O_VALUE) &&
         !c->seen[O_FILE])
         return cli_usage_error(c, "--file is required");
@@ -118,45 +67,8 @@ static int check_secret_args(struct cli *c)
 
 /* ----- Properties and tags ----------------------------------------------------------------- */
 
-static void free_tags(struct kv_tag *tags, size_t n)
-{
-    for (size_t i = 0; tags && i < n; i++) {
-        free(tags[i].name);
-        free(tags[i].value);
-    }
-    free(tags);
-}
-
-/* The --tags words as kv_tags ("k=v"; "k" alone has an empty value; "" adds nothing, so
- * `--tags ""` clears the tags), with room for one more. Caller frees with free_tags(). */
-static int build_tags(struct cli *c, struct kv_tag **out, size_t *n_out)
-{
-    struct kv_tag *tags = calloc((size_t)c->n_tag_words + 2, sizeof *tags);
-    size_t n = 0;
-
-    *out = tags;
-    *n_out = 0;
-    if (!tags)
-        return KV_E_NOMEM;
-    for (int i = 0; i < c->n_tag_words; i++) {
-        const char *w =
-            c->n_tag_words == 1 && c->val[O_TAGS] ? c->val[O_TAGS] : c->argv[c->tags_first + i];
-        const char *eq = strchr(w, '=');
-        if (!*w)
-            continue;
-        tags[n].name = eq ? cli_strndup(w, (size_t)(eq - w)) : cli_strdup(w);
-        tags[n].value = cli_strdup(eq ? eq + 1 : "");
-        *n_out = ++n;
-        if (!tags[n - 1].name || !tags[n - 1].value)
-            return KV_E_NOMEM;
-        if (!*tags[n - 1].name)
-            return cli_usage_error(c, "--tags: a tag needs a name before '='");
-    }
-    return KV_OK;
-}
-
 /* Fills props from the flags of set and set-attributes; tags land in *tags (caller frees with
- * free_tags even on failure). */
+ * cli_free_tags even on failure). */
 static int build_props(struct cli *c, struct kv_props *p, struct kv_tag **tags, size_t *n_tags)
 {
     int st;
@@ -170,7 +82,7 @@ static int build_props(struct cli *c, struct kv_props *p, struct kv_tag **tags, 
     p->expires = c->expires;
     p->not_before = c->not_before;
     if (c->seen[O_TAGS]) {
-        if ((st = build_tags(c, tags, n_tags)) != KV_OK)
+        if ((st = cli_build_tags(c, tags, n_tags)) != KV_OK)
             return st;
         p->tags = *tags;
         p->n_tags = *n_tags;
@@ -266,7 +178,7 @@ static int run_set(struct cli *c, struct cli_doc *out)
 out:
     cx_wipe_free(raw, raw_len);
     cx_free_wiped(value);
-    free_tags(tags, n_tags);
+    cli_free_tags(tags, n_tags);
     kv_secret_free(s);
     return st;
 }
@@ -358,13 +270,11 @@ static int run_list(struct cli *c, struct cli_doc *out)
     long max = c->maxresults;
     int st, count = 0;
 
-    st = kv_pager_create(c->client, kind, kind == KV_LIST_VERSIONS ? c->name : NULL,
-                         max > 0 && max < 25 ? (int)max : 0, &p);
-    if (st != KV_OK) {
-        memset(&c->err, 0, sizeof c->err);
-        cli_fail(c, st);
+    st = cli_pager_made(c,
+                        kv_pager_create(c->client, kind, kind == KV_LIST_VERSIONS ? c->name : NULL,
+                                        cli_page_size(c), &p));
+    if (st != KV_OK)
         goto out;
-    }
     arr = cli_doc_array(out, NULL, NULL);
     while (!max || count < max) {
         st = kv_pager_next(p, &s, &c->err);
@@ -404,7 +314,7 @@ static int run_set_attributes(struct cli *c, struct cli_doc *out)
     }
     secret_to_json(out, NULL, s, SH_KID);
 out:
-    free_tags(tags, n_tags);
+    cli_free_tags(tags, n_tags);
     kv_secret_free(s);
     return st;
 }
@@ -451,82 +361,34 @@ static int run_purge(struct cli *c, struct cli_doc *out)
     return st;
 }
 
-/* Writes n bytes to a new file of mode 0600. Returns KV_OK or KV_E_IO (after saying why). */
-static int write_private_file(const char *path, const unsigned char *bytes, size_t n)
-{
-    size_t off = 0;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), st = KV_E_IO;
-
-    if (fd < 0)
-        goto out;
-    while (off < n) {
-        ssize_t w = write(fd, bytes + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            goto out;
-        off += (size_t)w;
-    }
-    st = close(fd) == 0 ? KV_OK : KV_E_IO;
-    fd = -1;
-out:
-    if (st != KV_OK)
-        cli_warnx("cannot write %s: %s", path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    return st;
-}
-
-/* Writes the blob as az does: the raw bytes behind the service's base64url text, so backup
- * files move between kvclient and `az keyvault secret restore`. Mode 0600: the blob is what
- * restores the secret. */
 static int run_backup(struct cli *c, struct cli_doc *out)
 {
     char *blob = NULL;
-    unsigned char *bytes = NULL;
-    size_t len = 0;
     int st;
 
     (void)out;
     st = kv_secret_backup(c->client, c->name, &blob, &c->err);
-    if (st != KV_OK) {
+    if (st != KV_OK)
         cli_fail(c, st);
-        goto out;
-    }
-    if (!(bytes = cx_b64url_decode(blob, strlen(blob), &len))) {
-        st = KV_E_PROTOCOL;
-        cli_warnx("secret backup '%s': the backup blob is not base64url", c->name);
-        goto out;
-    }
-    st = write_private_file(c->val[O_FILE], bytes, len);
-out:
-    cx_wipe_free(bytes, len);
+    else
+        st = cli_backup_to_file(c, blob);
     kv_free_secret(blob);
     return st;
 }
 
 static int run_restore(struct cli *c, struct cli_doc *out)
 {
-    char *raw = NULL, *blob = NULL;
-    size_t len = 0;
+    char *blob = NULL;
     struct kv_secret *s = NULL;
     int st;
 
-    if ((st = cli_read_file(c->val[O_FILE], &raw, &len)) != KV_OK)
+    if ((st = cli_blob_from_file(c, &blob)) != KV_OK)
         goto out;
-    blob = cx_b64url_encode((const unsigned char *)raw, len);
-    if (!blob) {
-        st = KV_E_NOMEM;
-        goto out;
-    }
-    st = kv_secret_restore(c->client, blob, &s, &c->err);
-    if (st != KV_OK) {
+    if ((st = kv_secret_restore(c->client, blob, &s, &c->err)) == KV_OK)
+        secret_to_json(out, NULL, s, SH_KID);
+    else
         cli_fail(c, st);
-        goto out;
-    }
-    secret_to_json(out, NULL, s, SH_KID);
 out:
-    cx_wipe_free(raw, len);
     cx_free_wiped(blob);
     kv_secret_free(s);
     return st;

@@ -1,4 +1,5 @@
-/* kvclient.h: the public API of libkvclient, a client for the Azure Key Vault secrets API.
+/* kvclient.h: the public API of libkvclient, a client for the Azure Key Vault secrets and keys
+ * APIs.
  *
  * One opaque handle (struct kv_client) per vault. It authenticates with the Key Vault challenge
  * (the first request goes out without a token; the 401's WWW-Authenticate names the tenant and
@@ -11,9 +12,10 @@
  * must not be shared between threads without external locking. kv_global_init() must run before
  * any thread creates a client (it initialises libcurl).
  *
- * Memory: every function that returns heap memory says how to free it. Secret values and tokens
- * are held in memory that the library overwrites with zeros before freeing it; the library never
- * writes a value, token or client secret to the trace callback or to an error message.
+ * Memory: every function that returns heap memory says how to free it. Secret values, tokens,
+ * key material, plaintexts and signatures are held in memory that the library overwrites with
+ * zeros before freeing it; the library never writes any of them to the trace callback or to an
+ * error message.
  *
  * Status codes: every call returns an enum kv_status. The numbers are stable and only ever
  * appended to; the kvclient CLI uses them as its exit code. */
@@ -51,7 +53,7 @@ extern "C" {
     X(10, E_CHALLENGE, "the authentication challenge failed verification")                         \
     X(11, E_UNAUTHORIZED, "the server rejected the token (401)")                                   \
     X(12, E_FORBIDDEN, "access denied (403)")                                                      \
-    X(13, E_DISABLED, "the secret is disabled (403 SecretDisabled)")                               \
+    X(13, E_DISABLED, "the secret or key is disabled (403 SecretDisabled, KeyDisabled)")           \
     X(14, E_NOT_FOUND, "not found (404)")                                                          \
     X(15, E_CONFLICT, "conflict (409)")                                                            \
     X(16, E_BAD_REQUEST, "the server refused the request as invalid (400)")                        \
@@ -60,7 +62,7 @@ extern "C" {
     X(19, E_HTTP, "unexpected HTTP status")                                                        \
     X(20, E_PROTOCOL, "the response could not be understood")                                      \
     X(21, E_TOO_LARGE, "the response is larger than the client accepts")                           \
-    X(22, E_EXPIRED, "the secret is expired or not yet valid")
+    X(22, E_EXPIRED, "the secret or key is expired or not yet valid")
 
 enum kv_status {
 #define KV_STATUS_ENUM(n, name, desc) KV_##name = n,
@@ -298,6 +300,206 @@ KV_EXPORT int kv_pager_next(struct kv_pager *p, struct kv_secret **out, struct k
 KV_EXPORT unsigned kv_pager_pages(const struct kv_pager *p);
 /* Accepts NULL. */
 KV_EXPORT void kv_pager_destroy(struct kv_pager *p);
+
+/* ----- Keys -------------------------------------------------------------------------------- */
+
+/* A byte string; data is NULL when len is 0. Inside library structs it is owned by the struct. */
+struct kv_bytes {
+    unsigned char *data;
+    size_t len;
+};
+
+/* A key bundle, a key item (from a list; kty NULL and no public parts) or a deleted key. The
+ * service never returns private material, so a kv_key holds only the public JWK. Optional fields
+ * are NULL, or 0 for times (unix seconds). Everything is owned by the struct; free with
+ * kv_key_free(). Times and recoverable_days are bounded as for kv_secret (KV_E_PROTOCOL
+ * otherwise), and so is a public part that is not base64url. */
+struct kv_key {
+    char *id; /* kid: https://{vault}/keys/{name}/{version} (GetKeys items: without version) */
+    char *name;
+    char *version;
+    char *kty;      /* "RSA", "RSA-HSM", "EC", "EC-HSM", "oct-HSM" */
+    char **key_ops; /* in the order the service gives them */
+    size_t n_key_ops;
+    char *crv;            /* EC: "P-256", "P-256K", "P-384", "P-521" */
+    struct kv_bytes n, e; /* RSA modulus and public exponent, unsigned big-endian */
+    struct kv_bytes x, y; /* EC point, each the curve's field length */
+    int key_size;         /* RSA bits: attributes.key_size, else from n; 0 unknown */
+    int enabled;          /* 1 or 0 */
+    int exportable;       /* 1 when the service says so */
+    int managed;          /* 1 when managed by a certificate */
+    int64_t not_before;   /* nbf */
+    int64_t expires;      /* exp */
+    int64_t created;
+    int64_t updated;
+    char *recovery_level;
+    int recoverable_days;
+    char *hsm_platform; /* attributes.hsmPlatform, e.g. "0" */
+    struct kv_tag *tags;
+    size_t n_tags;
+    /* Deleted keys only. */
+    char *recovery_id;
+    int64_t deleted_date;
+    int64_t scheduled_purge_date;
+};
+
+/* Accepts NULL. */
+KV_EXPORT void kv_key_free(struct kv_key *key);
+
+/* Splits a key identifier (a kid or a deleted key's recoveryId) as kv_secret_id_parse() splits a
+ * secret's: https://{host[:port]}/keys/{name}[/{version}] or .../deletedkeys/{name}. The same
+ * ownership and errors; messages are phrased as predicates of the id ("has no /keys/NAME path"). */
+KV_EXPORT int kv_key_id_parse(const char *id, char **vault_url, char **name, char **version,
+                              struct kv_error *err);
+
+/* Properties of a key to set at creation or import, or to change with kv_key_update(). Fields left
+ * at their kv_key_props_init() values are not sent. */
+struct kv_key_props {
+    int enabled;                /* -1 = leave, 0, 1 */
+    int64_t not_before;         /* 0 = leave */
+    int64_t expires;            /* 0 = leave */
+    const char *const *key_ops; /* sent when set_key_ops is 1 ("encrypt", "sign", ...) */
+    size_t n_key_ops;
+    int set_key_ops;
+    const struct kv_tag *tags; /* sent when set_tags is 1 (n_tags may be 0 to clear them) */
+    size_t n_tags;
+    int set_tags;
+};
+KV_EXPORT void kv_key_props_init(struct kv_key_props *props);
+
+/* A JSON Web Key with its private parts, for kv_key_import(). kty "RSA" needs n, e, d and
+ * usually p, q, dp, dq, qi; kty "EC" needs crv, x, y and d. Parts are unsigned big-endian. Free
+ * a kv_jwk from kv_jwk_from_pem() with kv_jwk_free(), which wipes every part. */
+struct kv_jwk {
+    char *kty;
+    char *crv;
+    struct kv_bytes n, e, d, p, q, dp, dq, qi; /* RSA */
+    struct kv_bytes x, y;                      /* EC (with d) */
+};
+/* Reads an unencrypted PEM private key (PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS#8
+ * "PRIVATE KEY") of len bytes into a new kv_jwk (RSA, or EC on P-256, P-384 or P-521). The PEM
+ * text is not kept. KV_E_INVALID_ARG when it is not such a key (the message never quotes it). */
+KV_EXPORT int kv_jwk_from_pem(const char *pem, size_t len, struct kv_jwk **out,
+                              struct kv_error *err);
+/* Accepts NULL. */
+KV_EXPORT void kv_jwk_free(struct kv_jwk *jwk);
+
+/* Every key operation: returns a kv_status; err (may be NULL) gets the details of a failure.
+ * Where *out is given, it holds a new kv_key on success (free with kv_key_free) and NULL on
+ * failure; out may be NULL when the caller does not need the result. A disabled key can still be
+ * read and updated (403 KeyDisabled only for the operations that use the private key). */
+
+/* POST /keys/{name}/create: a new key or a new version. kty: "RSA", "RSA-HSM", "EC", "EC-HSM".
+ * size: RSA bits (2048, 3072, 4096), 0 = the service's default. curve: EC curve, NULL = the
+ * service's default (P-256). props may be NULL. */
+KV_EXPORT int kv_key_create(struct kv_client *c, const char *name, const char *kty, int size,
+                            const char *curve, const struct kv_key_props *props,
+                            struct kv_key **out, struct kv_error *err);
+/* PUT /keys/{name}: imports jwk (with its private parts) as a new version. hsm: 1 asks for an
+ * HSM-protected key. props may be NULL; its key_ops become the JWK's key_ops. */
+KV_EXPORT int kv_key_import(struct kv_client *c, const char *name, const struct kv_jwk *jwk,
+                            int hsm, const struct kv_key_props *props, struct kv_key **out,
+                            struct kv_error *err);
+/* GET /keys/{name}/{version}; version NULL or "" = the latest. */
+KV_EXPORT int kv_key_get(struct kv_client *c, const char *name, const char *version,
+                         struct kv_key **out, struct kv_error *err);
+/* PATCH /keys/{name}/{version}; version NULL or "" = the latest. */
+KV_EXPORT int kv_key_update(struct kv_client *c, const char *name, const char *version,
+                            const struct kv_key_props *props, struct kv_key **out,
+                            struct kv_error *err);
+/* DELETE /keys/{name}; *out is the deleted key. */
+KV_EXPORT int kv_key_delete(struct kv_client *c, const char *name, struct kv_key **out,
+                            struct kv_error *err);
+/* GET /deletedkeys/{name}. */
+KV_EXPORT int kv_key_get_deleted(struct kv_client *c, const char *name, struct kv_key **out,
+                                 struct kv_error *err);
+/* POST /deletedkeys/{name}/recover; *out is the recovered key. */
+KV_EXPORT int kv_key_recover(struct kv_client *c, const char *name, struct kv_key **out,
+                             struct kv_error *err);
+/* DELETE /deletedkeys/{name}. */
+KV_EXPORT int kv_key_purge(struct kv_client *c, const char *name, struct kv_error *err);
+/* POST /keys/{name}/backup. *blob: the opaque backup (base64url text as the service returns it);
+ * caller frees with kv_free_secret(). */
+KV_EXPORT int kv_key_backup(struct kv_client *c, const char *name, char **blob,
+                            struct kv_error *err);
+/* POST /keys/restore with a blob from kv_key_backup(). */
+KV_EXPORT int kv_key_restore(struct kv_client *c, const char *blob, struct kv_key **out,
+                             struct kv_error *err);
+/* POST /keys/{name}/rotate: a new version with the same type, size and operations. */
+KV_EXPORT int kv_key_rotate(struct kv_client *c, const char *name, struct kv_key **out,
+                            struct kv_error *err);
+
+/* Paging over GetKeys, GetKeyVersions or GetDeletedKeys, with the same struct kv_pager as the
+ * secrets (kv_pager_pages and kv_pager_destroy apply; kv_pager_next refuses a key pager and
+ * kv_key_pager_next a secret pager, with KV_E_INVALID_ARG). name: the key for
+ * KV_LIST_KEY_VERSIONS, else NULL; maxresults as for kv_pager_create(). */
+enum kv_key_list_kind { KV_LIST_KEYS = 0, KV_LIST_KEY_VERSIONS = 1, KV_LIST_DELETED_KEYS = 2 };
+KV_EXPORT int kv_key_pager_create(struct kv_client *c, enum kv_key_list_kind kind, const char *name,
+                                  int maxresults, struct kv_pager **out);
+/* The next item in *out (free with kv_key_free), or KV_OK with *out NULL at the end. */
+KV_EXPORT int kv_key_pager_next(struct kv_pager *p, struct kv_key **out, struct kv_error *err);
+
+/* A key rotation policy (spec: at most one Rotate and one Notify action). Durations are ISO 8601
+ * ("P90D", "P1Y2M"). Owned by the struct when the library returns it (free with
+ * kv_rotation_policy_free); when the caller passes one in, the library only reads it. */
+struct kv_lifetime_action {
+    char *type;               /* "Rotate" or "Notify" */
+    char *time_after_create;  /* trigger: NULL or a duration */
+    char *time_before_expiry; /* trigger: NULL or a duration */
+};
+struct kv_rotation_policy {
+    char *id; /* NULL for the default policy of a key that never had one set */
+    struct kv_lifetime_action *actions;
+    size_t n_actions;
+    char *expiry_time; /* attributes.expiryTime: NULL or a duration */
+    int64_t created;   /* 0 when absent */
+    int64_t updated;
+};
+/* Accepts NULL. */
+KV_EXPORT void kv_rotation_policy_free(struct kv_rotation_policy *policy);
+/* GET /keys/{name}/rotationpolicy. */
+KV_EXPORT int kv_key_rotation_policy_get(struct kv_client *c, const char *name,
+                                         struct kv_rotation_policy **out, struct kv_error *err);
+/* PUT /keys/{name}/rotationpolicy with policy's actions and expiry time (its id and times are
+ * not sent); *out (may be NULL) is the policy as the service stored it. */
+KV_EXPORT int kv_key_rotation_policy_set(struct kv_client *c, const char *name,
+                                         const struct kv_rotation_policy *policy,
+                                         struct kv_rotation_policy **out, struct kv_error *err);
+
+/* The answer of a cryptographic operation: the raw bytes (base64url decoded) and the kid of the
+ * key version the service used (a version-less call names the latest). value is wiped on free:
+ * it may be a plaintext or a key. Free with kv_crypto_result_free(). */
+struct kv_crypto_result {
+    char *kid;
+    struct kv_bytes value;
+};
+/* Accepts NULL. */
+KV_EXPORT void kv_crypto_result_free(struct kv_crypto_result *r);
+
+/* POST /keys/{name}/{version}/{encrypt|decrypt|wrapkey|unwrapkey|sign}; version NULL or "" = the
+ * latest. alg: "RSA-OAEP", "RSA-OAEP-256", "RSA1_5" (encrypt, wrap); "RS256", "PS256", "ES256",
+ * ... (sign, where data is the digest). data is sent base64url-encoded and never logged. */
+KV_EXPORT int kv_key_encrypt(struct kv_client *c, const char *name, const char *version,
+                             const char *alg, const void *data, size_t len,
+                             struct kv_crypto_result **out, struct kv_error *err);
+KV_EXPORT int kv_key_decrypt(struct kv_client *c, const char *name, const char *version,
+                             const char *alg, const void *data, size_t len,
+                             struct kv_crypto_result **out, struct kv_error *err);
+KV_EXPORT int kv_key_wrap(struct kv_client *c, const char *name, const char *version,
+                          const char *alg, const void *data, size_t len,
+                          struct kv_crypto_result **out, struct kv_error *err);
+KV_EXPORT int kv_key_unwrap(struct kv_client *c, const char *name, const char *version,
+                            const char *alg, const void *data, size_t len,
+                            struct kv_crypto_result **out, struct kv_error *err);
+KV_EXPORT int kv_key_sign(struct kv_client *c, const char *name, const char *version,
+                          const char *alg, const void *digest, size_t len,
+                          struct kv_crypto_result **out, struct kv_error *err);
+/* POST .../verify: *valid is 1 when the service says the signature matches the digest, else 0
+ * (a mismatch is not an error). */
+KV_EXPORT int kv_key_verify(struct kv_client *c, const char *name, const char *version,
+                            const char *alg, const void *digest, size_t digest_len,
+                            const void *signature, size_t signature_len, int *valid,
+                            struct kv_error *err);
 
 /* Frees memory returned by the library; kv_free_secret() overwrites the string with zeros first.
  * Both accept NULL. */

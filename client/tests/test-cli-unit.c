@@ -15,7 +15,8 @@
 #include "cli.h"
 
 /* The families the tool has (main.c keeps the same table). */
-static const struct cli_family *const families[] = {&cli_secret_family, &cli_token_family, NULL};
+static const struct cli_family *const families[] = {&cli_secret_family, &cli_key_family,
+                                                    &cli_token_family, NULL};
 
 /* ----- Helpers ----------------------------------------------------------------------------- */
 
@@ -496,6 +497,24 @@ START_TEST(test_args_set_value_blanked)
     ck_assert_str_eq(r.c.val[O_CONTENT_TYPE], "text/plain");
     run_free(&r);
 
+    /* key encrypt: the plaintext is blanked too; --ops takes words like --tags; two-word verbs. */
+    ck_assert_int_eq(RUN(&r, "key", "encrypt", "--vault-name", "demo", "-n", "k", "-a", "RSA-OAEP",
+                         "--value", "pl41n", "--data-type", "plaintext"),
+                     KV_OK);
+    ck_assert_str_eq(r.c.value, "pl41n");
+    ck_assert_str_eq(r.argv[10], "xxxxx");
+    run_free(&r);
+    ck_assert_int_eq(RUN(&r, "key", "create", "--vault-name", "demo", "-n", "k", "--ops", "sign",
+                         "verify", "--kty", "EC"),
+                     KV_OK);
+    ck_assert_int_eq(r.c.n_ops_words, 2);
+    ck_assert_str_eq(r.argv[r.c.ops_first + 1], "verify");
+    run_free(&r);
+    ck_assert_int_eq(RUN(&r, "key", "rotation-policy", "show", "--vault-name", "demo", "-n", "k"),
+                     KV_OK);
+    ck_assert_str_eq(r.c.verb->name, "rotation-policy show");
+    run_free(&r);
+
     /* --disabled is az's inverse spelling; --description an alias of --content-type. */
     ck_assert_int_eq(RUN(&r, "secret", "set", "--vault-name", "demo", "-n", "x", "--file", "-",
                          "--disabled", "true", "--description", "d", "-e", "base64"),
@@ -523,7 +542,8 @@ START_TEST(test_args_help_and_version)
     ck_assert_int_eq(RUN(&r, "--version"), KV_OK);
     ck_assert_int_eq(r.c.want_version, 1);
     run_free(&r);
-    ASSERT_USAGE("'bogus' is not a command group (secret, token)", GLOBAL_HINT, "bogus", "--help");
+    ASSERT_USAGE("'bogus' is not a command group (secret, key, token)", GLOBAL_HINT, "bogus",
+                 "--help");
 }
 END_TEST
 
@@ -547,7 +567,8 @@ END_TEST
 START_TEST(test_args_bad_commands)
 {
     ASSERT_USAGE("no command given", GLOBAL_HINT, "-v");
-    ASSERT_USAGE("'bogus' is not a command group (secret, token)", GLOBAL_HINT, "bogus", "show");
+    ASSERT_USAGE("'bogus' is not a command group (secret, key, token)", GLOBAL_HINT, "bogus",
+                 "show");
     ASSERT_USAGE("'shwo' is not a 'secret' command", "Try 'kvclient secret --help'.", "secret",
                  "shwo");
     ASSERT_USAGE("'secret' needs a command", "Try 'kvclient secret --help'.", "secret",
