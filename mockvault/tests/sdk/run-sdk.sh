@@ -25,7 +25,7 @@ shift 2
 case $kind in
 js)
   command -v node >/dev/null || skip "node is not installed (scripts/setup)"
-  for m in keyvault-secrets identity; do
+  for m in keyvault-secrets keyvault-keys identity; do
     [ -d "$here/js/node_modules/@azure/$m" ] ||
       skip "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)"
   done
@@ -34,8 +34,8 @@ js)
   ;;
 python)
   [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is missing (scripts/setup)"
-  /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets' 2>/dev/null ||
-    skip "/usr/bin/python3 has no azure-identity / azure-keyvault-secrets (python3-azure)"
+  /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets, azure.keyvault.keys' 2>/dev/null ||
+    skip "/usr/bin/python3 has no azure-identity / azure-keyvault-secrets / -keys (python3-azure)"
   exec /usr/bin/python3 "$here/python/$1" -v
   ;;
 azcli)
