@@ -3,7 +3,7 @@
 #
 #   run-sdk.sh MOCKVAULT_BIN js [MODE...]     the JS SDK (run.mjs; modes as run.mjs takes them)
 #   run-sdk.sh MOCKVAULT_BIN python FILE.py   a Python SDK suite (Debian's /usr/bin/python3)
-#   run-sdk.sh MOCKVAULT_BIN azcli            the Azure CLI (test_az.sh)
+#   run-sdk.sh MOCKVAULT_BIN azcli [FILE.sh]  the Azure CLI (azcli/FILE.sh, default test_az.sh)
 #
 # Exits 77 (meson's "skipped") when the client is not installed here: node or the JS SDK's
 # node_modules (npm ci in sdk/js), /usr/bin/python3 without python3-azure, or az. scripts/test
@@ -40,7 +40,7 @@ python)
   ;;
 azcli)
   command -v az >/dev/null || skip "az is not installed (azure-cli, scripts/setup)"
-  exec "$here/azcli/test_az.sh"
+  exec "$here/azcli/${1:-test_az.sh}"
   ;;
 *)
   echo "$0: unknown client $kind" >&2
