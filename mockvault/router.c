@@ -12,8 +12,10 @@
 #include "auth.h"
 #include "authz.h"
 #include "delay.h"
+#include "events.h"
 #include "fault.h"
 #include "journal.h"
+#include "keys.h"
 #include "log.h"
 #include "reply.h"
 #include "throttle.h"
@@ -21,16 +23,11 @@
 
 const char *const mv_api_version_latest = "2025-07-01";
 
-static const char *const api_versions[] = {
-    "2016-10-01", "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01", NULL,
-};
-
 bool mv_api_version_supported(const char *v)
 {
-    for (size_t i = 0; api_versions[i]; i++)
-        if (strcmp(api_versions[i], v) == 0)
-            return true;
-    return false;
+    /* The list, in release order, is mv_api_version_rank's (request.c): replies gate fields on
+     * it (keys' exportable, hsmPlatform, key_size). */
+    return mv_api_version_rank(v) >= 0;
 }
 
 /* Returns the length of the segment starting at p (up to '/' or end). */
@@ -50,39 +47,40 @@ bool mv_route_match(const char *pattern, const char *path, char *caps[3])
     for (;;) {
         size_t pl, ul;
 
-        while (*p == '/')
-            p++;
-        if (*u != '/' && *u != '\0')
-            goto fail;
-        if (*u == '/')
-            u++;
-        pl = seglen(p);
-        ul = seglen(u);
-        if (pl == 0) {
+        if (*p == '\0') {
             /* Pattern done: the path may only have a trailing slash left. */
-            if (ul == 0 && (*u == '\0' || strcmp(u, "/") == 0))
+            if (*u == '\0' || strcmp(u, "/") == 0)
                 return true;
             goto fail;
         }
+        if (*p++ != '/')
+            goto fail;
+        pl = seglen(p);
+        if (*u != '/') {
+            /* The path ended: only a last optional segment may be missing. */
+            if (pl == 3 && strcmp(p, "{?}") == 0) {
+                if (caps && ncap < 3)
+                    caps[ncap++] = strdup("");
+                return true;
+            }
+            goto fail;
+        }
+        u++;
+        ul = seglen(u);
         if (pl == 3 && strncmp(p, "{?}", 3) == 0) {
-            if (u[ul] != '\0' && strcmp(u + ul, "/") != 0)
+            if (caps && ncap < 3)
+                caps[ncap++] = strndup(u, ul);
+        } else if (pl == 2 && strncmp(p, "{}", 2) == 0) {
+            if (ul == 0)
                 goto fail;
             if (caps && ncap < 3)
                 caps[ncap++] = strndup(u, ul);
-            return true;
-        }
-        if (ul == 0)
-            goto fail;
-        if (pl == 2 && strncmp(p, "{}", 2) == 0) {
-            if (caps && ncap < 3)
-                caps[ncap++] = strndup(u, ul);
-        } else if (pl != ul || strncmp(p, u, pl) != 0) {
+        } else if (pl != ul || strncasecmp(p, u, pl) != 0) {
+            /* Key Vault matches its operation segments case-insensitively (/keys/n/WrapKey). */
             goto fail;
         }
         p += pl;
         u += ul;
-        if (*u == '/' && u[1] == '\0' && *p == '\0')
-            return true;
     }
 fail:
     for (int i = 0; caps && i < 3; i++) {
@@ -193,7 +191,9 @@ static const struct mv_op *find_op(struct mv_req *r, bool *method_mismatch)
 
 static bool is_vault_path(const char *path)
 {
-    return strncmp(path, "/secrets", 8) == 0 || strncmp(path, "/deletedsecrets", 15) == 0;
+    return strncasecmp(path, "/secrets", 8) == 0 || strncasecmp(path, "/deletedsecrets", 15) == 0 ||
+           strncasecmp(path, "/keys", 5) == 0 || strncasecmp(path, "/deletedkeys", 12) == 0 ||
+           strncasecmp(path, "/rng", 4) == 0;
 }
 
 /* Copies what the vault checks need out of the store: name, tenant, location. Picks the vault
@@ -466,8 +466,17 @@ static double clock_now(void *clock)
 
 static bool throttle_or_reply(struct mv_req *r)
 {
-    if (mv_throttle_admit_clock(r->srv->throttle, r->vault, r->op->throttle, clock_now,
-                                &r->srv->clock, NULL))
+    struct mv_throttle_limits l;
+    enum mv_throttle_class cls = r->op->throttle;
+
+    mv_throttle_get_limits(r->srv->throttle, &l);
+    if (!l.enabled)
+        return true;
+    /* Keys count per key type: the row's class is refined by the key or the create body. */
+    if (r->op->family == MV_FAMILY_KEYS)
+        cls = mv_keys_throttle_class(r);
+
+    if (mv_throttle_admit_clock(r->srv->throttle, r->vault, cls, clock_now, &r->srv->clock, NULL))
         return true;
     mv_reply_kv_throttled(r);
     return false;
@@ -532,6 +541,7 @@ enum MHD_Result mv_router_dispatch(struct mv_req *r)
         if (!resolve_vault_or_reply(r))
             return MHD_YES;
         mv_store_purge_due(r->srv->store, mv_req_now(r));
+        mv_events_rotation_due(r->srv, mv_req_now(r));
         if (!vault_auth_or_reply(r))
             return MHD_YES;
         if (!vault_api_version_or_reply(r))

@@ -430,7 +430,7 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     srv->finished = mv_router_finished;
     /* Every family registers its operation table here: adding a family is one line. */
     srv->ops = mv_ops_create();
-    if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) ||
+    if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) || !mv_ops_add(srv->ops, mv_keys_ops) ||
         !mv_ops_add(srv->ops, mv_identity_ops) || !mv_ops_add(srv->ops, mv_discovery_ops) ||
         !mv_ops_add(srv->ops, mv_control_ops) || !mv_ops_add(srv->ops, mv_msi_ops) ||
         !mv_ops_add(srv->ops, mv_graph_ops) || !mv_ops_add(srv->ops, mv_arm_ops)) {

@@ -33,13 +33,25 @@ int mv_sha1(const void *data, size_t len, unsigned char out[20])
 static pthread_mutex_t rand_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool rand_seeded;    /* guarded by rand_lock */
 static uint64_t rand_state; /* guarded by rand_lock */
+static uint64_t rand_seed0; /* guarded by rand_lock: the seed as given */
 
 void mv_rand_seed(uint64_t seed)
 {
     pthread_mutex_lock(&rand_lock);
     rand_seeded = true;
     rand_state = seed;
+    rand_seed0 = seed;
     pthread_mutex_unlock(&rand_lock);
+}
+
+bool mv_rand_get_seed(uint64_t *seed)
+{
+    pthread_mutex_lock(&rand_lock);
+    bool seeded = rand_seeded;
+    if (seeded && seed != NULL)
+        *seed = rand_seed0;
+    pthread_mutex_unlock(&rand_lock);
+    return seeded;
 }
 
 void mv_rand_unseed(void)
@@ -47,6 +59,7 @@ void mv_rand_unseed(void)
     pthread_mutex_lock(&rand_lock);
     rand_seeded = false;
     rand_state = 0;
+    rand_seed0 = 0;
     pthread_mutex_unlock(&rand_lock);
 }
 

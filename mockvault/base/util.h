@@ -29,6 +29,9 @@ int mv_sha1(const void *data, size_t len, unsigned char out[20]);
  * from GnuTLS's nonce generator. Thread-safe. */
 void mv_rand_seed(uint64_t seed);
 void mv_rand_unseed(void);
+/* True (and *seed, when not NULL) while a seed is set: the value mv_rand_seed was given, from which
+ * fixture keys are derived independently of how many ids were drawn since. */
+bool mv_rand_get_seed(uint64_t *seed);
 void mv_rand_bytes(void *out, size_t len);
 
 /* Writes 32 lowercase hex characters and a NUL: the shape of a Key Vault secret version. */

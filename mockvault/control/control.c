@@ -17,6 +17,7 @@
 #include "reply.h"
 #include "op.h"
 #include "state.h"
+#include "events.h"
 #include "throttle.h"
 #include "tls.h"
 #include "util.h"
@@ -165,6 +166,8 @@ static enum MHD_Result h_clock_post(struct mv_req *r)
         mv_clock_freeze(&r->srv->clock, cJSON_IsTrue(frz));
     r->now = 0; /* the clock just moved: read it again */
     mv_store_purge_due(r->srv->store, mv_req_now(r));
+    /* Rotation policies act when the clock passes their time (keys spec §3.9). */
+    mv_events_rotation_due(r->srv, mv_req_now(r));
     ok = reply_clock(r);
 out:
     cJSON_Delete(j);

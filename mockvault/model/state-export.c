@@ -4,6 +4,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keymat.h"
+#include "util.h"
 
 /* ---- Export ---- */
 
@@ -51,25 +56,150 @@ static bool append(cJSON *arr, cJSON *item)
     return true;
 }
 
+static bool put_tags(cJSON *o, const struct mv_tags *t)
+{
+    if (!t->present)
+        return true;
+    cJSON *tags = cJSON_AddObjectToObject(o, "tags");
+    if (tags == NULL)
+        return false;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!put_str(tags, t->items[i].name, t->items[i].value))
+            return false;
+    }
+    return true;
+}
+
+/* The attributes every version has, after the family's own fields. */
+static bool put_version_attrs(cJSON *o, const struct mv_version *v)
+{
+    return put_bool(o, "enabled", v->enabled) && (!v->has_nbf || put_num(o, "nbf", v->nbf)) &&
+           (!v->has_exp || put_num(o, "exp", v->exp)) && put_num(o, "created", v->created) &&
+           put_num(o, "updated", v->updated) && put_str(o, "id", v->id);
+}
+
 static cJSON *version_to_json(const struct mv_version *v)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "value", v->value) || !put_str(o, "contentType", v->content_type))
-        goto fail;
-    if (v->tags.present) {
-        cJSON *tags = cJSON_AddObjectToObject(o, "tags");
-        if (tags == NULL)
-            goto fail;
-        for (size_t i = 0; i < v->tags.n; i++) {
-            if (!put_str(tags, v->tags.items[i].name, v->tags.items[i].value))
-                goto fail;
-        }
+    if (!put_str(o, "value", v->value) || !put_str(o, "contentType", v->content_type) ||
+        !put_tags(o, &v->tags) || !put_version_attrs(o, v)) {
+        cJSON_Delete(o);
+        return NULL;
     }
-    if (!put_bool(o, "enabled", v->enabled) || (v->has_nbf && !put_num(o, "nbf", v->nbf)) ||
-        (v->has_exp && !put_num(o, "exp", v->exp)) || !put_num(o, "created", v->created) ||
-        !put_num(o, "updated", v->updated) || !put_str(o, "id", v->id))
+    return o;
+}
+
+/* Adds key: base64url of len bytes at b (nothing when b is NULL). The text is a private part for
+ * d, p, q, dp, dq, qi, so the encoding buffer is wiped. */
+static bool put_b64(cJSON *o, const char *key, const unsigned char *b, size_t len)
+{
+    if (b == NULL)
+        return true;
+    char *s = cx_b64url_encode(b, len);
+    if (s == NULL)
+        return false;
+    bool ok = put_str(o, key, s);
+    cx_wipe_free(s, strlen(s));
+    return ok;
+}
+
+/* The whole key as a JWK with its private parts: the form a snapshot and a backup keep. */
+static cJSON *jwk_to_json(const struct mv_keymat *km)
+{
+    struct mv_jwk_out j = {0};
+    cJSON *o = NULL;
+    if (km == NULL || mv_keymat_export(km, &j) != MV_KM_OK)
+        goto out;
+    o = cJSON_CreateObject();
+    bool ok = o != NULL;
+    if (ok && j.kty == MV_KTY_RSA)
+        ok = put_str(o, "kty", "RSA") && put_b64(o, "n", j.n, j.n_len) &&
+             put_b64(o, "e", j.e, j.e_len) && put_b64(o, "d", j.d, j.d_len) &&
+             put_b64(o, "p", j.p, j.p_len) && put_b64(o, "q", j.q, j.q_len) &&
+             put_b64(o, "dp", j.dp, j.dp_len) && put_b64(o, "dq", j.dq, j.dq_len) &&
+             put_b64(o, "qi", j.qi, j.qi_len);
+    else if (ok)
+        ok = put_str(o, "kty", "EC") && put_str(o, "crv", mv_crv_name(j.crv)) &&
+             put_b64(o, "x", j.x, j.x_len) && put_b64(o, "y", j.y, j.y_len) &&
+             put_b64(o, "d", j.d, j.d_len);
+    if (!ok) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+out:
+    mv_jwk_out_finish(&j);
+    return o;
+}
+
+static cJSON *key_version_to_json(const struct mv_version *v)
+{
+    const struct mv_key_info *k = v->key;
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL || k == NULL || k->mat == NULL)
+        goto fail;
+    struct mv_key_spec spec;
+    mv_keymat_spec(k->mat, &spec);
+    bool rsa = spec.kty == MV_KTY_RSA;
+    const char *kty = rsa ? (k->hsm ? "RSA-HSM" : "RSA") : (k->hsm ? "EC-HSM" : "EC");
+    if (!put_str(o, "kty", kty) || (rsa && !put_num(o, "size", spec.bits)) ||
+        (!rsa && !put_str(o, "crv", mv_crv_name(spec.crv))))
+        goto fail;
+    cJSON *ops = cJSON_AddArrayToObject(o, "keyOps");
+    if (ops == NULL)
+        goto fail;
+    for (size_t i = 0; i < k->nops; i++) {
+        if (k->ops[i] >= MV_KOP_COUNT ||
+            !append(ops, cJSON_CreateString(mv_key_op_names[k->ops[i]])))
+            goto fail;
+    }
+    if (!put_version_attrs(o, v) || !put_tags(o, &v->tags) ||
+        !put_bool(o, "exportable", k->exportable))
+        goto fail;
+    if (k->release != NULL) {
+        cJSON *rp = cJSON_AddObjectToObject(o, "releasePolicy");
+        if (rp == NULL || !put_str(rp, "contentType", k->release->content_type) ||
+            !put_str(rp, "data", k->release->data) ||
+            !put_bool(rp, "immutable", k->release->immutable))
+            goto fail;
+    }
+    cJSON *jwk = jwk_to_json(k->mat);
+    if (jwk == NULL || !cJSON_AddItemToObject(o, "jwk", jwk)) {
+        cJSON_Delete(jwk);
+        goto fail;
+    }
+    return o;
+fail:
+    cJSON_Delete(o);
+    return NULL;
+}
+
+/* The rotation policy in its wire form (spec §3.9) without the id, which names the vault's host,
+ * plus the Notify bookkeeping a snapshot must keep. */
+static cJSON *rotation_to_json(const struct mv_rotation_policy *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = o != NULL ? cJSON_AddArrayToObject(o, "lifetimeActions") : NULL;
+    if (arr == NULL)
+        goto fail;
+    for (size_t i = 0; i < p->nactions && i < 2; i++) {
+        const struct mv_rotation_action *a = &p->actions[i];
+        cJSON *item = cJSON_CreateObject();
+        if (!append(arr, item))
+            goto fail;
+        cJSON *trig = cJSON_AddObjectToObject(item, "trigger");
+        cJSON *act = cJSON_AddObjectToObject(item, "action");
+        if (trig == NULL || act == NULL ||
+            !put_str(trig, a->after_create ? "timeAfterCreate" : "timeBeforeExpiry", a->duration) ||
+            !put_str(act, "type", a->type == MV_ROT_ROTATE ? "Rotate" : "Notify"))
+            goto fail;
+    }
+    cJSON *attrs = cJSON_AddObjectToObject(o, "attributes");
+    if (attrs == NULL || (p->has_expiry && !put_str(attrs, "expiryTime", p->expiry)) ||
+        !put_num(attrs, "created", p->created) || !put_num(attrs, "updated", p->updated))
+        goto fail;
+    if (p->notified[0] != '\0' && !put_str(o, "notifiedVersion", p->notified))
         goto fail;
     return o;
 fail:
@@ -77,7 +207,9 @@ fail:
     return NULL;
 }
 
-cJSON *mv_state_secret_to_json(const struct mv_object *s)
+/* An entry of a family's list: name, deletion dates, versions (each by version_fn). */
+static cJSON *object_to_json(const struct mv_object *s,
+                             cJSON *(*version_fn)(const struct mv_version *))
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
@@ -91,13 +223,29 @@ cJSON *mv_state_secret_to_json(const struct mv_object *s)
     if (arr == NULL)
         goto fail;
     for (size_t i = 0; i < s->nversions; i++) {
-        if (!append(arr, version_to_json(&s->versions[i])))
+        if (!append(arr, version_fn(&s->versions[i])))
             goto fail;
     }
     return o;
 fail:
     cJSON_Delete(o);
     return NULL;
+}
+
+cJSON *mv_state_secret_to_json(const struct mv_object *s)
+{
+    return object_to_json(s, version_to_json);
+}
+
+cJSON *mv_state_key_to_json(const struct mv_object *s)
+{
+    cJSON *o = object_to_json(s, key_version_to_json);
+    if (o != NULL && s->rotation != NULL &&
+        !cJSON_AddItemToObject(o, "rotationPolicy", rotation_to_json(s->rotation))) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
 }
 
 static cJSON *app_to_json(const struct mv_app *a)
@@ -189,6 +337,23 @@ fail:
     return NULL;
 }
 
+/* Adds perms.key: "all", or the names of the bits set. */
+static bool put_perms(cJSON *perms, const char *key, unsigned bits, bool all,
+                      const char *const *names)
+{
+    cJSON *list = cJSON_AddArrayToObject(perms, key);
+    if (list == NULL)
+        return false;
+    /* "all" stays "all" rather than every name, so export -> import gives back the same entry. */
+    if (all)
+        return append(list, cJSON_CreateString("all"));
+    for (size_t k = 0; names[k] != NULL; k++) {
+        if ((bits & (1u << k)) != 0 && !append(list, cJSON_CreateString(names[k])))
+            return false;
+    }
+    return true;
+}
+
 static bool put_policy(cJSON *arr, const struct mv_access_policy *p)
 {
     cJSON *o = cJSON_CreateObject();
@@ -196,18 +361,12 @@ static bool put_policy(cJSON *arr, const struct mv_access_policy *p)
         !put_str(o, "objectId", p->object_id) || !put_str(o, "applicationId", p->application_id))
         return false;
     cJSON *perms = cJSON_AddObjectToObject(o, "permissions");
-    cJSON *list = perms != NULL ? cJSON_AddArrayToObject(perms, "secrets") : NULL;
-    if (list == NULL)
+    if (perms == NULL ||
+        !put_perms(perms, "secrets", p->secrets, p->secrets_all, mv_secret_perm_names))
         return false;
-    /* "all" stays "all" rather than eight names, so export -> import gives back the same entry. */
-    if (p->secrets_all)
-        return append(list, cJSON_CreateString("all"));
-    for (size_t k = 0; mv_secret_perm_names[k] != NULL; k++) {
-        if ((p->secrets & (1u << k)) != 0 &&
-            !append(list, cJSON_CreateString(mv_secret_perm_names[k])))
-            return false;
-    }
-    return true;
+    /* Written only when granted, so exports of secrets-only policies stay as they were. */
+    return (p->keys == 0 && !p->keys_all) ||
+           put_perms(perms, "keys", p->keys, p->keys_all, mv_key_perm_names);
 }
 
 static cJSON *vault_to_json(const struct mv_vault *v)
@@ -246,6 +405,15 @@ static cJSON *vault_to_json(const struct mv_vault *v)
     for (size_t i = 0; i < v->nsecrets; i++) {
         const struct mv_object *s = &v->secrets[i];
         if (!append(s->deleted ? deleted : live, mv_state_secret_to_json(s)))
+            goto fail;
+    }
+    live = cJSON_AddArrayToObject(o, "keys");
+    deleted = cJSON_AddArrayToObject(o, "deletedKeys");
+    if (live == NULL || deleted == NULL)
+        goto fail;
+    for (size_t i = 0; i < v->nkeys; i++) {
+        const struct mv_object *k = &v->keys[i];
+        if (!append(k->deleted ? deleted : live, mv_state_key_to_json(k)))
             goto fail;
     }
     return o;

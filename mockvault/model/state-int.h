@@ -83,9 +83,33 @@ int st_parse_tags(struct pctx *c, const cJSON *j, struct mv_tags *tags);
 
 /* state-tenants.c: one entry of "tenants". */
 int st_parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t);
-/* state-secrets.c: one entry of "secrets" or "deletedSecrets", or a backup blob. */
+/* state-secrets.c: the object lists every family shares, and the secrets'. */
+/* What differs between the families' entries. */
+struct st_family {
+    const char *word;                  /* "secret", "key": in messages */
+    const char *const *live_fields;    /* the fields of an entry of the live list */
+    const char *const *deleted_fields; /* of the deleted list and of backup blobs */
+    /* Parses version i of the object into v (zeroed), arg as given to st_parse_object. */
+    int (*parse_version)(struct pctx *c, const cJSON *j, struct mv_version *v, size_t i, void *arg);
+};
+extern const struct st_family st_secret_family;
+/* One entry of a live or deleted list, or a backup blob: name, deletion dates, versions (with
+ * duplicate ids refused and missing ones generated). */
+int st_parse_object(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
+                    int retention_days, const struct st_family *fam, void *arg);
+/* The attributes every version has: tags, enabled, nbf, exp, created, updated, id. */
+int st_parse_version_attrs(struct pctx *c, const cJSON *j, struct mv_version *v);
 int st_parse_secret(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
                     int retention_days);
+/* A backup blob parsed with parse under a clock-less context ("backup blob: $..." messages).
+ * Returns the object (caller frees with mv_object_finish + free), or NULL with err filled. */
+typedef int (*st_blob_fn)(struct pctx *c, const cJSON *j, struct mv_object *s);
+struct mv_object *st_object_from_json(const cJSON *j, st_blob_fn parse, char *err, size_t errlen);
+
+/* state-keys.c: one entry of "keys" or "deletedKeys" of vault vault_name, or a backup blob
+ * (vault_name NULL: key material must be given, never generated). */
+int st_parse_key(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
+                 int retention_days, const char *vault_name);
 /* state-vaults.c: d->vaults[index], checked against d's tenants and the vaults before it. */
 int st_parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, size_t index);
 

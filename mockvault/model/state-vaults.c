@@ -15,36 +15,48 @@ static const char *const role_names[] = {
     "Key Vault Secrets Officer",
     "Key Vault Secrets User",
     "Key Vault Reader",
+    "Key Vault Crypto Officer",
+    "Key Vault Crypto User",
+    "Key Vault Crypto Service Encryption User",
+    "Key Vault Crypto Service Release User",
     NULL,
 };
 
 static const char *const vault_fields[] = {
-    "name",       "tenantId",       "location",        "aliases", "permissionModel",
-    "softDelete", "accessPolicies", "roleAssignments", "secrets", "deletedSecrets",
+    "name",
+    "tenantId",
+    "location",
+    "aliases",
+    "permissionModel",
+    "softDelete",
+    "accessPolicies",
+    "roleAssignments",
+    "secrets",
+    "deletedSecrets",
+    "keys",
+    "deletedKeys",
     NULL,
 };
 static const char *const soft_delete_fields[] = {"retentionDays", "purgeProtection", NULL};
 static const char *const policy_fields[] = {
     "tenantId", "objectId", "applicationId", "permissions", NULL,
 };
-static const char *const permissions_fields[] = {"secrets", NULL};
+static const char *const permissions_fields[] = {"secrets", "keys", NULL};
 static const char *const role_fields[] = {"principalId", "role", "scope", NULL};
 
-static int parse_permissions(struct pctx *c, const cJSON *j, struct mv_access_policy *p)
+/* Reads permissions.key, a list of names (case-insensitive) or "all", into *bits and *all. */
+static int parse_perm_list(struct pctx *c, const cJSON *perms, const char *key,
+                           const char *const *names, unsigned all_bits, const char *kind,
+                           unsigned *bits, bool *all)
 {
-    const cJSON *perms = cJSON_GetObjectItemCaseSensitive(j, "permissions");
     const cJSON *arr;
     int rc = -1;
-    if (perms == NULL)
-        return 0;
-    size_t old = st_path_key(c, "permissions");
-    if (st_expect_object(c, perms, permissions_fields) != 0 ||
-        st_get_array(c, perms, "secrets", &arr) != 0)
-        goto out;
-    size_t o2 = st_path_key(c, "secrets");
+    if (st_get_array(c, perms, key, &arr) != 0)
+        return -1;
+    size_t old = st_path_key(c, key);
     size_t i = 0;
     for (const cJSON *it = arr != NULL ? arr->child : NULL; it != NULL; it = it->next, i++) {
-        size_t o3 = st_path_index(c, i);
+        size_t o2 = st_path_index(c, i);
         if (!cJSON_IsString(it) || it->valuestring == NULL) {
             st_fail(c, "expected a permission name, found %s", st_type_name(it));
             goto out;
@@ -52,26 +64,45 @@ static int parse_permissions(struct pctx *c, const cJSON *j, struct mv_access_po
         const char *name = it->valuestring;
         bool known = false;
         if (cx_strcasecmp(name, "all") == 0) {
-            p->secrets_all = true;
-            p->secrets = MV_PERM_ALL;
+            *all = true;
+            *bits = all_bits;
             known = true;
         }
-        for (size_t k = 0; mv_secret_perm_names[k] != NULL; k++) {
-            if (cx_strcasecmp(name, mv_secret_perm_names[k]) == 0) {
-                p->secrets |= 1u << k;
+        for (size_t k = 0; names[k] != NULL; k++) {
+            if (cx_strcasecmp(name, names[k]) == 0) {
+                *bits |= 1u << k;
                 known = true;
             }
         }
         if (!known) {
-            st_fail(c,
-                    "unknown secret permission '%s' (allowed: get, list, set, delete, recover, "
-                    "backup, restore, purge, all)",
-                    st_show(name).s);
+            char list[512] = "";
+            size_t len = 0;
+            for (size_t k = 0; names[k] != NULL; k++)
+                len += (size_t)snprintf(list + len, sizeof(list) - len, "%s, ", names[k]);
+            st_fail(c, "unknown %s permission '%s' (allowed: %sall)", kind, st_show(name).s, list);
             goto out;
         }
-        st_path_pop(c, o3);
+        st_path_pop(c, o2);
     }
-    st_path_pop(c, o2);
+    rc = 0;
+out:
+    st_path_pop(c, old);
+    return rc;
+}
+
+static int parse_permissions(struct pctx *c, const cJSON *j, struct mv_access_policy *p)
+{
+    const cJSON *perms = cJSON_GetObjectItemCaseSensitive(j, "permissions");
+    int rc = -1;
+    if (perms == NULL)
+        return 0;
+    size_t old = st_path_key(c, "permissions");
+    if (st_expect_object(c, perms, permissions_fields) != 0 ||
+        parse_perm_list(c, perms, "secrets", mv_secret_perm_names, MV_PERM_ALL, "secret",
+                        &p->secrets, &p->secrets_all) != 0 ||
+        parse_perm_list(c, perms, "keys", mv_key_perm_names, MV_KPERM_ALL, "key", &p->keys,
+                        &p->keys_all) != 0)
+        goto out;
     rc = 0;
 out:
     st_path_pop(c, old);
@@ -102,21 +133,29 @@ static int parse_role(struct pctx *c, const cJSON *j, struct mv_role_assignment 
     }
     if (!known) {
         size_t old = st_path_key(c, "role");
-        st_fail(c,
-                "unknown role '%s' (allowed: Key Vault Administrator, Key Vault Secrets Officer, "
-                "Key Vault Secrets User, Key Vault Reader)",
-                st_show(r->role).s);
+        char list[512] = "";
+        size_t len = 0;
+        for (size_t k = 0; role_names[k] != NULL; k++)
+            len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", k > 0 ? ", " : "",
+                                    role_names[k]);
+        st_fail(c, "unknown role '%s' (allowed: %s)", st_show(r->role).s, list);
         st_path_pop(c, old);
         return -1;
     }
     /* A whole-vault assignment is the common case, so it is the default. */
     if (st_default_copy(c, &r->scope, "/") != 0)
         return -1;
-    static const char prefix[] = "/secrets/";
-    if (strcmp(r->scope, "/") != 0 && !(strncmp(r->scope, prefix, sizeof(prefix) - 1) == 0 &&
-                                        st_valid_secret_name(r->scope + sizeof(prefix) - 1))) {
+    static const char secrets[] = "/secrets/", keys[] = "/keys/";
+    bool ok = strcmp(r->scope, "/") == 0 ||
+              (strncmp(r->scope, secrets, sizeof(secrets) - 1) == 0 &&
+               st_valid_secret_name(r->scope + sizeof(secrets) - 1)) ||
+              (strncmp(r->scope, keys, sizeof(keys) - 1) == 0 &&
+               st_valid_secret_name(r->scope + sizeof(keys) - 1));
+    if (!ok) {
         size_t old = st_path_key(c, "scope");
-        st_fail(c, "invalid scope '%s' (\"/\" for the whole vault, or \"/secrets/{name}\")",
+        st_fail(c,
+                "invalid scope '%s' (\"/\" for the whole vault, \"/secrets/{name}\" or "
+                "\"/keys/{name}\")",
                 st_show(r->scope).s);
         st_path_pop(c, old);
         return -1;
@@ -124,9 +163,10 @@ static int parse_role(struct pctx *c, const cJSON *j, struct mv_role_assignment 
     return 0;
 }
 
-/* Parses the entries of arr ("secrets" or "deletedSecrets") into v->secrets[first...]. */
-static int parse_secret_list(struct pctx *c, const cJSON *arr, const char *key,
-                             enum secret_kind kind, struct mv_vault *v, size_t first)
+/* Parses the entries of arr (e.g. "secrets" or "deletedKeys") into items[first...]. */
+static int parse_object_list(struct pctx *c, const cJSON *arr, const char *key,
+                             enum secret_kind kind, struct mv_vault *v, enum mv_objtype t,
+                             struct mv_object *items, size_t first)
 {
     size_t old = st_path_key(c, key);
     size_t i = 0;
@@ -135,17 +175,20 @@ static int parse_secret_list(struct pctx *c, const cJSON *arr, const char *key,
     for (const cJSON *it = arr != NULL ? arr->child : NULL; it != NULL && rc == 0;
          it = it->next, i++) {
         size_t o2 = st_path_index(c, i);
-        rc = st_parse_secret(c, it, &v->secrets[first + i], kind, v->retention_days);
+        if (t == MV_OBJ_KEY)
+            rc = st_parse_key(c, it, &items[first + i], kind, v->retention_days, v->name);
+        else
+            rc = st_parse_secret(c, it, &items[first + i], kind, v->retention_days);
         st_path_pop(c, o2);
     }
     st_path_pop(c, old);
     return rc;
 }
 
-/* Secret names are unique per vault, case-insensitively, across live and deleted secrets. */
+/* Names are unique per vault and family, case-insensitively, across live and deleted objects. */
 struct name_ref {
     const char *name;
-    size_t index; /* in document order: live secrets first, then deleted ones */
+    size_t index; /* in document order: live objects first, then deleted ones */
 };
 
 static int name_ref_cmp(const void *a, const void *b)
@@ -157,36 +200,42 @@ static int name_ref_cmp(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static int check_duplicate_secrets(struct pctx *c, const struct mv_vault *v, size_t nlive)
+/* The two lists of a family in a vault and the word for its objects. */
+struct family_lists {
+    const char *live, *deleted, *word;
+};
+
+static int check_duplicates(struct pctx *c, const struct mv_object *items, size_t n, size_t nlive,
+                            const struct family_lists *fl)
 {
-    if (v->nsecrets < 2)
+    if (n < 2)
         return 0;
-    struct name_ref *refs = malloc(v->nsecrets * sizeof(*refs));
+    struct name_ref *refs = malloc(n * sizeof(*refs));
     if (refs == NULL) {
         st_fail(c, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < v->nsecrets; i++) {
-        refs[i].name = v->secrets[i].name;
+    for (size_t i = 0; i < n; i++) {
+        refs[i].name = items[i].name;
         refs[i].index = i;
     }
-    /* Sorting keeps this O(n log n) for snapshots with many secrets. */
-    qsort(refs, v->nsecrets, sizeof(*refs), name_ref_cmp);
+    /* Sorting keeps this O(n log n) for snapshots with many objects. */
+    qsort(refs, n, sizeof(*refs), name_ref_cmp);
     int rc = 0;
-    for (size_t i = 1; i < v->nsecrets && rc == 0; i++) {
+    for (size_t i = 1; i < n && rc == 0; i++) {
         if (cx_strcasecmp(refs[i - 1].name, refs[i].name) != 0)
             continue;
         size_t dup = refs[i].index, first = refs[i - 1].index;
         char where[64];
         if (first < nlive)
-            snprintf(where, sizeof(where), "secrets[%zu]", first);
+            snprintf(where, sizeof(where), "%s[%zu]", fl->live, first);
         else
-            snprintf(where, sizeof(where), "deletedSecrets[%zu]", first - nlive);
-        size_t old = dup < nlive ? st_path_key(c, "secrets") : st_path_key(c, "deletedSecrets");
+            snprintf(where, sizeof(where), "%s[%zu]", fl->deleted, first - nlive);
+        size_t old = st_path_key(c, dup < nlive ? fl->live : fl->deleted);
         st_path_index(c, dup < nlive ? dup : dup - nlive);
         st_path_key(c, "name");
-        st_fail(c, "duplicate secret name '%s' (also %s; names are case-insensitive)",
-                st_show(v->secrets[dup].name).s, where);
+        st_fail(c, "duplicate %s name '%s' (also %s; names are case-insensitive)", fl->word,
+                st_show(items[dup].name).s, where);
         st_path_pop(c, old);
         rc = -1;
     }
@@ -194,10 +243,41 @@ static int check_duplicate_secrets(struct pctx *c, const struct mv_vault *v, siz
     return rc;
 }
 
+/* Reads the live and deleted lists of family t of vault v (from j) into the vault's array. */
+static int parse_family(struct pctx *c, const cJSON *j, struct mv_vault *v, enum mv_objtype t)
+{
+    static const struct family_lists lists[MV_OBJ_COUNT] = {
+        [MV_OBJ_SECRET] = {"secrets", "deletedSecrets", "secret"},
+        [MV_OBJ_KEY] = {"keys", "deletedKeys", "key"},
+    };
+    const struct family_lists *fl = &lists[t];
+    const cJSON *live, *deleted;
+    struct mv_object **items = t == MV_OBJ_KEY ? &v->keys : &v->secrets;
+    size_t *n = t == MV_OBJ_KEY ? &v->nkeys : &v->nsecrets;
+
+    if (st_get_array(c, j, fl->live, &live) != 0 || st_get_array(c, j, fl->deleted, &deleted) != 0)
+        return -1;
+    size_t nlive = live != NULL ? (size_t)cJSON_GetArraySize(live) : 0;
+    size_t ndeleted = deleted != NULL ? (size_t)cJSON_GetArraySize(deleted) : 0;
+    if (nlive + ndeleted > 0) {
+        *items = calloc(nlive + ndeleted, sizeof(**items));
+        if (*items == NULL) {
+            st_fail(c, "out of memory");
+            return -1;
+        }
+        *n = nlive + ndeleted;
+    }
+    if (parse_object_list(c, live, fl->live, SECRET_LIVE, v, t, *items, 0) != 0 ||
+        parse_object_list(c, deleted, fl->deleted, SECRET_DELETED, v, t, *items, nlive) != 0 ||
+        check_duplicates(c, *items, *n, nlive, fl) != 0)
+        return -1;
+    return 0;
+}
+
 int st_parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, size_t index)
 {
     struct mv_vault *v = &d->vaults[index];
-    const cJSON *policies, *roles, *secrets, *deleted, *soft;
+    const cJSON *policies, *roles, *soft;
     char *model = NULL;
     int rc = -1;
 
@@ -303,9 +383,7 @@ int st_parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, size
     }
 
     if (st_get_array(c, j, "accessPolicies", &policies) != 0 ||
-        st_get_array(c, j, "roleAssignments", &roles) != 0 ||
-        st_get_array(c, j, "secrets", &secrets) != 0 ||
-        st_get_array(c, j, "deletedSecrets", &deleted) != 0)
+        st_get_array(c, j, "roleAssignments", &roles) != 0)
         goto out;
 
     v->policies = st_alloc_items(c, policies, sizeof(*v->policies), &v->npolicies);
@@ -335,19 +413,7 @@ int st_parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, size
     }
     st_path_pop(c, old);
 
-    size_t nlive = secrets != NULL ? (size_t)cJSON_GetArraySize(secrets) : 0;
-    size_t ndeleted = deleted != NULL ? (size_t)cJSON_GetArraySize(deleted) : 0;
-    if (nlive + ndeleted > 0) {
-        v->secrets = calloc(nlive + ndeleted, sizeof(*v->secrets));
-        if (v->secrets == NULL) {
-            st_fail(c, "out of memory");
-            goto out;
-        }
-        v->nsecrets = nlive + ndeleted;
-    }
-    if (parse_secret_list(c, secrets, "secrets", SECRET_LIVE, v, 0) != 0 ||
-        parse_secret_list(c, deleted, "deletedSecrets", SECRET_DELETED, v, nlive) != 0 ||
-        check_duplicate_secrets(c, v, nlive) != 0)
+    if (parse_family(c, j, v, MV_OBJ_SECRET) != 0 || parse_family(c, j, v, MV_OBJ_KEY) != 0)
         goto out;
     rc = 0;
 out:

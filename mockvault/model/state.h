@@ -32,4 +32,12 @@ cJSON *mv_state_export(const struct mv_data *d);
 cJSON *mv_state_secret_to_json(const struct mv_object *s);
 struct mv_object *mv_state_secret_from_json(const cJSON *j, char *err, size_t errlen);
 
+/* One key with all versions, their private material (as "jwk") and its rotation policy, in the
+ * shape of an entry of "keys" / "deletedKeys", for backup blobs and snapshots: it holds private
+ * keys, so it only ever goes to the state file or into an encrypted blob. from_json never
+ * generates a key (a blob without material is an error). NULL when out of memory or (from_json)
+ * on bad input, with err filled; the caller frees the result with mv_object_finish + free. */
+cJSON *mv_state_key_to_json(const struct mv_object *s);
+struct mv_object *mv_state_key_from_json(const cJSON *j, char *err, size_t errlen);
+
 #endif

@@ -1,6 +1,8 @@
 /* store-data.c: the data tree's memory: freeing (secret material wiped first) and deep copies. */
 #include "store-int.h"
 
+#include "keymat.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,12 +52,32 @@ void mv_tags_finish(struct mv_tags *t)
     memset(t, 0, sizeof(*t));
 }
 
+void mv_release_policy_free(struct mv_release_policy *p)
+{
+    if (p == NULL)
+        return;
+    free(p->content_type);
+    free(p->data);
+    free(p);
+}
+
+static void key_info_free(struct mv_key_info *k)
+{
+    if (k == NULL)
+        return;
+    /* The material wipes its private parts when its last reference goes. */
+    mv_keymat_unref(k->mat);
+    mv_release_policy_free(k->release);
+    free(k);
+}
+
 void mv_version_finish(struct mv_version *v)
 {
     if (v == NULL)
         return;
     free_secret_string(v->value);
     free(v->content_type);
+    key_info_free(v->key);
     mv_tags_finish(&v->tags);
     memset(v, 0, sizeof(*v));
 }
@@ -68,6 +90,7 @@ void mv_object_finish(struct mv_object *s)
     for (size_t i = 0; i < s->nversions; i++)
         mv_version_finish(&s->versions[i]);
     free(s->versions);
+    free(s->rotation);
     memset(s, 0, sizeof(*s));
 }
 
@@ -220,15 +243,54 @@ int mv_tags_copy(struct mv_tags *dst, const struct mv_tags *src)
     return 0;
 }
 
+int mv_release_policy_copy(struct mv_release_policy **dst, const struct mv_release_policy *src)
+{
+    *dst = NULL;
+    if (src == NULL)
+        return 0;
+    struct mv_release_policy *p = calloc(1, sizeof(*p));
+    if (p == NULL || sto_dup_opt(&p->content_type, src->content_type) != 0 ||
+        sto_dup_opt(&p->data, src->data) != 0) {
+        mv_release_policy_free(p);
+        return -1;
+    }
+    p->immutable = src->immutable;
+    *dst = p;
+    return 0;
+}
+
+/* A copy of a key's version data holding one more reference to the same (immutable) material:
+ * views and backups never duplicate the private key. */
+static int key_info_copy(struct mv_key_info **dst, const struct mv_key_info *src)
+{
+    *dst = NULL;
+    if (src == NULL)
+        return 0;
+    struct mv_key_info *k = malloc(sizeof(*k));
+    if (k == NULL)
+        return -1;
+    *k = *src;
+    k->mat = NULL;
+    k->release = NULL;
+    if (mv_release_policy_copy(&k->release, src->release) != 0) {
+        free(k);
+        return -1;
+    }
+    k->mat = src->mat != NULL ? mv_keymat_ref(src->mat) : NULL;
+    *dst = k;
+    return 0;
+}
+
 int sto_version_copy(struct mv_version *dst, const struct mv_version *src)
 {
     *dst = *src;
     dst->value = NULL;
     dst->content_type = NULL;
+    dst->key = NULL;
     memset(&dst->tags, 0, sizeof(dst->tags));
     if (sto_dup_opt(&dst->value, src->value) != 0 ||
         sto_dup_opt(&dst->content_type, src->content_type) != 0 ||
-        mv_tags_copy(&dst->tags, &src->tags) != 0) {
+        mv_tags_copy(&dst->tags, &src->tags) != 0 || key_info_copy(&dst->key, src->key) != 0) {
         mv_version_finish(dst);
         return -1;
     }
@@ -248,6 +310,13 @@ static int secret_copy(void *dstv, const void *srcv)
     dst->name = NULL;
     dst->versions = NULL;
     dst->nversions = 0;
+    dst->rotation = NULL;
+    if (src->rotation != NULL) {
+        dst->rotation = malloc(sizeof(*dst->rotation));
+        if (dst->rotation == NULL)
+            return -1;
+        *dst->rotation = *src->rotation; /* plain data: no pointers inside */
+    }
     if (sto_dup_opt(&dst->name, src->name) != 0 ||
         array_copy(&dst->versions, &dst->nversions, src->versions, src->nversions,
                    sizeof(*src->versions), version_copy) != 0) {

@@ -24,7 +24,18 @@ struct mv_store {
      * there is none), so mv_store_purge_due is one comparison when nothing is due. Recover and
      * purge leave it alone: a stale, too-early bound only costs one rescan, which refreshes it. */
     int64_t next_purge;
+    /* A lower bound of the earliest time a rotation-policy action may be due (INT64_MAX when no
+     * live key has a policy; INT64_MIN when unknown: the next mv_store_rotation_due rescans).
+     * Every change to a key marks it unknown, so mv_store_rotation_due is one comparison while
+     * nothing is due. */
+    int64_t next_rotation;
 };
+
+/* Marks the rotation bound unknown (store-keys.c). Caller holds the write lock. */
+static inline void sto_rotation_dirty(struct mv_store *st)
+{
+    __atomic_store_n(&st->next_rotation, INT64_MIN, __ATOMIC_RELEASE);
+}
 
 /* store-data.c: the copies the operations build their results from. */
 int sto_dup_opt(char **dst, const char *src);
@@ -61,5 +72,35 @@ enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char 
                              const char *name, struct mv_vault **vp, struct mv_object **sp);
 /* A version id not used by any version of s (NULL s: any id). */
 void sto_new_version_id(const struct mv_object *s, char out[33]);
+
+/* store-objects.c: the steps every family's writes share. Caller holds the write lock. */
+/* For a write that adds a version to name in family t: the vault, the sorted index the name has
+ * or would have, and the object (NULL when the name is new). MV_E_NO_VAULT, MV_E_DELETED (the
+ * name is deleted but recoverable) or MV_OK. */
+enum mv_err sto_find_for_add(struct mv_store *st, enum mv_objtype t, const char *vault,
+                             const char *name, struct mv_vault **vp, size_t *idx,
+                             struct mv_object **sp);
+/* Fills a zeroed new version's id (unused in s), attributes and times (created = updated = now;
+ * enabled defaults to true). */
+void sto_new_version_base(const struct mv_object *s, struct mv_version *nv, bool has_enabled,
+                          bool enabled, bool has_nbf, int64_t nbf, bool has_exp, int64_t exp,
+                          int64_t now);
+/* Appends *nv as the new current version of s, or (s NULL) inserts a new object name at idx of
+ * family t holding it; first fills *view when view is not NULL. Returns 0 (the tree owns nv's
+ * contents and *nv is zeroed) or -1 when out of memory (nothing changed, *view zeroed). */
+int sto_add_version(struct mv_vault *v, enum mv_objtype t, size_t idx, struct mv_object *s,
+                    const char *name, struct mv_version *nv, struct mv_object_view *view);
+/* The attribute part of an update: has_* false leaves a field alone. Returns 0, or -1 when out of
+ * memory. */
+int sto_apply_attributes(struct mv_version *nv, bool has_tags, const struct mv_tags *tags,
+                         bool has_enabled, bool enabled, bool has_nbf, int64_t nbf, bool has_exp,
+                         int64_t exp);
+/* Changes a copy of one version of a live object with apply(copy, arg) (0, or -1 when out of
+ * memory), stamps updated = now and swaps it in; takes the lock itself. version NULL or "" = the
+ * current version. */
+typedef int (*sto_apply_fn)(struct mv_version *nv, const void *arg);
+enum mv_err sto_update_version(struct mv_store *st, enum mv_objtype t, const char *vault,
+                               const char *name, const char *version, sto_apply_fn apply,
+                               const void *arg, int64_t now, struct mv_object_view *out);
 
 #endif

@@ -18,39 +18,91 @@ void sto_new_version_id(const struct mv_object *s, char out[33])
     }
 }
 
+enum mv_err sto_find_for_add(struct mv_store *st, enum mv_objtype t, const char *vault,
+                             const char *name, struct mv_vault **vp, size_t *idx,
+                             struct mv_object **sp)
+{
+    *sp = NULL;
+    *vp = mv_data_vault(st->data, vault);
+    if (*vp == NULL)
+        return MV_E_NO_VAULT;
+    *idx = sto_lower_bound(*vp, t, name);
+    if (*idx < sto_count(*vp, t) && ci_cmp(sto_items(*vp, t)[*idx].name, name) == 0)
+        *sp = &sto_items(*vp, t)[*idx];
+    /* Key Vault refuses to reuse the name of a deleted but recoverable object. */
+    if (*sp != NULL && (*sp)->deleted)
+        return MV_E_DELETED;
+    return MV_OK;
+}
+
+int sto_add_version(struct mv_vault *v, enum mv_objtype t, size_t idx, struct mv_object *s,
+                    const char *name, struct mv_version *nv, struct mv_object_view *view)
+{
+    struct mv_object ns = {0}; /* the new object when the name is new */
+
+    if (s != NULL) {
+        struct mv_version *grown = realloc(s->versions, (s->nversions + 1) * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        s->versions = grown;
+        if (view != NULL && sto_view_fill(view, v, s, nv) != 0)
+            return -1;
+        s->versions[s->nversions++] = *nv;
+    } else {
+        ns.name = strdup(name);
+        ns.versions = malloc(sizeof(*ns.versions));
+        if (ns.name == NULL || ns.versions == NULL)
+            goto fail;
+        if (view != NULL && sto_view_fill(view, v, &ns, nv) != 0)
+            goto fail;
+        ns.versions[0] = *nv;
+        ns.nversions = 1;
+        if (sto_insert(v, t, idx, &ns) != 0) {
+            ns.versions[0] = (struct mv_version){0}; /* nv still owns the version's contents */
+            ns.nversions = 0;
+            mv_object_view_finish(view);
+            goto fail;
+        }
+    }
+    memset(nv, 0, sizeof(*nv)); /* now owned by the tree */
+    return 0;
+fail:
+    mv_object_finish(&ns);
+    return -1;
+}
+
+void sto_new_version_base(const struct mv_object *s, struct mv_version *nv, bool has_enabled,
+                          bool enabled, bool has_nbf, int64_t nbf, bool has_exp, int64_t exp,
+                          int64_t now)
+{
+    sto_new_version_id(s, nv->id);
+    nv->enabled = has_enabled ? enabled : true;
+    nv->has_nbf = has_nbf;
+    nv->nbf = has_nbf ? nbf : 0;
+    nv->has_exp = has_exp;
+    nv->exp = has_exp ? exp : 0;
+    nv->created = now;
+    nv->updated = now;
+}
+
 enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const char *name,
                                 const struct mv_secret_input *in, int64_t now,
                                 struct mv_object_view *out)
 {
-    enum mv_err rc = MV_OK;
     struct mv_version nv = {0};
-    struct mv_object ns = {0}; /* the new secret when the name is new */
     struct mv_object_view view = {0};
+    struct mv_vault *v;
+    struct mv_object *s;
+    size_t idx = 0;
 
     pthread_rwlock_wrlock(&st->lock);
-    struct mv_vault *v = mv_data_vault(st->data, vault);
-    if (v == NULL) {
-        rc = MV_E_NO_VAULT;
+    enum mv_err rc = sto_find_for_add(st, MV_OBJ_SECRET, vault, name, &v, &idx, &s);
+    if (rc != MV_OK)
         goto out;
-    }
-    size_t idx = sto_lower_bound(v, MV_OBJ_SECRET, name);
-    struct mv_object *s = NULL;
-    if (idx < v->nsecrets && ci_cmp(v->secrets[idx].name, name) == 0)
-        s = &v->secrets[idx];
-    if (s != NULL && s->deleted) {
-        rc = MV_E_DELETED;
-        goto out;
-    }
 
     /* Build everything that can fail before touching the tree, so a failure leaves it as it was. */
-    sto_new_version_id(s, nv.id);
-    nv.enabled = in->has_enabled ? in->enabled : true;
-    nv.has_nbf = in->has_nbf;
-    nv.nbf = in->has_nbf ? in->nbf : 0;
-    nv.has_exp = in->has_exp;
-    nv.exp = in->has_exp ? in->exp : 0;
-    nv.created = now;
-    nv.updated = now;
+    sto_new_version_base(s, &nv, in->has_enabled, in->enabled, in->has_nbf, in->nbf, in->has_exp,
+                         in->exp, now);
     if (sto_dup_opt(&nv.value, in->value != NULL ? in->value : "") != 0 ||
         sto_dup_opt(&nv.content_type, in->content_type) != 0 ||
         mv_tags_copy(&nv.tags, in->tags) != 0) {
@@ -58,45 +110,14 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
         goto out;
     }
     nv.tags.present = in->tags != NULL;
-
-    if (s != NULL) {
-        struct mv_version *grown = realloc(s->versions, (s->nversions + 1) * sizeof(*grown));
-        if (grown == NULL) {
-            rc = MV_E_NOMEM;
-            goto out;
-        }
-        s->versions = grown;
-        if (out != NULL && sto_view_fill(&view, v, s, &nv) != 0) {
-            rc = MV_E_NOMEM;
-            goto out;
-        }
-        s->versions[s->nversions++] = nv;
-    } else {
-        ns.name = strdup(name);
-        ns.versions = malloc(sizeof(*ns.versions));
-        if (ns.name == NULL || ns.versions == NULL) {
-            rc = MV_E_NOMEM;
-            goto out;
-        }
-        if (out != NULL && sto_view_fill(&view, v, &ns, &nv) != 0) {
-            rc = MV_E_NOMEM;
-            goto out;
-        }
-        ns.versions[0] = nv;
-        ns.nversions = 1;
-        if (sto_insert(v, MV_OBJ_SECRET, idx, &ns) != 0) {
-            ns.versions[0] = (struct mv_version){0}; /* nv still owns the version's contents */
-            ns.nversions = 0;
-            rc = MV_E_NOMEM;
-            goto out;
-        }
+    if (sto_add_version(v, MV_OBJ_SECRET, idx, s, name, &nv, out != NULL ? &view : NULL) != 0) {
+        rc = MV_E_NOMEM;
+        goto out;
     }
-    memset(&nv, 0, sizeof(nv)); /* now owned by the tree */
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
     mv_version_finish(&nv);
-    mv_object_finish(&ns);
     if (rc == MV_OK && out != NULL)
         *out = view;
     else
@@ -129,9 +150,33 @@ out:
     return rc;
 }
 
-enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const char *name,
-                                   const char *version, const struct mv_secret_update *upd,
-                                   int64_t now, struct mv_object_view *out)
+int sto_apply_attributes(struct mv_version *nv, bool has_tags, const struct mv_tags *tags,
+                         bool has_enabled, bool enabled, bool has_nbf, int64_t nbf, bool has_exp,
+                         int64_t exp)
+{
+    /* Sent tags replace the stored ones wholesale, as Key Vault does. */
+    if (has_tags) {
+        mv_tags_finish(&nv->tags);
+        if (mv_tags_copy(&nv->tags, tags) != 0)
+            return -1;
+        nv->tags.present = tags != NULL;
+    }
+    if (has_enabled)
+        nv->enabled = enabled;
+    if (has_nbf) {
+        nv->has_nbf = true;
+        nv->nbf = nbf;
+    }
+    if (has_exp) {
+        nv->has_exp = true;
+        nv->exp = exp;
+    }
+    return 0;
+}
+
+enum mv_err sto_update_version(struct mv_store *st, enum mv_objtype t, const char *vault,
+                               const char *name, const char *version, sto_apply_fn apply,
+                               const void *arg, int64_t now, struct mv_object_view *out)
 {
     struct mv_vault *v;
     struct mv_object *s;
@@ -139,7 +184,7 @@ enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const
     struct mv_version nv = {0};
 
     pthread_rwlock_wrlock(&st->lock);
-    enum mv_err rc = sto_find_live(st, MV_OBJ_SECRET, vault, name, &v, &s);
+    enum mv_err rc = sto_find_live(st, t, vault, name, &v, &s);
     if (rc != MV_OK)
         goto out;
     struct mv_version *ver = sto_find_version(s, version);
@@ -149,34 +194,9 @@ enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const
     }
     /* The updated version is built as a copy and swapped in at the end, so an allocation failure
      * leaves the stored one unchanged. */
-    if (sto_version_copy(&nv, ver) != 0) {
+    if (sto_version_copy(&nv, ver) != 0 || apply(&nv, arg) != 0) {
         rc = MV_E_NOMEM;
         goto out;
-    }
-    if (upd->has_content_type) {
-        free(nv.content_type);
-        if (sto_dup_opt(&nv.content_type, upd->content_type) != 0) {
-            rc = MV_E_NOMEM;
-            goto out;
-        }
-    }
-    if (upd->has_tags) {
-        mv_tags_finish(&nv.tags);
-        if (mv_tags_copy(&nv.tags, upd->tags) != 0) {
-            rc = MV_E_NOMEM;
-            goto out;
-        }
-        nv.tags.present = upd->tags != NULL;
-    }
-    if (upd->has_enabled)
-        nv.enabled = upd->enabled;
-    if (upd->has_nbf) {
-        nv.has_nbf = true;
-        nv.nbf = upd->nbf;
-    }
-    if (upd->has_exp) {
-        nv.has_exp = true;
-        nv.exp = upd->exp;
     }
     nv.updated = now;
     if (out != NULL && sto_view_fill(&view, v, s, &nv) != 0) {
@@ -186,6 +206,8 @@ enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const
     mv_version_finish(ver);
     *ver = nv;
     memset(&nv, 0, sizeof(nv));
+    if (t == MV_OBJ_KEY)
+        sto_rotation_dirty(st); /* a new exp moves the policy's timeBeforeExpiry actions */
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -195,6 +217,26 @@ out:
     else
         mv_object_view_finish(&view);
     return rc;
+}
+
+static int apply_secret_update(struct mv_version *nv, const void *arg)
+{
+    const struct mv_secret_update *upd = arg;
+    if (upd->has_content_type) {
+        free(nv->content_type);
+        if (sto_dup_opt(&nv->content_type, upd->content_type) != 0)
+            return -1;
+    }
+    return sto_apply_attributes(nv, upd->has_tags, upd->tags, upd->has_enabled, upd->enabled,
+                                upd->has_nbf, upd->nbf, upd->has_exp, upd->exp);
+}
+
+enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const char *name,
+                                   const char *version, const struct mv_secret_update *upd,
+                                   int64_t now, struct mv_object_view *out)
+{
+    return sto_update_version(st, MV_OBJ_SECRET, vault, name, version, apply_secret_update, upd,
+                              now, out);
 }
 
 /* Soft-deletes (deleted true: a live secret) or recovers (deleted false: a deleted one) the
@@ -230,6 +272,8 @@ static enum mv_err set_deleted(struct mv_store *st, enum mv_objtype t, const cha
         s->deleted = false;
         s->deleted_date = 0;
         s->scheduled_purge_date = 0;
+        if (t == MV_OBJ_KEY)
+            sto_rotation_dirty(st); /* a recovered key's policy applies again */
     }
     view.deleted = s->deleted;
     view.deleted_date = s->deleted_date;
@@ -359,6 +403,8 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
     }
     free(copy); /* the shell only: its contents now live in the tree */
     copy = NULL;
+    if (t == MV_OBJ_KEY)
+        sto_rotation_dirty(st); /* a restored key may bring a rotation policy */
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);

@@ -241,6 +241,7 @@ struct mv_store *mv_store_create(struct mv_data *data)
     /* Binary search depends on the order; a caller that built data by hand may not have sorted. */
     mv_data_sort(st->data);
     recompute_next_purge(st);
+    sto_rotation_dirty(st);
     return st;
 }
 
@@ -274,6 +275,7 @@ enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data)
     struct mv_data *old = st->data;
     st->data = data;
     recompute_next_purge(st);
+    sto_rotation_dirty(st);
     rc = sto_persist_locked(st);
     pthread_rwlock_unlock(&st->lock);
     mv_data_free(old);

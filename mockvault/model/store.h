@@ -49,6 +49,11 @@ struct mv_release_policy {
     bool immutable;
 };
 
+/* Frees p and what it owns; accepts NULL. */
+void mv_release_policy_free(struct mv_release_policy *p);
+/* *dst = a deep copy of src (NULL for a NULL src). Returns 0, or -1 when out of memory. */
+int mv_release_policy_copy(struct mv_release_policy **dst, const struct mv_release_policy *src);
+
 struct mv_keymat; /* keymat.h */
 
 /* What a version of a key holds beyond the shared attributes. */
@@ -94,6 +99,12 @@ struct mv_rotation_policy {
     int64_t created, updated;
     char notified[33]; /* the version whose Notify has fired ("" = none yet) */
 };
+
+/* Parses an ISO 8601 duration as rotation policies write them: "P" then [nY][nM][nW][nD], then
+ * optionally "T" and [nH][nM][nS], whole numbers, at least one part ("P90D", "P1Y", "PT12H").
+ * A month counts 30 days and a year 365. False for anything else, a zero duration or one longer
+ * than 10,000 years. */
+bool mv_duration_parse(const char *s, int64_t *seconds);
 
 /* A named object of one family with its versions and soft-delete state. */
 struct mv_object {

@@ -154,6 +154,11 @@ int64_t mv_req_now(struct mv_req *r);
 typedef char **(*mv_form_slot_fn)(void *ctx, const char *key);
 void mv_req_form(struct mv_req *r, mv_form_slot_fn slot, void *ctx, size_t max);
 
+/* The Key Vault api-versions the mock accepts (spec/keyvault-secrets.md §1, spec/keyvault-keys.md
+ * §0), ranked in release order: 0 for 2016-10-01, higher for later ones; -1 for an unknown one.
+ * Replies compare ranks to gate fields that appeared with a version. */
+int mv_api_version_rank(const char *v);
+
 /* The request body as one JSON document with nothing but whitespace after it; NULL when it is
  * not valid JSON. Caller frees with cJSON_Delete. */
 struct cJSON *mv_req_json(struct mv_req *r);

@@ -28,6 +28,7 @@ enum mv_kind {
 enum mv_family {
     MV_FAMILY_NONE = 0, /* not a vault operation */
     MV_FAMILY_SECRETS,
+    MV_FAMILY_KEYS,
     MV_FAMILY_COUNT
 };
 
@@ -38,19 +39,40 @@ enum mv_op_scope {
     MV_SCOPE_OBJECT,
 };
 
-/* How --throttle azure counts a vault operation (spec/keyvault-secrets.md §7). */
+/* How --throttle azure counts a vault operation (spec/keyvault-secrets.md §7,
+ * spec/keyvault-keys.md §7). Secrets have two classes. Keys have one class per key type (RSA-2048,
+ * RSA-3072, RSA-4096, EC), protection (software, HSM) and kind (creation, other transaction):
+ * MV_THROTTLE_KEY(type, hsm, create). A keys table row names the RSA-2048 software class of its
+ * kind (MV_THROTTLE_KEY_OTHER or MV_THROTTLE_KEY_CREATION); the dispatcher refines it to the key's
+ * own class before counting (mv_keys_throttle_class in vault/keys.h: the create body's kty,
+ * key_size and crv, or the stored key's type for every other operation). */
 enum mv_throttle_class {
     MV_THROTTLE_TRANSACTION = 0, /* "all other transactions" */
     MV_THROTTLE_CREATION = 1,    /* a create (Key Vault counts every new secret version as one) */
+    MV_THROTTLE_KEY_OTHER = 2,   /* keys, first class: RSA-2048 software, other transactions */
+    MV_THROTTLE_KEY_CREATION = 3,
+    MV_THROTTLE_NCLASSES = 2 + 16,
 };
+/* Key types of the keys' throttle classes. */
+enum mv_throttle_key_type {
+    MV_TKEY_RSA2048 = 0,
+    MV_TKEY_RSA3072,
+    MV_TKEY_RSA4096,
+    MV_TKEY_EC,
+};
+#define MV_THROTTLE_KEY(type, hsm, create)                                                         \
+    ((enum mv_throttle_class)(MV_THROTTLE_KEY_OTHER + (type)*4 + ((hsm) ? 2 : 0) +                 \
+                              ((create) ? 1 : 0)))
 
 /* A handler answers the request (through reply.h) and returns libmicrohttpd's result. */
 typedef enum MHD_Result (*mv_handler_fn)(struct mv_req *r);
 
-/* Pattern segments: a literal, "{}" (one non-empty segment, captured), or "{?}" as the last
- * segment (an optional segment, captured as "" when empty or missing, so "/secrets/{}/{?}"
- * matches /secrets/n, /secrets/n/ and /secrets/n/v). A trailing '/' on a path is otherwise
- * ignored. Tables end with an entry whose pattern is NULL. */
+/* Pattern segments: a literal (compared case-insensitively, as Key Vault matches its operation
+ * segments; an empty literal, as in "/keys//restore", matches an empty segment), "{}" (one
+ * non-empty segment, captured), or "{?}" (a segment that may be empty, captured; as the last
+ * segment it may also be missing, so "/secrets/{}/{?}" matches /secrets/n, /secrets/n/ and
+ * /secrets/n/v, and "/keys/{}/{?}/sign" matches /keys/n//sign and /keys/n/v/sign). A trailing '/'
+ * on a path is otherwise ignored. Tables end with an entry whose pattern is NULL. */
 struct mv_op {
     const char *method;
     const char *pattern;
@@ -79,6 +101,7 @@ struct mv_op {
 
 /* The families' tables, each defined beside its handlers and registered by server.c. */
 extern const struct mv_op mv_secrets_ops[];   /* secrets.c */
+extern const struct mv_op mv_keys_ops[];      /* keys.c */
 extern const struct mv_op mv_identity_ops[];  /* identity.c: token endpoints */
 extern const struct mv_op mv_discovery_ops[]; /* discovery.c: OpenID, JWKS, instance discovery */
 extern const struct mv_op mv_msi_ops[];       /* msi.c: managed identity */

@@ -754,9 +754,11 @@ enum MHD_Result mv_reply_fault(struct mv_req *r, unsigned status, const char *pe
             return mv_reply_kv_error(
                 r, status, "Forbidden", "AccessDenied",
                 "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
-                "does not have secrets %s permission on key vault '%s;location=%s'. For help "
+                "does not have %s %s permission on key vault '%s;location=%s'. For help "
                 "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-                r->appid, r->oid, r->tid, permission ? permission : "get", r->vault, r->location);
+                r->appid, r->oid, r->tid,
+                r->op && r->op->family == MV_FAMILY_KEYS ? "keys" : "secrets",
+                permission ? permission : "get", r->vault, r->location);
         return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
     case MV_KIND_AAD:
         return mv_reply_aad_error(r, status, t.aad_error, t.aad_code, "%s", t.aad_msg);

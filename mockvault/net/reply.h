@@ -41,6 +41,34 @@ enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_object_view *s
 enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
                                      unsigned shape, const char *next_link);
 
+/* Shapes of a key on the wire (spec/keyvault-keys.md §2): the KeyBundle {key, attributes, tags,
+ * release_policy}; a deleted bundle (recoveryId, deletedDate, scheduledPurgeDate first); a list
+ * item {kid, attributes, tags} with the versioned kid, or with the base kid (GetKeys, deleted
+ * items). Never a private part: only the public JWK is written (reply-keys.c). Fields that came
+ * with an api-version are gated on the request's (exportable 7.4, hsmPlatform 7.5, key_size
+ * 2025-07-01; recoverableDays from 7.1). */
+enum {
+    MV_KEY_DELETED = 1 << 0,
+    MV_KEY_ITEM = 1 << 1,
+    MV_KEY_BASE_ID = 1 << 2,
+};
+enum MHD_Result mv_reply_key(struct mv_req *r, const struct mv_object_view *kv, unsigned shape);
+/* 200 with {"value":[items...],"nextLink":next_link or null}. */
+enum MHD_Result mv_reply_key_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
+                                  unsigned shape, const char *next_link);
+/* 200 {"kid":".../keys/name/version","value":base64url(data)}: encrypt, decrypt, wrapkey,
+ * unwrapkey and sign (spec §3.7, §3.8). */
+enum MHD_Result mv_reply_key_result(struct mv_req *r, const char *name, const char *version,
+                                    const unsigned char *data, size_t len);
+/* 200 {"value":true|false} (verify: no kid). */
+enum MHD_Result mv_reply_key_verify(struct mv_req *r, bool valid);
+/* 200 {"value":text} (backup blobs, random bytes). */
+enum MHD_Result mv_reply_value(struct mv_req *r, const char *text);
+/* 200 with a key's rotation policy (spec §3.9); p NULL: the default policy exactly as the service
+ * answers for one never set (no id, "attributes":null). */
+enum MHD_Result mv_reply_rotation_policy(struct mv_req *r, const char *name,
+                                         const struct mv_rotation_policy *p);
+
 /* 204 without Content-Type or body (purge). */
 enum MHD_Result mv_reply_no_content(struct mv_req *r);
 

@@ -90,3 +90,29 @@ struct cJSON *mv_req_json(struct mv_req *r)
     }
     return j;
 }
+
+/* In release order; previews sit just before the release they preceded. */
+static const char *const api_versions[] = {
+    "2016-10-01",
+    "7.0",
+    "7.1",
+    "7.2",
+    "7.3",
+    "7.4",
+    "7.5",
+    "7.6-preview.1",
+    "7.6-preview.2",
+    "7.6",
+    "2025-07-01",
+    "2026-01-01-preview",
+    "2026-03-01-preview",
+    NULL,
+};
+
+int mv_api_version_rank(const char *v)
+{
+    for (int i = 0; v && api_versions[i]; i++)
+        if (strcmp(api_versions[i], v) == 0)
+            return i;
+    return -1;
+}

@@ -2,6 +2,7 @@
  * and the record of what each principal needed. */
 #include "authz.h"
 
+#include <fnmatch.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,32 +14,70 @@
 #include "store.h"
 #include "util.h"
 
-/* The four built-in roles, smallest first, with the secret data actions they grant. */
+/* The built-in roles with the data actions they grant (DOC built-in-roles/security.md; keys
+ * spec §5), as glob patterns over the full action names. Ordered so that the first role granting
+ * a set of operations is the smallest one: /_mock/authz/needed and the denial explanation pick it.
+ */
 struct role_def {
     const char *name;
-    bool all_secret_actions; /* every secret data action (Officer, Administrator) */
-    bool get, metadata;
+    const char *const *actions; /* NULL-terminated fnmatch patterns */
 };
 
+#define KV "Microsoft.KeyVault/vaults/"
+static const char *const reader[] = {KV "*/read", KV "secrets/readMetadata/action", NULL};
+static const char *const secrets_user[] = {KV "*/read", KV "secrets/getSecret/action",
+                                           KV "secrets/readMetadata/action", NULL};
+static const char *const release_user[] = {KV "keys/release/action", NULL};
+static const char *const encryption_user[] = {KV "keys/read", KV "keys/wrap/action",
+                                              KV "keys/unwrap/action", NULL};
+static const char *const crypto_user[] = {KV "keys/read",           KV "keys/update/action",
+                                          KV "keys/backup/action",  KV "keys/encrypt/action",
+                                          KV "keys/decrypt/action", KV "keys/wrap/action",
+                                          KV "keys/unwrap/action",  KV "keys/sign/action",
+                                          KV "keys/verify/action",  NULL};
+static const char *const secrets_officer[] = {KV "*/read", KV "secrets/*", NULL};
+static const char *const crypto_officer[] = {KV "*/read", KV "keys/*", KV "keyrotationpolicies/*",
+                                             NULL};
+static const char *const administrator[] = {KV "*", NULL};
+
 static const struct role_def roles[] = {
-    {"Key Vault Reader", false, false, true},
-    {"Key Vault Secrets User", false, true, true},
-    {"Key Vault Secrets Officer", true, true, true},
-    {"Key Vault Administrator", true, true, true},
+    {"Key Vault Reader", reader},
+    {"Key Vault Crypto Service Release User", release_user},
+    {"Key Vault Crypto Service Encryption User", encryption_user},
+    {"Key Vault Secrets User", secrets_user},
+    {"Key Vault Crypto User", crypto_user},
+    {"Key Vault Secrets Officer", secrets_officer},
+    {"Key Vault Crypto Officer", crypto_officer},
+    {"Key Vault Administrator", administrator},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 
-#define SECRET_ACTIONS "Microsoft.KeyVault/vaults/secrets/"
+/* Each family's permission names (store.h), indexed by enum mv_family. */
+static const char *const *perm_names(enum mv_family f)
+{
+    return f == MV_FAMILY_KEYS ? mv_key_perm_names : mv_secret_perm_names;
+}
+
+static const char *family_word(enum mv_family f)
+{
+    return f == MV_FAMILY_KEYS ? "keys" : "secrets";
+}
+
+/* The scope prefix of one object of the family ("/keys/"). */
+static const char *object_prefix(enum mv_family f)
+{
+    return f == MV_FAMILY_KEYS ? "/keys/" : "/secrets/";
+}
 
 const char *mv_authz_perm_name(const struct mv_op *op)
 {
     unsigned bit = 0;
 
-    if (op->family != MV_FAMILY_SECRETS || !op->perm)
+    if (op->family == MV_FAMILY_NONE || !op->perm)
         return NULL;
     while (!(op->perm & (1u << bit)))
         bit++;
-    return mv_secret_perm_names[bit];
+    return perm_names(op->family)[bit];
 }
 
 static const struct role_def *role_by_name(const char *name)
@@ -51,12 +90,9 @@ static const struct role_def *role_by_name(const char *name)
 
 static bool role_grants(const struct role_def *role, const char *action)
 {
-    if (role->all_secret_actions)
-        return true;
-    if (strcmp(action, SECRET_ACTIONS "getSecret/action") == 0)
-        return role->get;
-    if (strcmp(action, SECRET_ACTIONS "readMetadata/action") == 0)
-        return role->metadata;
+    for (size_t i = 0; action && role->actions[i]; i++)
+        if (fnmatch(role->actions[i], action, 0) == 0)
+            return true;
     return false;
 }
 
@@ -103,15 +139,15 @@ static const struct role_def *smallest_role(const struct op_set *a, const struct
     return &roles[NROLES - 1];
 }
 
-static void perm_list(unsigned bits, char *out, size_t n)
+static void perm_list(enum mv_family f, unsigned bits, char *out, size_t n)
 {
+    const char *const *names = perm_names(f);
     size_t off = 0;
 
     out[0] = '\0';
-    for (unsigned i = 0; mv_secret_perm_names[i] && off < n; i++)
+    for (unsigned i = 0; names[i] && off < n; i++)
         if (bits & (1u << i))
-            off += (size_t)snprintf(out + off, n - off, "%s%s", off ? ", " : "",
-                                    mv_secret_perm_names[i]);
+            off += (size_t)snprintf(out + off, n - off, "%s%s", off ? ", " : "", names[i]);
 }
 
 /* ---- Usage record ---- */
@@ -284,10 +320,11 @@ static bool same(const char *a, const char *b)
     return a && b && strcasecmp(a, b) == 0;
 }
 
-/* Secret permissions the principal holds in this access-policy vault, and whether any entry
+/* The family's permissions the principal holds in this access-policy vault, and whether any entry
  * names it at all. An entry matches the object id and tenant; an entry that also names an
  * application (compound identity) matches only that application. */
-static unsigned policy_perms(const struct mv_vault *v, const struct mv_req *r, bool *has_entry)
+static unsigned policy_perms(const struct mv_vault *v, const struct mv_req *r, enum mv_family f,
+                             bool *has_entry)
 {
     unsigned bits = 0;
 
@@ -301,17 +338,23 @@ static unsigned policy_perms(const struct mv_vault *v, const struct mv_req *r, b
         if (p->application_id && !same(p->application_id, r->appid))
             continue;
         *has_entry = true;
-        bits |= p->secrets_all ? MV_PERM_ALL : p->secrets;
+        if (f == MV_FAMILY_KEYS)
+            bits |= p->keys_all ? MV_KPERM_ALL : p->keys;
+        else
+            bits |= p->secrets_all ? MV_PERM_ALL : p->secrets;
     }
     return bits;
 }
 
-static bool scope_applies(const char *scope, const struct mv_op *op, const char *secret)
+static bool scope_applies(const char *scope, const struct mv_op *op, const char *object)
 {
+    const char *prefix = object_prefix(op->family);
+    size_t pl = strlen(prefix);
+
     if (!scope || strcmp(scope, "/") == 0 || scope[0] == '\0')
         return true;
-    return op->scope == MV_SCOPE_OBJECT && secret && strncasecmp(scope, "/secrets/", 9) == 0 &&
-           strcasecmp(scope + 9, secret) == 0;
+    return op->scope == MV_SCOPE_OBJECT && object && strncasecmp(scope, prefix, pl) == 0 &&
+           strcasecmp(scope + pl, object) == 0;
 }
 
 /* A stable id for an assignment, sent as x-ms-keyvault-rbac-assignment-id on success. */
@@ -358,9 +401,10 @@ static enum MHD_Result deny_access_policy(struct mv_req *r, const struct mv_op *
     return mv_reply_kv_error(
         r, MHD_HTTP_FORBIDDEN, "Forbidden", "AccessDenied",
         "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
-        "does not have secrets %s permission on key vault '%s;location=%s'. For help "
+        "does not have %s %s permission on key vault '%s;location=%s'. For help "
         "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-        r->appid, r->oid, r->tid, mv_authz_perm_name(op), r->vault, r->location);
+        r->appid, r->oid, r->tid, family_word(op->family), mv_authz_perm_name(op), r->vault,
+        r->location);
 }
 
 static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const char *secret)
@@ -375,8 +419,8 @@ static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const
         snprintf(resource, sizeof resource,
                  "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/mockvault/"
                  "providers/"
-                 "microsoft.keyvault/vaults/%s/secrets/%s",
-                 vault_lc, secret);
+                 "microsoft.keyvault/vaults/%s%s%s",
+                 vault_lc, object_prefix(op->family), secret);
     else
         snprintf(resource, sizeof resource,
                  "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/mockvault/"
@@ -408,7 +452,8 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
     char holds[400], change[400], who[200];
     bool allowed = false, rbac = false;
 
-    if (!op || op->family == MV_FAMILY_NONE || mode == MV_AUTHZ_OFF)
+    /* GetRandomBytes needs no permission on a vault (keys.c). */
+    if (!op || op->family == MV_FAMILY_NONE || mode == MV_AUTHZ_OFF || (!op->perm && !op->action))
         return true;
     perm_name = mv_authz_perm_name(op);
     d = mv_store_rdlock(r->srv->store);
@@ -427,25 +472,27 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
         else {
             struct op_set just = {(const struct mv_op **)&op, 1};
             snprintf(change, sizeof change, "assign '%s' to principalId %s at scope %s%s",
-                     smallest_role(&just, NULL)->name, r->oid, secret ? "/secrets/" : "/",
-                     secret ? secret : "");
+                     smallest_role(&just, NULL)->name, r->oid,
+                     secret ? object_prefix(op->family) : "/", secret ? secret : "");
         }
     } else {
         bool has_entry;
-        unsigned bits = policy_perms(v, r, &has_entry);
+        const char *fam = op->family == MV_FAMILY_KEYS ? "key" : "secret";
+        unsigned bits = policy_perms(v, r, op->family, &has_entry);
         allowed = (bits & op->perm) != 0;
         /* The explanation is only written for a denial; allowed requests skip the text. */
         if (!allowed && has_entry) {
-            char list[128];
-            perm_list(bits, list, sizeof list);
-            snprintf(holds, sizeof holds, "secrets [%s]", list[0] ? list : "none");
+            char list[256];
+            perm_list(op->family, bits, list, sizeof list);
+            snprintf(holds, sizeof holds, "%s [%s]", family_word(op->family),
+                     list[0] ? list : "none");
             snprintf(change, sizeof change,
-                     "add '%s' to the secret permissions of the access policy for objectId %s",
-                     perm_name, r->oid);
+                     "add '%s' to the %s permissions of the access policy for objectId %s",
+                     perm_name, fam, r->oid);
         } else if (!allowed) {
             snprintf(holds, sizeof holds, "no access policy entry");
             snprintf(change, sizeof change,
-                     "add an access policy for objectId %s with secret permissions [%s]", r->oid,
+                     "add an access policy for objectId %s with %s permissions [%s]", r->oid, fam,
                      perm_name);
         }
     }
@@ -459,10 +506,11 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
         /* One line that explains the denial: who, what was missing, what they hold, the fix. */
         mv_log_notice(
             &r->srv->log,
-            "authz: %s %s on vault %s%s%s by %s: needs %s %s; holds %s; smallest change: %s",
+            "authz: %s %s on vault %s%s%s by %s: needs %s%s %s; holds %s; smallest change: %s",
             mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
-            secret ? " secret " : "", secret ? secret : "", who,
-            rbac ? "action" : "secrets permission", rbac ? op->action : perm_name, holds, change);
+            secret ? (op->family == MV_FAMILY_KEYS ? " key " : " secret ") : "",
+            secret ? secret : "", who, rbac ? "action" : family_word(op->family),
+            rbac ? "" : " permission", rbac ? op->action : perm_name, holds, change);
     if (!allowed && mode == MV_AUTHZ_AUDIT)
         r->authz_would_deny = true; /* audit: allowed, but journaled as a would-be denial */
     if (!allowed && mode == MV_AUTHZ_ENFORCE) {
@@ -523,6 +571,10 @@ cJSON *mv_authz_needed(struct mv_server *srv)
         for (unsigned b = 0; mv_secret_perm_names[b]; b++)
             if (e->perms[MV_FAMILY_SECRETS] & (1u << b))
                 cJSON_AddItemToArray(perms, cJSON_CreateString(mv_secret_perm_names[b]));
+        perms = cJSON_AddArrayToObject(vo, "keyPermissions");
+        for (unsigned b = 0; mv_key_perm_names[b]; b++)
+            if (e->perms[MV_FAMILY_KEYS] & (1u << b))
+                cJSON_AddItemToArray(perms, cJSON_CreateString(mv_key_perm_names[b]));
         ras = cJSON_AddArrayToObject(vo, "roleAssignments");
         if (e->vault_ops.n) {
             /* Something needed the vault scope: one assignment there covers everything. */
@@ -536,7 +588,8 @@ cJSON *mv_authz_needed(struct mv_server *srv)
         } else {
             for (size_t k = 0; k < e->nobjects; k++)
                 cJSON_AddItemToArray(ras, role_json(smallest_role(&e->objects[k].ops, NULL)->name,
-                                                    "/secrets/", e->objects[k].name));
+                                                    object_prefix(e->objects[k].family),
+                                                    e->objects[k].name));
         }
         cJSON_AddItemToArray(vaults, vo);
     }

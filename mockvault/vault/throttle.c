@@ -16,8 +16,8 @@ struct window {
 };
 
 struct vault_windows {
-    char *name;         /* owned */
-    struct window w[2]; /* indexed by enum mv_throttle_class */
+    char *name;                            /* owned */
+    struct window w[MV_THROTTLE_NCLASSES]; /* indexed by enum mv_throttle_class */
 };
 
 struct mv_throttle {
@@ -45,8 +45,8 @@ static void forget_all(struct mv_throttle *t)
 {
     for (size_t i = 0; i < t->n; i++) {
         free(t->vaults[i].name);
-        free(t->vaults[i].w[0].ring);
-        free(t->vaults[i].w[1].ring);
+        for (size_t c = 0; c < MV_THROTTLE_NCLASSES; c++)
+            free(t->vaults[i].w[c].ring);
     }
     t->n = 0;
 }
@@ -131,6 +131,24 @@ static struct vault_windows *vault_of(struct mv_throttle *t, const char *vault)
     return v;
 }
 
+/* The keys' limits per 10 s (spec/keyvault-keys.md §7), by MV_THROTTLE_KEY(type, hsm, create)
+ * minus MV_THROTTLE_KEY_OTHER: software other, software create, HSM other, HSM create. */
+static const unsigned key_limits[16] = {
+    2000, 10, 1000, 5, /* RSA-2048 */
+    500,  10, 250,  5, /* RSA-3072 */
+    250,  10, 125,  5, /* RSA-4096 */
+    2000, 10, 1000, 5, /* EC, any curve */
+};
+
+static unsigned limit_of(const struct mv_throttle *t, enum mv_throttle_class cls)
+{
+    if (cls == MV_THROTTLE_CREATION)
+        return t->limits.creations;
+    if (cls >= MV_THROTTLE_KEY_OTHER && cls < MV_THROTTLE_NCLASSES)
+        return key_limits[cls - MV_THROTTLE_KEY_OTHER];
+    return t->limits.transactions;
+}
+
 /* Caller holds the lock. */
 static bool admit_locked(struct mv_throttle *t, const char *vault, enum mv_throttle_class cls,
                          double now, double *wait)
@@ -142,11 +160,13 @@ static bool admit_locked(struct mv_throttle *t, const char *vault, enum mv_throt
 
     if (!t->limits.enabled)
         goto out;
-    limit = cls == MV_THROTTLE_CREATION ? t->limits.creations : t->limits.transactions;
+    if ((unsigned)cls >= MV_THROTTLE_NCLASSES)
+        cls = MV_THROTTLE_TRANSACTION;
+    limit = limit_of(t, cls);
     v = vault_of(t, vault ? vault : "");
     if (!v)
         goto out;
-    w = &v->w[cls == MV_THROTTLE_CREATION];
+    w = &v->w[cls];
     if (!w->ring) {
         w->ring = calloc(limit, sizeof *w->ring);
         if (!w->ring)

@@ -1,7 +1,11 @@
-/* throttle.h: Key Vault's service limits for secrets (spec/keyvault-secrets.md §7), per vault over
- * a sliding window: at most 300 secret creations (SetSecret) and 4,000 other transactions in any
- * 10 s. Pure logic: the caller passes the time in (the mock clock in the server, any number in the
- * tests), and answers the 429 itself. */
+/* throttle.h: Key Vault's service limits (spec/keyvault-secrets.md §7, spec/keyvault-keys.md §7),
+ * per vault over a sliding window: at most 300 secret creations (SetSecret) and 4,000 other
+ * transactions in any 10 s; for keys, per key type, creations and other transactions: RSA-2048
+ * 10/2000, RSA-3072 10/500, RSA-4096 10/250, EC 10/2000, and half of each for HSM keys. Pure
+ * logic: the caller passes the time and the class in (op.h: a keys request's class is refined by
+ * mv_keys_throttle_class in vault/keys.h, from the create or import body or the stored key), and
+ * answers the 429 itself. The limits below (options, PUT /_mock/throttle) set the secrets'
+ * classes; the keys' classes keep the service's table (the window applies to every class). */
 #ifndef MV_THROTTLE_H
 #define MV_THROTTLE_H
 

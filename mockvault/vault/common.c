@@ -1,0 +1,221 @@
+/* common.c: the checks and answers the Key Vault families share (vault-int.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reply.h"
+#include "util.h"
+#include "vault-int.h"
+
+#define MV_TAGS_MAX 15
+#define MV_TAG_TEXT_MAX 256
+
+bool mv_vault_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n == 0 || n > MV_NAME_MAX)
+        return false;
+    return strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") == n;
+}
+
+enum MHD_Result mv_vault_bad_parameter(struct mv_req *r, const char *inner, const char *msg)
+{
+    return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", inner, "%s", msg);
+}
+
+enum MHD_Result mv_vault_reply_bad_name(struct mv_req *r, const char *name)
+{
+    char echo[160];
+    return mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", NULL,
+                             "The request URI contains an invalid name: %s",
+                             mv_reply_echo(name, echo, sizeof echo));
+}
+
+enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e)
+{
+    switch (e) {
+    case MV_E_PURGE_PROTECTED:
+        return mv_reply_kv_error(
+            r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
+            "Operation \"purge\" is not allowed because purge protection is "
+            "enabled for this vault. Key Vault service will automatically purge "
+            "it after the retention period has passed. Vault: %s;location=%s",
+            r->vault, r->location);
+    case MV_E_NO_VAULT:
+        return mv_reply_kv_error(r, MHD_HTTP_NOT_FOUND, "VaultNotFound", NULL,
+                                 "mockvault: the vault %s no longer exists.", r->vault);
+    case MV_E_PERSIST:
+        return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
+                                 "mockvault could not save the change to its state dir; see the "
+                                 "server log.");
+    default:
+        return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
+                                 "mockvault ran out of memory.");
+    }
+}
+
+bool mv_vault_body_or_reply(struct mv_req *r, cJSON **out)
+{
+    cJSON *j;
+
+    *out = NULL;
+    if (!cx_utf8_valid(r->body, r->body_len, NULL)) {
+        mv_vault_bad_parameter(r, NULL, "The request body is not valid UTF-8.");
+        return false;
+    }
+    j = mv_req_json(r);
+    if (!j || !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        /* Real wording unknown; the message names what to fix. */
+        mv_vault_bad_parameter(r, NULL,
+                               r->body_len
+                                   ? "The request body must be a JSON object."
+                                   : "The request body is empty; a JSON object is required.");
+        return false;
+    }
+    *out = j;
+    return true;
+}
+
+bool mv_vault_tags_or_reply(struct mv_req *r, const cJSON *j, struct mv_tags *t)
+{
+    const cJSON *it;
+    size_t n = 0;
+
+    memset(t, 0, sizeof *t);
+    if (!cJSON_IsObject(j)) {
+        mv_vault_bad_parameter(r, NULL, "Property 'tags' must be an object of string values.");
+        return false;
+    }
+    cJSON_ArrayForEach(it, j)
+        n++;
+    if (n > MV_TAGS_MAX) {
+        /* The real service's exact text, CRLF included (spec §2 "More than 15 tags"). */
+        mv_vault_bad_parameter(r, NULL, "Property has invalid value\r\n");
+        return false;
+    }
+    t->present = true;
+    t->items = calloc(n ? n : 1, sizeof *t->items);
+    if (!t->items) {
+        mv_vault_reply_common_err(r, MV_E_NOMEM);
+        return false;
+    }
+    cJSON_ArrayForEach(it, j) {
+        if (!cJSON_IsString(it) || strlen(it->string) > MV_TAG_TEXT_MAX ||
+            strlen(it->valuestring) > MV_TAG_TEXT_MAX || it->string[0] == '\0') {
+            free(t->items);
+            memset(t, 0, sizeof *t);
+            mv_vault_bad_parameter(r, NULL, "Property has invalid value\r\n");
+            return false;
+        }
+        t->items[t->n].name = it->string;
+        t->items[t->n].value = it->valuestring;
+        t->n++;
+    }
+    return true;
+}
+
+static bool time_attr_or_reply(struct mv_req *r, const cJSON *a, const char *key, bool *has,
+                               int64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, key);
+    char msg[128];
+
+    if (!v || cJSON_IsNull(v))
+        return true;
+    /* The range is checked before the cast: a double outside int64 (1e300) has no integer value,
+     * and the cast would be undefined. Times stay within years 1..9999, as the state keeps them. */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= MV_TIME_MIN && v->valuedouble <= MV_TIME_MAX) ||
+        v->valuedouble != (double)(int64_t)v->valuedouble) {
+        snprintf(msg, sizeof msg,
+                 "Property 'attributes.%s' must be an integer (unix seconds, years 1 to 9999).",
+                 key);
+        mv_vault_bad_parameter(r, NULL, msg);
+        return false;
+    }
+    *has = true;
+    *out = (int64_t)v->valuedouble;
+    return true;
+}
+
+bool mv_vault_attrs_or_reply(struct mv_req *r, const cJSON *attrs, struct mv_attr_fields *f)
+{
+    const cJSON *en;
+
+    memset(f, 0, sizeof *f);
+    if (!attrs || cJSON_IsNull(attrs))
+        return true;
+    if (!cJSON_IsObject(attrs)) {
+        mv_vault_bad_parameter(r, NULL, "Property 'attributes' must be an object.");
+        return false;
+    }
+    en = cJSON_GetObjectItemCaseSensitive(attrs, "enabled");
+    if (en && !cJSON_IsNull(en)) {
+        if (!cJSON_IsBool(en)) {
+            mv_vault_bad_parameter(r, NULL, "Property 'attributes.enabled' must be true or false.");
+            return false;
+        }
+        f->has_enabled = true;
+        f->enabled = cJSON_IsTrue(en);
+    }
+    return time_attr_or_reply(r, attrs, "nbf", &f->has_nbf, &f->nbf) &&
+           time_attr_or_reply(r, attrs, "exp", &f->has_exp, &f->exp);
+}
+
+bool mv_vault_page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
+{
+    const char *mr = mv_req_query(r, "maxresults");
+    const char *tok = mv_req_query(r, "$skiptoken");
+    char *end;
+    long v;
+
+    *max = MV_PAGE_MAX;
+    *marker = NULL;
+    if (mr) {
+        v = strtol(mr, &end, 10);
+        if (*mr == '\0' || *end != '\0' || v < 1 || v > MV_PAGE_MAX) {
+            /* The real body for this 400 is unknown (spec §2); the message says what to fix. */
+            mv_vault_bad_parameter(r, NULL,
+                                   "Invalid value for the maxresults query parameter: it must be "
+                                   "an integer from 1 to 25.");
+            return false;
+        }
+        *max = (size_t)v;
+    }
+    if (tok && *tok) {
+        size_t len = 0;
+        unsigned char *m = cx_b64_decode(tok, strlen(tok), MV_B64_LENIENT, &len);
+        if (!m || len == 0 || memchr(m, '\0', len)) {
+            free(m);
+            mv_vault_bad_parameter(r, NULL,
+                                   "Invalid $skiptoken: follow nextLink exactly as returned.");
+            return false;
+        }
+        *marker = (char *)m;
+    }
+    return true;
+}
+
+bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, size_t max, char *out,
+                        size_t n)
+{
+    char base[400];
+    char *tok = cx_b64url_encode(next, strlen(next));
+
+    if (!tok)
+        return false;
+    /* The base for nextLink: the real service spells the port out (":443"), ids do not. */
+    if (r->host_port)
+        snprintf(base, sizeof base, "%s", r->base_url);
+    else
+        snprintf(base, sizeof base, "%s:%s", r->base_url, r->srv->cfg.http ? "80" : "443");
+    /* Absolute, back at the host and port the client used, api-version first (spec §1). */
+    if (mv_req_query(r, "maxresults"))
+        snprintf(out, n, "%s%s?api-version=%s&$skiptoken=%s&maxresults=%zu", base, path,
+                 r->api_version, tok, max);
+    else
+        snprintf(out, n, "%s%s?api-version=%s&$skiptoken=%s", base, path, r->api_version, tok);
+    free(tok);
+    return true;
+}

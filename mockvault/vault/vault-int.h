@@ -1,0 +1,58 @@
+/* vault-int.h: what the Key Vault families' handlers share (secrets.c, keys*.c): name and body
+ * checks, tags and attributes, paging parameters and nextLink, the answers for store errors every
+ * family words alike, and the sealed backup blobs. Internal to the vault layer. */
+#ifndef MV_VAULT_INT_H
+#define MV_VAULT_INT_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+#include "store.h"
+
+#define MV_NAME_MAX 127
+#define MV_PAGE_MAX 25
+
+/* True when s is 1..127 characters of 0-9, a-z, A-Z and '-' (secrets spec §5, keys spec §7). */
+bool mv_vault_name_ok(const char *s);
+
+/* 400 BadParameter with msg (inner: innererror code or NULL). */
+enum MHD_Result mv_vault_bad_parameter(struct mv_req *r, const char *inner, const char *msg);
+/* 400 "The request URI contains an invalid name: NAME". */
+enum MHD_Result mv_vault_reply_bad_name(struct mv_req *r, const char *name);
+/* The answers every family gives alike: MV_E_NO_VAULT, MV_E_PURGE_PROTECTED, MV_E_PERSIST and
+ * out of memory (anything else). */
+enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e);
+
+/* Parses the JSON object body, replying 400 on failure. Caller frees *out with cJSON_Delete. */
+bool mv_vault_body_or_reply(struct mv_req *r, cJSON **out);
+/* Reads a tags object into t (items array malloc'd, strings borrowed from j; caller frees
+ * t->items). Replies 400 and returns false when it is not acceptable. */
+bool mv_vault_tags_or_reply(struct mv_req *r, const cJSON *j, struct mv_tags *t);
+
+/* attributes {enabled, nbf, exp} of a request body. */
+struct mv_attr_fields {
+    bool has_enabled, enabled, has_nbf, has_exp;
+    int64_t nbf, exp;
+};
+/* Reads attrs (may be NULL or null: nothing set). Replies 400 and returns false on a bad one. */
+bool mv_vault_attrs_or_reply(struct mv_req *r, const cJSON *attrs, struct mv_attr_fields *f);
+
+/* Reads maxresults (1..25, default 25) and $skiptoken (our marker); *marker is malloc'd or NULL.
+ * Replies 400 and returns false on a bad one. */
+bool mv_vault_page_params_or_reply(struct mv_req *r, size_t *max, char **marker);
+/* The absolute nextLink for the page after marker next on path (spec §1 paging), in out. Returns
+ * false when out of memory. */
+bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, size_t max, char *out,
+                        size_t n);
+
+/* Backup blobs (blob.c): base64url("MVBK1" | nonce | AES-256-GCM(plain) | tag) under the server's
+ * backup key, with aad naming the family so a secret's blob never restores as a key. seal returns
+ * the text (caller frees) or NULL when out of memory; open returns the plaintext (NUL-terminated,
+ * caller wipes and frees, *len its length) or NULL for anything that is not an intact blob. */
+char *mv_blob_seal(struct mv_server *srv, const char *aad, const char *plain, size_t len);
+char *mv_blob_open(struct mv_server *srv, const char *aad, const char *text, size_t *len);
+
+#endif
