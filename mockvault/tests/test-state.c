@@ -465,7 +465,8 @@ START_TEST(test_round_trip_default)
     ck_assert_msg(strstr(compact, want) != NULL, "missing %s", want);
     ck_assert_ptr_nonnull(strstr(compact, "\"softDelete\":{\"retentionDays\":7,"
                                           "\"purgeProtection\":true}"));
-    ck_assert_ptr_nonnull(strstr(compact, "\"permissions\":{\"secrets\":[\"all\"]}"));
+    ck_assert_ptr_nonnull(
+        strstr(compact, "\"permissions\":{\"secrets\":[\"all\"],\"keys\":[\"all\"]}"));
     ck_assert_ptr_nonnull(strstr(compact, "\"permissions\":{\"secrets\":[\"get\",\"list\"]}"));
     snprintf(want, sizeof(want),
              "{\"name\":\"old-secret\",\"deletedDate\":%d,\"scheduledPurgeDate\":%d,\"versions\"",
