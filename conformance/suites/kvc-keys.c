@@ -149,14 +149,10 @@ static gnutls_sign_algorithm_t sign_algorithm(const char *alg)
         const char *alg;
         gnutls_sign_algorithm_t sa;
     } map[] = {
-        {"RS256", GNUTLS_SIGN_RSA_SHA256},
-        {"RS384", GNUTLS_SIGN_RSA_SHA384},
-        {"RS512", GNUTLS_SIGN_RSA_SHA512},
-        {"PS256", GNUTLS_SIGN_RSA_PSS_RSAE_SHA256},
-        {"PS384", GNUTLS_SIGN_RSA_PSS_RSAE_SHA384},
-        {"PS512", GNUTLS_SIGN_RSA_PSS_RSAE_SHA512},
-        {"ES256", GNUTLS_SIGN_ECDSA_SHA256},
-        {"ES384", GNUTLS_SIGN_ECDSA_SHA384},
+        {"RS256", GNUTLS_SIGN_RSA_SHA256},          {"RS384", GNUTLS_SIGN_RSA_SHA384},
+        {"RS512", GNUTLS_SIGN_RSA_SHA512},          {"PS256", GNUTLS_SIGN_RSA_PSS_RSAE_SHA256},
+        {"PS384", GNUTLS_SIGN_RSA_PSS_RSAE_SHA384}, {"PS512", GNUTLS_SIGN_RSA_PSS_RSAE_SHA512},
+        {"ES256", GNUTLS_SIGN_ECDSA_SHA256},        {"ES384", GNUTLS_SIGN_ECDSA_SHA384},
         {"ES512", GNUTLS_SIGN_ECDSA_SHA512},
     };
 

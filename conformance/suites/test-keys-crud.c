@@ -13,39 +13,38 @@
 
 /* A throwaway 2048-bit RSA test key (generated for this suite, used nowhere else) whose n is
  * written with a leading zero byte, as the recorded import sends it (spec §3.2, row 3). */
-#define KVK_IMP_N \
-    "ALBrTFlD_FOu8nhhHcnlo-c4ys8L9pvQhbH9hWVhQSmRDnTva4e1MmV6xK-lme76GooXNBRGfUrOS3lF" \
-    "njjPWS8_J1MoDD-3ADDF9NX1WitACSfvY2pDwPJmzE4xcHir8lssizp40lXhz4qVHoPUZ01GMPDXMpWA" \
-    "RNSKzXPHv9XP3dtE4O-YNsQsN0hkZMM4_SEFMot_9rz-YNxmC7eNVeUr25MY9h8fwPtPbbNXkNSdQFIr" \
-    "1apnwY0cyyGChbXi15Ze2r0OtZCqM1njK1Xj5kMfRxA1zbCHROOMbdpcBkPisi1mMC_zFjvRt07JNhY_" \
+#define KVK_IMP_N                                                                                  \
+    "ALBrTFlD_FOu8nhhHcnlo-c4ys8L9pvQhbH9hWVhQSmRDnTva4e1MmV6xK-lme76GooXNBRGfUrOS3lF"             \
+    "njjPWS8_J1MoDD-3ADDF9NX1WitACSfvY2pDwPJmzE4xcHir8lssizp40lXhz4qVHoPUZ01GMPDXMpWA"             \
+    "RNSKzXPHv9XP3dtE4O-YNsQsN0hkZMM4_SEFMot_9rz-YNxmC7eNVeUr25MY9h8fwPtPbbNXkNSdQFIr"             \
+    "1apnwY0cyyGChbXi15Ze2r0OtZCqM1njK1Xj5kMfRxA1zbCHROOMbdpcBkPisi1mMC_zFjvRt07JNhY_"             \
     "Gf08Im9dk_vr7CEL_S3tOMc"
-#define KVK_IMP_E \
-    "AQAB"
-#define KVK_IMP_D \
-    "HfWiyhf_DlEL8UCA2AwM-RPOcTnVX-GaCr-Ee1J4R_BP1bDhAHNXgx9FrpR_XzOO9Tt6hyTvWxhMfeRC" \
-    "OeCQgzME4RzQc7OGr0G20ezwKp8dzu_a4K1v41pswKyprnx41F3sqPnisl3-KkknnPihsGBGqGfLOdNG" \
-    "HRgTSuG1pL_3ICSBXORyGcM_vrh7p9agPw1ryRI1TpcoR72ZiVfx6HxP7cLPdemtcfPHq-MwJblM80OW" \
-    "41C_7aKpdsO4gx5tsYaQsHnIcHi6Iz6cfJ7OMeGu-ezv_1nZkC_qKWikdrBhZXrh2qtHDrLMykmNG5Tt" \
+#define KVK_IMP_E "AQAB"
+#define KVK_IMP_D                                                                                  \
+    "HfWiyhf_DlEL8UCA2AwM-RPOcTnVX-GaCr-Ee1J4R_BP1bDhAHNXgx9FrpR_XzOO9Tt6hyTvWxhMfeRC"             \
+    "OeCQgzME4RzQc7OGr0G20ezwKp8dzu_a4K1v41pswKyprnx41F3sqPnisl3-KkknnPihsGBGqGfLOdNG"             \
+    "HRgTSuG1pL_3ICSBXORyGcM_vrh7p9agPw1ryRI1TpcoR72ZiVfx6HxP7cLPdemtcfPHq-MwJblM80OW"             \
+    "41C_7aKpdsO4gx5tsYaQsHnIcHi6Iz6cfJ7OMeGu-ezv_1nZkC_qKWikdrBhZXrh2qtHDrLMykmNG5Tt"             \
     "xlWh4bbSfNQmaXaCKdH_5Q"
-#define KVK_IMP_P \
-    "6vsgozRZ4UrEWuQ8TV1R_wzz_lK9Bf5XiM_AmlzQPd9ee7HQK-qSpPzHaUzvZ5bX6DqUcevBmYSgmj2f" \
-    "0qISWbaIpahfVOO_NMdFwOceKG7SBFze0U9ZbWo7yZiJsZ4NYjaEn2hlLxsnIw_sisHL7RP0eUquJCUs" \
+#define KVK_IMP_P                                                                                  \
+    "6vsgozRZ4UrEWuQ8TV1R_wzz_lK9Bf5XiM_AmlzQPd9ee7HQK-qSpPzHaUzvZ5bX6DqUcevBmYSgmj2f"             \
+    "0qISWbaIpahfVOO_NMdFwOceKG7SBFze0U9ZbWo7yZiJsZ4NYjaEn2hlLxsnIw_sisHL7RP0eUquJCUs"             \
     "uN3aEeTAVmM"
-#define KVK_IMP_Q \
-    "wDMnDBh5h45gG-xbeBRL5mfBgYr7ZsWz4KSZi171vecW78o4KnaWKfQVULGOszV62S1xOdZfU-xowIcF" \
-    "wnU3q9Jf6jtIbzfkTGCdTpJxE16C_w-UW1YhUbGc3Kxk4P95sZZ5Pn0pvFg1MGFy9G1NeoOCkE4D3F64" \
+#define KVK_IMP_Q                                                                                  \
+    "wDMnDBh5h45gG-xbeBRL5mfBgYr7ZsWz4KSZi171vecW78o4KnaWKfQVULGOszV62S1xOdZfU-xowIcF"             \
+    "wnU3q9Jf6jtIbzfkTGCdTpJxE16C_w-UW1YhUbGc3Kxk4P95sZZ5Pn0pvFg1MGFy9G1NeoOCkE4D3F64"             \
     "OaGki9rR300"
-#define KVK_IMP_DP \
-    "eOQsXWrQlwT1UmG72H2bcuGCIiUFFLFO7Zcc2w3HIR3rKS5JEF8FhRZ7rWQkgyHrAJIqzxVgrA-85L2x" \
-    "nRc-46LyWG_wY-cr9wZSj7UYIesp5460H_F367_M9KGirZvH_PBZeP2nmP2aPAK0Sor71IQAsepG_1eU" \
+#define KVK_IMP_DP                                                                                 \
+    "eOQsXWrQlwT1UmG72H2bcuGCIiUFFLFO7Zcc2w3HIR3rKS5JEF8FhRZ7rWQkgyHrAJIqzxVgrA-85L2x"             \
+    "nRc-46LyWG_wY-cr9wZSj7UYIesp5460H_F367_M9KGirZvH_PBZeP2nmP2aPAK0Sor71IQAsepG_1eU"             \
     "06Nnzu7mOUs"
-#define KVK_IMP_DQ \
-    "n75kJ9N3vskA7HRoGceUxe1akZa4GNUdCgsEaygDy1B0adyDDhf9-uSZirXoyt4aOsNgJhgcpx4Iemw-" \
-    "xz6xhKeXfJDFRVsI7somNJXWUajt65xBTCCsFMAwheDq_26W8JkGMH_K3nXZz1pPNwRZrwf6zoFpCBHZ" \
+#define KVK_IMP_DQ                                                                                 \
+    "n75kJ9N3vskA7HRoGceUxe1akZa4GNUdCgsEaygDy1B0adyDDhf9-uSZirXoyt4aOsNgJhgcpx4Iemw-"             \
+    "xz6xhKeXfJDFRVsI7somNJXWUajt65xBTCCsFMAwheDq_26W8JkGMH_K3nXZz1pPNwRZrwf6zoFpCBHZ"             \
     "wFyu7GZ0pMk"
-#define KVK_IMP_QI \
-    "y8AxzYvRD37hFC26pDwnaB-R_7uvREMlwqejqBq94hLCIl824L_R4CR8riEnzneIRq5O1cUxTD7U9Ovr" \
-    "6xL0kiBBpiOgqssQxCvKiV8GJj0np4toNER-kdRi0HsI_brSp4GEw7XjeF5_XyZzNwD1vVu0QKwgMjgi" \
+#define KVK_IMP_QI                                                                                 \
+    "y8AxzYvRD37hFC26pDwnaB-R_7uvREMlwqejqBq94hLCIl824L_R4CR8riEnzneIRq5O1cUxTD7U9Ovr"             \
+    "6xL0kiBBpiOgqssQxCvKiV8GJj0np4toNER-kdRi0HsI_brSp4GEw7XjeF5_XyZzNwD1vVu0QKwgMjgi"             \
     "2hn8JCWHzUE"
 
 static const char *const private_fields[] = {"d", "dp", "dq", "qi", "p", "q", "k", "key_hsm"};
@@ -82,12 +81,11 @@ START_TEST(kv_keys_row01_create_ec_defaults)
     assert_kid(b, name, "EC create");
     ck_assert_str_eq(kvc_jstr(b, "key.kty"), "EC");
     ck_assert_str_eq(kvc_jstr(b, "key.crv"), "P-256");
-    ck_assert_msg(cJSON_GetArraySize(kvc_jget(b, "key.key_ops")) == 2 &&
-                      strcmp(cJSON_GetArrayItem(kvc_jget(b, "key.key_ops"), 0)->valuestring,
-                             "sign") == 0 &&
-                      strcmp(cJSON_GetArrayItem(kvc_jget(b, "key.key_ops"), 1)->valuestring,
-                             "verify") == 0,
-                  "EC default key_ops are not [sign, verify]");
+    ck_assert_msg(
+        cJSON_GetArraySize(kvc_jget(b, "key.key_ops")) == 2 &&
+            strcmp(cJSON_GetArrayItem(kvc_jget(b, "key.key_ops"), 0)->valuestring, "sign") == 0 &&
+            strcmp(cJSON_GetArrayItem(kvc_jget(b, "key.key_ops"), 1)->valuestring, "verify") == 0,
+        "EC default key_ops are not [sign, verify]");
     ck_assert_uint_eq(strlen(kvc_jstr(b, "key.x")), 43);
     ck_assert_uint_eq(strlen(kvc_jstr(b, "key.y")), 43);
     kvc_assert_keys(kvc_jget(b, "attributes"),
@@ -108,8 +106,8 @@ END_TEST
  * default ops in order, 342-char n, AQAB. */
 START_TEST(kv_keys_row02_create_rsa_defaults)
 {
-    static const char *const ops[] = {"encrypt", "decrypt", "sign", "verify", "wrapKey",
-                                      "unwrapKey"};
+    static const char *const ops[] = {"encrypt", "decrypt", "sign",
+                                      "verify",  "wrapKey", "unwrapKey"};
     struct kvc_resp r;
     char name[96], path[256];
     const cJSON *kops;
@@ -174,8 +172,7 @@ START_TEST(kv_keys_row03_import_strips_leading_zero)
                   "import: n is not the modulus without its leading zero");
     free(want_n);
     kvc_assert_keys(kvc_jget(r.json, "key"), "kid,kty,key_ops,n,e", "imported JWK");
-    ck_assert_str_eq(cJSON_GetArrayItem(kvc_jget(r.json, "key.key_ops"), 0)->valuestring,
-                     "verify");
+    ck_assert_str_eq(cJSON_GetArrayItem(kvc_jget(r.json, "key.key_ops"), 0)->valuestring, "verify");
     assert_public_only(kvc_jget(r.json, "key"), "ImportKey");
     assert_kid(r.json, name, "ImportKey");
     kvc_resp_free(&r);

@@ -28,8 +28,10 @@ static void sign_and_check(const char *path, const cJSON *jwk, const char *alg, 
     int ok;
 
     sig = kvk_sign(path, alg, dg, kvc_jstr(jwk, "kid"));
-    ck_assert_msg(b64len == 0 || strlen(sig) == b64len, "%s: signature is %zu base64url chars, "
-                  "want %zu", alg, strlen(sig), b64len);
+    ck_assert_msg(b64len == 0 || strlen(sig) == b64len,
+                  "%s: signature is %zu base64url chars, "
+                  "want %zu",
+                  alg, strlen(sig), b64len);
     ok = kvk_verify_local(jwk, alg, dg, sig);
     ck_assert_msg(ok != 0, "%s: the signature does not verify locally (GnuTLS)", alg);
     free(sig);
@@ -43,7 +45,9 @@ START_TEST(kv_keys_row06_es_sign_verifies_locally)
     static const struct {
         const char *crv, *alg;
         size_t len;
-    } c[] = {{"P-256", "ES256", 86}, {"P-384", "ES384", 128}, {"P-521", "ES512", 176},
+    } c[] = {{"P-256", "ES256", 86},
+             {"P-384", "ES384", 128},
+             {"P-521", "ES512", 176},
              {"P-256K", "ES256K", 86}};
 
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {

@@ -12,7 +12,8 @@
 
 static void deleted_not_found_body(char *buf, size_t n, const char *name)
 {
-    snprintf(buf, n, "{\"error\":{\"code\":\"KeyNotFound\",\"message\":\"Deleted Key not found: %s\"}}",
+    snprintf(buf, n,
+             "{\"error\":{\"code\":\"KeyNotFound\",\"message\":\"Deleted Key not found: %s\"}}",
              name);
 }
 
@@ -42,7 +43,8 @@ static void restore(const char *blob, struct kvc_resp *r)
 }
 
 /* Row 13: DELETE -> 200 recoveryId, deletedDate D, scheduledPurgeDate D + days*86400, key...;
- * create on the name -> 409 ObjectIsDeletedButRecoverable; DELETE /deletedkeys/N -> 204, no body. */
+ * create on the name -> 409 ObjectIsDeletedButRecoverable; DELETE /deletedkeys/N -> 204, no body.
+ */
 START_TEST(kv_keys_row13_delete_conflict_purge)
 {
     struct kvc_resp r;
@@ -105,8 +107,9 @@ START_TEST(kv_keys_row14_restore_malformed_and_conflict)
 
     restore("bm9uLWV4aXN0aW5n", &r);
     kvc_assert_status(&r, 400, "restore of a malformed blob");
-    kvc_assert_body(&r, "{\"error\":{\"code\":\"Malformed backup blob\",\"message\":\"Backup blob is "
-                        "corrupt.\"}}",
+    kvc_assert_body(&r,
+                    "{\"error\":{\"code\":\"Malformed backup blob\",\"message\":\"Backup blob is "
+                    "corrupt.\"}}",
                     "malformed blob body");
     kvc_resp_free(&r);
     kvc_name(name, sizeof name, "conf");
@@ -296,15 +299,17 @@ START_TEST(kv_keys_s3_11_rng_and_s3_12_attestation)
     snprintf(path, sizeof path, "/keys/%s//attestation", name);
     kv("GET", path, NULL, &r);
     kvc_assert_status(&r, 400, "attestation on a vault");
-    kvc_assert_body(&r, "{\"error\":{\"code\":\"BadParameter\",\"message\":\"Method GET does not "
-                        "allow operation 'attestation'\"}}",
+    kvc_assert_body(&r,
+                    "{\"error\":{\"code\":\"BadParameter\",\"message\":\"Method GET does not "
+                    "allow operation 'attestation'\"}}",
                     "attestation body");
     kvc_resp_free(&r);
     kvk_cleanup(name);
 }
 END_TEST
 
-/* §4 access denied: the flow app (secrets get only) gets the access-policy 403 naming "keys get". */
+/* §4 access denied: the flow app (secrets get only) gets the access-policy 403 naming "keys get".
+ */
 START_TEST(kv_keys_s4_access_policy_denied)
 {
     struct kvc_resp r;
