@@ -111,14 +111,20 @@ void kvc_set(const char *name, const char *body, char *ver, size_t vn)
 
 void kvc_delete_wait(const char *base, const char *name)
 {
-    struct kvc_resp r;
-    char path[512];
+    kvc_obj_delete_wait(base, "secrets", "deletedsecrets", name);
+}
 
-    snprintf(path, sizeof path, "/secrets/%s", name);
+void kvc_obj_delete_wait(const char *base, const char *live, const char *deleted, const char *name)
+{
+    struct kvc_resp r;
+    char path[512], what[64];
+
+    snprintf(path, sizeof path, "/%s/%s", live, name);
     kv_req(base, "DELETE", path, kvc.token, NULL, NULL, &r);
-    kvc_assert_status(&r, 200, "DeleteSecret");
+    snprintf(what, sizeof what, "DELETE /%s/{name}", live);
+    kvc_assert_status(&r, 200, what);
     kvc_resp_free(&r);
-    snprintf(path, sizeof path, "/deletedsecrets/%s", name);
+    snprintf(path, sizeof path, "/%s/%s", deleted, name);
     for (int i = 0; i < KVC_SETTLE_SECONDS * 5; i++) {
         kv_req(base, "GET", path, kvc.token, NULL, NULL, &r);
         long st = r.status;
@@ -127,7 +133,7 @@ void kvc_delete_wait(const char *base, const char *name)
             return;
         pause_ms(200);
     }
-    ck_abort_msg("GET /deletedsecrets/%s never answered 200 after the delete", name);
+    ck_abort_msg("GET /%s/%s never answered 200 after the delete", deleted, name);
 }
 
 void kvc_purge_wait(const char *base, const char *name)
@@ -151,11 +157,16 @@ void kvc_purge_wait(const char *base, const char *name)
 
 void kvc_cleanup(const char *name)
 {
+    kvc_obj_cleanup("secrets", "deletedsecrets", name);
+}
+
+void kvc_obj_cleanup(const char *live, const char *deleted, const char *name)
+{
     struct kvc_resp r;
     char path[512], url[4096];
     long st;
 
-    snprintf(path, sizeof path, "/secrets/%s?api-version=%s", name, kvc.api);
+    snprintf(path, sizeof path, "/%s/%s?api-version=%s", live, name, kvc.api);
     snprintf(url, sizeof url, "%s%s", kvc.vault, path);
     /* Plain kvc_http, not kv_req: cleanup must never abort the test it runs in. */
     const char *hl[2] = {NULL, NULL};
@@ -164,10 +175,10 @@ void kvc_cleanup(const char *name)
     hl[0] = auth;
     st = kvc_http("DELETE", url, kvc.ca, hl, NULL, 0, &r) == 0 ? r.status : 0;
     kvc_resp_free(&r);
-    /* Only a secret just deleted needs the wait for its deleted state; one already deleted (or
+    /* Only an object just deleted needs the wait for its deleted state; one already deleted (or
      * never created) is purged, or found missing, on the first try. */
     bool wait = st == 200;
-    snprintf(url, sizeof url, "%s/deletedsecrets/%s?api-version=%s", kvc.vault, name, kvc.api);
+    snprintf(url, sizeof url, "%s/%s/%s?api-version=%s", kvc.vault, deleted, name, kvc.api);
     for (int i = 0; i < KVC_SETTLE_SECONDS * 5; i++) {
         st = kvc_http("DELETE", url, kvc.ca, hl, NULL, 0, &r) == 0 ? r.status : 0;
         kvc_resp_free(&r);

@@ -75,6 +75,9 @@ void kvc_suite_identity(struct kvc_reg *reg);
 void kvc_suite_msi(struct kvc_reg *reg);
 void kvc_suite_authz(struct kvc_reg *reg);
 void kvc_suite_throttle(struct kvc_reg *reg);
+void kvc_suite_keys_crud(struct kvc_reg *reg);
+void kvc_suite_keys_crypto(struct kvc_reg *reg);
+void kvc_suite_keys_lifecycle(struct kvc_reg *reg);
 
 /* Ends the running test as skipped with reason (a failure message the runner recognises). */
 #define kvc_skip(...) ck_abort_msg("SKIP: " __VA_ARGS__)
@@ -108,11 +111,18 @@ void kvc_set(const char *name, const char *body, char *ver, size_t vn);
  * needs a second or two). Asserts the delete's 200. */
 void kvc_delete_wait(const char *base, const char *name);
 
+/* kvc_delete_wait for any family: DELETE /{live}/name, then GET /{deleted}/name until 200
+ * ("keys", "deletedkeys"). */
+void kvc_obj_delete_wait(const char *base, const char *live, const char *deleted, const char *name);
+
 /* Purges a deleted secret and waits until it is gone; asserts the purge's 204. */
 void kvc_purge_wait(const char *base, const char *name);
 
 /* Best-effort delete and purge, for the end of a test; never fails the test. */
 void kvc_cleanup(const char *name);
+
+/* kvc_cleanup for any family ("keys", "deletedkeys"). */
+void kvc_obj_cleanup(const char *live, const char *deleted, const char *name);
 
 /* Copies tmpl into buf with its one "{n}" replaced by name (route tables, no format strings). */
 void kvc_path(char *buf, size_t n, const char *tmpl, const char *name);

@@ -312,18 +312,29 @@ static char *fixture_token(const char *id, const char *secret)
 }
 
 /* Deletes and purges whatever this run left behind (names starting "kvc-<run>-"), on the vault
- * under test and, on the mock, on rbac-demo. Failures are ignored: purge-protected names stay
- * deleted until their retention ends, which is what the service does too. */
+ * under test and, on the mock, on rbac-demo: secrets and keys, live and deleted. Failures are
+ * ignored: purge-protected names stay deleted until their retention ends, which is what the service
+ * does too. */
 static void sweep_vault(const char *base)
 {
-    static const char *const kinds[] = {"secrets", "deletedsecrets"};
+    /* What to list, the live collection to delete from (NULL: already deleted), the deleted one
+     * to purge, and the id field of a list item. */
+    static const struct {
+        const char *list, *live, *deleted, *id;
+    } kinds[] = {
+        {"secrets", "secrets", "deletedsecrets", "id"},
+        {"deletedsecrets", NULL, "deletedsecrets", "id"},
+        {"keys", "keys", "deletedkeys", "kid"},
+        {"deletedkeys", NULL, "deletedkeys", "kid"},
+    };
     char prefix[64], url[4096], auth[8192];
     const char *hl[] = {auth, NULL};
 
     snprintf(prefix, sizeof prefix, "kvc-%s-", kvc.run);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", kvc.token);
-    for (size_t k = 0; k < 2; k++) {
-        snprintf(url, sizeof url, "%s/%s?api-version=%s&maxresults=25", base, kinds[k], kvc.api);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        snprintf(url, sizeof url, "%s/%s?api-version=%s&maxresults=25", base, kinds[k].list,
+                 kvc.api);
         for (int page = 0; page < 200 && url[0]; page++) {
             struct kvc_resp r;
             const cJSON *it, *next;
@@ -333,18 +344,20 @@ static void sweep_vault(const char *base)
                 break;
             }
             cJSON_ArrayForEach(it, kvc_jget(r.json, "value")) {
-                const char *name = kvc_last_segment(kvc_jstr(it, "id"));
+                const char *name = kvc_last_segment(kvc_jstr(it, kinds[k].id));
                 char u2[4096];
                 struct kvc_resp d;
 
                 if (strncasecmp(name, prefix, strlen(prefix)) != 0)
                     continue;
-                if (k == 0) {
-                    snprintf(u2, sizeof u2, "%s/secrets/%s?api-version=%s", base, name, kvc.api);
+                if (kinds[k].live) {
+                    snprintf(u2, sizeof u2, "%s/%s/%s?api-version=%s", base, kinds[k].live, name,
+                             kvc.api);
                     kvc_http("DELETE", u2, kvc.ca, hl, NULL, 0, &d);
                     kvc_resp_free(&d);
                 }
-                snprintf(u2, sizeof u2, "%s/deletedsecrets/%s?api-version=%s", base, name, kvc.api);
+                snprintf(u2, sizeof u2, "%s/%s/%s?api-version=%s", base, kinds[k].deleted, name,
+                         kvc.api);
                 for (int i = 0; i < 50; i++) {
                     long st = kvc_http("DELETE", u2, kvc.ca, hl, NULL, 0, &d) == 0 ? d.status : 0;
                     kvc_resp_free(&d);
@@ -557,6 +570,9 @@ int kvc_server_main(int argc, char **argv)
     kvc_suite_msi(&reg);
     kvc_suite_authz(&reg);
     kvc_suite_throttle(&reg);
+    kvc_suite_keys_crud(&reg);
+    kvc_suite_keys_crypto(&reg);
+    kvc_suite_keys_lifecycle(&reg);
     if (reg.sr) {
         /* Output stays ours (the report); Check's own goes nowhere unless asked. */
         srunner_set_log(reg.sr, NULL);

@@ -3,7 +3,7 @@
 #
 #   run-sdk.sh MOCKVAULT_BIN js [MODE...]     the JS SDK (run.mjs; modes as run.mjs takes them)
 #   run-sdk.sh MOCKVAULT_BIN python FILE.py   a Python SDK suite (Debian's /usr/bin/python3)
-#   run-sdk.sh MOCKVAULT_BIN azcli            the Azure CLI (test_az.sh)
+#   run-sdk.sh MOCKVAULT_BIN azcli [FILE.sh]  the Azure CLI (azcli/FILE.sh, default test_az.sh)
 #
 # Exits 77 (meson's "skipped") when the client is not installed here: node or the JS SDK's
 # node_modules (npm ci in sdk/js), /usr/bin/python3 without python3-azure, or az. scripts/test
@@ -25,7 +25,7 @@ shift 2
 case $kind in
 js)
   command -v node >/dev/null || skip "node is not installed (scripts/setup)"
-  for m in keyvault-secrets identity; do
+  for m in keyvault-secrets keyvault-keys identity; do
     [ -d "$here/js/node_modules/@azure/$m" ] ||
       skip "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)"
   done
@@ -34,13 +34,13 @@ js)
   ;;
 python)
   [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is missing (scripts/setup)"
-  /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets' 2>/dev/null ||
-    skip "/usr/bin/python3 has no azure-identity / azure-keyvault-secrets (python3-azure)"
+  /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets, azure.keyvault.keys' 2>/dev/null ||
+    skip "/usr/bin/python3 has no azure-identity / azure-keyvault-secrets / -keys (python3-azure)"
   exec /usr/bin/python3 "$here/python/$1" -v
   ;;
 azcli)
   command -v az >/dev/null || skip "az is not installed (azure-cli, scripts/setup)"
-  exec "$here/azcli/test_az.sh"
+  exec "$here/azcli/${1:-test_az.sh}"
   ;;
 *)
   echo "$0: unknown client $kind" >&2

@@ -3,7 +3,9 @@
 // client.mjs in a fresh Node process per mode (NODE_EXTRA_CA_CERTS is read at process start only),
 // stops the mock, and checks that no secret value ever reached the mock's log.
 //
-//   node run.mjs [mode...]      modes: proxy direct directip pervault identity (default: all)
+//   node run.mjs [mode...]      modes: proxy direct directip pervault identity keys (default: all)
+//
+// Mode keys runs keys.mjs (@azure/keyvault-keys) against a mock loaded with ../keys-fixture.json.
 //
 // Environment: MOCKVAULT_BIN (default <repo>/${BUILD_DIR:-build}/mockvault/mockvault),
 // MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json).
@@ -38,14 +40,14 @@ const liveMocks = new Set();
 
 // ---- the mock -------------------------------------------------------------------------------
 
-async function startMock(label, logFormat) {
+async function startMock(label, logFormat, fixtureFile = fixtures) {
   const dir = mkdtempSync(join(tmpdir(), `mockvault-js-${label}-`));
   const readyFile = join(dir, "ready.json");
   const logFile = join(dir, "mock.log");
   const fd = openSync(logFile, "w");
   const args = [
     "--port", "0", "--proxy-port", "0",
-    "--fixtures", fixtures,
+    "--fixtures", fixtureFile,
     "--state-dir", join(dir, "state"),
     "--ready-file", readyFile,
     "--log-format", logFormat,
@@ -131,7 +133,7 @@ function baseEnv() {
   return env;
 }
 
-function runClient(mode, mock, extraEnv, wrap) {
+function runClient(mode, mock, extraEnv, wrap, script = "client.mjs") {
   const env = {
     ...baseEnv(),
     NODE_EXTRA_CA_CERTS: mock.ready.ca,
@@ -141,7 +143,7 @@ function runClient(mode, mock, extraEnv, wrap) {
     ...extraEnv,
   };
   let cmd = process.execPath;
-  let args = [join(here, "client.mjs")];
+  let args = [join(here, script)];
   if (wrap) {
     [cmd, args] = wrap(cmd, args);
   }
@@ -281,6 +283,55 @@ const modes = {
     } finally {
       res?.cleanup?.();
       await finish(mock, results, ["pervault"], false);
+    }
+  },
+
+  // (e) The keys family (keys.mjs): KeyClient and CryptographyClient, unmodified, through the
+  // proxy; other identities of keys-fixture.json for the remote-only and RBAC paths. The mock logs
+  // in text format and the log is checked for the plaintext marker and the client secrets.
+  async keys(results) {
+    const keysFixture = join(here, "..", "keys-fixture.json");
+    const kf = JSON.parse(readFileSync(keysFixture, "utf8"));
+    const apps = kf.tenants[0].applications;
+    const app = (name) => apps.find((a) => a.displayName === name);
+    const mock = await startMock("keys", "text", keysFixture);
+    const secrets = apps.map((a) => a.secrets[0].value);
+    let ok = false;
+    try {
+      const env = {
+        ...proxyEnv(mock),
+        AZURE_TENANT_ID: kf.tenants[0].id,
+        AZURE_CLIENT_ID: app("mockvault-admin").clientId,
+        AZURE_CLIENT_SECRET: app("mockvault-admin").secrets[0].value,
+        MV_TENANT_ID: kf.tenants[0].id,
+        MV_IDS: JSON.stringify({
+          cryptoNoGet: [app("crypto-no-get").clientId, app("crypto-no-get").secrets[0].value],
+          encryptionUser: [app("encryption-user").clientId, app("encryption-user").secrets[0].value],
+          releaseUser: [app("release-user").clientId, app("release-user").secrets[0].value],
+        }),
+      };
+      ok = await runClient("keys", mock, env, null, "keys.mjs");
+      results.push(["keys: KeyClient + CryptographyClient, every operation, https://keys.vault.azure.net", ok]);
+    } finally {
+      const exit = await stopMock(mock);
+      if (exit.code !== 0) {
+        results.push(["mockvault stops cleanly on SIGTERM", false]);
+      }
+      const log = readFileSync(mock.logFile, "utf8");
+      const marker = `kp-${suffix}-plaintext`;
+      const leaked = [...secrets, marker, Buffer.from(marker).toString("base64url")].filter((s) => log.includes(s));
+      const logOk = leaked.length === 0 && /CreateKey|\/keys\//.test(log);
+      if (!logOk) {
+        console.error(`  FAIL the mock's log (${mock.logFile}) ${leaked.length ? "holds a plaintext or client secret" : "has no key request lines"}`);
+      } else {
+        console.log(`  ok   no plaintext or client secret in the mock's log (${log.split("\n").length - 1} lines)`);
+      }
+      results.push(["keys: mock log has no plaintext or client secret", logOk]);
+      if (results.every(([, r]) => r !== false)) {
+        rmSync(mock.dir, { recursive: true, force: true });
+      } else {
+        console.error(`  kept ${mock.dir} for inspection`);
+      }
     }
   },
 
