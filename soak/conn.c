@@ -247,11 +247,13 @@ static struct curl_slist *prepare(struct soak_worker *w, const struct soak_req *
 
 /* Classifies a transport error (no HTTP answer). */
 static enum soak_outcome classify_cut(struct soak_worker *w, const struct soak_req *q, CURLcode rc,
-                                      unsigned g0, unsigned g1)
+                                      unsigned g0, unsigned g1, unsigned restarts)
 {
     char what[512];
 
-    if (g0 != g1 || (g1 & 1u)) {
+    /* A restart during the request, or one since this host's connection was last used (the
+     * request then went out on a connection the old process had closed). */
+    if (g0 != g1 || (g1 & 1u) || w->prev_restarts[q->host] != restarts) {
         if (rc == CURLE_COULDNT_CONNECT)
             w->st.refused++;
         else
@@ -265,8 +267,12 @@ static enum soak_outcome classify_cut(struct soak_worker *w, const struct soak_r
         w->st.cut_injected++;
         return OUT_CUT;
     }
-    snprintf(what, sizeof what, "no answer (%s: %s; this worker's request before: %s)",
-             curl_easy_strerror(rc), w->errbuf, w->prev[0] ? w->prev : "none");
+    snprintf(what, sizeof what,
+             "no answer (%s: %s; the last request to this host: %s, %.3f s before; the last "
+             "restart ended %.3f s before)",
+             curl_easy_strerror(rc), w->errbuf, w->prev[q->host][0] ? w->prev[q->host] : "none",
+             soak_now() - w->prev_time[q->host],
+             soak_now() - (double)atomic_load(&w->run->restart_end_us) / 1e6);
     soak_unexpected(w, q, what);
     return OUT_UNEXPECTED;
 }
@@ -277,7 +283,7 @@ enum soak_outcome soak_request(struct soak_worker *w, const struct soak_req *q)
     enum soak_outcome out;
     struct curl_slist *hl;
     uint64_t ticket;
-    unsigned g0, g1;
+    unsigned g0, g1, restarts;
     double t0, t1;
     CURLcode rc;
     char what[512], code[128];
@@ -296,6 +302,7 @@ enum soak_outcome soak_request(struct soak_worker *w, const struct soak_req *q)
         soak_unexpected(w, q, "out of memory building the request");
         return OUT_UNEXPECTED;
     }
+    restarts = atomic_load(&run->restarts_done);
     g0 = atomic_load(&run->gen);
     t0 = soak_now();
     w->sent_gen = g0;
@@ -306,7 +313,7 @@ enum soak_outcome soak_request(struct soak_worker *w, const struct soak_req *q)
     curl_slist_free_all(hl);
     run->latency_ms[ticket] = rc == CURLE_OK ? (float)((t1 - t0) * 1000.0) : -1.0f;
     if (rc != CURLE_OK) {
-        out = classify_cut(w, q, rc, g0, g1);
+        out = classify_cut(w, q, rc, g0, g1, restarts);
         goto out;
     }
     curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->status);
@@ -332,7 +339,9 @@ enum soak_outcome soak_request(struct soak_worker *w, const struct soak_req *q)
     }
 out:
     w->st.outcome[out]++;
-    snprintf(w->prev, sizeof w->prev, "%s %s%s -> %ld", q->method,
-             q->host == HOST_RBAC ? "(rbac-demo) " : "", q->path, w->status);
+    snprintf(w->prev[q->host], sizeof w->prev[q->host], "%s %s -> %ld", q->method, q->path,
+             w->status);
+    w->prev_time[q->host] = t1;
+    w->prev_restarts[q->host] = restarts;
     return out;
 }

@@ -24,7 +24,8 @@
 /* Requests a restarted mock serves before it counts as warm: the journal (10,000 entries) full,
  * every token kind fetched, every code path's pools grown. */
 #define WARM_AFTER_RESTART 20000
-/* Below this many requests, coverage gaps are reported but do not fail the run. */
+/* Below this many requests there is no warm-up to speak of: growth and coverage gaps are
+ * reported but do not fail the run. */
 #define COVERAGE_MIN_REQUESTS 20000
 
 struct options {
@@ -36,15 +37,15 @@ struct options {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mv-soak --mockvault PATH --fixtures FILE [options]\n"
-            "  --requests N        requests to send (default 1000000)\n"
-            "  --workers N         client threads, one keep-alive handle each (default 8)\n"
-            "  --restarts N        restarts of the mock in the first tenth of the run (default 3)\n"
-            "  --threads N         the mock's --threads (default 2)\n"
-            "  --throttle-limits T,C,S  the mock's limits (default 3000,100,1)\n"
-            "  --control-every N   requests between control actions (default 500)\n"
-            "  --keep              keep the temporary folder (state, the mock's log)\n");
+    fprintf(f, "usage: mv-soak --mockvault PATH --fixtures FILE [options]\n"
+               "  --requests N        requests to send (default 1000000)\n"
+               "  --workers N         client threads, one keep-alive handle each (default 8)\n"
+               "  --restarts N        restarts of the mock, one every 2 %% of the run (default 3)\n"
+               "  --threads N         the mock's --threads (default 2)\n"
+               "  --throttle-limits T,C,S  the mock's limits (default 3000,100,1)\n"
+               "  --control-every N   requests between control actions (default 500)\n"
+               "  --keep              keep the temporary folder (state, the mock's log)\n"
+            "The folder is made in TMPDIR, else /dev/shm when writable, else /tmp.\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -93,7 +94,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 }
 
 /* Builds the PUT /_mock/throttle bodies from the limits T,C,S: the normal ones, and a burst
- * with a tenth of them. */
+ * with a fifth of them. */
 static int throttle_bodies(struct soak_run *run, const char *limits)
 {
     int t, c, s = 10;
@@ -105,7 +106,7 @@ static int throttle_bodies(struct soak_run *run, const char *limits)
              s);
     snprintf(run->throttle_low, sizeof run->throttle_low,
              "{\"mode\":\"azure\",\"transactions\":%d,\"creations\":%d,\"windowSeconds\":%d}",
-             t / 10, c / 10, s);
+             t / 5, c / 5, s);
     return 0;
 }
 
@@ -186,6 +187,8 @@ static void restart(struct soak_run *run, struct soak_worker *ctl)
     else
         run->mock.restarts++;
     pthread_mutex_unlock(&run->mock_mu);
+    atomic_store(&run->restart_end_us, (uint64_t)(soak_now() * 1e6));
+    atomic_fetch_add(&run->restarts_done, 1);
     atomic_fetch_add(&run->gen, 1);
     if (!atomic_load(&run->failed))
         soak_faults_install(ctl);
@@ -297,6 +300,11 @@ static bool report(struct soak_run *run, const struct soak_stats *s, double secs
         printf("soak: %s: never answered as expected\n", soak_op_names[i]);
         missing++;
     }
+    if (!strict) {
+        printf("soak: memory, descriptors and coverage not judged: fewer than %d requests\n",
+               COVERAGE_MIN_REQUESTS);
+        return true;
+    }
     if (run->rss_kb[1] <= 0 || run->rss_kb[2] > rss_limit) {
         printf("soak: FAIL: resident memory grew more than %.0f %% after warm-up\n",
                RSS_GROWTH_MAX * 100);
@@ -306,7 +314,7 @@ static bool report(struct soak_run *run, const struct soak_stats *s, double secs
         printf("soak: FAIL: open descriptors grew by more than %d after warm-up\n", fd_slack);
         ok = false;
     }
-    if (missing && strict) {
+    if (missing) {
         printf("soak: FAIL: %d of %d operations never answered as expected\n", missing, OP_COUNT);
         ok = false;
     }
@@ -390,11 +398,28 @@ out:
         fprintf(stderr, "soak: FAIL: at the final stop: %s\n", err);
         rc = rc == 0 ? 1 : rc;
     }
+    if (soak_mock_log_has_report(&run->mock)) {
+        fprintf(stderr, "soak: FAIL: the mock's log holds a sanitizer report\n");
+        rc = rc == 0 ? 1 : rc;
+    }
     if (rc != 0)
         soak_mock_print_log_tail(&run->mock, 40);
     free(workers);
     free(threads);
     return rc;
+}
+
+/* Where the run's folder goes: TMPDIR, else tmpfs when there is one, else /tmp. The mock fsyncs
+ * state.json before acknowledging each write; on a disk that, not the mock, sets the pace. */
+static const char *temp_parent(void)
+{
+    const char *t = getenv("TMPDIR");
+
+    if (t && *t)
+        return t;
+    if (access("/dev/shm", W_OK | X_OK) == 0)
+        return "/dev/shm";
+    return "/tmp";
 }
 
 /* Restarts fall in the first part of the run; warm-up ends once the mock has served
@@ -437,8 +462,7 @@ int main(int argc, char **argv)
     }
     schedule(&run, &o);
     run.latency_ms = malloc(run.budget * sizeof(float));
-    snprintf(run.mock.dir, sizeof run.mock.dir, "%s/mv-soak-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(run.mock.dir, sizeof run.mock.dir, "%s/mv-soak-XXXXXX", temp_parent());
     if (!run.latency_ms || !mkdtemp(run.mock.dir)) {
         fprintf(stderr, "soak: cannot set up: out of memory or no temporary folder\n");
         free(run.latency_ms);

@@ -229,6 +229,26 @@ void soak_mock_print_log_tail(const struct soak_mock *m, int lines)
     fclose(f);
 }
 
+bool soak_mock_log_has_report(const struct soak_mock *m)
+{
+    /* What ASan, LSan and UBSan print; UBSan goes on after its report unless told otherwise. */
+    static const char *const marks[] = {"runtime error:", "AddressSanitizer", "LeakSanitizer"};
+    char path[PATH_MAX + 16], line[1024];
+    bool found = false;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/mock.log", m->dir);
+    f = fopen(path, "r");
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof line, f))
+        for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+            if (strstr(line, marks[i]))
+                found = true;
+    fclose(f);
+    return found;
+}
+
 long soak_proc_rss_kb(pid_t pid)
 {
     char path[64], line[256];

@@ -135,6 +135,8 @@ struct soak_run {
      * is under way; bumped on both sides, so a request or token that saw one value at its start
      * and another at its end lived through a change that explains a 401 or a cut connection. */
     _Atomic unsigned gen;
+    _Atomic uint64_t restart_end_us; /* soak_now() when the last restart ended, in microseconds */
+    _Atomic unsigned restarts_done;
     _Atomic bool failed; /* a fatal problem: the workers stop */
     _Atomic uint64_t unexpected;
     pthread_mutex_t print_mu;
@@ -168,7 +170,12 @@ struct soak_worker {
     struct curl_slist *resolve;
     char *buf; /* the last response body, NUL-terminated */
     char errbuf[CURL_ERROR_SIZE];
-    char prev[160]; /* the request before the current one, for reports: operation, path, status */
+    /* The last request to each host, for reports: method, path, status, when. */
+    char prev[3][200];
+    double prev_time[3];
+    /* soak_run.restarts_done when each host was last used: a connection kept alive across a
+     * restart is dead, and libcurl does not always notice before it sends on it. */
+    unsigned prev_restarts[3];
     size_t len, cap;
     long status;
     unsigned sent_gen; /* soak_run.gen and soak_now() just before the last request was sent */
@@ -184,6 +191,7 @@ int soak_mock_start(struct soak_mock *m, char *err, size_t errlen);
 int soak_mock_stop(struct soak_mock *m, char *err, size_t errlen);
 bool soak_mock_exited(struct soak_mock *m, char *err, size_t errlen);
 void soak_mock_print_log_tail(const struct soak_mock *m, int lines);
+bool soak_mock_log_has_report(const struct soak_mock *m);
 long soak_proc_rss_kb(pid_t pid);
 int soak_proc_fds(pid_t pid);
 double soak_now(void);

@@ -721,7 +721,7 @@ void soak_control(struct soak_worker *w, unsigned n)
 
     switch (n % 12) {
     case 1:
-        /* A throttling burst: most vault requests get 429 until the limits go back up. */
+        /* A throttling burst: many vault requests get 429 until the limits go back up. */
         control(w, OP_MOCK_THROTTLE_SET, "PUT", "/_mock/throttle", run->throttle_low, 200, 0);
         break;
     case 2: control(w, OP_MOCK_THROTTLE_GET, "GET", "/_mock/throttle", NULL, 200, 0); break;
