@@ -42,10 +42,10 @@ static void usage(FILE *f)
                "  --workers N         client threads, one keep-alive handle each (default 8)\n"
                "  --restarts N        restarts of the mock, one every 2 %% of the run (default 3)\n"
                "  --threads N         the mock's --threads (default 2)\n"
-               "  --throttle-limits T,C,S  the mock's limits (default 3000,100,1)\n"
+               "  --throttle-limits T,C,S  the mock's limits (default 3000,300,1)\n"
                "  --control-every N   requests between control actions (default 500)\n"
                "  --keep              keep the temporary folder (state, the mock's log)\n"
-            "The folder is made in TMPDIR, else /dev/shm when writable, else /tmp.\n");
+               "The folder is made in TMPDIR, else /dev/shm when writable, else /tmp.\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -70,7 +70,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                           .restarts = 3,
                           .threads = 2,
                           .control_every = 500,
-                          .throttle = "3000,100,1"};
+                          .throttle = "3000,300,1"};
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': o->mockvault = optarg; break;
@@ -305,7 +305,14 @@ static bool report(struct soak_run *run, const struct soak_stats *s, double secs
                COVERAGE_MIN_REQUESTS);
         return true;
     }
-    if (run->rss_kb[1] <= 0 || run->rss_kb[2] > rss_limit) {
+    if (run->asan) {
+        /* ASan keeps freed memory in its quarantine and every allocation's stack in a depot
+         * that only grows; measured with 100,000 requests its resident memory grew 4-6 % after
+         * warm-up whatever the quarantine size, where the normal build's grew 2 % in a million.
+         * Leaks are LeakSanitizer's to find, at every stop of the mock. */
+        printf("soak: resident memory not judged: the mock is an AddressSanitizer build "
+               "(judge it on a normal build)\n");
+    } else if (run->rss_kb[1] <= 0 || run->rss_kb[2] > rss_limit) {
         printf("soak: FAIL: resident memory grew more than %.0f %% after warm-up\n",
                RSS_GROWTH_MAX * 100);
         ok = false;
@@ -358,6 +365,7 @@ static int run_soak(struct soak_run *run, const struct options *o)
         goto out;
     }
     measure(run, 0);
+    run->asan = soak_proc_asan(run->mock.pid);
     rc = 1;
     if (soak_worker_init(&ctl, run, o->workers) != 0)
         goto out;

@@ -249,6 +249,25 @@ bool soak_mock_log_has_report(const struct soak_mock *m)
     return found;
 }
 
+bool soak_proc_asan(pid_t pid)
+{
+    char path[64], line[512];
+    bool asan = false;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return false;
+    /* GCC links libasan.so; clang links its runtime statically, but both map ASan's shadow
+     * memory, which starts at 0x7fff8000 on x86-64. */
+    while (!asan && fgets(line, sizeof line, f))
+        asan = strstr(line, "libasan") || strstr(line, "libclang_rt.asan") ||
+               strncmp(line, "7fff8000-", 9) == 0;
+    fclose(f);
+    return asan;
+}
+
 long soak_proc_rss_kb(pid_t pid)
 {
     char path[64], line[256];

@@ -149,6 +149,7 @@ struct soak_run {
     uint64_t warm_at;
     bool warm_done;
     long rss_kb[3]; /* start, warm-up, end */
+    bool asan;      /* the mock is an AddressSanitizer build */
     int fds[3];
     uint64_t control_every, next_control;
     unsigned control_seq;
@@ -192,6 +193,7 @@ int soak_mock_stop(struct soak_mock *m, char *err, size_t errlen);
 bool soak_mock_exited(struct soak_mock *m, char *err, size_t errlen);
 void soak_mock_print_log_tail(const struct soak_mock *m, int lines);
 bool soak_mock_log_has_report(const struct soak_mock *m);
+bool soak_proc_asan(pid_t pid);
 long soak_proc_rss_kb(pid_t pid);
 int soak_proc_fds(pid_t pid);
 double soak_now(void);
