@@ -399,6 +399,9 @@ int kv_secret_restore(struct kv_client *c, const char *blob, struct kv_secret **
 
 /* ----- Paging -------------------------------------------------------------------------------- */
 
+/* Consecutive empty pages one kv_pager_next follows before it gives up. */
+#define KV_PAGER_MAX_EMPTY 100
+
 struct kv_pager {
     struct kv_client *c;
     const char *what;
@@ -494,6 +497,12 @@ static int fetch_page(struct kv_pager *p, struct kv_error *err)
                           next->valuestring);
             goto out;
         }
+        /* An empty page that links to itself would be followed forever. */
+        if ((!value || !value->child) && p->next && strcmp(p->next, next->valuestring) == 0) {
+            rc = kv__fail(err, KV_E_PROTOCOL, "the %s page is empty and its nextLink is itself",
+                          p->what);
+            goto out;
+        }
         if (!(nl = strdup(next->valuestring))) {
             rc = kv__fail(err, KV_E_NOMEM, "out of memory");
             goto out;
@@ -522,10 +531,14 @@ int kv_pager_next(struct kv_pager *p, struct kv_secret **out, struct kv_error *e
     if (!p || !out)
         return kv__fail(err, KV_E_INVALID_ARG, "pager and out are required");
     *out = NULL;
-    /* Empty pages with a nextLink are legal (the service may return them); keep following. */
-    while (!p->item) {
+    /* Empty pages with a nextLink are legal (the service may return them); keep following, but
+     * not forever: links that go round in a circle of empty pages end as a protocol error. */
+    for (unsigned empty = 0; !p->item; empty++) {
         if (!p->first_path && !p->next)
             return KV_OK;
+        if (empty == KV_PAGER_MAX_EMPTY)
+            return kv__fail(err, KV_E_PROTOCOL, "%u empty %s pages in a row; giving up",
+                            KV_PAGER_MAX_EMPTY, p->what);
         int rc = fetch_page(p, err);
         if (rc != KV_OK)
             return rc;

@@ -52,6 +52,12 @@ static void usage(FILE *f)
         "  --throttle-limits T,C[,S]  with --throttle azure, allow T transactions and C secret\n"
         "                      creations per S seconds (default 4000,300,10), so tests reach the\n"
         "                      limit quickly; PUT /_mock/throttle changes them at run time\n"
+        "  --max-connections N open connections served at once, both listeners together\n"
+        "                      (default 4096); one more is answered 503 and closed\n"
+        "  --max-connections-per-ip N  open connections from one peer address (default 3072)\n"
+        "  --request-timeout S a request's head and body must arrive within S seconds of its\n"
+        "                      first byte, or the connection is closed (default 30)\n"
+        "  --idle-timeout S    close a connection after S seconds without traffic (default 60)\n"
         "  --help              show this help and exit\n"
         "  --version           show the version and exit\n"
         "\n"
@@ -142,6 +148,10 @@ static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const
         O_AUDIT_LOG,
         O_THROTTLE,
         O_THROTTLE_LIMITS,
+        O_MAX_CONNS,
+        O_MAX_CONNS_IP,
+        O_REQ_TIMEOUT,
+        O_IDLE_TIMEOUT,
         O_HELP,
         O_VERSION,
     };
@@ -167,6 +177,10 @@ static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const
         {"audit-log", required_argument, NULL, O_AUDIT_LOG},
         {"throttle", required_argument, NULL, O_THROTTLE},
         {"throttle-limits", required_argument, NULL, O_THROTTLE_LIMITS},
+        {"max-connections", required_argument, NULL, O_MAX_CONNS},
+        {"max-connections-per-ip", required_argument, NULL, O_MAX_CONNS_IP},
+        {"request-timeout", required_argument, NULL, O_REQ_TIMEOUT},
+        {"idle-timeout", required_argument, NULL, O_IDLE_TIMEOUT},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -260,6 +274,12 @@ static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const
                 return 2;
             }
             break;
+        case O_MAX_CONNS: NUM(cfg->max_connections, "--max-connections", 1, 1000000); break;
+        case O_MAX_CONNS_IP:
+            NUM(cfg->max_connections_per_ip, "--max-connections-per-ip", 1, 1000000);
+            break;
+        case O_REQ_TIMEOUT: NUM(cfg->request_timeout, "--request-timeout", 1, 86400); break;
+        case O_IDLE_TIMEOUT: NUM(cfg->idle_timeout, "--idle-timeout", 1, 86400); break;
         case O_HELP: usage(stdout); return 0;
         case O_VERSION: printf("mockvault %s\n", CX_VERSION); return 0;
         default: usage(stderr); return 2;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "authz.h"
+#include "conns.h"
 #include "delay.h"
 #include "fault.h"
 #include "http.h"
@@ -274,6 +275,7 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
                      MHD_ALLOW_SUSPEND_RESUME;
     const union MHD_DaemonInfo *info;
     struct MHD_Daemon *d;
+    struct MHD_OptionItem limits[9], tls_opts[3] = {{MHD_OPTION_END, 0, NULL}};
 
     memset(&sin, 0, sizeof sin);
     memset(&sin6, 0, sizeof sin6);
@@ -294,19 +296,21 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
         mv_set_err(err, errlen, "--bind %s: not an IPv4 or IPv6 address", srv->bind);
         return NULL;
     }
-    if (tls)
-        d = MHD_start_daemon(
-            flags | MHD_USE_TLS, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-            mhd_logger, srv, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
-            MHD_OPTION_NOTIFY_COMPLETED, mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_HTTPS_MEM_KEY,
-            srv->tls->key_pem, MHD_OPTION_HTTPS_MEM_CERT, srv->tls->cert_pem, MHD_OPTION_END);
-    else
-        d = MHD_start_daemon(flags, 0, NULL, NULL, mv_http_on_request, srv,
-                             MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv, MHD_OPTION_SOCK_ADDR, sa,
-                             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
-                             mv_http_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                             MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    mv_conns_mhd_options(srv->conns, limits);
+    if (tls) {
+        struct MHD_OptionItem t[] = {
+            {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls->key_pem},
+            {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls->cert_pem},
+            {MHD_OPTION_END, 0, NULL},
+        };
+        memcpy(tls_opts, t, sizeof t);
+        flags |= MHD_USE_TLS;
+    }
+    d = MHD_start_daemon(flags, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+                         mhd_logger, srv, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE,
+                         threads, MHD_OPTION_NOTIFY_COMPLETED, mv_http_on_completed, srv,
+                         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_ARRAY, limits,
+                         MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!d) {
         mv_set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port,
                    errno ? strerror(errno) : "libmicrohttpd refused the options");
@@ -474,6 +478,13 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         goto fail;
     if (!srv->cfg.http && setup_tls(srv, err, errlen) != 0)
         goto fail;
+    {
+        const struct mv_conns_limits asked = {cfg->max_connections, cfg->max_connections_per_ip,
+                                              cfg->request_timeout, cfg->idle_timeout};
+        srv->conns = mv_conns_create(&asked, &srv->log, err, errlen);
+        if (!srv->conns)
+            goto fail;
+    }
     if (start_daemon(srv, err, errlen) != 0)
         goto fail;
     if (cfg->proxy_port >= 0) {
@@ -510,6 +521,7 @@ void mv_server_stop(struct mv_server *srv)
         MHD_stop_daemon(srv->imds_daemon);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    mv_conns_destroy(srv->conns); /* after the daemons, whose connections it lists */
     mv_store_destroy(srv->store);
     mv_token_cache_destroy(srv->tokens);
     mv_authz_usage_destroy(srv->authz_usage);

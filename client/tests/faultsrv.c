@@ -15,7 +15,7 @@
 
 #include "tls.h"
 
-#define FS_SCRIPT_MAX 64
+#define FS_SCRIPT_MAX 256 /* the pager tests script over a hundred pages */
 #define FS_JOURNAL_MAX 256
 
 struct fs_server {

@@ -295,6 +295,51 @@ START_TEST(test_pager_item)
 }
 END_TEST
 
+/* Empty pages whose nextLink leads back to the same page, or round a circle of empty pages, end
+ * as a protocol error instead of a loop that never returns (found by fuzz/fuzz-pages). */
+START_TEST(test_pager_empty_loops)
+{
+    char self[256], a[256], b[256];
+    struct fs_reply r = {200, {NULL}, self, 0}, ra = {200, {NULL}, a, 0}, rb = {200, {NULL}, b, 0};
+    struct kv_client *c = fs_client();
+    struct kv_pager *pg = NULL;
+    struct kv_secret *s = NULL;
+    struct kv_error err;
+    unsigned port = fs_port(fs);
+
+    memset(&err, 0, sizeof err);
+    snprintf(self, sizeof self,
+             "{\"value\":[],\"nextLink\":\"https://demo.localhost:%u/secrets?api-version=7.4&"
+             "$skiptoken=same\"}",
+             port);
+    kt_get_ok(c, "s");
+    fs_push(fs, &r, 2);
+    ck_assert_int_eq(kv_pager_create(c, KV_LIST_SECRETS, NULL, 0, &pg), KV_OK);
+    assert_protocol(kv_pager_next(pg, &s, &err), &err, "itself", "GetSecrets");
+    ck_assert_ptr_null(s);
+    kv_pager_destroy(pg);
+
+    /* Two empty pages linking to each other: followed a bounded number of times. */
+    snprintf(a, sizeof a,
+             "{\"value\":[],\"nextLink\":\"https://demo.localhost:%u/secrets?api-version=7.4&"
+             "$skiptoken=b\"}",
+             port);
+    snprintf(b, sizeof b,
+             "{\"value\":[],\"nextLink\":\"https://demo.localhost:%u/secrets?api-version=7.4&"
+             "$skiptoken=a\"}",
+             port);
+    for (int i = 0; i < 60; i++) {
+        fs_push(fs, &ra, 1);
+        fs_push(fs, &rb, 1);
+    }
+    ck_assert_int_eq(kv_pager_create(c, KV_LIST_SECRETS, NULL, 0, &pg), KV_OK);
+    assert_protocol(kv_pager_next(pg, &s, &err), &err, "empty", "GetSecrets");
+    ck_assert_ptr_null(s);
+    kv_pager_destroy(pg);
+    kv_client_destroy(c);
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
     Suite *s = suite_create("kvclient-hostile");
@@ -315,6 +360,7 @@ static Suite *hostile_suite(void)
     tcase_add_test(sec, test_secret_attribute_edges);
     tcase_add_loop_test(sec, test_deleted_dates, 0, 2);
     tcase_add_test(sec, test_pager_item);
+    tcase_add_test(sec, test_pager_empty_loops);
     suite_add_tcase(s, sec);
     return s;
 }

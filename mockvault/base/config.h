@@ -41,6 +41,11 @@ struct mv_server_config {
     unsigned throttle_transactions; /* --throttle-limits: per vault per window; 0 = 4,000 */
     unsigned throttle_creations;    /* SetSecret per vault per window; 0 = 300 */
     unsigned throttle_window;       /* window in seconds; 0 = 10 */
+    /* Connection limits (docs/limits.md); 0 = the default. */
+    unsigned max_connections;        /* open connections of both listeners; 0 = 4096 */
+    unsigned max_connections_per_ip; /* from one peer address; 0 = 3072 */
+    unsigned request_timeout;        /* seconds from a request's first byte to its end; 0 = 30 */
+    unsigned idle_timeout;           /* seconds without traffic before a close; 0 = 60 */
 };
 
 #endif

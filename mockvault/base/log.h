@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 enum mv_log_format { MV_LOG_TEXT = 0, MV_LOG_JSON = 1, MV_LOG_OFF = 2 };
@@ -30,6 +31,14 @@ struct mv_request_record {
     const char *vault, *operation, *appid, *oid, *error_code, *request_id;
     const char *client_request_id; /* NULL = absent; kept up to 256 bytes */
 };
+
+/* Copies in (NULL = "") into out (n bytes, always NUL-terminated, cut between escapes when it
+ * does not fit) with every byte that could break a log line written as \xNN: control characters
+ * (C0, DEL, C1), the line and paragraph separators U+2028 and U+2029, and bytes that are not
+ * strict UTF-8; a backslash becomes \\, so an escape is never ambiguous. With MV_ESC_SPACE,
+ * spaces (\x20) too, for the space-separated text lines. Returns the length written. */
+#define MV_ESC_SPACE 1u
+size_t mv_log_escape(const char *in, char *out, size_t n, unsigned flags);
 
 void mv_log_init(struct mv_log *l, FILE *out, enum mv_log_format format);
 void mv_log_destroy(struct mv_log *l);

@@ -472,10 +472,16 @@ int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsi
     int rc = -1;
 
     memset(&r, 0, sizeof r);
-    /* cJSON stops after the first value; anything but whitespace after it is not one rule. */
-    if (root && end && strspn(end, " \t\r\n") != (size_t)(json + len - end)) {
-        cJSON_Delete(root);
-        root = NULL;
+    /* cJSON stops after the first value; anything but whitespace after it is not one rule. The
+     * body need not be NUL-terminated, so the rest is scanned up to len, never past it. */
+    if (root && end) {
+        for (const char *p = end; p < json + len; p++) {
+            if (!strchr(" \t\r\n", *p) || *p == '\0') {
+                cJSON_Delete(root);
+                root = NULL;
+                break;
+            }
+        }
     }
     if (!cJSON_IsObject(root)) {
         mv_set_err(err, errlen,

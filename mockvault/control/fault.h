@@ -49,7 +49,8 @@ struct mv_fault_set *mv_fault_set_create(uint64_t seed, bool (*op_known)(void *c
                                          void *op_ctx);
 void mv_fault_set_destroy(struct mv_fault_set *s); /* accepts NULL */
 
-/* Parses one rule (the JSON text of DESIGN.md §7) and adds it after the existing rules. Returns 0
+/* Parses one rule (the JSON text of DESIGN.md §7, len bytes at json, which need not be
+ * NUL-terminated and are never read past) and adds it after the existing rules. Returns 0
  * with *id set; -1 with a message in err saying what to fix (unknown key, wrong type, value out of
  * range, no action, too many rules), and then nothing changed. */
 int mv_fault_add_json(struct mv_fault_set *s, const char *json, size_t len, unsigned *id, char *err,

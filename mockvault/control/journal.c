@@ -1,6 +1,7 @@
 /* journal.c: the bounded request journal (a ring of the newest MV_JOURNAL_MAX entries under one
  * mutex) and the --audit-log JSON-lines file. */
 #include "journal.h"
+#include "log.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -167,7 +168,15 @@ int mv_journal_add(struct mv_journal *j, const struct mv_request_record *in)
     copy(e.oid, sizeof e.oid, in->oid);
     copy(e.error_code, sizeof e.error_code, in->error_code);
     copy(e.request_id, sizeof e.request_id, in->request_id);
-    e.path = strdup(in->path ? in->path : "");
+    /* The path is the client's text: bytes that are not UTF-8 or are control characters are
+     * escaped as in the log (\xNN), so the journal's JSON and the audit log stay valid. */
+    {
+        const char *p = in->path ? in->path : "";
+        size_t n = 4 * strlen(p) + 1;
+        e.path = malloc(n);
+        if (e.path)
+            mv_log_escape(p, e.path, n, 0);
+    }
     if (in->client_request_id)
         e.crid = strndup(in->client_request_id, CRID_MAX);
     if (!e.path || (in->client_request_id && !e.crid)) {

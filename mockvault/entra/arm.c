@@ -40,8 +40,14 @@ static bool arm_audience(const char *aud)
 }
 
 /* "1/2/2026 3:04:05 PM": the .NET general date ARM prints in ExpiredAuthenticationToken. */
-static void dotnet_time(int64_t t, char *out, size_t n)
+static void dotnet_time(double t, char *out, size_t n)
 {
+    /* t may be a token's exp or nbf as sent, any JSON number: kept within the years 0-9999
+     * (NaN too) before it becomes an integer, as a cast out of range is undefined. */
+    if (!(t >= -62167219200.0))
+        t = -62167219200.0;
+    if (t > 253402300799.0)
+        t = 253402300799.0;
     time_t tt = (time_t)t;
     struct tm tm;
     int h;
@@ -77,8 +83,8 @@ static bool arm_auth_or_reply(struct mv_req *r, struct mv_claims *c)
     case MV_AUTH_EXPIRED:
     case MV_AUTH_NOT_YET_VALID:
         /* Both messages quote the bound the token fails and the mock clock's now. */
-        dotnet_time(res == MV_AUTH_EXPIRED ? (int64_t)c->exp : (int64_t)c->nbf, a, sizeof a);
-        dotnet_time(mv_req_now(r), b, sizeof b);
+        dotnet_time(res == MV_AUTH_EXPIRED ? c->exp : c->nbf, a, sizeof a);
+        dotnet_time((double)mv_req_now(r), b, sizeof b);
         if (res == MV_AUTH_EXPIRED)
             mv_reply_arm_error(r, MHD_HTTP_UNAUTHORIZED, "ExpiredAuthenticationToken",
                                "The access token expiry UTC time '%s' is earlier than current UTC "

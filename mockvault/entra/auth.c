@@ -23,8 +23,8 @@ static const char *claim_str(const cJSON *claims, const char *name)
  * on the hash alone). Direct-mapped: a colliding newer token replaces the older entry. Only tokens
  * whose signature verified are stored; exp/nbf/aud/iss are checked on every request, against the
  * current mock clock. */
-#define TOKEN_CACHE_SLOTS 256
-#define TOKEN_CACHE_MAX 4096 /* longer tokens are verified every time */
+#define TOKEN_CACHE_SLOTS MV_TOKEN_CACHE_SLOTS
+#define TOKEN_CACHE_MAX MV_TOKEN_CACHE_TOKEN_MAX
 
 struct token_entry {
     bool used;
@@ -55,6 +55,17 @@ void mv_token_cache_destroy(struct mv_token_cache *c)
     free(c);
 }
 
+size_t mv_token_cache_count(struct mv_token_cache *c)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < TOKEN_CACHE_SLOTS; i++)
+        n += c->slots[i].used;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
 static uint64_t fnv1a(const char *s, size_t n)
 {
     uint64_t h = 14695981039346656037ull;
@@ -65,7 +76,6 @@ static uint64_t fnv1a(const char *s, size_t n)
     return h;
 }
 
-/* Copies the cached claims of tok into out. */
 static bool cache_get(struct mv_token_cache *c, uint64_t hash, const char *tok, size_t len,
                       struct mv_claims *out)
 {
@@ -125,6 +135,18 @@ static void cache_put(struct mv_token_cache *c, uint64_t hash, const struct mv_c
     slot->len = len;
     memcpy(slot->token, tok, len);
     pthread_mutex_unlock(&c->lock);
+}
+
+bool mv_token_cache_get(struct mv_token_cache *c, const char *tok, size_t len,
+                        struct mv_claims *out)
+{
+    return cache_get(c, fnv1a(tok, len), tok, len, out);
+}
+
+void mv_token_cache_put(struct mv_token_cache *c, const char *tok, size_t len,
+                        const struct mv_claims *claims)
+{
+    cache_put(c, fnv1a(tok, len), claims, tok, len);
 }
 
 /* The last verified token of this thread (see mv_auth_bearer). */
@@ -208,6 +230,9 @@ bool mv_claims_has_role(const struct mv_claims *c, const char *role)
     size_t n = strlen(role);
     const char *p = c->roles;
 
+    /* An empty name is no role (and strstr would find it at every position without moving on). */
+    if (n == 0)
+        return false;
     while ((p = strstr(p, role)) != NULL) {
         if ((p == c->roles || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
             return true;

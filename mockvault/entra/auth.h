@@ -38,7 +38,16 @@ enum mv_auth_result mv_auth_bearer(struct mv_req *r, struct mv_claims *c);
  * and Graph make, kept here so both make it the same way. Takes the store's read lock. */
 bool mv_claims_issuer_known(struct mv_req *r, const struct mv_claims *c);
 
-/* True when the space-separated list has role. */
+/* The verified-token cache itself (http.h declares its life cycle and size): the claims of tok
+ * copied into *out when it is cached; and tok's claims stored, replacing whatever token shared
+ * its slot (nothing is stored for a token over MV_TOKEN_CACHE_TOKEN_MAX bytes). Only tokens whose
+ * signature verified may be put. mv_auth_bearer uses both. */
+bool mv_token_cache_get(struct mv_token_cache *c, const char *tok, size_t len,
+                        struct mv_claims *out);
+void mv_token_cache_put(struct mv_token_cache *c, const char *tok, size_t len,
+                        const struct mv_claims *claims);
+
+/* True when the space-separated list has role (false for an empty name). */
 bool mv_claims_has_role(const struct mv_claims *c, const char *role);
 
 #endif

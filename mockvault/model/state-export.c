@@ -77,7 +77,7 @@ fail:
     return NULL;
 }
 
-cJSON *mv_state_secret_to_json(const struct mv_secret *s)
+cJSON *mv_state_secret_to_json(const struct mv_object *s)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
@@ -244,7 +244,7 @@ static cJSON *vault_to_json(const struct mv_vault *v)
     if (live == NULL || deleted == NULL)
         goto fail;
     for (size_t i = 0; i < v->nsecrets; i++) {
-        const struct mv_secret *s = &v->secrets[i];
+        const struct mv_object *s = &v->secrets[i];
         if (!append(s->deleted ? deleted : live, mv_state_secret_to_json(s)))
             goto fail;
     }

@@ -84,7 +84,7 @@ int st_parse_tags(struct pctx *c, const cJSON *j, struct mv_tags *tags);
 /* state-tenants.c: one entry of "tenants". */
 int st_parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t);
 /* state-secrets.c: one entry of "secrets" or "deletedSecrets", or a backup blob. */
-int st_parse_secret(struct pctx *c, const cJSON *j, struct mv_secret *s, enum secret_kind kind,
+int st_parse_secret(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
                     int retention_days);
 /* state-vaults.c: d->vaults[index], checked against d's tenants and the vaults before it. */
 int st_parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, size_t index);

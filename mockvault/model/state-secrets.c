@@ -76,7 +76,7 @@ out:
 }
 
 /* Looks up a version id among s's first n versions. */
-static bool has_version_id(const struct mv_secret *s, size_t n, const char *id)
+static bool has_version_id(const struct mv_object *s, size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++) {
         if (strcmp(s->versions[i].id, id) == 0)
@@ -85,7 +85,7 @@ static bool has_version_id(const struct mv_secret *s, size_t n, const char *id)
     return false;
 }
 
-int st_parse_secret(struct pctx *c, const cJSON *j, struct mv_secret *s, enum secret_kind kind,
+int st_parse_secret(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
                     int retention_days)
 {
     const cJSON *versions;
@@ -159,7 +159,7 @@ int st_parse_secret(struct pctx *c, const cJSON *j, struct mv_secret *s, enum se
     return 0;
 }
 
-struct mv_secret *mv_state_secret_from_json(const cJSON *j, char *err, size_t errlen)
+struct mv_object *mv_state_secret_from_json(const cJSON *j, char *err, size_t errlen)
 {
     struct pctx c = {
         .source = "backup blob",
@@ -171,7 +171,7 @@ struct mv_secret *mv_state_secret_from_json(const cJSON *j, char *err, size_t er
     };
     if (err != NULL && errlen > 0)
         err[0] = '\0';
-    struct mv_secret *s = calloc(1, sizeof(*s));
+    struct mv_object *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         st_fail(&c, "out of memory");
         return NULL;
@@ -180,7 +180,7 @@ struct mv_secret *mv_state_secret_from_json(const cJSON *j, char *err, size_t er
     if (j == NULL || st_parse_secret(&c, j, s, SECRET_BLOB, MAX_RETENTION_DAYS) != 0) {
         if (j == NULL)
             st_fail(&c, "expected an object, found nothing");
-        mv_secret_finish(s);
+        mv_object_finish(s);
         free(s);
         return NULL;
     }

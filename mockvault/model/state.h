@@ -28,8 +28,8 @@ cJSON *mv_state_export(const struct mv_data *d);
 
 /* One secret with all versions, in the same shape as an entry of "secrets" / "deletedSecrets",
  * for backup blobs. from_json returns NULL and fills err on bad input; caller frees the result
- * with mv_secret_finish + free. */
-cJSON *mv_state_secret_to_json(const struct mv_secret *s);
-struct mv_secret *mv_state_secret_from_json(const cJSON *j, char *err, size_t errlen);
+ * with mv_object_finish + free. */
+cJSON *mv_state_secret_to_json(const struct mv_object *s);
+struct mv_object *mv_state_secret_from_json(const cJSON *j, char *err, size_t errlen);
 
 #endif

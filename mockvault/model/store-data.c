@@ -60,7 +60,7 @@ void mv_version_finish(struct mv_version *v)
     memset(v, 0, sizeof(*v));
 }
 
-void mv_secret_finish(struct mv_secret *s)
+void mv_object_finish(struct mv_object *s)
 {
     if (s == NULL)
         return;
@@ -143,8 +143,11 @@ static void vault_finish(struct mv_vault *v)
     }
     free(v->roles);
     for (size_t i = 0; i < v->nsecrets; i++)
-        mv_secret_finish(&v->secrets[i]);
+        mv_object_finish(&v->secrets[i]);
     free(v->secrets);
+    for (size_t i = 0; i < v->nkeys; i++)
+        mv_object_finish(&v->keys[i]);
+    free(v->keys);
     memset(v, 0, sizeof(*v));
 }
 
@@ -239,8 +242,8 @@ static int version_copy(void *dst, const void *src)
 
 static int secret_copy(void *dstv, const void *srcv)
 {
-    struct mv_secret *dst = dstv;
-    const struct mv_secret *src = srcv;
+    struct mv_object *dst = dstv;
+    const struct mv_object *src = srcv;
     *dst = *src;
     dst->name = NULL;
     dst->versions = NULL;
@@ -248,17 +251,17 @@ static int secret_copy(void *dstv, const void *srcv)
     if (sto_dup_opt(&dst->name, src->name) != 0 ||
         array_copy(&dst->versions, &dst->nversions, src->versions, src->nversions,
                    sizeof(*src->versions), version_copy) != 0) {
-        mv_secret_finish(dst);
+        mv_object_finish(dst);
         return -1;
     }
     return 0;
 }
 
-struct mv_secret *mv_secret_clone(const struct mv_secret *s)
+struct mv_object *mv_object_clone(const struct mv_object *s)
 {
     if (s == NULL)
         return NULL;
-    struct mv_secret *c = calloc(1, sizeof(*c));
+    struct mv_object *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
     if (secret_copy(c, s) != 0) {

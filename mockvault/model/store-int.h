@@ -1,4 +1,4 @@
-/* store-int.h: what the store's files (store.c, store-data.c, store-secrets.c, store-list.c)
+/* store-int.h: what the store's files (store.c, store-data.c, store-objects.c, store-list.c)
  * share. Private to mockvault/model: nothing outside it includes this file. */
 #ifndef MV_STORE_INT_H
 #define MV_STORE_INT_H
@@ -32,16 +32,34 @@ int sto_dup_opt(char **dst, const char *src);
  * memory (then dst owns nothing). */
 int sto_version_copy(struct mv_version *dst, const struct mv_version *src);
 
+/* The objects of family t in vault v (sorted by lower-cased name) and their number. */
+static inline struct mv_object *sto_items(const struct mv_vault *v, enum mv_objtype t)
+{
+    return t == MV_OBJ_KEY ? v->keys : v->secrets;
+}
+static inline size_t sto_count(const struct mv_vault *v, enum mv_objtype t)
+{
+    return t == MV_OBJ_KEY ? v->nkeys : v->nsecrets;
+}
+
 /* store.c. The finders and sto_persist_locked expect the caller to hold the store's lock. */
-size_t sto_secret_lower_bound(const struct mv_vault *v, const char *key);
+/* Index of the first object of family t whose lower-cased name is >= key, in [0, count]. */
+size_t sto_lower_bound(const struct mv_vault *v, enum mv_objtype t, const char *key);
+/* Moves *o into family t's array at idx (from sto_lower_bound). Returns 0, or -1 when out of
+ * memory (then nothing changed and *o is still the caller's). */
+int sto_insert(struct mv_vault *v, enum mv_objtype t, size_t idx, struct mv_object *o);
+/* Removes and releases the object at idx. */
+void sto_remove_at(struct mv_vault *v, enum mv_objtype t, size_t idx);
 enum mv_err sto_persist_locked(struct mv_store *st);
-int sto_view_fill(struct mv_secret_view *out, const struct mv_vault *v, const struct mv_secret *s,
+int sto_view_fill(struct mv_object_view *out, const struct mv_vault *v, const struct mv_object *s,
                   const struct mv_version *ver);
-const struct mv_version *sto_current_version(const struct mv_secret *s);
-struct mv_version *sto_find_version(const struct mv_secret *s, const char *version);
-enum mv_err sto_find_live(struct mv_store *st, const char *vault, const char *name,
-                          struct mv_vault **vp, struct mv_secret **sp);
-enum mv_err sto_find_deleted(struct mv_store *st, const char *vault, const char *name,
-                             struct mv_vault **vp, struct mv_secret **sp);
+const struct mv_version *sto_current_version(const struct mv_object *s);
+struct mv_version *sto_find_version(const struct mv_object *s, const char *version);
+enum mv_err sto_find_live(struct mv_store *st, enum mv_objtype t, const char *vault,
+                          const char *name, struct mv_vault **vp, struct mv_object **sp);
+enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
+                             const char *name, struct mv_vault **vp, struct mv_object **sp);
+/* A version id not used by any version of s (NULL s: any id). */
+void sto_new_version_id(const struct mv_object *s, char out[33]);
 
 #endif

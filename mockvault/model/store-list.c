@@ -6,12 +6,12 @@
 #include <string.h>
 
 /* Grows a view array by one slot when it is full. */
-static int views_reserve(struct mv_secret_view **items, size_t *cap, size_t n)
+static int views_reserve(struct mv_object_view **items, size_t *cap, size_t n)
 {
     if (n < *cap)
         return 0;
     size_t ncap = *cap == 0 ? 8 : *cap * 2;
-    struct mv_secret_view *grown = realloc(*items, ncap * sizeof(*grown));
+    struct mv_object_view *grown = realloc(*items, ncap * sizeof(*grown));
     if (grown == NULL)
         return -1;
     *items = grown;
@@ -28,11 +28,11 @@ static char *marker_of(const char *name)
 
 /* Ends a listing: on success hands the page and the next marker to the caller, otherwise frees
  * them. Returns rc. */
-static enum mv_err page_finish(enum mv_err rc, struct mv_secret_view *arr, size_t count, char *next,
-                               struct mv_secret_view **items, size_t *n, char **next_marker)
+static enum mv_err page_finish(enum mv_err rc, struct mv_object_view *arr, size_t count, char *next,
+                               struct mv_object_view **items, size_t *n, char **next_marker)
 {
     if (rc != MV_OK) {
-        mv_secret_views_free(arr, count);
+        mv_object_views_free(arr, count);
         free(next);
         return rc;
     }
@@ -45,11 +45,11 @@ static enum mv_err page_finish(enum mv_err rc, struct mv_secret_view *arr, size_
 /* Lists live (want_deleted false) or soft-deleted secrets of a vault, one page. The marker is the
  * lower-cased name of the first item of the page: resuming at the first name >= marker stays
  * correct when secrets come and go between pages. max 0 means no limit. */
-static enum mv_err list_secrets(struct mv_store *st, const char *vault, bool want_deleted,
-                                const char *marker, size_t max, struct mv_secret_view **items,
-                                size_t *n, char **next_marker)
+static enum mv_err list_objects(struct mv_store *st, enum mv_objtype t, const char *vault,
+                                bool want_deleted, const char *marker, size_t max,
+                                struct mv_object_view **items, size_t *n, char **next_marker)
 {
-    struct mv_secret_view *arr = NULL;
+    struct mv_object_view *arr = NULL;
     size_t count = 0, cap = 0;
     char *next = NULL;
     enum mv_err rc = MV_OK;
@@ -61,9 +61,9 @@ static enum mv_err list_secrets(struct mv_store *st, const char *vault, bool wan
         rc = MV_E_NO_VAULT;
         goto out;
     }
-    size_t i = (marker != NULL && marker[0] != '\0') ? sto_secret_lower_bound(v, marker) : 0;
-    for (; i < v->nsecrets; i++) {
-        const struct mv_secret *s = &v->secrets[i];
+    size_t i = (marker != NULL && marker[0] != '\0') ? sto_lower_bound(v, t, marker) : 0;
+    for (; i < sto_count(v, t); i++) {
+        const struct mv_object *s = &sto_items(v, t)[i];
         if (s->deleted != want_deleted || s->nversions == 0)
             continue;
         if (count == limit) {
@@ -84,18 +84,18 @@ out:
     return page_finish(rc, arr, count, next, items, n, next_marker);
 }
 
-enum mv_err mv_store_list_secrets(struct mv_store *st, const char *vault, const char *marker,
-                                  size_t max, struct mv_secret_view **items, size_t *n,
-                                  char **next_marker)
+enum mv_err mv_store_list(struct mv_store *st, enum mv_objtype t, const char *vault,
+                          const char *marker, size_t max, struct mv_object_view **items, size_t *n,
+                          char **next_marker)
 {
-    return list_secrets(st, vault, false, marker, max, items, n, next_marker);
+    return list_objects(st, t, vault, false, marker, max, items, n, next_marker);
 }
 
-enum mv_err mv_store_list_deleted(struct mv_store *st, const char *vault, const char *marker,
-                                  size_t max, struct mv_secret_view **items, size_t *n,
-                                  char **next_marker)
+enum mv_err mv_store_list_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
+                                  const char *marker, size_t max, struct mv_object_view **items,
+                                  size_t *n, char **next_marker)
 {
-    return list_secrets(st, vault, true, marker, max, items, n, next_marker);
+    return list_objects(st, t, vault, true, marker, max, items, n, next_marker);
 }
 
 static int version_ptr_cmp(const void *a, const void *b)
@@ -104,20 +104,20 @@ static int version_ptr_cmp(const void *a, const void *b)
     return strcmp((*x)->id, (*y)->id);
 }
 
-enum mv_err mv_store_list_versions(struct mv_store *st, const char *vault, const char *name,
-                                   const char *marker, size_t max, struct mv_secret_view **items,
-                                   size_t *n, char **next_marker)
+enum mv_err mv_store_list_versions(struct mv_store *st, enum mv_objtype t, const char *vault,
+                                   const char *name, const char *marker, size_t max,
+                                   struct mv_object_view **items, size_t *n, char **next_marker)
 {
-    struct mv_secret_view *arr = NULL;
+    struct mv_object_view *arr = NULL;
     const struct mv_version **sorted = NULL;
     size_t count = 0, cap = 0;
     char *next = NULL;
     size_t limit = max == 0 ? SIZE_MAX : max;
     struct mv_vault *v;
-    struct mv_secret *s;
+    struct mv_object *s;
 
     pthread_rwlock_rdlock(&st->lock);
-    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    enum mv_err rc = sto_find_live(st, t, vault, name, &v, &s);
     if (rc == MV_E_NOT_FOUND) {
         /* The real service answers an unknown or deleted name with an empty 200 list. */
         rc = MV_OK;

@@ -1,6 +1,6 @@
 /* store.c: lookups on the mock's data tree and the thread-safe store around it: lifecycle, the
  * lock, views and finding a secret, the scheduled purge and vault access. The operations on
- * secrets are in store-secrets.c and store-list.c, freeing and copying in store-data.c. */
+ * secrets are in store-objects.c and store-list.c, freeing and copying in store-data.c. */
 #include "store.h"
 
 #include <ctype.h>
@@ -17,6 +17,34 @@ const char *const mv_secret_perm_names[] = {
     "get", "list", "set", "delete", "recover", "backup", "restore", "purge", NULL,
 };
 
+const char *const mv_key_perm_names[] = {
+    "get",
+    "list",
+    "create",
+    "import",
+    "update",
+    "delete",
+    "recover",
+    "backup",
+    "restore",
+    "purge",
+    "encrypt",
+    "decrypt",
+    "wrapKey",
+    "unwrapKey",
+    "sign",
+    "verify",
+    "release",
+    "rotate",
+    "getrotationpolicy",
+    "setrotationpolicy",
+    NULL,
+};
+
+const char *const mv_key_op_names[] = {
+    "encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export", NULL,
+};
+
 static bool ci_eq(const char *a, const char *b)
 {
     return a != NULL && b != NULL && ci_cmp(a, b) == 0;
@@ -26,7 +54,7 @@ static bool ci_eq(const char *a, const char *b)
 
 static int secret_cmp(const void *a, const void *b)
 {
-    const struct mv_secret *x = a, *y = b;
+    const struct mv_object *x = a, *y = b;
     return ci_cmp(x->name, y->name);
 }
 
@@ -38,16 +66,18 @@ void mv_data_sort(struct mv_data *d)
         struct mv_vault *v = &d->vaults[i];
         if (v->nsecrets > 1)
             qsort(v->secrets, v->nsecrets, sizeof(*v->secrets), secret_cmp);
+        if (v->nkeys > 1)
+            qsort(v->keys, v->nkeys, sizeof(*v->keys), secret_cmp);
     }
 }
 
-/* Index of the first secret whose lower-cased name is >= key (lower-cased), in [0, nsecrets]. */
-size_t sto_secret_lower_bound(const struct mv_vault *v, const char *key)
+size_t sto_lower_bound(const struct mv_vault *v, enum mv_objtype t, const char *key)
 {
-    size_t lo = 0, hi = v->nsecrets;
+    const struct mv_object *items = sto_items(v, t);
+    size_t lo = 0, hi = sto_count(v, t);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ci_cmp(v->secrets[mid].name, key) < 0)
+        if (ci_cmp(items[mid].name, key) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -112,14 +142,45 @@ struct mv_app *mv_tenant_app(const struct mv_tenant *t, const char *client_id)
     return NULL;
 }
 
-struct mv_secret *mv_vault_secret(const struct mv_vault *v, const char *name)
+struct mv_object *mv_vault_object(const struct mv_vault *v, enum mv_objtype t, const char *name)
 {
     if (v == NULL || name == NULL)
         return NULL;
-    size_t i = sto_secret_lower_bound(v, name);
-    if (i < v->nsecrets && ci_cmp(v->secrets[i].name, name) == 0)
-        return &v->secrets[i];
+    size_t i = sto_lower_bound(v, t, name);
+    if (i < sto_count(v, t) && ci_cmp(sto_items(v, t)[i].name, name) == 0)
+        return &sto_items(v, t)[i];
     return NULL;
+}
+
+struct mv_object *mv_vault_secret(const struct mv_vault *v, const char *name)
+{
+    return mv_vault_object(v, MV_OBJ_SECRET, name);
+}
+
+int sto_insert(struct mv_vault *v, enum mv_objtype t, size_t idx, struct mv_object *o)
+{
+    struct mv_object **arr = t == MV_OBJ_KEY ? &v->keys : &v->secrets;
+    size_t *n = t == MV_OBJ_KEY ? &v->nkeys : &v->nsecrets;
+    struct mv_object *grown = realloc(*arr, (*n + 1) * sizeof(*grown));
+
+    if (grown == NULL)
+        return -1;
+    *arr = grown;
+    memmove(&grown[idx + 1], &grown[idx], (*n - idx) * sizeof(*grown));
+    grown[idx] = *o;
+    (*n)++;
+    memset(o, 0, sizeof(*o));
+    return 0;
+}
+
+void sto_remove_at(struct mv_vault *v, enum mv_objtype t, size_t idx)
+{
+    struct mv_object *arr = sto_items(v, t);
+    size_t *n = t == MV_OBJ_KEY ? &v->nkeys : &v->nsecrets;
+
+    mv_object_finish(&arr[idx]);
+    memmove(&arr[idx], &arr[idx + 1], (*n - idx - 1) * sizeof(*arr));
+    (*n)--;
 }
 
 const char *mv_recovery_level(int retention_days, bool purge_protection)
@@ -139,9 +200,12 @@ static void recompute_next_purge(struct mv_store *st)
     int64_t min = INT64_MAX;
     for (size_t i = 0; i < st->data->nvaults; i++) {
         const struct mv_vault *v = &st->data->vaults[i];
-        for (size_t j = 0; j < v->nsecrets; j++) {
-            if (v->secrets[j].deleted && v->secrets[j].scheduled_purge_date < min)
-                min = v->secrets[j].scheduled_purge_date;
+        for (int t = 0; t < MV_OBJ_COUNT; t++) {
+            const struct mv_object *items = sto_items(v, (enum mv_objtype)t);
+            for (size_t j = 0; j < sto_count(v, (enum mv_objtype)t); j++) {
+                if (items[j].deleted && items[j].scheduled_purge_date < min)
+                    min = items[j].scheduled_purge_date;
+            }
         }
     }
     __atomic_store_n(&st->next_purge, min, __ATOMIC_RELEASE);
@@ -227,7 +291,7 @@ void mv_store_unlock(struct mv_store *st)
     pthread_rwlock_unlock(&st->lock);
 }
 
-void mv_secret_view_finish(struct mv_secret_view *sv)
+void mv_object_view_finish(struct mv_object_view *sv)
 {
     if (sv == NULL)
         return;
@@ -236,18 +300,18 @@ void mv_secret_view_finish(struct mv_secret_view *sv)
     memset(sv, 0, sizeof(*sv));
 }
 
-void mv_secret_views_free(struct mv_secret_view *items, size_t n)
+void mv_object_views_free(struct mv_object_view *items, size_t n)
 {
     if (items == NULL)
         return;
     for (size_t i = 0; i < n; i++)
-        mv_secret_view_finish(&items[i]);
+        mv_object_view_finish(&items[i]);
     free(items);
 }
 
 /* Fills *out with a deep copy of version ver of secret s in vault v. Returns 0, or -1 when out
  * of memory (then *out is zeroed and owns nothing). */
-int sto_view_fill(struct mv_secret_view *out, const struct mv_vault *v, const struct mv_secret *s,
+int sto_view_fill(struct mv_object_view *out, const struct mv_vault *v, const struct mv_object *s,
                   const struct mv_version *ver)
 {
     memset(out, 0, sizeof(*out));
@@ -264,14 +328,14 @@ int sto_view_fill(struct mv_secret_view *out, const struct mv_vault *v, const st
     return 0;
 }
 
-const struct mv_version *sto_current_version(const struct mv_secret *s)
+const struct mv_version *sto_current_version(const struct mv_object *s)
 {
     return s->nversions > 0 ? &s->versions[s->nversions - 1] : NULL;
 }
 
 /* The version of s named by version (NULL or "" = the current one), or NULL. Version ids compare
  * case-insensitively, as Key Vault identifiers do. */
-struct mv_version *sto_find_version(const struct mv_secret *s, const char *version)
+struct mv_version *sto_find_version(const struct mv_object *s, const char *version)
 {
     if (version == NULL || version[0] == '\0')
         return s->nversions > 0 ? &s->versions[s->nversions - 1] : NULL;
@@ -284,29 +348,47 @@ struct mv_version *sto_find_version(const struct mv_secret *s, const char *versi
 
 /* Looks up a live secret: MV_E_NO_VAULT, MV_E_NOT_FOUND (absent or soft-deleted) or MV_OK.
  * Caller holds the lock. */
-enum mv_err sto_find_live(struct mv_store *st, const char *vault, const char *name,
-                          struct mv_vault **vp, struct mv_secret **sp)
+enum mv_err sto_find_live(struct mv_store *st, enum mv_objtype t, const char *vault,
+                          const char *name, struct mv_vault **vp, struct mv_object **sp)
 {
     *vp = mv_data_vault(st->data, vault);
     if (*vp == NULL)
         return MV_E_NO_VAULT;
-    *sp = mv_vault_secret(*vp, name);
+    *sp = mv_vault_object(*vp, t, name);
     if (*sp == NULL || (*sp)->deleted || (*sp)->nversions == 0)
         return MV_E_NOT_FOUND;
     return MV_OK;
 }
 
 /* Looks up a soft-deleted secret: MV_E_NO_VAULT, MV_E_NOT_DELETED (absent or live) or MV_OK. */
-enum mv_err sto_find_deleted(struct mv_store *st, const char *vault, const char *name,
-                             struct mv_vault **vp, struct mv_secret **sp)
+enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
+                             const char *name, struct mv_vault **vp, struct mv_object **sp)
 {
     *vp = mv_data_vault(st->data, vault);
     if (*vp == NULL)
         return MV_E_NO_VAULT;
-    *sp = mv_vault_secret(*vp, name);
+    *sp = mv_vault_object(*vp, t, name);
     if (*sp == NULL || !(*sp)->deleted || (*sp)->nversions == 0)
         return MV_E_NOT_DELETED;
     return MV_OK;
+}
+
+/* Drops the objects of one array whose purge date has come, keeping the order. */
+static size_t purge_due_in(struct mv_object *items, size_t *n, int64_t now)
+{
+    size_t keep = 0, purged = 0;
+    for (size_t j = 0; j < *n; j++) {
+        if (items[j].deleted && items[j].scheduled_purge_date <= now) {
+            mv_object_finish(&items[j]);
+            purged++;
+            continue;
+        }
+        if (keep != j)
+            items[keep] = items[j];
+        keep++;
+    }
+    *n = keep;
+    return purged;
 }
 
 size_t mv_store_purge_due(struct mv_store *st, int64_t now)
@@ -321,19 +403,8 @@ size_t mv_store_purge_due(struct mv_store *st, int64_t now)
     pthread_rwlock_wrlock(&st->lock);
     for (size_t i = 0; i < st->data->nvaults; i++) {
         struct mv_vault *v = &st->data->vaults[i];
-        size_t keep = 0;
-        for (size_t j = 0; j < v->nsecrets; j++) {
-            struct mv_secret *s = &v->secrets[j];
-            if (s->deleted && s->scheduled_purge_date <= now) {
-                mv_secret_finish(s);
-                purged++;
-                continue;
-            }
-            if (keep != j)
-                v->secrets[keep] = *s;
-            keep++;
-        }
-        v->nsecrets = keep;
+        purged += purge_due_in(v->secrets, &v->nsecrets, now);
+        purged += purge_due_in(v->keys, &v->nkeys, now);
     }
     recompute_next_purge(st);
     /* There is no caller to report a save failure to: the next successful change saves the

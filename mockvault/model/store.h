@@ -1,6 +1,7 @@
-/* store.h: the mock's data: tenants, applications, managed identities, users, vaults, secrets,
- * versions and soft delete. No HTTP and no JSON wire formats here; callers pass the mock clock's
- * "now" in, so the store never reads time itself. All operations are thread-safe (one rwlock). */
+/* store.h: the mock's data: tenants, applications, managed identities, users, vaults, their
+ * objects (secrets and keys), versions and soft delete. No HTTP and no JSON wire formats here;
+ * callers pass the mock clock's "now" in, so the store never reads time itself. All operations are
+ * thread-safe (one rwlock). */
 #ifndef MV_STORE_H
 #define MV_STORE_H
 
@@ -21,10 +22,52 @@ struct mv_tags {
     struct mv_tag *items; /* in insertion order */
 };
 
+/* Object families of a vault. Names are unique per family, and each family has its own
+ * operations on top of the shared ones (get, list, versions, soft delete, backup). */
+enum mv_objtype { MV_OBJ_SECRET = 0, MV_OBJ_KEY, MV_OBJ_COUNT };
+
+/* JWK key operations (spec/keyvault-keys.md §2), by their wire names in mv_key_op_names. */
+enum mv_key_op {
+    MV_KOP_ENCRYPT = 0,
+    MV_KOP_DECRYPT,
+    MV_KOP_SIGN,
+    MV_KOP_VERIFY,
+    MV_KOP_WRAP,   /* "wrapKey" */
+    MV_KOP_UNWRAP, /* "unwrapKey" */
+    MV_KOP_IMPORT,
+    MV_KOP_EXPORT,
+    MV_KOP_COUNT
+};
+extern const char *const mv_key_op_names[]; /* indexed by enum mv_key_op; NULL-terminated */
+#define MV_KEY_OPS_MAX 16                   /* key_ops entries kept, in the order given */
+
+/* A Secure Key Release policy as the service returns it: data is base64url of the compact JSON
+ * the service re-serialised (spec §2). */
+struct mv_release_policy {
+    char *content_type; /* owned; "application/json; charset=utf-8" */
+    char *data;         /* owned */
+    bool immutable;
+};
+
+struct mv_keymat; /* keymat.h */
+
+/* What a version of a key holds beyond the shared attributes. */
+struct mv_key_info {
+    struct mv_keymat *mat;             /* one reference, owned; the private key is never logged */
+    bool hsm;                          /* created or imported as RSA-HSM / EC-HSM: kty says so */
+    unsigned char ops[MV_KEY_OPS_MAX]; /* enum mv_key_op values in the order given */
+    size_t nops;
+    bool exportable;
+    struct mv_release_policy *release; /* owned; NULL = none */
+};
+
+/* A version of an object. The attributes are common to every family; the payload is the family's:
+ * value and content type for a secret, key for a key. */
 struct mv_version {
-    char id[33];        /* 32 lowercase hex */
-    char *value;        /* owned; never logged */
-    char *content_type; /* owned; NULL = absent */
+    char id[33];             /* 32 lowercase hex */
+    char *value;             /* secrets: owned; never logged. NULL for keys */
+    char *content_type;      /* secrets: owned; NULL = absent */
+    struct mv_key_info *key; /* keys: owned; NULL for secrets */
     struct mv_tags tags;
     bool enabled;
     bool has_nbf, has_exp;
@@ -32,13 +75,35 @@ struct mv_version {
     int64_t created, updated;
 };
 
-struct mv_secret {
+/* A key's rotation policy (spec §3.9): at most one Rotate and one Notify action. Durations are
+ * kept as given ("P30D") for the wire and in seconds for the clock (a month counts 30 days and a
+ * year 365, as ISO 8601 durations have no fixed length). */
+enum mv_rotation_type { MV_ROT_ROTATE = 0, MV_ROT_NOTIFY };
+struct mv_rotation_action {
+    enum mv_rotation_type type;
+    bool after_create; /* trigger "timeAfterCreate"; false: "timeBeforeExpiry" */
+    char duration[32];
+    int64_t seconds;
+};
+struct mv_rotation_policy {
+    struct mv_rotation_action actions[2];
+    size_t nactions;
+    bool has_expiry; /* attributes.expiryTime */
+    char expiry[32];
+    int64_t expiry_seconds;
+    int64_t created, updated;
+    char notified[33]; /* the version whose Notify has fired ("" = none yet) */
+};
+
+/* A named object of one family with its versions and soft-delete state. */
+struct mv_object {
     char *name;                  /* case as first created */
     struct mv_version *versions; /* creation order; the last one is the current version */
     size_t nversions;
     bool deleted; /* soft-deleted: only the deleted-secret operations see it */
     int64_t deleted_date;
     int64_t scheduled_purge_date;
+    struct mv_rotation_policy *rotation; /* keys: owned; NULL = never set (the default applies) */
 };
 
 struct mv_app_secret {
@@ -124,12 +189,43 @@ enum mv_perm {
 /* Their names in fixtures, exports and denials; index i names bit 1 << i. NULL-terminated. */
 extern const char *const mv_secret_perm_names[];
 
+/* Key permissions of an access policy (spec/keyvault-keys.md §4, in that order). */
+enum mv_key_perm {
+    MV_KPERM_GET = 1u << 0,
+    MV_KPERM_LIST = 1u << 1,
+    MV_KPERM_CREATE = 1u << 2,
+    MV_KPERM_IMPORT = 1u << 3,
+    MV_KPERM_UPDATE = 1u << 4,
+    MV_KPERM_DELETE = 1u << 5,
+    MV_KPERM_RECOVER = 1u << 6,
+    MV_KPERM_BACKUP = 1u << 7,
+    MV_KPERM_RESTORE = 1u << 8,
+    MV_KPERM_PURGE = 1u << 9,
+    MV_KPERM_ENCRYPT = 1u << 10,
+    MV_KPERM_DECRYPT = 1u << 11,
+    MV_KPERM_WRAP = 1u << 12,
+    MV_KPERM_UNWRAP = 1u << 13,
+    MV_KPERM_SIGN = 1u << 14,
+    MV_KPERM_VERIFY = 1u << 15,
+    MV_KPERM_RELEASE = 1u << 16,
+    MV_KPERM_ROTATE = 1u << 17,
+    MV_KPERM_GETROTATIONPOLICY = 1u << 18,
+    MV_KPERM_SETROTATIONPOLICY = 1u << 19,
+    MV_KPERM_ALL = 0xfffffu,
+};
+/* "get", "list", "create", "import", "update", "delete", "recover", "backup", "restore", "purge",
+ * "encrypt", "decrypt", "wrapKey", "unwrapKey", "sign", "verify", "release", "rotate",
+ * "getrotationpolicy", "setrotationpolicy"; index i names bit 1 << i. NULL-terminated. */
+extern const char *const mv_key_perm_names[];
+
 struct mv_access_policy {
     char *tenant_id; /* NULL: the vault's tenant */
     char *object_id;
     char *application_id; /* NULL when absent */
     unsigned secrets;     /* enum mv_perm bits */
     bool secrets_all;     /* written as ["all"] (kept so export -> import is lossless) */
+    unsigned keys;        /* enum mv_key_perm bits */
+    bool keys_all;
 };
 
 struct mv_role_assignment {
@@ -153,8 +249,10 @@ struct mv_vault {
     size_t npolicies;
     struct mv_role_assignment *roles;
     size_t nroles;
-    struct mv_secret *secrets; /* live and soft-deleted, sorted by lower-cased name */
+    struct mv_object *secrets; /* live and soft-deleted, sorted by lower-cased name */
     size_t nsecrets;
+    struct mv_object *keys; /* likewise */
+    size_t nkeys;
 };
 
 struct mv_data {
@@ -168,9 +266,9 @@ struct mv_data {
 /* Frees everything d owns, then d itself. Accepts NULL. */
 void mv_data_free(struct mv_data *d);
 /* A deep copy. Returns NULL when out of memory. */
-struct mv_secret *mv_secret_clone(const struct mv_secret *s);
+struct mv_object *mv_object_clone(const struct mv_object *s);
 /* Frees what s owns (not s itself). Accepts NULL. */
-void mv_secret_finish(struct mv_secret *s);
+void mv_object_finish(struct mv_object *s);
 void mv_version_finish(struct mv_version *v);
 void mv_tags_finish(struct mv_tags *t);
 int mv_tags_copy(struct mv_tags *dst, const struct mv_tags *src);
@@ -183,7 +281,8 @@ struct mv_vault *mv_data_vault(const struct mv_data *d, const char *name);
 struct mv_vault *mv_data_vault_by_alias(const struct mv_data *d, const char *host);
 struct mv_tenant *mv_data_tenant(const struct mv_data *d, const char *id_or_domain);
 struct mv_app *mv_tenant_app(const struct mv_tenant *t, const char *client_id);
-struct mv_secret *mv_vault_secret(const struct mv_vault *v, const char *name);
+struct mv_object *mv_vault_secret(const struct mv_vault *v, const char *name);
+struct mv_object *mv_vault_object(const struct mv_vault *v, enum mv_objtype t, const char *name);
 
 /* A tenant's display name for ARM /tenants and Graph /organization: fixtures have none, so it is
  * the first label of the domain with a capital ("contoso.onmicrosoft.com" -> "Contoso"), or the
@@ -230,18 +329,18 @@ const struct mv_data *mv_store_rdlock(struct mv_store *st);
 void mv_store_unlock(struct mv_store *st);
 
 /* A copy of one version of a secret as an operation returns it; the caller owns it and releases it
- * with mv_secret_view_finish. */
-struct mv_secret_view {
+ * with mv_object_view_finish. */
+struct mv_object_view {
     char *name;          /* stored case */
-    struct mv_version v; /* deep copy */
+    struct mv_version v; /* deep copy (a key's material by one more reference, not a copy) */
     bool deleted;
     int64_t deleted_date;
     int64_t scheduled_purge_date;
     int retention_days;    /* of the vault, for recoverableDays */
     bool purge_protection; /* of the vault, for recoveryLevel */
 };
-void mv_secret_view_finish(struct mv_secret_view *sv); /* accepts NULL */
-void mv_secret_views_free(struct mv_secret_view *items, size_t n);
+void mv_object_view_finish(struct mv_object_view *sv); /* accepts NULL */
+void mv_object_views_free(struct mv_object_view *items, size_t n);
 
 /* Fields of a new version (SetSecret). value must not be NULL. */
 struct mv_secret_input {
@@ -269,46 +368,114 @@ struct mv_secret_update {
  * Version ids come from mv_rand_hex32. */
 enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const char *name,
                                 const struct mv_secret_input *in, int64_t now,
-                                struct mv_secret_view *out);
+                                struct mv_object_view *out);
 /* version NULL or "" = the current version. */
-enum mv_err mv_store_get_secret(struct mv_store *st, const char *vault, const char *name,
-                                const char *version, struct mv_secret_view *out);
+enum mv_err mv_store_get(struct mv_store *st, enum mv_objtype t, const char *vault,
+                         const char *name, const char *version, struct mv_object_view *out);
 enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const char *name,
                                    const char *version, const struct mv_secret_update *upd,
-                                   int64_t now, struct mv_secret_view *out);
+                                   int64_t now, struct mv_object_view *out);
 /* Soft delete: deletedDate = now, scheduledPurgeDate = now + retention days; out = latest. */
-enum mv_err mv_store_delete_secret(struct mv_store *st, const char *vault, const char *name,
-                                   int64_t now, struct mv_secret_view *out);
-enum mv_err mv_store_get_deleted(struct mv_store *st, const char *vault, const char *name,
-                                 struct mv_secret_view *out);
-enum mv_err mv_store_recover(struct mv_store *st, const char *vault, const char *name,
-                             struct mv_secret_view *out);
-enum mv_err mv_store_purge(struct mv_store *st, const char *vault, const char *name);
+enum mv_err mv_store_delete(struct mv_store *st, enum mv_objtype t, const char *vault,
+                            const char *name, int64_t now, struct mv_object_view *out);
+enum mv_err mv_store_get_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
+                                 const char *name, struct mv_object_view *out);
+enum mv_err mv_store_recover(struct mv_store *st, enum mv_objtype t, const char *vault,
+                             const char *name, struct mv_object_view *out);
+enum mv_err mv_store_purge(struct mv_store *st, enum mv_objtype t, const char *vault,
+                           const char *name);
 
 /* Paging. marker NULL = from the start; otherwise the opaque marker a previous call returned in
  * *next_marker. Up to max items (each the current version of a secret for list/list-deleted,
- * one version for list-versions) go to *items (caller frees with mv_secret_views_free);
+ * one version for list-versions) go to *items (caller frees with mv_object_views_free);
  * *next_marker is NULL on the last page, else a string the caller frees with free().
  * Secrets are ordered by lower-cased name; versions by version id. list_versions of an unknown
  * or deleted name returns MV_OK with no items (the real service answers 200 with an empty list). */
-enum mv_err mv_store_list_secrets(struct mv_store *st, const char *vault, const char *marker,
-                                  size_t max, struct mv_secret_view **items, size_t *n,
-                                  char **next_marker);
-enum mv_err mv_store_list_deleted(struct mv_store *st, const char *vault, const char *marker,
-                                  size_t max, struct mv_secret_view **items, size_t *n,
-                                  char **next_marker);
-enum mv_err mv_store_list_versions(struct mv_store *st, const char *vault, const char *name,
-                                   const char *marker, size_t max, struct mv_secret_view **items,
-                                   size_t *n, char **next_marker);
+enum mv_err mv_store_list(struct mv_store *st, enum mv_objtype t, const char *vault,
+                          const char *marker, size_t max, struct mv_object_view **items, size_t *n,
+                          char **next_marker);
+enum mv_err mv_store_list_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
+                                  const char *marker, size_t max, struct mv_object_view **items,
+                                  size_t *n, char **next_marker);
+enum mv_err mv_store_list_versions(struct mv_store *st, enum mv_objtype t, const char *vault,
+                                   const char *name, const char *marker, size_t max,
+                                   struct mv_object_view **items, size_t *n, char **next_marker);
 
 /* Backup: a deep copy of the live secret with all its versions (caller frees with
- * mv_secret_finish + free). */
-enum mv_err mv_store_backup(struct mv_store *st, const char *vault, const char *name,
-                            struct mv_secret **out);
+ * mv_object_finish + free). */
+enum mv_err mv_store_backup(struct mv_store *st, enum mv_objtype t, const char *vault,
+                            const char *name, struct mv_object **out);
 /* Restore: inserts s (takes ownership on MV_OK only) keeping its version ids and times; the name
  * must not exist, live or deleted (MV_E_EXISTS). out = current version. */
-enum mv_err mv_store_restore(struct mv_store *st, const char *vault, struct mv_secret *s,
-                             struct mv_secret_view *out);
+enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char *vault,
+                             struct mv_object *s, struct mv_object_view *out);
+
+/* ---- Keys (spec/keyvault-keys.md). The shared operations above take MV_OBJ_KEY; these are the
+ * keys' own. Key material is generated or imported by the caller (keymat.h) outside the lock. */
+
+/* Fields of a new key version (CreateKey, ImportKey). */
+struct mv_key_input {
+    struct mv_keymat *mat; /* the store takes this reference on MV_OK only */
+    bool hsm;
+    bool has_ops; /* false: the defaults (RSA: encrypt, decrypt, sign, verify, wrapKey,
+                     unwrapKey; EC: sign, verify) */
+    const unsigned char *ops;
+    size_t nops;
+    const struct mv_tags *tags; /* NULL = absent */
+    bool has_enabled, enabled;  /* enabled defaults to true */
+    bool has_nbf, has_exp;
+    int64_t nbf, exp;
+    bool exportable;
+    const struct mv_release_policy *release; /* copied; NULL = none */
+};
+/* A new current version of name (creating the key when absent); MV_E_DELETED when the name is
+ * deleted but recoverable. */
+enum mv_err mv_store_create_key(struct mv_store *st, const char *vault, const char *name,
+                                const struct mv_key_input *in, int64_t now,
+                                struct mv_object_view *out);
+
+/* Fields an UpdateKey changes (key material never changes); has_* false leaves a field alone. */
+struct mv_key_update {
+    bool has_ops;
+    const unsigned char *ops;
+    size_t nops;
+    bool has_tags;
+    const struct mv_tags *tags;
+    bool has_enabled, enabled;
+    bool has_nbf, has_exp;
+    int64_t nbf, exp;
+    bool has_release;
+    const struct mv_release_policy *release; /* copied */
+};
+/* version NULL or "" = the current version. */
+enum mv_err mv_store_update_key(struct mv_store *st, const char *vault, const char *name,
+                                const char *version, const struct mv_key_update *upd, int64_t now,
+                                struct mv_object_view *out);
+
+/* RotateKey: a new current version holding mat (reference taken on MV_OK), with the current
+ * version's kty flavour, key_ops, tags and release policy; exp = now + the policy's expiryTime
+ * when one is set. */
+enum mv_err mv_store_rotate_key(struct mv_store *st, const char *vault, const char *name,
+                                struct mv_keymat *mat, int64_t now, struct mv_object_view *out);
+
+/* The rotation policy of a live key: *set false (and *out untouched) when none was ever set. */
+enum mv_err mv_store_get_rotation_policy(struct mv_store *st, const char *vault, const char *name,
+                                         struct mv_rotation_policy *out, bool *set);
+/* Replaces it; created is kept from the old policy (now when new), updated = now. *out (may be
+ * NULL) gets the stored policy. */
+enum mv_err mv_store_set_rotation_policy(struct mv_store *st, const char *vault, const char *name,
+                                         const struct mv_rotation_policy *in, int64_t now,
+                                         struct mv_rotation_policy *out);
+
+/* Rotation on the mock clock: for each live key whose policy has an action due at now (Rotate:
+ * created + timeAfterCreate, or exp - timeBeforeExpiry of the current version; Notify likewise,
+ * once per version), generates the new version (outside the lock) or reports the notification.
+ * event (may be NULL) is called for each action taken, without the lock held. Returns the number
+ * of actions taken. Cheap when no key has a policy. */
+typedef void (*mv_rotation_event_fn)(void *ctx, const char *vault, const char *name,
+                                     enum mv_rotation_type type, const char *version);
+size_t mv_store_rotation_due(struct mv_store *st, int64_t now, mv_rotation_event_fn event,
+                             void *ctx);
 
 /* Replaces a vault's access policies and/or role assignments with src's (taken by swapping: src
  * receives the old arrays, so the caller frees src as usual). Persists. */

@@ -11,9 +11,9 @@
 struct mv_delay_queue;
 
 /* Suspended connections still hold a socket and their request state, and they count against
- * libmicrohttpd's connection limit (FD_SETSIZE - 4 = 1020 by default, shared by the workers), so
- * their number stays well under it: half the slots always remain for other requests and for the
- * control API that ends the delays. A delay beyond this is skipped (and logged by the caller). */
+ * --max-connections (4096 by default, conns.h), so their number stays well under it: most slots
+ * always remain for other requests and for the control API that ends the delays. A delay beyond
+ * this is skipped (and logged by the caller). docs/limits.md lists it with the other limits. */
 #define MV_DELAY_MAX 512
 
 /* Called with the queue's lock held, so they must not call back into the queue. hold(arg) runs in

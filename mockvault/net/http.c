@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "conns.h"
+#include "reply.h"
 #include "util.h"
 
 /* Defined here, used by server.c to start the daemon. */
@@ -159,20 +161,61 @@ static void body_append(struct mv_req *r, const char *data, size_t size)
     r->body[r->body_len] = '\0';
 }
 
+/* Answers a request the transport refuses before any dispatch: a connection over a cap (why
+ * names it: 503), or, when why is MV_CONN_ADMITTED, a request target over the guard's limits
+ * (414). The connection closes after the answer, which frees its slot (and libmicrohttpd need not
+ * read a body it would throw away). The answer is logged and journalled like any other. */
+static enum MHD_Result refuse(struct mv_req *r, enum mv_conn_refusal why)
+{
+    struct mv_conns_limits lim;
+
+    r->close_connection = true;
+    mv_conns_answering(r->conn);
+    if (why == MV_CONN_ADMITTED)
+        return mv_reply_kv_error(r, 414, "RequestUriTooLong", NULL,
+                                 "The request target is longer than %d bytes or has more than %d "
+                                 "query parameters.",
+                                 MV_URI_MAX, MV_QUERY_PARAMS_MAX);
+    mv_conns_effective(r->srv->conns, &lim);
+    r->has_retry_after = true;
+    r->retry_after = 1;
+    if (why == MV_CONN_OVER_PEER)
+        return mv_reply_kv_error(r, 503, "ServiceUnavailable", NULL,
+                                 "mockvault already serves %u connections from %s "
+                                 "(--max-connections-per-ip); close idle connections and retry.",
+                                 lim.max_connections_per_ip, r->peer);
+    return mv_reply_kv_error(r, 503, "ServiceUnavailable", NULL,
+                             "mockvault already serves %u connections (--max-connections); close "
+                             "idle connections and retry.",
+                             lim.max_connections);
+}
+
+/* Hands the complete request to the dispatcher; the request deadline stops here. */
+static enum MHD_Result dispatch(struct mv_req *r)
+{
+    mv_conns_answering(r->conn);
+    return r->srv->dispatch(r);
+}
+
 enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                    const char *method, const char *version, const char *upload_data,
                                    size_t *upload_size, void **req_cls)
 {
     struct mv_server *srv = cls;
-    struct mv_req *r = *req_cls;
+    struct mv_req *r = *req_cls == MV_URI_REFUSED ? NULL : *req_cls;
 
     if (!r) {
         const char *cl;
+        bool uri_refused = *req_cls == MV_URI_REFUSED;
+        enum mv_conn_refusal why;
 
         r = req_create(srv, conn, url, method);
         if (!r)
             return MHD_NO;
         *req_cls = r;
+        why = mv_conns_refusal(conn);
+        if (why != MV_CONN_ADMITTED || uri_refused)
+            return refuse(r, why);
         /* A declared oversize body is never buffered: it is drained and dropped, and the 413
          * goes out once the client has finished sending (answering mid-upload and closing makes
          * the kernel reset the connection, and the client may see the reset instead of the 413).
@@ -181,7 +224,7 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
         if (cl && strtoull(cl, NULL, 10) > MV_BODY_MAX) {
             r->body_too_large = true;
             if (strtoull(cl, NULL, 10) > MV_DRAIN_MAX)
-                return r->srv->dispatch(r);
+                return dispatch(r);
         }
         return MHD_YES;
     }
@@ -198,12 +241,15 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
         if (!r->body)
             return MHD_NO;
     }
-    return r->srv->dispatch(r);
+    return dispatch(r);
 }
 
 void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           enum MHD_RequestTerminationCode toe)
 {
-    req_destroy(*req_cls);
+    /* The guard's marker is not a request: the connection closed before the head was whole. */
+    if (*req_cls != MV_URI_REFUSED)
+        req_destroy(*req_cls);
     *req_cls = NULL;
+    mv_conns_idle(conn);
 }

@@ -28,6 +28,7 @@ struct mv_fault_set;
 struct mv_delay_queue;
 struct mv_throttle;
 struct mv_ops;
+struct mv_conns;
 
 /* What a fired fault rule (control/fault.h) asks the transport to do with one request. */
 struct mv_fault_action {
@@ -68,6 +69,7 @@ struct mv_server {
     struct mv_delay_queue *delays;      /* suspended connections of delayed requests (delay.c) */
     struct mv_throttle *throttle;       /* --throttle azure windows (throttle.c) */
     struct mv_ops *ops;                 /* every family's operation table (router.c) */
+    struct mv_conns *conns;             /* connection caps and the request deadline (conns.c) */
     pthread_mutex_t persist_lock;
     struct mv_log log;
     /* Set by the server at start: the dispatcher that answers a complete request (router.c), and
@@ -95,6 +97,7 @@ struct mv_req {
     char request_id[37];
     const char *client_request_id; /* borrowed from MHD; NULL if absent */
     double start;                  /* real monotonic start, for latency */
+    bool close_connection;         /* answer with Connection: close (a refused connection) */
     int64_t now;                   /* mock-clock now, read once per request (0 = not yet) */
     bool responded;
 
@@ -127,9 +130,15 @@ struct mv_req {
     struct mv_fault_action fault_action;
 };
 
-/* The verified-token cache (auth.c): RSA runs once per token, not once per request. */
+/* The verified-token cache (auth.c): RSA runs once per token, not once per request. Its size is
+ * fixed: MV_TOKEN_CACHE_SLOTS entries (direct-mapped, a newer token replaces the one in its slot),
+ * and tokens longer than MV_TOKEN_CACHE_TOKEN_MAX bytes are verified every time, never cached. */
+#define MV_TOKEN_CACHE_SLOTS 256
+#define MV_TOKEN_CACHE_TOKEN_MAX 4096
 struct mv_token_cache *mv_token_cache_create(void);
 void mv_token_cache_destroy(struct mv_token_cache *c); /* accepts NULL */
+/* How many tokens the cache holds now (at most MV_TOKEN_CACHE_SLOTS). */
+size_t mv_token_cache_count(struct mv_token_cache *c);
 
 /* Request helpers (http.c). */
 /* Query parameter by decoded key ("api-version" also matches "api%2Dversion"); NULL if absent. */

@@ -1,5 +1,6 @@
 /* proxy.c: the HTTPS (CONNECT) proxy that tunnels the impersonated Azure names to the mock. */
 #include "proxy.h"
+#include "proxy-int.h"
 
 #include "util.h"
 
@@ -37,8 +38,7 @@
 /* Connections beyond this many are closed at once: a thread per tunnel is fine for test suites
  * and developer machines, but must not grow without bound. */
 #define MAX_CONNS 512
-/* Host names are at most 253 characters; a bracketed IPv6 literal with zone is far shorter. */
-#define HOST_MAX 255
+#define HOST_MAX MV_PROXY_HOST_MAX /* proxy-int.h */
 
 /* One accepted client connection, served by its own thread. */
 struct conn {
@@ -67,17 +67,6 @@ struct mv_proxy {
     bool lock_inited;
     struct conn *conns; /* owned; every conn whose thread has not been joined yet */
     size_t nconns;
-};
-
-/* Why a request was refused, with the reply it gets. */
-enum reply_kind {
-    R_BAD_REQUEST,
-    R_TIMEOUT,
-    R_TOO_LARGE,
-    R_METHOD,
-    R_FORBIDDEN_HOST,
-    R_FORBIDDEN_PORT,
-    R_BAD_GATEWAY,
 };
 
 static int64_t now_ms(void)
@@ -398,6 +387,32 @@ static bool host_allowed(const char *host)
     return mv_host_is_azure(host);
 }
 
+int mv_proxy_check_head(const char *head, size_t head_len, char host[MV_PROXY_HOST_MAX + 1],
+                        unsigned *port, enum reply_kind *kind)
+{
+    struct request_line rl;
+    long ll = first_line_len(head, head_len);
+
+    *kind = R_BAD_REQUEST;
+    if (ll < 0 || parse_request_line(head, (size_t)ll, &rl) != 0)
+        return 1;
+    if (rl.method_len != 7 || memcmp(rl.method, "CONNECT", 7) != 0) {
+        *kind = R_METHOD;
+        return 1;
+    }
+    if (parse_authority(rl.target, rl.target_len, host, port) != 0)
+        return 1;
+    if (!host_allowed(host)) {
+        *kind = R_FORBIDDEN_HOST;
+        return 1;
+    }
+    if (*port != 443) {
+        *kind = R_FORBIDDEN_PORT;
+        return 1;
+    }
+    return 0;
+}
+
 /* Connects to the mock's TLS listener with a bounded wait. Returns a non-blocking socket, or -1
  * on failure, timeout or stop. */
 static int connect_target(const struct mv_proxy *p)
@@ -535,7 +550,6 @@ static void *conn_main(void *arg)
     char authority[HOST_MAX + 8] = "";
     char host[HOST_MAX + 1];
     unsigned port = 0;
-    struct request_line rl;
     bool reply = false;
     static const char established[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
 
@@ -547,32 +561,13 @@ static void *conn_main(void *arg)
         goto out;
     }
 
-    long ll = first_line_len(c->head, head_len);
-    if (ll < 0 || parse_request_line(c->head, (size_t)ll, &rl) != 0) {
-        reply = true;
-        goto out;
-    }
-    if (rl.method_len != 7 || memcmp(rl.method, "CONNECT", 7) != 0) {
-        kind = R_METHOD;
-        reply = true;
-        goto out;
-    }
-
-    if (parse_authority(rl.target, rl.target_len, host, &port) != 0) {
-        kind = R_BAD_REQUEST;
-        reply = true;
-        goto out;
-    }
-    snprintf(authority, sizeof authority, "%s:%u", host, port);
-    if (!host_allowed(host)) {
-        fprintf(stderr, "proxy: refused CONNECT %s (not an impersonated Azure name)\n", authority);
-        kind = R_FORBIDDEN_HOST;
-        reply = true;
-        goto out;
-    }
-    if (port != 443) {
-        fprintf(stderr, "proxy: refused CONNECT %s (only port 443 is tunnelled)\n", authority);
-        kind = R_FORBIDDEN_PORT;
+    if (mv_proxy_check_head(c->head, head_len, host, &port, &kind) != 0) {
+        if (kind == R_FORBIDDEN_HOST || kind == R_FORBIDDEN_PORT) {
+            snprintf(authority, sizeof authority, "%s:%u", host, port);
+            fprintf(stderr, "proxy: refused CONNECT %s (%s)\n", authority,
+                    kind == R_FORBIDDEN_HOST ? "not an impersonated Azure name"
+                                             : "only port 443 is tunnelled");
+        }
         reply = true;
         goto out;
     }

@@ -93,6 +93,9 @@ static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Respo
         snprintf(ra, sizeof ra, "%u", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
+    /* libmicrohttpd closes the connection after a response that says so. */
+    if (r->close_connection)
+        MHD_add_response_header(resp, "Connection", "close");
     r->responded = true;
     ok = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
@@ -368,7 +371,7 @@ static void jb_url(struct jbuf *b, const char *base, const char *kind, const cha
 /* One secret with the real key order: [recoveryId, deletedDate, scheduledPurgeDate,] [value,]
  * [contentType,] id, attributes {enabled, [nbf,] [exp,] created, updated, recoveryLevel,
  * [recoverableDays]}, [tags]. Optional keys are left out, never null (spec §1). */
-static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_secret_view *sv,
+static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_object_view *sv,
                       unsigned shape)
 {
     jb_raw(b, "{", 1);
@@ -442,7 +445,7 @@ static enum MHD_Result reply_jbuf(struct mv_req *r, struct jbuf *b)
     return queue(r, MHD_HTTP_OK, resp, MV_JSON_TYPE);
 }
 
-enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned shape)
+enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_object_view *sv, unsigned shape)
 {
     struct jbuf b = {NULL, 0, 0, false};
 
@@ -450,7 +453,7 @@ enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_secret_view *s
     return reply_jbuf(r, &b);
 }
 
-enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
+enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
                                      unsigned shape, const char *next_link)
 {
     struct jbuf b = {NULL, 0, 0, false};

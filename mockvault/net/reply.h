@@ -35,10 +35,10 @@ enum {
 };
 
 /* 200 with one SecretBundle / DeletedSecretBundle in the real key order. */
-enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_secret_view *sv, unsigned shape);
+enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_object_view *sv, unsigned shape);
 
 /* 200 with {"value":[items...],"nextLink":next_link or null}. */
-enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_secret_view *items, size_t n,
+enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
                                      unsigned shape, const char *next_link);
 
 /* 204 without Content-Type or body (purge). */

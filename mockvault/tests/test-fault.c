@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "delay.h"
 #include "fault.h"
@@ -632,6 +634,40 @@ START_TEST(test_fault_destroy_null)
 }
 END_TEST
 
+/* Issue 13: the rule parser read past a body that is not NUL-terminated (it scanned the rest
+ * with strspn). The rule is put at the very end of a readable page followed by an inaccessible
+ * one, so a read past its last byte faults with or without AddressSanitizer; a copy in a malloc'd
+ * block of exactly its length covers the ASan build as well. */
+START_TEST(test_fault_json_not_terminated)
+{
+    static const char rules[][64] = {
+        "{\"action\":{\"status\":503},\"times\":1}  \n",
+        "{\"action\":{\"status\":503}}",
+        "{\"action\":{\"status\":503}} x",
+    };
+    long page = sysconf(_SC_PAGESIZE);
+    char *map =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    ck_assert_ptr_ne(map, MAP_FAILED);
+    ck_assert_int_eq(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        size_t len = strlen(rules[i]);
+        char *at_end = map + page - len, *exact = malloc(len), err[256] = "";
+        unsigned id = 0;
+        int want = i < 2 ? 0 : -1;
+
+        ck_assert_ptr_nonnull(exact);
+        memcpy(at_end, rules[i], len);
+        memcpy(exact, rules[i], len);
+        ck_assert_int_eq(mv_fault_add_json(set, at_end, len, &id, err, sizeof err), want);
+        ck_assert_int_eq(mv_fault_add_json(set, exact, len, &id, err, sizeof err), want);
+        free(exact);
+    }
+    ck_assert_int_eq(munmap(map, (size_t)page * 2), 0);
+}
+END_TEST
+
 static Suite *fault_suite(void)
 {
     Suite *s = suite_create("fault");
@@ -652,6 +688,7 @@ static Suite *fault_suite(void)
     tcase_add_loop_test(tc, test_fault_bad_rules, 0, (int)(sizeof bad_rules / sizeof bad_rules[0]));
     tcase_add_test(tc, test_fault_rule_cap);
     tcase_add_test(tc, test_fault_destroy_null);
+    tcase_add_test(tc, test_fault_json_not_terminated);
     suite_add_tcase(s, tc);
     return s;
 }

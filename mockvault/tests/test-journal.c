@@ -219,6 +219,23 @@ START_TEST(test_journal_long_and_null_fields)
 }
 END_TEST
 
+/* A path with bytes that are not UTF-8 and control characters is kept escaped as in the log, so
+ * the journal's JSON stays valid UTF-8 and one line per entry in the audit log. */
+START_TEST(test_journal_path_escaped)
+{
+    struct mv_request_record e = {
+        .time = 1, .status = 404, .method = "GET", .path = "/secrets/a\xff\nb\\c"};
+    struct mv_journal_filter all = {0};
+    const cJSON *v;
+    cJSON *o;
+
+    ck_assert_int_eq(mv_journal_add(j, &e), 0);
+    o = query(&all, &v);
+    ck_assert_str_eq(str(cJSON_GetArrayItem(v, 0), "path"), "/secrets/a\\xFF\\x0Ab\\\\c");
+    cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(test_journal_filter_operation)
 {
     struct mv_journal_filter f = {.operation = "GetSecret"};
@@ -485,6 +502,7 @@ static Suite *journal_suite(void)
     tcase_add_test(tc, test_journal_empty);
     tcase_add_test(tc, test_journal_entry_shape);
     tcase_add_test(tc, test_journal_long_and_null_fields);
+    tcase_add_test(tc, test_journal_path_escaped);
     tcase_add_test(tc, test_journal_filter_operation);
     tcase_add_test(tc, test_journal_filter_vault);
     tcase_add_test(tc, test_journal_filter_principal);

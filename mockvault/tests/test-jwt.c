@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "jwt.h"
 #include "util.h"
 
@@ -551,6 +552,56 @@ START_TEST(key_file_errors)
 }
 END_TEST
 
+/* Issue 13: mv_claims_has_role("") never returned (strstr finds "" at every position and the
+ * loop did not move on). The tcase's timeout turns a hang into a failure. */
+START_TEST(has_role_empty_name)
+{
+    struct mv_claims c;
+
+    memset(&c, 0, sizeof c);
+    snprintf(c.roles, sizeof c.roles, "User.Read.All Application.Read.All");
+    ck_assert(!mv_claims_has_role(&c, ""));
+    ck_assert(mv_claims_has_role(&c, "User.Read.All"));
+    ck_assert(mv_claims_has_role(&c, "Application.Read.All"));
+    ck_assert(!mv_claims_has_role(&c, "User.Read"));
+    ck_assert(!mv_claims_has_role(&c, "Read.All"));
+    c.roles[0] = '\0';
+    ck_assert(!mv_claims_has_role(&c, ""));
+    ck_assert(!mv_claims_has_role(&c, "User.Read.All"));
+}
+END_TEST
+
+/* Issue 13 (resource limits): the verified-token cache holds at most MV_TOKEN_CACHE_SLOTS
+ * tokens however many distinct ones it is given, keeps the newest retrievable, and never stores
+ * one longer than MV_TOKEN_CACHE_TOKEN_MAX bytes. */
+START_TEST(token_cache_bounded)
+{
+    struct mv_token_cache *c = mv_token_cache_create();
+    struct mv_claims in, out;
+    char tok[64], *big = malloc(MV_TOKEN_CACHE_TOKEN_MAX + 2);
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_nonnull(big);
+    memset(&in, 0, sizeof in);
+    for (int i = 0; i < 10000; i++) {
+        int n = snprintf(tok, sizeof tok, "header.payload-%d.signature", i);
+        snprintf(in.appid, sizeof in.appid, "app-%d", i);
+        mv_token_cache_put(c, tok, (size_t)n, &in);
+        ck_assert_uint_le(mv_token_cache_count(c), MV_TOKEN_CACHE_SLOTS);
+        ck_assert(mv_token_cache_get(c, tok, (size_t)n, &out));
+        ck_assert_str_eq(out.appid, in.appid);
+    }
+    ck_assert_uint_eq(mv_token_cache_count(c), MV_TOKEN_CACHE_SLOTS);
+    ck_assert(!mv_token_cache_get(c, "header.payload-0.signature", 26, &out));
+    memset(big, 'a', MV_TOKEN_CACHE_TOKEN_MAX + 1);
+    big[MV_TOKEN_CACHE_TOKEN_MAX + 1] = '\0';
+    mv_token_cache_put(c, big, MV_TOKEN_CACHE_TOKEN_MAX + 1, &in);
+    ck_assert(!mv_token_cache_get(c, big, MV_TOKEN_CACHE_TOKEN_MAX + 1, &out));
+    free(big);
+    mv_token_cache_destroy(c);
+}
+END_TEST
+
 static Suite *jwt_suite(void)
 {
     Suite *s = suite_create("jwt");
@@ -567,6 +618,11 @@ static Suite *jwt_suite(void)
     tcase_add_test(tc, concurrent_use);
     tcase_add_test(tc, key_file_persists);
     tcase_add_test(tc, key_file_errors);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("claims");
+    tcase_set_timeout(tc, 5);
+    tcase_add_test(tc, has_role_empty_name);
+    tcase_add_test(tc, token_cache_bounded);
     suite_add_tcase(s, tc);
     return s;
 }

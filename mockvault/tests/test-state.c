@@ -49,7 +49,7 @@ static const struct mv_version *version_of(const struct mv_data *d, const char *
 {
     const struct mv_vault *v = mv_data_vault(d, vault);
     ck_assert_ptr_nonnull(v);
-    const struct mv_secret *s = mv_vault_secret(v, secret);
+    const struct mv_object *s = mv_vault_secret(v, secret);
     ck_assert_ptr_nonnull(s);
     ck_assert_uint_lt(i, s->nversions);
     return &s->versions[i];
@@ -133,7 +133,7 @@ START_TEST(test_default_fixture)
     ck_assert(nbf->has_nbf && nbf->nbf == T0 + 7 * DAY);
     ck_assert(!version_of(d, "demo", "disabled-secret", 0)->enabled);
     ck_assert(version_of(d, "demo", "api-key", 0)->tags.n > 0);
-    const struct mv_secret *old = mv_vault_secret(demo, "old-secret");
+    const struct mv_object *old = mv_vault_secret(demo, "old-secret");
     ck_assert_ptr_nonnull(old);
     ck_assert(old->deleted);
     ck_assert_int_eq(old->deleted_date, T0 - 2 * DAY);
@@ -371,7 +371,7 @@ START_TEST(test_defaults)
     ck_assert_uint_eq(strspn(ver->id, "0123456789abcdef"), 32);
     ck_assert(!ver->tags.present);
     ck_assert_ptr_null(ver->content_type);
-    const struct mv_secret *del = mv_vault_secret(v, "d");
+    const struct mv_object *del = mv_vault_secret(v, "d");
     ck_assert(del->deleted);
     ck_assert_int_eq(del->deleted_date, T0);
     ck_assert_int_eq(del->scheduled_purge_date, T0 + 90 * DAY);
@@ -398,7 +398,7 @@ START_TEST(test_given_ids_kept_generated_unique)
                        "{\"name\":\"s\",\"versions\":[{\"value\":\"a\"},{\"value\":\"b\"},"
                        "{\"value\":\"c\",\"id\":\"00000000000000000000000000000000\"}]}]}]}";
     struct mv_data *d = parse_ok(json, T0);
-    const struct mv_secret *s = mv_vault_secret(mv_data_vault(d, "abc"), "s");
+    const struct mv_object *s = mv_vault_secret(mv_data_vault(d, "abc"), "s");
     ck_assert_str_eq(s->versions[2].id, "00000000000000000000000000000000");
     ck_assert_str_ne(s->versions[0].id, s->versions[1].id);
     ck_assert_str_ne(s->versions[0].id, s->versions[2].id);
@@ -555,10 +555,10 @@ START_TEST(test_secret_json)
     const struct mv_vault *v = mv_data_vault(d, "abc");
     char err[512] = "";
     for (size_t i = 0; i < v->nsecrets; i++) {
-        const struct mv_secret *s = &v->secrets[i];
+        const struct mv_object *s = &v->secrets[i];
         cJSON *j = mv_state_secret_to_json(s);
         ck_assert_ptr_nonnull(j);
-        struct mv_secret *back = mv_state_secret_from_json(j, err, sizeof(err));
+        struct mv_object *back = mv_state_secret_from_json(j, err, sizeof(err));
         ck_assert_msg(back != NULL, "%s", err);
         ck_assert_str_eq(back->name, s->name);
         ck_assert_int_eq(back->deleted, s->deleted);
@@ -572,7 +572,7 @@ START_TEST(test_secret_json)
         cJSON_free(b);
         cJSON_Delete(j);
         cJSON_Delete(j2);
-        mv_secret_finish(back);
+        mv_object_finish(back);
         free(back);
     }
     mv_data_free(d);
@@ -603,12 +603,12 @@ START_TEST(test_secret_json)
     }
     cJSON *ok = cJSON_Parse("{\"name\":\"s\",\"versions\":[{\"value\":\"v\",\"created\":"
                             "\"2030-01-01T00:00:00Z\"}]}");
-    struct mv_secret *s = mv_state_secret_from_json(ok, err, sizeof(err));
+    struct mv_object *s = mv_state_secret_from_json(ok, err, sizeof(err));
     ck_assert_msg(s != NULL, "%s", err);
     ck_assert(!s->deleted);
     ck_assert_int_eq(s->versions[0].created, 1893456000);
     ck_assert_uint_eq(strlen(s->versions[0].id), 32);
-    mv_secret_finish(s);
+    mv_object_finish(s);
     free(s);
     cJSON_Delete(ok);
 }

@@ -18,12 +18,13 @@ static size_t list_all(struct mv_store *st, bool deleted, size_t max, char ***na
     *names = NULL;
     *pages = 0;
     do {
-        struct mv_secret_view *items = NULL;
+        struct mv_object_view *items = NULL;
         size_t n = 0;
         char *next = NULL;
-        enum mv_err rc = deleted
-                             ? mv_store_list_deleted(st, "demo", marker, max, &items, &n, &next)
-                             : mv_store_list_secrets(st, "demo", marker, max, &items, &n, &next);
+        enum mv_err rc =
+            deleted
+                ? mv_store_list_deleted(st, MV_OBJ_SECRET, "demo", marker, max, &items, &n, &next)
+                : mv_store_list(st, MV_OBJ_SECRET, "demo", marker, max, &items, &n, &next);
         ck_assert_int_eq(rc, MV_OK);
         if (max > 0)
             ck_assert_uint_le(n, max);
@@ -32,7 +33,7 @@ static size_t list_all(struct mv_store *st, bool deleted, size_t max, char ***na
         *names = realloc(*names, (total + n + 1) * sizeof(char *));
         for (size_t i = 0; i < n; i++)
             (*names)[total++] = xstrdup(items[i].name);
-        mv_secret_views_free(items, n);
+        mv_object_views_free(items, n);
         free(marker);
         marker = next;
         (*pages)++;
@@ -60,7 +61,7 @@ START_TEST(test_paging_sizes)
     for (size_t i = 0; i < count; i++)
         set_value(st, "demo", names[i], "fake", T0);
     set_value(st, "demo", "zulu-deleted", "fake", T0);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "zulu-deleted", T0, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "zulu-deleted", T0, NULL), MV_OK);
 
     const char *expect[] = {"alpha", "Bravo", "charlie", "delta",  "echo", "foxtrot",
                             "Golf",  "hotel", "India",   "juliet", "Kilo"};
@@ -76,18 +77,19 @@ START_TEST(test_paging_sizes)
     }
 
     /* A page that ends exactly on the last item has no next marker. */
-    struct mv_secret_view *items;
+    struct mv_object_view *items;
     size_t n;
     char *next;
-    ck_assert_int_eq(mv_store_list_secrets(st, "demo", "india", 3, &items, &n, &next), MV_OK);
+    ck_assert_int_eq(mv_store_list(st, MV_OBJ_SECRET, "demo", "india", 3, &items, &n, &next),
+                     MV_OK);
     ck_assert_uint_eq(n, 3);
     ck_assert_ptr_null(next);
-    mv_secret_views_free(items, n);
+    mv_object_views_free(items, n);
     /* A marker past the end gives an empty last page. */
-    ck_assert_int_eq(mv_store_list_secrets(st, "demo", "zzz", 3, &items, &n, &next), MV_OK);
+    ck_assert_int_eq(mv_store_list(st, MV_OBJ_SECRET, "demo", "zzz", 3, &items, &n, &next), MV_OK);
     ck_assert_uint_eq(n, 0);
     ck_assert_ptr_null(next);
-    mv_secret_views_free(items, n);
+    mv_object_views_free(items, n);
 
     char **got;
     size_t pages;
@@ -106,40 +108,40 @@ START_TEST(test_paging_with_changes)
     for (size_t i = 0; i < 6; i++)
         set_value(st, "demo", names[i], "fake", T0);
 
-    struct mv_secret_view *items;
+    struct mv_object_view *items;
     size_t n;
     char *next;
-    ck_assert_int_eq(mv_store_list_secrets(st, "demo", NULL, 2, &items, &n, &next), MV_OK);
+    ck_assert_int_eq(mv_store_list(st, MV_OBJ_SECRET, "demo", NULL, 2, &items, &n, &next), MV_OK);
     ck_assert_uint_eq(n, 2);
     ck_assert_str_eq(items[0].name, "b");
     ck_assert_str_eq(items[1].name, "d");
     ck_assert_ptr_nonnull(next);
-    mv_secret_views_free(items, n);
+    mv_object_views_free(items, n);
 
     /* Between pages: one name lands before the marker (not seen), one after it (seen), and the
      * secret the marker points at goes away (the listing resumes at the next name). */
     set_value(st, "demo", "a", "fake", T0);
     set_value(st, "demo", "G", "fake", T0);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "f", T0, NULL), MV_OK);
-    ck_assert_int_eq(mv_store_purge(st, "demo", "f"), MV_OK);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "f", T0, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_purge(st, MV_OBJ_SECRET, "demo", "f"), MV_OK);
 
     char *marker = next;
-    ck_assert_int_eq(mv_store_list_secrets(st, "demo", marker, 2, &items, &n, &next), MV_OK);
+    ck_assert_int_eq(mv_store_list(st, MV_OBJ_SECRET, "demo", marker, 2, &items, &n, &next), MV_OK);
     free(marker);
     ck_assert_uint_eq(n, 2);
     ck_assert_str_eq(items[0].name, "G");
     ck_assert_str_eq(items[1].name, "h");
-    mv_secret_views_free(items, n);
+    mv_object_views_free(items, n);
 
     /* Delete everything after the marker: the last page is empty and final. */
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "j", T0, NULL), MV_OK);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "l", T0, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "j", T0, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "l", T0, NULL), MV_OK);
     marker = next;
-    ck_assert_int_eq(mv_store_list_secrets(st, "demo", marker, 2, &items, &n, &next), MV_OK);
+    ck_assert_int_eq(mv_store_list(st, MV_OBJ_SECRET, "demo", marker, 2, &items, &n, &next), MV_OK);
     free(marker);
     ck_assert_uint_eq(n, 0);
     ck_assert_ptr_null(next);
-    mv_secret_views_free(items, n);
+    mv_object_views_free(items, n);
 
     /* Versions: a new version between pages shows up if its id sorts after the marker. */
     for (int i = 0; i < 5; i++)
@@ -149,14 +151,15 @@ START_TEST(test_paging_with_changes)
     char last[33] = "";
     bool added = false;
     do {
-        ck_assert_int_eq(mv_store_list_versions(st, "demo", "v", vmarker, 2, &items, &n, &next),
-                         MV_OK);
+        ck_assert_int_eq(
+            mv_store_list_versions(st, MV_OBJ_SECRET, "demo", "v", vmarker, 2, &items, &n, &next),
+            MV_OK);
         for (size_t i = 0; i < n; i++) {
             ck_assert_int_lt(strcmp(last, items[i].v.id), 0); /* strictly ascending, no repeat */
             memcpy(last, items[i].v.id, 33);
         }
         seen += n;
-        mv_secret_views_free(items, n);
+        mv_object_views_free(items, n);
         free(vmarker);
         vmarker = next;
         if (!added) {
@@ -182,11 +185,12 @@ START_TEST(test_paging_versions_sizes)
         size_t total = 0, pages = 0;
         char prev[33] = "";
         do {
-            struct mv_secret_view *items;
+            struct mv_object_view *items;
             size_t n;
             char *next;
-            ck_assert_int_eq(
-                mv_store_list_versions(st, "demo", "many", marker, max, &items, &n, &next), MV_OK);
+            ck_assert_int_eq(mv_store_list_versions(st, MV_OBJ_SECRET, "demo", "many", marker, max,
+                                                    &items, &n, &next),
+                             MV_OK);
             ck_assert_uint_le(n, max);
             for (size_t i = 0; i < n; i++) {
                 ck_assert_int_lt(strcmp(prev, items[i].v.id), 0);
@@ -194,7 +198,7 @@ START_TEST(test_paging_versions_sizes)
             }
             total += n;
             pages++;
-            mv_secret_views_free(items, n);
+            mv_object_views_free(items, n);
             free(marker);
             marker = next;
         } while (marker != NULL);
@@ -210,12 +214,12 @@ END_TEST
 START_TEST(test_backup_restore)
 {
     struct mv_store *st = make_store();
-    struct mv_secret_view v;
-    struct mv_secret *b = NULL;
+    struct mv_object_view v;
+    struct mv_object *b = NULL;
     set_value(st, "demo", "Backed", "fake-1", T0);
     set_value(st, "demo", "backed", "fake-2", T0 + 5);
 
-    ck_assert_int_eq(mv_store_backup(st, "demo", "BACKED", &b), MV_OK);
+    ck_assert_int_eq(mv_store_backup(st, MV_OBJ_SECRET, "demo", "BACKED", &b), MV_OK);
     ck_assert_ptr_nonnull(b);
     ck_assert_str_eq(b->name, "Backed");
     ck_assert_uint_eq(b->nversions, 2);
@@ -225,30 +229,31 @@ START_TEST(test_backup_restore)
     memcpy(id1, b->versions[1].id, 33);
 
     /* The name exists (live, then deleted): restore refuses and s stays the caller's. */
-    ck_assert_int_eq(mv_store_restore(st, "demo", b, &v), MV_E_EXISTS);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "backed", T0 + 6, NULL), MV_OK);
-    ck_assert_int_eq(mv_store_restore(st, "demo", b, &v), MV_E_EXISTS);
+    ck_assert_int_eq(mv_store_restore(st, MV_OBJ_SECRET, "demo", b, &v), MV_E_EXISTS);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "backed", T0 + 6, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_restore(st, MV_OBJ_SECRET, "demo", b, &v), MV_E_EXISTS);
     ck_assert_str_eq(b->name, "Backed");
 
     /* Into another vault it works and keeps ids and times. */
-    struct mv_secret *copy = mv_secret_clone(b);
+    struct mv_object *copy = mv_object_clone(b);
     ck_assert_ptr_nonnull(copy);
-    ck_assert_int_eq(mv_store_restore(st, "locked", copy, &v), MV_OK); /* copy now owned */
+    ck_assert_int_eq(mv_store_restore(st, MV_OBJ_SECRET, "locked", copy, &v),
+                     MV_OK); /* copy now owned */
     ck_assert_str_eq(v.v.id, id1);
     ck_assert(!v.deleted);
     ck_assert_int_eq(v.v.created, T0 + 5);
-    mv_secret_view_finish(&v);
+    mv_object_view_finish(&v);
 
-    ck_assert_int_eq(mv_store_purge(st, "demo", "backed"), MV_OK);
-    ck_assert_int_eq(mv_store_restore(st, "demo", b, &v), MV_OK); /* b now owned */
+    ck_assert_int_eq(mv_store_purge(st, MV_OBJ_SECRET, "demo", "backed"), MV_OK);
+    ck_assert_int_eq(mv_store_restore(st, MV_OBJ_SECRET, "demo", b, &v), MV_OK); /* b now owned */
     ck_assert_str_eq(v.name, "Backed");
     ck_assert_str_eq(v.v.id, id1);
     ck_assert_str_eq(v.v.value, "fake-2");
-    mv_secret_view_finish(&v);
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "backed", id0, &v), MV_OK);
+    mv_object_view_finish(&v);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "backed", id0, &v), MV_OK);
     ck_assert_str_eq(v.v.value, "fake-1");
     ck_assert_int_eq(v.v.created, T0);
-    mv_secret_view_finish(&v);
+    mv_object_view_finish(&v);
     mv_store_destroy(st);
 }
 END_TEST
@@ -259,7 +264,7 @@ START_TEST(test_persist_hook)
 {
     struct mv_store *st = make_store();
     struct persist_counter pc = {0};
-    struct mv_secret_view v;
+    struct mv_object_view v;
     mv_store_set_persist(st, count_persist, &pc);
 
     set_value(st, "demo", "p1", "fake", T0);
@@ -268,17 +273,17 @@ START_TEST(test_persist_hook)
     struct mv_secret_update upd = {.has_enabled = true, .enabled = false};
     ck_assert_int_eq(mv_store_update_secret(st, "demo", "p1", NULL, &upd, T0, NULL), MV_OK);
     ck_assert_int_eq(pc.calls, 2);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "p1", T0, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "p1", T0, NULL), MV_OK);
     ck_assert_int_eq(pc.calls, 3);
-    ck_assert_int_eq(mv_store_recover(st, "demo", "p1", NULL), MV_OK);
+    ck_assert_int_eq(mv_store_recover(st, MV_OBJ_SECRET, "demo", "p1", NULL), MV_OK);
     ck_assert_int_eq(pc.calls, 4);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "p1", T0, NULL), MV_OK);
-    ck_assert_int_eq(mv_store_purge(st, "demo", "p1"), MV_OK);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "p1", T0, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_purge(st, MV_OBJ_SECRET, "demo", "p1"), MV_OK);
     ck_assert_int_eq(pc.calls, 6);
 
     /* Reads and failed operations do not save. */
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "p1", NULL, NULL), MV_E_NOT_FOUND);
-    ck_assert_int_eq(mv_store_purge(st, "demo", "p1"), MV_E_NOT_DELETED);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "p1", NULL, NULL), MV_E_NOT_FOUND);
+    ck_assert_int_eq(mv_store_purge(st, MV_OBJ_SECRET, "demo", "p1"), MV_E_NOT_DELETED);
     const struct mv_data *d = mv_store_rdlock(st);
     ck_assert_ptr_nonnull(d);
     mv_store_unlock(st);
@@ -289,26 +294,26 @@ START_TEST(test_persist_hook)
     struct mv_secret_input in = {.value = "fake"};
     ck_assert_int_eq(mv_store_set_secret(st, "demo", "p2", &in, T0, &v), MV_E_PERSIST);
     ck_assert_int_eq(pc.calls, 7);
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "p2", NULL, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "p2", NULL, NULL), MV_OK);
     ck_assert_int_eq(mv_store_update_secret(st, "demo", "p2", NULL, &upd, T0, NULL), MV_E_PERSIST);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "p2", T0, NULL), MV_E_PERSIST);
-    ck_assert_int_eq(mv_store_recover(st, "demo", "p2", NULL), MV_E_PERSIST);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "p2", T0, NULL), MV_E_PERSIST);
-    ck_assert_int_eq(mv_store_purge(st, "demo", "p2"), MV_E_PERSIST);
-    ck_assert_int_eq(mv_store_get_deleted(st, "demo", "p2", NULL), MV_E_NOT_DELETED);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "p2", T0, NULL), MV_E_PERSIST);
+    ck_assert_int_eq(mv_store_recover(st, MV_OBJ_SECRET, "demo", "p2", NULL), MV_E_PERSIST);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "p2", T0, NULL), MV_E_PERSIST);
+    ck_assert_int_eq(mv_store_purge(st, MV_OBJ_SECRET, "demo", "p2"), MV_E_PERSIST);
+    ck_assert_int_eq(mv_store_get_deleted(st, MV_OBJ_SECRET, "demo", "p2", NULL), MV_E_NOT_DELETED);
 
     ck_assert_int_eq(mv_store_set_secret(st, "demo", "p3", &in, T0, NULL), MV_E_PERSIST);
     ck_assert_int_eq(mv_store_set_secret(st, "demo", "p3", &in, T0, NULL), MV_E_PERSIST);
     pc.fail = 0;
-    struct mv_secret *b = NULL;
-    ck_assert_int_eq(mv_store_backup(st, "demo", "p3", &b), MV_OK);
-    ck_assert_int_eq(mv_store_delete_secret(st, "demo", "p3", T0, NULL), MV_OK);
-    ck_assert_int_eq(mv_store_purge(st, "demo", "p3"), MV_OK);
+    struct mv_object *b = NULL;
+    ck_assert_int_eq(mv_store_backup(st, MV_OBJ_SECRET, "demo", "p3", &b), MV_OK);
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "demo", "p3", T0, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_purge(st, MV_OBJ_SECRET, "demo", "p3"), MV_OK);
     pc.fail = 1;
     /* On MV_E_PERSIST restore leaves b with the caller, although the secret is now stored. */
-    ck_assert_int_eq(mv_store_restore(st, "demo", b, NULL), MV_E_PERSIST);
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "p3", NULL, NULL), MV_OK);
-    mv_secret_finish(b);
+    ck_assert_int_eq(mv_store_restore(st, MV_OBJ_SECRET, "demo", b, NULL), MV_E_PERSIST);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "p3", NULL, NULL), MV_OK);
+    mv_object_finish(b);
     free(b);
 
     int before = pc.calls;
@@ -317,7 +322,7 @@ START_TEST(test_persist_hook)
     pc.fail = 0;
     ck_assert_int_eq(mv_store_replace(st, NULL), MV_OK);
     ck_assert_int_eq(pc.calls, before + 2);
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "p3", NULL, NULL), MV_E_NO_VAULT);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "p3", NULL, NULL), MV_E_NO_VAULT);
     mv_store_destroy(st);
 }
 END_TEST
@@ -330,11 +335,11 @@ START_TEST(test_replace)
     set_value(st, "demo", "before", "fake", T0);
     struct mv_data *d = make_data();
     d->vaults[0].nsecrets = 2;
-    d->vaults[0].secrets = calloc(2, sizeof(struct mv_secret));
+    d->vaults[0].secrets = calloc(2, sizeof(struct mv_object));
     /* Unsorted on purpose: the store sorts what it is given. */
     const char *names[] = {"zeta", "Alpha"};
     for (int i = 0; i < 2; i++) {
-        struct mv_secret *s = &d->vaults[0].secrets[i];
+        struct mv_object *s = &d->vaults[0].secrets[i];
         s->name = xstrdup(names[i]);
         s->nversions = 1;
         s->versions = calloc(1, sizeof(struct mv_version));
@@ -343,15 +348,15 @@ START_TEST(test_replace)
         memcpy(s->versions[0].id, "0123456789abcdef0123456789abcdef", 33);
     }
     ck_assert_int_eq(mv_store_replace(st, d), MV_OK);
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "before", NULL, NULL), MV_E_NOT_FOUND);
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "alpha", NULL, NULL), MV_OK);
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "ZETA", NULL, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "before", NULL, NULL), MV_E_NOT_FOUND);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "alpha", NULL, NULL), MV_OK);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "ZETA", NULL, NULL), MV_OK);
     mv_store_destroy(st);
 
     /* An empty store works and has no vaults. */
     st = mv_store_create(NULL);
     ck_assert_ptr_nonnull(st);
-    ck_assert_int_eq(mv_store_get_secret(st, "demo", "a", NULL, NULL), MV_E_NO_VAULT);
+    ck_assert_int_eq(mv_store_get(st, MV_OBJ_SECRET, "demo", "a", NULL, NULL), MV_E_NO_VAULT);
     const struct mv_data *e = mv_store_rdlock(st);
     ck_assert_uint_eq(e->nvaults, 0);
     mv_store_unlock(st);
@@ -397,9 +402,9 @@ START_TEST(test_clone_and_free)
     struct mv_secret_input in = {.value = "fake", .content_type = "text/plain", .tags = &tags};
     ck_assert_int_eq(mv_store_set_secret(st, "demo", "c", &in, T0, NULL), MV_OK);
     const struct mv_data *d = mv_store_rdlock(st);
-    const struct mv_secret *s = mv_vault_secret(&d->vaults[0], "C");
+    const struct mv_object *s = mv_vault_secret(&d->vaults[0], "C");
     ck_assert_ptr_nonnull(s);
-    struct mv_secret *sc = mv_secret_clone(s);
+    struct mv_object *sc = mv_object_clone(s);
     const struct mv_version *orig = s->versions;
     mv_store_unlock(st);
     mv_store_destroy(st);
@@ -410,7 +415,7 @@ START_TEST(test_clone_and_free)
     ck_assert_str_eq(sc->versions[0].value, "fake");
     ck_assert_str_eq(sc->versions[0].content_type, "text/plain");
     ck_assert_str_eq(sc->versions[0].tags.items[0].value, "b");
-    mv_secret_finish(sc);
+    mv_object_finish(sc);
     free(sc);
 
     struct mv_tags t2;
@@ -420,12 +425,12 @@ START_TEST(test_clone_and_free)
     mv_tags_finish(&t2);
 
     mv_data_free(NULL);
-    mv_secret_finish(NULL);
+    mv_object_finish(NULL);
     mv_version_finish(NULL);
     mv_tags_finish(NULL);
-    mv_secret_view_finish(NULL);
-    mv_secret_views_free(NULL, 0);
-    ck_assert_ptr_null(mv_secret_clone(NULL));
+    mv_object_view_finish(NULL);
+    mv_object_views_free(NULL, 0);
+    ck_assert_ptr_null(mv_object_clone(NULL));
 }
 END_TEST
 
@@ -445,14 +450,15 @@ static void *work(void *arg)
         struct mv_secret_input in = {.value = "fake"};
         if (mv_store_set_secret(w->st, "demo", name, &in, T0, NULL) != MV_OK)
             return (void *)1;
-        struct mv_secret_view *items;
+        struct mv_object_view *items;
         size_t n;
         char *next;
-        if (mv_store_list_secrets(w->st, "demo", name, 3, &items, &n, &next) != MV_OK || n == 0)
+        if (mv_store_list(w->st, MV_OBJ_SECRET, "demo", name, 3, &items, &n, &next) != MV_OK ||
+            n == 0)
             return (void *)1;
-        mv_secret_views_free(items, n);
+        mv_object_views_free(items, n);
         free(next);
-        if (i % 3 == 0 && mv_store_delete_secret(w->st, "demo", name, T0, NULL) != MV_OK)
+        if (i % 3 == 0 && mv_store_delete(w->st, MV_OBJ_SECRET, "demo", name, T0, NULL) != MV_OK)
             return (void *)1;
     }
     return NULL;

@@ -261,7 +261,7 @@ static enum MHD_Result h_set(struct mv_req *r)
     const cJSON *value;
     struct fields f;
     struct mv_secret_input in;
-    struct mv_secret_view sv;
+    struct mv_object_view sv;
     enum mv_err e;
     int ok;
 
@@ -302,7 +302,7 @@ static enum MHD_Result h_set(struct mv_req *r)
     ok = e == MV_OK ? mv_reply_secret(r, &sv, MV_SECRET_VALUE) : reply_store_err(r, e, name, NULL);
 out:
     free(f.tags.items);
-    mv_secret_view_finish(&sv);
+    mv_object_view_finish(&sv);
     if (body) {
         /* The parsed tree holds the value: wipe it before freeing. */
         if (cJSON_IsString(value))
@@ -315,7 +315,7 @@ out:
 static enum MHD_Result h_get(struct mv_req *r)
 {
     const char *name = r->cap[0], *version = r->cap[1];
-    struct mv_secret_view sv;
+    struct mv_object_view sv;
     enum mv_err e;
     int64_t now = mv_req_now(r);
     int ok;
@@ -327,7 +327,7 @@ static enum MHD_Result h_get(struct mv_req *r)
         return reply_store_err(r, MV_E_VERSION_NOT_FOUND, name, version);
     cx_str_lower(
         r->cap[1]); /* versions are lowercase hex; identifiers compare case-insensitively */
-    e = mv_store_get_secret(r->srv->store, r->vault, name, version, &sv);
+    e = mv_store_get(r->srv->store, MV_OBJ_SECRET, r->vault, name, version, &sv);
     if (e != MV_OK)
         return reply_store_err(r, e, name, version);
     if (!sv.v.enabled) {
@@ -344,7 +344,7 @@ static enum MHD_Result h_get(struct mv_req *r)
     } else {
         ok = mv_reply_secret(r, &sv, MV_SECRET_VALUE);
     }
-    mv_secret_view_finish(&sv);
+    mv_object_view_finish(&sv);
     return ok;
 }
 
@@ -354,7 +354,7 @@ static enum MHD_Result h_update(struct mv_req *r)
     cJSON *body = NULL;
     struct fields f;
     struct mv_secret_update upd;
-    struct mv_secret_view sv;
+    struct mv_object_view sv;
     enum mv_err e;
     int ok = MHD_YES;
 
@@ -385,20 +385,20 @@ static enum MHD_Result h_update(struct mv_req *r)
     ok = e == MV_OK ? mv_reply_secret(r, &sv, 0) : reply_store_err(r, e, name, version);
 out:
     free(f.tags.items);
-    mv_secret_view_finish(&sv);
+    mv_object_view_finish(&sv);
     cJSON_Delete(body);
     return ok;
 }
 
 /* A store operation on one secret by name that fills a view of it. */
-typedef enum mv_err (*by_name_fn)(struct mv_req *r, const char *name, struct mv_secret_view *sv);
+typedef enum mv_err (*by_name_fn)(struct mv_req *r, const char *name, struct mv_object_view *sv);
 
 /* Delete, get-deleted and recover share one shape: check the name, run the store operation, and
  * answer with the view it filled (shape as for mv_reply_secret) or with the store's error. */
 static enum MHD_Result reply_by_name(struct mv_req *r, by_name_fn fn, unsigned shape)
 {
     const char *name = r->cap[0];
-    struct mv_secret_view sv;
+    struct mv_object_view sv;
     enum mv_err e;
     int ok;
 
@@ -407,23 +407,23 @@ static enum MHD_Result reply_by_name(struct mv_req *r, by_name_fn fn, unsigned s
         return reply_bad_name(r, name);
     e = fn(r, name, &sv);
     ok = e == MV_OK ? mv_reply_secret(r, &sv, shape) : reply_store_err(r, e, name, NULL);
-    mv_secret_view_finish(&sv);
+    mv_object_view_finish(&sv);
     return ok;
 }
 
-static enum mv_err delete_secret(struct mv_req *r, const char *name, struct mv_secret_view *sv)
+static enum mv_err delete_secret(struct mv_req *r, const char *name, struct mv_object_view *sv)
 {
-    return mv_store_delete_secret(r->srv->store, r->vault, name, mv_req_now(r), sv);
+    return mv_store_delete(r->srv->store, MV_OBJ_SECRET, r->vault, name, mv_req_now(r), sv);
 }
 
-static enum mv_err get_deleted(struct mv_req *r, const char *name, struct mv_secret_view *sv)
+static enum mv_err get_deleted(struct mv_req *r, const char *name, struct mv_object_view *sv)
 {
-    return mv_store_get_deleted(r->srv->store, r->vault, name, sv);
+    return mv_store_get_deleted(r->srv->store, MV_OBJ_SECRET, r->vault, name, sv);
 }
 
-static enum mv_err recover(struct mv_req *r, const char *name, struct mv_secret_view *sv)
+static enum mv_err recover(struct mv_req *r, const char *name, struct mv_object_view *sv)
 {
-    enum mv_err e = mv_store_recover(r->srv->store, r->vault, name, sv);
+    enum mv_err e = mv_store_recover(r->srv->store, MV_OBJ_SECRET, r->vault, name, sv);
     /* Recovering a name that never existed (or is live) answers like a missing secret. */
     return e == MV_E_NOT_DELETED ? MV_E_NOT_FOUND : e;
 }
@@ -450,7 +450,7 @@ static enum MHD_Result h_purge(struct mv_req *r)
 
     if (!name_ok(name))
         return reply_bad_name(r, name);
-    e = mv_store_purge(r->srv->store, r->vault, name);
+    e = mv_store_purge(r->srv->store, MV_OBJ_SECRET, r->vault, name);
     return e == MV_OK ? mv_reply_no_content(r) : reply_store_err(r, e, name, NULL);
 }
 
@@ -490,7 +490,7 @@ static bool page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
     return true;
 }
 
-static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_secret_view *items,
+static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_object_view *items,
                                   size_t n, const char *next, size_t max, bool max_given,
                                   unsigned flags)
 {
@@ -514,24 +514,24 @@ static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_
     return mv_reply_secret_page(r, items, n, flags, link);
 }
 
-typedef enum mv_err (*list_fn)(struct mv_store *, const char *, const char *, size_t,
-                               struct mv_secret_view **, size_t *, char **);
+typedef enum mv_err (*list_fn)(struct mv_store *, enum mv_objtype, const char *, const char *,
+                               size_t, struct mv_object_view **, size_t *, char **);
 
 static enum MHD_Result list_common(struct mv_req *r, list_fn fn, const char *path, unsigned flags)
 {
     size_t max, n = 0;
     char *marker = NULL, *next = NULL;
-    struct mv_secret_view *items = NULL;
+    struct mv_object_view *items = NULL;
     enum mv_err e;
     int ok;
 
     if (!page_params_or_reply(r, &max, &marker))
         return MHD_YES;
-    e = fn(r->srv->store, r->vault, marker, max, &items, &n, &next);
+    e = fn(r->srv->store, MV_OBJ_SECRET, r->vault, marker, max, &items, &n, &next);
     ok = e == MV_OK ? reply_page(r, path, items, n, next, max,
                                  mv_req_query(r, "maxresults") != NULL, flags)
                     : reply_store_err(r, e, "", NULL);
-    mv_secret_views_free(items, n);
+    mv_object_views_free(items, n);
     free(marker);
     free(next);
     return ok;
@@ -539,7 +539,7 @@ static enum MHD_Result list_common(struct mv_req *r, list_fn fn, const char *pat
 
 static enum MHD_Result h_list(struct mv_req *r)
 {
-    return list_common(r, mv_store_list_secrets, "/secrets", MV_SECRET_BASE_ID);
+    return list_common(r, mv_store_list, "/secrets", MV_SECRET_BASE_ID);
 }
 
 static enum MHD_Result h_list_deleted(struct mv_req *r)
@@ -553,7 +553,7 @@ static enum MHD_Result h_versions(struct mv_req *r)
     const char *name = r->cap[0];
     size_t max, n = 0;
     char *marker = NULL, *next = NULL, path[200];
-    struct mv_secret_view *items = NULL;
+    struct mv_object_view *items = NULL;
     enum mv_err e;
     int ok;
 
@@ -561,12 +561,13 @@ static enum MHD_Result h_versions(struct mv_req *r)
         return reply_bad_name(r, name);
     if (!page_params_or_reply(r, &max, &marker))
         return MHD_YES;
-    e = mv_store_list_versions(r->srv->store, r->vault, name, marker, max, &items, &n, &next);
+    e = mv_store_list_versions(r->srv->store, MV_OBJ_SECRET, r->vault, name, marker, max, &items,
+                               &n, &next);
     snprintf(path, sizeof path, "/secrets/%s/versions", name);
     ok = e == MV_OK
              ? reply_page(r, path, items, n, next, max, mv_req_query(r, "maxresults") != NULL, 0)
              : reply_store_err(r, e, name, NULL);
-    mv_secret_views_free(items, n);
+    mv_object_views_free(items, n);
     free(marker);
     free(next);
     return ok;
@@ -586,7 +587,7 @@ static const char blob_aad[] = "mockvault-backup-v1";
 static enum MHD_Result h_backup(struct mv_req *r)
 {
     const char *name = r->cap[0];
-    struct mv_secret *s = NULL;
+    struct mv_object *s = NULL;
     cJSON *j = NULL;
     char *plain = NULL, *text = NULL;
     unsigned char *blob = NULL;
@@ -598,7 +599,7 @@ static enum MHD_Result h_backup(struct mv_req *r)
 
     if (!name_ok(name))
         return reply_bad_name(r, name);
-    e = mv_store_backup(r->srv->store, r->vault, name, &s);
+    e = mv_store_backup(r->srv->store, MV_OBJ_SECRET, r->vault, name, &s);
     if (e != MV_OK)
         return reply_store_err(r, e, name, NULL);
     j = mv_state_secret_to_json(s);
@@ -636,7 +637,7 @@ out:
     free(text);
     cJSON_Delete(j);
     if (s) {
-        mv_secret_finish(s);
+        mv_object_finish(s);
         free(s);
     }
     return ok;
@@ -656,8 +657,8 @@ static enum MHD_Result h_restore(struct mv_req *r)
     unsigned char *blob = NULL;
     char *plain = NULL;
     size_t blen = 0, plen = 0;
-    struct mv_secret *s = NULL;
-    struct mv_secret_view sv;
+    struct mv_object *s = NULL;
+    struct mv_object_view sv;
     gnutls_aead_cipher_hd_t h = NULL;
     gnutls_datum_t key = {r->srv->backup_key, sizeof r->srv->backup_key};
     char err[256];
@@ -703,7 +704,7 @@ static enum MHD_Result h_restore(struct mv_req *r)
     {
         char name[160];
         snprintf(name, sizeof name, "%s", s->name);
-        e = mv_store_restore(r->srv->store, r->vault, s, &sv);
+        e = mv_store_restore(r->srv->store, MV_OBJ_SECRET, r->vault, s, &sv);
         if (e == MV_OK)
             s = NULL; /* the store owns it now */
         ok = e == MV_OK ? mv_reply_secret(r, &sv, 0) : reply_store_err(r, e, name, NULL);
@@ -716,10 +717,10 @@ out:
     cJSON_Delete(sj);
     cJSON_Delete(body);
     if (s) {
-        mv_secret_finish(s);
+        mv_object_finish(s);
         free(s);
     }
-    mv_secret_view_finish(&sv);
+    mv_object_view_finish(&sv);
     return ok;
 }
 

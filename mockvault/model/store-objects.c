@@ -1,5 +1,5 @@
-/* store-secrets.c: the store's operations on one secret: set, get, update, soft delete, recover,
- * purge, backup and restore. */
+/* store-objects.c: the store's operations on one object of any family (get, soft delete, recover,
+ * purge, backup, restore) and the secrets' own (set, update). */
 #include "store-int.h"
 
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 /* A version id not used by any version of s (NULL s: any id). Collisions are practically
  * impossible with random ids, but a seeded generator is cheap to guard against. */
-static void new_version_id(const struct mv_secret *s, char out[33])
+void sto_new_version_id(const struct mv_object *s, char out[33])
 {
     for (;;) {
         mv_rand_hex32(out);
@@ -20,12 +20,12 @@ static void new_version_id(const struct mv_secret *s, char out[33])
 
 enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const char *name,
                                 const struct mv_secret_input *in, int64_t now,
-                                struct mv_secret_view *out)
+                                struct mv_object_view *out)
 {
     enum mv_err rc = MV_OK;
     struct mv_version nv = {0};
-    struct mv_secret ns = {0}; /* the new secret when the name is new */
-    struct mv_secret_view view = {0};
+    struct mv_object ns = {0}; /* the new secret when the name is new */
+    struct mv_object_view view = {0};
 
     pthread_rwlock_wrlock(&st->lock);
     struct mv_vault *v = mv_data_vault(st->data, vault);
@@ -33,8 +33,8 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
         rc = MV_E_NO_VAULT;
         goto out;
     }
-    size_t idx = sto_secret_lower_bound(v, name);
-    struct mv_secret *s = NULL;
+    size_t idx = sto_lower_bound(v, MV_OBJ_SECRET, name);
+    struct mv_object *s = NULL;
     if (idx < v->nsecrets && ci_cmp(v->secrets[idx].name, name) == 0)
         s = &v->secrets[idx];
     if (s != NULL && s->deleted) {
@@ -43,7 +43,7 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
     }
 
     /* Build everything that can fail before touching the tree, so a failure leaves it as it was. */
-    new_version_id(s, nv.id);
+    sto_new_version_id(s, nv.id);
     nv.enabled = in->has_enabled ? in->enabled : true;
     nv.has_nbf = in->has_nbf;
     nv.nbf = in->has_nbf ? in->nbf : 0;
@@ -72,12 +72,6 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
         }
         s->versions[s->nversions++] = nv;
     } else {
-        struct mv_secret *grown = realloc(v->secrets, (v->nsecrets + 1) * sizeof(*grown));
-        if (grown == NULL) {
-            rc = MV_E_NOMEM;
-            goto out;
-        }
-        v->secrets = grown;
         ns.name = strdup(name);
         ns.versions = malloc(sizeof(*ns.versions));
         if (ns.name == NULL || ns.versions == NULL) {
@@ -90,33 +84,35 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
         }
         ns.versions[0] = nv;
         ns.nversions = 1;
-        memmove(&v->secrets[idx + 1], &v->secrets[idx], (v->nsecrets - idx) * sizeof(*v->secrets));
-        v->secrets[idx] = ns;
-        v->nsecrets++;
-        memset(&ns, 0, sizeof(ns));
+        if (sto_insert(v, MV_OBJ_SECRET, idx, &ns) != 0) {
+            ns.versions[0] = (struct mv_version){0}; /* nv still owns the version's contents */
+            ns.nversions = 0;
+            rc = MV_E_NOMEM;
+            goto out;
+        }
     }
     memset(&nv, 0, sizeof(nv)); /* now owned by the tree */
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
     mv_version_finish(&nv);
-    mv_secret_finish(&ns);
+    mv_object_finish(&ns);
     if (rc == MV_OK && out != NULL)
         *out = view;
     else
-        mv_secret_view_finish(&view);
+        mv_object_view_finish(&view);
     return rc;
 }
 
-enum mv_err mv_store_get_secret(struct mv_store *st, const char *vault, const char *name,
-                                const char *version, struct mv_secret_view *out)
+enum mv_err mv_store_get(struct mv_store *st, enum mv_objtype t, const char *vault,
+                         const char *name, const char *version, struct mv_object_view *out)
 {
     struct mv_vault *v;
-    struct mv_secret *s;
-    struct mv_secret_view view = {0};
+    struct mv_object *s;
+    struct mv_object_view view = {0};
 
     pthread_rwlock_rdlock(&st->lock);
-    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    enum mv_err rc = sto_find_live(st, t, vault, name, &v, &s);
     if (rc != MV_OK)
         goto out;
     const struct mv_version *ver = sto_find_version(s, version);
@@ -135,15 +131,15 @@ out:
 
 enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const char *name,
                                    const char *version, const struct mv_secret_update *upd,
-                                   int64_t now, struct mv_secret_view *out)
+                                   int64_t now, struct mv_object_view *out)
 {
     struct mv_vault *v;
-    struct mv_secret *s;
-    struct mv_secret_view view = {0};
+    struct mv_object *s;
+    struct mv_object_view view = {0};
     struct mv_version nv = {0};
 
     pthread_rwlock_wrlock(&st->lock);
-    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    enum mv_err rc = sto_find_live(st, MV_OBJ_SECRET, vault, name, &v, &s);
     if (rc != MV_OK)
         goto out;
     struct mv_version *ver = sto_find_version(s, version);
@@ -197,7 +193,7 @@ out:
     if (rc == MV_OK && out != NULL)
         *out = view;
     else
-        mv_secret_view_finish(&view);
+        mv_object_view_finish(&view);
     return rc;
 }
 
@@ -206,16 +202,17 @@ out:
  * secret's view as it is after the change (the caller owns it); on an error it is left untouched.
  * Delete and recover differ only in which secret they find and in the deletion bookkeeping, so
  * they share the locking, view and persistence here. */
-static enum mv_err set_deleted(struct mv_store *st, const char *vault, const char *name,
-                               bool deleted, int64_t now, struct mv_secret_view *out)
+static enum mv_err set_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
+                               const char *name, bool deleted, int64_t now,
+                               struct mv_object_view *out)
 {
     struct mv_vault *v;
-    struct mv_secret *s;
-    struct mv_secret_view view = {0};
+    struct mv_object *s;
+    struct mv_object_view view = {0};
 
     pthread_rwlock_wrlock(&st->lock);
-    enum mv_err rc = deleted ? sto_find_live(st, vault, name, &v, &s)
-                             : sto_find_deleted(st, vault, name, &v, &s);
+    enum mv_err rc = deleted ? sto_find_live(st, t, vault, name, &v, &s)
+                             : sto_find_deleted(st, t, vault, name, &v, &s);
     if (rc != MV_OK)
         goto out;
     if (out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0) {
@@ -243,25 +240,25 @@ out:
     if (rc == MV_OK && out != NULL)
         *out = view;
     else
-        mv_secret_view_finish(&view);
+        mv_object_view_finish(&view);
     return rc;
 }
 
-enum mv_err mv_store_delete_secret(struct mv_store *st, const char *vault, const char *name,
-                                   int64_t now, struct mv_secret_view *out)
+enum mv_err mv_store_delete(struct mv_store *st, enum mv_objtype t, const char *vault,
+                            const char *name, int64_t now, struct mv_object_view *out)
 {
-    return set_deleted(st, vault, name, true, now, out);
+    return set_deleted(st, t, vault, name, true, now, out);
 }
 
-enum mv_err mv_store_get_deleted(struct mv_store *st, const char *vault, const char *name,
-                                 struct mv_secret_view *out)
+enum mv_err mv_store_get_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
+                                 const char *name, struct mv_object_view *out)
 {
     struct mv_vault *v;
-    struct mv_secret *s;
-    struct mv_secret_view view = {0};
+    struct mv_object *s;
+    struct mv_object_view view = {0};
 
     pthread_rwlock_rdlock(&st->lock);
-    enum mv_err rc = sto_find_deleted(st, vault, name, &v, &s);
+    enum mv_err rc = sto_find_deleted(st, t, vault, name, &v, &s);
     if (rc == MV_OK && out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0)
         rc = MV_E_NOMEM;
     pthread_rwlock_unlock(&st->lock);
@@ -270,51 +267,44 @@ enum mv_err mv_store_get_deleted(struct mv_store *st, const char *vault, const c
     return rc;
 }
 
-enum mv_err mv_store_recover(struct mv_store *st, const char *vault, const char *name,
-                             struct mv_secret_view *out)
+enum mv_err mv_store_recover(struct mv_store *st, enum mv_objtype t, const char *vault,
+                             const char *name, struct mv_object_view *out)
 {
-    return set_deleted(st, vault, name, false, 0, out);
+    return set_deleted(st, t, vault, name, false, 0, out);
 }
 
-/* Removes v->secrets[i] and releases it. Caller holds the write lock. */
-static void remove_secret_at(struct mv_vault *v, size_t i)
-{
-    mv_secret_finish(&v->secrets[i]);
-    memmove(&v->secrets[i], &v->secrets[i + 1], (v->nsecrets - i - 1) * sizeof(*v->secrets));
-    v->nsecrets--;
-}
-
-enum mv_err mv_store_purge(struct mv_store *st, const char *vault, const char *name)
+enum mv_err mv_store_purge(struct mv_store *st, enum mv_objtype t, const char *vault,
+                           const char *name)
 {
     struct mv_vault *v;
-    struct mv_secret *s;
+    struct mv_object *s;
 
     pthread_rwlock_wrlock(&st->lock);
-    enum mv_err rc = sto_find_deleted(st, vault, name, &v, &s);
+    enum mv_err rc = sto_find_deleted(st, t, vault, name, &v, &s);
     if (rc != MV_OK)
         goto out;
     if (v->purge_protection) {
         rc = MV_E_PURGE_PROTECTED;
         goto out;
     }
-    remove_secret_at(v, (size_t)(s - v->secrets));
+    sto_remove_at(v, t, (size_t)(s - sto_items(v, t)));
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
     return rc;
 }
 
-enum mv_err mv_store_backup(struct mv_store *st, const char *vault, const char *name,
-                            struct mv_secret **out)
+enum mv_err mv_store_backup(struct mv_store *st, enum mv_objtype t, const char *vault,
+                            const char *name, struct mv_object **out)
 {
     struct mv_vault *v;
-    struct mv_secret *s;
-    struct mv_secret *copy = NULL;
+    struct mv_object *s;
+    struct mv_object *copy = NULL;
 
     pthread_rwlock_rdlock(&st->lock);
-    enum mv_err rc = sto_find_live(st, vault, name, &v, &s);
+    enum mv_err rc = sto_find_live(st, t, vault, name, &v, &s);
     if (rc == MV_OK) {
-        copy = mv_secret_clone(s);
+        copy = mv_object_clone(s);
         if (copy == NULL)
             rc = MV_E_NOMEM;
     }
@@ -322,17 +312,17 @@ enum mv_err mv_store_backup(struct mv_store *st, const char *vault, const char *
     if (rc == MV_OK && out != NULL)
         *out = copy;
     else {
-        mv_secret_finish(copy);
+        mv_object_finish(copy);
         free(copy);
     }
     return rc;
 }
 
-enum mv_err mv_store_restore(struct mv_store *st, const char *vault, struct mv_secret *s,
-                             struct mv_secret_view *out)
+enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char *vault,
+                             struct mv_object *s, struct mv_object_view *out)
 {
-    struct mv_secret *copy = NULL;
-    struct mv_secret_view view = {0};
+    struct mv_object *copy = NULL;
+    struct mv_object_view view = {0};
     enum mv_err rc = MV_OK;
 
     /* A secret without versions has no current version to serve; there is nothing to restore. */
@@ -341,7 +331,7 @@ enum mv_err mv_store_restore(struct mv_store *st, const char *vault, struct mv_s
 
     /* The tree gets its own copy, so that s stays the caller's on every error, MV_E_PERSIST
      * included (the header promises ownership moves on MV_OK only). */
-    copy = mv_secret_clone(s);
+    copy = mv_object_clone(s);
     if (copy == NULL)
         return MV_E_NOMEM;
     copy->deleted = false;
@@ -354,38 +344,33 @@ enum mv_err mv_store_restore(struct mv_store *st, const char *vault, struct mv_s
         rc = MV_E_NO_VAULT;
         goto out;
     }
-    size_t idx = sto_secret_lower_bound(v, copy->name);
-    if (idx < v->nsecrets && ci_cmp(v->secrets[idx].name, copy->name) == 0) {
+    size_t idx = sto_lower_bound(v, t, copy->name);
+    if (idx < sto_count(v, t) && ci_cmp(sto_items(v, t)[idx].name, copy->name) == 0) {
         rc = MV_E_EXISTS;
         goto out;
     }
-    struct mv_secret *grown = realloc(v->secrets, (v->nsecrets + 1) * sizeof(*grown));
-    if (grown == NULL) {
-        rc = MV_E_NOMEM;
-        goto out;
-    }
-    v->secrets = grown;
     if (out != NULL && sto_view_fill(&view, v, copy, sto_current_version(copy)) != 0) {
         rc = MV_E_NOMEM;
         goto out;
     }
-    memmove(&v->secrets[idx + 1], &v->secrets[idx], (v->nsecrets - idx) * sizeof(*v->secrets));
-    v->secrets[idx] = *copy;
-    v->nsecrets++;
+    if (sto_insert(v, t, idx, copy) != 0) {
+        rc = MV_E_NOMEM;
+        goto out;
+    }
     free(copy); /* the shell only: its contents now live in the tree */
     copy = NULL;
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
-    mv_secret_finish(copy);
+    mv_object_finish(copy);
     free(copy);
     if (rc == MV_OK) {
-        mv_secret_finish(s);
+        mv_object_finish(s);
         free(s);
         if (out != NULL)
             *out = view;
     } else {
-        mv_secret_view_finish(&view);
+        mv_object_view_finish(&view);
     }
     return rc;
 }
