@@ -24,6 +24,11 @@
 /* Requests a restarted mock serves before it counts as warm: the journal (10,000 entries) full,
  * every token kind fetched, every code path's pools grown. */
 #define WARM_AFTER_RESTART 20000
+/* Warm-up's memory samples: every SETTLE_STEP requests; settled when the last SETTLE_WINDOW
+ * requests grew resident memory by less than SETTLE_MAX. */
+#define SETTLE_STEP 5000
+#define SETTLE_WINDOW 10000
+#define SETTLE_MAX 0.01
 /* Below this many requests there is no warm-up to speak of: growth and coverage gaps are
  * reported but do not fail the run. */
 #define COVERAGE_MIN_REQUESTS 20000
@@ -118,14 +123,61 @@ static void measure(struct soak_run *run, int slot)
     pthread_mutex_unlock(&run->mock_mu);
 }
 
+static long rss_now(struct soak_run *run)
+{
+    long kb;
+
+    pthread_mutex_lock(&run->mock_mu);
+    kb = soak_proc_rss_kb(run->mock.pid);
+    pthread_mutex_unlock(&run->mock_mu);
+    return kb;
+}
+
+/* One resident-memory sample of the warm-up. Warm-up ends at the first sample that finds every
+ * bounded structure at its cap (the journal full since the last restart: request warm_at or
+ * later; the token cache filled) and resident memory settled: grown under SETTLE_MAX over the
+ * SETTLE_WINDOW requests before, all of them sent with the caps reached. What remains to settle
+ * then is glibc's per-thread arenas, whose free chunks between long-lived blocks (the journal's
+ * paths, the store, the TLS sessions of kept-alive connections) grow for a while at a falling
+ * rate while the memory in use stays flat. A mock that has not settled by half the run fails
+ * it (a steady leak never settles); memory is then measured from there anyway. */
+static void settle_sample(struct soak_run *run, uint64_t now)
+{
+    long kb = rss_now(run);
+    bool capped = atomic_load(&run->fill_done) && now >= run->warm_at, warm = false;
+
+    pthread_mutex_lock(&run->event_mu);
+    if (!run->warm_done) {
+        if (!capped)
+            run->settle_n = 0;
+        if (capped && run->settle_n >= SETTLE_WINDOW / SETTLE_STEP && kb > 0 &&
+            kb <= (long)((double)run->settle_rss[0] * (1.0 + SETTLE_MAX))) {
+            warm = run->warm_done = run->settled = true;
+        } else if (now >= run->budget / 2) {
+            warm = run->warm_done = true;
+        }
+        memmove(run->settle_rss, run->settle_rss + 1,
+                sizeof run->settle_rss - sizeof run->settle_rss[0]);
+        run->settle_rss[SETTLE_WINDOW / SETTLE_STEP - 1] = kb;
+        if (run->settle_n < SETTLE_WINDOW / SETTLE_STEP)
+            run->settle_n++;
+    }
+    pthread_mutex_unlock(&run->event_mu);
+    if (warm) {
+        run->warm_end = now;
+        measure(run, 1);
+    }
+}
+
 /* Claims the events due at the current ticket: asks for a restart, measures after warm-up,
  * runs a control action. */
 static void handle_events(struct soak_worker *w)
 {
     struct soak_run *run = w->run;
     uint64_t now = atomic_load(&run->issued);
-    bool warm = false, ctl = false;
+    bool sample = false, ctl = false, fill = false;
     unsigned n = 0;
+    int tenth = -1;
 
     pthread_mutex_lock(&run->event_mu);
     if (run->next_restart < run->nrestarts && now >= run->restart_at[run->next_restart]) {
@@ -133,16 +185,33 @@ static void handle_events(struct soak_worker *w)
         run->restart_pending = true;
         pthread_cond_signal(&run->event_cv);
     }
-    if (!run->warm_done && now >= run->warm_at)
-        warm = run->warm_done = true;
+    if (!run->fill_claimed && atomic_load(&run->restarts_done) >= run->nrestarts)
+        fill = run->fill_claimed = true;
+    if (!run->warm_done && now >= run->next_sample) {
+        run->next_sample = now + SETTLE_STEP;
+        sample = true;
+    }
+    if (run->ntenths < 10 && now >= run->budget * run->ntenths / 10)
+        tenth = (int)run->ntenths++;
     if (now >= run->next_control) {
         run->next_control += run->control_every;
         n = run->control_seq++;
         ctl = true;
     }
     pthread_mutex_unlock(&run->event_mu);
-    if (warm)
-        measure(run, 1);
+    if (tenth >= 0)
+        run->rss_tenth[tenth] = rss_now(run);
+    if (fill) {
+        /* Warm-up ends when every bounded structure of the mock has reached its cap: the
+         * journal is full (WARM_AFTER_RESTART requests since the last restart) and so is the
+         * verified-token cache, which this fill drives to its last slot once the last restart
+         * has emptied it. Measured before that, the cache's pages still being touched for the
+         * first time made up a fifth to a third of the growth. */
+        run->fill_tokens = run->budget >= COVERAGE_MIN_REQUESTS ? soak_fill_token_cache(w) : 0;
+        atomic_store(&run->fill_done, true);
+    }
+    if (sample)
+        settle_sample(run, now);
     if (ctl)
         soak_control(w, n);
 }
@@ -267,9 +336,20 @@ static bool report(struct soak_run *run, const struct soak_stats *s, double secs
            (unsigned long long)sent, secs, (double)sent / secs,
            n ? (double)run->latency_ms[n / 2] : 0.0,
            n ? (double)run->latency_ms[(n * 99) / 100] : 0.0);
+    printf("soak: warm-up ended at request %llu: the journal full since the last restart (from "
+           "request %llu), the token cache's %d slots filled (%ld fresh tokens), resident memory "
+           "%s\n",
+           (unsigned long long)run->warm_end, (unsigned long long)run->warm_at,
+           SOAK_TOKEN_CACHE_SLOTS, run->fill_tokens,
+           run->settled ? "settled (grew under 1 % in the 10,000 requests before)"
+                        : "NOT settled by half the run");
+    printf("soak: resident memory at each tenth of the run (MB):");
+    for (unsigned i = 0; i < run->ntenths; i++)
+        printf(" %.1f", run->rss_tenth[i] / 1024.0);
+    printf("\n");
     printf("soak: mock restarted %u times; resident memory start %.1f MB, after warm-up (request "
            "%llu) %.1f MB, end %.1f MB (%+.1f %%, limit +%.0f %%)\n",
-           run->mock.restarts, run->rss_kb[0] / 1024.0, (unsigned long long)run->warm_at,
+           run->mock.restarts, run->rss_kb[0] / 1024.0, (unsigned long long)run->warm_end,
            run->rss_kb[1] / 1024.0, run->rss_kb[2] / 1024.0,
            run->rss_kb[1] > 0
                ? 100.0 * (double)(run->rss_kb[2] - run->rss_kb[1]) / (double)run->rss_kb[1]
@@ -305,6 +385,10 @@ static bool report(struct soak_run *run, const struct soak_stats *s, double secs
                COVERAGE_MIN_REQUESTS);
         return true;
     }
+    if (run->fill_tokens < 0) {
+        printf("soak: FAIL: the run ended before warm-up did (the token cache never filled)\n");
+        ok = false;
+    }
     if (run->asan) {
         /* ASan keeps freed memory in its quarantine and every allocation's stack in a depot
          * that only grows; measured with 100,000 requests its resident memory grew 4-6 % after
@@ -312,6 +396,11 @@ static bool report(struct soak_run *run, const struct soak_stats *s, double secs
          * Leaks are LeakSanitizer's to find, at every stop of the mock. */
         printf("soak: resident memory not judged: the mock is an AddressSanitizer build "
                "(judge it on a normal build)\n");
+    } else if (!run->settled) {
+        printf("soak: FAIL: resident memory was still growing %.0f %% or more per %d requests at "
+               "half the run\n",
+               SETTLE_MAX * 100, SETTLE_WINDOW);
+        ok = false;
     } else if (run->rss_kb[1] <= 0 || run->rss_kb[2] > rss_limit) {
         printf("soak: FAIL: resident memory grew more than %.0f %% after warm-up\n",
                RSS_GROWTH_MAX * 100);
@@ -444,6 +533,7 @@ static void schedule(struct soak_run *run, const struct options *o)
         run->warm_at = last + WARM_AFTER_RESTART;
     if (run->warm_at > run->budget / 2)
         run->warm_at = run->budget / 2;
+    run->next_sample = SETTLE_STEP;
     run->control_every = (uint64_t)o->control_every;
     run->next_control = run->control_every;
 }

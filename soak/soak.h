@@ -18,6 +18,9 @@
 #define SOAK_PREFIX "soak-"
 /* Tokens the mock issues live this long (its minimum), so they expire during any run. */
 #define SOAK_TOKEN_LIFETIME 60
+/* Slots of the mock's verified-token cache (MV_TOKEN_CACHE_SLOTS, mockvault/net/http.h): the
+ * warm-up fills every one before memory is measured. */
+#define SOAK_TOKEN_CACHE_SLOTS 256
 /* X-IDENTITY-HEADER of the App Service managed identity (--identity-header). */
 #define SOAK_IDENTITY_HEADER "soak-identity-header"
 
@@ -148,8 +151,18 @@ struct soak_run {
     unsigned nrestarts, next_restart;
     uint64_t warm_at;
     bool warm_done;
-    long rss_kb[3]; /* start, warm-up, end */
-    bool asan;      /* the mock is an AddressSanitizer build */
+    bool settled;         /* warm-up ended with resident memory settled (main.c) */
+    uint64_t next_sample; /* under event_mu: the warm-up's next memory sample */
+    long settle_rss[2];   /* under event_mu: the last samples, oldest first */
+    unsigned settle_n;    /* under event_mu: how many of them count */
+    long rss_kb[3];       /* start, warm-up, end */
+    uint64_t warm_end;    /* the ticket at which warm-up ended and memory was measured */
+    bool fill_claimed;    /* under event_mu: a worker is filling the token cache */
+    _Atomic bool fill_done;
+    long fill_tokens;   /* tokens the warm-up's token-cache fill took, -1 when it did not end */
+    long rss_tenth[10]; /* resident memory as each tenth of the budget was reached */
+    unsigned ntenths;   /* under event_mu: tenths measured */
+    bool asan;          /* the mock is an AddressSanitizer build */
     int fds[3];
     uint64_t control_every, next_control;
     unsigned control_seq;
@@ -212,5 +225,9 @@ bool soak_work_step(struct soak_worker *w);
 /* Control API calls (work.c): the standard fault rules, and the nth control action. */
 bool soak_faults_install(struct soak_worker *w);
 void soak_control(struct soak_worker *w, unsigned n);
+/* Fetches fresh tokens and presents each to the vault until every slot of the mock's
+ * verified-token cache holds one; returns how many tokens that took, or -1 when the run ended
+ * first. */
+long soak_fill_token_cache(struct soak_worker *w);
 
 #endif

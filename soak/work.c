@@ -137,6 +137,61 @@ static enum soak_outcome use_token(struct soak_worker *w, int tk, struct soak_re
     return OUT_OK;
 }
 
+/* FNV-1a (64 bits) of a token: the hash the mock's verified-token cache picks a slot with
+ * (mockvault/entra/auth.c), so that the warm-up can tell when every slot holds a token. */
+static uint64_t token_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+long soak_fill_token_cache(struct soak_worker *w)
+{
+    static const struct soak_req get = {
+        .op = OP_GET_SECRET,
+        .ep = EP_VAULT,
+        .host = HOST_MAIN,
+        .method = "GET",
+        .path = "/secrets/db-password?" API,
+        .expect = {200},
+    };
+    bool used[SOAK_TOKEN_CACHE_SLOTS] = {false};
+    unsigned filled = 0;
+    long tokens = 0;
+
+    while (filled < SOAK_TOKEN_CACHE_SLOTS) {
+        struct soak_req q = get;
+        enum soak_outcome o;
+        size_t slot;
+
+        /* A fresh token each time: drop the one held, use_token fetches another. */
+        drop_token(w, TK_ADMIN);
+        o = use_token(w, TK_ADMIN, &q);
+        if (o == OUT_STOP || atomic_load(&w->run->failed))
+            return -1;
+        if (o != OUT_OK)
+            continue;
+        tokens++;
+        slot = (size_t)(token_hash(q.bearer) % SOAK_TOKEN_CACHE_SLOTS);
+        /* Only a 200 proves the vault verified (and so cached) the token: a throttled or
+         * injected answer may come before the token is looked at. */
+        o = soak_request(w, &q);
+        if (o == OUT_STOP)
+            return -1;
+        if (o == OUT_OK && !used[slot]) {
+            used[slot] = true;
+            filled++;
+        }
+    }
+    drop_token(w, TK_ADMIN);
+    return tokens;
+}
+
 /* ---- Fixed actions ---- */
 
 struct action {
