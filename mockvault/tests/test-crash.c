@@ -113,9 +113,8 @@ static double now_s(void)
 
 /* One request to the mock; returns the status (0 on a transport error) and the body in *out
  * (the caller frees it). host: "demo.localhost" for the vault, "localhost" for Entra ID. */
-static long request(struct run *r, CURL *h, const char *method, const char *host,
-                    const char *path, const char *body, const char *ctype, bool bearer,
-                    char **out)
+static long request(struct run *r, CURL *h, const char *method, const char *host, const char *path,
+                    const char *body, const char *ctype, bool bearer, char **out)
 {
     char url[512], res[128], auth[8300], ct[128];
     struct curl_slist *hl = NULL, *resolve = NULL;
@@ -310,18 +309,17 @@ static void *writer_main(void *arg)
         long st;
 
         snprintf(name, sizeof name, "crash-w%d-n%u", w->id, seq % NAMES_PER_WRITER);
-        snprintf(value, sizeof value, "r%d-w%d-s%u-%08x", r->round, w->id, seq,
-                 (unsigned)random());
+        snprintf(value, sizeof value, "r%d-w%d-s%u-%08x", r->round, w->id, seq, (unsigned)random());
         subst(path, sizeof path, kinds[k].path_fmt, name);
         strncat(path, "?" API, sizeof path - strlen(path) - 1);
         subst(body, sizeof body, kinds[k].body_fmt, value);
-        st = request(r, h, kinds[k].method, "demo.localhost", path, body, "application/json",
-                     true, &answer);
+        st = request(r, h, kinds[k].method, "demo.localhost", path, body, "application/json", true,
+                     &answer);
         if (st >= 200 && st < 300) {
             const char *p;
             /* The version's path, from the URL the answer names. */
-            if (member(answer, kinds[k].id_member, id, sizeof id) &&
-                (p = strstr(id, "://")) && (p = strchr(p + 3, '/'))) {
+            if (member(answer, kinds[k].id_member, id, sizeof id) && (p = strstr(id, "://")) &&
+                (p = strchr(p + 3, '/'))) {
                 snprintf(vpath, sizeof vpath, "%s", p);
                 record(r, k, vpath, value);
                 w->acked++;
