@@ -65,6 +65,21 @@ static int persist(void *ctx, const struct mv_data *d)
     return rc;
 }
 
+/* The store's reload hook, after persist failed: the state as last saved. Every acknowledged change
+ * was saved before its answer, under the store's write lock, so state.json is exactly the state
+ * before the change that could not be saved. */
+static struct mv_data *reload(void *ctx)
+{
+    struct mv_server *srv = ctx;
+    char err[256];
+    struct mv_data *d =
+        mv_state_load_file(srv->state_path, mv_clock_now(&srv->clock), err, sizeof err);
+
+    if (!d)
+        mv_log_notice(&srv->log, "the change that could not be saved stays in memory: %s", err);
+    return d;
+}
+
 /* The backup-blob key: kept in the state dir so blobs survive restarts, else per process. */
 static int load_backup_key(struct mv_server *srv, char *err, size_t errlen)
 {
@@ -146,6 +161,8 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
     }
     if (srv->state_dir)
         mv_store_set_persist(srv->store, persist, srv);
+    if (srv->state_dir)
+        mv_store_set_reload(srv->store, reload);
     if (srv->state_dir && !snap) {
         const struct mv_data *cur;
         int rc;

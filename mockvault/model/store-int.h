@@ -19,6 +19,7 @@ struct mv_store {
     pthread_rwlock_t lock;
     struct mv_data *data; /* owned; never NULL */
     mv_persist_fn persist;
+    mv_reload_fn reload; /* NULL: a change that could not be saved stays in memory */
     void *persist_ctx;
     /* A lower bound of the earliest scheduledPurgeDate of any soft-deleted secret (INT64_MAX when
      * there is none), so mv_store_purge_due is one comparison when nothing is due. Recover and

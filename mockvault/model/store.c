@@ -214,9 +214,20 @@ static void recompute_next_purge(struct mv_store *st)
 /* Caller holds the write lock. Runs the persist hook after a successful change. */
 enum mv_err sto_persist_locked(struct mv_store *st)
 {
-    if (st->persist != NULL && st->persist(st->persist_ctx, st->data) != 0)
-        return MV_E_PERSIST;
-    return MV_OK;
+    struct mv_data *saved;
+
+    if (st->persist == NULL || st->persist(st->persist_ctx, st->data) == 0)
+        return MV_OK;
+    /* The change is answered with an error, so it must not stay: back to the state last saved
+     * (issue 13, disk faults). The callers touch no part of the tree after this call. */
+    saved = st->reload != NULL ? st->reload(st->persist_ctx) : NULL;
+    if (saved != NULL) {
+        mv_data_sort(saved);
+        mv_data_free(st->data);
+        st->data = saved;
+        recompute_next_purge(st);
+    }
+    return MV_E_PERSIST;
 }
 
 struct mv_store *mv_store_create(struct mv_data *data)
@@ -259,6 +270,13 @@ void mv_store_set_persist(struct mv_store *st, mv_persist_fn fn, void *ctx)
     pthread_rwlock_wrlock(&st->lock);
     st->persist = fn;
     st->persist_ctx = ctx;
+    pthread_rwlock_unlock(&st->lock);
+}
+
+void mv_store_set_reload(struct mv_store *st, mv_reload_fn fn)
+{
+    pthread_rwlock_wrlock(&st->lock);
+    st->reload = fn;
     pthread_rwlock_unlock(&st->lock);
 }
 
@@ -409,8 +427,8 @@ size_t mv_store_purge_due(struct mv_store *st, int64_t now)
         purged += purge_due_in(v->keys, &v->nkeys, now);
     }
     recompute_next_purge(st);
-    /* There is no caller to report a save failure to: the next successful change saves the
-     * purge along with itself. */
+    /* There is no caller to report a save failure to: with the server's reload hook the purge is
+     * undone and made again at a later check, else the next successful change saves it. */
     if (purged > 0)
         (void)sto_persist_locked(st);
     pthread_rwlock_unlock(&st->lock);

@@ -326,10 +326,18 @@ struct mv_store;
  * Returning nonzero makes the operation report MV_E_PERSIST. */
 typedef int (*mv_persist_fn)(void *ctx, const struct mv_data *d);
 
+/* Called when the persist hook failed, with the write lock held: returns the state as it was
+ * last saved (the store takes it), which replaces the changed one, so that a change answered with
+ * MV_E_PERSIST is neither served nor saved by the next write that succeeds; NULL keeps the
+ * changed state in memory. */
+typedef struct mv_data *(*mv_reload_fn)(void *ctx);
+
 /* Creates a store that owns data (may be NULL for an empty one). */
 struct mv_store *mv_store_create(struct mv_data *data);
 void mv_store_destroy(struct mv_store *st); /* accepts NULL */
 void mv_store_set_persist(struct mv_store *st, mv_persist_fn fn, void *ctx);
+/* The hook that undoes a change that could not be saved (called with the persist hook's ctx). */
+void mv_store_set_reload(struct mv_store *st, mv_reload_fn fn);
 
 /* Replaces the whole state (reset, PUT /_mock/state). Takes ownership of data. Persists. */
 enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data);
