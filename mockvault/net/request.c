@@ -98,6 +98,7 @@ static const char *const api_versions[] = {
     "7.1",
     "7.2",
     "7.3",
+    "7.4-preview.1", /* azure-keyvault-keys 4.8 (Debian 12's python3-azure) sends it by default */
     "7.4",
     "7.5",
     "7.6-preview.1",
