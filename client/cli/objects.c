@@ -12,7 +12,6 @@
 #include "cx-time.h"
 #include "cli.h"
 
-
 int cli_resolve_object(struct cli *c,
                        int (*parse)(const char *, char **, char **, char **, struct kv_error *))
 {
