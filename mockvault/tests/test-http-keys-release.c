@@ -485,6 +485,10 @@ START_TEST(test_release_refusals)
 
     create_releasable("rel3", CERT_ISS);
     before = kstate();
+    /* The authorities are part of the state, exported with their keys (no private part). */
+    ck_assert_msg(strstr(before, "\"attestationAuthorities\"") && strstr(before, "maa-key-1") &&
+                      !strstr(before, "PRIVATE KEY"),
+                  "state export of the attestation authorities");
     t.iss = "https://evil.example";
     assert_refused("rel3", &t, 403, "Forbidden", "not a trusted attestation authority",
                    "unknown issuer");
