@@ -134,6 +134,24 @@ struct mv_app_cert {
     int64_t not_before, not_after;
 };
 
+/* An RSA signing key of an attestation authority given as a JWK: a token's header kid selects
+ * it (all keys are tried when the token names none). */
+struct mv_attestation_jwk {
+    char *kid;   /* NULL when absent */
+    char *n, *e; /* base64url as given (checked to decode when loaded) */
+};
+
+/* An attestation service whose tokens Secure Key Release accepts (spec/keyvault-keys.md §3.10,
+ * spec/fixtures.md "attestationAuthorities"): a token is verified only against the keys of the
+ * authority its "iss" names, so a test releases keys with tokens it signs itself. */
+struct mv_attestation_authority {
+    char *authority; /* the issuer URL as given, e.g. "https://sharedeus.eus.attest.azure.net" */
+    struct mv_app_cert *certificates; /* RSA signing certificates (public parts only) */
+    size_t ncertificates;
+    struct mv_attestation_jwk *keys; /* the "jwks" keys */
+    size_t nkeys;
+};
+
 struct mv_app {
     char *display_name;
     char *client_id;
@@ -272,10 +290,18 @@ struct mv_data {
     size_t ntenants;
     struct mv_vault *vaults;
     size_t nvaults;
+    struct mv_attestation_authority *authorities; /* "attestationAuthorities" */
+    size_t nauthorities;
 };
 
 /* Frees everything d owns, then d itself. Accepts NULL. */
 void mv_data_free(struct mv_data *d);
+/* The authority of d whose URL equals iss, compared as the service compares an issuer with a
+ * release policy's authority: case-insensitively, a trailing slash on either ignored. NULL when
+ * none. */
+const struct mv_attestation_authority *mv_data_authority(const struct mv_data *d, const char *iss);
+/* True when two authority URLs are the same by that rule. */
+bool mv_authority_equal(const char *a, const char *b);
 /* A deep copy. Returns NULL when out of memory. */
 struct mv_object *mv_object_clone(const struct mv_object *s);
 /* Frees what s owns (not s itself). Accepts NULL. */
