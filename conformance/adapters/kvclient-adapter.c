@@ -8,7 +8,7 @@
  * (libcurl reads it), all set by kvconform. The library's trace (its -v diagnostics, which mask
  * tokens and values) goes to stderr, where kvconform checks it for leaks.
  *
- * Protocol (conformance/CLIENTS.md): one command per line on stdin, one JSON line per command on
+ * Protocol (docs/conformance.md): one command per line on stdin, one JSON line per command on
  * stdout. `clock` is acknowledged and otherwise ignored: libkvclient reads the real clock, and a
  * token the vault refuses as expired (401 with a token) is refreshed once by the library. */
 #include <cjson/cJSON.h>

@@ -1,6 +1,6 @@
 /* kvc-client.h: what the parts of `kvconform client` share (client.c: options, the mock, the run
  * loop and the verdicts; client-adapter.c: the adapter process and its line protocol, the control
- * API; client-scenarios.c: the scenarios). The protocol is documented in conformance/CLIENTS.md.
+ * API; client-scenarios.c: the scenarios). The protocol is documented in docs/conformance.md.
  *
  * Nothing here prints secret values, client secrets or tokens: failure reasons name secrets,
  * commands and statuses only. */
@@ -85,7 +85,7 @@ bool kvcc_fail(struct kvcc_sc *s, const char *fmt, ...) __attribute__((format(pr
 void kvcc_watch(struct kvcc_sc *s, const char *secret);
 
 /* Clears the journal, then starts the adapter with the identity (client id and secret) and the
- * environment of CLIENTS.md. false (scenario failed) when it cannot be started. */
+ * environment of docs/conformance.md. false (scenario failed) when it cannot be started. */
 bool kvcc_start(struct kvcc_sc *s, const char *client_id, const char *client_secret);
 
 /* Sends one command line (printf format) and waits for its JSON answer (owned by s). NULL when the

@@ -373,14 +373,15 @@ out:
 
 void kvcc_sc_key_encrypt_roundtrip(struct kvcc_sc *s)
 {
+    int n;
+
     if (!kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
         return;
     if (!round_trip(s, KEY, "RSA-OAEP") || !round_trip(s, KEY, "RSA-OAEP-256"))
         return;
+    n = successes(s, "Encrypt");
     snprintf(s->detail, sizeof s->detail,
-             "RSA-OAEP and RSA-OAEP-256 round trips; %d of 2 encryptions sent to the vault "
-             "(the rest local)",
-             successes(s, "Encrypt"));
+             "RSA-OAEP and RSA-OAEP-256 round trips; encryptions: %d remote, %d local", n, 2 - n);
 }
 
 /* ----- an expired key ---------------------------------------------------------------------- */
