@@ -423,7 +423,7 @@ size_t mv_store_rotation_due(struct mv_store *st, int64_t now, mv_rotation_event
     /* Key generation (RSA-4096 takes a while) runs without the lock, so requests go on. */
     for (size_t i = 0; i < n; i++) {
         if (jobs[i].type == MV_ROT_ROTATE &&
-            mv_keymat_generate(&jobs[i].spec, NULL, 0, &jobs[i].mat) != MV_KM_OK)
+            mv_key_generate(&jobs[i].spec, &jobs[i].mat) != MV_KM_OK)
             jobs[i].mat = NULL;
     }
     taken = apply_jobs(st, jobs, n, now);
@@ -436,4 +436,17 @@ size_t mv_store_rotation_due(struct mv_store *st, int64_t now, mv_rotation_event
 out:
     jobs_free(jobs, n);
     return taken;
+}
+
+enum mv_km_err mv_key_generate(const struct mv_key_spec *spec, struct mv_keymat **out)
+{
+    unsigned char seed[32];
+    enum mv_km_err e;
+
+    if (!mv_rand_get_seed(NULL))
+        return mv_keymat_generate(spec, NULL, 0, out);
+    mv_rand_bytes(seed, sizeof(seed));
+    e = mv_keymat_generate(spec, seed, sizeof(seed), out);
+    cx_wipe(seed, sizeof(seed));
+    return e;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keymat.h"
+
 /* ---- Data model (also the in-memory form of a fixture or snapshot, see state.h) ---- */
 
 struct mv_tag {
@@ -53,8 +55,6 @@ struct mv_release_policy {
 void mv_release_policy_free(struct mv_release_policy *p);
 /* *dst = a deep copy of src (NULL for a NULL src). Returns 0, or -1 when out of memory. */
 int mv_release_policy_copy(struct mv_release_policy **dst, const struct mv_release_policy *src);
-
-struct mv_keymat; /* keymat.h */
 
 /* What a version of a key holds beyond the shared attributes. */
 struct mv_key_info {
@@ -457,6 +457,11 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
 
 /* ---- Keys (spec/keyvault-keys.md). The shared operations above take MV_OBJ_KEY; these are the
  * keys' own. Key material is generated or imported by the caller (keymat.h) outside the lock. */
+
+/* Generates key material as the mock does for every new key (CreateKey, RotateKey, rotation on the
+ * clock): with --seed from the seeded stream, so a seeded run's keys repeat as its version ids do
+ * (given the same requests in the same order); otherwise from the system's key-grade source. */
+enum mv_km_err mv_key_generate(const struct mv_key_spec *spec, struct mv_keymat **out);
 
 /* Fields of a new key version (CreateKey, ImportKey). */
 struct mv_key_input {
