@@ -389,11 +389,16 @@ int kv_jwk_from_pem(const char *pem, size_t len, struct kv_jwk **out, struct kv_
     *out = NULL;
     if (!pem || !len || len > UINT32_MAX)
         return kv__fail(err, rc, "no PEM text");
-    gnutls_datum_t data = {(unsigned char *)pem, (unsigned)len};
-    if (gnutls_privkey_init(&k) < 0 || !(j = calloc(1, sizeof *j))) {
+    /* GnuTLS's PEM reader runs string functions over the text, past len when no NUL follows
+     * (found by fuzz/fuzz-keymat in keymat.c, the same here): it reads a NUL-terminated copy,
+     * wiped afterwards. */
+    gnutls_datum_t data = {malloc(len + 1), (unsigned)len};
+    if (!data.data || gnutls_privkey_init(&k) < 0 || !(j = calloc(1, sizeof *j))) {
         rc = KV_E_NOMEM;
         goto out;
     }
+    memcpy(data.data, pem, len);
+    data.data[len] = '\0';
     /* Plain PEM only: an encrypted key would need a password the import cannot ask for. */
     if (gnutls_privkey_import_x509_raw(k, &data, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN) <
         0) {
@@ -416,5 +421,6 @@ int kv_jwk_from_pem(const char *pem, size_t len, struct kv_jwk **out, struct kv_
 out:
     kv_jwk_free(j);
     gnutls_privkey_deinit(k);
+    cx_wipe_free(data.data, data.data ? len + 1 : 0);
     return rc;
 }
