@@ -131,13 +131,8 @@ enum mv_err mv_store_create_key(struct mv_store *st, const char *vault, const ch
     sto_rotation_dirty(st);
     rc = sto_persist_locked(st);
 out:
-    pthread_rwlock_unlock(&st->lock);
     mv_version_finish(&nv); /* a no-op once the tree took the version */
-    if (rc == MV_OK && out != NULL)
-        *out = view;
-    else
-        mv_object_view_finish(&view);
-    return rc;
+    return sto_end_view(st, rc, &view, out);
 }
 
 static int apply_key_update(struct mv_version *nv, const void *arg)
@@ -211,13 +206,8 @@ enum mv_err mv_store_rotate_key(struct mv_store *st, const char *vault, const ch
     sto_rotation_dirty(st);
     rc = sto_persist_locked(st);
 out:
-    pthread_rwlock_unlock(&st->lock);
     mv_version_finish(&nv);
-    if (rc == MV_OK && out != NULL)
-        *out = view;
-    else
-        mv_object_view_finish(&view);
-    return rc;
+    return sto_end_view(st, rc, &view, out);
 }
 
 /* ---- Rotation policy ---- */
