@@ -343,10 +343,13 @@ static int jwk_rsa(gnutls_privkey_t k, struct kv_jwk *j)
     if (gnutls_privkey_export_rsa_raw2(k, &m, &e, &d, &p, &q, &u, &e1, &e2,
                                        GNUTLS_EXPORT_FLAG_NO_LZ) < 0)
         return KV_E_INVALID_ARG;
-    /* GnuTLS's coefficient u is q^-1 mod p, the JWK's qi (RFC 7518 §6.3.2.6). */
-    bool ok = take(&m, &j->n, 0) & take(&e, &j->e, 0) & take(&d, &j->d, 0) & take(&p, &j->p, 0) &
-              take(&q, &j->q, 0) & take(&u, &j->qi, 0) & take(&e1, &j->dp, 0) &
-              take(&e2, &j->dq, 0);
+    /* GnuTLS's coefficient u is q^-1 mod p, the JWK's qi (RFC 7518 §6.3.2.6). Every take runs,
+     * whatever the others gave, since each wipes its datum. */
+    gnutls_datum_t *from[] = {&m, &e, &d, &p, &q, &u, &e1, &e2};
+    struct kv_bytes *to[] = {&j->n, &j->e, &j->d, &j->p, &j->q, &j->qi, &j->dp, &j->dq};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++)
+        ok = take(from[i], to[i], 0) && ok;
     j->kty = strdup("RSA");
     return ok && j->kty ? KV_OK : KV_E_NOMEM;
 }
@@ -370,7 +373,10 @@ static int jwk_ec(gnutls_privkey_t k, struct kv_jwk *j)
     for (i = 0; i < sizeof curves / sizeof curves[0] && curves[i].curve != curve; i++)
         ;
     size_t w = i < sizeof curves / sizeof curves[0] ? curves[i].width : 0;
-    bool ok = take(&x, &j->x, w) & take(&y, &j->y, w) & take(&d, &j->d, w);
+    /* Every take runs (each wipes its datum). */
+    bool ok = take(&x, &j->x, w);
+    ok = take(&y, &j->y, w) && ok;
+    ok = take(&d, &j->d, w) && ok;
     if (!w)
         return KV_E_INVALID_ARG;
     j->kty = strdup("EC");
