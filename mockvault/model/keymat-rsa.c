@@ -70,8 +70,9 @@ static bool crt_part_ok(struct mv_bytes given, const mpz_t computed, mpz_t tmp)
     return mpz_cmp(tmp, computed) == 0;
 }
 
-/* The consistency checks of an RSA import (spec §3.2): n = p*q with p, q probable primes, e odd
- * and greater than 1, e*d = 1 mod lcm(p-1, q-1), given CRT parts equal to the computed ones. */
+/* The consistency checks of an RSA import (spec §3.2): n = p*q with p, q probable primes of half
+ * n's bits each, e odd and greater than 1, e*d = 1 mod lcm(p-1, q-1), given CRT parts equal to the
+ * computed ones. */
 static enum mv_km_err rsa_check(const struct mv_jwk_parts *parts, struct mv_keymat *km)
 {
     struct rsa_public_key *pub = &km->rsa_pub;
@@ -96,6 +97,11 @@ static enum mv_km_err rsa_check(const struct mv_jwk_parts *parts, struct mv_keym
         goto out;
     mpz_mul(t, priv->p, priv->q);
     if (mpz_cmp(t, pub->n) != 0)
+        goto out;
+    /* p and q of half the modulus each, as standard generators make them (FIPS 186-4 B.3.1):
+     * nettle's side-channel silent root (decrypt, sign) assumes balanced factors and wrote out of
+     * bounds for a consistent key with p = 3 (found by fuzz/fuzz-keymat). */
+    if (mpz_sizeinbase(priv->p, 2) != km->bits / 2 || mpz_sizeinbase(priv->q, 2) != km->bits / 2)
         goto out;
     if (!mpz_probab_prime_p(priv->p, 10) || !mpz_probab_prime_p(priv->q, 10))
         goto out;

@@ -173,17 +173,24 @@ static bool pem_has_k1_oid(const gnutls_datum_t *pem)
 enum mv_km_err mv_keymat_import_pem(const char *pem, size_t len, struct mv_keymat **out)
 {
     gnutls_x509_privkey_t key = NULL;
-    gnutls_datum_t in = {(unsigned char *)pem, (unsigned)len};
+    gnutls_datum_t in = {NULL, 0};
     enum mv_km_err err = MV_KM_BAD_KEY;
     int rc;
 
     *out = NULL;
     if (len > 1u << 20)
         goto out;
-    if (gnutls_x509_privkey_init(&key) < 0) {
+    /* GnuTLS's PEM reader runs string functions over the text (past len when no NUL follows;
+     * found by fuzz/fuzz-keymat), so it gets a NUL-terminated copy, wiped afterwards. */
+    in.data = malloc(len + 1);
+    if (!in.data || gnutls_x509_privkey_init(&key) < 0) {
         err = MV_KM_NOMEM;
         goto out;
     }
+    if (len)
+        memcpy(in.data, pem, len);
+    in.data[len] = '\0';
+    in.size = (unsigned)len;
     rc = gnutls_x509_privkey_import2(key, &in, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN);
     if (rc < 0) {
         /* A key of a curve or type GnuTLS cannot read is "unsupported", anything else is not a
@@ -198,6 +205,7 @@ enum mv_km_err mv_keymat_import_pem(const char *pem, size_t len, struct mv_keyma
 out:
     if (key)
         gnutls_x509_privkey_deinit(key);
+    cx_wipe_free(in.data, in.data ? len + 1 : 0);
     return err;
 }
 

@@ -2,6 +2,7 @@
  * errors for a digest of the wrong length and an algorithm that does not fit the key, P-256K
  * against libsecp256k1 used directly, and fixed-width EC coordinates with leading zeros. */
 #include <check.h>
+#include <gmp.h>
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -190,6 +191,73 @@ START_TEST(test_import_rsa_bad)
 #undef EXPECT
     mv_jwk_out_finish(&j);
     mv_jwk_out_finish(&o);
+}
+END_TEST
+
+/* A consistent RSA key (n = p*q of 2048 bits, e*d = 1 mod lcm(p-1, q-1)) whose factors are not
+ * of half the modulus each: p of p_bits bits. Refused: nettle's side-channel silent decrypt and
+ * sign assume balanced factors and wrote out of bounds with p = 3 (found by fuzz/fuzz-keymat). */
+static void assert_unbalanced_refused(unsigned p_bits)
+{
+    mpz_t p, q, n, e, d, l, t;
+    unsigned char *part[5];
+    size_t len[5];
+    struct mv_jwk_parts parts = {.kty = MV_KTY_RSA};
+    struct mv_keymat *km = NULL;
+
+    mpz_inits(p, q, n, e, d, l, t, NULL);
+    mpz_set_ui(e, 65537);
+    mpz_ui_pow_ui(p, 2, p_bits - 1);
+    mpz_add_ui(p, p, 1);
+    mpz_nextprime(p, p);
+    /* q: the first prime that makes n exactly 2048 bits with the inverse of e existing. */
+    mpz_ui_pow_ui(q, 2, 2048);
+    mpz_cdiv_q(q, q, p);
+    mpz_sub_ui(q, q, 1u << 20);
+    do {
+        mpz_nextprime(q, q);
+        mpz_sub_ui(l, p, 1);
+        mpz_sub_ui(t, q, 1);
+        mpz_lcm(l, l, t);
+        mpz_mul(n, p, q);
+    } while (mpz_sizeinbase(n, 2) != 2048 || !mpz_invert(d, e, l));
+    mpz_t *v[5] = {&n, &e, &d, &p, &q};
+    for (int i = 0; i < 5; i++)
+        part[i] = mpz_export(NULL, &len[i], 1, 1, 1, 0, *v[i]);
+    parts.n = b(part[0], len[0]);
+    parts.e = b(part[1], len[1]);
+    parts.d = b(part[2], len[2]);
+    parts.p = b(part[3], len[3]);
+    parts.q = b(part[4], len[4]);
+    ck_assert_int_eq(mv_keymat_import(&parts, &km), MV_KM_BAD_KEY);
+    ck_assert_ptr_null(km);
+    for (int i = 0; i < 5; i++)
+        free(part[i]);
+    mpz_clears(p, q, n, e, d, l, t, NULL);
+}
+
+START_TEST(test_import_rsa_unbalanced)
+{
+    assert_unbalanced_refused(2);
+    assert_unbalanced_refused(8);
+    assert_unbalanced_refused(1000);
+}
+END_TEST
+
+/* The PEM text is read up to len only: GnuTLS's PEM reader went past the end of text that is not
+ * NUL-terminated, here a heap buffer of exactly its length (found by fuzz/fuzz-keymat; under
+ * ASan, as CI runs this suite, a read past it fails the test). */
+START_TEST(test_import_pem_unterminated)
+{
+    static const char text[] = "-----BEGIN RSA PRIVATE KEY-----\nDEK-Info: ";
+    char *exact = malloc(sizeof text - 1);
+    struct mv_keymat *km = NULL;
+
+    ck_assert_ptr_nonnull(exact);
+    memcpy(exact, text, sizeof text - 1);
+    ck_assert_int_ne(mv_keymat_import_pem(exact, sizeof text - 1, &km), MV_KM_OK);
+    ck_assert_ptr_null(km);
+    free(exact);
 }
 END_TEST
 
@@ -548,6 +616,8 @@ int main(void)
     tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
     tcase_add_test(tc, test_import_rsa_leading_zero_and_crt);
     tcase_add_test(tc, test_import_rsa_bad);
+    tcase_add_test(tc, test_import_rsa_unbalanced);
+    tcase_add_test(tc, test_import_pem_unterminated);
     tcase_add_loop_test(tc, test_import_ec, MV_CRV_P256, MV_CRV_P256K + 1);
     tcase_add_test(tc, test_digest_length);
     tcase_add_test(tc, test_wrong_alg);
