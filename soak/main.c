@@ -367,6 +367,8 @@ static bool report(struct soak_run *run, const struct soak_stats *s, double secs
                                 s->status[403] - s->status[404] - s->status[409] - s->status[429]),
            (unsigned long long)range(s, 520, 524),
            (unsigned long long)(range(s, 500, 599) - range(s, 520, 524)));
+    printf("soak: keys operations throttled (their own classes, and the 429 rule): %llu\n",
+           (unsigned long long)s->key_throttled);
     printf("soak: outcomes: expected %llu, throttled %llu, injected faults %llu, stale tokens "
            "%llu; no answer: cut by a restart or clock change %llu, refused during a restart "
            "%llu, cut by a drop/truncate rule %llu; unexpected %llu\n",
@@ -428,6 +430,7 @@ static void stats_add(struct soak_stats *to, const struct soak_stats *from)
     to->refused += from->refused;
     to->cut_restart += from->cut_restart;
     to->cut_injected += from->cut_injected;
+    to->key_throttled += from->key_throttled;
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -448,6 +451,10 @@ static int run_soak(struct soak_run *run, const struct options *o)
 
     if (!workers || !threads)
         goto out;
+    if (soak_keys_pool_init(run) != 0) {
+        fprintf(stderr, "soak: GnuTLS made no key to import\n");
+        goto out;
+    }
     if (soak_mock_start(&run->mock, err, sizeof err) != 0) {
         fprintf(stderr, "soak: cannot start the mock: %s\n", err);
         soak_mock_print_log_tail(&run->mock, 30);
@@ -501,6 +508,7 @@ out:
     }
     if (rc != 0)
         soak_mock_print_log_tail(&run->mock, 40);
+    soak_keys_pool_free(run);
     free(workers);
     free(threads);
     return rc;
