@@ -114,12 +114,14 @@ static char *make_jwk(bool rsa)
     }
     jwk = malloc(len);
     if (jwk && rsa)
-        snprintf(jwk, len,
-                 "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"%s\",\"d\":\"%s\",\"p\":\"%s\",\"q\":\"%s\"}",
-                 s[0], s[1], s[2], s[3], s[4]);
+        snprintf(
+            jwk, len,
+            "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"%s\",\"d\":\"%s\",\"p\":\"%s\",\"q\":\"%s\"}",
+            s[0], s[1], s[2], s[3], s[4]);
     else if (jwk)
-        snprintf(jwk, len, "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\",\"d\":\"%s\"}",
-                 s[0], s[1], s[2]);
+        snprintf(jwk, len,
+                 "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\",\"d\":\"%s\"}", s[0],
+                 s[1], s[2]);
 out:
     for (int i = 0; i < 8; i++) {
         if (a[i].data) {
@@ -192,7 +194,8 @@ static const struct action key_actions[] = {
     KV(TK_ADMIN, HOST_MAIN, OP_ENCRYPT, "POST", "/keys/demo-rsa/encrypt?" API, ENCRYPT, 200),
     /* An EC key's key_ops hold no encrypt: 403 KeyOperationForbidden. */
     KV(TK_ADMIN, HOST_MAIN, OP_ENCRYPT, "POST", "/keys/demo-ec/encrypt?" API, ENCRYPT, 403),
-    KV(TK_ADMIN, HOST_MAIN, OP_WRAP_KEY, "POST", "/keys/demo-rsa/" RSA_V "/wrapkey?" API, WRAP, 200),
+    KV(TK_ADMIN, HOST_MAIN, OP_WRAP_KEY, "POST", "/keys/demo-rsa/" RSA_V "/wrapkey?" API, WRAP,
+       200),
     /* Not exportable, no release policy: 400. */
     KV(TK_ADMIN, HOST_MAIN, OP_RELEASE, "POST", "/keys/demo-rsa//release?" API,
        "{\"target\":\"not.an.attestation\"}", 400),
@@ -259,9 +262,15 @@ static void answer_member(struct soak_worker *w, const char *name, char *out, si
 
 static enum soak_outcome run_pair(struct soak_worker *w, const struct pair *p)
 {
-    struct action a = {p->tk, {.op = p->op1, .ep = EP_VAULT, .host = HOST_MAIN, .method = "POST",
-                               .path = p->path1, .body = p->body1, .ctype = JSON,
-                               .expect = {200}}};
+    struct action a = {p->tk,
+                       {.op = p->op1,
+                        .ep = EP_VAULT,
+                        .host = HOST_MAIN,
+                        .method = "POST",
+                        .path = p->path1,
+                        .body = p->body1,
+                        .ctype = JSON,
+                        .expect = {200}}};
     char value[1024], body[1200];
     enum soak_outcome o = soak_run_action(w, &a);
 
@@ -414,8 +423,8 @@ static void kid_version(cJSON *j, char *out, size_t n)
 
 static bool kty_rsa(cJSON *j)
 {
-    const cJSON *kty = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "key"),
-                                                        "kty");
+    const cJSON *kty =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "key"), "kty");
     return cJSON_IsString(kty) && strncmp(kty->valuestring, "RSA", 3) == 0;
 }
 
@@ -567,7 +576,9 @@ static void kbuild(struct soak_worker *w, struct soak_req *q, char *path, size_t
             snprintf(path, pathlen, "/keys/%s?" API, k->name);
         break;
     case K_CREATE_CONFLICT: snprintf(body, bodylen, "{\"kty\":\"EC\"}"); break;
-    case K_SIGN: snprintf(body, bodylen, "{\"alg\":\"%s\",\"value\":\"" DIGEST "\"}", sig_alg); break;
+    case K_SIGN:
+        snprintf(body, bodylen, "{\"alg\":\"%s\",\"value\":\"" DIGEST "\"}", sig_alg);
+        break;
     case K_VERIFY:
         snprintf(body, bodylen, "{\"alg\":\"%s\",\"digest\":\"" DIGEST "\",\"value\":\"%s\"}",
                  sig_alg, k->sig);
