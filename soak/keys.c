@@ -659,19 +659,15 @@ enum soak_outcome soak_keys_life_step(struct soak_worker *w)
     q.expect[1] = resync ? 404 : 0;
     kbuild(w, &q, path, sizeof path, body, bodylen);
     q.path = path;
-    o = soak_use_token(w, TK_ADMIN, &q);
-    if (o == OUT_OK)
-        o = soak_request(w, &q);
+    o = soak_send_admin(w, &q, &j);
     switch (o) {
     case OUT_OK:
-        j = w->status == 200 ? cJSON_Parse(w->buf) : NULL;
         if (w->status == 200 && !klearn(w, &q, j))
             k->step = K_RESYNC_LIVE;
         else
             k->step = knext(k, w->status);
         cJSON_Delete(j);
         break;
-    case OUT_STALE: soak_drop_token(w, TK_ADMIN); break;
     case OUT_CUT:
     case OUT_UNEXPECTED:
         /* The write may or may not have happened: find out before going on. */

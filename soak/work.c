@@ -120,6 +120,20 @@ enum soak_outcome soak_use_token(struct soak_worker *w, int tk, struct soak_req 
     return OUT_OK;
 }
 
+enum soak_outcome soak_send_admin(struct soak_worker *w, struct soak_req *q, cJSON **j)
+{
+    enum soak_outcome o = soak_use_token(w, TK_ADMIN, q);
+
+    *j = NULL;
+    if (o == OUT_OK)
+        o = soak_request(w, q);
+    if (o == OUT_OK && w->status == 200)
+        *j = cJSON_Parse(w->buf);
+    if (o == OUT_STALE)
+        soak_drop_token(w, TK_ADMIN);
+    return o;
+}
+
 /* FNV-1a (64 bits) of a token: the hash the mock's verified-token cache picks a slot with
  * (mockvault/entra/auth.c), so that the warm-up can tell when every slot holds a token. */
 static uint64_t token_hash(const char *s)
@@ -558,19 +572,15 @@ static enum soak_outcome life_step(struct soak_worker *w)
     q.expect[1] = resync ? 404 : 0;
     life_build(w, &q, path, sizeof path, body, bodylen);
     q.path = path;
-    o = soak_use_token(w, TK_ADMIN, &q);
-    if (o == OUT_OK)
-        o = soak_request(w, &q);
+    o = soak_send_admin(w, &q, &j);
     switch (o) {
     case OUT_OK:
-        j = w->status == 200 ? cJSON_Parse(w->buf) : NULL;
         if (w->status == 200 && !life_learn(w, &q, j))
             l->step = L_RESYNC_LIVE;
         else
             l->step = life_next(l, w->status);
         cJSON_Delete(j);
         break;
-    case OUT_STALE: soak_drop_token(w, TK_ADMIN); break;
     case OUT_CUT:
     case OUT_UNEXPECTED:
         /* The write may or may not have happened: find out before going on. */

@@ -3,6 +3,8 @@
 #ifndef SOAK_WORK_H
 #define SOAK_WORK_H
 
+#include <cjson/cJSON.h>
+
 #include "soak.h"
 
 #define API "api-version=7.4"
@@ -50,6 +52,9 @@ struct action {
 enum soak_outcome soak_use_token(struct soak_worker *w, int tk, struct soak_req *q);
 /* Forgets the worker's token of kind tk (a 401 said it is stale). */
 void soak_drop_token(struct soak_worker *w, int tk);
+/* Sends a lifecycle step's q as the admin app, fetching a token when needed and dropping one a
+ * 401 found stale. On an expected 200, *j is its parsed body (the caller deletes it), else NULL. */
+enum soak_outcome soak_send_admin(struct soak_worker *w, struct soak_req *q, cJSON **j);
 /* Sends a fixed request with its token. */
 enum soak_outcome soak_run_action(struct soak_worker *w, const struct action *a);
 
