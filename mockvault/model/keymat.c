@@ -244,6 +244,10 @@ enum mv_km_err mv_keymat_public(const struct mv_keymat *km, struct mv_jwk_out *o
 
 enum mv_km_err mv_keymat_export(const struct mv_keymat *km, struct mv_jwk_out *out)
 {
+    if (km->public_only) {
+        memset(out, 0, sizeof *out);
+        return MV_KM_BAD_KEY;
+    }
     return keymat_export(km, true, out);
 }
 
@@ -306,6 +310,8 @@ static enum mv_km_err rsa_crypt(const struct mv_keymat *km, enum mv_key_alg alg,
     *out_len = 0;
     if (km->kty != MV_KTY_RSA || !alg_is_encryption(alg))
         return MV_KM_BAD_ALG;
+    if (decrypt && km->public_only)
+        return MV_KM_BAD_KEY;
     if (decrypt)
         return mv_rsa_decrypt(km, alg, in, in_len, out, out_len);
     return mv_rsa_encrypt(km, alg, in, in_len, out, out_len);
@@ -333,6 +339,8 @@ enum mv_km_err mv_keymat_sign(const struct mv_keymat *km, enum mv_key_alg alg,
     *out_len = 0;
     if (!sign_alg_fits(km, alg))
         return MV_KM_BAD_ALG;
+    if (km->public_only)
+        return MV_KM_BAD_KEY;
     if (digest_len != mv_key_alg_digest_len(alg))
         return MV_KM_BAD_LENGTH;
     if (km->kty == MV_KTY_RSA)
@@ -409,6 +417,8 @@ enum mv_km_err mv_keymat_pkcs8(const struct mv_keymat *km, unsigned char **out, 
 
     *out = NULL;
     *out_len = 0;
+    if (km->public_only)
+        return MV_KM_BAD_KEY;
     if (km->kty == MV_KTY_EC && km->crv == MV_CRV_P256K)
         return mv_ec_k1_pkcs8(km, out, out_len);
     if (gnutls_x509_privkey_init(&key) < 0)

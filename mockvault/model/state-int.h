@@ -83,6 +83,11 @@ int st_parse_tags(struct pctx *c, const cJSON *j, struct mv_tags *tags);
 
 /* state-tenants.c: one entry of "tenants". */
 int st_parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t);
+/* One certificate entry {"pem": "..."} or {"file": "..."} (relative to the fixture file): an
+ * app's certificate credential or an attestation authority's signing certificate (RSA). */
+int st_parse_cert(struct pctx *c, const cJSON *j, struct mv_app_cert *cert);
+/* state-attest.c: the document's "attestationAuthorities" (absent: none). */
+int st_parse_authorities(struct pctx *c, const cJSON *root, struct mv_data *d);
 /* state-secrets.c: the object lists every family shares, and the secrets'. */
 /* What differs between the families' entries. */
 struct st_family {

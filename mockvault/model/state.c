@@ -20,7 +20,8 @@
 
 /* ---- The document ---- */
 
-static const char *const root_fields[] = {"defaultVault", "tenants", "vaults", NULL};
+static const char *const root_fields[] = {"defaultVault", "tenants", "vaults",
+                                          "attestationAuthorities", NULL};
 
 static int parse_root(struct pctx *c, const cJSON *root, struct mv_data *d)
 {
@@ -72,6 +73,9 @@ static int parse_root(struct pctx *c, const cJSON *root, struct mv_data *d)
         st_path_pop(c, o2);
     }
     st_path_pop(c, old);
+
+    if (st_parse_authorities(c, root, d) != 0)
+        goto out;
 
     /* The default vault is stored under the vault's own spelling, and made explicit when the file
      * leaves it out, so an export says which vault "localhost" reaches. */

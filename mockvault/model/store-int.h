@@ -71,6 +71,10 @@ enum mv_err sto_find_live(struct mv_store *st, enum mv_objtype t, const char *va
                           const char *name, struct mv_vault **vp, struct mv_object **sp);
 enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
                              const char *name, struct mv_vault **vp, struct mv_object **sp);
+/* The end of an operation that built a view under the lock: unlocks, then hands the view to the
+ * caller (out, may be NULL) on MV_OK or releases it. Returns rc. */
+enum mv_err sto_end_view(struct mv_store *st, enum mv_err rc, struct mv_object_view *view,
+                         struct mv_object_view *out);
 /* A version id not used by any version of s (NULL s: any id). */
 void sto_new_version_id(const struct mv_object *s, char out[33]);
 

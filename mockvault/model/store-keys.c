@@ -131,13 +131,8 @@ enum mv_err mv_store_create_key(struct mv_store *st, const char *vault, const ch
     sto_rotation_dirty(st);
     rc = sto_persist_locked(st);
 out:
-    pthread_rwlock_unlock(&st->lock);
     mv_version_finish(&nv); /* a no-op once the tree took the version */
-    if (rc == MV_OK && out != NULL)
-        *out = view;
-    else
-        mv_object_view_finish(&view);
-    return rc;
+    return sto_end_view(st, rc, &view, out);
 }
 
 static int apply_key_update(struct mv_version *nv, const void *arg)
@@ -211,13 +206,8 @@ enum mv_err mv_store_rotate_key(struct mv_store *st, const char *vault, const ch
     sto_rotation_dirty(st);
     rc = sto_persist_locked(st);
 out:
-    pthread_rwlock_unlock(&st->lock);
     mv_version_finish(&nv);
-    if (rc == MV_OK && out != NULL)
-        *out = view;
-    else
-        mv_object_view_finish(&view);
-    return rc;
+    return sto_end_view(st, rc, &view, out);
 }
 
 /* ---- Rotation policy ---- */
@@ -439,7 +429,7 @@ size_t mv_store_rotation_due(struct mv_store *st, int64_t now, mv_rotation_event
     /* Key generation (RSA-4096 takes a while) runs without the lock, so requests go on. */
     for (size_t i = 0; i < n; i++) {
         if (jobs[i].type == MV_ROT_ROTATE &&
-            mv_keymat_generate(&jobs[i].spec, NULL, 0, &jobs[i].mat) != MV_KM_OK)
+            mv_key_generate(&jobs[i].spec, &jobs[i].mat) != MV_KM_OK)
             jobs[i].mat = NULL;
     }
     taken = apply_jobs(st, jobs, n, now);
@@ -452,4 +442,17 @@ size_t mv_store_rotation_due(struct mv_store *st, int64_t now, mv_rotation_event
 out:
     jobs_free(jobs, n);
     return taken;
+}
+
+enum mv_km_err mv_key_generate(const struct mv_key_spec *spec, struct mv_keymat **out)
+{
+    unsigned char seed[32];
+    enum mv_km_err e;
+
+    if (!mv_rand_get_seed(NULL))
+        return mv_keymat_generate(spec, NULL, 0, out);
+    mv_rand_bytes(seed, sizeof(seed));
+    e = mv_keymat_generate(spec, seed, sizeof(seed), out);
+    cx_wipe(seed, sizeof(seed));
+    return e;
 }

@@ -116,13 +116,8 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
     }
     rc = sto_persist_locked(st);
 out:
-    pthread_rwlock_unlock(&st->lock);
     mv_version_finish(&nv);
-    if (rc == MV_OK && out != NULL)
-        *out = view;
-    else
-        mv_object_view_finish(&view);
-    return rc;
+    return sto_end_view(st, rc, &view, out);
 }
 
 enum mv_err mv_store_get(struct mv_store *st, enum mv_objtype t, const char *vault,
@@ -210,13 +205,8 @@ enum mv_err sto_update_version(struct mv_store *st, enum mv_objtype t, const cha
         sto_rotation_dirty(st); /* a new exp moves the policy's timeBeforeExpiry actions */
     rc = sto_persist_locked(st);
 out:
-    pthread_rwlock_unlock(&st->lock);
     mv_version_finish(&nv);
-    if (rc == MV_OK && out != NULL)
-        *out = view;
-    else
-        mv_object_view_finish(&view);
-    return rc;
+    return sto_end_view(st, rc, &view, out);
 }
 
 static int apply_secret_update(struct mv_version *nv, const void *arg)
@@ -280,12 +270,7 @@ static enum mv_err set_deleted(struct mv_store *st, enum mv_objtype t, const cha
     view.scheduled_purge_date = s->scheduled_purge_date;
     rc = sto_persist_locked(st);
 out:
-    pthread_rwlock_unlock(&st->lock);
-    if (rc == MV_OK && out != NULL)
-        *out = view;
-    else
-        mv_object_view_finish(&view);
-    return rc;
+    return sto_end_view(st, rc, &view, out);
 }
 
 enum mv_err mv_store_delete(struct mv_store *st, enum mv_objtype t, const char *vault,

@@ -348,6 +348,17 @@ int sto_view_fill(struct mv_object_view *out, const struct mv_vault *v, const st
     return 0;
 }
 
+enum mv_err sto_end_view(struct mv_store *st, enum mv_err rc, struct mv_object_view *view,
+                         struct mv_object_view *out)
+{
+    pthread_rwlock_unlock(&st->lock);
+    if (rc == MV_OK && out != NULL)
+        *out = *view;
+    else
+        mv_object_view_finish(view);
+    return rc;
+}
+
 const struct mv_version *sto_current_version(const struct mv_object *s)
 {
     return s->nversions > 0 ? &s->versions[s->nversions - 1] : NULL;
