@@ -73,7 +73,7 @@ static struct mv_data *reload(void *ctx)
     struct mv_server *srv = ctx;
     char err[256];
     struct mv_data *d =
-        mv_state_load_file(srv->state_path, mv_clock_now(&srv->clock), err, sizeof err);
+        mv_state_load_snapshot(srv->state_path, mv_clock_now(&srv->clock), err, sizeof err);
 
     if (!d)
         mv_log_notice(&srv->log, "the change that could not be saved stays in memory: %s", err);
@@ -135,7 +135,7 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
         if (!srv->state_path)
             goto nomem;
         if (stat(srv->state_path, &st) == 0) {
-            d = mv_state_load_file(srv->state_path, now, err, errlen);
+            d = mv_state_load_snapshot(srv->state_path, now, err, errlen);
             if (!d)
                 return -1;
             snap = srv->state_path;
