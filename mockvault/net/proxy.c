@@ -44,12 +44,17 @@
 struct conn {
     struct mv_proxy *proxy; /* borrowed; outlives every conn */
     pthread_t thread;
-    int client_fd;       /* owned by the thread, closed before done is set */
-    atomic_bool done;    /* set by the thread as its last act, so it can be joined at once */
-    struct conn *next;   /* in proxy->conns, under proxy->lock */
-    char head[HEAD_MAX]; /* request head plus any bytes the client sent after it */
-    char c2t[RELAY_BUF]; /* client-to-target relay buffer */
-    char t2c[RELAY_BUF]; /* target-to-client relay buffer */
+    int client_fd;    /* owned by the thread, closed before done is set */
+    atomic_bool done; /* set by the thread as its last act, so it can be joined at once */
+    /* The client is not loopback (only possible with --allow-remote-peers): while the tunnel is
+     * open, upstream is the address its connection to the TLS listener comes from, so that the
+     * listener does not take the tunnelled requests for a loopback peer's. Under proxy->lock. */
+    bool remote;
+    struct sockaddr_storage upstream; /* ss_family 0 when no tunnel is open */
+    struct conn *next;                /* in proxy->conns, under proxy->lock */
+    char head[HEAD_MAX];              /* request head plus any bytes the client sent after it */
+    char c2t[RELAY_BUF];              /* client-to-target relay buffer */
+    char t2c[RELAY_BUF];              /* target-to-client relay buffer */
 };
 
 struct mv_proxy {
@@ -580,6 +585,16 @@ static void *conn_main(void *arg)
         }
         goto out;
     }
+    if (c->remote) {
+        /* Recorded before a byte is relayed, so before the listener can see a request. */
+        struct sockaddr_storage up;
+        socklen_t up_len = sizeof up;
+        if (getsockname(tfd, (struct sockaddr *)&up, &up_len) != 0)
+            goto out;
+        pthread_mutex_lock(&p->lock);
+        c->upstream = up;
+        pthread_mutex_unlock(&p->lock);
+    }
     if (send_all(p, c->client_fd, established, sizeof established - 1) != 0)
         goto out;
     relay(c, tfd, c->head + head_len, total - head_len);
@@ -588,6 +603,11 @@ out:
     if (reply) {
         send_reply(c, kind, authority);
         linger_drain(p, c->client_fd);
+    }
+    if (c->remote) {
+        pthread_mutex_lock(&p->lock);
+        c->upstream.ss_family = 0; /* a later local connection may reuse the address */
+        pthread_mutex_unlock(&p->lock);
     }
     if (tfd >= 0)
         close(tfd);
@@ -625,8 +645,9 @@ static void reap_finished(struct mv_proxy *p)
     }
 }
 
-/* Takes over fd (an accepted client) and starts its thread; closes fd when that fails. */
-static void start_conn(struct mv_proxy *p, int fd)
+/* Takes over fd (an accepted client) and starts its thread; closes fd when that fails. remote:
+ * the client is not a loopback peer. */
+static void start_conn(struct mv_proxy *p, int fd, bool remote)
 {
     struct conn *c = NULL;
     bool listed = false;
@@ -646,6 +667,7 @@ static void start_conn(struct mv_proxy *p, int fd)
     }
     c->proxy = p;
     c->client_fd = fd;
+    c->remote = remote;
     atomic_init(&c->done, false);
     c->next = p->conns;
     p->conns = c;
@@ -684,7 +706,10 @@ static void *accept_main(void *arg)
         reap_finished(p);
         if (!pfd[0].revents)
             continue;
-        int fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer;
+        socklen_t peer_len = sizeof peer;
+        int fd = accept4(p->listen_fd, (struct sockaddr *)&peer, &peer_len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             /* Out of descriptors or memory: back off briefly rather than spin on a listener
              * that stays readable. Other errors (a client that reset early) are transient. */
@@ -696,7 +721,7 @@ static void *accept_main(void *arg)
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        start_conn(p, fd);
+        start_conn(p, fd, !mv_sockaddr_is_loopback((const struct sockaddr *)&peer));
     }
     return NULL;
 }
@@ -851,6 +876,52 @@ int mv_proxy_start(const char *bind_addr, uint16_t port, const char *target_addr
 out:
     proxy_free(p);
     return rc;
+}
+
+bool mv_sockaddr_is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+               (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* Same family, address and port. */
+static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+    if (a->ss_family != b->sa_family)
+        return false;
+    if (b->sa_family == AF_INET) {
+        const struct sockaddr_in *x = (const struct sockaddr_in *)(const void *)a;
+        const struct sockaddr_in *y = (const struct sockaddr_in *)(const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (b->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)(const void *)a;
+        const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)(const void *)b;
+        return x->sin6_port == y->sin6_port &&
+               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+    }
+    return false;
+}
+
+bool mv_proxy_tunnel_is_remote(struct mv_proxy *p, const struct sockaddr *peer)
+{
+    bool found = false;
+
+    if (!p || !peer)
+        return false;
+    pthread_mutex_lock(&p->lock);
+    for (const struct conn *c = p->conns; c && !found; c = c->next)
+        found = c->remote && same_endpoint(&c->upstream, peer);
+    pthread_mutex_unlock(&p->lock);
+    return found;
 }
 
 uint16_t mv_proxy_port(const struct mv_proxy *p)
