@@ -15,7 +15,7 @@ vol="mvt-image-$$"
 . "$REPO/mockvault/tests/container/lib.sh"
 
 cleanup() {
-  pm rm -f -t 0 "$name" >/dev/null 2>&1
+  pm rm -f -v -t 0 "$name" >/dev/null 2>&1
   pm volume rm -f "$vol" >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -36,7 +36,7 @@ result $? "the health check is the mock's own --health (no other tool in the ima
 # Start: published on loopback ports podman picks, state in a named volume.
 t0=$(now_ms)
 pm run -d --name "$name" "${run_flags[@]}" -p 127.0.0.1::8443 -p 127.0.0.1::8444 \
-  -v "$vol:/data" "$MV_IMAGE" >/dev/null
+  -v "$vol:/data" "$MV_IMAGE" >/dev/null 2>"$work/run.err"
 port=$(host_port "$name" 8443)
 pport=$(host_port "$name" 8444)
 url="https://localhost:$port"
@@ -92,7 +92,7 @@ value="restart-check-$suffix"
 curl -sf -o /dev/null --cacert "$ca" -X PUT -H "Authorization: Bearer $bearer" -H 'Content-Type: application/json' \
   -d "{\"value\":\"$value\"}" "$url/secrets/container-restart?api-version=7.4"
 result $? "PUT a secret before the restart"
-pm restart -t 10 "$name" >/dev/null
+pm restart -t 10 "$name" >/dev/null 2>"$work/restart.err"
 port=$(host_port "$name" 8443)
 url="https://localhost:$port"
 wait_healthy "$url/_mock/health"

@@ -13,6 +13,10 @@ here="$REPO/mockvault/tests/container"
 svc=
 
 cleanup() {
+  # The reaper is off: a container a failed run left behind is removed here.
+  for c in $(pm ps -aq --filter label=org.testcontainers=true --filter "ancestor=$MV_IMAGE" 2>/dev/null); do
+    pm rm -f -v -t 0 "$c" >/dev/null 2>&1
+  done
   [ -n "$svc" ] && kill "$svc" 2>/dev/null && wait "$svc" 2>/dev/null
   rm -rf "$work"
 }

@@ -50,15 +50,21 @@ export async function startMockvault({
   const proxy = `http://${host}:${container.getMappedPort(8444)}`;
 
   // The CA: the first request cannot verify the certificate yet; the second proves the CA does.
-  const ca = await get(`${url}/_mock/ca.pem`, { rejectUnauthorized: false });
-  if (ca.status !== 200 || !ca.body.includes("BEGIN CERTIFICATE")) {
-    throw new Error(`GET /_mock/ca.pem answered ${ca.status}`);
+  let caFile;
+  try {
+    const ca = await get(`${url}/_mock/ca.pem`, { rejectUnauthorized: false });
+    if (ca.status !== 200 || !ca.body.includes("BEGIN CERTIFICATE")) {
+      throw new Error(`GET /_mock/ca.pem answered ${ca.status}`);
+    }
+    if ((await get(`${url}/_mock/health`, { ca: ca.body })).status !== 200) {
+      throw new Error("the mock's CA does not verify its certificate");
+    }
+    caFile = join(mkdtempSync(join(tmpdir(), "mockvault-ca-")), "ca.pem");
+    writeFileSync(caFile, ca.body);
+  } catch (err) {
+    await container.stop();
+    throw err;
   }
-  if ((await get(`${url}/_mock/health`, { ca: ca.body })).status !== 200) {
-    throw new Error("the mock's CA does not verify its certificate");
-  }
-  const caFile = join(mkdtempSync(join(tmpdir(), "mockvault-ca-")), "ca.pem");
-  writeFileSync(caFile, ca.body);
 
   return {
     container,

@@ -59,7 +59,7 @@ async function main() {
       `the control API: ${without.status} without the token, ${withToken.status} with it`);
   } finally {
     const s0 = Date.now();
-    await mv.container.stop({ timeout: 10 });
+    await mv.container.stop({ timeout: 10, remove: true, removeVolumes: true });
     result(Date.now() - s0 < 5000, `container.stop() took ${Date.now() - s0} ms`);
   }
   console.log(`1..${n}`);
