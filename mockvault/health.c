@@ -125,8 +125,8 @@ int mv_health_check(const struct mv_server_config *cfg, const char *url)
     snprintf(req, sizeof req,
              "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUser-Agent: mockvault-health\r\n"
              "Connection: close\r\n\r\n",
-             u.path[0] == '/' ? u.path : "/", u.hp.ipv6 ? "[" : "", u.hp.host,
-             u.hp.ipv6 ? "]" : "", port);
+             u.path[0] == '/' ? u.path : "/", u.hp.ipv6 ? "[" : "", u.hp.host, u.hp.ipv6 ? "]" : "",
+             port);
     fd = dial(u.hp.host, port, &why);
     if (fd < 0)
         goto out;

@@ -11,6 +11,7 @@
 
 #include "conns.h"
 #include "proxy.h"
+#include "sockaddr.h"
 #include "reply.h"
 #include "util.h"
 

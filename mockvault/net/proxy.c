@@ -1,6 +1,7 @@
 /* proxy.c: the HTTPS (CONNECT) proxy that tunnels the impersonated Azure names to the mock. */
 #include "proxy.h"
 #include "proxy-int.h"
+#include "sockaddr.h"
 
 #include "util.h"
 
@@ -726,40 +727,6 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-/* Parses an IPv4 or IPv6 literal (IPv6 optionally in brackets) and port into ss. Returns 0, or -1
- * when addr is not such a literal. */
-static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
-{
-    char buf[INET6_ADDRSTRLEN + 2];
-    size_t n = strlen(addr);
-
-    if (n >= sizeof buf)
-        return -1;
-    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
-        memcpy(buf, addr + 1, n - 2);
-        buf[n - 2] = '\0';
-    } else {
-        memcpy(buf, addr, n + 1);
-    }
-
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, buf, &sin->sin_addr) == 1) {
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(port);
-        *len = sizeof *sin;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) == 1) {
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(port);
-        *len = sizeof *sin6;
-        return 0;
-    }
-    return -1;
-}
-
 /* Frees p and everything it still owns; the threads must already be joined. Accepts NULL. */
 static void proxy_free(struct mv_proxy *p)
 {
@@ -784,7 +751,7 @@ int mv_proxy_start(const char *bind_addr, uint16_t port, const char *target_addr
     int rc = -1;
 
     *out = NULL;
-    if (!bind_addr || parse_addr(bind_addr, port, &bind_ss, &bind_len) != 0) {
+    if (!bind_addr || mv_sockaddr_parse(bind_addr, port, &bind_ss, &bind_len) != 0) {
         snprintf(err, errlen, "proxy: bind address '%s' is not an IPv4 or IPv6 literal",
                  bind_addr ? bind_addr : "(null)");
         goto out;
@@ -798,7 +765,8 @@ int mv_proxy_start(const char *bind_addr, uint16_t port, const char *target_addr
     p->listen_fd = -1;
     p->stop_pipe[0] = p->stop_pipe[1] = -1;
 
-    if (!target_addr || parse_addr(target_addr, target_port, &p->target, &p->target_len) != 0) {
+    if (!target_addr ||
+        mv_sockaddr_parse(target_addr, target_port, &p->target, &p->target_len) != 0) {
         snprintf(err, errlen, "proxy: target address '%s' is not an IPv4 or IPv6 literal",
                  target_addr ? target_addr : "(null)");
         goto out;
@@ -878,39 +846,6 @@ out:
     return rc;
 }
 
-bool mv_sockaddr_is_loopback(const struct sockaddr *sa)
-{
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-    }
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
-               (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
-    }
-    return false;
-}
-
-/* Same family, address and port. */
-static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr *b)
-{
-    if (a->ss_family != b->sa_family)
-        return false;
-    if (b->sa_family == AF_INET) {
-        const struct sockaddr_in *x = (const struct sockaddr_in *)(const void *)a;
-        const struct sockaddr_in *y = (const struct sockaddr_in *)(const void *)b;
-        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-    }
-    if (b->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)(const void *)a;
-        const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)(const void *)b;
-        return x->sin6_port == y->sin6_port &&
-               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
-    }
-    return false;
-}
-
 bool mv_proxy_tunnel_is_remote(struct mv_proxy *p, const struct sockaddr *peer)
 {
     bool found = false;
@@ -919,7 +854,7 @@ bool mv_proxy_tunnel_is_remote(struct mv_proxy *p, const struct sockaddr *peer)
         return false;
     pthread_mutex_lock(&p->lock);
     for (const struct conn *c = p->conns; c && !found; c = c->next)
-        found = c->remote && same_endpoint(&c->upstream, peer);
+        found = c->remote && mv_sockaddr_same(&c->upstream, peer);
     pthread_mutex_unlock(&p->lock);
     return found;
 }

@@ -23,8 +23,6 @@ uint16_t mv_proxy_port(const struct mv_proxy *p);
  * the proxy opened for a client that is not loopback. Such requests are not a loopback peer's
  * (docs/threat-model.md). False for NULL p. */
 bool mv_proxy_tunnel_is_remote(struct mv_proxy *p, const struct sockaddr *peer);
-/* True for 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8. */
-bool mv_sockaddr_is_loopback(const struct sockaddr *sa);
 /* Stops listening, closes every tunnel and frees p. Accepts NULL. */
 void mv_proxy_stop(struct mv_proxy *p);
 
