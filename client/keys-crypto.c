@@ -343,10 +343,13 @@ static int jwk_rsa(gnutls_privkey_t k, struct kv_jwk *j)
     if (gnutls_privkey_export_rsa_raw2(k, &m, &e, &d, &p, &q, &u, &e1, &e2,
                                        GNUTLS_EXPORT_FLAG_NO_LZ) < 0)
         return KV_E_INVALID_ARG;
-    /* GnuTLS's coefficient u is q^-1 mod p, the JWK's qi (RFC 7518 §6.3.2.6). */
-    bool ok = take(&m, &j->n, 0) & take(&e, &j->e, 0) & take(&d, &j->d, 0) & take(&p, &j->p, 0) &
-              take(&q, &j->q, 0) & take(&u, &j->qi, 0) & take(&e1, &j->dp, 0) &
-              take(&e2, &j->dq, 0);
+    /* GnuTLS's coefficient u is q^-1 mod p, the JWK's qi (RFC 7518 §6.3.2.6). Every take runs,
+     * whatever the others gave, since each wipes its datum. */
+    gnutls_datum_t *from[] = {&m, &e, &d, &p, &q, &u, &e1, &e2};
+    struct kv_bytes *to[] = {&j->n, &j->e, &j->d, &j->p, &j->q, &j->qi, &j->dp, &j->dq};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++)
+        ok = take(from[i], to[i], 0) && ok;
     j->kty = strdup("RSA");
     return ok && j->kty ? KV_OK : KV_E_NOMEM;
 }
@@ -370,7 +373,10 @@ static int jwk_ec(gnutls_privkey_t k, struct kv_jwk *j)
     for (i = 0; i < sizeof curves / sizeof curves[0] && curves[i].curve != curve; i++)
         ;
     size_t w = i < sizeof curves / sizeof curves[0] ? curves[i].width : 0;
-    bool ok = take(&x, &j->x, w) & take(&y, &j->y, w) & take(&d, &j->d, w);
+    /* Every take runs (each wipes its datum). */
+    bool ok = take(&x, &j->x, w);
+    ok = take(&y, &j->y, w) && ok;
+    ok = take(&d, &j->d, w) && ok;
     if (!w)
         return KV_E_INVALID_ARG;
     j->kty = strdup("EC");
@@ -389,11 +395,16 @@ int kv_jwk_from_pem(const char *pem, size_t len, struct kv_jwk **out, struct kv_
     *out = NULL;
     if (!pem || !len || len > UINT32_MAX)
         return kv__fail(err, rc, "no PEM text");
-    gnutls_datum_t data = {(unsigned char *)pem, (unsigned)len};
-    if (gnutls_privkey_init(&k) < 0 || !(j = calloc(1, sizeof *j))) {
+    /* GnuTLS's PEM reader runs string functions over the text, past len when no NUL follows
+     * (found by fuzz/fuzz-keymat in keymat.c, the same here): it reads a NUL-terminated copy,
+     * wiped afterwards. */
+    gnutls_datum_t data = {malloc(len + 1), (unsigned)len};
+    if (!data.data || gnutls_privkey_init(&k) < 0 || !(j = calloc(1, sizeof *j))) {
         rc = KV_E_NOMEM;
         goto out;
     }
+    memcpy(data.data, pem, len);
+    data.data[len] = '\0';
     /* Plain PEM only: an encrypted key would need a password the import cannot ask for. */
     if (gnutls_privkey_import_x509_raw(k, &data, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN) <
         0) {
@@ -416,5 +427,6 @@ int kv_jwk_from_pem(const char *pem, size_t len, struct kv_jwk **out, struct kv_
 out:
     kv_jwk_free(j);
     gnutls_privkey_deinit(k);
+    cx_wipe_free(data.data, data.data ? len + 1 : 0);
     return rc;
 }

@@ -17,7 +17,8 @@
 # (kvconform-client-<adapter>, suite conformance), so they run in parallel.
 set -uo pipefail
 
-NAIVE_MUST_FAIL="throttled-gives-up throttled-retry-after server-error-retried token-refresh token-reused"
+NAIVE_MUST_FAIL="throttled-gives-up throttled-retry-after server-error-retried token-refresh token-reused
+                 key-get-forbidden key-rotated"
 
 if [ $# -lt 1 ] || [ ! -d "$1" ]; then
     echo "usage: $0 BUILD_DIR [ADAPTER...]" >&2
@@ -43,10 +44,12 @@ missing() {
     case $1 in
     js-sdk)
         command -v node >/dev/null || { echo "node is not installed"; return; }
-        [ -d "$repo/mockvault/tests/sdk/js/node_modules/@azure/keyvault-secrets" ] ||
+        [ -d "$repo/mockvault/tests/sdk/js/node_modules/@azure/keyvault-secrets" ] &&
+            [ -d "$repo/mockvault/tests/sdk/js/node_modules/@azure/keyvault-keys" ] ||
             echo "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)" ;;
     python-sdk)
-        /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets' 2>/dev/null ||
+        /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets, azure.keyvault.keys' \
+            2>/dev/null ||
             echo "/usr/bin/python3 has no python3-azure" ;;
     azure-cli)
         command -v az >/dev/null || echo "az (azure-cli) is not installed" ;;
@@ -89,7 +92,7 @@ for a in "${adapters[@]}"; do
     if [ "$a" = naive-curl ]; then
         failing=$(sed -n 's/^not ok [0-9]* - [^/]*\/\([^ ]*\)$/\1/p' "$out/$a.tap" 2>/dev/null |
                   sort | tr '\n' ' ' | sed 's/ $//')
-        want=$(echo "$NAIVE_MUST_FAIL" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
+        want=$(printf '%s\n' $NAIVE_MUST_FAIL | sort | tr '\n' ' ' | sed 's/ $//')
         if [ "$st" -ne 1 ] || [ "$failing" != "$want" ]; then
             echo "test-clients: naive-curl must fail exactly: $want" >&2
             echo "test-clients: it failed: ${failing:-nothing} (exit $st)" >&2

@@ -487,6 +487,24 @@ START_TEST(test_jwk_from_pem_refused)
 }
 END_TEST
 
+/* The text is read up to len only: GnuTLS's PEM reader went past the end of text that is not
+ * NUL-terminated, here a heap buffer of exactly its length (found by fuzz/fuzz-keymat; under
+ * ASan, as CI runs this suite, a read past it fails the test). */
+START_TEST(test_jwk_from_pem_unterminated)
+{
+    static const char text[] = "-----BEGIN RSA PRIVATE KEY-----\nDEK-Info: ";
+    char *exact = malloc(sizeof text - 1);
+    struct kv_jwk *jwk = NULL;
+    struct kv_error err;
+
+    ck_assert_ptr_nonnull(exact);
+    memcpy(exact, text, sizeof text - 1);
+    ck_assert_int_eq(kv_jwk_from_pem(exact, sizeof text - 1, &jwk, &err), KV_E_INVALID_ARG);
+    ck_assert_ptr_null(jwk);
+    free(exact);
+}
+END_TEST
+
 static Suite *keys_suite(void)
 {
     Suite *s = suite_create("kvclient-unit-keys");
@@ -504,6 +522,7 @@ static Suite *keys_suite(void)
     tcase_add_loop_test(misc, test_jwk_from_pem_rsa, 0, 2);
     tcase_add_test(misc, test_jwk_from_pem_ec);
     tcase_add_test(misc, test_jwk_from_pem_refused);
+    tcase_add_test(misc, test_jwk_from_pem_unterminated);
     tcase_set_timeout(misc, 120);
     suite_add_tcase(s, misc);
     return s;

@@ -8,7 +8,7 @@
  * (libcurl reads it), all set by kvconform. The library's trace (its -v diagnostics, which mask
  * tokens and values) goes to stderr, where kvconform checks it for leaks.
  *
- * Protocol (conformance/CLIENTS.md): one command per line on stdin, one JSON line per command on
+ * Protocol (docs/conformance.md): one command per line on stdin, one JSON line per command on
  * stdout. `clock` is acknowledged and otherwise ignored: libkvclient reads the real clock, and a
  * token the vault refuses as expired (401 with a token) is refreshed once by the library. */
 #include <cjson/cJSON.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cx-base64.h"
 #include "kvclient.h"
 
 static void trace_line(void *ctx, const char *line)
@@ -126,6 +127,128 @@ static cJSON *cmd_list(struct kv_client *c, enum kv_list_kind kind, const char *
     return o;
 }
 
+/* ----- keys: every operation addresses the key by its version-less name, so the service picks the
+ * latest version; libkvclient does all cryptography remotely (no local crypto, no GET first). */
+
+static cJSON *usage_error(const char *what)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddFalseToObject(o, "ok");
+    cJSON_AddNumberToObject(o, "status", 0);
+    cJSON_AddStringToObject(o, "code", "UsageError");
+    cJSON_AddNullToObject(o, "innerCode");
+    cJSON_AddStringToObject(o, "message", what);
+    return o;
+}
+
+static cJSON *cmd_key_get(struct kv_client *c, const char *name, const char *version)
+{
+    struct kv_key *k = NULL;
+    struct kv_error err;
+    cJSON *o;
+    int st;
+
+    memset(&err, 0, sizeof err);
+    st = kv_key_get(c, name, version, &k, &err);
+    if (st != KV_OK)
+        return failure(st, &err);
+    o = ok_object();
+    add_str_or_null(o, "name", k->name);
+    add_str_or_null(o, "version", k->version && *k->version ? k->version : NULL);
+    add_str_or_null(o, "kty", k->kty);
+    cJSON_AddBoolToObject(o, "enabled", k->enabled);
+    add_time_or_null(o, "exp", k->expires);
+    add_time_or_null(o, "nbf", k->not_before);
+    kv_key_free(k);
+    return o;
+}
+
+/* key-sign, key-encrypt, key-decrypt: NAME ALG DATA (base64url) -> signature, ciphertext or
+ * plaintext (base64url). */
+static cJSON *cmd_key_crypto(struct kv_client *c, const char *op, const char *name, const char *alg,
+                             const char *data)
+{
+    struct kv_crypto_result *r = NULL;
+    struct kv_error err;
+    unsigned char *raw;
+    size_t n = 0;
+    char *b64;
+    cJSON *o;
+    int st;
+
+    memset(&err, 0, sizeof err);
+    if (!alg || !data || !(raw = cx_b64url_decode(data, strlen(data), &n)))
+        return usage_error("want NAME ALG BASE64URL");
+    if (strcmp(op, "sign") == 0)
+        st = kv_key_sign(c, name, NULL, alg, raw, n, &r, &err);
+    else if (strcmp(op, "encrypt") == 0)
+        st = kv_key_encrypt(c, name, NULL, alg, raw, n, &r, &err);
+    else
+        st = kv_key_decrypt(c, name, NULL, alg, raw, n, &r, &err);
+    memset(raw, 0, n);
+    free(raw);
+    if (st != KV_OK)
+        return failure(st, &err);
+    b64 = cx_b64url_encode(r->value.data, r->value.len);
+    o = ok_object();
+    add_str_or_null(o, "kid", r->kid);
+    add_str_or_null(o,
+                    strcmp(op, "sign") == 0      ? "signature"
+                    : strcmp(op, "encrypt") == 0 ? "ciphertext"
+                                                 : "plaintext",
+                    b64);
+    if (b64) {
+        memset(b64, 0, strlen(b64));
+        free(b64);
+    }
+    kv_crypto_result_free(r);
+    return o;
+}
+
+static cJSON *cmd_key_verify(struct kv_client *c, const char *name, const char *alg,
+                             const char *digest, const char *sig)
+{
+    unsigned char *d = NULL, *s = NULL;
+    size_t dn = 0, sn = 0;
+    struct kv_error err;
+    int st, valid = 0;
+    cJSON *o;
+
+    memset(&err, 0, sizeof err);
+    if (alg && digest && sig) {
+        d = cx_b64url_decode(digest, strlen(digest), &dn);
+        s = cx_b64url_decode(sig, strlen(sig), &sn);
+    }
+    if (!d || !s) {
+        free(d);
+        free(s);
+        return usage_error("want NAME ALG DIGEST SIGNATURE (base64url)");
+    }
+    st = kv_key_verify(c, name, NULL, alg, d, dn, s, sn, &valid, &err);
+    free(d);
+    free(s);
+    if (st != KV_OK)
+        return failure(st, &err);
+    o = ok_object();
+    cJSON_AddBoolToObject(o, "valid", valid == 1);
+    return o;
+}
+
+static cJSON *run_key(struct kv_client *c, const char *cmd, const char *name, char **save)
+{
+    char *a2 = strtok_r(NULL, " \t", save), *a3 = strtok_r(NULL, " \t", save);
+
+    if (strcmp(cmd, "key-get") == 0)
+        return cmd_key_get(c, name, a2);
+    if (strcmp(cmd, "key-verify") == 0)
+        return cmd_key_verify(c, name, a2, a3, strtok_r(NULL, " \t", save));
+    if (strcmp(cmd, "key-sign") == 0 || strcmp(cmd, "key-encrypt") == 0 ||
+        strcmp(cmd, "key-decrypt") == 0)
+        return cmd_key_crypto(c, cmd + 4, name, a2, a3);
+    return NULL;
+}
+
 static cJSON *run(struct kv_client *c, char *line)
 {
     char *save = NULL, *cmd = strtok_r(line, " \t", &save);
@@ -140,15 +263,10 @@ static cJSON *run(struct kv_client *c, char *line)
         return NULL;
     if (strcmp(cmd, "clock") == 0)
         return ok_object();
-    if (!a1 && strcmp(cmd, "list") != 0) {
-        o = cJSON_CreateObject();
-        cJSON_AddFalseToObject(o, "ok");
-        cJSON_AddNumberToObject(o, "status", 0);
-        cJSON_AddStringToObject(o, "code", "UsageError");
-        cJSON_AddNullToObject(o, "innerCode");
-        cJSON_AddStringToObject(o, "message", "missing argument");
+    if (!a1 && strcmp(cmd, "list") != 0)
+        return usage_error("missing argument");
+    if (strncmp(cmd, "key-", 4) == 0 && (o = run_key(c, cmd, a1, &save)) != NULL)
         return o;
-    }
     if (strcmp(cmd, "get") == 0) {
         char *ver = strtok_r(NULL, " \t", &save);
         st = kv_secret_get(c, a1, ver, &s, &err);

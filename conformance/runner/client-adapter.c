@@ -1,5 +1,5 @@
 /* client-adapter.c: the adapter process of `kvconform client` and its line protocol
- * (conformance/CLIENTS.md), the mock's control API and journal as the scenarios use them, and the
+ * (docs/conformance.md), the mock's control API and journal as the scenarios use them, and the
  * check of the client's log (stderr) for secrets. */
 #include <errno.h>
 #include <fcntl.h>

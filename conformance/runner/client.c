@@ -1,5 +1,5 @@
 /* client.c: `kvconform client --adapter CMD`: grades a client through an adapter (DESIGN.md §10,
- * protocol in conformance/CLIENTS.md). Starts a mock on free ports with its HTTPS proxy, runs
+ * protocol in docs/conformance.md). Starts a mock on free ports with its HTTPS proxy, runs
  * every scenario (client-scenarios.c) with a fresh adapter process after a mock reset, and turns
  * the outcomes into verdicts, applying the adapter's declared expected differences. */
 #include <errno.h>
@@ -32,7 +32,7 @@ struct expected {
 static void usage(FILE *f)
 {
     fputs("Usage: kvconform client --adapter CMD [OPTION]...\n"
-          "Grades a Key Vault client through an adapter (conformance/CLIENTS.md): a mockvault is\n"
+          "Grades a Key Vault client through an adapter (docs/conformance.md): a mockvault is\n"
           "started on free loopback ports with its HTTPS proxy, and every scenario runs the\n"
           "adapter afresh against https://demo.vault.azure.net through that proxy.\n"
           "\n"

@@ -1,6 +1,6 @@
 /* kvc-client.h: what the parts of `kvconform client` share (client.c: options, the mock, the run
  * loop and the verdicts; client-adapter.c: the adapter process and its line protocol, the control
- * API; client-scenarios.c: the scenarios). The protocol is documented in conformance/CLIENTS.md.
+ * API; client-scenarios.c: the scenarios). The protocol is documented in docs/conformance.md.
  *
  * Nothing here prints secret values, client secrets or tokens: failure reasons name secrets,
  * commands and statuses only. */
@@ -35,6 +35,9 @@ extern struct kvcc_run kvcc;
 #define KVCC_ADMIN_SECRET "admin-client-secret"
 #define KVCC_NOACCESS_ID "cccccccc-0000-0000-0000-000000000003"
 #define KVCC_NOACCESS_SECRET "noaccess-client-secret"
+#define KVCC_FLOW_ID "22222222-2222-2222-2222-222222222222"
+#define KVCC_FLOW_OID "33333333-3333-3333-3333-333333333333"
+#define KVCC_FLOW_SECRET "flow-client-secret"
 
 /* One scenario being run: its adapter process, the strings to look for in the client's log and
  * the first failure. */
@@ -69,11 +72,20 @@ bool kvcc_fail(struct kvcc_sc *s, const char *fmt, ...) __attribute__((format(pr
         }                                                                                          \
     } while (0)
 
+/* The same, jumping to label instead of returning (for scenarios that free what they hold). */
+#define EXPECT_GOTO(s, cond, label, ...)                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            kvcc_fail((s), __VA_ARGS__);                                                           \
+            goto label;                                                                            \
+        }                                                                                          \
+    } while (0)
+
 /* Adds a string that must never appear in the adapter's stderr (copied; short ones ignored). */
 void kvcc_watch(struct kvcc_sc *s, const char *secret);
 
 /* Clears the journal, then starts the adapter with the identity (client id and secret) and the
- * environment of CLIENTS.md. false (scenario failed) when it cannot be started. */
+ * environment of docs/conformance.md. false (scenario failed) when it cannot be started. */
 bool kvcc_start(struct kvcc_sc *s, const char *client_id, const char *client_secret);
 
 /* Sends one command line (printf format) and waits for its JSON answer (owned by s). NULL when the
@@ -120,6 +132,27 @@ int kvcc_journal(const char *operation, const char *appid, struct kvcc_entry *ou
 
 /* Monotonic seconds. */
 double kvcc_now(void);
+
+/* Helpers the scenario files share (client-scenarios.c). */
+#define KVCC_MAXJ 256
+/* Journal entries of operation by the scenario's app (authenticated attempts), up to KVCC_MAXJ
+ * into e. Returns the count; -1 (and the scenario failed) when the journal cannot be read. */
+int kvcc_attempts(struct kvcc_sc *s, const char *operation, struct kvcc_entry *e);
+/* "429, 429, 200": the statuses of n entries, for failure reasons. */
+const char *kvcc_statuses(const struct kvcc_entry *e, int n, char *buf, size_t len);
+/* An answer that must be the error status/code (inner NULL = not checked); false (and the
+ * scenario failed) otherwise. */
+bool kvcc_failed_with(struct kvcc_sc *s, const cJSON *a, const char *what, double status,
+                      const char *code, const char *inner);
+/* nbytes (at most 32) random bytes as lower-case hex into buf (2 * nbytes + 1 chars). */
+void kvcc_random_hex(char *buf, size_t nbytes);
+
+/* The key scenarios (client-scenarios-keys.c), listed in the table of client-scenarios.c. */
+void kvcc_sc_key_get_forbidden(struct kvcc_sc *s);
+void kvcc_sc_key_disabled(struct kvcc_sc *s);
+void kvcc_sc_key_rotated(struct kvcc_sc *s);
+void kvcc_sc_key_encrypt_roundtrip(struct kvcc_sc *s);
+void kvcc_sc_key_expired(struct kvcc_sc *s);
 
 /* The scenario table (client-scenarios.c). */
 struct kvcc_scenario {

@@ -15,7 +15,7 @@
 #include "cx-mem.h"
 #include "kvc-client.h"
 
-#define MAXJ 256
+#define MAXJ KVCC_MAXJ
 
 /* Retry-After is honoured when the gap between two attempts is at least what it asked for;
  * the journal's clock and the client's timers may differ by a few milliseconds. */
@@ -110,8 +110,7 @@ static bool clear_journal(struct kvcc_sc *s)
     return true;
 }
 
-/* Journal entries of operation by the scenario's app (authenticated attempts). */
-static int attempts(struct kvcc_sc *s, const char *operation, struct kvcc_entry *e)
+int kvcc_attempts(struct kvcc_sc *s, const char *operation, struct kvcc_entry *e)
 {
     int n = kvcc_journal(operation, s->client_id, e, MAXJ);
 
@@ -120,8 +119,7 @@ static int attempts(struct kvcc_sc *s, const char *operation, struct kvcc_entry 
     return n;
 }
 
-/* "429, 429, 200" */
-static const char *statuses(const struct kvcc_entry *e, int n, char *buf, size_t len)
+const char *kvcc_statuses(const struct kvcc_entry *e, int n, char *buf, size_t len)
 {
     size_t used = 0;
 
@@ -148,9 +146,8 @@ static bool got(struct kvcc_sc *s, const cJSON *a, const char *what, const struc
     return true;
 }
 
-/* An answer that must be the error status/code (inner NULL = not checked). */
-static bool failed_with(struct kvcc_sc *s, const cJSON *a, const char *what, double status,
-                        const char *code, const char *inner)
+bool kvcc_failed_with(struct kvcc_sc *s, const cJSON *a, const char *what, double status,
+                      const char *code, const char *inner)
 {
     char d[200];
 
@@ -163,7 +160,7 @@ static bool failed_with(struct kvcc_sc *s, const cJSON *a, const char *what, dou
     return true;
 }
 
-static void random_hex(char *buf, size_t nbytes)
+void kvcc_random_hex(char *buf, size_t nbytes)
 {
     unsigned char b[32];
     FILE *f = fopen("/dev/urandom", "rb");
@@ -229,11 +226,12 @@ static void sc_disabled_secret(struct kvcc_sc *s)
     EXPECT(s, off >= 0, "setup: graph-app-secret has no disabled version");
     if (!kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
         return;
-    if (!failed_with(s, kvcc_cmd(s, "get disabled-secret"), "get disabled-secret", 403, "Forbidden",
-                     "SecretDisabled"))
+    if (!kvcc_failed_with(s, kvcc_cmd(s, "get disabled-secret"), "get disabled-secret", 403,
+                          "Forbidden", "SecretDisabled"))
         return;
-    failed_with(s, kvcc_cmd(s, "get graph-app-secret %s", ver[off]),
-                "get graph-app-secret at its disabled version", 403, "Forbidden", "SecretDisabled");
+    kvcc_failed_with(s, kvcc_cmd(s, "get graph-app-secret %s", ver[off]),
+                     "get graph-app-secret at its disabled version", 403, "Forbidden",
+                     "SecretDisabled");
 }
 
 static void sc_expired_not_yet_valid(struct kvcc_sc *s)
@@ -264,14 +262,14 @@ static void sc_not_found(struct kvcc_sc *s)
     struct kvcc_entry e[MAXJ];
     int n;
 
-    random_hex(hex, 8);
+    kvcc_random_hex(hex, 8);
     snprintf(name, sizeof name, "kvc-missing-%s", hex);
     if (!kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
         return;
-    if (!failed_with(s, kvcc_cmd(s, "get %s", name), "get of a missing secret", 404,
-                     "SecretNotFound", NULL))
+    if (!kvcc_failed_with(s, kvcc_cmd(s, "get %s", name), "get of a missing secret", 404,
+                          "SecretNotFound", NULL))
         return;
-    n = attempts(s, "GetSecret", e);
+    n = kvcc_attempts(s, "GetSecret", e);
     EXPECT(s, n == 1, "a 404 is final, but the client sent %d authenticated attempts", n);
 }
 
@@ -286,15 +284,15 @@ static void sc_deleted_name_conflict(struct kvcc_sc *s)
            "setup: GET /deletedsecrets/old-secret answered %ld (the fixture has it "
            "soft-deleted)",
            ds);
-    random_hex(hex, 16);
+    kvcc_random_hex(hex, 16);
     if (!kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
         return;
-    if (!failed_with(s, kvcc_cmd(s, "set old-secret kvc-conflict-%s", hex),
-                     "set on a soft-deleted name", 409, "Conflict", NULL))
+    if (!kvcc_failed_with(s, kvcc_cmd(s, "set old-secret kvc-conflict-%s", hex),
+                          "set on a soft-deleted name", 409, "Conflict", NULL))
         return;
-    n = attempts(s, "SetSecret", e);
+    n = kvcc_attempts(s, "SetSecret", e);
     EXPECT(s, n == 1, "a 409 is final, but the client sent %d authenticated attempts (%s)", n,
-           statuses(e, n, st, sizeof st));
+           kvcc_statuses(e, n, st, sizeof st));
 }
 
 /* ----- identity and tokens ----------------------------------------------------------------- */
@@ -309,13 +307,13 @@ static void sc_access_denied(struct kvcc_sc *s)
     if (!kvcc_start(s, KVCC_NOACCESS_ID, KVCC_NOACCESS_SECRET))
         return;
     a = kvcc_cmd(s, "get api-key");
-    if (!failed_with(s, a, "get with an identity that has no access", 403, "Forbidden", NULL))
+    if (!kvcc_failed_with(s, a, "get with an identity that has no access", 403, "Forbidden", NULL))
         return;
     EXPECT(s, strcmp(kvcc_str(a, "innerCode"), "SecretDisabled") != 0,
            "a denial is reported as a disabled secret (%s)", kvcc_describe(a, d, sizeof d));
-    n = attempts(s, "GetSecret", e);
+    n = kvcc_attempts(s, "GetSecret", e);
     EXPECT(s, n == 1, "a denial is final, but the client sent %d authenticated attempts (%s)", n,
-           statuses(e, n, st, sizeof st));
+           kvcc_statuses(e, n, st, sizeof st));
 }
 
 static void sc_token_reused(struct kvcc_sc *s)
@@ -330,13 +328,13 @@ static void sc_token_reused(struct kvcc_sc *s)
         return;
     cJSON *a = kvcc_cmd(s, "get api-key");
     EXPECT(s, kvcc_ok(a), "first get api-key: %s", kvcc_describe(a, d, sizeof d));
-    n0 = attempts(s, "Token", e);
+    n0 = kvcc_attempts(s, "Token", e);
     EXPECT(s, n0 >= 1, "the journal shows no token request by the client's app");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         a = kvcc_cmd(s, "get %s", names[i]);
         EXPECT(s, kvcc_ok(a), "get %s: %s", names[i], kvcc_describe(a, d, sizeof d));
     }
-    n1 = attempts(s, "Token", e);
+    n1 = kvcc_attempts(s, "Token", e);
     EXPECT(s, n1 == n0,
            "%d token requests for 5 more gets within the token's lifetime: the token "
            "is not reused",
@@ -373,7 +371,7 @@ static void sc_token_refresh(struct kvcc_sc *s)
     EXPECT(s, kvcc_ok(a), "get db-password after the refresh: %s", kvcc_describe(a, d, sizeof d));
     a = kvcc_cmd(s, "get api-key");
     EXPECT(s, kvcc_ok(a), "get api-key after the refresh: %s", kvcc_describe(a, d, sizeof d));
-    n = attempts(s, "Token", e);
+    n = kvcc_attempts(s, "Token", e);
     EXPECT(s, n == 1, "%d token requests for 3 gets after the token expired (want exactly 1)", n);
     snprintf(s->detail, sizeof s->detail, "clock +%.0f s: 1 new token for 3 gets", adv);
 }
@@ -428,9 +426,9 @@ static void sc_throttled_retry_after(struct kvcc_sc *s)
     if (!got(s, kvcc_cmd(s, "get api-key"), "get api-key throttled twice (429, Retry-After: 2)",
              &t))
         return;
-    n = attempts(s, "GetSecret", e);
+    n = kvcc_attempts(s, "GetSecret", e);
     EXPECT(s, n == 3 && e[0].status == 429 && e[1].status == 429 && e[2].status == 200,
-           "attempts seen: %s (want 429, 429, 200)", statuses(e, n, st, sizeof st));
+           "attempts seen: %s (want 429, 429, 200)", kvcc_statuses(e, n, st, sizeof st));
     if (!gaps_honoured(s, e, n, 2))
         return;
     snprintf(s->detail, sizeof s->detail, "3 attempts, gaps %.2f s and %.2f s, %.1f s in all",
@@ -447,16 +445,16 @@ static void sc_throttled_gives_up(struct kvcc_sc *s)
     if (!warm_then_fault(s, "{\"status\":429,\"retryAfter\":1}", NULL))
         return;
     t0 = kvcc_now();
-    if (!failed_with(s, kvcc_cmd(s, "get api-key"), "get api-key throttled without end", 429,
-                     "Throttled", NULL))
+    if (!kvcc_failed_with(s, kvcc_cmd(s, "get api-key"), "get api-key throttled without end", 429,
+                          "Throttled", NULL))
         return;
     took = kvcc_now() - t0;
     kvcc_control("DELETE", "/_mock/faults", NULL, NULL);
-    n = attempts(s, "GetSecret", e);
+    n = kvcc_attempts(s, "GetSecret", e);
     EXPECT(s, n >= 2, "the client gave up after %d attempt%s without retrying a 429", n,
            n == 1 ? "" : "s");
     for (int i = 0; i < n; i++)
-        EXPECT(s, e[i].status == 429, "attempts seen: %s", statuses(e, n, st, sizeof st));
+        EXPECT(s, e[i].status == 429, "attempts seen: %s", kvcc_statuses(e, n, st, sizeof st));
     if (!gaps_honoured(s, e, n, 1))
         return;
     snprintf(s->detail, sizeof s->detail, "gave up after %d attempts in %.1f s", n, took);
@@ -475,9 +473,9 @@ static void sc_server_error_retried(struct kvcc_sc *s)
         return;
     if (!got(s, kvcc_cmd(s, "get api-key"), "get api-key after two 503s", &t))
         return;
-    n = attempts(s, "GetSecret", e);
+    n = kvcc_attempts(s, "GetSecret", e);
     EXPECT(s, n == 3 && e[0].status == 503 && e[1].status == 503 && e[2].status == 200,
-           "attempts seen: %s (want 503, 503, 200)", statuses(e, n, st, sizeof st));
+           "attempts seen: %s (want 503, 503, 200)", kvcc_statuses(e, n, st, sizeof st));
     snprintf(s->detail, sizeof s->detail, "retried after %.2f s and %.2f s", e[1].time - e[0].time,
              e[2].time - e[1].time);
 }
@@ -558,10 +556,10 @@ static void sc_paging(struct kvcc_sc *s)
             goto out;
         }
     }
-    n = attempts(s, "GetSecrets", e);
+    n = kvcc_attempts(s, "GetSecrets", e);
     if (n < 3)
         kvcc_fail(s, "%zu secrets came in %d list requests (%s); want three or more pages", nh, n,
-                  statuses(e, n, st, sizeof st));
+                  kvcc_statuses(e, n, st, sizeof st));
     else
         snprintf(s->detail, sizeof s->detail, "%zu secrets in %d pages", nh, n);
 out:
@@ -579,9 +577,9 @@ static void sc_value_not_logged(struct kvcc_sc *s)
     struct truth t = {0};
     cJSON *a;
 
-    random_hex(hex, 6);
+    kvcc_random_hex(hex, 6);
     snprintf(name, sizeof name, "kvc-log-%s", hex);
-    random_hex(hex, 16);
+    kvcc_random_hex(hex, 16);
     snprintf(t.value, sizeof t.value, "kvc-secret-value-%s", hex);
     if (!kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
         return;
@@ -645,5 +643,21 @@ const struct kvcc_scenario kvcc_scenarios[] = {
     {"logging", "token-not-logged",
      "set/get/list-versions/delete: no bearer token (JWT) reaches the client's stderr",
      sc_token_not_logged},
+    {"keys", "key-get-forbidden",
+     "without keys/get (403 on GET), the client still signs, verifies, encrypts and decrypts "
+     "remotely and stops asking for the key",
+     kvcc_sc_key_get_forbidden},
+    {"keys", "key-disabled",
+     "sign with a disabled key surfaces 403 Forbidden/KeyDisabled, sent once; the key still reads",
+     kvcc_sc_key_disabled},
+    {"keys", "key-rotated",
+     "after a rotation, sign by the version-less name uses the new version and its kid names it",
+     kvcc_sc_key_rotated},
+    {"keys", "key-encrypt-roundtrip",
+     "RSA-OAEP and RSA-OAEP-256 ciphertext the client makes (locally where it can) decrypts",
+     kvcc_sc_key_encrypt_roundtrip},
+    {"keys", "key-expired",
+     "encrypt and sign with a key past its exp are refused, locally or by the vault (403)",
+     kvcc_sc_key_expired},
 };
 const size_t kvcc_nscenarios = sizeof kvcc_scenarios / sizeof kvcc_scenarios[0];

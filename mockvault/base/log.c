@@ -118,6 +118,7 @@ void mv_log_request(struct mv_log *l, const struct mv_request_record *q)
      * (the field separator) and backslashes are escaped too. */
     unsigned f = l->format == MV_LOG_TEXT ? MV_ESC_SPACE : 0;
     char method[40], path[1024], vault[200], op[200], appid[200], oid[200], code[200], rid[200];
+    char alg[64];
 
     if (l->format == MV_LOG_OFF)
         return;
@@ -130,6 +131,7 @@ void mv_log_request(struct mv_log *l, const struct mv_request_record *q)
     mv_log_escape(q->oid, oid, sizeof oid, f);
     mv_log_escape(q->error_code, code, sizeof code, f);
     mv_log_escape(q->request_id, rid, sizeof rid, f);
+    mv_log_escape(q->algorithm, alg, sizeof alg, f);
     if (appid[0])
         snprintf(principal, sizeof principal, "appid=%s;oid=%s", appid, oid);
     else
@@ -148,12 +150,14 @@ void mv_log_request(struct mv_log *l, const struct mv_request_record *q)
         cJSON_AddStringToObject(o, "errorCode", code);
         cJSON_AddNumberToObject(o, "latencyMs", (double)(long)(q->latency_ms * 1000) / 1000.0);
         cJSON_AddStringToObject(o, "requestId", rid);
+        if (alg[0])
+            cJSON_AddStringToObject(o, "algorithm", alg);
         emit_json(l, o);
         return;
     }
-    snprintf(line, sizeof line, "%s %s %s vault=%s op=%s principal=%s status=%u%s%s %.2fms", ts,
-             method, path, vault[0] ? vault : "-", op, principal, q->status,
-             code[0] ? " error=" : "", code, q->latency_ms);
+    snprintf(line, sizeof line, "%s %s %s vault=%s op=%s%s%s principal=%s status=%u%s%s %.2fms", ts,
+             method, path, vault[0] ? vault : "-", op, alg[0] ? " alg=" : "", alg, principal,
+             q->status, code[0] ? " error=" : "", code, q->latency_ms);
     emit(l, line);
 }
 

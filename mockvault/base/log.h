@@ -1,4 +1,5 @@
-/* log.h: one line per request (method, vault, operation, principal, status, latency) as text or
+/* log.h: one line per request (method, vault, operation, principal, status, latency, algorithm)
+ * as text or
  * JSON, plus server notices. Never secret values, tokens or client secrets: only fields that are
  * safe by construction are logged (no bodies, no query strings, no headers). */
 #ifndef MV_LOG_H
@@ -30,6 +31,10 @@ struct mv_request_record {
     const char *path; /* without the query string */
     const char *vault, *operation, *appid, *oid, *error_code, *request_id;
     const char *client_request_id; /* NULL = absent; kept up to 256 bytes */
+    /* The algorithm of a crypto operation ("RS256", "RSA-OAEP", a release's
+     * "CKM_RSA_AES_KEY_WRAP"); NULL = none. Only names: never a value, plaintext, ciphertext,
+     * signature or digest (issue 10). */
+    const char *algorithm;
 };
 
 /* Copies in (NULL = "") into out (n bytes, always NUL-terminated, cut between escapes when it

@@ -31,7 +31,8 @@ struct entry {
     char appid[64];
     char oid[64];
     char error_code[64];
-    char *crid; /* owned, NULL if absent */
+    char algorithm[32]; /* a crypto operation's algorithm name, "" = none */
+    char *crid;         /* owned, NULL if absent */
     char request_id[37];
 };
 
@@ -129,6 +130,9 @@ static cJSON *entry_json(const struct entry *e)
         cJSON_AddStringToObject(o, "authz", "would-deny");
     if (e->fault)
         cJSON_AddNumberToObject(o, "fault", e->fault);
+    /* Only on crypto operations, like "authz" and "fault" only where they apply. */
+    if (e->algorithm[0])
+        cJSON_AddStringToObject(o, "algorithm", e->algorithm);
     return o;
 }
 
@@ -168,6 +172,7 @@ int mv_journal_add(struct mv_journal *j, const struct mv_request_record *in)
     copy(e.oid, sizeof e.oid, in->oid);
     copy(e.error_code, sizeof e.error_code, in->error_code);
     copy(e.request_id, sizeof e.request_id, in->request_id);
+    copy(e.algorithm, sizeof e.algorithm, in->algorithm);
     /* The path is the client's text: bytes that are not UTF-8 or are control characters are
      * escaped as in the log (\xNN), so the journal's JSON and the audit log stay valid. */
     {

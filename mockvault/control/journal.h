@@ -1,10 +1,10 @@
 /* journal.h: the request journal behind GET/DELETE /_mock/requests (DESIGN.md §7) and the
  * --audit-log file. Bounded and in memory: the newest MV_JOURNAL_MAX entries, oldest first.
  * An entry holds only fields that are safe by construction (method, path without query, vault,
- * operation, principal ids, status, error code, latency, request ids): never bodies, query
- * strings, headers, values, tokens or client secrets. An entry of a request a fault rule acted on
- * has "fault": the rule's id; a dropped connection is recorded with status 0 and errorCode
- * "ConnectionDropped". */
+ * operation, principal ids, status, error code, algorithm name, latency, request ids): never
+ * bodies, query strings, headers, values, tokens or client secrets. An entry of a request a fault
+ * rule acted on has "fault": the rule's id; a dropped connection is recorded with status 0 and
+ * errorCode "ConnectionDropped". */
 #ifndef MV_JOURNAL_H
 #define MV_JOURNAL_H
 

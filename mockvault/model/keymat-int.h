@@ -9,6 +9,7 @@
 
 #include <gmp.h>
 #include <nettle/ecc.h>
+#include <nettle/nettle-meta.h>
 #include <nettle/nettle-types.h>
 #include <nettle/rsa.h>
 #include <secp256k1.h>
@@ -34,6 +35,9 @@ struct mv_keymat {
     struct ecc_scalar ec_priv;
     /* P-256K only: libsecp256k1's parsed public key (the secret is d above). */
     secp256k1_pubkey k1_pub;
+    /* An RSA public key only (mv_keymat_import_rsa_public: Secure Key Release's runtime key):
+     * every operation that needs the private key refuses it. */
+    bool public_only;
 };
 
 /* A deterministic generator: SHA-256 of (key, block counter), keyed by the seed and the key
@@ -83,6 +87,13 @@ enum mv_km_err mv_rsa_encrypt(const struct mv_keymat *km, enum mv_key_alg alg,
 enum mv_km_err mv_rsa_decrypt(const struct mv_keymat *km, enum mv_key_alg alg,
                               const unsigned char *in, size_t in_len, unsigned char **out,
                               size_t *out_len);
+/* The same with the hash given: NULL for PKCS#1 v1.5, else OAEP with h (SHA-1, -256, -384). */
+enum mv_km_err mv_rsa_encrypt_with(const struct mv_keymat *km, const struct nettle_hash *h,
+                                   const unsigned char *in, size_t in_len, unsigned char **out,
+                                   size_t *out_len);
+enum mv_km_err mv_rsa_decrypt_with(const struct mv_keymat *km, const struct nettle_hash *h,
+                                   const unsigned char *in, size_t in_len, unsigned char **out,
+                                   size_t *out_len);
 enum mv_km_err mv_rsa_sign(const struct mv_keymat *km, enum mv_key_alg alg,
                            const unsigned char *digest, unsigned char **out, size_t *out_len);
 bool mv_rsa_verify(const struct mv_keymat *km, enum mv_key_alg alg, const unsigned char *digest,

@@ -70,8 +70,9 @@ static bool crt_part_ok(struct mv_bytes given, const mpz_t computed, mpz_t tmp)
     return mpz_cmp(tmp, computed) == 0;
 }
 
-/* The consistency checks of an RSA import (spec §3.2): n = p*q with p, q probable primes, e odd
- * and greater than 1, e*d = 1 mod lcm(p-1, q-1), given CRT parts equal to the computed ones. */
+/* The consistency checks of an RSA import (spec §3.2): n = p*q with p, q probable primes of half
+ * n's bits each, e odd and greater than 1, e*d = 1 mod lcm(p-1, q-1), given CRT parts equal to the
+ * computed ones. */
 static enum mv_km_err rsa_check(const struct mv_jwk_parts *parts, struct mv_keymat *km)
 {
     struct rsa_public_key *pub = &km->rsa_pub;
@@ -97,7 +98,12 @@ static enum mv_km_err rsa_check(const struct mv_jwk_parts *parts, struct mv_keym
     mpz_mul(t, priv->p, priv->q);
     if (mpz_cmp(t, pub->n) != 0)
         goto out;
-    if (!mpz_probab_prime_p(priv->p, 10) || !mpz_probab_prime_p(priv->q, 10))
+    /* p and q of half the modulus each, as standard generators make them (FIPS 186-4 B.3.1):
+     * nettle's side-channel silent root (decrypt, sign) assumes balanced factors and wrote out of
+     * bounds for a consistent key with p = 3 (found by fuzz/fuzz-keymat). */
+    if (mpz_sizeinbase(priv->p, 2) != km->bits / 2 || mpz_sizeinbase(priv->q, 2) != km->bits / 2)
+        goto out;
+    if (!parts->own && (!mpz_probab_prime_p(priv->p, 10) || !mpz_probab_prime_p(priv->q, 10)))
         goto out;
     if (mpz_sgn(priv->d) <= 0 || mpz_cmp(priv->d, pub->n) >= 0)
         goto out;
@@ -163,6 +169,7 @@ enum mv_km_err mv_rsa_export(const struct mv_keymat *km, bool private_parts, str
 union hash_ctx {
     struct sha1_ctx sha1;
     struct sha256_ctx sha256;
+    struct sha512_ctx sha512; /* SHA-384 too (Secure Key Release's RSA_AES_KEY_WRAP_384) */
 };
 
 /* dst ^= MGF1(seed)[0..len) (RFC 8017 B.2.1). */
@@ -170,7 +177,7 @@ static void mgf1_xor(const struct nettle_hash *h, const uint8_t *seed, size_t se
                      uint8_t *dst, size_t len)
 {
     union hash_ctx ctx;
-    uint8_t block[SHA256_DIGEST_SIZE];
+    uint8_t block[SHA512_DIGEST_SIZE];
     uint32_t counter = 0;
 
     while (len > 0) {
@@ -228,7 +235,7 @@ static bool oaep_decode(const struct nettle_hash *h, uint8_t *em, size_t k, uint
 {
     size_t hlen = h->digest_size, db_len = k - hlen - 1;
     uint8_t *seed = em + 1, *db = em + 1 + hlen;
-    uint8_t lhash[SHA256_DIGEST_SIZE];
+    uint8_t lhash[SHA512_DIGEST_SIZE];
     unsigned good, found = 0, index = 0;
 
     mgf1_xor(h, db, db_len, seed, hlen);
@@ -257,31 +264,33 @@ static const struct nettle_hash *oaep_hash(enum mv_key_alg alg)
     return alg == MV_ALG_RSA_OAEP ? &nettle_sha1 : &nettle_sha256;
 }
 
-/* Plaintext limit of spec §3.7: k-11, k-42, k-66. */
-static size_t max_plaintext(size_t k, enum mv_key_alg alg)
-{
-    if (alg == MV_ALG_RSA1_5)
-        return k - 11;
-    return k - 2 * oaep_hash(alg)->digest_size - 2;
-}
-
 enum mv_km_err mv_rsa_encrypt(const struct mv_keymat *km, enum mv_key_alg alg,
                               const unsigned char *in, size_t in_len, unsigned char **out,
                               size_t *out_len)
 {
-    size_t k = km->rsa_pub.size;
+    return mv_rsa_encrypt_with(km, alg == MV_ALG_RSA1_5 ? NULL : oaep_hash(alg), in, in_len, out,
+                               out_len);
+}
+
+enum mv_km_err mv_rsa_encrypt_with(const struct mv_keymat *km, const struct nettle_hash *h,
+                                   const unsigned char *in, size_t in_len, unsigned char **out,
+                                   size_t *out_len)
+{
+    size_t k = km->rsa_pub.size, overhead;
     unsigned char *em = NULL, *c_bytes = NULL;
     enum mv_km_err err = MV_KM_BAD_LENGTH;
     mpz_t m, c;
 
     mpz_inits(m, c, NULL);
-    if (in_len > max_plaintext(k, alg))
+    /* Plaintext limit of spec §3.7: k-11 (RSA1_5), k-2*hLen-2 (OAEP: k-42, k-66, k-98). */
+    overhead = h ? 2 * h->digest_size + 2 : 11;
+    if (k < overhead || in_len > k - overhead)
         goto out;
     err = MV_KM_NOMEM;
     c_bytes = malloc(k);
     if (!c_bytes)
         goto out;
-    if (alg == MV_ALG_RSA1_5) {
+    if (!h) {
         err = MV_KM_BAD_LENGTH;
         if (!rsa_encrypt(&km->rsa_pub, NULL, mv_rnd_random, in_len, in, c))
             goto out;
@@ -289,7 +298,7 @@ enum mv_km_err mv_rsa_encrypt(const struct mv_keymat *km, enum mv_key_alg alg,
         em = malloc(k);
         if (!em)
             goto out;
-        oaep_encode(oaep_hash(alg), in, in_len, em, k);
+        oaep_encode(h, in, in_len, em, k);
         nettle_mpz_set_str_256_u(m, k, em);
         mpz_powm(c, m, km->rsa_pub.e, km->rsa_pub.n);
     }
@@ -311,6 +320,14 @@ enum mv_km_err mv_rsa_decrypt(const struct mv_keymat *km, enum mv_key_alg alg,
                               const unsigned char *in, size_t in_len, unsigned char **out,
                               size_t *out_len)
 {
+    return mv_rsa_decrypt_with(km, alg == MV_ALG_RSA1_5 ? NULL : oaep_hash(alg), in, in_len, out,
+                               out_len);
+}
+
+enum mv_km_err mv_rsa_decrypt_with(const struct mv_keymat *km, const struct nettle_hash *h,
+                                   const unsigned char *in, size_t in_len, unsigned char **out,
+                                   size_t *out_len)
+{
     size_t k = km->rsa_pub.size, len = k;
     unsigned char *buf = NULL, *msg;
     enum mv_km_err err = MV_KM_DECRYPT;
@@ -328,7 +345,7 @@ enum mv_km_err mv_rsa_decrypt(const struct mv_keymat *km, enum mv_key_alg alg,
         err = MV_KM_NOMEM;
         goto out;
     }
-    if (alg == MV_ALG_RSA1_5) {
+    if (!h) {
         if (!rsa_decrypt_tr(&km->rsa_pub, &km->rsa_priv, NULL, mv_rnd_random, &len, buf, c))
             goto out;
         msg = buf;
@@ -336,7 +353,7 @@ enum mv_km_err mv_rsa_decrypt(const struct mv_keymat *km, enum mv_key_alg alg,
         if (!rsa_compute_root_tr(&km->rsa_pub, &km->rsa_priv, NULL, mv_rnd_random, m, c))
             goto out;
         mv_mpz_to_fixed(m, buf, k);
-        if (!oaep_decode(oaep_hash(alg), buf, k, &msg, &len))
+        if (k < 2 * h->digest_size + 2 || !oaep_decode(h, buf, k, &msg, &len))
             goto out;
     }
     err = MV_KM_NOMEM;

@@ -173,17 +173,24 @@ static bool pem_has_k1_oid(const gnutls_datum_t *pem)
 enum mv_km_err mv_keymat_import_pem(const char *pem, size_t len, struct mv_keymat **out)
 {
     gnutls_x509_privkey_t key = NULL;
-    gnutls_datum_t in = {(unsigned char *)pem, (unsigned)len};
+    gnutls_datum_t in = {NULL, 0};
     enum mv_km_err err = MV_KM_BAD_KEY;
     int rc;
 
     *out = NULL;
     if (len > 1u << 20)
         goto out;
-    if (gnutls_x509_privkey_init(&key) < 0) {
+    /* GnuTLS's PEM reader runs string functions over the text (past len when no NUL follows;
+     * found by fuzz/fuzz-keymat), so it gets a NUL-terminated copy, wiped afterwards. */
+    in.data = malloc(len + 1);
+    if (!in.data || gnutls_x509_privkey_init(&key) < 0) {
         err = MV_KM_NOMEM;
         goto out;
     }
+    if (len)
+        memcpy(in.data, pem, len);
+    in.data[len] = '\0';
+    in.size = (unsigned)len;
     rc = gnutls_x509_privkey_import2(key, &in, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN);
     if (rc < 0) {
         /* A key of a curve or type GnuTLS cannot read is "unsupported", anything else is not a
@@ -198,6 +205,7 @@ enum mv_km_err mv_keymat_import_pem(const char *pem, size_t len, struct mv_keyma
 out:
     if (key)
         gnutls_x509_privkey_deinit(key);
+    cx_wipe_free(in.data, in.data ? len + 1 : 0);
     return err;
 }
 
@@ -244,6 +252,10 @@ enum mv_km_err mv_keymat_public(const struct mv_keymat *km, struct mv_jwk_out *o
 
 enum mv_km_err mv_keymat_export(const struct mv_keymat *km, struct mv_jwk_out *out)
 {
+    if (km->public_only) {
+        memset(out, 0, sizeof *out);
+        return MV_KM_BAD_KEY;
+    }
     return keymat_export(km, true, out);
 }
 
@@ -306,6 +318,8 @@ static enum mv_km_err rsa_crypt(const struct mv_keymat *km, enum mv_key_alg alg,
     *out_len = 0;
     if (km->kty != MV_KTY_RSA || !alg_is_encryption(alg))
         return MV_KM_BAD_ALG;
+    if (decrypt && km->public_only)
+        return MV_KM_BAD_KEY;
     if (decrypt)
         return mv_rsa_decrypt(km, alg, in, in_len, out, out_len);
     return mv_rsa_encrypt(km, alg, in, in_len, out, out_len);
@@ -333,6 +347,8 @@ enum mv_km_err mv_keymat_sign(const struct mv_keymat *km, enum mv_key_alg alg,
     *out_len = 0;
     if (!sign_alg_fits(km, alg))
         return MV_KM_BAD_ALG;
+    if (km->public_only)
+        return MV_KM_BAD_KEY;
     if (digest_len != mv_key_alg_digest_len(alg))
         return MV_KM_BAD_LENGTH;
     if (km->kty == MV_KTY_RSA)
@@ -409,6 +425,8 @@ enum mv_km_err mv_keymat_pkcs8(const struct mv_keymat *km, unsigned char **out, 
 
     *out = NULL;
     *out_len = 0;
+    if (km->public_only)
+        return MV_KM_BAD_KEY;
     if (km->kty == MV_KTY_EC && km->crv == MV_CRV_P256K)
         return mv_ec_k1_pkcs8(km, out, out_len);
     if (gnutls_x509_privkey_init(&key) < 0)

@@ -97,6 +97,10 @@ struct mv_jwk_parts {
     struct mv_bytes n, e, d, p, q, dp, dq, qi; /* RSA */
     enum mv_crv crv;
     struct mv_bytes x, y; /* EC; d above is the EC private scalar */
+    /* Material the mock wrote itself (its state directory, a backup blob it sealed): the RSA
+     * primality tests, a few ms per key, are skipped so a restart with many keys stays fast;
+     * every other check still runs. Never set for material from a client or a fixture. */
+    bool own;
 };
 enum mv_km_err mv_keymat_import(const struct mv_jwk_parts *parts, struct mv_keymat **out);
 /* A PEM private key: PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS#8 "PRIVATE KEY"
@@ -146,5 +150,34 @@ enum mv_km_err mv_keymat_verify(const struct mv_keymat *km, enum mv_key_alg alg,
 /* The private key as DER PKCS#8 (Secure Key Release wraps it for the caller's runtime key). The
  * caller wipes and frees *out. */
 enum mv_km_err mv_keymat_pkcs8(const struct mv_keymat *km, unsigned char **out, size_t *out_len);
+
+/* ---- Secure Key Release (spec §3.10; keymat-wrap.c) ---- */
+
+/* An RSA public key from its JWK parts n and e (big-endian, leading zeros allowed): the runtime
+ * key of an attestation token. Only encryption works with it; decrypt, sign, export and pkcs8
+ * refuse it (MV_KM_BAD_KEY). RSA of 2048 to 4096 bits, as the service's wrapping keys are;
+ * MV_KM_BAD_SIZE otherwise, MV_KM_BAD_KEY for an even modulus or exponent. */
+enum mv_km_err mv_keymat_import_rsa_public(struct mv_bytes n, struct mv_bytes e,
+                                           struct mv_keymat **out);
+
+/* RSA-OAEP with the empty label and MGF1 of the same hash, beside the vault's RSA-OAEP and
+ * RSA-OAEP-256: CKM_RSA_AES_KEY_WRAP uses SHA-1, RSA_AES_KEY_WRAP_256 and _384 SHA-256 and
+ * SHA-384 [UNCERTAIN for the last two]. Output as for mv_keymat_encrypt / mv_keymat_decrypt. */
+enum mv_oaep_hash { MV_OAEP_SHA1 = 0, MV_OAEP_SHA256, MV_OAEP_SHA384 };
+enum mv_km_err mv_keymat_oaep_encrypt(const struct mv_keymat *km, enum mv_oaep_hash hash,
+                                      const unsigned char *in, size_t in_len, unsigned char **out,
+                                      size_t *out_len);
+enum mv_km_err mv_keymat_oaep_decrypt(const struct mv_keymat *km, enum mv_oaep_hash hash,
+                                      const unsigned char *in, size_t in_len, unsigned char **out,
+                                      size_t *out_len);
+
+/* AES Key Wrap with Padding (RFC 5649) under kek (16, 24 or 32 bytes). wrap: in_len 1..2^32-1
+ * bytes; *out (caller frees) is the padded length + 8 bytes. unwrap: *out (caller wipes and frees)
+ * is the original key; MV_KM_DECRYPT when the integrity check fails. MV_KM_BAD_LENGTH for a bad
+ * kek or input length. */
+enum mv_km_err mv_aes_kwp_wrap(const unsigned char *kek, size_t kek_len, const unsigned char *in,
+                               size_t in_len, unsigned char **out, size_t *out_len);
+enum mv_km_err mv_aes_kwp_unwrap(const unsigned char *kek, size_t kek_len, const unsigned char *in,
+                                 size_t in_len, unsigned char **out, size_t *out_len);
 
 #endif

@@ -422,6 +422,40 @@ fail:
     return NULL;
 }
 
+/* An attestation authority: certificates inline (as an app's), the JWKS as its RSA keys. */
+static cJSON *authority_to_json(const struct mv_attestation_authority *a)
+{
+    cJSON *o = cJSON_CreateObject(), *arr, *jwks;
+
+    if (o == NULL || !put_str(o, "authority", a->authority))
+        goto fail;
+    if (a->ncertificates > 0) {
+        if ((arr = cJSON_AddArrayToObject(o, "certificates")) == NULL)
+            goto fail;
+        for (size_t i = 0; i < a->ncertificates; i++) {
+            cJSON *co = cJSON_CreateObject();
+            if (!append(arr, co) || !put_str(co, "pem", a->certificates[i].pem))
+                goto fail;
+        }
+    }
+    if (a->nkeys > 0) {
+        if ((jwks = cJSON_AddObjectToObject(o, "jwks")) == NULL ||
+            (arr = cJSON_AddArrayToObject(jwks, "keys")) == NULL)
+            goto fail;
+        for (size_t i = 0; i < a->nkeys; i++) {
+            cJSON *k = cJSON_CreateObject();
+            if (!append(arr, k) || !put_str(k, "kty", "RSA") ||
+                !put_str(k, "kid", a->keys[i].kid) || !put_str(k, "n", a->keys[i].n) ||
+                !put_str(k, "e", a->keys[i].e))
+                goto fail;
+        }
+    }
+    return o;
+fail:
+    cJSON_Delete(o);
+    return NULL;
+}
+
 cJSON *mv_state_export(const struct mv_data *d)
 {
     cJSON *root = cJSON_CreateObject();
@@ -443,6 +477,15 @@ cJSON *mv_state_export(const struct mv_data *d)
     for (size_t i = 0; i < d->nvaults; i++) {
         if (!append(arr, vault_to_json(&d->vaults[i])))
             goto fail;
+    }
+    /* Left out when empty, as fixtures without Secure Key Release write it. */
+    if (d->nauthorities > 0) {
+        if ((arr = cJSON_AddArrayToObject(root, "attestationAuthorities")) == NULL)
+            goto fail;
+        for (size_t i = 0; i < d->nauthorities; i++) {
+            if (!append(arr, authority_to_json(&d->authorities[i])))
+                goto fail;
+        }
     }
     return root;
 fail:

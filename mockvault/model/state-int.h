@@ -31,6 +31,7 @@ struct pctx {
     const char *source; /* file name or a description, first in every message */
     int64_t now;        /* the mock clock, for relative times and defaults */
     bool has_now;       /* false for backup blobs: relative times and clock defaults are errors */
+    bool own;           /* the mock's own snapshot or sealed blob (see mv_jwk_parts.own) */
     char *err;
     size_t errlen;
     bool failed;     /* the first error wins; later ones are not recorded */
@@ -83,6 +84,11 @@ int st_parse_tags(struct pctx *c, const cJSON *j, struct mv_tags *tags);
 
 /* state-tenants.c: one entry of "tenants". */
 int st_parse_tenant(struct pctx *c, const cJSON *j, struct mv_tenant *t);
+/* One certificate entry {"pem": "..."} or {"file": "..."} (relative to the fixture file): an
+ * app's certificate credential or an attestation authority's signing certificate (RSA). */
+int st_parse_cert(struct pctx *c, const cJSON *j, struct mv_app_cert *cert);
+/* state-attest.c: the document's "attestationAuthorities" (absent: none). */
+int st_parse_authorities(struct pctx *c, const cJSON *root, struct mv_data *d);
 /* state-secrets.c: the object lists every family shares, and the secrets'. */
 /* What differs between the families' entries. */
 struct st_family {

@@ -64,7 +64,7 @@ static int resolve_cert_file(struct pctx *c, const char *file, char *out, size_t
 /* One entry of an app's "certificates": {"pem": "-----BEGIN CERTIFICATE-----..."} or {"file":
  * "certs/x.pem"} (relative to the fixture file). Either way only the certificate is kept; a
  * private key in the same PEM is read past and dropped (mv_cert_load). */
-static int parse_app_cert(struct pctx *c, const cJSON *j, struct mv_app_cert *cert)
+int st_parse_cert(struct pctx *c, const cJSON *j, struct mv_app_cert *cert)
 {
     char *pem = NULL, *file = NULL, *text = NULL, path[PATH_MAX], msg[384];
     size_t len = 0, old;
@@ -124,7 +124,7 @@ static int parse_app_certs(struct pctx *c, const cJSON *j, struct mv_app *a)
     size_t i = 0;
     for (const cJSON *it = certs != NULL ? certs->child : NULL; it != NULL; it = it->next, i++) {
         size_t o2 = st_path_index(c, i);
-        if (parse_app_cert(c, it, &a->certificates[i]) != 0)
+        if (st_parse_cert(c, it, &a->certificates[i]) != 0)
             return -1;
         /* One certificate registered twice would make the key lookup by thumbprint ambiguous
          * for nothing; Entra refuses a duplicate key credential too. */

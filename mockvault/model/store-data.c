@@ -185,6 +185,20 @@ void mv_data_free(struct mv_data *d)
     for (size_t i = 0; i < d->nvaults; i++)
         vault_finish(&d->vaults[i]);
     free(d->vaults);
+    for (size_t i = 0; i < d->nauthorities; i++) {
+        struct mv_attestation_authority *a = &d->authorities[i];
+        free(a->authority);
+        for (size_t k = 0; k < a->ncertificates; k++)
+            free(a->certificates[k].pem);
+        free(a->certificates);
+        for (size_t k = 0; k < a->nkeys; k++) {
+            free(a->keys[k].kid);
+            free(a->keys[k].n);
+            free(a->keys[k].e);
+        }
+        free(a->keys);
+    }
+    free(d->authorities);
     free(d);
 }
 

@@ -392,9 +392,15 @@ static size_t apply_jobs(struct mv_store *st, struct rot_job *jobs, size_t n, in
         taken++;
     }
     sto_rotation_dirty(st);
-    /* No caller to report a save failure to: the next successful change saves this one too. */
-    if (taken > 0)
-        (void)sto_persist_locked(st);
+    /* No caller to report a save failure to. With the server's reload hook (a full or read-only
+     * state dir) the store went back to the state last saved, so these actions did not happen:
+     * no event reports them, and they are found due again at a later check (issue 13). */
+    struct mv_data *before = st->data;
+    if (taken > 0 && sto_persist_locked(st) != MV_OK && st->data != before) {
+        for (size_t i = 0; i < n; i++)
+            jobs[i].result[0] = '\0';
+        taken = 0;
+    }
     pthread_rwlock_unlock(&st->lock);
     return taken;
 }
@@ -423,7 +429,7 @@ size_t mv_store_rotation_due(struct mv_store *st, int64_t now, mv_rotation_event
     /* Key generation (RSA-4096 takes a while) runs without the lock, so requests go on. */
     for (size_t i = 0; i < n; i++) {
         if (jobs[i].type == MV_ROT_ROTATE &&
-            mv_keymat_generate(&jobs[i].spec, NULL, 0, &jobs[i].mat) != MV_KM_OK)
+            mv_key_generate(&jobs[i].spec, &jobs[i].mat) != MV_KM_OK)
             jobs[i].mat = NULL;
     }
     taken = apply_jobs(st, jobs, n, now);
@@ -436,4 +442,17 @@ size_t mv_store_rotation_due(struct mv_store *st, int64_t now, mv_rotation_event
 out:
     jobs_free(jobs, n);
     return taken;
+}
+
+enum mv_km_err mv_key_generate(const struct mv_key_spec *spec, struct mv_keymat **out)
+{
+    unsigned char seed[32];
+    enum mv_km_err e;
+
+    if (!mv_rand_get_seed(NULL))
+        return mv_keymat_generate(spec, NULL, 0, out);
+    mv_rand_bytes(seed, sizeof(seed));
+    e = mv_keymat_generate(spec, seed, sizeof(seed), out);
+    cx_wipe(seed, sizeof(seed));
+    return e;
 }

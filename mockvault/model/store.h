@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keymat.h"
+
 /* ---- Data model (also the in-memory form of a fixture or snapshot, see state.h) ---- */
 
 struct mv_tag {
@@ -53,8 +55,6 @@ struct mv_release_policy {
 void mv_release_policy_free(struct mv_release_policy *p);
 /* *dst = a deep copy of src (NULL for a NULL src). Returns 0, or -1 when out of memory. */
 int mv_release_policy_copy(struct mv_release_policy **dst, const struct mv_release_policy *src);
-
-struct mv_keymat; /* keymat.h */
 
 /* What a version of a key holds beyond the shared attributes. */
 struct mv_key_info {
@@ -132,6 +132,24 @@ struct mv_app_cert {
     unsigned char sha1[20];   /* SHA-1 of the DER: the "x5t" of RS256 assertions */
     unsigned char sha256[32]; /* SHA-256 of the DER: the "x5t#S256" of PS256 assertions */
     int64_t not_before, not_after;
+};
+
+/* An RSA signing key of an attestation authority given as a JWK: a token's header kid selects
+ * it (all keys are tried when the token names none). */
+struct mv_attestation_jwk {
+    char *kid;   /* NULL when absent */
+    char *n, *e; /* base64url as given (checked to decode when loaded) */
+};
+
+/* An attestation service whose tokens Secure Key Release accepts (spec/keyvault-keys.md §3.10,
+ * spec/fixtures.md "attestationAuthorities"): a token is verified only against the keys of the
+ * authority its "iss" names, so a test releases keys with tokens it signs itself. */
+struct mv_attestation_authority {
+    char *authority; /* the issuer URL as given, e.g. "https://sharedeus.eus.attest.azure.net" */
+    struct mv_app_cert *certificates; /* RSA signing certificates (public parts only) */
+    size_t ncertificates;
+    struct mv_attestation_jwk *keys; /* the "jwks" keys */
+    size_t nkeys;
 };
 
 struct mv_app {
@@ -272,10 +290,18 @@ struct mv_data {
     size_t ntenants;
     struct mv_vault *vaults;
     size_t nvaults;
+    struct mv_attestation_authority *authorities; /* "attestationAuthorities" */
+    size_t nauthorities;
 };
 
 /* Frees everything d owns, then d itself. Accepts NULL. */
 void mv_data_free(struct mv_data *d);
+/* The authority of d whose URL equals iss, compared as the service compares an issuer with a
+ * release policy's authority: case-insensitively, a trailing slash on either ignored. NULL when
+ * none. */
+const struct mv_attestation_authority *mv_data_authority(const struct mv_data *d, const char *iss);
+/* True when two authority URLs are the same by that rule. */
+bool mv_authority_equal(const char *a, const char *b);
 /* A deep copy. Returns NULL when out of memory. */
 struct mv_object *mv_object_clone(const struct mv_object *s);
 /* Frees what s owns (not s itself). Accepts NULL. */
@@ -431,6 +457,11 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
 
 /* ---- Keys (spec/keyvault-keys.md). The shared operations above take MV_OBJ_KEY; these are the
  * keys' own. Key material is generated or imported by the caller (keymat.h) outside the lock. */
+
+/* Generates key material as the mock does for every new key (CreateKey, RotateKey, rotation on the
+ * clock): with --seed from the seeded stream, so a seeded run's keys repeat as its version ids do
+ * (given the same requests in the same order); otherwise from the system's key-grade source. */
+enum mv_km_err mv_key_generate(const struct mv_key_spec *spec, struct mv_keymat **out);
 
 /* Fields of a new key version (CreateKey, ImportKey). */
 struct mv_key_input {

@@ -120,6 +120,9 @@ struct mv_req {
     const char *cache_control; /* overrides the kind's default Cache-Control when set */
     unsigned status;
     char error_code[64];
+    /* The algorithm a crypto operation ran ("RS256", "RSA-OAEP", a release's "enc"), for the log
+     * line and the journal: a static name set only once parsed, never the client's text. */
+    const char *algorithm;
     bool authz_would_deny; /* allowed only because of --authz audit (journal "authz") */
     unsigned fault_id;     /* the /_mock/faults rule that fired on this request (0 = none) */
     bool fault_truncate;   /* send part of the body after declaring all of it, then close */

@@ -150,6 +150,11 @@ static enum MHD_Result oom(struct mv_req *r)
                              "mockvault ran out of memory.");
 }
 
+cJSON *mv_reply_key_json(const struct mv_req *r, const struct mv_object_view *kv)
+{
+    return key_json(r, kv, 0);
+}
+
 enum MHD_Result mv_reply_key(struct mv_req *r, const struct mv_object_view *kv, unsigned shape)
 {
     cJSON *j = key_json(r, kv, shape);

@@ -53,6 +53,9 @@ enum {
     MV_KEY_BASE_ID = 1 << 2,
 };
 enum MHD_Result mv_reply_key(struct mv_req *r, const struct mv_object_view *kv, unsigned shape);
+/* The KeyBundle of mv_reply_key as a tree (caller deletes; NULL when out of memory), for the
+ * payload of a Secure Key Release answer, which carries it. */
+cJSON *mv_reply_key_json(const struct mv_req *r, const struct mv_object_view *kv);
 /* 200 with {"value":[items...],"nextLink":next_link or null}. */
 enum MHD_Result mv_reply_key_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
                                   unsigned shape, const char *next_link);

@@ -614,6 +614,40 @@ START_TEST(test_backup_restore)
 }
 END_TEST
 
+/* With --seed, keys made over the API (create, rotate, rotation on the clock) repeat from run to
+ * run as version ids do; without one they come from the system's random source. */
+static void ec_x(unsigned char out[32])
+{
+    struct mv_key_spec spec = {MV_KTY_EC, 0, MV_CRV_P256};
+    struct mv_keymat *km = NULL;
+    struct mv_jwk_out pub;
+
+    memset(&pub, 0, sizeof(pub));
+    ck_assert_int_eq(mv_key_generate(&spec, &km), MV_KM_OK);
+    ck_assert_int_eq(mv_keymat_public(km, &pub), MV_KM_OK);
+    ck_assert_uint_eq(pub.x_len, 32);
+    memcpy(out, pub.x, 32);
+    mv_jwk_out_finish(&pub);
+    mv_keymat_unref(km);
+}
+
+START_TEST(test_generate_follows_seed)
+{
+    unsigned char a[32], b[32], c[32], d[32];
+
+    mv_rand_seed(4242);
+    ec_x(a);
+    ec_x(b);
+    mv_rand_seed(4242);
+    ec_x(c);
+    mv_rand_unseed();
+    ec_x(d);
+    ck_assert(memcmp(a, b, 32) != 0); /* the stream moves on between keys */
+    ck_assert(memcmp(a, c, 32) == 0); /* the same seed and order give the same key */
+    ck_assert(memcmp(a, d, 32) != 0);
+}
+END_TEST
+
 START_TEST(test_persist_hook)
 {
     struct mv_store *st = make_store();
@@ -666,6 +700,7 @@ static Suite *store_keys_suite(void)
     tcase_add_test(tc, test_soft_delete_list_purge);
     tcase_add_test(tc, test_backup_restore);
     tcase_add_test(tc, test_persist_hook);
+    tcase_add_test(tc, test_generate_follows_seed);
     suite_add_tcase(s, tc);
     return s;
 }

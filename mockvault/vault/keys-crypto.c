@@ -1,5 +1,6 @@
 /* keys-crypto.c: the keys' cryptographic operations (spec/keyvault-keys.md §3.7, §3.8, §3.10 -
- * §3.12): encrypt, decrypt, wrapkey, unwrapkey, sign, verify, release, rng and attestation. The
+ * §3.12): encrypt, decrypt, wrapkey, unwrapkey, sign, verify, rng and attestation (release is in
+ * keys-release.c). The
  * checks run in the order §4 suggests once the key is found and the caller authorized: body and
  * base64url (400), key_ops (403 KeyOperationForbidden), enabled (403 KeyDisabled), nbf/exp
  * (403), algorithm and length (400). Plaintext, ciphertext, digests and signatures never reach
@@ -183,6 +184,8 @@ static enum MHD_Result crypto(struct mv_req *r, const struct crypto_op *op)
         goto out;
     if (!state_or_reply(r, &kv, op) || !alg_or_reply(r, body, op, in_len, &alg))
         goto out;
+    /* The journal and log carry the algorithm's name, never the value or the result. */
+    r->algorithm = mv_key_alg_name(alg);
     switch (op->kind) {
     case C_ENCRYPT: e = mv_keymat_encrypt(kv.v.key->mat, alg, in, in_len, &out, &out_len); break;
     case C_DECRYPT: e = mv_keymat_decrypt(kv.v.key->mat, alg, in, in_len, &out, &out_len); break;
@@ -233,39 +236,6 @@ enum MHD_Result mv_keys_h_sign(struct mv_req *r)
 enum MHD_Result mv_keys_h_verify(struct mv_req *r)
 {
     return crypto(r, &op_verify);
-}
-
-/* Secure Key Release (spec §3.10). Only the refusals are emulated: a key that is not exportable
- * or has no release policy gets a 400 BadParameter (the spec's suggestion; text [UNCERTAIN]), and
- * the mock verifies no attestation tokens, so a releasable key answers a 400 that says so. */
-enum MHD_Result mv_keys_h_release(struct mv_req *r)
-{
-    struct mv_object_view kv;
-    cJSON *body = NULL;
-    const cJSON *target;
-    int ok = MHD_YES;
-
-    if (!mv_keys_get_or_reply(r, r->cap[0], r->cap[1], &kv))
-        goto out;
-    if (!mv_vault_body_or_reply(r, &body))
-        goto out;
-    target = cJSON_GetObjectItemCaseSensitive(body, "target");
-    if (!cJSON_IsString(target) || !*target->valuestring)
-        ok = mv_vault_bad_parameter(r, NULL,
-                                    "Property 'target' (the attestation token) is required.");
-    else if (!kv.v.key->exportable || !kv.v.key->release)
-        ok = mv_reply_kv_error(r, MHD_HTTP_BAD_REQUEST, "BadParameter", NULL,
-                               "Key %s cannot be released: it is not exportable or has no release "
-                               "policy.",
-                               kv.name);
-    else
-        ok = mv_vault_bad_parameter(r, NULL,
-                                    "mockvault does not emulate Secure Key Release: it verifies no "
-                                    "attestation tokens, so no key is released.");
-out:
-    cJSON_Delete(body);
-    mv_object_view_finish(&kv);
-    return ok;
 }
 
 /* A standard vault's answer, exact (95 B) [REC R-NET25]. */

@@ -1,8 +1,11 @@
 /* keys-int.h: what the keys family's files share (keys.c: CRUD, soft delete, lists, backup;
- * keys-crypto.c: encrypt, decrypt, wrap, unwrap, sign, verify, release, rng, attestation;
+ * keys-crypto.c: encrypt, decrypt, wrap, unwrap, sign, verify, rng, attestation; keys-release.c
+ * and keys-jws.c: release;
  * keys-policy.c: rotate and the rotation policy). Internal to the vault layer. */
 #ifndef MV_KEYS_INT_H
 #define MV_KEYS_INT_H
+
+#include <cjson/cJSON.h>
 
 #include "http.h"
 #include "keymat.h"
@@ -20,7 +23,15 @@ bool mv_keys_get_or_reply(struct mv_req *r, const char *name, const char *versio
 /* 400 BadParameter for a keymat error, with a message that says what to fix. */
 enum MHD_Result mv_keys_km_err(struct mv_req *r, enum mv_km_err e);
 
-/* Handlers of keys-crypto.c and keys-policy.c, named in keys.c's table. */
+/* Secure Key Release's signatures (keys-jws.c). The attestation token (compact JWS) verified
+ * against the fixture's attestation authorities, with exp/nbf on the mock clock: its claims
+ * (caller deletes), or NULL after a 403 that says what to fix. */
+cJSON *mv_keys_attestation_or_reply(struct mv_req *r, const char *token);
+/* payload signed as a compact JWS with the mock's TLS key (header alg, kid, x5t, typ, x5t#S256,
+ * x5c = the TLS chain). The caller frees the result; NULL without TLS or out of memory. */
+char *mv_keys_sign_jws(struct mv_req *r, const cJSON *payload);
+
+/* Handlers of keys-crypto.c, keys-release.c and keys-policy.c, named in keys.c's table. */
 enum MHD_Result mv_keys_h_encrypt(struct mv_req *r);
 enum MHD_Result mv_keys_h_decrypt(struct mv_req *r);
 enum MHD_Result mv_keys_h_wrap(struct mv_req *r);

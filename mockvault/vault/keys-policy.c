@@ -27,7 +27,7 @@ enum MHD_Result mv_keys_h_rotate(struct mv_req *r)
         goto out;
     /* Same kty and size as the current version, new material [REC R-NET24]. */
     mv_keymat_spec(kv.v.key->mat, &spec);
-    ke = mv_keymat_generate(&spec, NULL, 0, &mat);
+    ke = mv_key_generate(&spec, &mat);
     if (ke != MV_KM_OK) {
         ok = mv_keys_km_err(r, ke);
         goto out;

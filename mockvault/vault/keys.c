@@ -285,7 +285,7 @@ static bool generate_or_reply(struct mv_req *r, const cJSON *body, struct mv_key
 
     if (!create_spec_or_reply(r, body, &spec, hsm))
         return false;
-    ke = mv_keymat_generate(&spec, NULL, 0, mat);
+    ke = mv_key_generate(&spec, mat);
     if (ke != MV_KM_OK)
         mv_keys_km_err(r, ke);
     return ke == MV_KM_OK;
