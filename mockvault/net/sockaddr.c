@@ -1,4 +1,5 @@
-/* sockaddr.c: socket addresses: IP literals, loopback, comparison (the proxy and the peer checks). */
+/* sockaddr.c: socket addresses: IP literals, loopback, comparison (the proxy and the peer checks).
+ */
 #include "sockaddr.h"
 
 #include <arpa/inet.h>
