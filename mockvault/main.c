@@ -1,4 +1,5 @@
 /* main.c: mockvault's command line: options, start, wait for SIGINT/SIGTERM, stop. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -6,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <unistd.h>
 
 #include "cx-version.h" /* the one version, meson's project version */
+#include "health.h"
 #include "server.h"
 
 static void usage(FILE *f)
@@ -20,7 +23,8 @@ static void usage(FILE *f)
         "An offline stand-in for Azure Key Vault (secrets) and Entra ID token endpoints.\n"
         "\n"
         "  --port N            HTTPS port on the bind address (default 8443; 0 = a free port)\n"
-        "  --bind ADDR         loopback address to listen on (default 127.0.0.1; ::1 for IPv6)\n"
+        "  --bind ADDR         loopback address to listen on (default 127.0.0.1; ::1 for IPv6);\n"
+        "                      any address with --allow-remote-peers\n"
         "  --fixtures FILE     fixture to load (default fixtures/default.json when it exists)\n"
         "  --state-dir DIR     persist every acknowledged write, the CA and the keys in DIR;\n"
         "                      a snapshot there wins over the fixture on restart\n"
@@ -58,18 +62,32 @@ static void usage(FILE *f)
         "  --request-timeout S a request's head and body must arrive within S seconds of its\n"
         "                      first byte, or the connection is closed (default 30)\n"
         "  --idle-timeout S    close a connection after S seconds without traffic (default 60)\n"
+        "  --allow-remote-peers  let --bind name any address (0.0.0.0 in a container); peers\n"
+        "                      that are not loopback then need the control token for /_mock\n"
+        "                      (all but /_mock/health and /_mock/ca.pem)\n"
+        "  --control-token T   the token those peers send in X-Mockvault-Control-Token (default:\n"
+        "                      control-token in the state dir, else a new one; printed at start)\n"
+        "  --print-ca          print the CA certificate on stdout at start\n"
+        "  --health[=URL]      check a running mock and exit: 0 when GET URL answers 200 within\n"
+        "                      3 s, else 1 (default URL: /_mock/health of the mock these options\n"
+        "                      describe; its CA from the state dir is trusted when there)\n"
         "  --help              show this help and exit\n"
         "  --version           show the version and exit\n"
         "\n"
-        "Control API (loopback only): GET /_mock/health, POST /_mock/reset, GET|PUT /_mock/state,\n"
-        "GET|POST /_mock/clock, GET /_mock/ca.pem, GET|DELETE /_mock/requests (the journal),\n"
-        "GET|PUT /_mock/vaults/{name}/accessPolicies and .../roleAssignments, GET "
-        "/_mock/authz/needed,\n"
-        "POST|GET|DELETE /_mock/faults and DELETE /_mock/faults/{id} (fault injection: a status "
-        "with\n"
-        "the real error body, Retry-After, a delay, a dropped connection or a truncated body, for\n"
-        "the next N matches, every Nth or with a probability drawn from --seed),\n"
-        "GET|PUT /_mock/throttle ({\"mode\",\"transactions\",\"creations\",\"windowSeconds\"}).\n",
+        "Every option but --health, --help and --version may be set in the environment instead:\n"
+        "MOCKVAULT_ and the name in capitals, '_' for '-' (MOCKVAULT_STATE_DIR=/data); a flag "
+        "wins\n"
+        "over its variable, an empty value is unset, switches take 1|true|yes|on or\n"
+        "0|false|no|off, and MOCKVAULT_SAN takes names separated by commas.\n"
+        "\n"
+        "Control API (loopback peers; others with the control token): GET /_mock/health,\n"
+        "POST /_mock/reset, GET|PUT /_mock/state, GET|POST /_mock/clock, GET /_mock/ca.pem,\n"
+        "GET|DELETE /_mock/requests (the journal), GET|PUT /_mock/vaults/{name}/accessPolicies\n"
+        "and .../roleAssignments, GET /_mock/authz/needed, POST|GET|DELETE /_mock/faults and\n"
+        "DELETE /_mock/faults/{id} (fault injection: a status with the real error body,\n"
+        "Retry-After, a delay, a dropped connection or a truncated body, for the next N matches,\n"
+        "every Nth or with a probability drawn from --seed), GET|PUT /_mock/throttle\n"
+        "({\"mode\",\"transactions\",\"creations\",\"windowSeconds\"}).\n",
         f);
 }
 
@@ -121,179 +139,286 @@ static int parse_limits(const char *s, struct mv_server_config *cfg)
     return 0;
 }
 
-/* Fills cfg (and sans, which must hold argc entries) from the command line. Returns -1 when the
- * server should start, otherwise the exit code (0 after --help or --version, 2 for bad usage,
- * after saying what is wrong). */
-static int parse_args(int argc, char **argv, struct mv_server_config *cfg, const char **sans)
-{
-    enum {
-        O_PORT = 256,
-        O_BIND,
-        O_FIXTURES,
-        O_STATE_DIR,
-        O_READY,
-        O_HTTP,
-        O_CERT,
-        O_KEY,
-        O_SAN,
-        O_SEED,
-        O_THREADS,
-        O_LOGFMT,
-        O_PROXY,
-        O_STRICT,
-        O_LIFETIME,
-        O_AUTHZ,
-        O_IMDS,
-        O_IDHDR,
-        O_AUDIT_LOG,
-        O_THROTTLE,
-        O_THROTTLE_LIMITS,
-        O_MAX_CONNS,
-        O_MAX_CONNS_IP,
-        O_REQ_TIMEOUT,
-        O_IDLE_TIMEOUT,
-        O_HELP,
-        O_VERSION,
-    };
-    static const struct option opts[] = {
-        {"port", required_argument, NULL, O_PORT},
-        {"bind", required_argument, NULL, O_BIND},
-        {"fixtures", required_argument, NULL, O_FIXTURES},
-        {"state-dir", required_argument, NULL, O_STATE_DIR},
-        {"ready-file", required_argument, NULL, O_READY},
-        {"http", no_argument, NULL, O_HTTP},
-        {"tls-cert", required_argument, NULL, O_CERT},
-        {"tls-key", required_argument, NULL, O_KEY},
-        {"san", required_argument, NULL, O_SAN},
-        {"seed", required_argument, NULL, O_SEED},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"log-format", required_argument, NULL, O_LOGFMT},
-        {"proxy-port", required_argument, NULL, O_PROXY},
-        {"strict-expiry", no_argument, NULL, O_STRICT},
-        {"token-lifetime", required_argument, NULL, O_LIFETIME},
-        {"authz", required_argument, NULL, O_AUTHZ},
-        {"imds-port", required_argument, NULL, O_IMDS},
-        {"identity-header", required_argument, NULL, O_IDHDR},
-        {"audit-log", required_argument, NULL, O_AUDIT_LOG},
-        {"throttle", required_argument, NULL, O_THROTTLE},
-        {"throttle-limits", required_argument, NULL, O_THROTTLE_LIMITS},
-        {"max-connections", required_argument, NULL, O_MAX_CONNS},
-        {"max-connections-per-ip", required_argument, NULL, O_MAX_CONNS_IP},
-        {"request-timeout", required_argument, NULL, O_REQ_TIMEOUT},
-        {"idle-timeout", required_argument, NULL, O_IDLE_TIMEOUT},
-        {"help", no_argument, NULL, O_HELP},
-        {"version", no_argument, NULL, O_VERSION},
-        {NULL, 0, NULL, 0},
-    };
-    long long n;
-    int c;
-    bool fixtures_given = false;
+enum {
+    O_PORT = 256,
+    O_BIND,
+    O_FIXTURES,
+    O_STATE_DIR,
+    O_READY,
+    O_HTTP,
+    O_CERT,
+    O_KEY,
+    O_SAN,
+    O_SEED,
+    O_THREADS,
+    O_LOGFMT,
+    O_PROXY,
+    O_STRICT,
+    O_LIFETIME,
+    O_AUTHZ,
+    O_IMDS,
+    O_IDHDR,
+    O_AUDIT_LOG,
+    O_THROTTLE,
+    O_THROTTLE_LIMITS,
+    O_MAX_CONNS,
+    O_MAX_CONNS_IP,
+    O_REQ_TIMEOUT,
+    O_IDLE_TIMEOUT,
+    O_ALLOW_REMOTE,
+    O_CONTROL_TOKEN,
+    O_PRINT_CA,
+    O_HEALTH, /* the options from here on have no environment variable */
+    O_HELP,
+    O_VERSION,
+};
 
+static const struct option opts[] = {
+    {"port", required_argument, NULL, O_PORT},
+    {"bind", required_argument, NULL, O_BIND},
+    {"fixtures", required_argument, NULL, O_FIXTURES},
+    {"state-dir", required_argument, NULL, O_STATE_DIR},
+    {"ready-file", required_argument, NULL, O_READY},
+    {"http", no_argument, NULL, O_HTTP},
+    {"tls-cert", required_argument, NULL, O_CERT},
+    {"tls-key", required_argument, NULL, O_KEY},
+    {"san", required_argument, NULL, O_SAN},
+    {"seed", required_argument, NULL, O_SEED},
+    {"threads", required_argument, NULL, O_THREADS},
+    {"log-format", required_argument, NULL, O_LOGFMT},
+    {"proxy-port", required_argument, NULL, O_PROXY},
+    {"strict-expiry", no_argument, NULL, O_STRICT},
+    {"token-lifetime", required_argument, NULL, O_LIFETIME},
+    {"authz", required_argument, NULL, O_AUTHZ},
+    {"imds-port", required_argument, NULL, O_IMDS},
+    {"identity-header", required_argument, NULL, O_IDHDR},
+    {"audit-log", required_argument, NULL, O_AUDIT_LOG},
+    {"throttle", required_argument, NULL, O_THROTTLE},
+    {"throttle-limits", required_argument, NULL, O_THROTTLE_LIMITS},
+    {"max-connections", required_argument, NULL, O_MAX_CONNS},
+    {"max-connections-per-ip", required_argument, NULL, O_MAX_CONNS_IP},
+    {"request-timeout", required_argument, NULL, O_REQ_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, O_IDLE_TIMEOUT},
+    {"allow-remote-peers", no_argument, NULL, O_ALLOW_REMOTE},
+    {"control-token", required_argument, NULL, O_CONTROL_TOKEN},
+    {"print-ca", no_argument, NULL, O_PRINT_CA},
+    {"health", optional_argument, NULL, O_HEALTH},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* What parsing found besides cfg. */
+struct parsed {
+    const char **sans; /* cfg->sans: room for every --san and every MOCKVAULT_SAN name */
+    bool fixtures_given;
+    bool health;            /* --health: check a running mock instead of starting one */
+    const char *health_url; /* NULL = the mock these options describe */
+};
+
+/* A switch's value from the environment: 1, true, yes or on set it; 0, false, no or off clear it.
+ * Returns -1 for anything else. */
+static int env_bool(const char *v)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(v, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* Applies one option c with argument arg (NULL for a switch given as a flag). name is what a
+ * message calls it: "--port" or "MOCKVAULT_PORT". Returns 0, or 2 after saying what is wrong. */
+static int apply(int c, const char *arg, const char *name, struct mv_server_config *cfg,
+                 struct parsed *ps)
+{
+    long long n;
+    int on = 1;
+
+    if (!arg)
+        arg = "";
+    else if (c == O_HTTP || c == O_STRICT || c == O_ALLOW_REMOTE || c == O_PRINT_CA) {
+        on = env_bool(arg);
+        if (on < 0) {
+            fprintf(stderr,
+                    "mockvault: %s expects 1, true, yes, on, 0, false, no or off, got '%s'\n", name,
+                    arg);
+            return 2;
+        }
+    }
 /* A numeric option: its value in range, or exit code 2 after the message. */
-#define NUM(field, opt, min, max)                                                                  \
+#define NUM(field, min, max)                                                                       \
     do {                                                                                           \
-        if (!parse_num((opt), optarg, (min), (max), &n))                                           \
+        if (!parse_num(name, arg, (min), (max), &n))                                               \
             return 2;                                                                              \
         (field) = n;                                                                               \
     } while (0)
+/* An option that is one of three words: its index, or exit code 2 after the message. */
+#define WORD(field, w0, w1, w2)                                                                    \
+    do {                                                                                           \
+        const char *const words[] = {(w0), (w1), (w2)};                                            \
+        size_t k = 0;                                                                              \
+        while (k < 3 && strcmp(arg, words[k]) != 0)                                                \
+            k++;                                                                                   \
+        if (k == 3) {                                                                              \
+            fprintf(stderr, "mockvault: %s expects %s, %s or %s, got '%s'\n", name, (w0), (w1),    \
+                    (w2), arg);                                                                    \
+            return 2;                                                                              \
+        }                                                                                          \
+        (field) = k;                                                                               \
+    } while (0)
+    switch (c) {
+    case O_PORT: NUM(cfg->port, 0, 65535); break;
+    case O_BIND: cfg->bind = arg; break;
+    case O_FIXTURES:
+        cfg->fixtures = arg;
+        ps->fixtures_given = true;
+        break;
+    case O_STATE_DIR: cfg->state_dir = arg; break;
+    case O_READY: cfg->ready_file = arg; break;
+    case O_HTTP: cfg->http = on; break;
+    case O_CERT: cfg->tls_cert = arg; break;
+    case O_KEY: cfg->tls_key = arg; break;
+    case O_SAN: ps->sans[cfg->nsans++] = arg; break;
+    case O_SEED:
+        cfg->has_seed = true;
+        NUM(cfg->seed, 0, LLONG_MAX);
+        break;
+    case O_THREADS: NUM(cfg->threads, 1, 256); break;
+    case O_LOGFMT: WORD(cfg->log_format, "text", "json", "off"); break;
+    case O_PROXY: NUM(cfg->proxy_port, 0, 65535); break;
+    case O_STRICT: cfg->strict_expiry = on; break;
+    case O_LIFETIME: NUM(cfg->token_lifetime, 60, 86400 * 7); break;
+    case O_AUTHZ: WORD(cfg->authz, "enforce", "audit", "off"); break;
+    case O_IMDS:
+        cfg->imds = true;
+        NUM(cfg->imds_port, 0, 65535);
+        break;
+    case O_IDHDR: cfg->identity_header = arg; break;
+    case O_AUDIT_LOG: cfg->audit_log = arg; break;
+    case O_THROTTLE:
+        if (strcmp(arg, "azure") != 0 && strcmp(arg, "off") != 0) {
+            fprintf(stderr, "mockvault: %s expects azure or off, got '%s'\n", name, arg);
+            return 2;
+        }
+        cfg->throttle = strcmp(arg, "azure") == 0;
+        break;
+    case O_THROTTLE_LIMITS:
+        if (parse_limits(arg, cfg) != 0) {
+            fprintf(stderr,
+                    "mockvault: %s expects TRANSACTIONS,CREATIONS[,SECONDS] (whole numbers from "
+                    "1 to 1000000, seconds up to 3600), got '%s'\n",
+                    name, arg);
+            return 2;
+        }
+        break;
+    case O_MAX_CONNS: NUM(cfg->max_connections, 1, 1000000); break;
+    case O_MAX_CONNS_IP: NUM(cfg->max_connections_per_ip, 1, 1000000); break;
+    case O_REQ_TIMEOUT: NUM(cfg->request_timeout, 1, 86400); break;
+    case O_IDLE_TIMEOUT: NUM(cfg->idle_timeout, 1, 86400); break;
+    case O_ALLOW_REMOTE: cfg->allow_remote = on; break;
+    case O_CONTROL_TOKEN: cfg->control_token = arg; break;
+    case O_PRINT_CA: cfg->print_ca = on; break;
+    case O_HEALTH:
+        ps->health = true;
+        ps->health_url = arg[0] ? arg : NULL;
+        break;
+    default: return 2;
+    }
+#undef NUM
+#undef WORD
+    return 0;
+}
+
+/* The environment variable of an option: MOCKVAULT_ and its name in capitals, '-' as '_'. */
+static void env_name(const char *opt, char *buf, size_t len)
+{
+    size_t i = (size_t)snprintf(buf, len, "MOCKVAULT_");
+
+    for (; *opt && i + 1 < len; opt++)
+        buf[i++] = *opt == '-' ? '_' : (char)toupper((unsigned char)*opt);
+    buf[i] = '\0';
+}
+
+/* Applies every option set in the environment (an empty value counts as unset), before the
+ * command line, whose flags therefore win. MOCKVAULT_SAN holds names separated by commas or
+ * spaces, each added as a --san; env_sans keeps their storage. Returns 0, or 2. */
+static int apply_env(struct mv_server_config *cfg, struct parsed *ps, char **env_sans)
+{
+    char name[64];
+
+    for (const struct option *o = opts; o->name && o->val < O_HEALTH; o++) {
+        const char *v;
+        env_name(o->name, name, sizeof name);
+        v = getenv(name);
+        if (!v || !v[0])
+            continue;
+        if (o->val == O_SAN) {
+            char *save = NULL;
+            *env_sans = strdup(v);
+            if (!*env_sans)
+                return 2;
+            for (char *t = strtok_r(*env_sans, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
+                ps->sans[cfg->nsans++] = t;
+            continue;
+        }
+        if (apply(o->val, v, name, cfg, ps) != 0)
+            return 2;
+    }
+    return 0;
+}
+
+/* Fills cfg and ps from the environment and the command line. Returns -1 when the server should
+ * start (or, with ps->health, be checked), otherwise the exit code (0 after --help or --version,
+ * 2 for bad usage, after saying what is wrong). */
+static int parse_args(int argc, char **argv, struct mv_server_config *cfg, struct parsed *ps,
+                      char **env_sans)
+{
+    int c;
 
     memset(cfg, 0, sizeof *cfg);
     cfg->port = 8443;
     cfg->proxy_port = -1;
     cfg->fixtures = "fixtures/default.json";
+    if (apply_env(cfg, ps, env_sans) != 0)
+        return 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case O_PORT: NUM(cfg->port, "--port", 0, 65535); break;
-        case O_BIND: cfg->bind = optarg; break;
-        case O_FIXTURES:
-            cfg->fixtures = optarg;
-            fixtures_given = true;
-            break;
-        case O_STATE_DIR: cfg->state_dir = optarg; break;
-        case O_READY: cfg->ready_file = optarg; break;
-        case O_HTTP: cfg->http = true; break;
-        case O_CERT: cfg->tls_cert = optarg; break;
-        case O_KEY: cfg->tls_key = optarg; break;
-        case O_SAN: sans[cfg->nsans++] = optarg; break;
-        case O_SEED:
-            cfg->has_seed = true;
-            NUM(cfg->seed, "--seed", 0, LLONG_MAX);
-            break;
-        case O_THREADS: NUM(cfg->threads, "--threads", 1, 256); break;
-        case O_LOGFMT:
-            if (strcmp(optarg, "text") == 0)
-                cfg->log_format = MV_LOG_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                cfg->log_format = MV_LOG_JSON;
-            else if (strcmp(optarg, "off") == 0)
-                cfg->log_format = MV_LOG_OFF;
-            else {
-                fprintf(stderr, "mockvault: --log-format expects text, json or off, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case O_PROXY: NUM(cfg->proxy_port, "--proxy-port", 0, 65535); break;
-        case O_STRICT: cfg->strict_expiry = true; break;
-        case O_LIFETIME: NUM(cfg->token_lifetime, "--token-lifetime", 60, 86400 * 7); break;
-        case O_AUTHZ:
-            if (strcmp(optarg, "enforce") == 0)
-                cfg->authz = MV_AUTHZ_ENFORCE;
-            else if (strcmp(optarg, "audit") == 0)
-                cfg->authz = MV_AUTHZ_AUDIT;
-            else if (strcmp(optarg, "off") == 0)
-                cfg->authz = MV_AUTHZ_OFF;
-            else {
-                fprintf(stderr, "mockvault: --authz expects enforce, audit or off, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case O_IMDS:
-            cfg->imds = true;
-            NUM(cfg->imds_port, "--imds-port", 0, 65535);
-            break;
-        case O_IDHDR: cfg->identity_header = optarg; break;
-        case O_AUDIT_LOG: cfg->audit_log = optarg; break;
-        case O_THROTTLE:
-            if (strcmp(optarg, "azure") == 0)
-                cfg->throttle = true;
-            else if (strcmp(optarg, "off") == 0)
-                cfg->throttle = false;
-            else {
-                fprintf(stderr, "mockvault: --throttle expects azure or off, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case O_THROTTLE_LIMITS:
-            if (parse_limits(optarg, cfg) != 0) {
-                fprintf(stderr,
-                        "mockvault: --throttle-limits expects TRANSACTIONS,CREATIONS[,SECONDS] "
-                        "(whole numbers from 1 to 1000000, seconds up to 3600), got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case O_MAX_CONNS: NUM(cfg->max_connections, "--max-connections", 1, 1000000); break;
-        case O_MAX_CONNS_IP:
-            NUM(cfg->max_connections_per_ip, "--max-connections-per-ip", 1, 1000000);
-            break;
-        case O_REQ_TIMEOUT: NUM(cfg->request_timeout, "--request-timeout", 1, 86400); break;
-        case O_IDLE_TIMEOUT: NUM(cfg->idle_timeout, "--idle-timeout", 1, 86400); break;
-        case O_HELP: usage(stdout); return 0;
-        case O_VERSION: printf("mockvault %s\n", CX_VERSION); return 0;
-        default: usage(stderr); return 2;
+        const struct option *o = opts;
+        char flag[64];
+        if (c == O_HELP) {
+            usage(stdout);
+            return 0;
         }
+        if (c == O_VERSION) {
+            printf("mockvault %s\n", CX_VERSION);
+            return 0;
+        }
+        while (o->name && o->val != c)
+            o++;
+        if (!o->name) {
+            usage(stderr);
+            return 2;
+        }
+        snprintf(flag, sizeof flag, "--%s", o->name);
+        if (apply(c, optarg, flag, cfg, ps) != 0)
+            return 2;
     }
-#undef NUM
+    /* `--health URL` as well as `--health=URL`. */
+    if (ps->health && !ps->health_url && optind == argc - 1)
+        ps->health_url = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "mockvault: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
         return 2;
     }
-    if (!fixtures_given && access(cfg->fixtures, R_OK) != 0)
+    if (!ps->fixtures_given && access(cfg->fixtures, R_OK) != 0)
         cfg->fixtures = NULL; /* no default fixture here: start empty */
-    cfg->sans = sans;
+    cfg->sans = ps->sans;
     return -1;
 }
 
@@ -301,20 +426,31 @@ int main(int argc, char **argv)
 {
     struct mv_server_config cfg;
     struct mv_server *srv = NULL;
-    const char **sans = calloc((size_t)argc + 1, sizeof *sans);
+    struct parsed ps = {0};
+    const char *env_san = getenv("MOCKVAULT_SAN");
+    /* Every --san, and every name of MOCKVAULT_SAN (at most one per two characters). */
+    size_t nsans = (size_t)argc + 2 + (env_san ? strlen(env_san) / 2 : 0);
+    char *env_sans = NULL;
     char err[2048];
     sigset_t set;
     int sig = 0, rc = 1;
 
-    if (!sans)
+    ps.sans = calloc(nsans, sizeof *ps.sans);
+    if (!ps.sans)
         goto out;
-    rc = parse_args(argc, argv, &cfg, sans);
+    rc = parse_args(argc, argv, &cfg, &ps, &env_sans);
     if (rc >= 0)
         goto out;
+    if (ps.health) {
+        rc = mv_health_check(&cfg, ps.health_url);
+        goto out;
+    }
     rc = 1;
     /* Block the stop signals before any thread starts, so only sigwait below receives them. A
      * shell starts background jobs with SIGINT ignored, and an ignored signal is discarded rather
-     * than queued for sigwait, so the default action is restored first. */
+     * than queued for sigwait, so the default action is restored first. As PID 1 in a container
+     * the kernel drops a signal whose action is the default, but never a blocked one, so SIGTERM
+     * stops the mock there too. */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     sigemptyset(&set);
@@ -330,6 +466,7 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     mv_server_stop(srv);
-    free(sans);
+    free(ps.sans);
+    free(env_sans);
     return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "authz.h"
+#include "control.h"
 #include "delay.h"
 #include "events.h"
 #include "fault.h"
@@ -224,6 +225,14 @@ static bool is_vault_path(const char *path)
 
 /* Copies what the vault checks need out of the store: name, tenant, location. Picks the vault
  * from the Host header (DESIGN.md §3). Returns false after replying 404 for an unknown vault. */
+static bool bare_san(const struct mv_server *srv, const char *host)
+{
+    for (size_t i = 0; i < srv->cfg.nsans; i++)
+        if (strcasecmp(srv->cfg.sans[i], host) == 0)
+            return true;
+    return false;
+}
+
 static bool resolve_vault_or_reply(struct mv_req *r)
 {
     const struct mv_data *d = mv_store_rdlock(r->srv->store);
@@ -242,6 +251,11 @@ static bool resolve_vault_or_reply(struct mv_req *r)
     }
     if (!v && wanted[0])
         v = mv_data_vault(d, wanted);
+    /* A one-label --san name that names no vault (a Compose service name, "mockvault") reaches
+     * the default vault, as localhost does. */
+    if (!v && !strchr(h, '.') && bare_san(r->srv, h))
+        v = d->default_vault ? mv_data_vault(d, d->default_vault)
+                             : (d->nvaults ? &d->vaults[0] : NULL);
     found = v != NULL;
     if (found) {
         copy_field(r->vault, sizeof r->vault, v->name);
@@ -522,9 +536,8 @@ static enum MHD_Result dispatch_checked(struct mv_req *r)
      * service a denied caller learns nothing about the secret. */
     if (rt->kind == MV_KIND_VAULT && !mv_authz_vault_or_reply(r))
         return MHD_YES;
-    if (rt->kind == MV_KIND_CONTROL && !r->peer_loopback)
-        return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
-                                 "The mockvault control API answers loopback peers only.");
+    if (rt->kind == MV_KIND_CONTROL && !mv_control_admits(r))
+        return mv_control_refuse(r);
     return rt->fn(r);
 }
 

@@ -15,6 +15,7 @@
 
 #include "authz.h"
 #include "conns.h"
+#include "control.h"
 #include "delay.h"
 #include "fault.h"
 #include "http.h"
@@ -73,7 +74,7 @@ static struct mv_data *reload(void *ctx)
     struct mv_server *srv = ctx;
     char err[256];
     struct mv_data *d =
-        mv_state_load_file(srv->state_path, mv_clock_now(&srv->clock), err, sizeof err);
+        mv_state_load_snapshot(srv->state_path, mv_clock_now(&srv->clock), err, sizeof err);
 
     if (!d)
         mv_log_notice(&srv->log, "the change that could not be saved stays in memory: %s", err);
@@ -135,7 +136,7 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
         if (!srv->state_path)
             goto nomem;
         if (stat(srv->state_path, &st) == 0) {
-            d = mv_state_load_file(srv->state_path, now, err, errlen);
+            d = mv_state_load_snapshot(srv->state_path, now, err, errlen);
             if (!d)
                 return -1;
             snap = srv->state_path;
@@ -279,8 +280,9 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     mv_log_notice(&srv->log, "libmicrohttpd: %s", msg);
 }
 
-/* Starts one listener on the bind address and port (0 = a free port). Binds loopback only: the
- * mock never listens on other interfaces. tls selects HTTPS with the mock's certificate. */
+/* Starts one listener on the bind address and port (0 = a free port). Binds loopback only, unless
+ * --allow-remote-peers (the container image; the control API then asks other peers for the
+ * control token). tls selects HTTPS with the mock's certificate. */
 static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, unsigned threads,
                                     uint16_t *bound, char *err, size_t errlen)
 {
@@ -298,13 +300,13 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
     memset(&sin, 0, sizeof sin);
     memset(&sin6, 0, sizeof sin6);
     if (inet_pton(AF_INET, srv->bind, &sin.sin_addr) == 1) {
-        if ((ntohl(sin.sin_addr.s_addr) >> 24) != 127)
+        if ((ntohl(sin.sin_addr.s_addr) >> 24) != 127 && !srv->cfg.allow_remote)
             goto not_loopback;
         sin.sin_family = AF_INET;
         sin.sin_port = htons((uint16_t)port);
         sa = (struct sockaddr *)&sin;
     } else if (inet_pton(AF_INET6, srv->bind, &sin6.sin6_addr) == 1) {
-        if (!IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr))
+        if (!IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr) && !srv->cfg.allow_remote)
             goto not_loopback;
         sin6.sin6_family = AF_INET6;
         sin6.sin6_port = htons((uint16_t)port);
@@ -339,7 +341,8 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
     return d;
 not_loopback:
     mv_set_err(err, errlen,
-               "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1)",
+               "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1), unless "
+               "--allow-remote-peers (for containers; see docs/threat-model.md)",
                srv->bind);
     return NULL;
 }
@@ -410,6 +413,7 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
                     size_t errlen)
 {
     struct mv_server *srv = calloc(1, sizeof *srv);
+    bool announce = false;
 
     *out = NULL;
     if (!srv) {
@@ -494,6 +498,8 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     }
     if (load_backup_key(srv, err, errlen) != 0)
         goto fail;
+    if (mv_control_token_setup(srv, &announce, err, errlen) != 0)
+        goto fail;
     if (!srv->cfg.http && setup_tls(srv, err, errlen) != 0)
         goto fail;
     {
@@ -516,6 +522,7 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         mv_log_notice(&srv->log, "HTTPS proxy on port %u", mv_proxy_port(srv->proxy));
     if (srv->imds_daemon)
         mv_log_notice(&srv->log, "managed identity (IMDS) on http port %u", srv->imds_port);
+    mv_control_announce(srv, announce);
     if (srv->ready_file && write_ready_file(srv, err, errlen) != 0)
         goto fail;
     *out = srv;

@@ -27,6 +27,31 @@ const char *const soak_op_names[OP_COUNT] = {
     [OP_RECOVER_DELETED_SECRET] = "RecoverDeletedSecret",
     [OP_BACKUP_SECRET] = "BackupSecret",
     [OP_RESTORE_SECRET] = "RestoreSecret",
+    [OP_CREATE_KEY] = "CreateKey",
+    [OP_IMPORT_KEY] = "ImportKey",
+    [OP_GET_KEY] = "GetKey",
+    [OP_UPDATE_KEY] = "UpdateKey",
+    [OP_DELETE_KEY] = "DeleteKey",
+    [OP_GET_KEYS] = "GetKeys",
+    [OP_GET_KEY_VERSIONS] = "GetKeyVersions",
+    [OP_GET_DELETED_KEYS] = "GetDeletedKeys",
+    [OP_GET_DELETED_KEY] = "GetDeletedKey",
+    [OP_PURGE_DELETED_KEY] = "PurgeDeletedKey",
+    [OP_RECOVER_DELETED_KEY] = "RecoverDeletedKey",
+    [OP_BACKUP_KEY] = "BackupKey",
+    [OP_RESTORE_KEY] = "RestoreKey",
+    [OP_ENCRYPT] = "Encrypt",
+    [OP_DECRYPT] = "Decrypt",
+    [OP_WRAP_KEY] = "WrapKey",
+    [OP_UNWRAP_KEY] = "UnwrapKey",
+    [OP_SIGN] = "Sign",
+    [OP_VERIFY] = "Verify",
+    [OP_RELEASE] = "Release",
+    [OP_ROTATE_KEY] = "RotateKey",
+    [OP_GET_KEY_ROTATION_POLICY] = "GetKeyRotationPolicy",
+    [OP_UPDATE_KEY_ROTATION_POLICY] = "UpdateKeyRotationPolicy",
+    [OP_GET_RANDOM_BYTES] = "GetRandomBytes",
+    [OP_GET_KEY_ATTESTATION] = "GetKeyAttestation",
     [OP_TOKEN] = "Token",
     [OP_OPENID_CONFIGURATION] = "OpenIdConfiguration",
     [OP_INSTANCE_DISCOVERY] = "InstanceDiscovery",
@@ -324,6 +349,8 @@ enum soak_outcome soak_request(struct soak_worker *w, const struct soak_req *q)
         w->st.op_ok[q->op]++;
     } else if (w->status == 429 && q->ep == EP_VAULT) {
         out = OUT_THROTTLED;
+        if (soak_op_is_key(q->op))
+            w->st.key_throttled++;
     } else if (q->ep != EP_CONTROL && w->status == SOAK_FAULT_STATUS_BASE + (long)q->ep) {
         out = OUT_FAULT;
     } else if (w->status == 401 && q->bearer && token_stale(q, g1)) {

@@ -14,7 +14,8 @@
 #include <sys/types.h>
 
 #define SOAK_TENANT "11111111-1111-1111-1111-111111111111"
-/* The fixed part of the names the soak gives its own secrets; the fault rules match on it too. */
+/* The fixed part of the names the soak gives its own secrets and keys; the fault rules match on
+ * it too. */
 #define SOAK_PREFIX "soak-"
 /* Tokens the mock issues live this long (its minimum), so they expire during any run. */
 #define SOAK_TOKEN_LIFETIME 60
@@ -46,6 +47,31 @@ enum soak_op {
     OP_RECOVER_DELETED_SECRET,
     OP_BACKUP_SECRET,
     OP_RESTORE_SECRET,
+    OP_CREATE_KEY,
+    OP_IMPORT_KEY,
+    OP_GET_KEY,
+    OP_UPDATE_KEY,
+    OP_DELETE_KEY,
+    OP_GET_KEYS,
+    OP_GET_KEY_VERSIONS,
+    OP_GET_DELETED_KEYS,
+    OP_GET_DELETED_KEY,
+    OP_PURGE_DELETED_KEY,
+    OP_RECOVER_DELETED_KEY,
+    OP_BACKUP_KEY,
+    OP_RESTORE_KEY,
+    OP_ENCRYPT,
+    OP_DECRYPT,
+    OP_WRAP_KEY,
+    OP_UNWRAP_KEY,
+    OP_SIGN,
+    OP_VERIFY,
+    OP_RELEASE,
+    OP_ROTATE_KEY,
+    OP_GET_KEY_ROTATION_POLICY,
+    OP_UPDATE_KEY_ROTATION_POLICY,
+    OP_GET_RANDOM_BYTES,
+    OP_GET_KEY_ATTESTATION,
     OP_TOKEN,
     OP_OPENID_CONFIGURATION,
     OP_INSTANCE_DISCOVERY,
@@ -111,9 +137,10 @@ struct soak_stats {
     uint64_t status[600];
     uint64_t outcome[OUT_STOP + 1];
     uint64_t op_ok[OP_COUNT];
-    uint64_t refused;      /* connection refused while the mock restarted (nothing was sent) */
-    uint64_t cut_restart;  /* transport errors explained by a restart or a clock change */
-    uint64_t cut_injected; /* transport errors explained by a drop/truncate rule */
+    uint64_t refused;       /* connection refused while the mock restarted (nothing was sent) */
+    uint64_t cut_restart;   /* transport errors explained by a restart or a clock change */
+    uint64_t cut_injected;  /* transport errors explained by a drop/truncate rule */
+    uint64_t key_throttled; /* 429s of keys operations (the keys' own throttle classes) */
 };
 
 /* The mockvault process. */
@@ -173,6 +200,8 @@ struct soak_run {
     _Atomic int extra_rule_id; /* the control actions' extra fault rule, 0 when none */
     _Atomic unsigned extra_rule_gen;
     char throttle_low[128], throttle_normal[128]; /* PUT /_mock/throttle bodies */
+    /* Private JWKs the workers import (keys.c): made once at start, never printed. */
+    char *ec_jwk[8], *rsa_jwk[2];
 };
 
 /* One worker thread: its own keep-alive connections (one easy handle) and its own view of the
@@ -197,6 +226,7 @@ struct soak_worker {
     struct soak_stats st;
     struct soak_tokens *tokens; /* work.c */
     struct soak_life *life;     /* work.c */
+    struct soak_keys *keys;     /* keys.c */
     unsigned mix, vault_next, other_next;
 };
 
@@ -222,6 +252,11 @@ int soak_work_init(struct soak_worker *w);
 void soak_work_finish(struct soak_worker *w);
 /* Sends the worker's next action (one to a few requests); false once the run is over. */
 bool soak_work_step(struct soak_worker *w);
+/* keys.c: the key material the workers import, made before they start; 0 or -1. */
+int soak_keys_pool_init(struct soak_run *run);
+void soak_keys_pool_free(struct soak_run *run);
+/* Whether op is one of the keys family's. */
+bool soak_op_is_key(enum soak_op op);
 /* Control API calls (work.c): the standard fault rules, and the nth control action. */
 bool soak_faults_install(struct soak_worker *w);
 void soak_control(struct soak_worker *w, unsigned n);

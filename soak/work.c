@@ -15,10 +15,9 @@
 #include <string.h>
 
 #include "soak.h"
+#include "work.h"
 
-#define API "api-version=7.4"
 #define FORM "application/x-www-form-urlencoded"
-#define JSON "application/json"
 #define VAULT_SCOPE "https%3A%2F%2Fvault.azure.net%2F.default"
 #define GRAPH_SCOPE "https%3A%2F%2Fgraph.microsoft.com%2F.default"
 #define ARM_SCOPE "https%3A%2F%2Fmanagement.azure.com%2F.default"
@@ -41,22 +40,6 @@
 #define TOKEN_MARGIN_S 10
 
 /* ---- Tokens ---- */
-
-enum tk {
-    TK_NONE = -1,
-    TK_ADMIN,          /* mockvault-admin, v2, Key Vault: every permission on both vaults */
-    TK_ADMIN_V1,       /* the same from the v1 endpoint */
-    TK_FLOW,           /* automation-flow: get on demo, Secrets User of app-config on rbac-demo */
-    TK_NOACCESS,       /* no-access-app: in no policy or role */
-    TK_GRAPHAPP_VAULT, /* graph-reader for Key Vault: in no policy */
-    TK_GRAPHAPP_GRAPH, /* graph-reader for Graph: User.Read.All */
-    TK_ADMIN_GRAPH,    /* mockvault-admin for Graph: no Graph role */
-    TK_ADMIN_ARM,      /* mockvault-admin for ARM */
-    TK_VM_IMDS,        /* vm-identity (system-assigned) from IMDS: get and list on demo */
-    TK_APP_SERVICE,    /* app-identity (user-assigned) from App Service: get and list */
-    TK_CLOUD_SHELL,    /* vm-identity from the Cloud Shell endpoint */
-    TK_COUNT
-};
 
 #define TOKEN_REQ(ep_, host_, method_, path_, body_, header_)                                      \
     {                                                                                              \
@@ -100,7 +83,7 @@ struct soak_tokens {
     struct token t[TK_COUNT];
 };
 
-static void drop_token(struct soak_worker *w, int tk)
+void soak_drop_token(struct soak_worker *w, int tk)
 {
     free(w->tokens->t[tk].value);
     w->tokens->t[tk].value = NULL;
@@ -108,14 +91,14 @@ static void drop_token(struct soak_worker *w, int tk)
 
 /* Gives q the worker's token of kind tk, fetching one first when it has none or it is near
  * expiry. Returns OUT_OK when q carries a token, else how the token request ended. */
-static enum soak_outcome use_token(struct soak_worker *w, int tk, struct soak_req *q)
+enum soak_outcome soak_use_token(struct soak_worker *w, int tk, struct soak_req *q)
 {
     struct token *t = &w->tokens->t[tk];
     enum soak_outcome o;
     cJSON *j, *at;
 
     if (!t->value || soak_now() - t->time > SOAK_TOKEN_LIFETIME - TOKEN_MARGIN_S) {
-        drop_token(w, tk);
+        soak_drop_token(w, tk);
         o = soak_request(w, &token_reqs[tk]);
         if (o != OUT_OK)
             return o;
@@ -135,6 +118,20 @@ static enum soak_outcome use_token(struct soak_worker *w, int tk, struct soak_re
     q->token_gen = t->gen;
     q->token_time = t->time;
     return OUT_OK;
+}
+
+enum soak_outcome soak_send_admin(struct soak_worker *w, struct soak_req *q, cJSON **j)
+{
+    enum soak_outcome o = soak_use_token(w, TK_ADMIN, q);
+
+    *j = NULL;
+    if (o == OUT_OK)
+        o = soak_request(w, q);
+    if (o == OUT_OK && w->status == 200)
+        *j = cJSON_Parse(w->buf);
+    if (o == OUT_STALE)
+        soak_drop_token(w, TK_ADMIN);
+    return o;
 }
 
 /* FNV-1a (64 bits) of a token: the hash the mock's verified-token cache picks a slot with
@@ -170,8 +167,8 @@ long soak_fill_token_cache(struct soak_worker *w)
         size_t slot;
 
         /* A fresh token each time: drop the one held, use_token fetches another. */
-        drop_token(w, TK_ADMIN);
-        o = use_token(w, TK_ADMIN, &q);
+        soak_drop_token(w, TK_ADMIN);
+        o = soak_use_token(w, TK_ADMIN, &q);
         if (o == OUT_STOP || atomic_load(&w->run->failed))
             return -1;
         if (o != OUT_OK)
@@ -188,28 +185,11 @@ long soak_fill_token_cache(struct soak_worker *w)
             filled++;
         }
     }
-    drop_token(w, TK_ADMIN);
+    soak_drop_token(w, TK_ADMIN);
     return tokens;
 }
 
 /* ---- Fixed actions ---- */
-
-struct action {
-    int tk; /* enum tk: the token sent, or TK_NONE */
-    struct soak_req q;
-};
-
-#define ACT(tk_, ep_, host_, op_, method_, path_, body_, cut_, ...)                                \
-    {                                                                                              \
-        (tk_),                                                                                     \
-        {                                                                                          \
-            .op = (op_), .ep = (ep_), .host = (host_), .method = (method_), .path = (path_),       \
-            .body = (body_), .ctype = (body_) ? JSON : NULL, .expect = {__VA_ARGS__},              \
-            .may_cut = (cut_),                                                                     \
-        }                                                                                          \
-    }
-#define VA(tk_, host_, op_, method_, path_, ...)                                                   \
-    ACT(tk_, EP_VAULT, host_, op_, method_, path_, NULL, false, __VA_ARGS__)
 
 /* Vault requests whose answer never changes: who may do what, and the refusals. */
 static const struct action vault_actions[] = {
@@ -335,18 +315,16 @@ static const struct action other_actions[] = {
     AA(TK_NONE, OP_ARM_LIST_SUBSCRIPTIONS, "/subscriptions?api-version=2022-12-01", 401),
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static enum soak_outcome run_action(struct soak_worker *w, const struct action *a)
+enum soak_outcome soak_run_action(struct soak_worker *w, const struct action *a)
 {
     struct soak_req q = a->q;
     enum soak_outcome o;
 
-    if (a->tk != TK_NONE && (o = use_token(w, a->tk, &q)) != OUT_OK)
+    if (a->tk != TK_NONE && (o = soak_use_token(w, a->tk, &q)) != OUT_OK)
         return o;
     o = soak_request(w, &q);
     if (o == OUT_STALE)
-        drop_token(w, a->tk);
+        soak_drop_token(w, a->tk);
     return o;
 }
 
@@ -594,19 +572,15 @@ static enum soak_outcome life_step(struct soak_worker *w)
     q.expect[1] = resync ? 404 : 0;
     life_build(w, &q, path, sizeof path, body, bodylen);
     q.path = path;
-    o = use_token(w, TK_ADMIN, &q);
-    if (o == OUT_OK)
-        o = soak_request(w, &q);
+    o = soak_send_admin(w, &q, &j);
     switch (o) {
     case OUT_OK:
-        j = w->status == 200 ? cJSON_Parse(w->buf) : NULL;
         if (w->status == 200 && !life_learn(w, &q, j))
             l->step = L_RESYNC_LIVE;
         else
             l->step = life_next(l, w->status);
         cJSON_Delete(j);
         break;
-    case OUT_STALE: drop_token(w, TK_ADMIN); break;
     case OUT_CUT:
     case OUT_UNEXPECTED:
         /* The write may or may not have happened: find out before going on. */
@@ -628,6 +602,8 @@ int soak_work_init(struct soak_worker *w)
     if (!w->tokens || !w->life)
         return -1;
     w->life->step = L_SET1;
+    if (soak_keys_init(w) != 0)
+        return -1;
     /* Workers start at different places in the tables, so the mock sees them all at once. */
     w->mix = (unsigned)w->id * 3;
     w->vault_next = (unsigned)w->id * 5;
@@ -639,9 +615,10 @@ void soak_work_finish(struct soak_worker *w)
 {
     if (w->tokens)
         for (int i = 0; i < TK_COUNT; i++)
-            drop_token(w, i);
+            soak_drop_token(w, i);
     if (w->life)
         free(w->life->blob);
+    soak_keys_finish(w);
     free(w->tokens);
     free(w->life);
     w->tokens = NULL;
@@ -650,14 +627,17 @@ void soak_work_finish(struct soak_worker *w)
 
 bool soak_work_step(struct soak_worker *w)
 {
-    /* Half lifecycle steps, three tenths fixed vault requests, a fifth the other families. */
-    static const char mix[] = "LSLOLSLOLS";
+    /* Of twenty steps: six of the secrets' lifecycle and five of the keys', four fixed secrets
+     * requests and two fixed keys requests, three of the other families. */
+    static const char mix[] = "LKSLOKLSCLKSOLKLSCOK";
     enum soak_outcome o;
 
     switch (mix[w->mix++ % (sizeof mix - 1)]) {
     case 'L': o = life_step(w); break;
-    case 'S': o = run_action(w, &vault_actions[w->vault_next++ % COUNT(vault_actions)]); break;
-    default: o = run_action(w, &other_actions[w->other_next++ % COUNT(other_actions)]); break;
+    case 'K': o = soak_keys_life_step(w); break;
+    case 'C': o = soak_keys_fixed_step(w); break;
+    case 'S': o = soak_run_action(w, &vault_actions[w->vault_next++ % COUNT(vault_actions)]); break;
+    default: o = soak_run_action(w, &other_actions[w->other_next++ % COUNT(other_actions)]); break;
     }
     return o != OUT_STOP;
 }
@@ -675,6 +655,9 @@ static const char *const fault_rules[] = {
     "{\"match\":{\"operation\":\"GetSecretVersions\"},\"action\":{\"delayMs\":20},"
     "\"probability\":0.05}",
     "{\"match\":{\"operation\":\"GetSecrets\"},\"action\":{\"status\":429,\"retryAfter\":1},"
+    "\"probability\":0.02}",
+    "{\"match\":{\"operation\":\"Sign\"},\"action\":{\"delayMs\":20},\"probability\":0.05}",
+    "{\"match\":{\"operation\":\"GetKeys\"},\"action\":{\"status\":429,\"retryAfter\":1},"
     "\"probability\":0.02}",
     "{\"match\":{\"endpoint\":\"vault\"},\"action\":{\"status\":520,\"retryAfter\":1},"
     "\"probability\":0.005}",

@@ -46,6 +46,11 @@ struct mv_server_config {
     unsigned max_connections_per_ip; /* from one peer address; 0 = 3072 */
     unsigned request_timeout;        /* seconds from a request's first byte to its end; 0 = 30 */
     unsigned idle_timeout;           /* seconds without traffic before a close; 0 = 60 */
+    /* Peers that are not loopback (the container image, docs/threat-model.md). */
+    bool allow_remote;         /* --allow-remote-peers: bind may name any address */
+    const char *control_token; /* --control-token: what non-loopback peers must send for
+                                * /_mock; NULL with allow_remote = the stored or a new one */
+    bool print_ca;             /* --print-ca: the CA certificate on stdout at start */
 };
 
 #endif

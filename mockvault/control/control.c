@@ -1,6 +1,6 @@
 /* control.c: the /_mock control API for tests (DESIGN.md §7): health, reset, state export and
  * import, clock, CA certificate, request journal, fault rules and the throttling model. Loopback
- * peers only (the router enforces it). */
+ * peers, and other peers with the control token (the router asks mv_control_admits). */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cx-version.h" /* the one version, meson's project version */
+#include "control.h"
 #include "authz.h"
 #include "fault.h"
 #include "http.h"
@@ -21,6 +22,8 @@
 #include "throttle.h"
 #include "tls.h"
 #include "util.h"
+#include "cx-file.h"
+#include "cx-mem.h"
 
 static enum MHD_Result bad_request(struct mv_req *r, const char *code, const char *msg)
 {
@@ -502,3 +505,110 @@ const struct mv_op mv_control_ops[] = {
     MV_OP_END,
 };
 /* clang-format on */
+
+/* A token is sent in a header, so only characters a header carries unchanged; short ones are
+ * guessable. */
+static bool token_ok(const char *t, size_t n)
+{
+    if (n < 16 || n >= sizeof((struct mv_server *)0)->control_token)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=", t[i]))
+            return false;
+    return true;
+}
+
+int mv_control_token_setup(struct mv_server *srv, bool *announce, char *err, size_t errlen)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[32];
+    char path[4096];
+    char *stored = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    *announce = false;
+    if (!srv->cfg.allow_remote)
+        return 0;
+    if (srv->cfg.control_token) {
+        if (!token_ok(srv->cfg.control_token, strlen(srv->cfg.control_token))) {
+            snprintf(err, errlen,
+                     "--control-token: 16 to %zu characters from A-Z a-z 0-9 - . _ ~ + / =",
+                     sizeof srv->control_token - 1);
+            return -1;
+        }
+        snprintf(srv->control_token, sizeof srv->control_token, "%s", srv->cfg.control_token);
+        return 0;
+    }
+    *announce = true;
+    if (srv->state_dir) {
+        snprintf(path, sizeof path, "%s/control-token", srv->state_dir);
+        stored = cx_read_file(path, sizeof srv->control_token, &len);
+        /* A restart keeps the token, so clients configured with it go on working. */
+        if (stored && token_ok(stored, len)) {
+            memcpy(srv->control_token, stored, len);
+            srv->control_token[len] = '\0';
+            rc = 0;
+            goto out;
+        }
+    }
+    mv_rand_bytes(raw, sizeof raw);
+    for (size_t i = 0; i < sizeof raw; i++) {
+        srv->control_token[2 * i] = hex[raw[i] >> 4];
+        srv->control_token[2 * i + 1] = hex[raw[i] & 15];
+    }
+    srv->control_token[2 * sizeof raw] = '\0';
+    rc = 0;
+    if (srv->state_dir &&
+        cx_write_file_atomic(path, srv->control_token, strlen(srv->control_token), 0600) != 0) {
+        snprintf(err, errlen, "%s: cannot write the control token: %s", path, strerror(errno));
+        rc = -1;
+    }
+out:
+    if (stored)
+        cx_wipe_free(stored, len);
+    cx_wipe(raw, sizeof raw);
+    return rc;
+}
+
+void mv_control_announce(const struct mv_server *srv, bool announce)
+{
+    if (srv->cfg.print_ca && srv->tls)
+        printf("mockvault: the CA certificate to trust (also %s, and GET /_mock/ca.pem):\n%s",
+               srv->tls->ca_path, srv->tls->ca_pem);
+    if (announce)
+        printf("mockvault: control token for peers that are not loopback (send it as %s: ...; "
+               "set MOCKVAULT_CONTROL_TOKEN to choose it): %s\n",
+               MV_CONTROL_TOKEN_HEADER, srv->control_token);
+    fflush(stdout);
+}
+
+bool mv_control_admits(struct mv_req *r)
+{
+    const char *sent;
+
+    if (r->peer_loopback)
+        return true;
+    /* The health answer and the CA certificate are public: a container's health probe and a
+     * client that must first learn what to trust need them before anything else. */
+    if (r->op && (r->op->fn == h_health || r->op->fn == h_ca))
+        return true;
+    if (!r->srv->control_token[0])
+        return false;
+    sent = mv_req_header(r, MV_CONTROL_TOKEN_HEADER);
+    return sent &&
+           cx_ct_equal(sent, strlen(sent), r->srv->control_token, strlen(r->srv->control_token));
+}
+
+enum MHD_Result mv_control_refuse(struct mv_req *r)
+{
+    if (!r->srv->control_token[0])
+        return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
+                                 "The mockvault control API answers loopback peers only.");
+    return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,
+                             "The mockvault control API answers loopback peers, and other peers "
+                             "that send the control token in the %s header (printed at start, "
+                             "kept in the state dir as control-token, or set with "
+                             "MOCKVAULT_CONTROL_TOKEN).",
+                             MV_CONTROL_TOKEN_HEADER);
+}

@@ -97,6 +97,10 @@ struct mv_jwk_parts {
     struct mv_bytes n, e, d, p, q, dp, dq, qi; /* RSA */
     enum mv_crv crv;
     struct mv_bytes x, y; /* EC; d above is the EC private scalar */
+    /* Material the mock wrote itself (its state directory, a backup blob it sealed): the RSA
+     * primality tests, a few ms per key, are skipped so a restart with many keys stays fast;
+     * every other check still runs. Never set for material from a client or a fixture. */
+    bool own;
 };
 enum mv_km_err mv_keymat_import(const struct mv_jwk_parts *parts, struct mv_keymat **out);
 /* A PEM private key: PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS#8 "PRIVATE KEY"

@@ -31,6 +31,7 @@ struct pctx {
     const char *source; /* file name or a description, first in every message */
     int64_t now;        /* the mock clock, for relative times and defaults */
     bool has_now;       /* false for backup blobs: relative times and clock defaults are errors */
+    bool own;           /* the mock's own snapshot or sealed blob (see mv_jwk_parts.own) */
     char *err;
     size_t errlen;
     bool failed;     /* the first error wins; later ones are not recorded */

@@ -157,6 +157,7 @@ static int parse_jwk(struct pctx *c, const cJSON *jwk, struct mv_keymat **mat)
             jwk_part(c, jwk, "d", true, &p.d) != 0)
             goto out;
     }
+    p.own = c->own;
     enum mv_km_err e = mv_keymat_import(&p, mat);
     if (e != MV_KM_OK) {
         st_fail(c, "%s", km_message(e, kty));

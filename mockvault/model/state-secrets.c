@@ -190,6 +190,7 @@ struct mv_object *st_object_from_json(const cJSON *j, st_blob_fn parse, char *er
     struct pctx c = {
         .source = "backup blob",
         .has_now = false,
+        .own = true, /* only a blob the mock sealed gets here: its AEAD tag was checked */
         .err = err,
         .errlen = errlen,
         .path = "$",

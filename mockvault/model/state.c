@@ -114,12 +114,13 @@ static void line_col(const char *json, size_t off, size_t *line, size_t *col)
     }
 }
 
-struct mv_data *mv_state_parse(const char *json, size_t len, const char *source, int64_t now,
-                               char *err, size_t errlen)
+static struct mv_data *parse(const char *json, size_t len, const char *source, int64_t now,
+                             bool own, char *err, size_t errlen)
 {
     struct pctx c = {
         .source = source != NULL ? source : "<state>",
         .now = now,
+        .own = own,
         .has_now = true,
         .err = err,
         .errlen = errlen,
@@ -189,7 +190,13 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-struct mv_data *mv_state_load_file(const char *path, int64_t now, char *err, size_t errlen)
+struct mv_data *mv_state_parse(const char *json, size_t len, const char *source, int64_t now,
+                               char *err, size_t errlen)
+{
+    return parse(json, len, source, now, false, err, errlen);
+}
+
+static struct mv_data *load_file(const char *path, int64_t now, bool own, char *err, size_t errlen)
 {
     struct mv_data *d = NULL;
     char *buf = NULL;
@@ -224,10 +231,20 @@ struct mv_data *mv_state_load_file(const char *path, int64_t now, char *err, siz
         got += (size_t)n;
     }
     buf[got] = '\0';
-    d = mv_state_parse(buf, got, path, now, err, errlen);
+    d = parse(buf, got, path, now, own, err, errlen);
 out:
     if (fd >= 0)
         close(fd);
     free(buf);
     return d;
+}
+
+struct mv_data *mv_state_load_file(const char *path, int64_t now, char *err, size_t errlen)
+{
+    return load_file(path, now, false, err, errlen);
+}
+
+struct mv_data *mv_state_load_snapshot(const char *path, int64_t now, char *err, size_t errlen)
+{
+    return load_file(path, now, true, err, errlen);
 }

@@ -20,6 +20,9 @@ struct mv_data *mv_state_parse(const char *json, size_t len, const char *source,
 
 /* Reads path and parses it as above (source = path). */
 struct mv_data *mv_state_load_file(const char *path, int64_t now, char *err, size_t errlen);
+/* The same for the mock's own snapshot (state.json of --state-dir): key material it wrote itself
+ * skips the costly RSA primality tests (mv_jwk_parts.own); every other check still runs. */
+struct mv_data *mv_state_load_snapshot(const char *path, int64_t now, char *err, size_t errlen);
 
 /* Serializes d in the fixture format with every field explicit (ids, absolute unix times,
  * deleted secrets with deletedDate/scheduledPurgeDate), so parse(export(d)) equals d.

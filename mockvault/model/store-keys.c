@@ -392,9 +392,15 @@ static size_t apply_jobs(struct mv_store *st, struct rot_job *jobs, size_t n, in
         taken++;
     }
     sto_rotation_dirty(st);
-    /* No caller to report a save failure to: the next successful change saves this one too. */
-    if (taken > 0)
-        (void)sto_persist_locked(st);
+    /* No caller to report a save failure to. With the server's reload hook (a full or read-only
+     * state dir) the store went back to the state last saved, so these actions did not happen:
+     * no event reports them, and they are found due again at a later check (issue 13). */
+    struct mv_data *before = st->data;
+    if (taken > 0 && sto_persist_locked(st) != MV_OK && st->data != before) {
+        for (size_t i = 0; i < n; i++)
+            jobs[i].result[0] = '\0';
+        taken = 0;
+    }
     pthread_rwlock_unlock(&st->lock);
     return taken;
 }

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "conns.h"
+#include "proxy.h"
+#include "sockaddr.h"
 #include "reply.h"
 #include "util.h"
 
@@ -65,6 +67,9 @@ static void parse_host(struct mv_req *r)
     r->azure_host = mv_host_is_azure(r->host_name);
 }
 
+/* The peer's address, and whether it counts as loopback for the control API
+ * (docs/threat-model.md): a loopback address, except the proxy's end of a tunnel it opened for a
+ * client that is not loopback (possible only with --allow-remote-peers). */
 static void parse_peer(struct mv_req *r)
 {
     const union MHD_ConnectionInfo *ci =
@@ -77,14 +82,14 @@ static void parse_peer(struct mv_req *r)
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
         inet_ntop(AF_INET, &in->sin_addr, r->peer, sizeof r->peer);
-        r->peer_loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
     } else if (sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
         inet_ntop(AF_INET6, &in6->sin6_addr, r->peer, sizeof r->peer);
-        r->peer_loopback =
-            IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
-            (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
     }
+    r->peer_loopback = mv_sockaddr_is_loopback(sa);
+    if (r->peer_loopback && r->srv->cfg.allow_remote &&
+        mv_proxy_tunnel_is_remote(r->srv->proxy, sa))
+        r->peer_loopback = false;
 }
 
 static struct mv_req *req_create(struct mv_server *srv, struct MHD_Connection *conn,

@@ -52,6 +52,9 @@ struct mv_server {
     uint16_t port;
     uint16_t imds_port;
     char url[80];
+    /* What a peer that is not loopback must send in X-Mockvault-Control-Token to use /_mock
+     * (--allow-remote-peers, control.c); "" = no such peer may. */
+    char control_token[160];
     struct mv_tls *tls;
     struct mv_jwt_key *jwt;
     struct mv_store *store;
@@ -90,8 +93,8 @@ struct mv_req {
     bool azure_host;     /* the Host is an impersonated Azure name (proxy mode) */
     bool on_imds;        /* arrived on the plain-http managed-identity listener */
     char peer[64];       /* client IP address text */
-    bool peer_loopback;
-    char *body; /* owned, NUL-terminated, capped at MV_BODY_MAX */
+    bool peer_loopback;  /* a loopback peer, not through a non-loopback client's tunnel */
+    char *body;          /* owned, NUL-terminated, capped at MV_BODY_MAX */
     size_t body_len;
     bool body_too_large;
     char request_id[37];

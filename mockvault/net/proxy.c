@@ -1,6 +1,7 @@
 /* proxy.c: the HTTPS (CONNECT) proxy that tunnels the impersonated Azure names to the mock. */
 #include "proxy.h"
 #include "proxy-int.h"
+#include "sockaddr.h"
 
 #include "util.h"
 
@@ -44,12 +45,17 @@
 struct conn {
     struct mv_proxy *proxy; /* borrowed; outlives every conn */
     pthread_t thread;
-    int client_fd;       /* owned by the thread, closed before done is set */
-    atomic_bool done;    /* set by the thread as its last act, so it can be joined at once */
-    struct conn *next;   /* in proxy->conns, under proxy->lock */
-    char head[HEAD_MAX]; /* request head plus any bytes the client sent after it */
-    char c2t[RELAY_BUF]; /* client-to-target relay buffer */
-    char t2c[RELAY_BUF]; /* target-to-client relay buffer */
+    int client_fd;    /* owned by the thread, closed before done is set */
+    atomic_bool done; /* set by the thread as its last act, so it can be joined at once */
+    /* The client is not loopback (only possible with --allow-remote-peers): while the tunnel is
+     * open, upstream is the address its connection to the TLS listener comes from, so that the
+     * listener does not take the tunnelled requests for a loopback peer's. Under proxy->lock. */
+    bool remote;
+    struct sockaddr_storage upstream; /* ss_family 0 when no tunnel is open */
+    struct conn *next;                /* in proxy->conns, under proxy->lock */
+    char head[HEAD_MAX];              /* request head plus any bytes the client sent after it */
+    char c2t[RELAY_BUF];              /* client-to-target relay buffer */
+    char t2c[RELAY_BUF];              /* target-to-client relay buffer */
 };
 
 struct mv_proxy {
@@ -580,6 +586,16 @@ static void *conn_main(void *arg)
         }
         goto out;
     }
+    if (c->remote) {
+        /* Recorded before a byte is relayed, so before the listener can see a request. */
+        struct sockaddr_storage up;
+        socklen_t up_len = sizeof up;
+        if (getsockname(tfd, (struct sockaddr *)&up, &up_len) != 0)
+            goto out;
+        pthread_mutex_lock(&p->lock);
+        c->upstream = up;
+        pthread_mutex_unlock(&p->lock);
+    }
     if (send_all(p, c->client_fd, established, sizeof established - 1) != 0)
         goto out;
     relay(c, tfd, c->head + head_len, total - head_len);
@@ -588,6 +604,11 @@ out:
     if (reply) {
         send_reply(c, kind, authority);
         linger_drain(p, c->client_fd);
+    }
+    if (c->remote) {
+        pthread_mutex_lock(&p->lock);
+        c->upstream.ss_family = 0; /* a later local connection may reuse the address */
+        pthread_mutex_unlock(&p->lock);
     }
     if (tfd >= 0)
         close(tfd);
@@ -625,8 +646,9 @@ static void reap_finished(struct mv_proxy *p)
     }
 }
 
-/* Takes over fd (an accepted client) and starts its thread; closes fd when that fails. */
-static void start_conn(struct mv_proxy *p, int fd)
+/* Takes over fd (an accepted client) and starts its thread; closes fd when that fails. remote:
+ * the client is not a loopback peer. */
+static void start_conn(struct mv_proxy *p, int fd, bool remote)
 {
     struct conn *c = NULL;
     bool listed = false;
@@ -646,6 +668,7 @@ static void start_conn(struct mv_proxy *p, int fd)
     }
     c->proxy = p;
     c->client_fd = fd;
+    c->remote = remote;
     atomic_init(&c->done, false);
     c->next = p->conns;
     p->conns = c;
@@ -684,7 +707,10 @@ static void *accept_main(void *arg)
         reap_finished(p);
         if (!pfd[0].revents)
             continue;
-        int fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer;
+        socklen_t peer_len = sizeof peer;
+        int fd = accept4(p->listen_fd, (struct sockaddr *)&peer, &peer_len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             /* Out of descriptors or memory: back off briefly rather than spin on a listener
              * that stays readable. Other errors (a client that reset early) are transient. */
@@ -696,43 +722,9 @@ static void *accept_main(void *arg)
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        start_conn(p, fd);
+        start_conn(p, fd, !mv_sockaddr_is_loopback((const struct sockaddr *)&peer));
     }
     return NULL;
-}
-
-/* Parses an IPv4 or IPv6 literal (IPv6 optionally in brackets) and port into ss. Returns 0, or -1
- * when addr is not such a literal. */
-static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
-{
-    char buf[INET6_ADDRSTRLEN + 2];
-    size_t n = strlen(addr);
-
-    if (n >= sizeof buf)
-        return -1;
-    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
-        memcpy(buf, addr + 1, n - 2);
-        buf[n - 2] = '\0';
-    } else {
-        memcpy(buf, addr, n + 1);
-    }
-
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, buf, &sin->sin_addr) == 1) {
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(port);
-        *len = sizeof *sin;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) == 1) {
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(port);
-        *len = sizeof *sin6;
-        return 0;
-    }
-    return -1;
 }
 
 /* Frees p and everything it still owns; the threads must already be joined. Accepts NULL. */
@@ -759,7 +751,7 @@ int mv_proxy_start(const char *bind_addr, uint16_t port, const char *target_addr
     int rc = -1;
 
     *out = NULL;
-    if (!bind_addr || parse_addr(bind_addr, port, &bind_ss, &bind_len) != 0) {
+    if (!bind_addr || mv_sockaddr_parse(bind_addr, port, &bind_ss, &bind_len) != 0) {
         snprintf(err, errlen, "proxy: bind address '%s' is not an IPv4 or IPv6 literal",
                  bind_addr ? bind_addr : "(null)");
         goto out;
@@ -773,7 +765,8 @@ int mv_proxy_start(const char *bind_addr, uint16_t port, const char *target_addr
     p->listen_fd = -1;
     p->stop_pipe[0] = p->stop_pipe[1] = -1;
 
-    if (!target_addr || parse_addr(target_addr, target_port, &p->target, &p->target_len) != 0) {
+    if (!target_addr ||
+        mv_sockaddr_parse(target_addr, target_port, &p->target, &p->target_len) != 0) {
         snprintf(err, errlen, "proxy: target address '%s' is not an IPv4 or IPv6 literal",
                  target_addr ? target_addr : "(null)");
         goto out;
@@ -851,6 +844,19 @@ int mv_proxy_start(const char *bind_addr, uint16_t port, const char *target_addr
 out:
     proxy_free(p);
     return rc;
+}
+
+bool mv_proxy_tunnel_is_remote(struct mv_proxy *p, const struct sockaddr *peer)
+{
+    bool found = false;
+
+    if (!p || !peer)
+        return false;
+    pthread_mutex_lock(&p->lock);
+    for (const struct conn *c = p->conns; c && !found; c = c->next)
+        found = c->remote && mv_sockaddr_same(&c->upstream, peer);
+    pthread_mutex_unlock(&p->lock);
+    return found;
 }
 
 uint16_t mv_proxy_port(const struct mv_proxy *p)

@@ -5,8 +5,11 @@
 #ifndef MV_PROXY_H
 #define MV_PROXY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+
+struct sockaddr;
 
 struct mv_proxy;
 
@@ -16,6 +19,10 @@ struct mv_proxy;
 int mv_proxy_start(const char *bind_addr, uint16_t port, const char *target_addr,
                    uint16_t target_port, struct mv_proxy **out, char *err, size_t errlen);
 uint16_t mv_proxy_port(const struct mv_proxy *p);
+/* True when peer (a loopback address and port the TLS listener sees) is the mock's end of a tunnel
+ * the proxy opened for a client that is not loopback. Such requests are not a loopback peer's
+ * (docs/threat-model.md). False for NULL p. */
+bool mv_proxy_tunnel_is_remote(struct mv_proxy *p, const struct sockaddr *peer);
 /* Stops listening, closes every tunnel and frees p. Accepts NULL. */
 void mv_proxy_stop(struct mv_proxy *p);
 

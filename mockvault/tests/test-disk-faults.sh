@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Disk faults (issue 13): the mock's --state-dir on a tiny tmpfs in a private mount namespace,
-# filled up and then remounted read-only. While the state cannot be saved, a write (PUT, DELETE)
-# gets the service's 5xx shape (Key Vault's error envelope, 500 InternalError) and is not
-# acknowledged: neither a read at once nor one after space returns and the mock restarts shows it.
-# Reads keep working, and writes resume when space (or write access) returns. Needs root and
-# unshare(1); exits 77 (skipped) without them or when the kernel refuses the namespace. TAP output.
+# filled up and then remounted read-only. While the state cannot be saved, a write (a secret's PUT
+# and DELETE; a key's create, import with private JWK parts, rotate and rotation policy) gets the
+# service's 5xx shape (Key Vault's error envelope, 500 InternalError) and is not acknowledged:
+# neither a read at once nor one after space returns and the mock restarts shows it, and a
+# rotation the policy makes due meanwhile is neither kept nor reported until it can be saved.
+# Reads and the keys' crypto operations (which change no state) keep working, and writes resume
+# when space (or write access) returns. Needs root, unshare(1) and openssl(1); exits 77 (skipped)
+# without them or when the kernel refuses the namespace. TAP output.
 #   test-disk-faults.sh MOCKVAULT_BIN FIXTURE
 set -euo pipefail
 bin=$1
@@ -17,7 +20,7 @@ skip() {
 
 if [ -z "${MVT_DISK_FAULTS_NS:-}" ]; then
   [ "$(id -u)" = 0 ] || skip "a mount namespace and a tmpfs need root"
-  for tool in unshare mount curl python3; do
+  for tool in unshare mount curl python3 openssl; do
     command -v "$tool" >/dev/null || skip "$tool is not installed"
   done
   unshare -m --propagation private true 2>/dev/null || skip "cannot create a mount namespace here"
@@ -68,6 +71,10 @@ start() {
   fi
   port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' \
     "$work/ready.json")
+  get_token
+}
+
+get_token() {
   token=$(curl -sS --cacert "$state/ca.pem" --resolve "localhost:$port:127.0.0.1" \
     -d "grant_type=client_credentials&$admin&scope=https%3A%2F%2Fvault.azure.net%2F.default" \
     "https://localhost:$port/$tenant/oauth2/v2.0/token" |
@@ -113,6 +120,103 @@ expect_absent() {
   result "$rc" "$2 (GET $1: $status)"
 }
 
+# ---- Keys ----
+
+# kreq METHOD PATH [BODY]: a request on the demo vault's keys (PATH from /keys or /deletedkeys,
+# without the query); leaves the status in $status and the body in $work/body.
+kreq() {
+  local method=$1 path=$2 body=${3:-} data=()
+  [ -n "$body" ] && data=(-H 'Content-Type: application/json' --data-binary "$body")
+  [ -z "$body" ] && [ "$method" = POST ] && data=(--data-binary '')
+  status=$(curl -sS -o "$work/body" -w '%{http_code}' --cacert "$state/ca.pem" \
+    --resolve "demo.localhost:$port:127.0.0.1" -X "$method" \
+    -H "Authorization: Bearer $token" "${data[@]}" \
+    "https://demo.localhost:$port$path?api-version=7.4")
+}
+
+# jget DOTTED: a member of the last answer ("" when absent); lists give their length.
+jget() {
+  python3 -c 'import json,sys
+v = json.load(open(sys.argv[1]))
+for p in sys.argv[2].split("."):
+    v = v.get(p) if isinstance(v, dict) else None
+print(len(v) if isinstance(v, list) else ("" if v is None else str(v).lower() if isinstance(v, bool) else v))' \
+    "$work/body" "$1"
+}
+
+# pub: the public parts of the key in the last answer (kty, n, e, crv, x, y), as one line.
+pub() {
+  python3 -c 'import json,sys
+k = json.load(open(sys.argv[1])).get("key", {})
+print("|".join(str(k.get(p, "")) for p in ("kty", "n", "e", "crv", "x", "y")))' "$work/body"
+}
+
+# An EC P-256 private JWK (crv, x, y, d), made with openssl; it is imported, never printed.
+ec_jwk() {
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+    openssl pkey -text -noout 2>/dev/null | python3 -c 'import base64,re,sys
+t = sys.stdin.read()
+def hexpart(name):
+    m = re.search(name + r":\s*((?:[0-9a-f]{2}:?\s*)+)", t)
+    return bytes.fromhex(re.sub(r"[^0-9a-f]", "", m.group(1)))
+b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
+d = hexpart("priv")[-32:].rjust(32, b"\0")
+q = hexpart("pub")
+print("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\",\"d\":\"%s\"}"
+      % (b(q[1:33]), b(q[33:65]), b(d)))'
+}
+
+# key_absent NAME DESCRIPTION: GET /keys/NAME answers 404 KeyNotFound.
+key_absent() {
+  local rc=0
+  kreq GET "/keys/$1"
+  { [ "$status" = 404 ] && grep -q '"KeyNotFound"' "$work/body"; } || rc=1
+  result "$rc" "$2 (GET /keys/$1: $status)"
+}
+
+# key_same NAME PUB VERSIONS DESCRIPTION: the key is there with those public parts, and that many
+# versions.
+key_same() {
+  local rc=0 st1 st2 count=
+  kreq GET "/keys/$1"
+  st1=$status
+  { [ "$status" = 200 ] && [ "$(pub)" = "$2" ]; } || rc=1
+  kreq GET "/keys/$1/versions"
+  st2=$status
+  [ "$status" = 200 ] && count=$(jget value)
+  [ "$count" = "$3" ] || rc=1
+  result "$rc" "$4 (GET /keys/$1: $st1, same public key; versions: $st2, ${count:-?} of $3)"
+}
+
+# crypto_works DESCRIPTION: sign and verify with the EC key, encrypt and decrypt, wrap and unwrap
+# with the RSA key, each 200 and each round trip giving back what went in.
+crypto_works() {
+  local rc=0 sig ct wk digest=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8 plain=c29hay1wbGFpbnRleHQ
+  kreq POST /keys/dfk-ec/sign "{\"alg\":\"ES256\",\"value\":\"$digest\"}"
+  [ "$status" = 200 ] || rc=1
+  sig=$(jget value)
+  kreq POST /keys/dfk-ec/verify "{\"alg\":\"ES256\",\"digest\":\"$digest\",\"value\":\"$sig\"}"
+  { [ "$status" = 200 ] && [ "$(jget value)" = true ]; } || rc=1
+  kreq POST /keys/dfk-rsa/encrypt "{\"alg\":\"RSA-OAEP-256\",\"value\":\"$plain\"}"
+  [ "$status" = 200 ] || rc=1
+  ct=$(jget value)
+  kreq POST /keys/dfk-rsa/decrypt "{\"alg\":\"RSA-OAEP-256\",\"value\":\"$ct\"}"
+  { [ "$status" = 200 ] && [ "$(jget value)" = "$plain" ]; } || rc=1
+  kreq POST /keys/dfk-rsa/wrapkey "{\"alg\":\"RSA-OAEP\",\"value\":\"$digest\"}"
+  [ "$status" = 200 ] || rc=1
+  wk=$(jget value)
+  kreq POST /keys/dfk-rsa/unwrapkey "{\"alg\":\"RSA-OAEP\",\"value\":\"$wk\"}"
+  { [ "$status" = 200 ] && [ "$(jget value)" = "$digest" ]; } || rc=1
+  result "$rc" "$1 (sign, verify, encrypt, decrypt, wrapkey, unwrapkey: 200, round trips hold)"
+}
+
+# rotations: how many LifetimeAction.Rotate events the journal holds.
+rotations() {
+  curl -sS --cacert "$state/ca.pem" --resolve "localhost:$port:127.0.0.1" \
+    "https://localhost:$port/_mock/requests?operation=LifetimeAction.Rotate" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["value"]))'
+}
+
 # expect_refused DESCRIPTION: the last answer is Key Vault's 500 envelope, exactly
 # {"error":{"code":"InternalError","message":"..."}}, as the service sends it.
 expect_refused() {
@@ -129,6 +233,18 @@ sys.exit(not (list(b) == ["error"] and e["code"] == "InternalError"
 start
 req PUT df-base base-1
 result $([ "$status" = 200 ]; echo $?) "a write is acknowledged while the disk has room ($status)"
+kreq POST /keys/dfk-ec/create '{"kty":"EC","crv":"P-256"}'
+ec_pub=$(pub)
+kreq POST /keys/dfk-rsa/create '{"kty":"RSA","key_size":2048}'
+rsa_pub=$(pub)
+rc=$status
+# The policy rotates dfk-ec 7 days after its creation: the clock is moved there while the disk is
+# full.
+kreq PUT /keys/dfk-ec/rotationpolicy \
+  '{"lifetimeActions":[{"trigger":{"timeAfterCreate":"P7D"},"action":{"type":"Rotate"}}]}'
+result $([ "$rc" = 200 ] && [ "$status" = 200 ]; echo $?) \
+  "keys are created and a rotation policy set while the disk has room ($rc, $status)"
+imported=$(ec_jwk)
 
 # ---- A full filesystem ----
 dd if=/dev/zero of="$mnt/fill" bs=4k 2>/dev/null || true
@@ -142,13 +258,49 @@ req DELETE df-base
 expect_refused "a delete cannot be saved on a full disk"
 expect_value df-base base-1 "reads keep working on a full disk, and show no refused write"
 expect_absent df-new "a refused new secret is not there"
+kreq POST /keys/dfk-new/create '{"kty":"EC","crv":"P-256"}'
+expect_refused "a key cannot be created on a full disk"
+kreq PUT /keys/dfk-imp "{\"key\":$imported}"
+expect_refused "a key with private JWK parts cannot be imported on a full disk"
+kreq POST /keys/dfk-ec/rotate
+expect_refused "a key cannot be rotated on a full disk"
+kreq PUT /keys/dfk-ec/rotationpolicy '{"lifetimeActions":[]}'
+expect_refused "a rotation policy cannot be replaced on a full disk"
+key_absent dfk-new "a key refused on a full disk is not there"
+key_absent dfk-imp "a key whose import was refused is not there"
+key_same dfk-ec "$ec_pub" 1 "reads of keys keep working on a full disk, and show no rotation"
+kreq GET /keys/dfk-ec/rotationpolicy
+result $([ "$status" = 200 ] && [ "$(jget lifetimeActions)" = 2 ]; echo $?) \
+  "the refused policy left the one set before (rotate and the default notify; $status)"
+crypto_works "crypto operations keep working on a full disk"
+# Past the policy's time the rotation is due, but cannot be saved: it is rolled back, and no event
+# reports a version that does not exist.
+curl -sS -o /dev/null --cacert "$state/ca.pem" --resolve "localhost:$port:127.0.0.1" \
+  -H 'Content-Type: application/json' -d '{"advance":691200}' "https://localhost:$port/_mock/clock"
+get_token # the old token expired with the 8 days
+key_same dfk-ec "$ec_pub" 1 "a rotation due on a full disk is not kept"
+n_rot=$(rotations)
+result $([ "$n_rot" = 0 ]; echo $?) "nor reported in the journal ($n_rot rotation events)"
 rm -f "$mnt/fill"
 req PUT df-after after-1
 result $([ "$status" = 200 ]; echo $?) "writes resume when space returns ($status)"
+kreq POST /keys/dfk-after/create '{"kty":"EC","crv":"P-256"}'
+result $([ "$status" = 200 ]; echo $?) "key writes resume when space returns ($status)"
+kreq GET /keys/dfk-ec/versions
+n_rot=$(rotations)
+result $([ "$(jget value)" = 2 ] && [ "$n_rot" = 1 ]; echo $?) \
+  "the due rotation happens once space returns, reported once ($(jget value) versions, $n_rot events)"
 restart
 expect_absent df-new "after a restart, the refused new secret is still not there"
 expect_value df-base base-1 "after a restart, the refused version and delete are not there"
 expect_value df-after after-1 "after a restart, the write made once space returned is there"
+key_absent dfk-new "after a restart, the refused key is still not there"
+key_absent dfk-imp "after a restart, the refused import is still not there"
+kreq GET /keys/dfk-ec/versions
+result $([ "$(jget value)" = 2 ]; echo $?) \
+  "after a restart, dfk-ec has the rotation saved once space returned and no other ($(jget value))"
+kreq GET /keys/dfk-after
+result $([ "$status" = 200 ]; echo $?) "after a restart, the key created once space returned is there"
 
 # ---- A read-only filesystem ----
 mount -o remount,ro "$mnt"
@@ -158,19 +310,39 @@ req PUT df-after after-2
 expect_refused "a new version cannot be saved on a read-only filesystem"
 expect_value df-after after-1 "reads keep working on a read-only filesystem"
 expect_absent df-ro "a secret refused on a read-only filesystem is not there"
+kreq GET /keys/dfk-ec
+ec_pub=$(pub)
+kreq POST /keys/dfk-ro/create '{"kty":"EC","crv":"P-256"}'
+expect_refused "a key cannot be created on a read-only filesystem"
+kreq PUT /keys/dfk-imp "{\"key\":$imported}"
+expect_refused "a key cannot be imported on a read-only filesystem"
+kreq POST /keys/dfk-rsa/rotate
+expect_refused "a key cannot be rotated on a read-only filesystem"
+key_absent dfk-ro "a key refused on a read-only filesystem is not there"
+key_same dfk-rsa "$rsa_pub" 1 "reads of keys keep working on a read-only filesystem"
+crypto_works "crypto operations keep working on a read-only filesystem"
 mount -o remount,rw "$mnt"
 req PUT df-rw rw-1
 result $([ "$status" = 200 ]; echo $?) "writes resume when the filesystem is writable again ($status)"
+kreq PUT /keys/dfk-imp "{\"key\":$imported}"
+result $([ "$status" = 200 ]; echo $?) "a key import resumes when the filesystem is writable again ($status)"
 restart
 expect_absent df-ro "after a restart, the secret refused read-only is still not there"
 expect_value df-after after-1 "after a restart, the version refused read-only is not there"
 expect_value df-rw rw-1 "after a restart, the write made once writable again is there"
+key_absent dfk-ro "after a restart, the key refused read-only is still not there"
+key_same dfk-rsa "$rsa_pub" 1 "after a restart, the rotation refused read-only is not there"
+key_same dfk-ec "$ec_pub" 2 "after a restart, dfk-ec is unchanged"
+kreq GET /keys/dfk-imp/versions
+result $([ "$status" = 200 ] && [ "$(jget value)" = 1 ]; echo $?) \
+  "after a restart, the import made once writable again is there, alone ($(jget value) version)"
 
 # The log says why each write failed (and never holds a value or a token).
 rc=0
+imported_d=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["d"])' "$imported")
 { grep -q 'could not save state' "$work/mock.log" &&
-  ! grep -q -e 'base-2' -e 'new-1' -e "$token" "$work/mock.log"; } || rc=1
-result "$rc" "the mock's log reports the failed saves without values or tokens"
+  ! grep -q -e 'base-2' -e 'new-1' -e "$token" -e "$imported_d" "$work/mock.log"; } || rc=1
+result "$rc" "the mock's log reports the failed saves without values, key material or tokens"
 
 echo "1..$n"
 if [ "$failed" != 0 ]; then

@@ -58,6 +58,7 @@ START_TEST(test_kwp_rfc5649_vectors)
         ck_assert_int_eq(mv_aes_kwp_unwrap(kek, kek_len, ct, ct_len, &back, &back_len), MV_KM_OK);
         ck_assert_uint_eq(back_len, key_len);
         ck_assert(memcmp(back, key, key_len) == 0);
+        free(back);
         ct[ct_len - 1] ^= 1;
         ck_assert_int_eq(mv_aes_kwp_unwrap(kek, kek_len, ct, ct_len, &back, &back_len),
                          MV_KM_DECRYPT);
