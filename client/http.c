@@ -38,11 +38,18 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return kv__buf_append(b, p, size * n) ? size * n : 0;
 }
 
-/* Takes an idle easy handle from the pool, or makes one. */
-static CURL *handle_get(struct kv_client *c)
+/* Takes an idle easy handle from the pool, or makes one. The attempt's counters (a request
+ * unless it is an identity call, a retry when retry > 0) are added under the same lock: threads
+ * sharing one client take that lock from every core, and each extra round cost them about
+ * a microsecond per call (docs/performance.md). */
+static CURL *handle_get(struct kv_client *c, const struct kv__request *rq, unsigned retry)
 {
     CURL *h = NULL;
     pthread_mutex_lock(&c->lock);
+    if (!rq->identity)
+        c->stats.requests++;
+    if (retry)
+        c->stats.retries++;
     if (c->n_pool > 0)
         h = c->pool[--c->n_pool];
     pthread_mutex_unlock(&c->lock);
@@ -67,12 +74,16 @@ static CURL *handle_get(struct kv_client *c)
     return h;
 }
 
-/* Returns a handle to the pool so its connection stays warm for the next call. */
-static void handle_put(struct kv_client *c, CURL *h)
+/* Returns a handle (NULL: none, it was dropped) to the pool so its connection stays warm for the
+ * next call, and counts the nconn connections its transfer opened, under one lock. */
+static void handle_put(struct kv_client *c, CURL *h, long nconn)
 {
-    if (!h)
-        return;
     pthread_mutex_lock(&c->lock);
+    c->stats.connections += (unsigned long)nconn;
+    if (!h) {
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
     if (c->n_pool == c->cap_pool) {
         size_t cap = c->cap_pool ? c->cap_pool * 2 : 4;
         CURL **p = realloc(c->pool, cap * sizeof *p);
@@ -128,19 +139,23 @@ static int curl_status(CURLcode rc, bool overflow, bool *retry)
 
 /* One HTTP attempt. Returns KV_OK with rs filled whatever the status, or a transport status with
  * *retry saying whether another attempt may help. */
-static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned timeout_ms,
-                   struct kv__response *rs, bool *retry, struct kv_error *err)
+static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned attempt_no,
+                   unsigned timeout_ms, struct kv__response *rs, bool *retry, struct kv_error *err)
 {
     struct curl_slist *hl = NULL, *tmp;
     char line[4200];
     char reqid[37];
     int status = KV_OK;
-    CURL *h = handle_get(c);
+    long nconn = 0;
+    CURL *h = handle_get(c, rq, attempt_no);
     if (!h)
         return kv__fail(err, KV_E_NOMEM, "out of memory creating a connection handle");
 
+    /* The header lines are copied together rather than formatted: the bearer line alone is
+     * over a kilobyte, and vasprintf walks it twice. */
     kv__uuid(reqid);
-    snprintf(line, sizeof line, "x-ms-client-request-id: %s", reqid);
+    memcpy(line, "x-ms-client-request-id: ", 24);
+    memcpy(line + 24, reqid, sizeof reqid);
     const char *fixed[] = {"Accept: application/json", line, "Expect:", NULL};
     for (size_t i = 0; fixed[i] && status == KV_OK; i++)
         if (!(tmp = curl_slist_append(hl, fixed[i])))
@@ -157,7 +172,12 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned t
             hl = tmp;
     }
     if (rq->bearer && status == KV_OK) {
-        char *auth = kv__asprintf("Authorization: Bearer %s", rq->bearer);
+        size_t blen = strlen(rq->bearer);
+        char *auth = malloc(22 + blen + 1);
+        if (auth) {
+            memcpy(auth, "Authorization: Bearer ", 22);
+            memcpy(auth + 22, rq->bearer, blen + 1);
+        }
         tmp = auth ? curl_slist_append(hl, auth) : NULL;
         cx_free_wiped(auth);
         if (!tmp)
@@ -198,11 +218,7 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned t
               rq->bearer ? ", Authorization: Bearer ***" : ", no token");
     uint64_t t0 = kv__mono_ms();
     CURLcode rc = curl_easy_perform(h);
-    long nconn = 0;
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
-    pthread_mutex_lock(&c->lock);
-    c->stats.connections += (unsigned long)nconn;
-    pthread_mutex_unlock(&c->lock);
     if (rc != CURLE_OK) {
         status = curl_status(rc, rs->body.overflow, retry);
         if (status == KV_E_TOO_LARGE)
@@ -221,11 +237,14 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned t
     const char *v = header_value(h, "x-ms-request-id");
     if (v)
         snprintf(rs->request_id, sizeof rs->request_id, "%s", v);
-    if ((v = header_value(h, "WWW-Authenticate")))
+    /* Each lookup walks every header of the response: read the challenge only on a 401 and the
+     * retry hints only on a status that is retried, the only answers that use them. */
+    if (rs->status == 401 && (v = header_value(h, "WWW-Authenticate")))
         rs->www_authenticate = kv__strdup(v);
-    rs->retry_after_ms = kv__retry_after_ms(header_value(h, "x-ms-retry-after-ms"),
-                                            header_value(h, "retry-after-ms"),
-                                            header_value(h, "Retry-After"), kv__now());
+    if (kv__retryable_status(rs->status))
+        rs->retry_after_ms = kv__retry_after_ms(header_value(h, "x-ms-retry-after-ms"),
+                                                header_value(h, "retry-after-ms"),
+                                                header_value(h, "Retry-After"), kv__now());
     kv__trace(c, "< %ld (%llu ms, %zu bytes%s%s)", rs->status,
               (unsigned long long)(kv__mono_ms() - t0), rs->body.len,
               rs->request_id[0] ? ", x-ms-request-id " : "", rs->request_id);
@@ -238,8 +257,8 @@ out:
         /* The header list dies here; the handle must not point at it when it is reused. */
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
-        handle_put(c, h);
     }
+    handle_put(c, h, nconn);
     return status;
 }
 
@@ -272,13 +291,7 @@ int kv__http_call(struct kv_client *c, const struct kv__request *rq, uint64_t de
         }
         bool again = false;
         attempts++;
-        pthread_mutex_lock(&c->lock);
-        if (!rq->identity)
-            c->stats.requests++;
-        if (retry)
-            c->stats.retries++;
-        pthread_mutex_unlock(&c->lock);
-        status = attempt(c, rq, timeout, rs, &again, err);
+        status = attempt(c, rq, retry, timeout, rs, &again, err);
         if (status == KV_OK && kv__retryable_status(rs->status)) {
             again = true;
         } else if (status == KV_OK || !again) {

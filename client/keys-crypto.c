@@ -42,6 +42,24 @@ static bool add_b64url(cJSON *o, const char *key, const void *data, size_t len)
     return ok;
 }
 
+/* {"alg":alg,"value":base64url(data)} exactly as cJSON prints it, written directly: a tree, its
+ * print and its wiped delete cost more than the rest of the library's own work on a sign
+ * (docs/performance.md). NULL when alg needs JSON escaping (no algorithm name does; the cJSON
+ * path then writes it) or out of memory. Wipe the result. */
+static char *crypto_body(const char *alg, const void *data, size_t len)
+{
+    char *value, *body = NULL;
+
+    for (const char *p = alg; *p; p++)
+        if ((unsigned char)*p < 32 || *p == '"' || *p == '\\')
+            return NULL;
+    if ((value = cx_b64url_encode(data, len))) {
+        body = kv__asprintf("{\"alg\":\"%s\",\"value\":\"%s\"}", alg, value);
+        cx_free_wiped(value);
+    }
+    return body;
+}
+
 /* encrypt, decrypt, wrapkey, unwrapkey and sign: {"alg","value"} out, {"kid","value"} in. */
 static int crypto_op(struct kv_client *c, const char *what, const char *op, const char *name,
                      const char *version, const char *alg, const void *data, size_t len,
@@ -58,9 +76,17 @@ static int crypto_op(struct kv_client *c, const char *what, const char *op, cons
         return rc;
     if (!alg || !*alg || (!data && len))
         return kv__fail(err, KV_E_INVALID_ARG, "%s needs an algorithm and a value", what);
-    cJSON *o = cJSON_CreateObject();
-    bool built = o && cJSON_AddStringToObject(o, "alg", alg) && add_b64url(o, "value", data, len);
-    if ((rc = kv__send_json(c, what, "POST", path, o, built, &root, err)) != KV_OK)
+    char *body = crypto_body(alg, data, len);
+    if (body) {
+        rc = kv__vault_json(c, what, "POST", path, body, &root, err);
+        cx_free_wiped(body);
+    } else {
+        cJSON *o = cJSON_CreateObject();
+        bool built =
+            o && cJSON_AddStringToObject(o, "alg", alg) && add_b64url(o, "value", data, len);
+        rc = kv__send_json(c, what, "POST", path, o, built, &root, err);
+    }
+    if (rc != KV_OK)
         goto out;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "value");
     if (!cJSON_IsString(v) || !v->valuestring) {

@@ -1,15 +1,12 @@
-/* cx-base64.c: base64 and base64url on GnuTLS, with the canonical-encoding checks done here. */
+/* cx-base64.c: base64 and base64url, with the canonical-encoding checks (no GnuTLS: see below). */
 #include "cx-base64.h"
 
-#include <gnutls/gnutls.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cx-mem.h"
-
-/* GnuTLS datums count in unsigned int; anything near that is not a token or a blob. */
+/* Anything near UINT_MAX / 2 is not a token or a blob (the bound GnuTLS datums once set). */
 #define CX_B64_MAX ((size_t)UINT_MAX / 2)
 
 /* Value of one character under flags, or -1. */
@@ -70,79 +67,80 @@ bool cx_b64_valid(const char *text, size_t len, unsigned flags)
     return check(text, len, flags, &n);
 }
 
+/* Encoded here rather than by GnuTLS, which allocated a copy to translate and wipe (a key
+ * operation's value is encoded on every request). */
 char *cx_b64_encode(const void *data, size_t len, unsigned flags)
 {
-    gnutls_datum_t in = {(unsigned char *)data, (unsigned)len}, enc = {NULL, 0};
-    char *out = NULL;
-    size_t o = 0;
+    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *abc = (flags & CX_B64_URL) ? url : std;
+    const unsigned char *in = data;
+    char *out;
+    size_t o = 0, i = 0;
 
-    if (len > CX_B64_MAX / 4 * 3)
-        goto out;
-    if (len == 0) {
-        out = strdup("");
-        goto out;
+    if (len > CX_B64_MAX / 4 * 3 || (!data && len))
+        return NULL;
+    if (!(out = malloc((len + 2) / 3 * 4 + 1)))
+        return NULL;
+    for (; i + 3 <= len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+        out[o++] = abc[v >> 18];
+        out[o++] = abc[(v >> 12) & 63];
+        out[o++] = abc[(v >> 6) & 63];
+        out[o++] = abc[v & 63];
     }
-    if (gnutls_base64_encode2(&in, &enc) < 0)
-        goto out;
-    if (!(out = malloc((size_t)enc.size + 1)))
-        goto out;
-    for (size_t i = 0; i < enc.size; i++) {
-        char c = (char)enc.data[i];
-        if (c == '=' && (flags & CX_B64_NOPAD))
-            break;
-        if (flags & CX_B64_URL)
-            c = c == '+' ? '-' : c == '/' ? '_' : c;
-        out[o++] = c;
+    if (len - i) {
+        unsigned v = (unsigned)in[i] << 16 | (len - i == 2 ? (unsigned)in[i + 1] << 8 : 0);
+        out[o++] = abc[v >> 18];
+        out[o++] = abc[(v >> 12) & 63];
+        if (len - i == 2)
+            out[o++] = abc[(v >> 6) & 63];
+        else if (!(flags & CX_B64_NOPAD))
+            out[o++] = '=';
+        if (!(flags & CX_B64_NOPAD))
+            out[o++] = '=';
     }
     out[o] = '\0';
-out:
-    if (enc.data) {
-        cx_wipe(enc.data, enc.size);
-        gnutls_free(enc.data);
-    }
     return out;
 }
 
+/* Decoded here rather than by GnuTLS: check() has already validated every character, and GnuTLS
+ * wants the standard padded alphabet, which cost a translated copy, two allocations and two
+ * wipes for every key operation's value on both the mock's and the client's side
+ * (docs/performance.md). */
 unsigned char *cx_b64_decode(const char *text, size_t len, unsigned flags, size_t *out_len)
 {
     unsigned char *out = NULL;
-    char *std = NULL;
-    gnutls_datum_t dec = {NULL, 0};
-    size_t n = 0, quads = 0;
+    size_t n = 0, o = 0, i = 0;
 
     if (out_len)
         *out_len = 0;
     if (!check(text, len, flags, &n))
-        goto out;
-    /* GnuTLS reads the standard alphabet, padded: translate into a copy first. */
-    quads = (n + 3) / 4 * 4;
-    if (!(std = malloc(quads + 1)))
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        char c = text[i];
-        std[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+        return NULL;
+    if (!(out = malloc(n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0) + 1)))
+        return NULL;
+    for (; i + 4 <= n; i += 4) {
+        unsigned v = (unsigned)b64_value((unsigned char)text[i], flags) << 18 |
+                     (unsigned)b64_value((unsigned char)text[i + 1], flags) << 12 |
+                     (unsigned)b64_value((unsigned char)text[i + 2], flags) << 6 |
+                     (unsigned)b64_value((unsigned char)text[i + 3], flags);
+        out[o++] = (unsigned char)(v >> 16);
+        out[o++] = (unsigned char)(v >> 8);
+        out[o++] = (unsigned char)v;
     }
-    memset(std + n, '=', quads - n);
-    std[quads] = '\0';
-    if (quads > 0) {
-        gnutls_datum_t in = {(unsigned char *)std, (unsigned)quads};
-        if (gnutls_base64_decode2(&in, &dec) < 0)
-            goto out;
+    if (n - i >= 2) {
+        /* Two characters left carry one byte, three carry two (n % 4 == 1 was refused). */
+        unsigned v = (unsigned)b64_value((unsigned char)text[i], flags) << 18 |
+                     (unsigned)b64_value((unsigned char)text[i + 1], flags) << 12;
+        if (n - i == 3)
+            v |= (unsigned)b64_value((unsigned char)text[i + 2], flags) << 6;
+        out[o++] = (unsigned char)(v >> 16);
+        if (n - i == 3)
+            out[o++] = (unsigned char)(v >> 8);
     }
-    if (!(out = malloc((size_t)dec.size + 1)))
-        goto out;
-    if (dec.size)
-        memcpy(out, dec.data, dec.size);
-    out[dec.size] = '\0';
+    out[o] = '\0';
     if (out_len)
-        *out_len = dec.size;
-out:
-    if (std)
-        cx_wipe_free(std, quads);
-    if (dec.data) {
-        cx_wipe(dec.data, dec.size);
-        gnutls_free(dec.data);
-    }
+        *out_len = o;
     return out;
 }
 

@@ -51,9 +51,14 @@ static double round_to(double x, double scale)
     return (double)(long long)(x * scale + 0.5) / scale;
 }
 
+/* src cut to fit n bytes, as snprintf "%s" cuts it, without the formatting: eight fields are
+ * copied for every request. */
 static void copy(char *dst, size_t n, const char *src)
 {
-    snprintf(dst, n, "%s", src ? src : "");
+    size_t len = src ? strnlen(src, n - 1) : 0;
+
+    memcpy(dst, src ? src : "", len);
+    dst[len] = '\0';
 }
 
 static void entry_free(struct entry *e)

@@ -184,19 +184,6 @@ enum MHD_Result mv_reply_key_page(struct mv_req *r, const struct mv_object_view 
     return mv_reply_json(r, MHD_HTTP_OK, root);
 }
 
-enum MHD_Result mv_reply_key_result(struct mv_req *r, const char *name, const char *version,
-                                    const unsigned char *data, size_t len)
-{
-    cJSON *root = cJSON_CreateObject();
-
-    add_url(root, "kid", r, "keys", name, version);
-    if (!add_b64(root, "value", data, len)) {
-        cJSON_Delete(root);
-        return oom(r);
-    }
-    return mv_reply_json(r, MHD_HTTP_OK, root);
-}
-
 enum MHD_Result mv_reply_key_verify(struct mv_req *r, bool valid)
 {
     cJSON *root = cJSON_CreateObject();
