@@ -252,8 +252,8 @@ static int parse_family(struct pctx *c, const cJSON *j, struct mv_vault *v, enum
     };
     const struct family_lists *fl = &lists[t];
     const cJSON *live, *deleted;
-    struct mv_object **items = t == MV_OBJ_KEY ? &v->keys : &v->secrets;
-    size_t *n = t == MV_OBJ_KEY ? &v->nkeys : &v->nsecrets;
+    size_t *n;
+    struct mv_object **items = mv_vault_family(v, t, &n);
 
     if (st_get_array(c, j, fl->live, &live) != 0 || st_get_array(c, j, fl->deleted, &deleted) != 0)
         return -1;

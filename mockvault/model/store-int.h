@@ -47,11 +47,14 @@ int sto_version_copy(struct mv_version *dst, const struct mv_version *src);
 /* The objects of family t in vault v (sorted by lower-cased name) and their number. */
 static inline struct mv_object *sto_items(const struct mv_vault *v, enum mv_objtype t)
 {
-    return t == MV_OBJ_KEY ? v->keys : v->secrets;
+    size_t *n;
+    return *mv_vault_family((struct mv_vault *)v, t, &n);
 }
 static inline size_t sto_count(const struct mv_vault *v, enum mv_objtype t)
 {
-    return t == MV_OBJ_KEY ? v->nkeys : v->nsecrets;
+    size_t *n;
+    mv_vault_family((struct mv_vault *)v, t, &n);
+    return *n;
 }
 
 /* store.c. The finders and sto_persist_locked expect the caller to hold the store's lock. */

@@ -159,8 +159,8 @@ struct mv_object *mv_vault_secret(const struct mv_vault *v, const char *name)
 
 int sto_insert(struct mv_vault *v, enum mv_objtype t, size_t idx, struct mv_object *o)
 {
-    struct mv_object **arr = t == MV_OBJ_KEY ? &v->keys : &v->secrets;
-    size_t *n = t == MV_OBJ_KEY ? &v->nkeys : &v->nsecrets;
+    size_t *n;
+    struct mv_object **arr = mv_vault_family(v, t, &n);
     struct mv_object *grown = realloc(*arr, (*n + 1) * sizeof(*grown));
 
     if (grown == NULL)
@@ -175,8 +175,8 @@ int sto_insert(struct mv_vault *v, enum mv_objtype t, size_t idx, struct mv_obje
 
 void sto_remove_at(struct mv_vault *v, enum mv_objtype t, size_t idx)
 {
-    struct mv_object *arr = sto_items(v, t);
-    size_t *n = t == MV_OBJ_KEY ? &v->nkeys : &v->nsecrets;
+    size_t *n;
+    struct mv_object *arr = *mv_vault_family(v, t, &n);
 
     mv_object_finish(&arr[idx]);
     memmove(&arr[idx], &arr[idx + 1], (*n - idx - 1) * sizeof(*arr));
