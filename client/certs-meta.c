@@ -132,12 +132,12 @@ int kv_certificate_wait(struct kv_client *c, const char *name, const struct kv_p
             goto out;
         if (kv__cert_operation_done(cur))
             break;
-        unsigned wait = kv__poll_delay_ms(cur->retry_after_ms, poll->interval_ms,
-                                          poll->max_interval_ms);
+        unsigned wait =
+            kv__poll_delay_ms(cur->retry_after_ms, poll->interval_ms, poll->max_interval_ms);
         if (poll->timeout_ms && kv__mono_ms() - start + wait > poll->timeout_ms) {
             rc = kv__fail(err, KV_E_TIMEOUT,
-                          "the certificate operation of '%s' is still inProgress after %u ms",
-                          name, poll->timeout_ms);
+                          "the certificate operation of '%s' is still inProgress after %u ms", name,
+                          poll->timeout_ms);
             goto out;
         }
         kv__trace(c, "certificate '%s' inProgress: polling again in %u ms", name, wait);
@@ -207,8 +207,8 @@ int kv_certificate_download(struct kv_client *c, const char *name, const char *v
                       "certificate '%s' has no issued certificate yet (its operation is pending)",
                       name);
     } else if (pem) {
-        out->data = (unsigned char *)kv__der_to_pem(k->cer.data, k->cer.len, "CERTIFICATE",
-                                                    &out->len);
+        out->data =
+            (unsigned char *)kv__der_to_pem(k->cer.data, k->cer.len, "CERTIFICATE", &out->len);
         rc = out->data ? KV_OK : kv__fail(err, KV_E_NOMEM, "out of memory");
     } else {
         out->data = k->cer.data;
@@ -240,8 +240,7 @@ int kv_certificate_get_secret(struct kv_client *c, const struct kv_certificate *
     if (kv__url_parts(url, scheme, sizeof scheme, host, sizeof host, &port) == 0)
         snprintf(origin, sizeof origin, "%s://%s:%ld", scheme, host, port);
     if (strcmp(origin, c->vault_origin) != 0) {
-        rc = kv__fail(err, KV_E_INVALID_ARG, "the certificate's sid names another vault (%s)",
-                      url);
+        rc = kv__fail(err, KV_E_INVALID_ARG, "the certificate's sid names another vault (%s)", url);
         goto out;
     }
     rc = kv_secret_get(c, name, version, out, err);
@@ -316,8 +315,8 @@ static int contacts_call(struct kv_client *c, const char *what, const char *meth
     if (out)
         *out = NULL;
     kv__error_clear(err);
-    return kv__call_object(c, what, method, "/certificates/contacts", o, built, parse_contacts,
-                           out, err);
+    return kv__call_object(c, what, method, "/certificates/contacts", o, built, parse_contacts, out,
+                           err);
 }
 
 int kv_certificate_contacts_get(struct kv_client *c, struct kv_certificate_contacts **out,
@@ -384,8 +383,8 @@ void kv_certificate_issuer_props_init(struct kv_certificate_issuer_props *p)
     p->enabled = -1;
 }
 
-int kv__cert_issuer_from_json(const cJSON *o, const char *what,
-                              struct kv_certificate_issuer **out, struct kv_error *err)
+int kv__cert_issuer_from_json(const cJSON *o, const char *what, struct kv_certificate_issuer **out,
+                              struct kv_error *err)
 {
     bool ok = true;
     int rc = KV_E_NOMEM;
@@ -484,8 +483,8 @@ static bool issuer_body(cJSON *o, const struct kv_certificate_issuer_props *p)
 }
 
 /* PUT (set) or PATCH (update) of an issuer. */
-static int issuer_write(struct kv_client *c, const char *name, const char *what,
-                        const char *method, const struct kv_certificate_issuer_props *p,
+static int issuer_write(struct kv_client *c, const char *name, const char *what, const char *method,
+                        const struct kv_certificate_issuer_props *p,
                         struct kv_certificate_issuer **out, struct kv_error *err)
 {
     if (out)
@@ -523,8 +522,8 @@ int kv_certificate_issuer_get(struct kv_client *c, const char *name,
 int kv_certificate_issuer_delete(struct kv_client *c, const char *name,
                                  struct kv_certificate_issuer **out, struct kv_error *err)
 {
-    return kv__named_call(c, "issuer", name, NULL, "DeleteCertificateIssuer", "DELETE", NULL,
-                          true, parse_issuer, out, err, "/certificates/issuers/%s", name);
+    return kv__named_call(c, "issuer", name, NULL, "DeleteCertificateIssuer", "DELETE", NULL, true,
+                          parse_issuer, out, err, "/certificates/issuers/%s", name);
 }
 
 int kv_certificate_issuer_pager_create(struct kv_client *c, int maxresults, struct kv_pager **out)

@@ -113,16 +113,15 @@ static int int_member(const cJSON *o, const char *key, const char *what, int max
                       struct kv_error *err)
 {
     int64_t v = 0;
-    if (kv__json_int64(cJSON_GetObjectItemCaseSensitive(o, key), false, 0, max, &v) ==
-        KV__NUM_BAD)
-        return kv__fail(err, KV_E_PROTOCOL, "%s: %s is not a whole number from 0 to %d", what,
-                        key, max);
+    if (kv__json_int64(cJSON_GetObjectItemCaseSensitive(o, key), false, 0, max, &v) == KV__NUM_BAD)
+        return kv__fail(err, KV_E_PROTOCOL, "%s: %s is not a whole number from 0 to %d", what, key,
+                        max);
     *out = (int)v;
     return KV_OK;
 }
 
-int kv__cert_policy_from_json(const cJSON *o, const char *what,
-                              struct kv_certificate_policy **out, struct kv_error *err)
+int kv__cert_policy_from_json(const cJSON *o, const char *what, struct kv_certificate_policy **out,
+                              struct kv_error *err)
 {
     bool ok = true;
     int rc = KV_E_NOMEM;
@@ -160,8 +159,7 @@ int kv__cert_policy_from_json(const cJSON *o, const char *what,
     if (!ok)
         goto out;
     if ((rc = int_member(kp, "key_size", what, 65536, &p->key_size, err)) != KV_OK ||
-        (rc = int_member(xp, "validity_months", what, 1200000, &p->validity_months, err)) !=
-            KV_OK)
+        (rc = int_member(xp, "validity_months", what, 1200000, &p->validity_months, err)) != KV_OK)
         goto out;
     /* The policy's attributes are {enabled,created,updated} (spec §2). */
     if ((rc = kv__common_from_json(o, what, &m, err)) != KV_OK)
@@ -250,8 +248,7 @@ int kv__cert_operation_from_json(const cJSON *o, const char *what,
         goto out;
     op->retry_after_ms = -1;
     op->id = kv__json_strdup(o, "id", &ok);
-    op->issuer_name =
-        kv__json_strdup(cJSON_GetObjectItemCaseSensitive(o, "issuer"), "name", &ok);
+    op->issuer_name = kv__json_strdup(cJSON_GetObjectItemCaseSensitive(o, "issuer"), "name", &ok);
     op->status = kv__json_strdup(o, "status", &ok);
     op->status_details = kv__json_strdup(o, "status_details", &ok);
     op->target = kv__json_strdup(o, "target", &ok);
@@ -313,8 +310,8 @@ static int parse_policy(const cJSON *root, const char *what, void *out, struct k
 
 /* A call on one certificate with the calling function's client c; the format and its arguments
  * make the path once the name is checked. */
-#define CERT_CALL(name, version, what, method, o, built, parse, out, err, ...)                      \
-    kv__named_call(c, "certificate", name, version, what, method, o, built, parse, out, err,     \
+#define CERT_CALL(name, version, what, method, o, built, parse, out, err, ...)                     \
+    kv__named_call(c, "certificate", name, version, what, method, o, built, parse, out, err,       \
                    __VA_ARGS__)
 
 /* attributes and tags of props into o. */
@@ -344,8 +341,9 @@ static int add_policy(cJSON *o, const char *policy_json, struct kv_error *err)
     return KV_OK;
 }
 
-/* A request on /certificates/{name}/{suffix} answered by the operation, whose Retry-After is kept in (*out)->retry_after_ms (the
- * 202 of create and each inProgress GET carry the poll interval, spec §3). o is taken. */
+/* A request on /certificates/{name}/{suffix} answered by the operation, whose Retry-After is kept
+ * in (*out)->retry_after_ms (the 202 of create and each inProgress GET carry the poll interval,
+ * spec §3). o is taken. */
 static int op_call(struct kv_client *c, const char *name, const char *what, const char *method,
                    const char *suffix, cJSON *o, bool built, struct kv_certificate_operation **out,
                    struct kv_error *err)
@@ -398,15 +396,14 @@ int kv_certificate_create(struct kv_client *c, const char *name, const char *pol
         cJSON_Delete(o);
         return rc;
     }
-    return op_call(c, name, "CreateCertificate", "POST", "create", o,
-                   add_props(o, props), out, err);
+    return op_call(c, name, "CreateCertificate", "POST", "create", o, add_props(o, props), out,
+                   err);
 }
 
 int kv_certificate_get_operation(struct kv_client *c, const char *name,
                                  struct kv_certificate_operation **out, struct kv_error *err)
 {
-    return op_call(c, name, "GetCertificateOperation", "GET", "pending", NULL,
-                   true, out, err);
+    return op_call(c, name, "GetCertificateOperation", "GET", "pending", NULL, true, out, err);
 }
 
 int kv_certificate_cancel_operation(struct kv_client *c, const char *name,
@@ -416,15 +413,14 @@ int kv_certificate_cancel_operation(struct kv_client *c, const char *name,
     bool built = o && cJSON_AddTrueToObject(o, "cancellation_requested");
     if (!o)
         return kv__fail(err, KV_E_NOMEM, "out of memory");
-    return op_call(c, name, "UpdateCertificateOperation", "PATCH", "pending", o,
-                   built, out, err);
+    return op_call(c, name, "UpdateCertificateOperation", "PATCH", "pending", o, built, out, err);
 }
 
 int kv_certificate_delete_operation(struct kv_client *c, const char *name,
                                     struct kv_certificate_operation **out, struct kv_error *err)
 {
-    return op_call(c, name, "DeleteCertificateOperation", "DELETE", "pending",
-                   NULL, true, out, err);
+    return op_call(c, name, "DeleteCertificateOperation", "DELETE", "pending", NULL, true, out,
+                   err);
 }
 
 int kv_certificate_merge(struct kv_client *c, const char *name, const struct kv_bytes *x5c,
@@ -493,8 +489,8 @@ int kv_certificate_import(struct kv_client *c, const char *name, const void *dat
     /* PEM goes as its text (the JS SDK's form), a PFX as standard base64 (spec §3). */
     value = pem ? kv__strndup(data, len) : cx_b64_encode(data, len, 0);
     cJSON *o = cJSON_CreateObject();
-    int rc = o && value ? add_policy(o, policy_json, err)
-                        : kv__fail(err, KV_E_NOMEM, "out of memory");
+    int rc =
+        o && value ? add_policy(o, policy_json, err) : kv__fail(err, KV_E_NOMEM, "out of memory");
     if (rc != KV_OK) {
         cJSON_Delete(o);
         cx_free_wiped(value);
@@ -534,8 +530,8 @@ int kv_certificate_delete(struct kv_client *c, const char *name, struct kv_certi
                      "/certificates/%s", name);
 }
 
-int kv_certificate_get_deleted(struct kv_client *c, const char *name,
-                               struct kv_certificate **out, struct kv_error *err)
+int kv_certificate_get_deleted(struct kv_client *c, const char *name, struct kv_certificate **out,
+                               struct kv_error *err)
 {
     return CERT_CALL(name, NULL, "GetDeletedCertificate", "GET", NULL, true, parse_cert, out, err,
                      "/deletedcertificates/%s", name);
@@ -551,12 +547,11 @@ int kv_certificate_recover(struct kv_client *c, const char *name, struct kv_cert
 int kv_certificate_purge(struct kv_client *c, const char *name, struct kv_error *err)
 {
     /* 204 with no body: nothing to parse. */
-    return CERT_CALL(name, NULL, "PurgeDeletedCertificate", "DELETE", NULL, true, parse_cert,
-                     NULL, err, "/deletedcertificates/%s", name);
+    return CERT_CALL(name, NULL, "PurgeDeletedCertificate", "DELETE", NULL, true, parse_cert, NULL,
+                     err, "/deletedcertificates/%s", name);
 }
 
-int kv_certificate_backup(struct kv_client *c, const char *name, char **blob,
-                          struct kv_error *err)
+int kv_certificate_backup(struct kv_client *c, const char *name, char **blob, struct kv_error *err)
 {
     return kv__backup(c, "certificate", "/certificates", name, "BackupCertificate", blob, err);
 }
@@ -604,12 +599,11 @@ int kv_certificate_pager_create(struct kv_client *c, enum kv_certificate_list_ki
     /* includePending applies to the certificate and deleted lists only (spec §3). */
     const char *extra =
         include_pending && kind != KV_LIST_CERTIFICATE_VERSIONS ? "includePending=true" : NULL;
-    return kv__pager_open_query(c, KV__FAMILY_CERTS, names, "/certificates",
-                                "/deletedcertificates", (int)kind, name, maxresults, extra, out);
+    return kv__pager_open_query(c, KV__FAMILY_CERTS, names, "/certificates", "/deletedcertificates",
+                                (int)kind, name, maxresults, extra, out);
 }
 
-int kv_certificate_pager_next(struct kv_pager *p, struct kv_certificate **out,
-                              struct kv_error *err)
+int kv_certificate_pager_next(struct kv_pager *p, struct kv_certificate **out, struct kv_error *err)
 {
     kv__error_clear(err);
     if (!out)

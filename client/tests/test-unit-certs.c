@@ -27,13 +27,15 @@ static const char cer_b64[] =
 
 /* The recorded default policy (spec §2 Policy). */
 #define POLICY                                                                                     \
-    "{\"id\":\"" V "/certificates/c1/policy\",\"key_props\":{\"exportable\":true,\"kty\":\"RSA\","  \
+    "{\"id\":\"" V "/certificates/c1/policy\",\"key_props\":{\"exportable\":true,\"kty\":\"RSA\"," \
     "\"key_size\":2048,\"reuse_key\":false},\"secret_props\":{\"contentType\":\"application/"      \
     "x-pkcs12\"},\"x509_props\":{\"subject\":\"CN=DefaultPolicy\",\"sans\":{\"dns_names\":["       \
-    "\"a.contoso.com\",\"b.contoso.com\"]},\"ekus\":[\"1.3.6.1.5.5.7.3.1\",\"1.3.6.1.5.5.7.3.2\"],"  \
+    "\"a.contoso.com\",\"b.contoso.com\"]},\"ekus\":[\"1.3.6.1.5.5.7.3.1\",\"1.3.6.1.5.5.7.3.2\"]" \
+    ","                                                                                            \
     "\"key_usage\":[\"digitalSignature\",\"keyEncipherment\"],\"validity_months\":12,"             \
-    "\"basic_constraints\":{\"ca\":false}},\"lifetime_actions\":[{\"trigger\":{\"lifetime_"         \
-    "percentage\":80},\"action\":{\"action_type\":\"AutoRenew\"}}],\"issuer\":{\"name\":\"Self\"},"   \
+    "\"basic_constraints\":{\"ca\":false}},\"lifetime_actions\":[{\"trigger\":{\"lifetime_"        \
+    "percentage\":80},\"action\":{\"action_type\":\"AutoRenew\"}}],\"issuer\":{\"name\":\"Self\"}" \
+    ","                                                                                            \
     "\"attributes\":{\"enabled\":true,\"created\":1774657879,\"updated\":1774657880}}"
 
 static char *bundle(const char *extra)
@@ -62,8 +64,8 @@ static int cert_of(const char *json, struct kv_certificate **k, struct kv_error 
 
 START_TEST(test_bundle_latest)
 {
-    char *json = bundle(",\"policy\":" POLICY ",\"pending\":{\"id\":\"" V
-                        "/certificates/c1/pending\"}");
+    char *json =
+        bundle(",\"policy\":" POLICY ",\"pending\":{\"id\":\"" V "/certificates/c1/pending\"}");
     struct kv_certificate *k = NULL;
     struct kv_error err;
     size_t der_len = 0;
@@ -180,9 +182,9 @@ START_TEST(test_bundle_errors)
     ck_assert_ptr_nonnull(strstr(err.message, "cer is not base64"));
     ck_assert_int_eq(cert_of("{\"id\":\"" V "/certificates/c\",\"policy\":7}", &k, &err),
                      KV_E_PROTOCOL);
-    ck_assert_int_eq(cert_of("{\"id\":\"" V "/certificates/c\",\"attributes\":{\"exp\":1e300}}",
-                             &k, &err),
-                     KV_E_PROTOCOL);
+    ck_assert_int_eq(
+        cert_of("{\"id\":\"" V "/certificates/c\",\"attributes\":{\"exp\":1e300}}", &k, &err),
+        KV_E_PROTOCOL);
     ck_assert_ptr_nonnull(strstr(err.message, "attributes.exp"));
     ck_assert_ptr_null(k);
 }
@@ -271,8 +273,7 @@ START_TEST(test_operation_shapes)
 
     /* Without status no poller can decide (spec §7). */
     op = (struct kv_certificate_operation *)&op;
-    ck_assert_int_eq(op_of("{\"id\":\"" V "/certificates/c1/pending\"}", &op, &err),
-                     KV_E_PROTOCOL);
+    ck_assert_int_eq(op_of("{\"id\":\"" V "/certificates/c1/pending\"}", &op, &err), KV_E_PROTOCOL);
     ck_assert_ptr_null(op);
     ck_assert_int_eq(op_of("{\"status\":\"inProgress\",\"csr\":\"not base64!\"}", &op, &err),
                      KV_E_PROTOCOL);
