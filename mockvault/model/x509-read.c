@@ -357,6 +357,16 @@ static enum mv_x509_err add_der_cert(struct mv_x509_bundle *b, const gnutls_datu
     return err;
 }
 
+/* PBE iteration counts above this are refused before any key derivation: an upload cannot make
+ * the mock spend seconds per request (the mock's own PKCS#12 uses GnuTLS's 600000, OpenSSL 3's
+ * default is 2048, the service's 2000). */
+#define MAX_ITER 1000000u
+
+static bool iter_ok(int rc, unsigned iter)
+{
+    return rc < 0 || iter <= MAX_ITER;
+}
+
 /* One bag's contents: the first key (decrypted with pass) and every certificate. */
 static enum mv_x509_err read_bag(gnutls_pkcs12_bag_t bag, const char *pass,
                                  gnutls_x509_privkey_t *key, struct mv_x509_bundle *out)
@@ -377,6 +387,13 @@ static enum mv_x509_err read_bag(gnutls_pkcs12_bag_t bag, const char *pass,
                 return err;
         } else if ((type == GNUTLS_BAG_PKCS8_ENCRYPTED_KEY || type == GNUTLS_BAG_PKCS8_KEY) &&
                    !*key) {
+            unsigned schema, cipher, iter = 0, salt_size = 64;
+            unsigned char salt[64];
+            if (type == GNUTLS_BAG_PKCS8_ENCRYPTED_KEY &&
+                !iter_ok(gnutls_pkcs8_info(&data, GNUTLS_X509_FMT_DER, &schema, &cipher, salt,
+                                           &salt_size, &iter, NULL),
+                         iter))
+                return MV_X509_BAD_PKCS12;
             if (gnutls_x509_privkey_init(key) < 0)
                 return MV_X509_NOMEM;
             int rc = gnutls_x509_privkey_import_pkcs8(
@@ -396,25 +413,32 @@ static enum mv_x509_err pkcs12_with(gnutls_pkcs12_t p12, const char *pass, bool 
 {
     gnutls_x509_privkey_t key = NULL;
     gnutls_pkcs12_bag_t bag = NULL;
-    unsigned mac;
+    unsigned mac, iter = 0, salt_size = 64, schema, cipher;
+    unsigned char salt[64];
     enum mv_x509_err err = MV_X509_BAD_PKCS12;
 
-    if (gnutls_pkcs12_mac_info(p12, &mac, NULL, NULL, NULL, NULL) >= 0 &&
-        gnutls_pkcs12_verify_mac(p12, pass) < 0)
+    int rc = gnutls_pkcs12_mac_info(p12, &mac, salt, &salt_size, &iter, NULL);
+    if (!iter_ok(rc, iter) || (rc >= 0 && gnutls_pkcs12_verify_mac(p12, pass) < 0))
         goto out;
     for (unsigned idx = 0;; idx++) {
         if (gnutls_pkcs12_bag_init(&bag) < 0) {
             err = MV_X509_NOMEM;
             goto out;
         }
-        int rc = gnutls_pkcs12_get_bag(p12, (int)idx, bag);
+        rc = gnutls_pkcs12_get_bag(p12, (int)idx, bag);
         if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
             break;
         if (rc < 0 || idx > 64)
             goto out;
-        if (gnutls_pkcs12_bag_get_type(bag, 0) == GNUTLS_BAG_ENCRYPTED &&
-            gnutls_pkcs12_bag_decrypt(bag, pass) < 0)
-            goto out;
+        if (gnutls_pkcs12_bag_get_type(bag, 0) == GNUTLS_BAG_ENCRYPTED) {
+            salt_size = sizeof salt;
+            iter = 0;
+            if (!iter_ok(gnutls_pkcs12_bag_enc_info(bag, &schema, &cipher, salt, &salt_size, &iter,
+                                                    NULL),
+                         iter) ||
+                gnutls_pkcs12_bag_decrypt(bag, pass) < 0)
+                goto out;
+        }
         err = read_bag(bag, pass, &key, out);
         if (err != MV_X509_OK)
             goto out;
@@ -538,6 +562,14 @@ enum mv_x509_err mv_x509_read_pem(const char *pem, size_t len, const char *pwd,
         if (gnutls_x509_privkey_init(&key) < 0)
             goto out;
         gnutls_datum_t kd = {(unsigned char *)k, (unsigned)(len - (size_t)(k - s))};
+        unsigned schema, cipher, iter = 0, salt_size = 64;
+        unsigned char salt[64];
+        if (encrypted && !iter_ok(gnutls_pkcs8_info(&kd, GNUTLS_X509_FMT_PEM, &schema, &cipher,
+                                                    salt, &salt_size, &iter, NULL),
+                                  iter)) {
+            err = MV_X509_BAD_PEM;
+            goto out;
+        }
         int rc = gnutls_x509_privkey_import_pkcs8(key, &kd, GNUTLS_X509_FMT_PEM,
                                                   encrypted ? (pwd ? pwd : "") : NULL,
                                                   encrypted ? 0 : GNUTLS_PKCS_PLAIN);
