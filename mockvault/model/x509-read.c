@@ -362,9 +362,33 @@ static enum mv_x509_err add_der_cert(struct mv_x509_bundle *b, const gnutls_datu
  * default is 2048, the service's 2000). */
 #define MAX_ITER 1000000u
 
-static bool iter_ok(int rc, unsigned iter)
+/* The iteration count GnuTLS reports through an *_info function (rc its result, oid the OID it
+ * may allocate even on failure, freed here) is acceptable; true when there is none to report. */
+static bool iter_ok(int rc, unsigned iter, char *oid)
 {
+    gnutls_free(oid);
+    /* A salt longer than the buffer hides the count: refused too. */
+    if (rc == GNUTLS_E_SHORT_MEMORY_BUFFER)
+        return false;
     return rc < 0 || iter <= MAX_ITER;
+}
+
+static bool pkcs8_iter_ok(const gnutls_datum_t *d, gnutls_x509_crt_fmt_t fmt)
+{
+    unsigned schema, cipher, iter = 0, salt_size = 256;
+    unsigned char salt[256];
+    char *oid = NULL;
+    int rc = gnutls_pkcs8_info(d, fmt, &schema, &cipher, salt, &salt_size, &iter, &oid);
+    return iter_ok(rc, iter, oid);
+}
+
+static bool bag_iter_ok(gnutls_pkcs12_bag_t bag)
+{
+    unsigned schema, cipher, iter = 0, salt_size = 256;
+    unsigned char salt[256];
+    char *oid = NULL;
+    int rc = gnutls_pkcs12_bag_enc_info(bag, &schema, &cipher, salt, &salt_size, &iter, &oid);
+    return iter_ok(rc, iter, oid);
 }
 
 /* One bag's contents: the first key (decrypted with pass) and every certificate. */
@@ -387,12 +411,8 @@ static enum mv_x509_err read_bag(gnutls_pkcs12_bag_t bag, const char *pass,
                 return err;
         } else if ((type == GNUTLS_BAG_PKCS8_ENCRYPTED_KEY || type == GNUTLS_BAG_PKCS8_KEY) &&
                    !*key) {
-            unsigned schema, cipher, iter = 0, salt_size = 64;
-            unsigned char salt[64];
             if (type == GNUTLS_BAG_PKCS8_ENCRYPTED_KEY &&
-                !iter_ok(gnutls_pkcs8_info(&data, GNUTLS_X509_FMT_DER, &schema, &cipher, salt,
-                                           &salt_size, &iter, NULL),
-                         iter))
+                !pkcs8_iter_ok(&data, GNUTLS_X509_FMT_DER))
                 return MV_X509_BAD_PKCS12;
             if (gnutls_x509_privkey_init(key) < 0)
                 return MV_X509_NOMEM;
@@ -413,12 +433,13 @@ static enum mv_x509_err pkcs12_with(gnutls_pkcs12_t p12, const char *pass, bool 
 {
     gnutls_x509_privkey_t key = NULL;
     gnutls_pkcs12_bag_t bag = NULL;
-    unsigned mac, iter = 0, salt_size = 64, schema, cipher;
-    unsigned char salt[64];
+    unsigned mac, iter = 0, salt_size = 256;
+    unsigned char salt[256];
+    char *oid = NULL;
     enum mv_x509_err err = MV_X509_BAD_PKCS12;
 
-    int rc = gnutls_pkcs12_mac_info(p12, &mac, salt, &salt_size, &iter, NULL);
-    if (!iter_ok(rc, iter) || (rc >= 0 && gnutls_pkcs12_verify_mac(p12, pass) < 0))
+    int rc = gnutls_pkcs12_mac_info(p12, &mac, salt, &salt_size, &iter, &oid);
+    if (!iter_ok(rc, iter, oid) || (rc >= 0 && gnutls_pkcs12_verify_mac(p12, pass) < 0))
         goto out;
     for (unsigned idx = 0;; idx++) {
         if (gnutls_pkcs12_bag_init(&bag) < 0) {
@@ -430,15 +451,9 @@ static enum mv_x509_err pkcs12_with(gnutls_pkcs12_t p12, const char *pass, bool 
             break;
         if (rc < 0 || idx > 64)
             goto out;
-        if (gnutls_pkcs12_bag_get_type(bag, 0) == GNUTLS_BAG_ENCRYPTED) {
-            salt_size = sizeof salt;
-            iter = 0;
-            if (!iter_ok(gnutls_pkcs12_bag_enc_info(bag, &schema, &cipher, salt, &salt_size, &iter,
-                                                    NULL),
-                         iter) ||
-                gnutls_pkcs12_bag_decrypt(bag, pass) < 0)
-                goto out;
-        }
+        if (gnutls_pkcs12_bag_get_type(bag, 0) == GNUTLS_BAG_ENCRYPTED &&
+            (!bag_iter_ok(bag) || gnutls_pkcs12_bag_decrypt(bag, pass) < 0))
+            goto out;
         err = read_bag(bag, pass, &key, out);
         if (err != MV_X509_OK)
             goto out;
@@ -562,11 +577,7 @@ enum mv_x509_err mv_x509_read_pem(const char *pem, size_t len, const char *pwd,
         if (gnutls_x509_privkey_init(&key) < 0)
             goto out;
         gnutls_datum_t kd = {(unsigned char *)k, (unsigned)(len - (size_t)(k - s))};
-        unsigned schema, cipher, iter = 0, salt_size = 64;
-        unsigned char salt[64];
-        if (encrypted && !iter_ok(gnutls_pkcs8_info(&kd, GNUTLS_X509_FMT_PEM, &schema, &cipher,
-                                                    salt, &salt_size, &iter, NULL),
-                                  iter)) {
+        if (encrypted && !pkcs8_iter_ok(&kd, GNUTLS_X509_FMT_PEM)) {
             err = MV_X509_BAD_PEM;
             goto out;
         }
