@@ -344,6 +344,10 @@ enum mv_err {
     MV_E_EXISTS,            /* restore onto a name that exists (live or deleted) */
     MV_E_PURGE_PROTECTED,   /* purge while the vault has purge protection */
     MV_E_PERSIST,           /* the change was applied but could not be saved */
+    /* --consistency azure (consistency.h): a delete or purge of the name is still in progress,
+     * or a recover is; the service answers 409 ObjectIsBeingDeleted / ObjectIsBeingRecovered. */
+    MV_E_BEING_DELETED,
+    MV_E_BEING_RECOVERED,
 };
 
 struct mv_store;
@@ -364,6 +368,12 @@ void mv_store_destroy(struct mv_store *st); /* accepts NULL */
 void mv_store_set_persist(struct mv_store *st, mv_persist_fn fn, void *ctx);
 /* The hook that undoes a change that could not be saved (called with the persist hook's ctx). */
 void mv_store_set_reload(struct mv_store *st, mv_reload_fn fn);
+
+/* Makes the store's finders and listings consult cx (borrowed; it must outlive the store, or be
+ * detached with NULL), and record every delete, recover and purge there (consistency.h). Without
+ * it (NULL, the default) every change is visible at once. Replacing the state settles cx. */
+struct mv_consist;
+void mv_store_set_consistency(struct mv_store *st, struct mv_consist *cx);
 
 /* Replaces the whole state (reset, PUT /_mock/state). Takes ownership of data. Persists. */
 enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data);
