@@ -16,6 +16,7 @@
 static const char *const type_names[MV_OBJ_COUNT] = {
     [MV_OBJ_SECRET] = "secret",
     [MV_OBJ_KEY] = "key",
+    [MV_OBJ_CERT] = "certificate",
 };
 
 static enum MHD_Result reply_consistency(struct mv_req *r)

@@ -57,18 +57,25 @@ static size_t az_page_size(struct mv_req *r, const char *path, unsigned long pag
     return 1 + (size_t)(cx_splitmix64(&s) % (max - 1));
 }
 
-static enum mv_err fetch(struct mv_req *r, enum mv_objtype t, enum mv_list_kind kind,
-                         const char *name, const char *marker, size_t max,
-                         struct mv_object_view **items, size_t *n, char **next)
+/* What mv_vault_list reads: the family, the listing and the name of a versions list. */
+struct store_list {
+    enum mv_objtype t;
+    enum mv_list_kind kind;
+    const char *name;
+};
+
+static enum mv_err store_fetch(struct mv_req *r, const void *ctx, const char *marker, size_t max,
+                               struct mv_object_view **items, size_t *n, char **next)
 {
+    const struct store_list *l = ctx;
     struct mv_store *st = r->srv->store;
 
-    switch (kind) {
+    switch (l->kind) {
     case MV_LIST_DELETED:
-        return mv_store_list_deleted(st, t, r->vault, marker, max, items, n, next);
+        return mv_store_list_deleted(st, l->t, r->vault, marker, max, items, n, next);
     case MV_LIST_VERSIONS:
-        return mv_store_list_versions(st, t, r->vault, name, marker, max, items, n, next);
-    default: return mv_store_list(st, t, r->vault, marker, max, items, n, next);
+        return mv_store_list_versions(st, l->t, r->vault, l->name, marker, max, items, n, next);
+    default: return mv_store_list(st, l->t, r->vault, marker, max, items, n, next);
     }
 }
 
@@ -90,6 +97,15 @@ static bool az_next(char **next, unsigned long page, const char *m)
 enum MHD_Result mv_vault_list(struct mv_req *r, enum mv_objtype t, enum mv_list_kind kind,
                               const char *name, const char *path, mv_page_reply_fn reply,
                               unsigned shape, mv_err_reply_fn err)
+{
+    const struct store_list l = {t, kind, name};
+
+    return mv_vault_list_fetch(r, store_fetch, &l, name, path, reply, shape, err);
+}
+
+enum MHD_Result mv_vault_list_fetch(struct mv_req *r, mv_list_fetch_fn fetch, const void *ctx,
+                                    const char *name, const char *path, mv_page_reply_fn reply,
+                                    unsigned shape, mv_err_reply_fn err)
 {
     struct mv_consist_config cfg;
     struct mv_object_view *items = NULL;
@@ -114,7 +130,7 @@ enum MHD_Result mv_vault_list(struct mv_req *r, enum mv_objtype t, enum mv_list_
     azure = cfg.paging_azure;
     want = azure ? az_page_size(r, path, page, max) : max;
     /* An empty page still asks the store for one item: a nextLink only while something is left. */
-    e = fetch(r, t, kind, name, marker, want ? want : 1, &items, &n, &next);
+    e = fetch(r, ctx, marker, want ? want : 1, &items, &n, &next);
     if (e != MV_OK) {
         ok = err(r, e, name ? name : "", NULL);
         goto out;

@@ -100,6 +100,15 @@ typedef enum MHD_Result (*mv_page_reply_fn)(struct mv_req *r, const struct mv_ob
 enum MHD_Result mv_vault_list(struct mv_req *r, enum mv_objtype t, enum mv_list_kind kind,
                               const char *name, const char *path, mv_page_reply_fn reply,
                               unsigned shape, mv_err_reply_fn err);
+/* The same for a listing of the family's own (certificates with includePending): fetch reads up
+ * to max items from marker (NULL or "" = the start) as the store's list functions do; ctx is
+ * passed through; name (may be NULL) is what err is given. */
+typedef enum mv_err (*mv_list_fetch_fn)(struct mv_req *r, const void *ctx, const char *marker,
+                                        size_t max, struct mv_object_view **items, size_t *n,
+                                        char **next);
+enum MHD_Result mv_vault_list_fetch(struct mv_req *r, mv_list_fetch_fn fetch, const void *ctx,
+                                    const char *name, const char *path, mv_page_reply_fn reply,
+                                    unsigned shape, mv_err_reply_fn err);
 
 /* Backup blobs (blob.c): base64url("MVBK1" | nonce | AES-256-GCM(plain) | tag) under the server's
  * backup key, with aad naming the family so a secret's blob never restores as a key. seal returns
