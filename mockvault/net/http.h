@@ -23,6 +23,7 @@ struct mv_proxy;
 struct mv_store;
 struct mv_token_cache;
 struct mv_authz_usage;
+struct mv_revocations;
 struct mv_journal;
 struct mv_fault_set;
 struct mv_delay_queue;
@@ -67,6 +68,7 @@ struct mv_server {
     unsigned char backup_key[32];
     struct mv_token_cache *tokens;      /* verified bearer tokens (auth.c) */
     struct mv_authz_usage *authz_usage; /* what each principal needed (authz.c) */
+    struct mv_revocations *revocations; /* revoked principals, token stamps (model/revoke.c) */
     struct mv_journal *journal;         /* GET /_mock/requests and --audit-log (journal.c) */
     struct mv_fault_set *faults;        /* /_mock/faults rules (fault.c) */
     struct mv_delay_queue *delays;      /* suspended connections of delayed requests (delay.c) */
