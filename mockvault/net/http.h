@@ -166,6 +166,9 @@ void mv_req_form(struct mv_req *r, mv_form_slot_fn slot, void *ctx, size_t max);
  * §0), ranked in release order: 0 for 2016-10-01, higher for later ones; -1 for an unknown one.
  * Replies compare ranks to gate fields that appeared with a version. */
 int mv_api_version_rank(const char *v);
+/* True when api-version v is first or a later one (both known): the gate of a response field that
+ * first appeared in api-version first (docs/api-versions.md). */
+bool mv_api_version_at_least(const char *v, const char *first);
 
 /* The request body as one JSON document with nothing but whitespace after it; NULL when it is
  * not valid JSON. Caller frees with cJSON_Delete. */

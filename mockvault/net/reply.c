@@ -450,8 +450,9 @@ static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_ob
     jb_int(b, sv->v.updated);
     jb_lit(b, ",\"recoveryLevel\":");
     jb_str(b, mv_recovery_level(sv->retention_days, sv->purge_protection));
-    /* recoverableDays appeared with api-version 7.1 (spec §1 Common points). */
-    if (strcmp(r->api_version, "7.0") != 0 && strcmp(r->api_version, "2016-10-01") != 0) {
+    /* recoverableDays appeared with api-version 7.1 (spec §1 Common points), in its preview
+     * already (docs/api-versions.md). */
+    if (mv_api_version_at_least(r->api_version, "7.1-preview")) {
         jb_lit(b, ",\"recoverableDays\":");
         jb_int(b, sv->retention_days);
     }
