@@ -65,8 +65,7 @@ static void get_secret_entries(char *out, size_t n)
     size_t o = 0;
 
     out[0] = '\0';
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "value"))
-    {
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "value")) {
         if (strcmp(jstr(e, "operation"), "GetSecret") != 0 || o + 64 >= n)
             continue;
         o += (size_t)snprintf(out + o, n - o, "%s%lld/%s", o ? " " : "", jnum(e, "status"),

@@ -46,7 +46,8 @@ bool mv_revocations_add(struct mv_revocations *v, const char *id, int64_t now, b
 /* The revocation that applies to a token of principal oid / appid with stamp, with cp1 telling
  * whether the token was issued to a client that declared it can handle claims challenges. A
  * revocation without hard applies only to cp1 tokens (Entra sends claims challenges only to
- * clients that declared cp1). Counts a challenge and copies the record into *out when one applies. */
+ * clients that declared cp1). Counts a challenge and copies the record into *out when one applies.
+ */
 bool mv_revocations_match(struct mv_revocations *v, const char *oid, const char *appid,
                           uint64_t stamp, bool cp1, struct mv_revocation *out);
 

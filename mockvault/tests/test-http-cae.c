@@ -42,8 +42,8 @@ static void token_req(const char *claims, struct mvt_resp *r)
     char *ec = claims ? curl_easy_escape(c, claims, 0) : NULL;
 
     snprintf(body, sizeof body,
-             "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s%s%s",
-             T_ADMIN_ID, T_ADMIN_SECRET, SCOPE, ec ? "&claims=" : "", ec ? ec : "");
+             "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s%s%s", T_ADMIN_ID,
+             T_ADMIN_SECRET, SCOPE, ec ? "&claims=" : "", ec ? ec : "");
     curl_free(ec);
     curl_easy_cleanup(c);
     snprintf(path, sizeof path, "/%s/oauth2/v2.0/token", T_TENANT);
@@ -268,7 +268,8 @@ START_TEST(test_revoke_cutoff_and_cp1)
     hc_free_token(same_second);
     hc_free_token(after);
     /* Another principal's tokens are untouched. */
-    plain = hc_token_for(srv, T_TENANT, T_FLOW_ID, T_FLOW_SECRET, "https://vault.azure.net/.default");
+    plain =
+        hc_token_for(srv, T_TENANT, T_FLOW_ID, T_FLOW_SECRET, "https://vault.azure.net/.default");
     ck_assert_msg(plain != NULL, "flow token");
     revoke(T_ADMIN_ID, true);
     ck_assert_int_ne(get_status(plain), 401);
