@@ -17,12 +17,29 @@ static struct mv_server *srv;
 static char *tok;
 
 static const char *const versions[] = {
-    "2015-06-01",    "2016-10-01",         "7.0-preview",        "7.0",
-    "7.1-preview",   "7.1",                "7.2-preview",        "7.2",
-    "7.3-preview",   "7.3",                "7.4-preview.1",      "7.4",
-    "7.5-preview.1", "7.5",                "7.6-preview.1",      "7.6-preview.2",
-    "7.6",           "2025-06-01-preview", "2025-06-01",         "2025-07-01-preview",
-    "2025-07-01",    "2026-01-01-preview", "2026-03-01-preview",
+    "2015-06-01",
+    "2016-10-01",
+    "7.0-preview",
+    "7.0",
+    "7.1-preview",
+    "7.1",
+    "7.2-preview",
+    "7.2",
+    "7.3-preview",
+    "7.3",
+    "7.4-preview.1",
+    "7.4",
+    "7.5-preview.1",
+    "7.5",
+    "7.6-preview.1",
+    "7.6-preview.2",
+    "7.6",
+    "2025-06-01-preview",
+    "2025-06-01",
+    "2025-07-01-preview",
+    "2025-07-01",
+    "2026-01-01-preview",
+    "2026-03-01-preview",
 };
 #define NVERSIONS (sizeof versions / sizeof versions[0])
 
