@@ -659,5 +659,8 @@ const struct kvcc_scenario kvcc_scenarios[] = {
     {"keys", "key-expired",
      "encrypt and sign with a key past its exp are refused, locally or by the vault (403)",
      kvcc_sc_key_expired},
+    {"cae", "token-revoked",
+     "the app is revoked mid-run: one claims challenge, one token with its claims, one retry",
+     kvcc_sc_token_revoked},
 };
 const size_t kvcc_nscenarios = sizeof kvcc_scenarios / sizeof kvcc_scenarios[0];
