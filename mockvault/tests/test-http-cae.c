@@ -177,12 +177,15 @@ START_TEST(test_revoke_challenge_and_recovery)
     char *old = token_with(CP1_JS), *fresh, claims[300];
     struct mvt_resp r;
     char h[600];
-    int64_t at;
+    int64_t at, before;
     cJSON *j;
 
     ck_assert_int_eq(get_status(old), 200);
+    before = hc_now(srv);
     at = revoke(T_ADMIN_ID, false);
-    ck_assert_int_eq(at, hc_now(srv));
+    /* The mock clock's now at the revocation (a loaded machine may pass a second boundary). */
+    ck_assert_msg(at >= before && at <= hc_now(srv), "revokedAt %lld is not the clock's now",
+                  (long long)at);
     get_secret(old, &r);
     assert_claims_challenge(&r, at);
     mvt_resp_free(&r);
