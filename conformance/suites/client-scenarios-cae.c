@@ -58,7 +58,8 @@ void kvcc_sc_token_revoked(struct kvcc_sc *s)
     char value[512], path[160], st[256];
     int n, nt, challenged = 0;
 
-    if (!value_of(s, SECRET, value, sizeof value) || !kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
+    if (!value_of(s, SECRET, value, sizeof value) ||
+        !kvcc_start(s, KVCC_ADMIN_ID, KVCC_ADMIN_SECRET))
         goto out;
     if (!get_ok(s, "warm-up get " SECRET, value))
         goto out;
