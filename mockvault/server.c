@@ -24,6 +24,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "proxy.h"
+#include "revoke.h"
 #include "router.h"
 #include "state.h"
 #include "throttle.h"
@@ -446,7 +447,8 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     }
     srv->tokens = mv_token_cache_create();
     srv->authz_usage = mv_authz_usage_create();
-    if (!srv->tokens || !srv->authz_usage) {
+    srv->revocations = mv_revocations_create();
+    if (!srv->tokens || !srv->authz_usage || !srv->revocations) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -458,7 +460,8 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         !mv_ops_add(srv->ops, mv_identity_ops) || !mv_ops_add(srv->ops, mv_discovery_ops) ||
         !mv_ops_add(srv->ops, mv_control_ops) || !mv_ops_add(srv->ops, mv_msi_ops) ||
         !mv_ops_add(srv->ops, mv_graph_ops) || !mv_ops_add(srv->ops, mv_arm_ops) ||
-        !mv_ops_add(srv->ops, mv_consist_ops)) {
+        !mv_ops_add(srv->ops, mv_consist_ops) ||
+        !mv_ops_add(srv->ops, mv_cae_ops)) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -569,6 +572,7 @@ void mv_server_stop(struct mv_server *srv)
     mv_consist_destroy(srv->consist); /* after the store, which borrows it */
     mv_token_cache_destroy(srv->tokens);
     mv_authz_usage_destroy(srv->authz_usage);
+    mv_revocations_destroy(srv->revocations);
     mv_journal_destroy(srv->journal);
     mv_ops_destroy(srv->ops);
     mv_fault_set_destroy(srv->faults);

@@ -158,6 +158,8 @@ void kvcc_sc_key_expired(struct kvcc_sc *s);
 void kvcc_sc_eventual_delete_recover(struct kvcc_sc *s);
 void kvcc_sc_purge_recreate(struct kvcc_sc *s);
 void kvcc_sc_short_pages(struct kvcc_sc *s);
+/* The continuous access evaluation scenario (client-scenarios-cae.c), listed in the same table. */
+void kvcc_sc_token_revoked(struct kvcc_sc *s);
 
 /* The scenario table (client-scenarios.c). */
 struct kvcc_scenario {

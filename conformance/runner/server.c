@@ -587,6 +587,7 @@ int kvc_server_main(int argc, char **argv)
     kvc_suite_keys_crypto(&reg);
     kvc_suite_keys_lifecycle(&reg);
     kvc_suite_consistency(&reg);
+    kvc_suite_cae(&reg);
     if (reg.sr) {
         /* Output stays ours (the report); Check's own goes nowhere unless asked. */
         srunner_set_log(reg.sr, NULL);

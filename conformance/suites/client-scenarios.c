@@ -670,5 +670,8 @@ const struct kvcc_scenario kvcc_scenarios[] = {
     {"realism", "short-pages",
      "list follows nextLink through short and empty pages and returns every secret once",
      kvcc_sc_short_pages},
+    {"cae", "token-revoked",
+     "the app is revoked mid-run: one claims challenge, one token with its claims, one retry",
+     kvcc_sc_token_revoked},
 };
 const size_t kvcc_nscenarios = sizeof kvcc_scenarios / sizeof kvcc_scenarios[0];
