@@ -1,8 +1,11 @@
 /* challenge.c: the Key Vault authentication challenge (WWW-Authenticate on a 401) and the
  * resource verification the official SDKs apply to it (spec/real-clients.md §3, A.2, B.2). */
+#include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cx-base64.h"
 #include "cx-text.h"
 #include "kv-int.h"
 
@@ -52,6 +55,8 @@ static void tenant_of(const char *url, char *out, size_t n)
 
 int kv__challenge_parse(const char *header, struct kv__challenge *out)
 {
+    char claims64[2048] = "";
+    bool cae = false;
     memset(out, 0, sizeof *out);
     if (!header)
         return -1;
@@ -76,7 +81,7 @@ int kv__challenge_parse(const char *header, struct kv__challenge *out)
             continue;
         }
         p++;
-        char val[512];
+        char val[2048];
         p = param_value(p, val, sizeof val);
         if ((klen == 13 && cx_strncasecmp(key, "authorization", 13) == 0) ||
             (klen == 17 && cx_strncasecmp(key, "authorization_uri", 17) == 0))
@@ -85,9 +90,29 @@ int kv__challenge_parse(const char *header, struct kv__challenge *out)
             snprintf(out->resource, sizeof out->resource, "%s", val);
         else if (klen == 5 && cx_strncasecmp(key, "scope", 5) == 0)
             snprintf(out->scope, sizeof out->scope, "%s", val);
+        else if (klen == 5 && cx_strncasecmp(key, "error", 5) == 0)
+            cae = cx_strcasecmp(val, "insufficient_claims") == 0;
+        else if (klen == 6 && cx_strncasecmp(key, "claims", 6) == 0)
+            snprintf(claims64, sizeof claims64, "%s", val);
+    }
+    if (cae && claims64[0]) {
+        /* A claims challenge: the claims are base64 of a JSON object. The service sends the
+         * standard alphabet with padding (the JS SDK reads it with atob); azure-core Python
+         * re-pads and reads either alphabet, and so does this. */
+        size_t n = 0;
+        unsigned char *raw = cx_b64_decode(claims64, strlen(claims64),
+                                           CX_B64_ANY_ALPHABET | CX_B64_PAD_OPTIONAL, &n);
+        cJSON *j = raw ? cJSON_ParseWithLength((const char *)raw, n) : NULL;
+        bool ok = cJSON_IsObject(j) && n < sizeof out->claims;
+        if (ok)
+            memcpy(out->claims, raw, n + 1);
+        cJSON_Delete(j);
+        free(raw);
+        if (!ok)
+            return -1;
     }
     if (!out->scope[0] && !out->resource[0])
-        return -1;
+        return out->claims[0] ? 0 : -1;
     /* scope is used verbatim; a resource gets "/.default" appended (both SDKs). */
     if (!out->scope[0])
         snprintf(out->scope, sizeof out->scope, "%s/.default", out->resource);
@@ -134,4 +159,29 @@ int kv__challenge_verify(const char *vault_host, const struct kv__challenge *ch,
              "https://aka.ms/azsdk/blog/vault-uri for more information.",
              rhost, vhost);
     return -1;
+}
+
+char *kv__claims_request(const char *challenge_claims)
+{
+    cJSON *root = challenge_claims ? cJSON_Parse(challenge_claims) : cJSON_CreateObject();
+    cJSON *at, *cc, *values;
+    char *text = NULL;
+
+    if (!cJSON_IsObject(root))
+        goto out;
+    at = cJSON_GetObjectItemCaseSensitive(root, "access_token");
+    if (!at)
+        at = cJSON_AddObjectToObject(root, "access_token");
+    if (!cJSON_IsObject(at))
+        goto out;
+    /* The capability replaces whatever xms_cc the challenge named: the client states its own. */
+    cJSON_DeleteItemFromObjectCaseSensitive(at, "xms_cc");
+    cc = cJSON_AddObjectToObject(at, "xms_cc");
+    values = cc ? cJSON_AddArrayToObject(cc, "values") : NULL;
+    if (!values || !cJSON_AddItemToArray(values, cJSON_CreateString("cp1")))
+        goto out;
+    text = cJSON_PrintUnformatted(root);
+out:
+    cJSON_Delete(root);
+    return text;
 }

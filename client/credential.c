@@ -415,13 +415,14 @@ static char *scope_to_resource(const char *scope)
 }
 
 int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, const char *tenant,
-                         const char *scope, uint64_t deadline_start, struct kv__token_reply *out,
-                         struct kv_error *err)
+                         const char *scope, const char *claims, uint64_t deadline_start,
+                         struct kv__token_reply *out, struct kv_error *err)
 {
     struct kv__buf form = {.max = 64 * 1024};
     struct kv__response rs = {.retry_after_ms = -1};
     struct kv__request rq = {.method = "GET", .what = "token", .identity = true};
     char *url = NULL, *assertion = NULL, *resource = NULL, *esc_res = NULL, *hdr = NULL;
+    char *claims_req = NULL;
     const char *headers[2] = {NULL, NULL};
     cJSON *root = NULL;
     int rc = KV_E_NOMEM;
@@ -442,8 +443,18 @@ int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, 
         if (!(url = kv__asprintf("%s/%s/oauth2/v2.0/token", cred->authority,
                                  tenant ? tenant : cred->tenant)))
             goto out;
+        /* Client capability cp1 on every request, as the Key Vault SDKs send it (enableCae):
+         * the service may then answer a revoked token with a claims challenge, whose claims go
+         * into the next request (spec/identity.md §7.3). */
+        if (!(claims_req = kv__claims_request(claims))) {
+            rc = claims ? kv__fail(err, KV_E_CHALLENGE,
+                                   "the claims challenge's claims are not a JSON object")
+                        : KV_E_NOMEM;
+            goto out;
+        }
         if (!form_add(&form, "grant_type", "client_credentials") ||
-            !form_add(&form, "client_id", cred->client_id) || !form_add(&form, "scope", scope))
+            !form_add(&form, "client_id", cred->client_id) || !form_add(&form, "scope", scope) ||
+            !form_add(&form, "claims", claims_req))
             goto out;
         if (cred->kind == KV__CRED_SECRET) {
             if (!form_add(&form, "client_secret", cred->client_secret))
@@ -489,7 +500,8 @@ int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, 
     case KV__CRED_STATIC: break;
     }
     rq.url = url;
-    kv__trace(c, "token: %s for scope %s", kv_credential_kind(cred), scope);
+    kv__trace(c, "token: %s for scope %s%s", kv_credential_kind(cred), scope,
+              claims ? " with the claims of a claims challenge" : "");
     rc = kv__http_call(c, &rq, deadline_start, &rs, err);
     if (rc != KV_OK) {
         /* Keep what tells the caller most: a timeout, TLS or memory failure stays what it is. */
@@ -536,6 +548,7 @@ out:
     kv__buf_wipe(&form);
     cx_free_wiped(assertion);
     cx_free_wiped(hdr);
+    free(claims_req);
     free(url);
     free(resource);
     curl_free(esc_res);

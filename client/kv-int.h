@@ -124,11 +124,22 @@ struct kv__challenge {
     char tenant[128];        /* its first path segment, "" if absent */
     char resource[512];      /* resource, "" if absent */
     char scope[512];         /* scope verbatim, or resource + "/.default" */
+    /* A claims challenge of continuous access evaluation (error="insufficient_claims" with
+     * claims, spec/identity.md §7.2): the claims decoded from base64 (either alphabet, padding
+     * optional, as azure-core Python reads them); "" for an ordinary challenge. A claims challenge
+     * names no resource: the client keeps the scope and tenant of the challenge it had. */
+    char claims[2048];
 };
 /* Parses a WWW-Authenticate value ("Bearer k="v", k2="v2""; commas with or without spaces,
- * authorization or authorization_uri, resource or scope). 0 on success; -1 when it is not a
- * Bearer challenge or names neither a resource nor a scope. */
+ * authorization or authorization_uri, resource or scope, error and claims). 0 on success; -1 when
+ * it is not a Bearer challenge, or names neither a resource nor a scope and is no claims
+ * challenge, or its claims do not decode to a JSON object. */
 int kv__challenge_parse(const char *header, struct kv__challenge *out);
+/* The claims request of a token request (spec/identity.md §7.3): client capability cp1 (libkvclient
+ * answers claims challenges), merged into challenge_claims when given (a JSON object, from a
+ * claims challenge) as msal-node merges them. Returns compact JSON (caller frees), NULL when out
+ * of memory or challenge_claims is not a JSON object. */
+char *kv__claims_request(const char *challenge_claims);
 /* Resource verification as the official SDKs do it: the vault's host name must end with "." plus
  * the host name of the challenge's resource (or scope); ports are ignored. 0 when it matches;
  * -1 with msg filled otherwise. */
@@ -166,10 +177,11 @@ struct kv__token_reply {
     int64_t expires_on; /* unix seconds */
 };
 /* Fetches a token for scope from cred's endpoint, for tenant (NULL = the credential's own), using
- * the client's transport. */
+ * the client's transport. App credentials send the claims request (kv__claims_request of claims, a
+ * claims challenge's decoded claims or NULL); managed identity endpoints take none. */
 int kv__credential_fetch(struct kv_client *c, const struct kv_credential *cred, const char *tenant,
-                         const char *scope, uint64_t deadline_start, struct kv__token_reply *out,
-                         struct kv_error *err);
+                         const char *scope, const char *claims, uint64_t deadline_start,
+                         struct kv__token_reply *out, struct kv_error *err);
 /* The expiry (unix seconds) of a parsed token response received at now: expires_on when it is a
  * time after 2001, else now + expires_in (JSON numbers or decimal strings). KV_E_PROTOCOL, naming
  * the member, when the one used is not a whole number that fits an int64 or gives a lifetime
@@ -214,10 +226,11 @@ int kv__token_state(const char *token, int64_t expires_on, int64_t now, unsigned
 
 /* A token for scope (tenant may be NULL): from the cache, or fetched once however many threads ask
  * at the same time. stale: a token the caller saw rejected with a 401; when the cache still holds
- * it, it is dropped and a new one fetched (one forced refresh). *token: caller frees with
- * kv_free_secret. */
+ * it, it is dropped and a new one fetched (one forced refresh). claims: a claims challenge's
+ * decoded claims for that fetch (NULL = none). *token: caller frees with kv_free_secret. */
 int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, const char *stale,
-                  uint64_t deadline_start, char **token, int64_t *expires_on, struct kv_error *err);
+                  const char *claims, uint64_t deadline_start, char **token, int64_t *expires_on,
+                  struct kv_error *err);
 
 /* ----- http.c: transport ------------------------------------------------------------------- */
 

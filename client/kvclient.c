@@ -171,7 +171,7 @@ int kv_client_get_token(struct kv_client *c, const char *scope, char **token, in
         *token = NULL;
     if (!c || !scope || !*scope || !token)
         return kv__fail(err, KV_E_INVALID_ARG, "client, scope and token are required");
-    return kv__token_get(c, scope, NULL, NULL, kv__mono_ms(), token, expires_on, err);
+    return kv__token_get(c, scope, NULL, NULL, NULL, kv__mono_ms(), token, expires_on, err);
 }
 
 /* Handles a 401 challenge: parses, verifies and stores it. */
@@ -211,6 +211,7 @@ static int vault_call(struct kv_client *c, const char *what, const char *method,
     uint64_t start = kv__mono_ms();
     struct kv__challenge ch;
     char *url = NULL, *token = NULL;
+    char *claims = NULL; /* a claims challenge's claims, for the one refresh that follows it */
     int rc;
     bool have;
     kv__error_clear(err);
@@ -257,7 +258,7 @@ static int vault_call(struct kv_client *c, const char *what, const char *method,
     for (int round = 0; round < 2; round++) {
         char *stale = token;
         token = NULL;
-        rc = kv__token_get(c, ch.scope, tenant, stale, start, &token, NULL, err);
+        rc = kv__token_get(c, ch.scope, tenant, stale, claims, start, &token, NULL, err);
         cx_free_wiped(stale);
         if (rc != KV_OK)
             goto out;
@@ -265,11 +266,23 @@ static int vault_call(struct kv_client *c, const char *what, const char *method,
         rc = kv__http_call(c, &rq, start, rs, err);
         if (rc != KV_OK || rs->status != 401 || round == 1)
             break;
-        /* A 401 with a token: the token expired or was revoked early, or the vault moved tenant.
-         * Re-read the challenge and refresh the token once; a second 401 is the answer. */
+        /* A 401 with a token: the token expired or was revoked early (a claims challenge of
+         * continuous access evaluation), or the vault moved tenant. Refresh the token once, with
+         * the claims when the challenge has them; a second 401 is the answer, so a service that
+         * keeps challenging is never looped on. */
+        struct kv__challenge again;
+        if (rs->www_authenticate && kv__challenge_parse(rs->www_authenticate, &again) == 0 &&
+            again.claims[0]) {
+            /* It names no resource: the scope and tenant of the stored challenge stay. */
+            kv__trace(c, "401 claims challenge: requesting a token with its claims, once");
+            if (!(claims = strdup(again.claims))) {
+                rc = kv__fail(err, KV_E_NOMEM, "out of memory");
+                goto out;
+            }
+            continue;
+        }
         kv__trace(c, "401 with a token: refreshing it once");
         if (rs->www_authenticate) {
-            struct kv__challenge again;
             if (take_challenge(c, rs, &again, err) != KV_OK) {
                 rc = err ? err->status : KV_E_CHALLENGE;
                 goto out;
@@ -280,6 +293,7 @@ static int vault_call(struct kv_client *c, const char *what, const char *method,
     if (rc == KV_OK && rs->status >= 400)
         rc = kv__error_from_response(rs, err);
 out:
+    free(claims);
     cx_free_wiped(token);
     free(url);
     if (err)

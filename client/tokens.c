@@ -97,7 +97,8 @@ static bool wait_fetch(struct kv_client *c, uint64_t deadline_start)
 }
 
 int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, const char *stale,
-                  uint64_t deadline_start, char **token, int64_t *expires_on, struct kv_error *err)
+                  const char *claims, uint64_t deadline_start, char **token, int64_t *expires_on,
+                  struct kv_error *err)
 {
     struct kv__token_cache *tc = &c->tokens;
     struct kv__token *t;
@@ -160,8 +161,8 @@ int kv__token_get(struct kv_client *c, const char *scope, const char *tenant, co
     struct kv__token_reply reply = {0};
     struct kv_error ferr;
     kv__error_clear(&ferr);
-    status = kv__credential_fetch(c, c->cred, tenant[0] ? tenant : NULL, scope, deadline_start,
-                                  &reply, &ferr);
+    status = kv__credential_fetch(c, c->cred, tenant[0] ? tenant : NULL, scope, claims,
+                                  deadline_start, &reply, &ferr);
 
     pthread_mutex_lock(&tc->lock);
     int64_t now = c->now();

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_httpd_set(status, "", data + 1, size - 1);
     memset(&err, 0, sizeof err);
     int rc = kv__credential_fetch(client, client->cred, NULL, "https://vault.azure.net/.default",
-                                  kv__mono_ms(), &out, &err);
+                                  NULL, kv__mono_ms(), &out, &err);
     if (rc == KV_OK && (!out.token || !*out.token)) {
         fprintf(stderr, "fuzz-token: success without a token\n");
         abort();

@@ -19,6 +19,7 @@
 #include "keys.h"
 #include "log.h"
 #include "reply.h"
+#include "revoke.h"
 #include "throttle.h"
 #include "util.h"
 
@@ -306,6 +307,7 @@ static bool audience_ok(struct mv_req *r, const char *aud)
 static bool vault_auth_or_reply(struct mv_req *r)
 {
     struct mv_claims c;
+    struct mv_revocation rv;
     char expected_iss[128], msg[512], echo[200];
 
     switch (mv_auth_bearer(r, &c)) {
@@ -344,6 +346,13 @@ static bool vault_auth_or_reply(struct mv_req *r)
         snprintf(msg, sizeof msg, "AKV10032: Invalid issuer. Expected one of %s, found %s.",
                  expected_iss, mv_reply_echo(c.iss, echo, sizeof echo));
         mv_reply_kv_unauthorized(r, msg);
+        return false;
+    }
+    /* Continuous access evaluation (spec/identity.md §7.6): a token minted before its principal
+     * was revoked gets the claims challenge, if the client declared it can answer one (cp1) or the
+     * revocation was hard. A token without the mock's issue stamp is never reached. */
+    if (c.stamp && mv_revocations_match(r->srv->revocations, c.oid, c.appid, c.stamp, c.cp1, &rv)) {
+        mv_reply_kv_claims_challenge(r, rv.revoked_at);
         return false;
     }
     return true;

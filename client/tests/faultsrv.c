@@ -185,8 +185,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"ext_expires_in\":3599,"
                  "\"access_token\":\"fs-token-%u\"}",
                  tokno);
-    } else if (!e.authorized || (scripted && reply.status == 401)) {
-        /* The challenge, on every unauthenticated request and on a scripted 401. */
+    } else if (!e.authorized || (scripted && reply.status == 401 && !reply.headers[0])) {
+        /* The challenge, on every unauthenticated request and on a scripted 401 that brings no
+         * headers of its own (one that does, a claims challenge, is sent as scripted). */
         e.status = 401;
         snprintf(challenge, sizeof challenge,
                  "WWW-Authenticate: Bearer authorization=\"https://localhost:%u/%s\", "

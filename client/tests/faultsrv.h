@@ -8,7 +8,8 @@
  *   that script is empty, a client-credentials token ("fs-token-N", expires_in 3599);
  * - any other request without Authorization: the Key Vault 401 challenge
  *   (Bearer authorization="https://localhost:PORT/{tenant}", resource="https://localhost:PORT");
- * - any other request with Authorization: the next scripted reply, or, when the script is empty,
+ * - any other request with Authorization: the next scripted reply (a 401 without headers of its
+ *   own gets the challenge above), or, when the script is empty,
  *   200 with a SecretBundle for the secret named in the path.
  * Every request is journalled (method, path, whether it was authorised, body size, time). */
 #ifndef KV_FAULTSRV_H

@@ -450,6 +450,43 @@ START_TEST(test_challenge_without_body)
 }
 END_TEST
 
+/* A service that answers every token with a claims challenge (spec/identity.md §7.4): one token
+ * request with the claims, one retry, then the second 401 is the caller's. Never a loop. */
+START_TEST(test_claims_challenge_no_loop)
+{
+    static const struct fs_reply cae = {
+        401,
+        {"WWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline"
+         ".com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3Nf"
+         "dG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In19fQ==\"",
+         NULL},
+        NULL,
+        0};
+    struct kv_client *c = fs_client(0);
+    struct kv_error err;
+    struct fs_entry j[32];
+    size_t n, vault, tokens = 0, tok_len[2] = {0, 0};
+
+    memset(&err, 0, sizeof err);
+    kt_get_ok(c, "api-key");
+    fs_push(fs, &cae, 5);
+    kt_assert_status(kv_secret_get(c, "api-key", NULL, NULL, &err), KV_E_UNAUTHORIZED, &err,
+                     "get challenged without end");
+    ck_assert_int_eq(err.http_status, 401);
+    n = fs_journal(fs, j, 32);
+    for (size_t i = 0; i < n && i < 32; i++)
+        if (j[i].token && tokens++ < 2)
+            tok_len[tokens - 1] = j[i].body_len;
+    vault = fs_vault_journal(fs, NULL, 0);
+    /* The warm-up: challenge, token, get; then get (401), token with claims, get (401). */
+    ck_assert_uint_eq(tokens, 2);
+    ck_assert_uint_eq(vault, 3);
+    /* The second token request carries the challenge's claims besides the capability. */
+    ck_assert_uint_gt(tok_len[1], tok_len[0]);
+    kv_client_destroy(c);
+}
+END_TEST
+
 /* nextLink is followed only to the vault's own origin: a page whose nextLink leads elsewhere
  * (here the same port under another host name) fails the pager, at once or after its items, and
  * nothing is ever sent there. */
@@ -519,6 +556,7 @@ static Suite *retry_suite(void)
     tcase_add_test(fsrv, test_retry_after_http_date);
     tcase_add_test(fsrv, test_challenge_without_body);
     tcase_add_test(fsrv, test_next_link_foreign_origin);
+    tcase_add_test(fsrv, test_claims_challenge_no_loop);
     suite_add_tcase(s, fsrv);
     return s;
 }

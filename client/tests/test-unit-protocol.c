@@ -306,6 +306,88 @@ START_TEST(test_challenge_refused)
 }
 END_TEST
 
+/* ---- challenge.c: claims challenges (spec/identity.md §7.2, §7.3) ----------------------- */
+
+/* The one real capture, from the Key Vault challenge tests of the SDKs. */
+#define CAE_REAL                                                                                   \
+    "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"      \
+    "authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2"  \
+    "VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In0sInhtc19jYWVlcnJvciI6eyJ2YWx1ZSI6IjEwMDEyIn19fQ" \
+    "==\""
+#define CAE_REAL_JSON                                                                              \
+    "{\"access_token\":{\"nbf\":{\"essential\":true,\"value\":\"1726077595\"},\"xms_caeerror\":{"  \
+    "\"value\":\"10012\"}}}"
+
+START_TEST(test_challenge_claims_real)
+{
+    struct kv__challenge ch;
+
+    parse_ok(CAE_REAL, &ch);
+    ck_assert_str_eq(ch.claims, CAE_REAL_JSON);
+    /* It names no resource: the caller keeps the scope it had. */
+    ck_assert_str_eq(ch.scope, "");
+    ck_assert_str_eq(ch.resource, "");
+    /* An ordinary challenge has no claims. */
+    parse_ok("Bearer authorization=\"https://login.microsoftonline.com/" TENANT "\", "
+             "resource=\"https://vault.azure.net\"",
+             &ch);
+    ck_assert_str_eq(ch.claims, "");
+}
+END_TEST
+
+/* The URL-safe alphabet without padding, as azure-core Python also reads it. */
+START_TEST(test_challenge_claims_urlsafe)
+{
+    struct kv__challenge ch;
+
+    parse_ok("Bearer error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnt9fQ\"", &ch);
+    ck_assert_str_eq(ch.claims, "{\"access_token\":{}}");
+}
+END_TEST
+
+START_TEST(test_challenge_claims_refused)
+{
+    static const char *const bad[] = {
+        /* claims without error="insufficient_claims", and no resource */
+        "Bearer realm=\"\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnt9fQ==\"",
+        /* error without claims */
+        "Bearer realm=\"\", error=\"insufficient_claims\"",
+        /* not base64, not JSON, not an object */
+        "Bearer error=\"insufficient_claims\", claims=\"!!!\"",
+        "Bearer error=\"insufficient_claims\", claims=\"bm90IGpzb24=\"",
+        "Bearer error=\"insufficient_claims\", claims=\"WzFd\"",
+    };
+    struct kv__challenge ch;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(kv__challenge_parse(bad[i], &ch) == -1, "refused: \"%s\"", bad[i]);
+}
+END_TEST
+
+/* The token request's claims: cp1 alone, or merged into the challenge's claims. */
+START_TEST(test_claims_request)
+{
+    char *t = kv__claims_request(NULL);
+
+    ck_assert_str_eq(t, "{\"access_token\":{\"xms_cc\":{\"values\":[\"cp1\"]}}}");
+    free(t);
+    t = kv__claims_request(CAE_REAL_JSON);
+    ck_assert_str_eq(t,
+                     "{\"access_token\":{\"nbf\":{\"essential\":true,\"value\":\"1726077595\"},"
+                     "\"xms_caeerror\":{\"value\":\"10012\"},\"xms_cc\":{\"values\":[\"cp1\"]}}}");
+    free(t);
+    /* Other members stay; a challenge's own xms_cc is replaced by the client's. */
+    t = kv__claims_request("{\"id_token\":{\"auth_time\":{\"essential\":true}},"
+                           "\"access_token\":{\"xms_cc\":{\"values\":[\"cp9\"]}}}");
+    ck_assert_str_eq(t, "{\"id_token\":{\"auth_time\":{\"essential\":true}},"
+                        "\"access_token\":{\"xms_cc\":{\"values\":[\"cp1\"]}}}");
+    free(t);
+    ck_assert_ptr_null(kv__claims_request("[1]"));
+    ck_assert_ptr_null(kv__claims_request("{\"access_token\":1}"));
+    ck_assert_ptr_null(kv__claims_request("{"));
+}
+END_TEST
+
 /* ---- challenge.c: resource verification (A.2 matrix; ports ignored, exact match fails) ---- */
 
 static void set_resource(struct kv__challenge *ch, const char *resource)
@@ -418,6 +500,10 @@ static Suite *unit_protocol_suite(void)
     tcase_add_test(challenge, test_challenge_tenant_first_segment);
     tcase_add_test(challenge, test_challenge_missing_authorization);
     tcase_add_test(challenge, test_challenge_refused);
+    tcase_add_test(challenge, test_challenge_claims_real);
+    tcase_add_test(challenge, test_challenge_claims_urlsafe);
+    tcase_add_test(challenge, test_challenge_claims_refused);
+    tcase_add_test(challenge, test_claims_request);
     tcase_add_loop_test(challenge, test_verify_js_matrix, 0,
                         (int)(sizeof matrix / sizeof matrix[0]) * 4);
     tcase_add_test(challenge, test_verify_edges);

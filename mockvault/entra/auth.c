@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cx-base64.h"
 #include "jwt.h"
 #include "store.h"
 
@@ -90,6 +91,19 @@ static bool cache_get(struct mv_token_cache *c, uint64_t hash, const char *tok, 
     return hit;
 }
 
+/* The issue stamp the mock put in the last 8 bytes of a 16-byte uti (identity.c); 0 for a uti of
+ * another shape, which no revocation then reaches (only tokens of another mock could have it). */
+static void stamp_from_uti(struct mv_claims *c, const char *uti)
+{
+    size_t n = 0;
+    unsigned char *b = uti ? cx_b64url_decode(uti, strlen(uti), &n) : NULL;
+
+    if (b && n == 16)
+        for (int i = 8; i < 16; i++)
+            c->stamp = (c->stamp << 8) | b[i];
+    free(b);
+}
+
 /* Copies the claims the resources check out of a verified payload. A value that does not fit is
  * cut, which can only make a later comparison fail: the safe direction. */
 static void claims_from_json(struct mv_claims *c, const cJSON *claims)
@@ -102,6 +116,9 @@ static void claims_from_json(struct mv_claims *c, const cJSON *claims)
     size_t off = 0;
 
     memset(c, 0, sizeof *c);
+    stamp_from_uti(c, claim_str(claims, "uti"));
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(claims, "xms_cc"))
+        c->cp1 |= cJSON_IsString(it) && strcasecmp(it->valuestring, "cp1") == 0;
     c->has_exp = cJSON_IsNumber(exp);
     c->exp = c->has_exp ? exp->valuedouble : 0;
     c->has_nbf = cJSON_IsNumber(nbf);

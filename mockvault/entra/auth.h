@@ -5,6 +5,7 @@
 #define MV_AUTH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "http.h"
 
@@ -18,6 +19,8 @@ struct mv_claims {
     char oid[64];
     char tid[64];
     char roles[512]; /* the "roles" claim, space-separated ("" when absent) */
+    uint64_t stamp;  /* issue stamp carried in uti (model/revoke.h); 0 when it has none */
+    bool cp1;        /* "xms_cc" holds "cp1": the client can answer claims challenges */
 };
 
 enum mv_auth_result {

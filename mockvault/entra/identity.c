@@ -14,17 +14,19 @@
 #include "identity.h"
 #include "jwt.h"
 #include "reply.h"
+#include "revoke.h"
 #include "op.h"
 #include "store.h"
 #include "util.h"
 
 #define FORM_FIELD_MAX (64 * 1024)
 
-/* The form fields the token endpoints read; everything else (x-client-*, claims, client_info,
- * client-request-id...) is ignored, as Entra does (spec/identity.md §1.1). */
+/* The form fields the token endpoints read; everything else (x-client-*, client_info,
+ * client-request-id...) is ignored, as Entra does (spec/identity.md §1.1). claims is the claims
+ * request of continuous access evaluation (§7.3): client capabilities and a challenge's nbf. */
 struct token_form {
     char *grant_type, *client_id, *client_secret, *scope, *resource;
-    char *client_assertion, *client_assertion_type;
+    char *client_assertion, *client_assertion_type, *claims;
 };
 
 static char **form_slot(void *ctx, const char *key)
@@ -41,6 +43,7 @@ static char **form_slot(void *ctx, const char *key)
         {"resource", offsetof(struct token_form, resource)},
         {"client_assertion", offsetof(struct token_form, client_assertion)},
         {"client_assertion_type", offsetof(struct token_form, client_assertion_type)},
+        {"claims", offsetof(struct token_form, claims)},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].name, key) == 0)
@@ -57,6 +60,7 @@ static void form_finish(struct token_form *f)
     free(f->resource);
     cx_free_wiped(f->client_assertion);
     free(f->client_assertion_type);
+    free(f->claims);
 }
 
 static void parse_form(struct mv_req *r, struct token_form *f)
@@ -220,11 +224,17 @@ char *mv_identity_issue_token(struct mv_server *srv, const struct mv_token_spec 
     cJSON *c = cJSON_CreateObject();
     char iss[128], rnd[24], *aio, *uti, rh[160];
     char *tok;
+    uint64_t stamp;
 
     snprintf(iss, sizeof iss, "https://sts.windows.net/%s/", t->tenant_id);
     mv_rand_bytes(rnd, sizeof rnd);
     aio = cx_b64url_encode(rnd, sizeof rnd);
-    mv_rand_bytes(rnd, 16);
+    /* uti is 16 bytes as Entra's: 8 random, then the issue stamp big-endian, which orders the
+     * token against revocations (revoke.h; read back by auth.c). */
+    mv_rand_bytes(rnd, 8);
+    stamp = mv_revocations_stamp(srv->revocations, t->stamp_now);
+    for (int i = 0; i < 8; i++)
+        rnd[8 + i] = (char)(unsigned char)(stamp >> (56 - 8 * i));
     uti = cx_b64url_encode(rnd, 16);
     snprintf(rh, sizeof rh, "0.mockvault.%s.", t->appid);
     cJSON_AddStringToObject(c, "aud", t->resource);
@@ -248,6 +258,10 @@ char *mv_identity_issue_token(struct mv_server *srv, const struct mv_token_spec 
     cJSON_AddStringToObject(c, "tid", t->tenant_id);
     cJSON_AddStringToObject(c, "uti", uti ? uti : "");
     cJSON_AddStringToObject(c, "ver", "1.0");
+    /* The client capabilities it declared in its claims request: the resource learns from them
+     * whether the client can answer a claims challenge (spec/identity.md §7.1). */
+    if (t->cp1)
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(c, "xms_cc"), cJSON_CreateString("cp1"));
     if (t->mirid)
         cJSON_AddStringToObject(c, "xms_mirid", t->mirid);
     tok = mv_jwt_sign(srv->jwt, c);
@@ -579,6 +593,44 @@ static bool authenticate_app_or_reply(struct mv_req *r, const char *t, const str
     return true;
 }
 
+/* The claims request of continuous access evaluation (spec/identity.md §7.3): a JSON object whose
+ * access_token member may declare client capabilities (xms_cc.values holding "cp1", in any case:
+ * MSAL-Python sends "CP1") and ask for a token valid from a time on (nbf.value, a claims
+ * challenge's revocation time, as a string or a number). Members it does not know (id_token,
+ * xms_caeerror...) are ignored. Answers 400 and returns false when it is not a JSON object. */
+static bool claims_or_reply(struct mv_req *r, const char *text, bool *cp1, int64_t *nbf)
+{
+    cJSON *j = cJSON_Parse(text), *at;
+    const cJSON *v, *it;
+    bool ok = cJSON_IsObject(j);
+
+    *cp1 = false;
+    *nbf = 0;
+    if (!ok) {
+        /* No real capture of Entra's answer to a malformed claims request [UNC]. */
+        mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 90023,
+                           "Request is malformed or invalid: the claims parameter is not a JSON "
+                           "object.");
+        goto out;
+    }
+    at = cJSON_GetObjectItemCaseSensitive(j, "access_token");
+    v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(at, "xms_cc"), "values");
+    /* One value or a list: BARK and older MSALs send "values":"cp1". */
+    if (cJSON_IsString(v))
+        *cp1 = strcasecmp(v->valuestring, "cp1") == 0;
+    else if (cJSON_IsArray(v))
+        for (it = v->child; it; it = it->next)
+            *cp1 |= cJSON_IsString(it) && strcasecmp(it->valuestring, "cp1") == 0;
+    v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(at, "nbf"), "value");
+    if (cJSON_IsString(v))
+        *nbf = strtoll(v->valuestring, NULL, 10);
+    else if (cJSON_IsNumber(v))
+        *nbf = (int64_t)v->valuedouble;
+out:
+    cJSON_Delete(j);
+    return ok;
+}
+
 static enum MHD_Result missing_param(struct mv_req *r, const char *name)
 {
     return mv_reply_aad_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", 900144,
@@ -593,9 +645,10 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
     struct principal p;
     char tid[64], domain[256], resource[1024], echo[128];
     char *tok = NULL;
-    int64_t now = mv_req_now(r), iat, exp;
+    int64_t now = mv_req_now(r), iat, exp, want_nbf = 0;
     int lifetime = r->srv->cfg.token_lifetime;
     int ok = MHD_YES;
+    bool cp1 = false;
 
     memset(&p, 0, sizeof p);
     parse_form(r, &f);
@@ -643,6 +696,8 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
                                mv_reply_echo(resource, echo, sizeof echo), domain);
         goto out;
     }
+    if (f.claims && !claims_or_reply(r, f.claims, &cp1, &want_nbf))
+        goto out;
     if (!authenticate_app_or_reply(r, t, &f, domain, &p))
         goto out;
     snprintf(r->appid, sizeof r->appid, "%s", p.client_id);
@@ -652,6 +707,10 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
      * §2.1). */
     iat = now - 300;
     exp = now + lifetime + 1;
+    /* A claims request carrying a challenge's nbf gets a token valid from then on, not before
+     * (spec/identity.md §7.3): the backdating stops at that time, and never passes now. */
+    if (want_nbf > iat)
+        iat = want_nbf < now ? want_nbf : now;
     {
         struct mv_token_spec spec = {
             .tenant_id = tid,
@@ -663,6 +722,8 @@ static enum MHD_Result token_common(struct mv_req *r, bool v1)
             .nroles = p.nroles,
             .iat = iat,
             .exp = exp,
+            .stamp_now = now,
+            .cp1 = cp1,
         };
         tok = mv_identity_issue_token(r->srv, &spec);
     }

@@ -24,6 +24,8 @@ struct mv_token_spec {
     const char *mirid; /* xms_mirid of a user-assigned managed identity, or NULL */
     int64_t iat;       /* also nbf */
     int64_t exp;
+    int64_t stamp_now; /* the mock clock's now, for the issue stamp in uti (model/revoke.h) */
+    bool cp1;          /* the client declared capability cp1: "xms_cc":["cp1"] */
 };
 
 /* Signs the token with the mock's key. Returns the compact JWT (caller frees), or NULL. */

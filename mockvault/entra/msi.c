@@ -219,6 +219,7 @@ static enum MHD_Result send_token(struct mv_req *r, enum mi_style st, const stru
         .mirid = id->resource_id,
         .iat = iat,
         .exp = exp,
+        .stamp_now = now,
     };
     char *tok = mv_identity_issue_token(r->srv, &spec);
     char num[32];

@@ -23,10 +23,12 @@ struct mv_proxy;
 struct mv_store;
 struct mv_token_cache;
 struct mv_authz_usage;
+struct mv_revocations;
 struct mv_journal;
 struct mv_fault_set;
 struct mv_delay_queue;
 struct mv_throttle;
+struct mv_consist;
 struct mv_ops;
 struct mv_conns;
 
@@ -67,10 +69,12 @@ struct mv_server {
     unsigned char backup_key[32];
     struct mv_token_cache *tokens;      /* verified bearer tokens (auth.c) */
     struct mv_authz_usage *authz_usage; /* what each principal needed (authz.c) */
+    struct mv_revocations *revocations; /* revoked principals, token stamps (model/revoke.c) */
     struct mv_journal *journal;         /* GET /_mock/requests and --audit-log (journal.c) */
     struct mv_fault_set *faults;        /* /_mock/faults rules (fault.c) */
     struct mv_delay_queue *delays;      /* suspended connections of delayed requests (delay.c) */
     struct mv_throttle *throttle;       /* --throttle azure windows (throttle.c) */
+    struct mv_consist *consist;         /* --consistency / --paging azure (consistency.c) */
     struct mv_ops *ops;                 /* every family's operation table (router.c) */
     struct mv_conns *conns;             /* connection caps and the request deadline (conns.c) */
     pthread_mutex_t persist_lock;
@@ -164,6 +168,9 @@ void mv_req_form(struct mv_req *r, mv_form_slot_fn slot, void *ctx, size_t max);
  * §0), ranked in release order: 0 for 2016-10-01, higher for later ones; -1 for an unknown one.
  * Replies compare ranks to gate fields that appeared with a version. */
 int mv_api_version_rank(const char *v);
+/* True when api-version v is first or a later one (both known): the gate of a response field that
+ * first appeared in api-version first (docs/api-versions.md). */
+bool mv_api_version_at_least(const char *v, const char *first);
 
 /* The request body as one JSON document with nothing but whitespace after it; NULL when it is
  * not valid JSON. Caller frees with cJSON_Delete. */

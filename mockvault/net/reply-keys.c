@@ -12,7 +12,7 @@
 /* api-version ranks (mv_api_version_rank) of the versions that added attributes (spec §2). */
 static bool api_at_least(const struct mv_req *r, const char *v)
 {
-    return mv_api_version_rank(r->api_version) >= mv_api_version_rank(v);
+    return mv_api_version_at_least(r->api_version, v);
 }
 
 static void add_url(cJSON *o, const char *key, const struct mv_req *r, const char *kind,
@@ -92,7 +92,7 @@ static void add_attributes(cJSON *root, const struct mv_req *r, const struct mv_
     cJSON_AddNumberToObject(a, "updated", (double)v->updated);
     cJSON_AddStringToObject(a, "recoveryLevel",
                             mv_recovery_level(kv->retention_days, kv->purge_protection));
-    if (api_at_least(r, "7.1"))
+    if (api_at_least(r, "7.1-preview")) /* as secrets: docs/api-versions.md */
         cJSON_AddNumberToObject(a, "recoverableDays", kv->retention_days);
     if (api_at_least(r, "7.4"))
         cJSON_AddBoolToObject(a, "exportable", v->key->exportable);

@@ -248,6 +248,43 @@ enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message)
     return json_typed(r, MHD_HTTP_UNAUTHORIZED, root, MV_JSON_TYPE, header);
 }
 
+enum MHD_Result mv_reply_kv_claims_challenge(struct mv_req *r, int64_t revoked_at)
+{
+    char claims[160], header[900];
+    char *b64;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+
+    /* The claims of the one real capture, xms_caeerror included (spec/identity.md §7.2); only
+     * digits vary, so the standard base64 of it never holds '+' or '/', which the JS SDK's atob
+     * and Python's re-padded urlsafe decoder would read differently. */
+    snprintf(claims, sizeof claims,
+             "{\"access_token\":{\"nbf\":{\"essential\":true,\"value\":\"%lld\"},"
+             "\"xms_caeerror\":{\"value\":\"10012\"}}}",
+             (long long)revoked_at);
+    b64 = cx_b64_encode(claims, strlen(claims), 0);
+    if (!b64) {
+        cJSON_Delete(root);
+        return MHD_NO;
+    }
+    /* No Key Vault body was captured [UNC]: the code is the one of every Key Vault 401, the
+     * message the mock's own. */
+    cJSON_AddStringToObject(err, "code", "Unauthorized");
+    cJSON_AddStringToObject(err, "message",
+                            "mockvault: the token was issued before its principal was revoked "
+                            "(continuous access evaluation). Request a new token with the claims "
+                            "of this challenge.");
+    snprintf(r->error_code, sizeof r->error_code, "insufficient_claims");
+    /* Parameters in the real order, ", " between them; authorization_uri names /common, as the
+     * real one does (clients keep the tenant and scope of the first challenge). */
+    snprintf(header, sizeof header,
+             "Bearer realm=\"\", authorization_uri=\"%s/common/oauth2/authorize\", "
+             "error=\"insufficient_claims\", claims=\"%s\"",
+             r->azure_host ? "https://login.microsoftonline.com" : r->base_url, b64);
+    free(b64);
+    return json_typed(r, MHD_HTTP_UNAUTHORIZED, root, MV_JSON_TYPE, header);
+}
+
 enum MHD_Result mv_reply_aad_error(struct mv_req *r, unsigned status, const char *error, int code,
                                    const char *fmt, ...)
 {
@@ -413,8 +450,9 @@ static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_ob
     jb_int(b, sv->v.updated);
     jb_lit(b, ",\"recoveryLevel\":");
     jb_str(b, mv_recovery_level(sv->retention_days, sv->purge_protection));
-    /* recoverableDays appeared with api-version 7.1 (spec §1 Common points). */
-    if (strcmp(r->api_version, "7.0") != 0 && strcmp(r->api_version, "2016-10-01") != 0) {
+    /* recoverableDays appeared with api-version 7.1 (spec §1 Common points), in its preview
+     * already (docs/api-versions.md). */
+    if (mv_api_version_at_least(r->api_version, "7.1-preview")) {
         jb_lit(b, ",\"recoverableDays\":");
         jb_int(b, sv->retention_days);
     }

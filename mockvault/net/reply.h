@@ -19,6 +19,10 @@ enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char 
 
 /* 401 with the AKV error message and the WWW-Authenticate challenge of spec §3. */
 enum MHD_Result mv_reply_kv_unauthorized(struct mv_req *r, const char *message);
+/* 401 claims challenge of continuous access evaluation for a token revoked at revoked_at (mock
+ * unix seconds): spec/identity.md §7.2's header with error="insufficient_claims" and the claims
+ * {"access_token":{"nbf":{"essential":true,"value":"<revoked_at>"},...}} in standard base64. */
+enum MHD_Result mv_reply_kv_claims_challenge(struct mv_req *r, int64_t revoked_at);
 
 /* The AADSTS envelope of spec/identity.md §1.4: error, error_description ending in the trace and
  * correlation ids and timestamp, error_codes, timestamp, trace_id, correlation_id, error_uri. */

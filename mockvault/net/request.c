@@ -91,22 +91,35 @@ struct cJSON *mv_req_json(struct mv_req *r)
     return j;
 }
 
-/* In release order; previews sit just before the release they preceded. */
+/* Every Key Vault data-plane api-version with a folder in azure-rest-api-specs
+ * (specification/keyvault/data-plane/Microsoft.KeyVault/{stable,preview}/), plus the recorded
+ * 2026-03-01-preview, in release order; a preview sits just before the release it preceded.
+ * Replies gate fields on the rank (mv_api_version_at_least); docs/api-versions.md has the table
+ * and the evidence of each. */
 static const char *const api_versions[] = {
+    "2015-06-01",
     "2016-10-01",
+    "7.0-preview", /* folder preview/7.0 */
     "7.0",
+    "7.1-preview", /* folder preview/7.1 */
     "7.1",
+    "7.2-preview",
     "7.2",
+    "7.3-preview",
     "7.3",
     "7.4-preview.1", /* azure-keyvault-keys 4.8 (Debian 12's python3-azure) sends it by default */
     "7.4",
+    "7.5-preview.1",
     "7.5",
     "7.6-preview.1",
     "7.6-preview.2",
     "7.6",
+    "2025-06-01-preview",
+    "2025-06-01",         /* folder stable/2025-06-01, superseded by 2025-07-01 [UNC] */
+    "2025-07-01-preview", /* keys.json only */
     "2025-07-01",
     "2026-01-01-preview",
-    "2026-03-01-preview",
+    "2026-03-01-preview", /* recorded (.NET 4.11 alpha), no spec folder */
     NULL,
 };
 
@@ -116,4 +129,11 @@ int mv_api_version_rank(const char *v)
         if (strcmp(api_versions[i], v) == 0)
             return i;
     return -1;
+}
+
+bool mv_api_version_at_least(const char *v, const char *first)
+{
+    int rv = mv_api_version_rank(v), rf = mv_api_version_rank(first);
+
+    return rv >= 0 && rf >= 0 && rv >= rf;
 }

@@ -98,16 +98,53 @@ END_TEST
 
 START_TEST(test_api_versions)
 {
-    static const char *const ok[] = {"2016-10-01", "7.0", "7.1", "7.2",       "7.3",
-                                     "7.4",        "7.5", "7.6", "2025-07-01"};
-    static const char *const bad[] = {"",           "7",           "7.7",   "7.4 ",
-                                      "2025-07-02", "7.3-preview", "latest"};
+    static const char *const ok[] = {"2015-06-01",
+                                     "2016-10-01",
+                                     "7.0-preview",
+                                     "7.0",
+                                     "7.1-preview",
+                                     "7.1",
+                                     "7.2-preview",
+                                     "7.2",
+                                     "7.3-preview",
+                                     "7.3",
+                                     "7.4-preview.1",
+                                     "7.4",
+                                     "7.5-preview.1",
+                                     "7.5",
+                                     "7.6-preview.1",
+                                     "7.6-preview.2",
+                                     "7.6",
+                                     "2025-06-01-preview",
+                                     "2025-06-01",
+                                     "2025-07-01-preview",
+                                     "2025-07-01",
+                                     "2026-01-01-preview",
+                                     "2026-03-01-preview"};
+    static const char *const bad[] = {"",
+                                      "7",
+                                      "7.7",
+                                      "7.4 ",
+                                      "2025-07-02",
+                                      "7.3-preview.1",
+                                      "7.6-PREVIEW.1",
+                                      "latest",
+                                      "7.7-preview",
+                                      "2026-01-01"};
 
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         ck_assert_msg(mv_api_version_supported(ok[i]), "%s", ok[i]);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(!mv_api_version_supported(bad[i]), "%s", bad[i]);
     ck_assert_str_eq(mv_api_version_latest, "2025-07-01");
+    /* Release order: a preview ranks just below its release; unknown versions rank nowhere. */
+    ck_assert(mv_api_version_at_least("7.1", "7.1-preview"));
+    ck_assert(!mv_api_version_at_least("7.0", "7.1-preview"));
+    ck_assert(!mv_api_version_at_least("7.4-preview.1", "7.4"));
+    ck_assert(mv_api_version_at_least("2026-03-01-preview", "2025-07-01"));
+    ck_assert(!mv_api_version_at_least("2025-07-01-preview", "2025-07-01"));
+    ck_assert(!mv_api_version_at_least("7.9", "7.0"));
+    ck_assert(!mv_api_version_at_least("7.5", "7.9"));
 }
 END_TEST
 

@@ -2,6 +2,7 @@
 # run-sdk.sh: one official-client run against a mock it starts itself, as a meson test.
 #
 #   run-sdk.sh MOCKVAULT_BIN js [MODE...]     the JS SDK (run.mjs; modes as run.mjs takes them)
+#   run-sdk.sh MOCKVAULT_BIN js FILE.mjs      the JS SDK, a runner of its own (js/FILE.mjs)
 #   run-sdk.sh MOCKVAULT_BIN python FILE.py   a Python SDK suite (Debian's /usr/bin/python3)
 #   run-sdk.sh MOCKVAULT_BIN azcli [FILE.sh]  the Azure CLI (azcli/FILE.sh, default test_az.sh)
 #
@@ -30,6 +31,8 @@ js)
       skip "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)"
   done
   cd "$here/js"
+  # A runner of its own (cae.mjs) when named, else run.mjs with its modes.
+  case ${1:-} in *.mjs) exec node "$@" ;; esac
   exec node run.mjs "$@"
   ;;
 python)
