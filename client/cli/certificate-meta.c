@@ -45,8 +45,8 @@ static bool rename_tree(cJSON *it, int to_wire)
             cJSON_Delete(cJSON_DetachItemViaPointer(it, ch));
             continue;
         }
-        for (size_t i = 0; cJSON_IsObject(it) && ch->string &&
-                           i < sizeof policy_names / sizeof policy_names[0];
+        for (size_t i = 0;
+             cJSON_IsObject(it) && ch->string && i < sizeof policy_names / sizeof policy_names[0];
              i++) {
             if (strcmp(ch->string, policy_names[i][!to_wire]) != 0)
                 continue;

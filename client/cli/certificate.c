@@ -130,9 +130,9 @@ static int check_cert_args(struct cli *c)
     if (c->val[O_ENCODING] && strcasecmp(c->val[O_ENCODING], "PEM") &&
         strcasecmp(c->val[O_ENCODING], "DER"))
         return cli_usage_error(c, "--encoding must be PEM or DER");
-    if (c->val[O_VALIDITY] && (atoi(c->val[O_VALIDITY]) < 1 || atoi(c->val[O_VALIDITY]) > 1200 ||
-                               strspn(c->val[O_VALIDITY], "0123456789") !=
-                                   strlen(c->val[O_VALIDITY])))
+    if (c->val[O_VALIDITY] &&
+        (atoi(c->val[O_VALIDITY]) < 1 || atoi(c->val[O_VALIDITY]) > 1200 ||
+         strspn(c->val[O_VALIDITY], "0123456789") != strlen(c->val[O_VALIDITY])))
         return cli_usage_error(c, "--validity must be a number of months from 1 to 1200");
     if (c->val[O_PASSWORD]) {
         /* Blank the password in argv, as --value is blanked (cli_resolve_object). */
@@ -265,8 +265,7 @@ static int run_import(struct cli *c, struct cli_doc *out)
         goto out;
     if ((st = cli_read_file(c->val[O_FILE], &data, &len)) != KV_OK)
         goto out;
-    st = kv_certificate_import(c->client, c->name, data, len, c->password, policy, &p, &k,
-                               &c->err);
+    st = kv_certificate_import(c->client, c->name, data, len, c->password, policy, &p, &k, &c->err);
     st = finish_cert(c, out, st, k, 0);
 out:
     /* The file holds a private key. */
@@ -389,10 +388,10 @@ static int run_list(struct cli *c, struct cli_doc *out)
     long max = c->maxresults;
     int st, count = 0;
 
-    st = cli_pager_made(c, kv_certificate_pager_create(
-                               c->client, kind,
-                               kind == KV_LIST_CERTIFICATE_VERSIONS ? c->name : NULL,
-                               cli_page_size(c), c->seen[O_INCLUDE_PENDING], &p));
+    st = cli_pager_made(
+        c, kv_certificate_pager_create(c->client, kind,
+                                       kind == KV_LIST_CERTIFICATE_VERSIONS ? c->name : NULL,
+                                       cli_page_size(c), c->seen[O_INCLUDE_PENDING], &p));
     if (st != KV_OK)
         goto out;
     arr = cli_doc_array(out, NULL, NULL);
@@ -566,9 +565,8 @@ static const struct cli_verb cert_verbs[] = {
     {"show-deleted", run_show_deleted, NAMED, 1, 0, "show a soft-deleted certificate"},
     {"download", run_download, NAMED | CLI_OPT(O_VERSION) | CLI_OPT(O_FILE) | CLI_OPT(O_ENCODING),
      1, 0, "write the public certificate to --file as PEM (default) or DER"},
-    {"set-attributes", run_set_attributes,
-     NAMED | CLI_OPT(O_VERSION) | PROPS | CLI_OPT(O_POLICY), 1, 0,
-     "change enabled or tags of a version (and the policy with --policy)"},
+    {"set-attributes", run_set_attributes, NAMED | CLI_OPT(O_VERSION) | PROPS | CLI_OPT(O_POLICY),
+     1, 0, "change enabled or tags of a version (and the policy with --policy)"},
     {"delete", run_delete, NAMED, 1, 0,
      "delete a certificate with its key and secret (soft delete when enabled)"},
     {"recover", run_recover, NAMED, 1, 0, "recover a soft-deleted certificate"},
