@@ -52,7 +52,7 @@ static struct kv_client *fs_client(void)
 }
 
 #define OP(status, extra)                                                                          \
-    "{\"id\":\"https://demo.localhost/certificates/c/pending\",\"issuer\":{\"name\":\"Self\"},"     \
+    "{\"id\":\"https://demo.localhost/certificates/c/pending\",\"issuer\":{\"name\":\"Self\"},"    \
     "\"cancellation_requested\":false,\"status\":\"" status "\"" extra ",\"request_id\":\"r1\"}"
 
 static const char cert_body[] =
@@ -64,8 +64,8 @@ static const char cert_body[] =
 
 START_TEST(test_poll_honours_retry_after)
 {
-    static const struct fs_reply accepted = {202, {"Retry-After: 1", NULL}, OP("inProgress", ""),
-                                             0};
+    static const struct fs_reply accepted = {
+        202, {"Retry-After: 1", NULL}, OP("inProgress", ""), 0};
     static const struct fs_reply busy = {200, {"Retry-After: 1", NULL}, OP("inProgress", ""), 0};
     static const struct fs_reply done = {
         200, {NULL}, OP("completed", ",\"target\":\"https://demo.localhost/certificates/c\""), 0};
@@ -116,7 +116,8 @@ END_TEST
 START_TEST(test_poll_failed_and_timeout)
 {
     static const struct fs_reply failed = {
-        200, {NULL},
+        200,
+        {NULL},
         OP("failed", ",\"status_details\":\"\",\"error\":{\"code\":\"Certificate issuer error\","
                      "\"message\":\"Request rejected\"}"),
         0};

@@ -18,7 +18,9 @@
 #define KT_CERTS_FIXTURE "client/tests/certs-fixture.json"
 #define AUTOMATION_ID "22222222-2222-2222-2222-222222222222"
 #define AUTOMATION_SECRET "flow-client-secret"
-#define SELF_POLICY "{\"x509_props\":{\"subject\":\"CN=DefaultPolicy\",\"sans\":{}},\"issuer\":{\"name\":\"Self\"}}"
+#define SELF_POLICY                                                                                \
+    "{\"x509_props\":{\"subject\":\"CN=DefaultPolicy\",\"sans\":{}},\"issuer\":{\"name\":"         \
+    "\"Self\"}}"
 #define UNKNOWN_POLICY                                                                             \
     "{\"x509_props\":{\"subject\":\"CN=merge.contoso.com\"},\"issuer\":{\"name\":\"Unknown\"}}"
 #define PFX_PASSWORD "pfx-Pa55-never-logged"
@@ -67,8 +69,8 @@ static struct kv_certificate *create_self(struct kv_client *c, const char *name)
     struct kv_certificate *k = NULL;
     struct kv_certificate_operation *op = NULL;
 
-    kt_assert_ok(kv_certificate_create_wait(c, name, SELF_POLICY, NULL, &poll, &k, &op, &err),
-                 &err, "create_wait");
+    kt_assert_ok(kv_certificate_create_wait(c, name, SELF_POLICY, NULL, &poll, &k, &op, &err), &err,
+                 "create_wait");
     ck_assert_ptr_nonnull(op);
     ck_assert_str_eq(op->status, "completed");
     ck_assert_ptr_nonnull(k);
@@ -313,8 +315,8 @@ START_TEST(test_unknown_issuer_merge)
     gnutls_free(leaf.data);
 
     /* Merging nothing is refused before any request. */
-    kt_assert_status(kv_certificate_merge(c, "c2", NULL, 0, NULL, &k, &err), KV_E_INVALID_ARG,
-                     &err, "merge nothing");
+    kt_assert_status(kv_certificate_merge(c, "c2", NULL, 0, NULL, &k, &err), KV_E_INVALID_ARG, &err,
+                     "merge nothing");
     kv_client_destroy(c);
 }
 END_TEST
@@ -371,9 +373,9 @@ static void make_material(char **pem, size_t *pem_len, gnutls_datum_t *pfx)
     ck_assert_int_eq(gnutls_x509_crt_set_key(crt, key), 0);
     ck_assert_int_eq(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
 
-    ck_assert_int_eq(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, NULL,
-                                                       GNUTLS_PKCS_PLAIN, &kp),
-                     0);
+    ck_assert_int_eq(
+        gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &kp),
+        0);
     ck_assert_int_eq(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cp), 0);
     *pem_len = kp.size + cp.size;
     *pem = malloc(*pem_len + 1);
@@ -385,9 +387,8 @@ static void make_material(char **pem, size_t *pem_len, gnutls_datum_t *pfx)
 
     ck_assert_int_eq(gnutls_pkcs12_init(&p12), 0);
     ck_assert_int_eq(gnutls_pkcs12_bag_init(&kbag), 0);
-    ck_assert_int_ge(gnutls_pkcs12_bag_set_privkey(kbag, key, PFX_PASSWORD,
-                                                   GNUTLS_PKCS_PKCS12_3DES),
-                     0);
+    ck_assert_int_ge(
+        gnutls_pkcs12_bag_set_privkey(kbag, key, PFX_PASSWORD, GNUTLS_PKCS_PKCS12_3DES), 0);
     ck_assert_int_eq(gnutls_pkcs12_set_bag(p12, kbag), 0);
     ck_assert_int_eq(gnutls_pkcs12_bag_init(&cbag), 0);
     ck_assert_int_ge(gnutls_pkcs12_bag_set_crt(cbag, crt), 0);
@@ -431,9 +432,9 @@ START_TEST(test_import)
     make_material(&pem, &pem_len, &pfx);
 
     /* Row 10: PFX with a password; x509 properties from the certificate, no pending. */
-    kt_assert_ok(kv_certificate_import(c, "c4", pfx.data, pfx.size, PFX_PASSWORD, NULL, NULL, &k,
-                                       &err),
-                 &err, "import pfx");
+    kt_assert_ok(
+        kv_certificate_import(c, "c4", pfx.data, pfx.size, PFX_PASSWORD, NULL, NULL, &k, &err),
+        &err, "import pfx");
     ck_assert_ptr_null(k->pending_id);
     ck_assert_ptr_nonnull(k->policy);
     ck_assert_ptr_nonnull(strstr(k->policy->subject, "CN=imported.contoso.com"));
@@ -443,9 +444,9 @@ START_TEST(test_import)
     kv_certificate_free(k);
 
     /* Row 11: a wrong password. */
-    kt_assert_status(kv_certificate_import(c, "c5", pfx.data, pfx.size, "wrong", NULL, NULL, &k,
-                                           &err),
-                     KV_E_BAD_REQUEST, &err, "wrong password");
+    kt_assert_status(
+        kv_certificate_import(c, "c5", pfx.data, pfx.size, "wrong", NULL, NULL, &k, &err),
+        KV_E_BAD_REQUEST, &err, "wrong password");
     ck_assert_ptr_nonnull(strstr(err.message, "PKCS#12"));
     ck_assert_ptr_null(k);
 
@@ -589,8 +590,7 @@ START_TEST(test_soft_delete_backup_restore)
     kv_certificate_free(d);
     kt_assert_ok(kv_certificate_delete(c, "sd", NULL, &err), &err, "delete again");
     kt_assert_ok(kv_certificate_purge(c, "sd", &err), &err, "purge");
-    kt_assert_status(kv_certificate_get_deleted(c, "sd", &d, &err), KV_E_NOT_FOUND, &err,
-                     "purged");
+    kt_assert_status(kv_certificate_get_deleted(c, "sd", &d, &err), KV_E_NOT_FOUND, &err, "purged");
     /* Restore after purge keeps the version id. */
     kt_assert_ok(kv_certificate_restore(c, blob, &d, &err), &err, "restore");
     ck_assert_str_eq(d->version, k->version);
