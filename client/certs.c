@@ -483,7 +483,9 @@ int kv_certificate_import(struct kv_client *c, const char *name, const void *dat
     kv__error_clear(err);
     if (!data || !len)
         return kv__fail(err, KV_E_INVALID_ARG, "the certificate (PFX or PEM) is empty");
-    bool pem = len > 10 && memcmp(data, "-----BEGIN", 10) == 0;
+    /* A PFX is DER (a SEQUENCE, 0x30); PEM is text holding "-----BEGIN", perhaps after
+     * openssl's "Bag Attributes" lines. */
+    bool pem = ((const unsigned char *)data)[0] != 0x30 && memmem(data, len, "-----BEGIN", 10);
     if (pem && memchr(data, '\0', len))
         return kv__fail(err, KV_E_INVALID_ARG, "the PEM text holds a NUL byte");
     /* PEM goes as its text (the JS SDK's form), a PFX as standard base64 (spec §3). */

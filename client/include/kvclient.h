@@ -687,8 +687,8 @@ KV_EXPORT int kv_certificate_merge(struct kv_client *c, const char *name,
                                    const struct kv_bytes *x5c, size_t n,
                                    const struct kv_certificate_props *props,
                                    struct kv_certificate **out, struct kv_error *err);
-/* POST /certificates/{name}/import: data is a PFX (PKCS#12, binary; password NULL or "" when
- * it has none) or PEM text (starts with "-----BEGIN": a PKCS#8 private key and the certificate
+/* POST /certificates/{name}/import: data is a PFX (PKCS#12, binary DER; password NULL or "" when
+ * it has none) or PEM text (holding "-----BEGIN": a PKCS#8 private key and the certificate
  * chain, LF line ends; password only for an encrypted key). A PFX is sent base64-encoded, PEM
  * as text, as the JS SDK sends it; for PEM the policy's secret_props.contentType is set to
  * application/x-pem-file when policy_json (may be NULL) does not say. The password and the

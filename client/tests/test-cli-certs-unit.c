@@ -61,11 +61,13 @@ START_TEST(test_policy_to_wire)
     free(wire);
 
     /* The service's own shape passes unchanged. */
-    ck_assert_int_eq(cli_policy_to_wire(&c, "{\"x509_props\":{\"subject\":\"CN=x\"},\"issuer\":{"
-                                            "\"name\":\"Unknown\"}}",
+    ck_assert_int_eq(cli_policy_to_wire(&c,
+                                        "{\"x509_props\":{\"subject\":\"CN=x\"},\"issuer\":{"
+                                        "\"name\":\"Unknown\"}}",
                                         &wire),
                      KV_OK);
-    ck_assert_str_eq(wire, "{\"x509_props\":{\"subject\":\"CN=x\"},\"issuer\":{\"name\":\"Unknown\"}}");
+    ck_assert_str_eq(wire,
+                     "{\"x509_props\":{\"subject\":\"CN=x\"},\"issuer\":{\"name\":\"Unknown\"}}");
     free(wire);
     FILE *devnull = fopen("/dev/null", "w");
     cli_set_err(devnull);
@@ -81,21 +83,22 @@ START_TEST(test_policy_printed_in_az_names)
     struct cli_doc d = {NULL, 0};
     cJSON *a;
 
-    cli_doc_policy(&d, NULL, NULL,
-                   "{\"id\":\"https://v/certificates/c/policy\",\"key_props\":{\"exportable\":true,"
-                   "\"kty\":\"EC\",\"crv\":\"P-256\"},\"secret_props\":{\"contentType\":\"application/"
-                   "x-pem-file\"},\"issuer\":{\"name\":\"Self\",\"cty\":\"OV-SSL\"},\"attributes\":{"
-                   "\"enabled\":true,\"created\":1774657879,\"updated\":1774657880}}");
+    cli_doc_policy(
+        &d, NULL, NULL,
+        "{\"id\":\"https://v/certificates/c/policy\",\"key_props\":{\"exportable\":true,"
+        "\"kty\":\"EC\",\"crv\":\"P-256\"},\"secret_props\":{\"contentType\":\"application/"
+        "x-pem-file\"},\"issuer\":{\"name\":\"Self\",\"cty\":\"OV-SSL\"},\"attributes\":{"
+        "\"enabled\":true,\"created\":1774657879,\"updated\":1774657880}}");
     ck_assert_int_eq(d.nomem, 0);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(
                          cJSON_GetObjectItemCaseSensitive(d.root, "keyProperties"), "curve")
                          ->valuestring,
                      "P-256");
-    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(
-                         cJSON_GetObjectItemCaseSensitive(d.root, "issuerParameters"),
-                         "certificateType")
-                         ->valuestring,
-                     "OV-SSL");
+    ck_assert_str_eq(
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(d.root, "issuerParameters"), "certificateType")
+            ->valuestring,
+        "OV-SSL");
     ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(d.root, "secretProperties"));
     a = cJSON_GetObjectItemCaseSensitive(d.root, "attributes");
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(a, "created")->valuestring,
@@ -110,14 +113,14 @@ START_TEST(test_default_policy_and_args)
     struct cli_doc d = {NULL, 0};
     char *wire = NULL, *text;
     char pw[] = "s3cret-pw";
-    char *ok_argv[] = {"kvclient", "certificate", "import", "--vault-name", "demo", "-n", "c",
-                       "--file", "x.pfx", "--password", pw};
-    char *enc_argv[] = {"kvclient", "certificate", "download", "--vault-name", "demo", "-n", "c",
-                        "--file", "x", "--encoding", "DER"};
-    char *bad_argv[] = {"kvclient", "certificate", "download", "--vault-name", "demo", "-n", "c",
-                        "--file", "x", "--encoding", "utf-8"};
-    char *issuer_argv[] = {"kvclient", "certificate", "issuer", "create", "--vault-name", "demo",
-                           "--issuer-name", "i1"};
+    char *ok_argv[] = {"kvclient", "certificate", "import", "--vault-name", "demo", "-n",
+                       "c",        "--file",      "x.pfx",  "--password",   pw};
+    char *enc_argv[] = {"kvclient", "certificate", "download", "--vault-name", "demo", "-n",
+                        "c",        "--file",      "x",        "--encoding",   "DER"};
+    char *bad_argv[] = {"kvclient", "certificate", "download", "--vault-name", "demo", "-n",
+                        "c",        "--file",      "x",        "--encoding",   "utf-8"};
+    char *issuer_argv[] = {"kvclient",     "certificate", "issuer",        "create",
+                           "--vault-name", "demo",        "--issuer-name", "i1"};
     char *offline_argv[] = {"kvclient", "certificate", "get-default-policy"};
 
     /* az's default policy reads back as a self-signed RSA 2048 policy. */
