@@ -114,6 +114,7 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
         rc = MV_E_NOMEM;
         goto out;
     }
+    sto_changed(st, MV_OBJ_SECRET, vault, name);
     rc = sto_persist_locked(st);
 out:
     mv_version_finish(&nv);
@@ -203,6 +204,7 @@ enum mv_err sto_update_version(struct mv_store *st, enum mv_objtype t, const cha
     memset(&nv, 0, sizeof(nv));
     if (t == MV_OBJ_KEY)
         sto_rotation_dirty(st); /* a new exp moves the policy's timeBeforeExpiry actions */
+    sto_changed(st, t, vault, name);
     rc = sto_persist_locked(st);
 out:
     mv_version_finish(&nv);
@@ -268,6 +270,7 @@ static enum mv_err set_deleted(struct mv_store *st, enum mv_objtype t, const cha
     view.deleted = s->deleted;
     view.deleted_date = s->deleted_date;
     view.scheduled_purge_date = s->scheduled_purge_date;
+    sto_changed(st, t, vault, name);
     rc = sto_persist_locked(st);
 out:
     return sto_end_view(st, rc, &view, out);
@@ -317,6 +320,7 @@ enum mv_err mv_store_purge(struct mv_store *st, enum mv_objtype t, const char *v
         goto out;
     }
     sto_remove_at(v, t, (size_t)(s - sto_items(v, t)));
+    sto_changed(st, t, vault, name);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -386,6 +390,7 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
         rc = MV_E_NOMEM;
         goto out;
     }
+    sto_changed(st, t, vault, copy->name);
     free(copy); /* the shell only: its contents now live in the tree */
     copy = NULL;
     if (t == MV_OBJ_KEY)

@@ -420,7 +420,8 @@ END_TEST
 
 /* ---- persistence ---- */
 
-/* Asserts the state dir holds no temporary files, state.json is 0600 and every key file too. */
+/* Asserts the state dir holds no temporary files, the state's database (state.db, and its -wal
+ * and -shm files while the mock runs) is 0600 and every key file too. */
 static void check_state_dir(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -437,9 +438,9 @@ static void check_state_dir(const char *dir)
                       "no leftover temporary file: %s", e->d_name);
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         ck_assert_int_eq(stat(p, &st), 0);
-        if (strcmp(e->d_name, "state.json") == 0) {
-            seen_state = true;
-            ck_assert_msg((st.st_mode & 0777) == 0600, "state.json mode %o, want 600",
+        if (strncmp(e->d_name, "state.db", 8) == 0) {
+            seen_state = seen_state || strcmp(e->d_name, "state.db") == 0;
+            ck_assert_msg((st.st_mode & 0777) == 0600, "%s mode %o, want 600", e->d_name,
                           (unsigned)(st.st_mode & 0777));
         }
         if (strstr(e->d_name, "key"))
@@ -447,7 +448,7 @@ static void check_state_dir(const char *dir)
                           (unsigned)(st.st_mode & 0777));
     }
     closedir(d);
-    ck_assert_msg(seen_state, "state.json written");
+    ck_assert_msg(seen_state, "state.db written");
 }
 
 static struct mv_server *start_in(const char *dir, const char *fixture)
@@ -461,8 +462,8 @@ static struct mv_server *start_in(const char *dir, const char *fixture)
 }
 
 /* DESIGN §8: with a state dir every acknowledged write survives a restart (the snapshot wins over
- * the fixture, also a different one); state.json is 0600, written atomically (no temp files
- * left); the signing key is kept, so tokens stay valid across the restart. */
+ * the fixture, also a different one); state.db is 0600, written without temp files left
+ * (docs/persistence.md); the signing key is kept, so tokens stay valid across the restart. */
 START_TEST(test_c8_persistence_across_restart)
 {
     char tmpl[] = "/tmp/mvt-state-XXXXXX", *dir = mkdtemp(tmpl), *s_before, *s_after, *old;
@@ -574,7 +575,7 @@ static bool unchanged(const struct dir_files *a, const struct dir_files *b, cons
 START_TEST(test_restart_writes_nothing)
 {
     char tmpl[] = "/tmp/mvt-state-XXXXXX", *dir = mkdtemp(tmpl);
-    static const char *const files[] = {"state.json", "server.pem", "server-key.pem", "ca.pem",
+    static const char *const files[] = {"state.db",   "server.pem", "server-key.pem", "ca.pem",
                                         "ca-key.pem", "backup.key", "jwt-key.pem"};
     const char *sans[] = {"extra.localhost"}; /* inside the CA's name constraints */
     struct mv_server_config cfg;
@@ -604,7 +605,7 @@ START_TEST(test_restart_writes_nothing)
     srv = NULL;
     list_files(dir, &third);
     ck_assert_msg(!unchanged(&second, &third, "server.pem"), "a new name gets a new certificate");
-    ck_assert_msg(unchanged(&second, &third, "state.json"), "state.json kept");
+    ck_assert_msg(unchanged(&second, &third, "state.db"), "state.db kept");
     ck_assert_msg(unchanged(&second, &third, "ca.pem"), "the CA kept");
     check_state_dir(dir);
 }
