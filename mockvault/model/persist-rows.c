@@ -76,7 +76,8 @@ static int set_body(struct mv_row *r, cJSON *j)
 /* v's entry of the export with no object of any family, or with o alone in family t (o NULL: the
  * vault's own settings). It is made by the export itself, on a shallow copy of v, so every field
  * a family adds to a vault (certificate contacts, issuers) or to an object is in the row as the
- * snapshot has it, and the cost is that of the settings and one object, whatever the vault holds. */
+ * snapshot has it, and the cost is that of the settings and one object, whatever the vault holds.
+ */
 static cJSON *vault_entry(const struct mv_vault *v, enum mv_objtype t, const struct mv_object *o)
 {
     struct mv_vault shell = *v;
@@ -166,7 +167,8 @@ static int all_rows(struct mv_rows *rows, const struct mv_data *d)
             return -1;
         for (int t = 0; t < MV_OBJ_COUNT; t++) {
             size_t *n;
-            struct mv_object *items = *mv_vault_family((struct mv_vault *)v, (enum mv_objtype)t, &n);
+            struct mv_object *items =
+                *mv_vault_family((struct mv_vault *)v, (enum mv_objtype)t, &n);
             for (size_t k = 0; k < *n; k++) {
                 if (object_row(rows, d, (enum mv_objtype)t, v->name, items[k].name) != 0)
                     return -1;
@@ -215,7 +217,7 @@ struct mv_rows_doc {
         const struct row_family *fam;
         int deleted;
         cJSON *item;
-    } *pending;
+    } * pending;
     size_t npending, pcap;
 };
 

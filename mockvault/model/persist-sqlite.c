@@ -22,16 +22,15 @@
 
 /* One row per part of the state (persist.h): kind "root" (vault and name ""), "vault" (name "")
  * or a family's word; names lower-cased, so the key is case-insensitive as the model's names. */
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS state ("
-    " kind TEXT NOT NULL,"
-    " vault TEXT NOT NULL,"
-    " name TEXT NOT NULL,"
-    " ord INTEGER NOT NULL DEFAULT 0,"
-    " deleted INTEGER NOT NULL DEFAULT 0,"
-    " body TEXT NOT NULL,"
-    " PRIMARY KEY (vault, kind, name));"
-    "PRAGMA user_version = 1;";
+static const char schema[] = "CREATE TABLE IF NOT EXISTS state ("
+                             " kind TEXT NOT NULL,"
+                             " vault TEXT NOT NULL,"
+                             " name TEXT NOT NULL,"
+                             " ord INTEGER NOT NULL DEFAULT 0,"
+                             " deleted INTEGER NOT NULL DEFAULT 0,"
+                             " body TEXT NOT NULL,"
+                             " PRIMARY KEY (vault, kind, name));"
+                             "PRAGMA user_version = 1;";
 
 /* One write's rows, queued under the store's write lock and committed by the committer. */
 struct pq_entry {

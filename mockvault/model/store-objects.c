@@ -390,8 +390,8 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
         rc = MV_E_NOMEM;
         goto out;
     }
-    sto_changed(st, t, vault, copy->name);
-    free(copy); /* the shell only: its contents now live in the tree */
+    sto_changed(st, t, vault, s->name); /* copy's fields moved into the tree */
+    free(copy);                         /* the shell only: its contents now live in the tree */
     copy = NULL;
     if (t == MV_OBJ_KEY)
         sto_rotation_dirty(st); /* a restored key may bring a rotation policy */

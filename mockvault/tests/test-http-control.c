@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "httpcheck.h"
+#include "state.h"
+#include "util.h"
 #include "testlib.h"
 
 #define DEMO "demo.localhost"
@@ -611,6 +613,57 @@ START_TEST(test_restart_writes_nothing)
 }
 END_TEST
 
+/* Issue 14: a state dir of an earlier version (state.json, the export written unformatted with
+ * mode 0600) is migrated into state.db on the first start and the old file kept as
+ * state.json.migrated; what it held is served, and the next start reads the database. */
+START_TEST(test_state_json_migrated)
+{
+    char tmpl[] = "/tmp/mvt-state-XXXXXX", *dir = mkdtemp(tmpl), path[512], err[256];
+    struct mv_data *d;
+    struct mv_store *st;
+    struct mv_secret_input in = {.value = "from-json"};
+    struct mvt_resp r;
+    struct stat sb;
+    char *text;
+    cJSON *j;
+
+    ck_assert_msg(dir != NULL, "mkdtemp");
+    snprintf(tmp_dir, sizeof tmp_dir, "%s", dir);
+    d = mv_state_load_file(MV_SOURCE_ROOT "/fixtures/default.json", time(NULL), err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    st = mv_store_create(d);
+    ck_assert_int_eq(mv_store_set_secret(st, "demo", "migrated-secret", &in, time(NULL), NULL),
+                     MV_OK);
+    j = mv_state_export(mv_store_rdlock(st));
+    mv_store_unlock(st);
+    text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    ck_assert_int_eq(cx_write_file_atomic(path, text, strlen(text), 0600), 0);
+    free(text);
+    mv_store_destroy(st);
+
+    for (int round = 0; round < 2; round++) {
+        srv = start_in(dir, "fixtures/test-two-tenants.json");
+        tok = mvt_admin_token(srv);
+        ck_assert_msg(tok != NULL, "token");
+        kv(srv, "GET", "/secrets/migrated-secret/", NULL, &r);
+        hc_assert_status(&r, 200, "the migrated secret");
+        ck_assert_str_eq(hc_jstr(r.json, "value"), "from-json");
+        mvt_resp_free(&r);
+        hc_free_token(tok);
+        tok = NULL;
+        mv_server_stop(srv);
+        srv = NULL;
+        ck_assert_msg(stat(path, &sb) != 0, "state.json moved away (round %d)", round);
+        snprintf(path, sizeof path, "%s/state.json.migrated", dir);
+        ck_assert_msg(stat(path, &sb) == 0, "state.json kept as state.json.migrated");
+        snprintf(path, sizeof path, "%s/state.json", dir);
+        check_state_dir(dir);
+    }
+}
+END_TEST
+
 /* DESIGN §1 --ready-file: JSON {"url","port","ca","proxy"} once listening; url and port match
  * the server, ca names an existing file, proxy is the proxy's URL. */
 START_TEST(test_c1_ready_file)
@@ -666,6 +719,7 @@ static Suite *control_suite(void)
     tcase_add_checked_fixture(life, NULL, teardown);
     tcase_add_test(life, test_c8_persistence_across_restart);
     tcase_add_test(life, test_restart_writes_nothing);
+    tcase_add_test(life, test_state_json_migrated);
     tcase_add_test(life, test_c1_ready_file);
     suite_add_tcase(s, life);
     return s;
