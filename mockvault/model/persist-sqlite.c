@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -391,6 +392,11 @@ int mv_persist_load(struct mv_persist *p, struct mv_data **out, char *err, size_
         pthread_cond_wait(&p->done, &p->mu);
     rc = load_locked(p, out, err, errlen);
     pthread_mutex_unlock(&p->mu);
+#ifdef __GLIBC__
+    /* The rows' JSON trees were many small blocks between the state's own: give the free pages
+     * among them back, or a start on a large state keeps them resident. */
+    malloc_trim(0);
+#endif
     return rc;
 }
 
