@@ -1,6 +1,6 @@
 /* persist.h: the state of --state-dir in SQLite (state.db; docs/persistence.md). Each object of a
- * vault (a secret, a key, a certificate: every version, as GET /_mock/state writes the entry) is one
- * row, each vault's own settings another, and the tenants, attestation authorities and default
+ * vault (a secret, a key, a certificate: every version, as GET /_mock/state writes the entry) is
+ * one row, each vault's own settings another, and the tenants, attestation authorities and default
  * vault a third kind, so a write saves the rows it changed and its cost does not grow with the
  * state. The store hands over what changed (struct mv_change, store.h) under its write lock; the
  * rows are copied then, committed by one committer thread in the order they were queued (several
