@@ -25,6 +25,7 @@
 #include "proxy.h"
 #include "router.h"
 #include "state.h"
+#include "stream.h"
 #include "throttle.h"
 #include "tls.h"
 #include "util.h"
@@ -462,6 +463,14 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     srv->journal = mv_journal_create(cfg->audit_log, err, errlen);
     if (!srv->journal)
         goto fail;
+    /* The browser console (issue 16): its pages, the metadata summary and the live journal, whose
+     * streams the journal wakes; without an open stream that costs one atomic load a request. */
+    srv->streams = mv_stream_hub_create(conn_hold, conn_release, 0, 0);
+    if (!srv->streams || !mv_ops_add(srv->ops, mv_console_ops)) {
+        mv_set_err(err, errlen, "out of memory");
+        goto fail;
+    }
+    mv_journal_set_notify(srv->journal, mv_stream_hub_notify, srv->streams);
     {
         /* Probability draws follow --seed, so a seeded run fails the same requests every time. */
         uint64_t fseed = cfg->seed;
@@ -542,11 +551,13 @@ void mv_server_stop(struct mv_server *srv)
      * now on, so a request arriving meanwhile is answered without one; the resumed connections
      * are answered or closed by MHD_stop_daemon. */
     mv_delay_queue_stop(srv->delays);
+    mv_stream_hub_stop(srv->streams); /* likewise for the console's streams */
     if (srv->imds_daemon)
         MHD_stop_daemon(srv->imds_daemon);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
-    mv_conns_destroy(srv->conns); /* after the daemons, whose connections it lists */
+    mv_conns_destroy(srv->conns);        /* after the daemons, whose connections it lists */
+    mv_stream_hub_destroy(srv->streams); /* after the daemons, which closed every stream */
     mv_store_destroy(srv->store);
     mv_token_cache_destroy(srv->tokens);
     mv_authz_usage_destroy(srv->authz_usage);
