@@ -162,9 +162,9 @@ static cJSON *tenant_json(const struct mv_tenant *t)
         cJSON_AddStringToObject(ao, "objectId", a->object_id);
         cJSON_AddNumberToObject(ao, "clientSecrets", (double)a->nsecrets);
         cJSON_AddNumberToObject(ao, "certificates", (double)a->ncertificates);
-        cJSON_AddItemToObject(ao, "graphRoles",
-                              cJSON_CreateStringArray((const char *const *)a->graph_roles,
-                                                      (int)a->ngraph_roles));
+        cJSON_AddItemToObject(
+            ao, "graphRoles",
+            cJSON_CreateStringArray((const char *const *)a->graph_roles, (int)a->ngraph_roles));
         cJSON_AddItemToArray(arr, ao);
     }
     arr = cJSON_AddArrayToObject(o, "managedIdentities");
@@ -185,9 +185,9 @@ static cJSON *tenant_json(const struct mv_tenant *t)
         cJSON_AddStringToObject(uo, "id", t->users[i].id);
         cJSON_AddStringToObject(uo, "displayName",
                                 t->users[i].display_name ? t->users[i].display_name : "");
-        cJSON_AddStringToObject(uo, "userPrincipalName", t->users[i].user_principal_name
-                                                             ? t->users[i].user_principal_name
-                                                             : "");
+        cJSON_AddStringToObject(uo, "userPrincipalName",
+                                t->users[i].user_principal_name ? t->users[i].user_principal_name
+                                                                : "");
         cJSON_AddItemToArray(arr, uo);
     }
     return o;
@@ -327,10 +327,9 @@ static char *live_fill(void *ctx, size_t *len)
     cJSON *arr, *e;
     char line[96];
 
-    arr = mv_journal_after(l->journal, l->f.operation || l->f.vault || l->f.principal ||
-                                               l->f.has_status
-                                           ? &l->f
-                                           : NULL,
+    arr = mv_journal_after(l->journal,
+                           l->f.operation || l->f.vault || l->f.principal || l->f.has_status ? &l->f
+                                                                                             : NULL,
                            &l->cur, l->greeted ? BATCH : FIRST_BATCH);
     if (!l->greeted) {
         text_str(&t, ": mockvault request journal\nretry: 2000\nevent: hello\ndata: {}\n\n");

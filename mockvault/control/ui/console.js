@@ -99,7 +99,7 @@ function rows(e) {
   const name = principalName(e.oid) || principalName(e.appid);
   const denied = Boolean(e.explanation) && e.status === 403;
   const cls = denied ? "denied" : isMarked(e) ? "marked" : null;
-  const tr = el("tr", { class: cls, "data-seq": e.seq, "data-status": e.status },
+  const tr = el("tr", { class: cls, "data-seq": e.seq, "data-status": e.status, "data-request-id": e.requestId },
     el("td", { class: "mono" }, fmtTime(e.time).slice(11)),
     el("td", {}, el("strong", {}, e.operation || "?"), " ", el("span", { class: "mono hint" }, `${e.method} ${e.path}`)),
     el("td", {}, e.vault),
@@ -110,7 +110,7 @@ function rows(e) {
   if (!e.explanation) return [tr];
   const fixButton = e.fix ? el("button", { type: "button", class: "fix", "data-fix-seq": e.seq, disabled: e.fixed || null,
     onclick: (ev) => applyFix(e, ev.currentTarget) }, e.fixed ? "Fix applied" : `Fix: ${describeFix(e.fix)}`) : null;
-  return [tr, el("tr", { class: "explain", "data-explain-seq": e.seq },
+  return [tr, el("tr", { class: "explain", "data-explain-seq": e.seq, "data-request-id": e.requestId },
     el("td", { colspan: 7 }, el("p", { class: "explanation" }, e.explanation), fixButton))];
 }
 
