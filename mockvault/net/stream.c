@@ -23,6 +23,7 @@ struct mv_stream {
     size_t len, off;
     /* Under the hub's lock. */
     bool suspended;     /* suspended by the reader, not yet resumed */
+    bool batch_done;    /* a chunk went out since the notifier last woke the streams */
     bool sent;          /* a chunk went out since the last keep-alive tick */
     bool keepalive_due; /* nothing went out for a whole keep-alive interval */
 };
@@ -73,6 +74,8 @@ static void resume_all(struct mv_stream_hub *h, bool tick)
             if (!s->sent)
                 s->keepalive_due = true;
             s->sent = false;
+        } else {
+            s->batch_done = false;
         }
         if (s->suspended && (!tick || s->keepalive_due)) {
             s->suspended = false;
@@ -226,6 +229,15 @@ static size_t drain(struct mv_stream *s, char *buf, size_t max)
     return n;
 }
 
+/* Suspends s until the notifier resumes it. Caller holds the lock. */
+static ssize_t suspend_locked(struct mv_stream_hub *h, struct mv_stream *s)
+{
+    s->suspended = true;
+    h->suspend(s->conn);
+    pthread_mutex_unlock(&h->lock);
+    return 0;
+}
+
 ssize_t mv_stream_read(void *stream, uint64_t pos, char *buf, size_t max)
 {
     struct mv_stream *s = stream;
@@ -233,20 +245,28 @@ ssize_t mv_stream_read(void *stream, uint64_t pos, char *buf, size_t max)
     unsigned long gen;
 
     (void)pos;
-    if (max == 0)
-        return 0;
     if (s->chunk)
         return (ssize_t)drain(s, buf, max);
     for (;;) {
         if (__atomic_load_n(&h->stopping, __ATOMIC_ACQUIRE))
             return -1; /* MHD_CONTENT_READER_END_OF_STREAM */
+        pthread_mutex_lock(&h->lock);
+        /* One batch per wake-up of the notifier: a stream costs the server at most one fill per
+         * interval, however fast requests come and however fast its client reads. */
+        if (s->batch_done && !s->keepalive_due)
+            return suspend_locked(h, s);
+        pthread_mutex_unlock(&h->lock);
         gen = __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE);
-        s->chunk = s->fill(s->ctx, &s->len);
+        s->chunk = s->batch_done ? NULL : s->fill(s->ctx, &s->len);
         s->off = 0;
         if (s->chunk && s->len) {
             pthread_mutex_lock(&h->lock);
             s->sent = true;
+            s->batch_done = true;
             s->keepalive_due = false;
+            /* There may be more than one batch: ask for the next wake-up as a notify would. */
+            if (!__atomic_exchange_n(&h->pending, true, __ATOMIC_ACQ_REL))
+                pthread_cond_signal(&h->wake);
             pthread_mutex_unlock(&h->lock);
             return (ssize_t)drain(s, buf, max);
         }
@@ -254,24 +274,19 @@ ssize_t mv_stream_read(void *stream, uint64_t pos, char *buf, size_t max)
         s->chunk = NULL;
         s->len = 0;
         pthread_mutex_lock(&h->lock);
-        if (s->keepalive_due && !h->stopping) {
+        if (s->keepalive_due && !h->stopping && max >= sizeof KEEPALIVE_TEXT - 1) {
             s->keepalive_due = false;
             pthread_mutex_unlock(&h->lock);
-            if (max < sizeof KEEPALIVE_TEXT - 1)
-                return 0;
             memcpy(buf, KEEPALIVE_TEXT, sizeof KEEPALIVE_TEXT - 1);
             return (ssize_t)(sizeof KEEPALIVE_TEXT - 1);
         }
         /* A notify since the fill above may have brought something: read again rather than
          * sleep through it (the notifier may already have run). */
-        if (h->stopping || __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE) != gen) {
+        if (h->stopping || (!s->batch_done && __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE) != gen)) {
             pthread_mutex_unlock(&h->lock);
             continue;
         }
-        s->suspended = true;
-        h->suspend(s->conn);
-        pthread_mutex_unlock(&h->lock);
-        return 0;
+        return suspend_locked(h, s);
     }
 }
 
