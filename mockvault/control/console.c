@@ -22,10 +22,10 @@
 
 /* Entries sent in one batch of the stream: the first (the backlog the page opens with) and every
  * later one. A batch goes out at most every MV_STREAM_INTERVAL_MS, so a stream costs the server
- * at most ten times BATCH entries a second, however fast requests come; the rest are counted in a
- * "skipped" event (GET /_mock/requests has them all). */
+ * at most ten times BATCH entries a second (the page draws 500 rows), however fast requests come;
+ * the rest are counted in a "skipped" event (GET /_mock/requests has them all). */
 #define FIRST_BATCH 1000
-#define BATCH 200
+#define BATCH 100
 
 static const struct mv_console_asset *asset(const char *name)
 {

@@ -297,7 +297,7 @@ cJSON *mv_journal_query(struct mv_journal *j, const struct mv_journal_filter *f)
     return out;
 }
 
-/* Appends o (an entry's JSON) with its sequence number; false when out of memory. */
+/* Appends e's JSON with its sequence number; false when out of memory. */
 static bool add_with_seq(cJSON *arr, const struct entry *e, uint64_t seq)
 {
     cJSON *o = entry_json(e);
@@ -309,17 +309,38 @@ static bool add_with_seq(cJSON *arr, const struct entry *e, uint64_t seq)
     return true;
 }
 
+/* *dst = a copy of src with its own strings (dst owns nothing when this fails: false). */
+static bool entry_copy(struct entry *dst, const struct entry *src)
+{
+    *dst = *src;
+    dst->path = src->path ? strdup(src->path) : NULL;
+    dst->crid = src->crid ? strdup(src->crid) : NULL;
+    dst->explanation = src->explanation ? strdup(src->explanation) : NULL;
+    dst->fix = src->fix ? strdup(src->fix) : NULL;
+    if ((src->path && !dst->path) || (src->crid && !dst->crid) ||
+        (src->explanation && !dst->explanation) || (src->fix && !dst->fix)) {
+        entry_free(dst);
+        return false;
+    }
+    return true;
+}
+
 cJSON *mv_journal_after(struct mv_journal *j, const struct mv_journal_filter *f,
                         struct mv_journal_cursor *c, size_t max)
 {
     cJSON *arr = cJSON_CreateArray();
-    size_t *pick = max ? malloc(max * sizeof *pick) : NULL;
+    /* The picked entries are copied under the lock and written as JSON after it: requests add
+     * entries meanwhile, and must not wait for a reader's formatting. */
+    struct entry *pick = max ? calloc(max, sizeof *pick) : NULL;
+    uint64_t *seqs = max ? calloc(max, sizeof *seqs) : NULL;
     size_t start, npick = 0, i;
     uint64_t first, from;
+    bool ok = true;
 
-    if (!arr || (max && !pick)) {
+    if (!arr || (max && (!pick || !seqs))) {
         cJSON_Delete(arr);
         free(pick);
+        free(seqs);
         return NULL;
     }
     c->skipped = 0;
@@ -339,24 +360,29 @@ cJSON *mv_journal_after(struct mv_journal *j, const struct mv_journal_filter *f,
      * present and a count of what it missed, never a backlog that grows without bound. */
     for (i = j->count; i > start; i--) {
         const struct entry *e = &j->ring[(j->head + i - 1) % MV_JOURNAL_MAX];
-        if (!f || matches(e, f)) {
-            if (npick < max)
-                pick[npick++] = i - 1;
-            else
-                c->skipped++;
+        if (f && !matches(e, f))
+            continue;
+        if (npick == max) {
+            c->skipped++;
+        } else if (entry_copy(&pick[npick], e)) {
+            seqs[npick++] = first + i - 1;
+        } else {
+            ok = false;
+            break;
         }
     }
-    for (i = npick; i > 0; i--) {
-        size_t k = pick[i - 1];
-        if (!add_with_seq(arr, &j->ring[(j->head + k) % MV_JOURNAL_MAX], first + k)) {
-            pthread_mutex_unlock(&j->lock);
-            cJSON_Delete(arr);
-            free(pick);
-            return NULL;
-        }
-    }
-    c->after = j->last_seq;
+    if (ok)
+        c->after = j->last_seq;
     pthread_mutex_unlock(&j->lock);
+    for (i = npick; i > 0; i--) {
+        ok = ok && add_with_seq(arr, &pick[i - 1], seqs[i - 1]);
+        entry_free(&pick[i - 1]);
+    }
     free(pick);
+    free(seqs);
+    if (!ok) {
+        cJSON_Delete(arr);
+        return NULL;
+    }
     return arr;
 }

@@ -37,7 +37,7 @@ struct mv_stream_hub {
     unsigned interval_ms, keepalive_ms;
     struct mv_stream *streams; /* under lock */
     unsigned count;            /* streams open; also read without the lock by notify */
-    unsigned long gen;         /* bumped by every notify (atomic) */
+    unsigned long passes;      /* the notifier's resume passes so far (under lock) */
     bool pending;              /* a notify the thread has not acted on yet (atomic) */
 };
 
@@ -100,13 +100,15 @@ static void *notifier(void *arg)
             }
             continue;
         }
-        /* Gather: requests keep arriving meanwhile and only bump the generation. */
+        /* Gather: requests keep arriving meanwhile and find pending set already. */
         {
             struct timespec until = deadline_in(h->interval_ms);
             while (!h->stopping && pthread_cond_timedwait(&h->wake, &h->lock, &until) != ETIMEDOUT)
                 ;
         }
+        /* Cleared before the pass: a notify from now on asks for another one. */
         __atomic_store_n(&h->pending, false, __ATOMIC_RELEASE);
+        h->passes++;
         resume_all(h, false);
     }
     pthread_mutex_unlock(&h->lock);
@@ -171,9 +173,10 @@ void mv_stream_hub_notify(void *hub)
 
     if (!h || __atomic_load_n(&h->count, __ATOMIC_ACQUIRE) == 0)
         return;
-    __atomic_add_fetch(&h->gen, 1, __ATOMIC_ACQ_REL);
-    /* Only the first notify after a wake-up takes the lock; the rest of a burst is one atomic. */
-    if (!__atomic_exchange_n(&h->pending, true, __ATOMIC_ACQ_REL)) {
+    /* Only the first notify after a pass writes and takes the lock; the rest of a burst is one
+     * load of a cache line that stays shared between the server's threads. */
+    if (!__atomic_load_n(&h->pending, __ATOMIC_ACQUIRE) &&
+        !__atomic_exchange_n(&h->pending, true, __ATOMIC_ACQ_REL)) {
         pthread_mutex_lock(&h->lock);
         pthread_cond_signal(&h->wake);
         pthread_mutex_unlock(&h->lock);
@@ -242,7 +245,7 @@ ssize_t mv_stream_read(void *stream, uint64_t pos, char *buf, size_t max)
 {
     struct mv_stream *s = stream;
     struct mv_stream_hub *h = s->hub;
-    unsigned long gen;
+    unsigned long passes;
 
     (void)pos;
     if (s->chunk)
@@ -255,8 +258,8 @@ ssize_t mv_stream_read(void *stream, uint64_t pos, char *buf, size_t max)
          * interval, however fast requests come and however fast its client reads. */
         if (s->batch_done && !s->keepalive_due)
             return suspend_locked(h, s);
+        passes = h->passes;
         pthread_mutex_unlock(&h->lock);
-        gen = __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE);
         s->chunk = s->batch_done ? NULL : s->fill(s->ctx, &s->len);
         s->off = 0;
         if (s->chunk && s->len) {
@@ -280,9 +283,10 @@ ssize_t mv_stream_read(void *stream, uint64_t pos, char *buf, size_t max)
             memcpy(buf, KEEPALIVE_TEXT, sizeof KEEPALIVE_TEXT - 1);
             return (ssize_t)(sizeof KEEPALIVE_TEXT - 1);
         }
-        /* A notify since the fill above may have brought something: read again rather than
-         * sleep through it (the notifier may already have run). */
-        if (h->stopping || (!s->batch_done && __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE) != gen)) {
+        /* A pass of the notifier since the fill above may have come for an entry the fill did not
+         * see: read again rather than sleep through it. An entry added after that pass set
+         * pending, so the next pass resumes this stream. */
+        if (h->stopping || (!s->batch_done && h->passes != passes)) {
             pthread_mutex_unlock(&h->lock);
             continue;
         }

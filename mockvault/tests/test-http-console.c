@@ -53,7 +53,8 @@ static long get_secret(const char *host, const char *name, const char *token, ch
     hc_req(srv, "GET", host, p, token, NULL, NULL, &r);
     st = r.status;
     if (request_id)
-        snprintf(request_id, n, "%s", mvt_header(&r, "x-ms-request-id", buf, sizeof buf) ? buf : "");
+        snprintf(request_id, n, "%s",
+                 mvt_header(&r, "x-ms-request-id", buf, sizeof buf) ? buf : "");
     mvt_resp_free(&r);
     return st;
 }
@@ -139,8 +140,8 @@ static void collect(const cJSON *j, const char *const *keys, cJSON *out)
 
 START_TEST(test_summary_metadata_only)
 {
-    static const char *const secret_keys[] = {"value", "d", "p", "q", "dp", "dq", "qi",
-                                              "n",     "x", "y", NULL};
+    static const char *const secret_keys[] = {"value", "d", "p", "q", "dp", "dq",
+                                              "qi",    "n", "x", "y", NULL};
     char *state_text = hc_state(srv);
     cJSON *state = cJSON_Parse(state_text), *values = cJSON_CreateArray(), *v;
     struct mvt_resp r;

@@ -153,9 +153,16 @@ END_TEST
 
 static void add(struct mv_journal *j, const char *vault, unsigned status)
 {
-    struct mv_request_record e = {.time = 1, .status = status, .method = "GET", .path = "/x",
-                                  .vault = vault, .operation = "GetSecret", .appid = "a",
-                                  .oid = "o", .error_code = "", .request_id = "r"};
+    struct mv_request_record e = {.time = 1,
+                                  .status = status,
+                                  .method = "GET",
+                                  .path = "/x",
+                                  .vault = vault,
+                                  .operation = "GetSecret",
+                                  .appid = "a",
+                                  .oid = "o",
+                                  .error_code = "",
+                                  .request_id = "r"};
     mv_journal_add(j, &e);
 }
 
