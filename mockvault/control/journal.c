@@ -107,7 +107,9 @@ void mv_journal_destroy(struct mv_journal *j)
 {
     if (!j)
         return;
-    mv_journal_clear(j);
+    /* Not mv_journal_clear: nothing is told of this, the server stops the streams first. */
+    for (size_t i = 0; i < MV_JOURNAL_MAX; i++)
+        entry_free(&j->ring[i]);
     if (j->audit)
         fclose(j->audit);
     pthread_mutex_destroy(&j->lock);
