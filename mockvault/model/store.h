@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "certs.h"
 #include "keymat.h"
 
 /* ---- Data model (also the in-memory form of a fixture or snapshot, see state.h) ---- */
@@ -26,7 +27,7 @@ struct mv_tags {
 
 /* Object families of a vault. Names are unique per family, and each family has its own
  * operations on top of the shared ones (get, list, versions, soft delete, backup). */
-enum mv_objtype { MV_OBJ_SECRET = 0, MV_OBJ_KEY, MV_OBJ_COUNT };
+enum mv_objtype { MV_OBJ_SECRET = 0, MV_OBJ_KEY, MV_OBJ_CERT, MV_OBJ_COUNT };
 
 /* JWK key operations (spec/keyvault-keys.md §2), by their wire names in mv_key_op_names. */
 enum mv_key_op {
@@ -69,10 +70,12 @@ struct mv_key_info {
 /* A version of an object. The attributes are common to every family; the payload is the family's:
  * value and content type for a secret, key for a key. */
 struct mv_version {
-    char id[33];             /* 32 lowercase hex */
-    char *value;             /* secrets: owned; never logged. NULL for keys */
-    char *content_type;      /* secrets: owned; NULL = absent */
-    struct mv_key_info *key; /* keys: owned; NULL for secrets */
+    char id[33];               /* 32 lowercase hex */
+    char *value;               /* secrets: owned; never logged. NULL for keys */
+    char *content_type;        /* secrets: owned; NULL = absent */
+    struct mv_key_info *key;   /* keys: owned; NULL for secrets */
+    struct mv_cert_info *cert; /* certificates: owned; NULL for the other families */
+    bool managed; /* a certificate's key or secret (spec/keyvault-certificates.md §1, §4) */
     struct mv_tags tags;
     bool enabled;
     bool has_nbf, has_exp;
@@ -115,6 +118,8 @@ struct mv_object {
     int64_t deleted_date;
     int64_t scheduled_purge_date;
     struct mv_rotation_policy *rotation; /* keys: owned; NULL = never set (the default applies) */
+    struct mv_cert_policy *policy;       /* certificates: owned; one per name */
+    struct mv_cert_op *pending;          /* certificates: owned; NULL = no operation object */
 };
 
 struct mv_app_secret {
@@ -247,6 +252,31 @@ enum mv_key_perm {
  * "getrotationpolicy", "setrotationpolicy"; index i names bit 1 << i. NULL-terminated. */
 extern const char *const mv_key_perm_names[];
 
+/* Certificate permissions of an access policy (spec/keyvault-certificates.md §5, in that order). */
+enum mv_cert_perm {
+    MV_CPERM_GET = 1u << 0,
+    MV_CPERM_LIST = 1u << 1,
+    MV_CPERM_UPDATE = 1u << 2,
+    MV_CPERM_CREATE = 1u << 3,
+    MV_CPERM_IMPORT = 1u << 4,
+    MV_CPERM_DELETE = 1u << 5,
+    MV_CPERM_RECOVER = 1u << 6,
+    MV_CPERM_BACKUP = 1u << 7,
+    MV_CPERM_RESTORE = 1u << 8,
+    MV_CPERM_MANAGECONTACTS = 1u << 9,
+    MV_CPERM_MANAGEISSUERS = 1u << 10,
+    MV_CPERM_GETISSUERS = 1u << 11,
+    MV_CPERM_LISTISSUERS = 1u << 12,
+    MV_CPERM_SETISSUERS = 1u << 13,
+    MV_CPERM_DELETEISSUERS = 1u << 14,
+    MV_CPERM_PURGE = 1u << 15,
+    MV_CPERM_ALL = 0xffffu,
+};
+/* "get", "list", "update", "create", "import", "delete", "recover", "backup", "restore",
+ * "managecontacts", "manageissuers", "getissuers", "listissuers", "setissuers", "deleteissuers",
+ * "purge"; index i names bit 1 << i. NULL-terminated. */
+extern const char *const mv_cert_perm_names[];
+
 struct mv_access_policy {
     char *tenant_id; /* NULL: the vault's tenant */
     char *object_id;
@@ -255,6 +285,8 @@ struct mv_access_policy {
     bool secrets_all;     /* written as ["all"] (kept so export -> import is lossless) */
     unsigned keys;        /* enum mv_key_perm bits */
     bool keys_all;
+    unsigned certs; /* enum mv_cert_perm bits */
+    bool certs_all;
 };
 
 struct mv_role_assignment {
@@ -282,7 +314,24 @@ struct mv_vault {
     size_t nsecrets;
     struct mv_object *keys; /* likewise */
     size_t nkeys;
+    struct mv_object *certs; /* likewise */
+    size_t ncerts;
+    struct mv_cert_contact *contacts; /* certificate contacts */
+    size_t ncontacts;
+    bool has_contacts; /* false: GET /certificates/contacts answers 404 ContactsNotFound */
+    struct mv_cert_issuer *issuers; /* sorted by lower-cased name */
+    size_t nissuers;
 };
+
+/* The array of family t in v and its count (for insertion and removal: store and state). */
+static inline struct mv_object **mv_vault_family(struct mv_vault *v, enum mv_objtype t, size_t **n)
+{
+    switch (t) {
+    case MV_OBJ_KEY: *n = &v->nkeys; return &v->keys;
+    case MV_OBJ_CERT: *n = &v->ncerts; return &v->certs;
+    default: *n = &v->nsecrets; return &v->secrets;
+    }
+}
 
 struct mv_data {
     char *default_vault; /* name; NULL = the first vault */
@@ -350,6 +399,17 @@ enum mv_err {
     MV_E_EXISTS,            /* restore onto a name that exists (live or deleted) */
     MV_E_PURGE_PROTECTED,   /* purge while the vault has purge protection */
     MV_E_PERSIST,           /* the change was applied but could not be saved */
+    /* Certificates (store-certs.h). */
+    MV_E_OP_IN_PROGRESS,     /* create/import while an operation is inProgress (409 Forbidden) */
+    MV_E_NO_OP,              /* no pending operation (404 PendingCertificateNotFound) */
+    MV_E_OP_NOT_IN_PROGRESS, /* cancel/merge/complete of an operation that is not inProgress */
+    MV_E_POLICY_REQUIRED,    /* the first version of a name without a policy */
+    MV_E_MANAGED,            /* a direct write of a certificate's managed key or secret */
+    MV_E_NAME_IN_USE,        /* the name is taken by a plain key or secret (409) */
+    /* --consistency azure (consistency.h): a delete or purge of the name is still in progress,
+     * or a recover is; the service answers 409 ObjectIsBeingDeleted / ObjectIsBeingRecovered. */
+    MV_E_BEING_DELETED,
+    MV_E_BEING_RECOVERED,
 };
 
 struct mv_store;
@@ -371,6 +431,12 @@ void mv_store_set_persist(struct mv_store *st, mv_persist_fn fn, void *ctx);
 /* The hook that undoes a change that could not be saved (called with the persist hook's ctx). */
 void mv_store_set_reload(struct mv_store *st, mv_reload_fn fn);
 
+/* Makes the store's finders and listings consult cx (borrowed; it must outlive the store, or be
+ * detached with NULL), and record every delete, recover and purge there (consistency.h). Without
+ * it (NULL, the default) every change is visible at once. Replacing the state settles cx. */
+struct mv_consist;
+void mv_store_set_consistency(struct mv_store *st, struct mv_consist *cx);
+
 /* Replaces the whole state (reset, PUT /_mock/state). Takes ownership of data. Persists. */
 enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data);
 
@@ -389,6 +455,11 @@ struct mv_object_view {
     int64_t scheduled_purge_date;
     int retention_days;    /* of the vault, for recoverableDays */
     bool purge_protection; /* of the vault, for recoveryLevel */
+    /* Certificates only (NULL otherwise): deep copies of the name's policy and operation, filled
+     * when the view is of the current version (GET latest, delete, recover), as the latest bundle
+     * carries them and a versioned one does not (spec §2). */
+    struct mv_cert_policy *policy;
+    struct mv_cert_op *pending;
 };
 void mv_object_view_finish(struct mv_object_view *sv); /* accepts NULL */
 void mv_object_views_free(struct mv_object_view *items, size_t n);

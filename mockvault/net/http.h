@@ -27,6 +27,7 @@ struct mv_journal;
 struct mv_fault_set;
 struct mv_delay_queue;
 struct mv_throttle;
+struct mv_consist;
 struct mv_ops;
 struct mv_conns;
 struct mv_stream_hub;
@@ -72,6 +73,7 @@ struct mv_server {
     struct mv_fault_set *faults;        /* /_mock/faults rules (fault.c) */
     struct mv_delay_queue *delays;      /* suspended connections of delayed requests (delay.c) */
     struct mv_throttle *throttle;       /* --throttle azure windows (throttle.c) */
+    struct mv_consist *consist;         /* --consistency / --paging azure (consistency.c) */
     struct mv_ops *ops;                 /* every family's operation table (router.c) */
     struct mv_conns *conns;             /* connection caps and the request deadline (conns.c) */
     struct mv_stream_hub *streams;      /* the console's live journal streams (stream.c) */

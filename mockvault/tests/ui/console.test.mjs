@@ -155,7 +155,11 @@ try {
       [...f.querySelectorAll("tbody tr td:first-child code")].map((x) => x.textContent).sort()]))])));
   const fresh = JSON.parse((await request("GET", "/_mock/state")).text);
   for (const v of fresh.vaults) {
-    for (const fam of ["secrets", "keys"]) {
+    // Every family the export has: a list with its "deleted..." counterpart (secrets, keys,
+    // certificates, and whatever comes next).
+    const families = Object.keys(v).filter((k) => Array.isArray(v[k]) && Array.isArray(v[`deleted${k[0].toUpperCase()}${k.slice(1)}`]));
+    check(families.includes("secrets") && families.includes("keys"), `vault ${v.name}: families ${families.join(", ")}`);
+    for (const fam of families) {
       const want = [...(v[fam] || []), ...(v[`deleted${fam[0].toUpperCase()}${fam.slice(1)}`] || [])].map((o) => o.name).sort();
       const got = (shown[v.name] || {})[fam] || [];
       check(JSON.stringify(got) === JSON.stringify(want), `vault ${v.name}: ${fam} listed as in /_mock/state (${got.length})`);
