@@ -223,6 +223,9 @@ try {
   await browser.close();
   mock.kill("SIGTERM");
   await new Promise((r) => mock.once("exit", r));
+  // A sanitizer build's report (MOCKVAULT_BIN from build-asan) lands in the mock's log.
+  const log = readFileSync(join(dir, "mock.log"), "utf8");
+  check(!/AddressSanitizer|LeakSanitizer|runtime error:/.test(log), "the mock's log has no sanitizer report");
   if (!failures) rmSync(dir, { recursive: true, force: true });
   else console.log(`kept ${dir} (mock.log)`);
 }
