@@ -574,7 +574,7 @@ void mv_server_stop(struct mv_server *srv)
         MHD_stop_daemon(srv->imds_daemon);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
-    mv_conns_destroy(srv->conns);        /* after the daemons, whose connections it lists */
+    mv_conns_destroy(srv->conns); /* after the daemons, whose connections it lists */
     if (srv->journal)
         mv_journal_set_notify(srv->journal, NULL, NULL);
     mv_stream_hub_destroy(srv->streams); /* after the daemons, which closed every stream */

@@ -35,11 +35,15 @@ static char *nothing(void *ctx, size_t *len)
 
 int main(void)
 {
-    struct mv_request_record e = {.time = 1, .status = 200, .method = "GET",
-                                  .path = "/secrets/db-password/", .vault = "demo",
+    struct mv_request_record e = {.time = 1,
+                                  .status = 200,
+                                  .method = "GET",
+                                  .path = "/secrets/db-password/",
+                                  .vault = "demo",
                                   .operation = "GetSecret",
                                   .appid = "aaaaaaaa-0000-0000-0000-000000000001",
-                                  .oid = "aaaaaaaa-0000-0000-0000-0000000000a1", .error_code = "",
+                                  .oid = "aaaaaaaa-0000-0000-0000-0000000000a1",
+                                  .error_code = "",
                                   .request_id = "62a4cbc8-abd8-44a0-a893-e93053e33ae8"};
     char err[128];
     struct mv_journal *j = mv_journal_create(NULL, err, sizeof err);
