@@ -177,6 +177,8 @@ void mv_router_finished(struct mv_req *r)
     e.request_id = r->request_id;
     e.client_request_id = r->client_request_id;
     e.algorithm = r->algorithm;
+    e.explanation = r->authz_explanation;
+    e.fix = r->authz_fix;
     /* The journal records what clients did to the emulated services, not the test's own calls. */
     if (r->srv->journal && !is_control_path(r->path))
         werr = mv_journal_add(r->srv->journal, &e);

@@ -8,6 +8,7 @@
 
 #include "cx-base64.h"
 #include "store.h"
+#include "stream.h"
 #include "util.h"
 
 /* Key Vault's service version as seen in the 2026 recordings (spec §4). */
@@ -546,6 +547,47 @@ enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *con
     char *copy = strdup(text);
 
     return copy ? queue(r, status, response_for(r, copy, strlen(copy)), content_type) : MHD_NO;
+}
+
+/* The console's pages run only their own files (script-src 'self', no inline code), talk only to
+ * this origin, and may not be framed: a page elsewhere cannot overlay the fix buttons. */
+#define MV_CONSOLE_CSP                                                                             \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+static void add_console_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Content-Security-Policy", MV_CONSOLE_CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+enum MHD_Result mv_reply_asset(struct mv_req *r, const char *content_type, const void *data,
+                               size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+
+    if (resp)
+        add_console_headers(resp);
+    return queue(r, MHD_HTTP_OK, resp, content_type);
+}
+
+enum MHD_Result mv_reply_stream(struct mv_req *r, struct mv_stream *s)
+{
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 16 * 1024, mv_stream_read, s, mv_stream_close);
+
+    if (!resp) {
+        mv_stream_close(s);
+        return MHD_NO;
+    }
+    add_console_headers(resp);
+    /* Proxies that buffer (nginx) would hold the events back. */
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    r->cache_control = "no-store";
+    return queue(r, MHD_HTTP_OK, resp, "text/event-stream; charset=utf-8");
 }
 
 const char *mv_reply_echo(const char *s, char *out, size_t n)

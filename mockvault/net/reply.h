@@ -83,6 +83,16 @@ enum MHD_Result mv_reply_no_content(struct mv_req *r);
 enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *content_type,
                               const char *text);
 
+/* 200 with a file of the console (embedded in the binary: data is not copied and must outlive
+ * the server) and the console's headers: a strict Content-Security-Policy, no framing. */
+enum MHD_Result mv_reply_asset(struct mv_req *r, const char *content_type, const void *data,
+                               size_t len);
+
+/* 200 text/event-stream whose content stream s gives until the client or the server ends it
+ * (stream.h). Takes s over: it is closed on every path. */
+struct mv_stream;
+enum MHD_Result mv_reply_stream(struct mv_req *r, struct mv_stream *s);
+
 /* Copies s into out (size n) with anything outside printable ASCII replaced by '?' and long input
  * cut, so user input echoed in an error message is always valid JSON text. Returns out. */
 const char *mv_reply_echo(const char *s, char *out, size_t n);

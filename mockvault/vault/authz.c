@@ -439,6 +439,66 @@ static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const
         r->appid, r->oid, r->tid, op->action, resource, r->vault, r->location);
 }
 
+/* The access-policy entry a principal's requests match first (as policy_perms matches them), for
+ * the fix of a denial: the permission is added to that entry. NULL when none. */
+static const struct mv_access_policy *matched_policy(const struct mv_vault *v,
+                                                     const struct mv_req *r)
+{
+    for (size_t i = 0; i < v->npolicies; i++) {
+        const struct mv_access_policy *p = &v->policies[i];
+        if (same(p->object_id, r->oid) && (!p->tenant_id || same(p->tenant_id, r->tid)) &&
+            (!p->application_id || same(p->application_id, r->appid)))
+            return p;
+    }
+    return NULL;
+}
+
+/* The smallest change of a denial as the control-API call that makes it, for the journal and the
+ * console's fix button (docs/control-api.md): POST .../accessPolicies merges one entry (perm added
+ * to the matched entry, or a new entry), POST .../roleAssignments adds one assignment. JSON text
+ * (caller frees), NULL when out of memory. Names and ids only, never a value. */
+static char *fix_json(const struct mv_req *r, const struct mv_vault *v, const struct mv_op *op,
+                      const char *role, const char *scope)
+{
+    cJSON *fix = cJSON_CreateObject(), *body = cJSON_CreateObject();
+    char path[160];
+    char *text = NULL;
+
+    if (!fix || !body)
+        goto out;
+    snprintf(path, sizeof path, "/_mock/vaults/%s/%s", v->name,
+             role ? "roleAssignments" : "accessPolicies");
+    cJSON_AddStringToObject(fix, "method", "POST");
+    cJSON_AddStringToObject(fix, "path", path);
+    if (role) {
+        cJSON_AddStringToObject(body, "principalId", r->oid);
+        cJSON_AddStringToObject(body, "role", role);
+        cJSON_AddStringToObject(body, "scope", scope);
+    } else {
+        const struct mv_access_policy *p = matched_policy(v, r);
+        cJSON *perms, *list;
+        /* The entry is named as it is written, so the merge finds it; a new entry names the
+         * token's tenant only when it is not the vault's. */
+        const char *tenant = p ? p->tenant_id : (same(r->tid, v->tenant_id) ? NULL : r->tid);
+        cJSON_AddStringToObject(body, "objectId", r->oid);
+        if (tenant)
+            cJSON_AddStringToObject(body, "tenantId", tenant);
+        if (p && p->application_id)
+            cJSON_AddStringToObject(body, "applicationId", p->application_id);
+        perms = cJSON_AddObjectToObject(body, "permissions");
+        list = perms ? cJSON_AddArrayToObject(perms, family_word(op->family)) : NULL;
+        if (list)
+            cJSON_AddItemToArray(list, cJSON_CreateString(mv_authz_perm_name(op)));
+    }
+    cJSON_AddItemToObject(fix, "body", body);
+    body = NULL;
+    text = cJSON_PrintUnformatted(fix);
+out:
+    cJSON_Delete(body);
+    cJSON_Delete(fix);
+    return text;
+}
+
 bool mv_authz_vault_or_reply(struct mv_req *r)
 {
     const struct mv_op *op = r->op;
@@ -449,7 +509,7 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
     enum mv_authz_mode mode = r->srv->cfg.authz;
     const struct mv_data *d;
     const struct mv_vault *v;
-    char holds[400], change[400], who[200];
+    char holds[400], change[400], who[200], line[1400];
     bool allowed = false, rbac = false;
 
     /* GetRandomBytes needs no permission on a vault (keys.c). */
@@ -471,9 +531,13 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
             assignment_id(a, r->rbac_assignment);
         else {
             struct op_set just = {(const struct mv_op **)&op, 1};
-            snprintf(change, sizeof change, "assign '%s' to principalId %s at scope %s%s",
-                     smallest_role(&just, NULL)->name, r->oid,
-                     secret ? object_prefix(op->family) : "/", secret ? secret : "");
+            char scope[200];
+            const char *role = smallest_role(&just, NULL)->name;
+            snprintf(scope, sizeof scope, "%s%s", secret ? object_prefix(op->family) : "/",
+                     secret ? secret : "");
+            snprintf(change, sizeof change, "assign '%s' to principalId %s at scope %s", role,
+                     r->oid, scope);
+            r->authz_fix = fix_json(r, v, op, role, scope);
         }
     } else {
         bool has_entry;
@@ -496,21 +560,27 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
                      perm_name);
         }
     }
+    if (!allowed && !rbac)
+        r->authz_fix = fix_json(r, v, op, NULL, NULL);
     if (!allowed) {
         const char *name = principal_name(d, r->appid);
         snprintf(who, sizeof who, "appid=%s oid=%s%s%s%s", r->appid, r->oid, name[0] ? " ('" : "",
                  name, name[0] ? "')" : "");
     }
     mv_store_unlock(r->srv->store);
-    if (!allowed)
-        /* One line that explains the denial: who, what was missing, what they hold, the fix. */
-        mv_log_notice(
-            &r->srv->log,
-            "authz: %s %s on vault %s%s%s by %s: needs %s%s %s; holds %s; smallest change: %s",
-            mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
-            secret ? (op->family == MV_FAMILY_KEYS ? " key " : " secret ") : "",
-            secret ? secret : "", who, rbac ? "action" : family_word(op->family),
-            rbac ? "" : " permission", rbac ? op->action : perm_name, holds, change);
+    if (!allowed) {
+        /* One line that explains the denial: who, what was missing, what they hold, the fix. The
+         * journal keeps it too, for the console. */
+        snprintf(line, sizeof line,
+                 "%s %s on vault %s%s%s by %s: needs %s%s %s; holds %s; smallest change: %s",
+                 mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
+                 secret ? (op->family == MV_FAMILY_KEYS ? " key " : " secret ") : "",
+                 secret ? secret : "", who, rbac ? "action" : family_word(op->family),
+                 rbac ? "" : " permission", rbac ? op->action : perm_name, holds, change);
+        mv_log_notice(&r->srv->log, "authz: %s", line);
+        free(r->authz_explanation);
+        r->authz_explanation = strdup(line);
+    }
     if (!allowed && mode == MV_AUTHZ_AUDIT)
         r->authz_would_deny = true; /* audit: allowed, but journaled as a would-be denial */
     if (!allowed && mode == MV_AUTHZ_ENFORCE) {
@@ -596,4 +666,18 @@ cJSON *mv_authz_needed(struct mv_server *srv)
     pthread_mutex_unlock(&u->lock);
     mv_store_unlock(srv->store);
     return root;
+}
+
+bool mv_authz_family(enum mv_family f, const char **word, const char *const **perms)
+{
+    if (f <= MV_FAMILY_NONE || f >= MV_FAMILY_COUNT)
+        return false;
+    *word = family_word(f);
+    *perms = perm_names(f);
+    return true;
+}
+
+const char *mv_authz_role_name(size_t i)
+{
+    return i < NROLES ? roles[i].name : NULL;
 }
