@@ -36,17 +36,18 @@ bool mv_certs_begin(struct mv_server *srv, const char *vault, const char *name,
                     const struct mv_cert_policy *policy, const struct mv_certs_begin_fields *f,
                     int64_t now, struct mv_cert_op **op, struct mv_certs_err *err);
 
-/* Issues the name's inProgress operation with the Self issuer: a self-signed certificate for the
- * operation's key and the name's policy, the managed secret's value (PKCS#12 or PEM per the
+/* Completes the name's inProgress operation with the Self issuer: a self-signed certificate for
+ * the operation's key and the name's policy, the managed secret's value (PKCS#12 or PEM per the
  * policy, without the key when it is not exportable), then mv_store_cert_complete. A certificate
  * GnuTLS cannot make fails the operation ("Certificate issuer error", spec §2 failed). out (may
  * be NULL) gets the completed current version. */
-bool mv_certs_issue_self(struct mv_server *srv, const char *vault, const char *name, int64_t now,
-                         struct mv_object_view *out, struct mv_certs_err *err);
+bool mv_certs_complete_self(struct mv_server *srv, const char *vault, const char *name, int64_t now,
+                            struct mv_object_view *out, struct mv_certs_err *err);
 
-/* AutoRenew (lifetime action): a new version with the stored policy, issued at once when the
- * policy's issuer is Self; for any other issuer it stays pending, as on the service. */
-bool mv_certs_renew(struct mv_server *srv, const char *vault, const char *name, int64_t now,
-                    struct mv_certs_err *err);
+/* AutoRenew (the lifetime action on the mock clock, control/events.c): a new version of name
+ * with its stored policy (mv_certs_begin), issued at once when the policy's issuer is Self; for
+ * any other issuer it stays pending, as on the service. Returns 0, or -1 when no version was
+ * started or the Self issuing failed. */
+int mv_certs_issue_self(struct mv_server *srv, const char *vault, const char *name, int64_t now);
 
 #endif

@@ -111,8 +111,8 @@ out:
     return ok;
 }
 
-bool mv_certs_issue_self(struct mv_server *srv, const char *vault, const char *name, int64_t now,
-                         struct mv_object_view *out, struct mv_certs_err *err)
+bool mv_certs_complete_self(struct mv_server *srv, const char *vault, const char *name, int64_t now,
+                            struct mv_object_view *out, struct mv_certs_err *err)
 {
     struct mv_cert_op *op = NULL;
     struct mv_cert_policy p;
@@ -172,16 +172,16 @@ out:
     return ok;
 }
 
-bool mv_certs_renew(struct mv_server *srv, const char *vault, const char *name, int64_t now,
-                    struct mv_certs_err *err)
+int mv_certs_issue_self(struct mv_server *srv, const char *vault, const char *name, int64_t now)
 {
     struct mv_cert_op *op = NULL;
-    bool ok = mv_certs_begin(srv, vault, name, NULL, NULL, now, &op, err);
+    struct mv_certs_err err;
+    bool ok = mv_certs_begin(srv, vault, name, NULL, NULL, now, &op, &err);
 
     if (ok && is_issuer(op->issuer_name, "Self"))
-        ok = mv_certs_issue_self(srv, vault, name, now, NULL, err);
+        ok = mv_certs_complete_self(srv, vault, name, now, NULL, &err);
     mv_cert_op_free(op);
-    return ok;
+    return ok ? 0 : -1;
 }
 
 /* What an observation does to an operation as it is. */
@@ -202,7 +202,7 @@ void mv_certs_settle(struct mv_req *r, const char *name)
         (void)mv_store_cert_settle(r->srv->store, r->vault, name, mv_req_now(r));
     else
         /* A concurrent observer may have completed it first: its error is not ours to answer. */
-        (void)mv_certs_issue_self(r->srv, r->vault, name, mv_req_now(r), NULL, &err);
+        (void)mv_certs_complete_self(r->srv, r->vault, name, mv_req_now(r), NULL, &err);
 out:
     mv_cert_op_free(op);
 }
