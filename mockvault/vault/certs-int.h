@@ -1,7 +1,7 @@
 /* certs-int.h: what the certificates family's files share (certs.c: create, import, get, update,
  * soft delete, lists, backup; certs-pending.c: the operation object and merge; certs-issue.c:
- * issuing and settling, certificates.h; certs-meta.c: policy, contacts, issuers). Internal to the
- * vault layer. */
+ * issuing and settling, certificates.h; certs-util.c: the answers for failures; certs-meta.c:
+ * policy, contacts, issuers). Internal to the vault layer. */
 #ifndef MV_CERTS_INT_H
 #define MV_CERTS_INT_H
 
@@ -10,6 +10,11 @@
 #include "store-certs.h"
 #include "store.h"
 #include "x509.h"
+
+/* The recorded 400 text of an X.509 property the service refuses (spec §3 Import). */
+#define MV_CERTS_INVALID_TEXT                                                                      \
+    "The specified X.509 certificate content is invalid. Error: One or more X.509 properties "     \
+    "are invalid."
 
 /* Answers a store error (never MV_OK) with the certificates' bodies (spec §3): name and version
  * are the URI's. */

@@ -16,6 +16,12 @@
 
 #define MV_MERGE_MAX 10 /* x5c entries: a leaf and its chain */
 
+/* A name without a certificate has no operation either: the operation's own 404 [REC]. */
+static enum mv_err op_err(enum mv_err e)
+{
+    return e == MV_E_NOT_FOUND ? MV_E_NO_OP : e;
+}
+
 enum MHD_Result mv_certs_h_pending_get(struct mv_req *r)
 {
     const char *name = r->cap[0];
@@ -27,7 +33,7 @@ enum MHD_Result mv_certs_h_pending_get(struct mv_req *r)
     if (!mv_vault_name_ok(name))
         return mv_vault_reply_bad_name(r, name);
     mv_certs_settle(r, name);
-    e = mv_store_cert_op_get(r->srv->store, r->vault, name, &op);
+    e = op_err(mv_store_cert_op_get(r->srv->store, r->vault, name, &op));
     /* request_id filters: another request's id finds no operation [DOC]. */
     if (e == MV_OK && rid && *rid && strcasecmp(rid, op->request_id) != 0)
         e = MV_E_NO_OP;
@@ -59,9 +65,9 @@ enum MHD_Result mv_certs_h_pending_cancel(struct mv_req *r)
     /* The answer still says inProgress; the next observation shows cancelled [REC]. false
      * asks for nothing: the operation as it is. */
     if (cJSON_IsTrue(cr))
-        e = mv_store_cert_op_cancel(r->srv->store, r->vault, name, mv_req_now(r), &op);
+        e = op_err(mv_store_cert_op_cancel(r->srv->store, r->vault, name, mv_req_now(r), &op));
     else
-        e = mv_store_cert_op_get(r->srv->store, r->vault, name, &op);
+        e = op_err(mv_store_cert_op_get(r->srv->store, r->vault, name, &op));
     ok = e == MV_OK ? mv_reply_cert_op(r, name, op, 0) : mv_certs_store_err(r, e, name, NULL);
 out:
     mv_cert_op_free(op);
@@ -79,7 +85,7 @@ enum MHD_Result mv_certs_h_pending_delete(struct mv_req *r)
     if (!mv_vault_name_ok(name))
         return mv_vault_reply_bad_name(r, name);
     /* The operation as it was; its pending version stays as it is [REC]. */
-    e = mv_store_cert_op_delete(r->srv->store, r->vault, name, &op);
+    e = op_err(mv_store_cert_op_delete(r->srv->store, r->vault, name, &op));
     ok = e == MV_OK ? mv_reply_cert_op(r, name, op, 0) : mv_certs_store_err(r, e, name, NULL);
     mv_cert_op_free(op);
     return ok;
@@ -193,7 +199,7 @@ enum MHD_Result mv_certs_h_merge(struct mv_req *r)
         return MHD_YES;
     if (!x5c_or_reply(r, cJSON_GetObjectItemCaseSensitive(body, "x5c"), items, lens, &n))
         goto out;
-    e = mv_store_cert_op_get(r->srv->store, r->vault, name, &op);
+    e = op_err(mv_store_cert_op_get(r->srv->store, r->vault, name, &op));
     if (e == MV_OK && (op->status != MV_COP_IN_PROGRESS || !op->mat))
         e = MV_E_OP_NOT_IN_PROGRESS;
     if (e != MV_OK) {
