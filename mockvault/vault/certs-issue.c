@@ -136,7 +136,9 @@ bool mv_certs_complete_self(struct mv_server *srv, const char *vault, const char
     err->store = mv_store_cert_policy_get(srv->store, vault, name, &p);
     if (err->store != MV_OK)
         goto out;
-    err->x509 = mv_x509_self_signed(&p, op->mat, now, &der, &der_len);
+    /* Issued as of the version's creation, so nbf = created - 600 and exp = created + validity
+     * as recorded, however late the observation that completes it comes. */
+    err->x509 = mv_x509_self_signed(&p, op->mat, op->created ? op->created : now, &der, &der_len);
     if (err->x509 == MV_X509_OK)
         err->x509 = mv_certs_secret_value(&p, op->mat, (const unsigned char *const *)&der, &der_len,
                                           1, &value);

@@ -406,25 +406,7 @@ out:
 static const struct mv_vault_family family = {MV_OBJ_CERT, mv_reply_cert, MV_CERT_DELETED, 0,
                                               mv_certs_store_err};
 
-static enum MHD_Result h_delete(struct mv_req *r)
-{
-    return mv_vault_h_delete(r, &family);
-}
-
-static enum MHD_Result h_get_deleted(struct mv_req *r)
-{
-    return mv_vault_h_get_deleted(r, &family);
-}
-
-static enum MHD_Result h_recover(struct mv_req *r)
-{
-    return mv_vault_h_recover(r, &family);
-}
-
-static enum MHD_Result h_purge(struct mv_req *r)
-{
-    return mv_vault_h_purge(r, &family);
-}
+MV_VAULT_BY_NAME_HANDLERS(family)
 
 /* ---- Lists ---- */
 
@@ -531,9 +513,6 @@ static enum MHD_Result h_backup(struct mv_req *r)
 {
     const char *name = r->cap[0];
     struct mv_object *cert = NULL, *key = NULL, *secret = NULL;
-    cJSON *j = NULL;
-    char *plain = NULL, *text = NULL;
-    size_t plen = 0;
     enum mv_err e;
     int ok;
 
@@ -544,15 +523,7 @@ static enum MHD_Result h_backup(struct mv_req *r)
     if (e != MV_OK)
         return mv_certs_store_err(r, e, name, NULL);
     /* The private key and the secret's value are in the plaintext: wiped, sealed. */
-    j = backup_json(cert, key, secret);
-    plain = j ? cJSON_PrintUnformatted(j) : NULL;
-    if (plain)
-        plen = strlen(plain);
-    text = plain ? mv_blob_seal(r->srv, blob_aad, plain, plen) : NULL;
-    ok = text ? mv_reply_value(r, text) : mv_certs_store_err(r, MV_E_NOMEM, name, NULL);
-    cx_wipe_free(plain, plen);
-    free(text);
-    cJSON_Delete(j);
+    ok = mv_vault_reply_sealed(r, blob_aad, backup_json(cert, key, secret));
     free_object(cert);
     free_object(key);
     free_object(secret);

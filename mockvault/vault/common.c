@@ -281,15 +281,27 @@ enum MHD_Result mv_vault_h_purge(struct mv_req *r, const struct mv_vault_family 
     return e == MV_OK ? mv_reply_no_content(r) : f->err(r, e, name, NULL);
 }
 
+enum MHD_Result mv_vault_reply_sealed(struct mv_req *r, const char *aad, cJSON *j)
+{
+    char *plain = j ? cJSON_PrintUnformatted(j) : NULL, *text = NULL;
+    size_t plen = plain ? strlen(plain) : 0;
+    int ok;
+
+    /* The value or private key is in the plaintext: it is wiped, and leaves only sealed. */
+    text = plain ? mv_blob_seal(r->srv, aad, plain, plen) : NULL;
+    ok = text ? mv_reply_value(r, text) : mv_vault_reply_common_err(r, MV_E_NOMEM);
+    cx_wipe_free(plain, plen);
+    free(text);
+    cJSON_Delete(j);
+    return ok;
+}
+
 enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
                                 cJSON *(*to_json)(const struct mv_object *), const char *aad,
                                 mv_err_reply_fn err)
 {
     const char *name = r->cap[0];
     struct mv_object *o = NULL;
-    cJSON *j = NULL;
-    char *plain = NULL, *text = NULL;
-    size_t plen = 0;
     enum mv_err e;
     int ok;
 
@@ -298,20 +310,9 @@ enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
     e = mv_store_backup(r->srv->store, t, r->vault, name, &o);
     if (e != MV_OK)
         return err(r, e, name, NULL);
-    /* The value or private key is in the plaintext: it is wiped, and leaves only sealed. */
-    j = to_json(o);
-    plain = j ? cJSON_PrintUnformatted(j) : NULL;
-    if (plain)
-        plen = strlen(plain);
-    text = plain ? mv_blob_seal(r->srv, aad, plain, plen) : NULL;
-    ok = text ? mv_reply_value(r, text) : err(r, MV_E_NOMEM, name, NULL);
-    cx_wipe_free(plain, plen);
-    free(text);
-    cJSON_Delete(j);
-    if (o) {
-        mv_object_finish(o);
-        free(o);
-    }
+    ok = mv_vault_reply_sealed(r, aad, to_json(o));
+    mv_object_finish(o);
+    free(o);
     return ok;
 }
 

@@ -227,25 +227,7 @@ out:
 static const struct mv_vault_family family = {MV_OBJ_SECRET, mv_reply_secret, MV_SECRET_DELETED, 0,
                                               reply_store_err};
 
-static enum MHD_Result h_delete(struct mv_req *r)
-{
-    return mv_vault_h_delete(r, &family);
-}
-
-static enum MHD_Result h_get_deleted(struct mv_req *r)
-{
-    return mv_vault_h_get_deleted(r, &family);
-}
-
-static enum MHD_Result h_recover(struct mv_req *r)
-{
-    return mv_vault_h_recover(r, &family);
-}
-
-static enum MHD_Result h_purge(struct mv_req *r)
-{
-    return mv_vault_h_purge(r, &family);
-}
+MV_VAULT_BY_NAME_HANDLERS(family)
 
 /* ---- Paging ---- */
 

@@ -74,6 +74,19 @@ enum MHD_Result mv_vault_h_delete(struct mv_req *r, const struct mv_vault_family
 enum MHD_Result mv_vault_h_get_deleted(struct mv_req *r, const struct mv_vault_family *f);
 enum MHD_Result mv_vault_h_recover(struct mv_req *r, const struct mv_vault_family *f);
 enum MHD_Result mv_vault_h_purge(struct mv_req *r, const struct mv_vault_family *f);
+/* Defines a family's static h_delete, h_get_deleted, h_recover and h_purge on its descriptor
+ * fam, for its operation table. */
+/* clang-format off */
+#define MV_VAULT_BY_NAME_HANDLERS(fam)                                                             \
+    static enum MHD_Result h_delete(struct mv_req *r) { return mv_vault_h_delete(r, &(fam)); }     \
+    static enum MHD_Result h_get_deleted(struct mv_req *r)                                         \
+    { return mv_vault_h_get_deleted(r, &(fam)); }                                                  \
+    static enum MHD_Result h_recover(struct mv_req *r) { return mv_vault_h_recover(r, &(fam)); }   \
+    static enum MHD_Result h_purge(struct mv_req *r) { return mv_vault_h_purge(r, &(fam)); }
+/* clang-format on */
+/* 200 {"value":blob}: j's compact text (j taken over and deleted; NULL = out of memory, 500)
+ * sealed with aad, the plaintext wiped. */
+enum MHD_Result mv_vault_reply_sealed(struct mv_req *r, const char *aad, cJSON *j);
 /* Backup of the object r->cap[0] of family t: {"value":blob} of to_json's text sealed with aad. */
 enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
                                 cJSON *(*to_json)(const struct mv_object *), const char *aad,
