@@ -94,6 +94,8 @@ static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Respo
         snprintf(ra, sizeof ra, "%u", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
+    if (r->reply_location[0])
+        MHD_add_response_header(resp, "Location", r->reply_location);
     /* libmicrohttpd closes the connection after a response that says so. */
     if (r->close_connection)
         MHD_add_response_header(resp, "Connection", "close");
@@ -778,8 +780,7 @@ enum MHD_Result mv_reply_fault(struct mv_req *r, unsigned status, const char *pe
                 "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
                 "does not have %s %s permission on key vault '%s;location=%s'. For help "
                 "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-                r->appid, r->oid, r->tid,
-                r->op && r->op->family == MV_FAMILY_KEYS ? "keys" : "secrets",
+                r->appid, r->oid, r->tid, mv_family_word(r->op ? r->op->family : MV_FAMILY_SECRETS),
                 permission ? permission : "get", r->vault, r->location);
         return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
     case MV_KIND_AAD:

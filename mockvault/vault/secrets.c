@@ -223,43 +223,11 @@ out:
     return ok;
 }
 
-static enum mv_err delete_secret(struct mv_req *r, const char *name, struct mv_object_view *sv)
-{
-    return mv_store_delete(r->srv->store, MV_OBJ_SECRET, r->vault, name, mv_req_now(r), sv);
-}
+/* Delete, get-deleted, recover and purge answer as every family does (common.c). */
+static const struct mv_vault_family family = {MV_OBJ_SECRET, mv_reply_secret, MV_SECRET_DELETED, 0,
+                                              reply_store_err};
 
-static enum mv_err get_deleted(struct mv_req *r, const char *name, struct mv_object_view *sv)
-{
-    return mv_store_get_deleted(r->srv->store, MV_OBJ_SECRET, r->vault, name, sv);
-}
-
-static enum mv_err recover(struct mv_req *r, const char *name, struct mv_object_view *sv)
-{
-    enum mv_err e = mv_store_recover(r->srv->store, MV_OBJ_SECRET, r->vault, name, sv);
-    /* Recovering a name that never existed (or is live) answers like a missing secret. */
-    return e == MV_E_NOT_DELETED ? MV_E_NOT_FOUND : e;
-}
-
-/* Delete, get-deleted and recover answer the view their store operation filled. */
-static enum MHD_Result h_delete(struct mv_req *r)
-{
-    return mv_vault_by_name(r, delete_secret, mv_reply_secret, MV_SECRET_DELETED, reply_store_err);
-}
-
-static enum MHD_Result h_get_deleted(struct mv_req *r)
-{
-    return mv_vault_by_name(r, get_deleted, mv_reply_secret, MV_SECRET_DELETED, reply_store_err);
-}
-
-static enum MHD_Result h_recover(struct mv_req *r)
-{
-    return mv_vault_by_name(r, recover, mv_reply_secret, 0, reply_store_err);
-}
-
-static enum MHD_Result h_purge(struct mv_req *r)
-{
-    return mv_vault_purge(r, MV_OBJ_SECRET, reply_store_err);
-}
+MV_VAULT_BY_NAME_HANDLERS(family)
 
 /* ---- Paging ---- */
 
