@@ -452,6 +452,13 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     srv->finished = mv_router_finished;
     /* Every family registers its operation table here: adding a family is one line. */
     srv->ops = mv_ops_create();
+    /* The certificates' policy, contacts and issuers come before the certificates' own table:
+     * the first matching pattern answers, and these literal segments must win over
+     * /certificates/{name}/{version} (certs-meta.c). */
+    if (!srv->ops || !mv_ops_add(srv->ops, mv_certs_meta_ops)) {
+        mv_set_err(err, errlen, "out of memory");
+        goto fail;
+    }
     if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) || !mv_ops_add(srv->ops, mv_keys_ops) ||
         !mv_ops_add(srv->ops, mv_identity_ops) || !mv_ops_add(srv->ops, mv_discovery_ops) ||
         !mv_ops_add(srv->ops, mv_control_ops) || !mv_ops_add(srv->ops, mv_msi_ops) ||

@@ -29,6 +29,7 @@ enum mv_family {
     MV_FAMILY_NONE = 0, /* not a vault operation */
     MV_FAMILY_SECRETS,
     MV_FAMILY_KEYS,
+    MV_FAMILY_CERTS,
     MV_FAMILY_COUNT
 };
 
@@ -100,13 +101,14 @@ struct mv_op {
 /* clang-format on */
 
 /* The families' tables, each defined beside its handlers and registered by server.c. */
-extern const struct mv_op mv_secrets_ops[];   /* secrets.c */
-extern const struct mv_op mv_keys_ops[];      /* keys.c */
-extern const struct mv_op mv_identity_ops[];  /* identity.c: token endpoints */
-extern const struct mv_op mv_discovery_ops[]; /* discovery.c: OpenID, JWKS, instance discovery */
-extern const struct mv_op mv_msi_ops[];       /* msi.c: managed identity */
-extern const struct mv_op mv_graph_ops[];     /* graph.c */
-extern const struct mv_op mv_arm_ops[];       /* arm.c */
-extern const struct mv_op mv_control_ops[];   /* control.c: /_mock */
+extern const struct mv_op mv_secrets_ops[];    /* secrets.c */
+extern const struct mv_op mv_keys_ops[];       /* keys.c */
+extern const struct mv_op mv_certs_meta_ops[]; /* certs-meta.c */
+extern const struct mv_op mv_identity_ops[];   /* identity.c: token endpoints */
+extern const struct mv_op mv_discovery_ops[];  /* discovery.c: OpenID, JWKS, instance discovery */
+extern const struct mv_op mv_msi_ops[];        /* msi.c: managed identity */
+extern const struct mv_op mv_graph_ops[];      /* graph.c */
+extern const struct mv_op mv_arm_ops[];        /* arm.c */
+extern const struct mv_op mv_control_ops[];    /* control.c: /_mock */
 
 #endif

@@ -25,6 +25,11 @@ enum MHD_Result mv_vault_reply_bad_name(struct mv_req *r, const char *name);
 /* The answers every family gives alike: MV_E_NO_VAULT, MV_E_PURGE_PROTECTED, MV_E_PERSIST and
  * out of memory (anything else). */
 enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e);
+/* 403 Forbidden for a direct write of a certificate's managed secret or key (MV_E_MANAGED):
+ * 'Operation "set" is not allowed as this object's lifetime is managed by Key Vault.', the verb
+ * taken from the operation (set, update, delete, create, import, rotate), innererror inner
+ * ("SecretManagedByKeyVault", "KeyManagedByKeyVault"). */
+enum MHD_Result mv_vault_reply_managed(struct mv_req *r, const char *inner);
 
 /* Parses the JSON object body, replying 400 on failure. Caller frees *out with cJSON_Delete. */
 bool mv_vault_body_or_reply(struct mv_req *r, cJSON **out);
