@@ -1,10 +1,11 @@
 /* certs.h: the data of the certificates family (spec/keyvault-certificates.md §1, §2): a
  * certificate's policy, its pending operation, a version's certificate, a vault's contacts and
  * issuers. A certificate version is three objects with the same name and version: the certificate
- * (MV_OBJ_CERT), its managed key (MV_OBJ_KEY, the private key) and its managed secret (MV_OBJ_SECRET,
- * the PFX or PEM the policy asks for), so the key and the secret are ordinary versions of their
- * families marked managed. No HTTP here; the policy's JSON is the wire JSON (spec §2), which the
- * fixtures and snapshots use too, so one parser and one writer serve the handlers and the state. */
+ * (MV_OBJ_CERT), its managed key (MV_OBJ_KEY, the private key) and its managed secret
+ * (MV_OBJ_SECRET, the PFX or PEM the policy asks for), so the key and the secret are ordinary
+ * versions of their families marked managed. No HTTP here; the policy's JSON is the wire JSON (spec
+ * §2), which the fixtures and snapshots use too, so one parser and one writer serve the handlers
+ * and the state. */
 #ifndef MV_CERTS_H
 #define MV_CERTS_H
 
@@ -80,6 +81,10 @@ struct mv_cert_policy {
     /* attributes */
     bool enabled;
     int64_t created, updated;
+    /* Not on the wire: which lifetime actions were reported for which version
+     * (mv_store_cert_actions_due), so each fires once per version; kept in snapshots. */
+    char actioned[33];      /* the version ("" = none yet) */
+    unsigned actioned_mask; /* bit i: actions[i] was reported for it */
 };
 
 /* Frees what p owns (not p). Accepts NULL. */
@@ -90,10 +95,14 @@ int mv_cert_policy_copy(struct mv_cert_policy *dst, const struct mv_cert_policy 
  * service's defaults for what is absent; base (may be NULL) supplies the members a partial update
  * leaves out (UpdateCertificatePolicy merges members). Returns 0, or -1 with a message in err that
  * says what to fix (the handlers answer it as 400 BadParameter; a fixture error names the path). */
-int mv_cert_policy_parse(const cJSON *j, const struct mv_cert_policy *base, struct mv_cert_policy *out,
-                         char *err, size_t errlen);
+int mv_cert_policy_parse(const cJSON *j, const struct mv_cert_policy *base,
+                         struct mv_cert_policy *out, char *err, size_t errlen);
 /* The wire JSON of a policy without "id" (the writer adds it first), keys in recorded order. */
 cJSON *mv_cert_policy_json(const struct mv_cert_policy *p);
+/* Request bodies may carry members the parser does not know (the service ignores them), but a
+ * fixture or snapshot may not: returns 1 with the first unknown member's path inside the policy
+ * ("x509_props.subjet") in path, else 0. */
+int mv_cert_policy_unknown_field(const cJSON *j, char *path, size_t pathlen);
 
 enum mv_cert_op_status {
     MV_COP_IN_PROGRESS = 0, /* "inProgress" */
@@ -105,19 +114,23 @@ extern const char *const mv_cert_op_status_names[];
 
 /* The pending operation of a name (spec §2 CertificateOperation): at most one per certificate. */
 struct mv_cert_op {
-    char *issuer_name; /* owned */
+    char *issuer_name;  /* owned */
     unsigned char *csr; /* owned DER PKCS#10 */
     size_t csr_len;
     bool cancellation_requested;
     enum mv_cert_op_status status;
-    char request_id[33]; /* 32 lowercase hex */
-    char version[33];    /* the certificate version it completes */
+    char request_id[33];              /* 32 lowercase hex */
+    char version[33];                 /* the certificate version it completes */
     char *error_code, *error_message; /* owned; failed only */
     struct mv_keymat *mat;            /* one reference while in progress (the CSR's key); NULL
                                          once completed, cancelled or failed */
     int64_t created;
+    bool enabled_on_complete; /* the enabled state the version gets when it completes */
 };
-void mv_cert_op_free(struct mv_cert_op *op); /* accepts NULL */
+void mv_cert_op_free(struct mv_cert_op *op);   /* accepts NULL */
+void mv_cert_op_finish(struct mv_cert_op *op); /* frees what op owns (not op); accepts NULL */
+/* Deep copy into dst (the key by one more reference); 0, or -1 when out of memory. */
+int mv_cert_op_copy(struct mv_cert_op *dst, const struct mv_cert_op *src);
 /* A deep copy (the key by one more reference). NULL when out of memory. */
 struct mv_cert_op *mv_cert_op_clone(const struct mv_cert_op *op);
 
@@ -149,6 +162,7 @@ struct mv_cert_issuer {
     struct mv_cert_admin *admins;
     size_t nadmins;
     bool enabled;
+    bool has_enabled; /* an update (merge) only: false keeps the stored enabled state */
     int64_t created, updated;
 };
 void mv_cert_issuer_finish(struct mv_cert_issuer *i); /* accepts NULL */

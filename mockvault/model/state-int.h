@@ -116,6 +116,16 @@ struct mv_object *st_object_from_json(const cJSON *j, st_blob_fn parse, char *er
  * (vault_name NULL: key material must be given, never generated). */
 int st_parse_key(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
                  int retention_days, const char *vault_name);
+/* A certificate's managed key or secret (every version of one is managed). */
+static inline bool st_managed(const struct mv_object *s)
+{
+    return s->nversions > 0 && s->versions[s->nversions - 1].managed;
+}
+
+/* state-certs-meta.c: a vault's "certificateContacts" and "certificateIssuers" (from the vault's
+ * object j), and their export into the vault's object o (false when out of memory). */
+int st_parse_cert_meta(struct pctx *c, const cJSON *j, struct mv_vault *v);
+bool st_cert_meta_to_json(cJSON *o, const struct mv_vault *v);
 /* state-vaults.c: d->vaults[index], checked against d's tenants and the vaults before it. */
 int st_parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, size_t index);
 

@@ -19,6 +19,8 @@ static const char *const role_names[] = {
     "Key Vault Crypto User",
     "Key Vault Crypto Service Encryption User",
     "Key Vault Crypto Service Release User",
+    "Key Vault Certificates Officer",
+    "Key Vault Certificate User",
     NULL,
 };
 
@@ -35,13 +37,15 @@ static const char *const vault_fields[] = {
     "deletedSecrets",
     "keys",
     "deletedKeys",
+    "certificateContacts",
+    "certificateIssuers",
     NULL,
 };
 static const char *const soft_delete_fields[] = {"retentionDays", "purgeProtection", NULL};
 static const char *const policy_fields[] = {
     "tenantId", "objectId", "applicationId", "permissions", NULL,
 };
-static const char *const permissions_fields[] = {"secrets", "keys", NULL};
+static const char *const permissions_fields[] = {"secrets", "keys", "certificates", NULL};
 static const char *const role_fields[] = {"principalId", "role", "scope", NULL};
 
 /* Reads permissions.key, a list of names (case-insensitive) or "all", into *bits and *all. */
@@ -101,7 +105,9 @@ static int parse_permissions(struct pctx *c, const cJSON *j, struct mv_access_po
         parse_perm_list(c, perms, "secrets", mv_secret_perm_names, MV_PERM_ALL, "secret",
                         &p->secrets, &p->secrets_all) != 0 ||
         parse_perm_list(c, perms, "keys", mv_key_perm_names, MV_KPERM_ALL, "key", &p->keys,
-                        &p->keys_all) != 0)
+                        &p->keys_all) != 0 ||
+        parse_perm_list(c, perms, "certificates", mv_cert_perm_names, MV_CPERM_ALL, "certificate",
+                        &p->certs, &p->certs_all) != 0)
         goto out;
     rc = 0;
 out:
@@ -145,17 +151,17 @@ static int parse_role(struct pctx *c, const cJSON *j, struct mv_role_assignment 
     /* A whole-vault assignment is the common case, so it is the default. */
     if (st_default_copy(c, &r->scope, "/") != 0)
         return -1;
-    static const char secrets[] = "/secrets/", keys[] = "/keys/";
-    bool ok = strcmp(r->scope, "/") == 0 ||
-              (strncmp(r->scope, secrets, sizeof(secrets) - 1) == 0 &&
-               st_valid_secret_name(r->scope + sizeof(secrets) - 1)) ||
-              (strncmp(r->scope, keys, sizeof(keys) - 1) == 0 &&
-               st_valid_secret_name(r->scope + sizeof(keys) - 1));
+    static const char *const prefixes[] = {"/secrets/", "/keys/", "/certificates/", NULL};
+    bool ok = strcmp(r->scope, "/") == 0;
+    for (size_t k = 0; !ok && prefixes[k] != NULL; k++) {
+        size_t len = strlen(prefixes[k]);
+        ok = strncmp(r->scope, prefixes[k], len) == 0 && st_valid_secret_name(r->scope + len);
+    }
     if (!ok) {
         size_t old = st_path_key(c, "scope");
         st_fail(c,
-                "invalid scope '%s' (\"/\" for the whole vault, \"/secrets/{name}\" or "
-                "\"/keys/{name}\")",
+                "invalid scope '%s' (\"/\" for the whole vault, \"/secrets/{name}\", "
+                "\"/keys/{name}\" or \"/certificates/{name}\")",
                 st_show(r->scope).s);
         st_path_pop(c, old);
         return -1;
@@ -413,7 +419,8 @@ int st_parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, size
     }
     st_path_pop(c, old);
 
-    if (parse_family(c, j, v, MV_OBJ_SECRET) != 0 || parse_family(c, j, v, MV_OBJ_KEY) != 0)
+    if (parse_family(c, j, v, MV_OBJ_SECRET) != 0 || parse_family(c, j, v, MV_OBJ_KEY) != 0 ||
+        st_parse_cert_meta(c, j, v) != 0)
         goto out;
     rc = 0;
 out:

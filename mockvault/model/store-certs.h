@@ -21,7 +21,9 @@ struct mv_cert_begin {
     const struct mv_tags *tags; /* NULL = absent */
     bool has_enabled, enabled;  /* the enabled state the version gets when it completes */
 };
-/* out (may be NULL) gets the operation; *version (may be NULL, 33 bytes) the new version id. */
+/* out (may be NULL) gets a deep copy of the operation (the caller releases it with
+ * mv_cert_op_finish); *version (may be NULL, 33 bytes) the new version id. MV_E_NAME_IN_USE when a
+ * plain (unmanaged) key or secret has the name, MV_E_OP_IN_PROGRESS while an operation is. */
 enum mv_err mv_store_cert_begin(struct mv_store *st, const char *vault, const char *name,
                                 const struct mv_cert_begin *in, int64_t now, struct mv_cert_op *out,
                                 char *version);
@@ -31,10 +33,10 @@ enum mv_err mv_store_cert_begin(struct mv_store *st, const char *vault, const ch
 struct mv_cert_issue {
     const unsigned char *der; /* leaf, copied */
     size_t der_len;
-    const char *secret_value;         /* copied; never logged */
-    const char *secret_content_type;  /* the policy's content type */
-    int64_t nbf, exp;                 /* the certificate's notBefore / notAfter */
-    const struct mv_tags *tags;       /* NULL = keep what the version has */
+    const char *secret_value;        /* copied; never logged */
+    const char *secret_content_type; /* the policy's content type */
+    int64_t nbf, exp;                /* the certificate's notBefore / notAfter */
+    const struct mv_tags *tags;      /* NULL = keep what the version has */
     bool has_enabled, enabled;
 };
 /* Completes the inProgress operation of name (request_id NULL = whichever is in progress): the

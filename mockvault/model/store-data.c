@@ -2,6 +2,7 @@
 #include "store-int.h"
 
 #include "keymat.h"
+#include "store-certs.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,20 @@ static void key_info_free(struct mv_key_info *k)
     free(k);
 }
 
+static void cert_info_free(struct mv_cert_info *c)
+{
+    if (c == NULL)
+        return;
+    free(c->der);
+    free(c);
+}
+
+static void policy_free(struct mv_cert_policy *p)
+{
+    mv_cert_policy_finish(p);
+    free(p);
+}
+
 void mv_version_finish(struct mv_version *v)
 {
     if (v == NULL)
@@ -78,6 +93,7 @@ void mv_version_finish(struct mv_version *v)
     free_secret_string(v->value);
     free(v->content_type);
     key_info_free(v->key);
+    cert_info_free(v->cert);
     mv_tags_finish(&v->tags);
     memset(v, 0, sizeof(*v));
 }
@@ -91,6 +107,8 @@ void mv_object_finish(struct mv_object *s)
         mv_version_finish(&s->versions[i]);
     free(s->versions);
     free(s->rotation);
+    policy_free(s->policy);
+    mv_cert_op_free(s->pending);
     memset(s, 0, sizeof(*s));
 }
 
@@ -171,6 +189,11 @@ static void vault_finish(struct mv_vault *v)
     for (size_t i = 0; i < v->nkeys; i++)
         mv_object_finish(&v->keys[i]);
     free(v->keys);
+    for (size_t i = 0; i < v->ncerts; i++)
+        mv_object_finish(&v->certs[i]);
+    free(v->certs);
+    mv_cert_contacts_free(v->contacts, v->ncontacts);
+    mv_cert_issuers_free(v->issuers, v->nissuers);
     memset(v, 0, sizeof(*v));
 }
 
@@ -295,16 +318,40 @@ static int key_info_copy(struct mv_key_info **dst, const struct mv_key_info *src
     return 0;
 }
 
+static int cert_info_copy(struct mv_cert_info **dst, const struct mv_cert_info *src)
+{
+    *dst = NULL;
+    if (src == NULL)
+        return 0;
+    struct mv_cert_info *c = malloc(sizeof(*c));
+    if (c == NULL)
+        return -1;
+    *c = *src;
+    c->der = NULL;
+    if (src->der != NULL && src->der_len > 0) {
+        c->der = malloc(src->der_len);
+        if (c->der == NULL) {
+            free(c);
+            return -1;
+        }
+        memcpy(c->der, src->der, src->der_len);
+    }
+    *dst = c;
+    return 0;
+}
+
 int sto_version_copy(struct mv_version *dst, const struct mv_version *src)
 {
     *dst = *src;
     dst->value = NULL;
     dst->content_type = NULL;
     dst->key = NULL;
+    dst->cert = NULL;
     memset(&dst->tags, 0, sizeof(dst->tags));
     if (sto_dup_opt(&dst->value, src->value) != 0 ||
         sto_dup_opt(&dst->content_type, src->content_type) != 0 ||
-        mv_tags_copy(&dst->tags, &src->tags) != 0 || key_info_copy(&dst->key, src->key) != 0) {
+        mv_tags_copy(&dst->tags, &src->tags) != 0 || key_info_copy(&dst->key, src->key) != 0 ||
+        cert_info_copy(&dst->cert, src->cert) != 0) {
         mv_version_finish(dst);
         return -1;
     }
@@ -325,10 +372,27 @@ static int secret_copy(void *dstv, const void *srcv)
     dst->versions = NULL;
     dst->nversions = 0;
     dst->rotation = NULL;
+    dst->policy = NULL;
+    dst->pending = NULL;
+    if (src->policy != NULL) {
+        dst->policy = malloc(sizeof(*dst->policy));
+        if (dst->policy == NULL || mv_cert_policy_copy(dst->policy, src->policy) != 0) {
+            free(dst->policy);
+            dst->policy = NULL;
+            return -1;
+        }
+    }
+    if (src->pending != NULL && (dst->pending = mv_cert_op_clone(src->pending)) == NULL) {
+        policy_free(dst->policy);
+        dst->policy = NULL;
+        return -1;
+    }
     if (src->rotation != NULL) {
         dst->rotation = malloc(sizeof(*dst->rotation));
-        if (dst->rotation == NULL)
+        if (dst->rotation == NULL) {
+            mv_object_finish(dst);
             return -1;
+        }
         *dst->rotation = *src->rotation; /* plain data: no pointers inside */
     }
     if (sto_dup_opt(&dst->name, src->name) != 0 ||

@@ -30,6 +30,9 @@ struct mv_store {
      * Every change to a key marks it unknown, so mv_store_rotation_due is one comparison while
      * nothing is due. */
     int64_t next_rotation;
+    /* Likewise for the certificates' lifetime actions (mv_store_cert_actions_due): INT64_MAX when
+     * none is pending, INT64_MIN when unknown. Every change to a certificate marks it unknown. */
+    int64_t next_cert_action;
 };
 
 /* Marks the rotation bound unknown (store-keys.c). Caller holds the write lock. */
@@ -37,6 +40,31 @@ static inline void sto_rotation_dirty(struct mv_store *st)
 {
     __atomic_store_n(&st->next_rotation, INT64_MIN, __ATOMIC_RELEASE);
 }
+
+/* Marks the certificates' lifetime-action bound unknown (store-certs.c). Caller holds the write
+ * lock. */
+static inline void sto_cert_actions_dirty(struct mv_store *st)
+{
+    __atomic_store_n(&st->next_cert_action, INT64_MIN, __ATOMIC_RELEASE);
+}
+
+/* A certificate's key or secret (spec/keyvault-certificates.md §1): every version of such an
+ * object is managed, so the current one tells. */
+static inline bool sto_managed(const struct mv_object *s)
+{
+    return s != NULL && s->nversions > 0 && s->versions[s->nversions - 1].managed;
+}
+
+/* True when certificate s has an operation in progress (a create awaiting completion). */
+static inline bool sto_op_in_progress(const struct mv_object *s)
+{
+    return s != NULL && s->pending != NULL && s->pending->status == MV_COP_IN_PROGRESS;
+}
+
+/* store-certs-life.c: the live certificate name with an operation in progress: MV_E_NO_VAULT,
+ * MV_E_NOT_FOUND, MV_E_NO_OP, MV_E_OP_NOT_IN_PROGRESS or MV_OK. Caller holds the lock. */
+enum mv_err sto_find_running(struct mv_store *st, const char *vault, const char *name,
+                             struct mv_vault **vp, struct mv_object **sp);
 
 /* store-data.c: the copies the operations build their results from. */
 int sto_dup_opt(char **dst, const char *src);
@@ -68,6 +96,16 @@ void sto_remove_at(struct mv_vault *v, enum mv_objtype t, size_t idx);
 enum mv_err sto_persist_locked(struct mv_store *st);
 int sto_view_fill(struct mv_object_view *out, const struct mv_vault *v, const struct mv_object *s,
                   const struct mv_version *ver);
+/* Which certificate extras (the name's policy and operation) a view carries: none (list items),
+ * those of the current version only (sto_view_fill: the latest bundle has them, a versioned one
+ * does not, spec §2), or always (UpdateCertificate answers the full bundle). */
+enum sto_extras { STO_EXTRAS_NONE = 0, STO_EXTRAS_CURRENT, STO_EXTRAS_ALWAYS };
+int sto_view_fill_ex(struct mv_object_view *out, const struct mv_vault *v,
+                     const struct mv_object *s, const struct mv_version *ver, enum sto_extras ex);
+/* Deep copies of policy and op (each may be NULL) into the view's extras. 0, or -1 when out of
+ * memory (the view keeps what it had). */
+int sto_view_set_extras(struct mv_object_view *out, const struct mv_cert_policy *policy,
+                        const struct mv_cert_op *op);
 const struct mv_version *sto_current_version(const struct mv_object *s);
 struct mv_version *sto_find_version(const struct mv_object *s, const char *version);
 enum mv_err sto_find_live(struct mv_store *st, enum mv_objtype t, const char *vault,
@@ -80,6 +118,13 @@ enum mv_err sto_end_view(struct mv_store *st, enum mv_err rc, struct mv_object_v
                          struct mv_object_view *out);
 /* A version id not used by any version of s (NULL s: any id). */
 void sto_new_version_id(const struct mv_object *s, char out[33]);
+
+/* store-objects.c: refusals of direct writes to a certificate's key or secret (spec §4). For a
+ * write that adds a version of name to family t (a secret or a key): MV_E_MANAGED when the name
+ * belongs to a certificate (its managed object, or a certificate of the name, live, deleted or
+ * still pending), else MV_OK. Caller holds the lock. */
+enum mv_err sto_check_unmanaged(const struct mv_vault *v, enum mv_objtype t, const char *name,
+                                const struct mv_object *s);
 
 /* store-objects.c: the steps every family's writes share. Caller holds the write lock. */
 /* For a write that adds a version to name in family t: the vault, the sorted index the name has

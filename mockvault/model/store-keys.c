@@ -108,6 +108,8 @@ enum mv_err mv_store_create_key(struct mv_store *st, const char *vault, const ch
         return MV_E_NOMEM; /* nothing to store: a caller bug, reported as a failed allocation */
     pthread_rwlock_wrlock(&st->lock);
     enum mv_err rc = sto_find_for_add(st, MV_OBJ_KEY, vault, name, &v, &idx, &s);
+    if (rc == MV_OK)
+        rc = sto_check_unmanaged(v, MV_OBJ_KEY, name, s);
     if (rc != MV_OK)
         goto out;
     sto_new_version_base(s, &nv, in->has_enabled, in->enabled, in->has_nbf, in->nbf, in->has_exp,
@@ -196,6 +198,8 @@ enum mv_err mv_store_rotate_key(struct mv_store *st, const char *vault, const ch
         return MV_E_NOMEM;
     pthread_rwlock_wrlock(&st->lock);
     enum mv_err rc = sto_find_live(st, MV_OBJ_KEY, vault, name, &v, &s);
+    if (rc == MV_OK && sto_managed(s))
+        rc = MV_E_MANAGED; /* a certificate's key is renewed with the certificate (spec §4) */
     if (rc != MV_OK)
         goto out;
     if (build_rotated(s, mat, now, &nv) != 0 ||
@@ -240,6 +244,8 @@ enum mv_err mv_store_set_rotation_policy(struct mv_store *st, const char *vault,
 
     pthread_rwlock_wrlock(&st->lock);
     enum mv_err rc = sto_find_live(st, MV_OBJ_KEY, vault, name, &v, &s);
+    if (rc == MV_OK && sto_managed(s))
+        rc = MV_E_MANAGED; /* its lifetime follows the certificate's policy instead */
     if (rc != MV_OK)
         goto out;
     if (s->rotation == NULL) {

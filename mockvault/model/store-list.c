@@ -1,4 +1,5 @@
 /* store-list.c: the store's listings, one page at a time: secrets, deleted secrets, versions. */
+#include "store-certs.h"
 #include "store-int.h"
 
 #include <stdint.h>
@@ -42,12 +43,41 @@ static enum mv_err page_finish(enum mv_err rc, struct mv_object_view *arr, size_
     return MV_OK;
 }
 
+/* Which version of an object a listing shows, or NULL to leave the object out. */
+typedef const struct mv_version *(*pick_fn)(const struct mv_object *s, bool want_deleted,
+                                            bool include_pending);
+
+/* The current version; a deleted certificate's key and secret are not listed as deleted objects
+ * of their own (they belong to the certificate; see sto_find_deleted). */
+static const struct mv_version *pick_current(const struct mv_object *s, bool want_deleted,
+                                             bool include_pending)
+{
+    (void)include_pending;
+    if (want_deleted && sto_managed(s))
+        return NULL;
+    return sto_current_version(s);
+}
+
+/* A certificate's list item is its newest issued version; a name with none (a first create still
+ * pending) shows only with includePending, as its pending version (spec §3 GetCertificates). */
+static const struct mv_version *pick_cert(const struct mv_object *s, bool want_deleted,
+                                          bool include_pending)
+{
+    (void)want_deleted;
+    for (size_t i = s->nversions; i-- > 0;) {
+        if (s->versions[i].cert != NULL && s->versions[i].cert->der != NULL)
+            return &s->versions[i];
+    }
+    return include_pending ? sto_current_version(s) : NULL;
+}
+
 /* Lists live (want_deleted false) or soft-deleted secrets of a vault, one page. The marker is the
  * lower-cased name of the first item of the page: resuming at the first name >= marker stays
  * correct when secrets come and go between pages. max 0 means no limit. */
 static enum mv_err list_objects(struct mv_store *st, enum mv_objtype t, const char *vault,
-                                bool want_deleted, const char *marker, size_t max,
-                                struct mv_object_view **items, size_t *n, char **next_marker)
+                                bool want_deleted, pick_fn pick, bool include_pending,
+                                const char *marker, size_t max, struct mv_object_view **items,
+                                size_t *n, char **next_marker)
 {
     struct mv_object_view *arr = NULL;
     size_t count = 0, cap = 0;
@@ -64,7 +94,9 @@ static enum mv_err list_objects(struct mv_store *st, enum mv_objtype t, const ch
     size_t i = (marker != NULL && marker[0] != '\0') ? sto_lower_bound(v, t, marker) : 0;
     for (; i < sto_count(v, t); i++) {
         const struct mv_object *s = &sto_items(v, t)[i];
-        if (s->deleted != want_deleted || s->nversions == 0)
+        const struct mv_version *ver;
+        if (s->deleted != want_deleted || s->nversions == 0 ||
+            (ver = pick(s, want_deleted, include_pending)) == NULL)
             continue;
         if (count == limit) {
             next = marker_of(s->name);
@@ -73,7 +105,7 @@ static enum mv_err list_objects(struct mv_store *st, enum mv_objtype t, const ch
             break;
         }
         if (views_reserve(&arr, &cap, count) != 0 ||
-            sto_view_fill(&arr[count], v, s, sto_current_version(s)) != 0) {
+            sto_view_fill_ex(&arr[count], v, s, ver, STO_EXTRAS_NONE) != 0) {
             rc = MV_E_NOMEM;
             break;
         }
@@ -88,14 +120,24 @@ enum mv_err mv_store_list(struct mv_store *st, enum mv_objtype t, const char *va
                           const char *marker, size_t max, struct mv_object_view **items, size_t *n,
                           char **next_marker)
 {
-    return list_objects(st, t, vault, false, marker, max, items, n, next_marker);
+    return list_objects(st, t, vault, false, t == MV_OBJ_CERT ? pick_cert : pick_current, true,
+                        marker, max, items, n, next_marker);
 }
 
 enum mv_err mv_store_list_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
                                   const char *marker, size_t max, struct mv_object_view **items,
                                   size_t *n, char **next_marker)
 {
-    return list_objects(st, t, vault, true, marker, max, items, n, next_marker);
+    return list_objects(st, t, vault, true, t == MV_OBJ_CERT ? pick_cert : pick_current, true,
+                        marker, max, items, n, next_marker);
+}
+
+enum mv_err mv_store_cert_list(struct mv_store *st, const char *vault, bool deleted,
+                               bool include_pending, const char *marker, size_t max,
+                               struct mv_object_view **items, size_t *n, char **next_marker)
+{
+    return list_objects(st, MV_OBJ_CERT, vault, deleted, pick_cert, include_pending, marker, max,
+                        items, n, next_marker);
 }
 
 static int version_ptr_cmp(const void *a, const void *b)
@@ -147,7 +189,7 @@ enum mv_err mv_store_list_versions(struct mv_store *st, enum mv_objtype t, const
             break;
         }
         if (views_reserve(&arr, &cap, count) != 0 ||
-            sto_view_fill(&arr[count], v, s, sorted[i]) != 0) {
+            sto_view_fill_ex(&arr[count], v, s, sorted[i], STO_EXTRAS_NONE) != 0) {
             rc = MV_E_NOMEM;
             break;
         }

@@ -71,6 +71,17 @@ fail:
     return -1;
 }
 
+enum mv_err sto_check_unmanaged(const struct mv_vault *v, enum mv_objtype t, const char *name,
+                                const struct mv_object *s)
+{
+    (void)t;
+    /* A certificate's name is taken for its key and secret even before the first version
+     * completes (and while it is deleted), so that completing it never meets a plain object. */
+    if (sto_managed(s) || mv_vault_object(v, MV_OBJ_CERT, name) != NULL)
+        return MV_E_MANAGED;
+    return MV_OK;
+}
+
 void sto_new_version_base(const struct mv_object *s, struct mv_version *nv, bool has_enabled,
                           bool enabled, bool has_nbf, int64_t nbf, bool has_exp, int64_t exp,
                           int64_t now)
@@ -97,6 +108,8 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
 
     pthread_rwlock_wrlock(&st->lock);
     enum mv_err rc = sto_find_for_add(st, MV_OBJ_SECRET, vault, name, &v, &idx, &s);
+    if (rc == MV_OK)
+        rc = sto_check_unmanaged(v, MV_OBJ_SECRET, name, s);
     if (rc != MV_OK)
         goto out;
 
@@ -187,6 +200,10 @@ enum mv_err sto_update_version(struct mv_store *st, enum mv_objtype t, const cha
         rc = MV_E_VERSION_NOT_FOUND;
         goto out;
     }
+    if (t != MV_OBJ_CERT && ver->managed) {
+        rc = MV_E_MANAGED; /* a certificate's key or secret changes with it only (spec §4) */
+        goto out;
+    }
     /* The updated version is built as a copy and swapped in at the end, so an allocation failure
      * leaves the stored one unchanged. */
     if (sto_version_copy(&nv, ver) != 0 || apply(&nv, arg) != 0) {
@@ -229,6 +246,40 @@ enum mv_err mv_store_update_secret(struct mv_store *st, const char *vault, const
                               now, out);
 }
 
+/* The deletion bookkeeping of one object: soft-deleted at now (deleted true) or recovered. */
+static void mark_deleted(struct mv_store *st, const struct mv_vault *v, struct mv_object *s,
+                         bool deleted, int64_t now)
+{
+    if (deleted) {
+        s->deleted = true;
+        s->deleted_date = now;
+        s->scheduled_purge_date = now + (int64_t)v->retention_days * SECONDS_PER_DAY;
+        if (s->scheduled_purge_date < st->next_purge)
+            __atomic_store_n(&st->next_purge, s->scheduled_purge_date, __ATOMIC_RELEASE);
+    } else {
+        /* All versions come back with the object; only the deletion bookkeeping goes. */
+        s->deleted = false;
+        s->deleted_date = 0;
+        s->scheduled_purge_date = 0;
+    }
+}
+
+/* A certificate's delete, recover and purge take its managed key and secret with it (spec §3
+ * DeleteCertificate): they share its deletion dates, so the scheduled purge removes all three at
+ * once. */
+static void cascade_deleted(struct mv_store *st, const struct mv_vault *v, const char *name,
+                            bool deleted, int64_t now)
+{
+    static const enum mv_objtype managed[] = {MV_OBJ_KEY, MV_OBJ_SECRET};
+    for (size_t i = 0; i < 2; i++) {
+        struct mv_object *m = mv_vault_object(v, managed[i], name);
+        if (m != NULL && sto_managed(m) && m->deleted != deleted)
+            mark_deleted(st, v, m, deleted, now);
+    }
+    sto_rotation_dirty(st);
+    sto_cert_actions_dirty(st);
+}
+
 /* Soft-deletes (deleted true: a live secret) or recovers (deleted false: a deleted one) the
  * secret name, under the write lock, and persists the change. When out is not NULL it receives the
  * secret's view as it is after the change (the caller owns it); on an error it is left untouched.
@@ -245,26 +296,19 @@ static enum mv_err set_deleted(struct mv_store *st, enum mv_objtype t, const cha
     pthread_rwlock_wrlock(&st->lock);
     enum mv_err rc = deleted ? sto_find_live(st, t, vault, name, &v, &s)
                              : sto_find_deleted(st, t, vault, name, &v, &s);
+    if (rc == MV_OK && t != MV_OBJ_CERT && sto_managed(s))
+        rc = MV_E_MANAGED; /* deleted with its certificate only (spec §4) */
     if (rc != MV_OK)
         goto out;
     if (out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0) {
         rc = MV_E_NOMEM;
         goto out;
     }
-    if (deleted) {
-        s->deleted = true;
-        s->deleted_date = now;
-        s->scheduled_purge_date = now + (int64_t)v->retention_days * SECONDS_PER_DAY;
-        if (s->scheduled_purge_date < st->next_purge)
-            __atomic_store_n(&st->next_purge, s->scheduled_purge_date, __ATOMIC_RELEASE);
-    } else {
-        /* All versions come back with the secret; only the deletion bookkeeping goes. */
-        s->deleted = false;
-        s->deleted_date = 0;
-        s->scheduled_purge_date = 0;
-        if (t == MV_OBJ_KEY)
-            sto_rotation_dirty(st); /* a recovered key's policy applies again */
-    }
+    mark_deleted(st, v, s, deleted, now);
+    if (!deleted && t == MV_OBJ_KEY)
+        sto_rotation_dirty(st); /* a recovered key's policy applies again */
+    if (t == MV_OBJ_CERT)
+        cascade_deleted(st, v, s->name, deleted, now);
     view.deleted = s->deleted;
     view.deleted_date = s->deleted_date;
     view.scheduled_purge_date = s->scheduled_purge_date;
@@ -316,6 +360,15 @@ enum mv_err mv_store_purge(struct mv_store *st, enum mv_objtype t, const char *v
         rc = MV_E_PURGE_PROTECTED;
         goto out;
     }
+    if (t == MV_OBJ_CERT) {
+        static const enum mv_objtype managed[] = {MV_OBJ_KEY, MV_OBJ_SECRET};
+        for (size_t i = 0; i < 2; i++) {
+            struct mv_object *m = mv_vault_object(v, managed[i], name);
+            if (m != NULL && sto_managed(m) && m->deleted)
+                sto_remove_at(v, managed[i], (size_t)(m - sto_items(v, managed[i])));
+        }
+        s = mv_vault_object(v, t, name); /* unmoved (another family's array), but be plain */
+    }
     sto_remove_at(v, t, (size_t)(s - sto_items(v, t)));
     rc = sto_persist_locked(st);
 out:
@@ -357,6 +410,9 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
     /* A secret without versions has no current version to serve; there is nothing to restore. */
     if (s == NULL || s->name == NULL || s->nversions == 0)
         return MV_E_NOT_FOUND;
+    /* A certificate's key or secret exists only with its certificate (mv_store_cert_restore). */
+    if (t != MV_OBJ_CERT && sto_managed(s))
+        return MV_E_MANAGED;
 
     /* The tree gets its own copy, so that s stays the caller's on every error, MV_E_PERSIST
      * included (the header promises ownership moves on MV_OK only). */

@@ -41,6 +41,13 @@ const char *const mv_key_perm_names[] = {
     NULL,
 };
 
+const char *const mv_cert_perm_names[] = {
+    "get",           "list",       "update",      "create",     "import",
+    "delete",        "recover",    "backup",      "restore",    "managecontacts",
+    "manageissuers", "getissuers", "listissuers", "setissuers", "deleteissuers",
+    "purge",         NULL,
+};
+
 const char *const mv_key_op_names[] = {
     "encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export", NULL,
 };
@@ -58,6 +65,12 @@ static int secret_cmp(const void *a, const void *b)
     return ci_cmp(x->name, y->name);
 }
 
+static int issuer_cmp(const void *a, const void *b)
+{
+    const struct mv_cert_issuer *x = a, *y = b;
+    return ci_cmp(x->name, y->name);
+}
+
 void mv_data_sort(struct mv_data *d)
 {
     if (d == NULL)
@@ -68,6 +81,10 @@ void mv_data_sort(struct mv_data *d)
             qsort(v->secrets, v->nsecrets, sizeof(*v->secrets), secret_cmp);
         if (v->nkeys > 1)
             qsort(v->keys, v->nkeys, sizeof(*v->keys), secret_cmp);
+        if (v->ncerts > 1)
+            qsort(v->certs, v->ncerts, sizeof(*v->certs), secret_cmp);
+        if (v->nissuers > 1)
+            qsort(v->issuers, v->nissuers, sizeof(*v->issuers), issuer_cmp);
     }
 }
 
@@ -253,6 +270,7 @@ struct mv_store *mv_store_create(struct mv_data *data)
     mv_data_sort(st->data);
     recompute_next_purge(st);
     sto_rotation_dirty(st);
+    sto_cert_actions_dirty(st);
     return st;
 }
 
@@ -294,6 +312,7 @@ enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data)
     st->data = data;
     recompute_next_purge(st);
     sto_rotation_dirty(st);
+    sto_cert_actions_dirty(st);
     rc = sto_persist_locked(st);
     pthread_rwlock_unlock(&st->lock);
     mv_data_free(old);
@@ -317,6 +336,11 @@ void mv_object_view_finish(struct mv_object_view *sv)
         return;
     free(sv->name);
     mv_version_finish(&sv->v);
+    if (sv->policy != NULL) {
+        mv_cert_policy_finish(sv->policy);
+        free(sv->policy);
+    }
+    mv_cert_op_free(sv->pending);
     memset(sv, 0, sizeof(*sv));
 }
 
@@ -329,10 +353,52 @@ void mv_object_views_free(struct mv_object_view *items, size_t n)
     free(items);
 }
 
+int sto_view_set_extras(struct mv_object_view *out, const struct mv_cert_policy *policy,
+                        const struct mv_cert_op *op)
+{
+    struct mv_cert_policy *p = NULL;
+    struct mv_cert_op *o = NULL;
+
+    if (policy != NULL) {
+        p = malloc(sizeof(*p));
+        if (p == NULL || mv_cert_policy_copy(p, policy) != 0) {
+            free(p);
+            return -1;
+        }
+    }
+    if (op != NULL && (o = mv_cert_op_clone(op)) == NULL) {
+        mv_cert_policy_finish(p);
+        free(p);
+        return -1;
+    }
+    if (out->policy != NULL) {
+        mv_cert_policy_finish(out->policy);
+        free(out->policy);
+    }
+    mv_cert_op_free(out->pending);
+    out->policy = p;
+    out->pending = o;
+    return 0;
+}
+
+/* True when ver is s's current version, or a version about to become it (an id s does not
+ * have yet). */
+static bool is_current(const struct mv_object *s, const struct mv_version *ver)
+{
+    const struct mv_version *cur = sto_current_version(s);
+    return cur == NULL || strcmp(cur->id, ver->id) == 0 || sto_find_version(s, ver->id) == NULL;
+}
+
 /* Fills *out with a deep copy of version ver of secret s in vault v. Returns 0, or -1 when out
  * of memory (then *out is zeroed and owns nothing). */
 int sto_view_fill(struct mv_object_view *out, const struct mv_vault *v, const struct mv_object *s,
                   const struct mv_version *ver)
+{
+    return sto_view_fill_ex(out, v, s, ver, STO_EXTRAS_CURRENT);
+}
+
+int sto_view_fill_ex(struct mv_object_view *out, const struct mv_vault *v,
+                     const struct mv_object *s, const struct mv_version *ver, enum sto_extras ex)
 {
     memset(out, 0, sizeof(*out));
     out->deleted = s->deleted;
@@ -343,6 +409,12 @@ int sto_view_fill(struct mv_object_view *out, const struct mv_vault *v, const st
     if (sto_dup_opt(&out->name, s->name) != 0 || sto_version_copy(&out->v, ver) != 0) {
         free(out->name);
         memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    bool extras = ex == STO_EXTRAS_ALWAYS || (ex == STO_EXTRAS_CURRENT && is_current(s, ver));
+    if (extras && (s->policy != NULL || s->pending != NULL) &&
+        sto_view_set_extras(out, s->policy, s->pending) != 0) {
+        mv_object_view_finish(out);
         return -1;
     }
     return 0;
@@ -401,6 +473,12 @@ enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char 
     *sp = mv_vault_object(*vp, t, name);
     if (*sp == NULL || !(*sp)->deleted || (*sp)->nversions == 0)
         return MV_E_NOT_DELETED;
+    /* A deleted certificate's key and secret go with it and come back with it: they are not
+     * deleted objects of their own families (get, recover and purge through /deletedsecrets or
+     * /deletedkeys do not see them). Whether the service lists them there is not recorded
+     * (spec/keyvault-certificates.md §3 DeleteCertificate [UNCERTAIN]). */
+    if (t != MV_OBJ_CERT && sto_managed(*sp))
+        return MV_E_NOT_DELETED;
     return MV_OK;
 }
 
@@ -434,8 +512,12 @@ size_t mv_store_purge_due(struct mv_store *st, int64_t now)
     pthread_rwlock_wrlock(&st->lock);
     for (size_t i = 0; i < st->data->nvaults; i++) {
         struct mv_vault *v = &st->data->vaults[i];
-        purged += purge_due_in(v->secrets, &v->nsecrets, now);
-        purged += purge_due_in(v->keys, &v->nkeys, now);
+        /* A certificate's key and secret share its purge date, so they go together. */
+        for (int t = 0; t < MV_OBJ_COUNT; t++) {
+            size_t *n;
+            struct mv_object **items = mv_vault_family(v, (enum mv_objtype)t, &n);
+            purged += purge_due_in(*items, n, now);
+        }
     }
     recompute_next_purge(st);
     /* There is no caller to report a save failure to: with the server's reload hook the purge is
