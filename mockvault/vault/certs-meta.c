@@ -321,13 +321,12 @@ static enum MHD_Result issuer_write(struct mv_req *r, bool merge)
 {
     const char *name = r->cap[0];
     struct issuer_in in;
-    struct mv_cert_issuer cur, out;
+    struct mv_cert_issuer out;
     cJSON *body = NULL;
     enum mv_err e;
     int ok = MHD_YES;
 
     memset(&in, 0, sizeof in);
-    memset(&cur, 0, sizeof cur);
     memset(&out, 0, sizeof out);
     if (!issuer_name_or_reply(r, name, true))
         return MHD_YES;
@@ -336,23 +335,14 @@ static enum MHD_Result issuer_write(struct mv_req *r, bool merge)
     if (!issuer_or_reply(r, body, merge, &in))
         goto out;
     in.is.name = (char *)name;
+    /* Absent: enabled on a PUT, the stored state kept by a PATCH (the store's merge). */
+    in.is.has_enabled = in.has_enabled;
     if (!in.has_enabled)
         in.is.enabled = true;
-    if (merge) {
-        /* The merge keeps enabled when the body does not say: read the stored value first. */
-        e = mv_store_issuer_get(r->srv->store, r->vault, name, &cur);
-        if (e != MV_OK) {
-            ok = store_err(r, e, SUBJ_ISSUER, name);
-            goto out;
-        }
-        if (!in.has_enabled)
-            in.is.enabled = cur.enabled;
-    }
     e = mv_store_issuer_set(r->srv->store, r->vault, &in.is, merge, mv_req_now(r), &out);
     ok = e == MV_OK ? mv_reply_cert_issuer(r, &out) : store_err(r, e, SUBJ_ISSUER, name);
 out:
     free(in.is.admins);
-    mv_cert_issuer_finish(&cur);
     mv_cert_issuer_finish(&out);
     if (body) {
         /* The tree holds the issuer's password: wipe it before freeing. */
