@@ -1,5 +1,5 @@
-/* reply-certs-meta.c: policy, contacts and issuer bodies (reply-certs-meta.h). cJSON keeps the
- * insertion order, so each body is built in the order the recordings show (spec §2, §3). */
+/* reply-certs-meta.c: contacts and issuer bodies (reply-certs-meta.h). cJSON keeps the insertion
+ * order, so each body is built in the order the recordings show (spec §3). */
 #include "reply-certs-meta.h"
 
 #include <stdio.h>
@@ -28,34 +28,6 @@ static enum MHD_Result send_or_oom(struct mv_req *r, cJSON *root)
         return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
                                  "mockvault ran out of memory.");
     return mv_reply_json(r, MHD_HTTP_OK, root);
-}
-
-cJSON *mv_reply_cert_policy_json(const struct mv_req *r, const char *name,
-                                 const struct mv_cert_policy *p)
-{
-    cJSON *root = cJSON_CreateObject(), *members = mv_cert_policy_json(p);
-    char path[300];
-
-    snprintf(path, sizeof path, "/certificates/%s/policy", name);
-    if (!root || !members || !add_url(root, "id", r, path)) {
-        cJSON_Delete(root);
-        cJSON_Delete(members);
-        return NULL;
-    }
-    /* "id" first, then the policy's members in the writer's order: move them over. */
-    while (members->child) {
-        cJSON *it = cJSON_DetachItemViaPointer(members, members->child);
-        /* The detached item keeps its key: linking it is all an object member needs. */
-        cJSON_AddItemToArray(root, it);
-    }
-    cJSON_Delete(members);
-    return root;
-}
-
-enum MHD_Result mv_reply_cert_policy(struct mv_req *r, const char *name,
-                                     const struct mv_cert_policy *p)
-{
-    return send_or_oom(r, mv_reply_cert_policy_json(r, name, p));
 }
 
 enum MHD_Result mv_reply_cert_contacts(struct mv_req *r, const struct mv_cert_contact *c, size_t n)

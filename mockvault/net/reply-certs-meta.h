@@ -1,7 +1,7 @@
-/* reply-certs-meta.h: the bodies of a certificate's policy, a vault's certificate contacts and its
- * certificate issuers (spec/keyvault-certificates.md §2 Policy, §3 Contacts and Issuers), written
- * in the recorded key order. Apart from reply.h so the certificates' own bodies (reply-certs.c)
- * and these can grow without touching each other. */
+/* reply-certs-meta.h: the bodies of a vault's certificate contacts and its certificate issuers
+ * (spec/keyvault-certificates.md §3 Contacts and Issuers), written in the recorded key order.
+ * Apart from reply.h so the certificates' own bodies (reply-certs.c) and these can grow without
+ * touching each other. */
 #ifndef MV_REPLY_CERTS_META_H
 #define MV_REPLY_CERTS_META_H
 
@@ -11,11 +11,11 @@
 #include "http.h"
 #include "store.h" /* certs.h by its own directory: vault/ may hold another certs.h */
 
-/* The policy as the wire carries it: "id" (.../certificates/{name}/policy) first, then the
- * members of mv_cert_policy_json. Caller deletes; NULL when out of memory. */
+/* The policy with "id" (.../certificates/{name}/policy) first, as a tree and as a 200 (GET and
+ * PATCH of the policy): defined with the certificates' bodies in reply-certs.c (reply-certs.h),
+ * declared here too so certs-meta.c needs only this header. */
 cJSON *mv_reply_cert_policy_json(const struct mv_req *r, const char *name,
                                  const struct mv_cert_policy *p);
-/* 200 with the policy (GetCertificatePolicy, UpdateCertificatePolicy). */
 enum MHD_Result mv_reply_cert_policy(struct mv_req *r, const char *name,
                                      const struct mv_cert_policy *p);
 
