@@ -10,9 +10,10 @@
 #include "store.h"
 #include "util.h"
 
-/* The certificates' Self issuing, shared with CreateCertificate (vault/certs-issue.c, declared in
- * vault/certs.h; declared here as agreed until that header lands, as "certs.h" would also name
- * model/certs.h on this layer's include path). Returns 0, or -1 when nothing was issued. */
+/* AutoRenew's whole renewal (a new version with the stored policy, issued at once for the Self
+ * issuer): defined by the certificates' handlers (vault/certs-issue.c) and declared in
+ * vault/certificates.h, which this file includes once that header is on main; the prototype is
+ * the same. Returns 0, or -1 when no version was started or the issuing failed. */
 int mv_certs_issue_self(struct mv_server *srv, const char *vault, const char *name, int64_t now);
 
 /* One journal entry (method "EVENT") and nothing else: the log notice is the caller's. */
