@@ -18,7 +18,8 @@
 set -uo pipefail
 
 NAIVE_MUST_FAIL="throttled-gives-up throttled-retry-after server-error-retried token-refresh token-reused
-                 key-get-forbidden key-rotated"
+                 key-get-forbidden key-rotated
+                 eventual-delete-recover purge-recreate short-pages"
 
 if [ $# -lt 1 ] || [ ! -d "$1" ]; then
     echo "usage: $0 BUILD_DIR [ADAPTER...]" >&2

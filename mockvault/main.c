@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cx-version.h" /* the one version, meson's project version */
+#include "consistency.h"
 #include "health.h"
 #include "server.h"
 
@@ -68,6 +69,16 @@ static void usage(FILE *f)
         "  --control-token T   the token those peers send in X-Mockvault-Control-Token (default:\n"
         "                      control-token in the state dir, else a new one; printed at start)\n"
         "  --print-ca          print the CA certificate on stdout at start\n"
+        "  --consistency MODE  azure: a delete, recover or purge becomes visible only after a\n"
+        "                      delay, as on the real service (404 on the deleted object right\n"
+        "                      after a delete, 404 on the name right after a recover, 409 while\n"
+        "                      in progress); instant (default): at once\n"
+        "  --consistency-delay MIN-MAX  that delay's range in milliseconds, drawn per transition\n"
+        "                      from --seed (default 1000-5000, as recorded); the mock clock\n"
+        "                      drives it, so advancing the clock completes transitions\n"
+        "  --paging MODE       azure: list pages may be short or empty while carrying a\n"
+        "                      nextLink, and the last is {\"value\":[],\"nextLink\":null}, drawn\n"
+        "                      from --seed; off (default): full pages\n"
         "  --health[=URL]      check a running mock and exit: 0 when GET URL answers 200 within\n"
         "                      3 s, else 1 (default URL: /_mock/health of the mock these options\n"
         "                      describe; its CA from the state dir is trusted when there)\n"
@@ -87,7 +98,9 @@ static void usage(FILE *f)
         "DELETE /_mock/faults/{id} (fault injection: a status with the real error body,\n"
         "Retry-After, a delay, a dropped connection or a truncated body, for the next N matches,\n"
         "every Nth or with a probability drawn from --seed), GET|PUT /_mock/throttle\n"
-        "({\"mode\",\"transactions\",\"creations\",\"windowSeconds\"}).\n",
+        "({\"mode\",\"transactions\",\"creations\",\"windowSeconds\"}), GET|PUT\n"
+        "/_mock/consistency ({\"mode\",\"delayMs\":{\"min\",\"max\"},\"paging\"}; GET lists the\n"
+        "pending transitions) and POST /_mock/consistency/settle.\n",
         f);
 }
 
@@ -168,6 +181,9 @@ enum {
     O_ALLOW_REMOTE,
     O_CONTROL_TOKEN,
     O_PRINT_CA,
+    O_CONSISTENCY,
+    O_CONSISTENCY_DELAY,
+    O_PAGING,
     O_HEALTH, /* the options from here on have no environment variable */
     O_HELP,
     O_VERSION,
@@ -202,6 +218,9 @@ static const struct option opts[] = {
     {"allow-remote-peers", no_argument, NULL, O_ALLOW_REMOTE},
     {"control-token", required_argument, NULL, O_CONTROL_TOKEN},
     {"print-ca", no_argument, NULL, O_PRINT_CA},
+    {"consistency", required_argument, NULL, O_CONSISTENCY},
+    {"consistency-delay", required_argument, NULL, O_CONSISTENCY_DELAY},
+    {"paging", required_argument, NULL, O_PAGING},
     {"health", optional_argument, NULL, O_HEALTH},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
@@ -324,6 +343,34 @@ static int apply(int c, const char *arg, const char *name, struct mv_server_conf
     case O_ALLOW_REMOTE: cfg->allow_remote = on; break;
     case O_CONTROL_TOKEN: cfg->control_token = arg; break;
     case O_PRINT_CA: cfg->print_ca = on; break;
+    case O_CONSISTENCY:
+        if (strcmp(arg, "azure") != 0 && strcmp(arg, "instant") != 0) {
+            fprintf(stderr, "mockvault: %s expects azure or instant, got '%s'\n", name, arg);
+            return 2;
+        }
+        cfg->consistency_azure = strcmp(arg, "azure") == 0;
+        break;
+    case O_CONSISTENCY_DELAY: {
+        struct mv_consist_config cc;
+        if (!mv_consist_parse_delay(arg, &cc)) {
+            fprintf(stderr,
+                    "mockvault: %s expects MIN-MAX in milliseconds (whole numbers, MIN <= MAX <= "
+                    "%u), got '%s'\n",
+                    name, MV_CX_DELAY_LIMIT_MS, arg);
+            return 2;
+        }
+        cfg->has_consistency_delay = true;
+        cfg->consistency_min_ms = cc.min_ms;
+        cfg->consistency_max_ms = cc.max_ms;
+        break;
+    }
+    case O_PAGING:
+        if (strcmp(arg, "azure") != 0 && strcmp(arg, "off") != 0) {
+            fprintf(stderr, "mockvault: %s expects azure or off, got '%s'\n", name, arg);
+            return 2;
+        }
+        cfg->paging_azure = strcmp(arg, "azure") == 0;
+        break;
     case O_HEALTH:
         ps->health = true;
         ps->health_url = arg[0] ? arg : NULL;

@@ -15,6 +15,7 @@
 
 #include "authz.h"
 #include "conns.h"
+#include "consistency.h"
 #include "control.h"
 #include "delay.h"
 #include "fault.h"
@@ -161,6 +162,7 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
         mv_data_free(d);
         goto nomem;
     }
+    mv_store_set_consistency(srv->store, srv->consist);
     if (srv->state_dir)
         mv_store_set_persist(srv->store, persist, srv);
     if (srv->state_dir)
@@ -462,7 +464,8 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) || !mv_ops_add(srv->ops, mv_keys_ops) ||
         !mv_ops_add(srv->ops, mv_identity_ops) || !mv_ops_add(srv->ops, mv_discovery_ops) ||
         !mv_ops_add(srv->ops, mv_control_ops) || !mv_ops_add(srv->ops, mv_msi_ops) ||
-        !mv_ops_add(srv->ops, mv_graph_ops) || !mv_ops_add(srv->ops, mv_arm_ops)) {
+        !mv_ops_add(srv->ops, mv_graph_ops) || !mv_ops_add(srv->ops, mv_arm_ops) ||
+        !mv_ops_add(srv->ops, mv_consist_ops)) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -490,7 +493,22 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
             limits.window = cfg->throttle_window;
         srv->throttle = mv_throttle_create(&limits);
     }
-    if (!srv->faults || !srv->delays || !srv->throttle) {
+    {
+        /* Delays and page sizes follow --seed too, from streams of their own. */
+        struct mv_consist_config cc;
+        uint64_t cseed = cfg->seed;
+        mv_consist_defaults(&cc);
+        cc.azure = cfg->consistency_azure;
+        cc.paging_azure = cfg->paging_azure;
+        if (cfg->has_consistency_delay) {
+            cc.min_ms = cfg->consistency_min_ms;
+            cc.max_ms = cfg->consistency_max_ms;
+        }
+        if (!cfg->has_seed)
+            mv_rand_bytes(&cseed, sizeof cseed);
+        srv->consist = mv_consist_create(&srv->clock, &cc, cseed);
+    }
+    if (!srv->faults || !srv->delays || !srv->throttle || !srv->consist) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -555,6 +573,7 @@ void mv_server_stop(struct mv_server *srv)
         MHD_stop_daemon(srv->daemon);
     mv_conns_destroy(srv->conns); /* after the daemons, whose connections it lists */
     mv_store_destroy(srv->store);
+    mv_consist_destroy(srv->consist); /* after the store, which borrows it */
     mv_token_cache_destroy(srv->tokens);
     mv_authz_usage_destroy(srv->authz_usage);
     mv_journal_destroy(srv->journal);

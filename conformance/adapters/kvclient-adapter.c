@@ -293,8 +293,13 @@ static cJSON *run(struct kv_client *c, char *line)
         kv_secret_free(s);
         return o;
     }
-    if (strcmp(cmd, "delete") == 0) {
-        st = kv_secret_delete(c, a1, NULL, &err);
+    if (strcmp(cmd, "delete") == 0 || strcmp(cmd, "recover") == 0 || strcmp(cmd, "purge") == 0) {
+        if (cmd[0] == 'd')
+            st = kv_secret_delete(c, a1, NULL, &err);
+        else if (cmd[0] == 'r')
+            st = kv_secret_recover(c, a1, NULL, &err);
+        else
+            st = kv_secret_purge(c, a1, &err);
         if (st != KV_OK)
             return failure(st, &err);
         o = ok_object();

@@ -154,6 +154,11 @@ void kvcc_sc_key_rotated(struct kvcc_sc *s);
 void kvcc_sc_key_encrypt_roundtrip(struct kvcc_sc *s);
 void kvcc_sc_key_expired(struct kvcc_sc *s);
 
+/* The realism scenarios (client-scenarios-realism.c), listed in the table of client-scenarios.c. */
+void kvcc_sc_eventual_delete_recover(struct kvcc_sc *s);
+void kvcc_sc_purge_recreate(struct kvcc_sc *s);
+void kvcc_sc_short_pages(struct kvcc_sc *s);
+
 /* The scenario table (client-scenarios.c). */
 struct kvcc_scenario {
     const char *group, *name;

@@ -106,6 +106,7 @@ void kvc_add_test(struct kvc_reg *reg, const char *family, const TTest *t, unsig
 static char *saved_state;
 static double saved_offset;
 static char *saved_throttle;      /* GET /_mock/throttle body, NULL on a mock without it */
+static char *saved_consistency;   /* PUT /_mock/consistency body of the settings, or NULL */
 static unsigned saved_faults[64]; /* ids of the fault rules present before the test */
 static size_t saved_nfaults;
 static bool saved_faults_ok; /* GET /_mock/faults answered */
@@ -157,6 +158,14 @@ static void mock_save(void)
     saved_throttle = NULL;
     if (control_get("/_mock/throttle", &r) == 200)
         saved_throttle = strdup(r.body);
+    kvc_resp_free(&r);
+    free(saved_consistency);
+    saved_consistency = NULL;
+    if (control_get("/_mock/consistency", &r) == 200 && r.json) {
+        /* The settings only: "pending" is not part of a PUT. */
+        cJSON_DeleteItemFromObjectCaseSensitive(r.json, "pending");
+        saved_consistency = cJSON_PrintUnformatted(r.json);
+    }
     kvc_resp_free(&r);
     saved_nfaults = 0;
     saved_faults_ok = control_get("/_mock/faults", &r) == 200;
@@ -214,6 +223,10 @@ static void mock_restore(void)
         kvc_resp_free(&r);
     }
     restore_faults();
+    if (saved_consistency)
+        control_send("PUT", "/_mock/consistency", saved_consistency);
+    free(saved_consistency);
+    saved_consistency = NULL;
     if (off != saved_offset) {
         snprintf(body, sizeof body, "{\"advance\":%.3f}", saved_offset - off);
         control_send("POST", "/_mock/clock", body);
@@ -573,6 +586,7 @@ int kvc_server_main(int argc, char **argv)
     kvc_suite_keys_crud(&reg);
     kvc_suite_keys_crypto(&reg);
     kvc_suite_keys_lifecycle(&reg);
+    kvc_suite_consistency(&reg);
     if (reg.sr) {
         /* Output stays ours (the report); Check's own goes nowhere unless asked. */
         srunner_set_log(reg.sr, NULL);

@@ -659,5 +659,16 @@ const struct kvcc_scenario kvcc_scenarios[] = {
     {"keys", "key-expired",
      "encrypt and sign with a key past its exp are refused, locally or by the vault (403)",
      kvcc_sc_key_expired},
+    {"realism", "eventual-delete-recover",
+     "with eventual consistency, delete, recover and get succeed: the client waits for each "
+     "transition to become visible",
+     kvcc_sc_eventual_delete_recover},
+    {"realism", "purge-recreate",
+     "purge after a delete completes, and a set right after the purge works or surfaces 409 "
+     "Conflict/ObjectIsBeingDeleted; the re-created secret reads back",
+     kvcc_sc_purge_recreate},
+    {"realism", "short-pages",
+     "list follows nextLink through short and empty pages and returns every secret once",
+     kvcc_sc_short_pages},
 };
 const size_t kvcc_nscenarios = sizeof kvcc_scenarios / sizeof kvcc_scenarios[0];

@@ -51,6 +51,12 @@ struct mv_server_config {
     const char *control_token; /* --control-token: what non-loopback peers must send for
                                 * /_mock; NULL with allow_remote = the stored or a new one */
     bool print_ca;             /* --print-ca: the CA certificate on stdout at start */
+    /* Realism (docs/consistency.md). */
+    bool consistency_azure;      /* --consistency azure: deletes, recovers, purges lag */
+    bool has_consistency_delay;  /* --consistency-delay given; else the recorded 1000-5000 */
+    unsigned consistency_min_ms; /* ... its range in milliseconds */
+    unsigned consistency_max_ms;
+    bool paging_azure; /* --paging azure: short and empty pages with a nextLink */
 };
 
 #endif

@@ -12,6 +12,7 @@
 #include "cx-version.h" /* the one version, meson's project version */
 #include "control.h"
 #include "authz.h"
+#include "consistency.h"
 #include "fault.h"
 #include "http.h"
 #include "journal.h"
@@ -71,6 +72,7 @@ static enum MHD_Result h_reset(struct mv_req *r)
     mv_journal_clear(srv->journal);
     mv_fault_clear(srv->faults);
     mv_throttle_reset(srv->throttle);
+    mv_consist_reset(srv->consist); /* --consistency and --paging as the options set them */
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "reset");
     return mv_reply_json(r, MHD_HTTP_OK, o);

@@ -2,6 +2,7 @@
  * §2): the name tables, string lists, policies (defaults, copies), operations and issuers, and the
  * policy's wire JSON writer in recorded key order. The reader is certpolicy.c. */
 #include "certs-int.h"
+#include "store-certs.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -353,4 +354,27 @@ void mv_cert_issuer_finish(struct mv_cert_issuer *i)
     }
     free(i->admins);
     memset(i, 0, sizeof(*i));
+}
+
+/* The array frees live here, beside the element frees, so that store-data.c (which frees a
+ * vault) does not depend on the store's contact and issuer operations. */
+void mv_cert_contacts_free(struct mv_cert_contact *c, size_t n)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].email);
+        free(c[i].name);
+        free(c[i].phone);
+    }
+    free(c);
+}
+
+void mv_cert_issuers_free(struct mv_cert_issuer *i, size_t n)
+{
+    if (i == NULL)
+        return;
+    for (size_t k = 0; k < n; k++)
+        mv_cert_issuer_finish(&i[k]);
+    free(i);
 }

@@ -9,18 +9,6 @@
 
 /* ---- Contacts ---- */
 
-void mv_cert_contacts_free(struct mv_cert_contact *c, size_t n)
-{
-    if (c == NULL)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        free(c[i].email);
-        free(c[i].name);
-        free(c[i].phone);
-    }
-    free(c);
-}
-
 /* Deep copy of n contacts (NULL for none). 0, or -1 when out of memory. */
 static int contacts_copy(struct mv_cert_contact **out, const struct mv_cert_contact *in, size_t n)
 {
@@ -129,15 +117,6 @@ out:
 }
 
 /* ---- Issuers ---- */
-
-void mv_cert_issuers_free(struct mv_cert_issuer *i, size_t n)
-{
-    if (i == NULL)
-        return;
-    for (size_t k = 0; k < n; k++)
-        mv_cert_issuer_finish(&i[k]);
-    free(i);
-}
 
 static int admins_copy(struct mv_cert_issuer *dst, const struct mv_cert_issuer *src)
 {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "consistency.h"
 #include "store.h"
 #include "util.h"
 
@@ -30,6 +31,9 @@ struct mv_store {
      * Every change to a key marks it unknown, so mv_store_rotation_due is one comparison while
      * nothing is due. */
     int64_t next_rotation;
+    /* Pending transitions of --consistency azure (borrowed; NULL = everything visible at once).
+     * The finders below consult it, so every family's operations see the same lag. */
+    struct mv_consist *consist;
     /* Likewise for the certificates' lifetime actions (mv_store_cert_actions_due): INT64_MAX when
      * none is pending, INT64_MIN when unknown. Every change to a certificate marks it unknown. */
     int64_t next_cert_action;
@@ -108,10 +112,20 @@ int sto_view_set_extras(struct mv_object_view *out, const struct mv_cert_policy 
                         const struct mv_cert_op *op);
 const struct mv_version *sto_current_version(const struct mv_object *s);
 struct mv_version *sto_find_version(const struct mv_object *s, const char *version);
+/* The live object: MV_E_NO_VAULT, MV_E_NOT_FOUND (absent, soft-deleted, or its recover still
+ * pending) or MV_OK. */
 enum mv_err sto_find_live(struct mv_store *st, enum mv_objtype t, const char *vault,
                           const char *name, struct mv_vault **vp, struct mv_object **sp);
+/* The soft-deleted object: MV_E_NO_VAULT, MV_E_NOT_DELETED (absent or live), MV_E_BEING_DELETED
+ * (its delete still pending), MV_E_BEING_RECOVERED (its recover still pending) or MV_OK. */
 enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char *vault,
                              const char *name, struct mv_vault **vp, struct mv_object **sp);
+/* The transition pending on a name (MV_CX_NONE without --consistency azure). */
+static inline enum mv_cx_kind sto_pending(const struct mv_store *st, enum mv_objtype t,
+                                          const char *vault, const char *name)
+{
+    return mv_consist_pending(st->consist, t, vault, name);
+}
 /* The end of an operation that built a view under the lock: unlocks, then hands the view to the
  * caller (out, may be NULL) on MV_OK or releases it. Returns rc. */
 enum mv_err sto_end_view(struct mv_store *st, enum mv_err rc, struct mv_object_view *view,
@@ -129,7 +143,8 @@ enum mv_err sto_check_unmanaged(const struct mv_vault *v, enum mv_objtype t, con
 /* store-objects.c: the steps every family's writes share. Caller holds the write lock. */
 /* For a write that adds a version to name in family t: the vault, the sorted index the name has
  * or would have, and the object (NULL when the name is new). MV_E_NO_VAULT, MV_E_DELETED (the
- * name is deleted but recoverable) or MV_OK. */
+ * name is deleted but recoverable), MV_E_BEING_DELETED / MV_E_BEING_RECOVERED (a delete, purge or
+ * recover of the name is still pending) or MV_OK. A family's create goes through it. */
 enum mv_err sto_find_for_add(struct mv_store *st, enum mv_objtype t, const char *vault,
                              const char *name, struct mv_vault **vp, size_t *idx,
                              struct mv_object **sp);

@@ -98,6 +98,10 @@ static enum mv_err list_objects(struct mv_store *st, enum mv_objtype t, const ch
         if (s->deleted != want_deleted || s->nversions == 0 ||
             (ver = pick(s, want_deleted, include_pending)) == NULL)
             continue;
+        /* Lists agree with single reads: an object whose delete or recover is pending is on
+         * neither list yet. */
+        if (sto_pending(st, t, vault, s->name) == (want_deleted ? MV_CX_DELETE : MV_CX_RECOVER))
+            continue;
         if (count == limit) {
             next = marker_of(s->name);
             if (next == NULL)

@@ -29,6 +29,14 @@ enum mv_err sto_find_for_add(struct mv_store *st, enum mv_objtype t, const char 
     *idx = sto_lower_bound(*vp, t, name);
     if (*idx < sto_count(*vp, t) && ci_cmp(sto_items(*vp, t)[*idx].name, name) == 0)
         *sp = &sto_items(*vp, t)[*idx];
+    /* While a delete, purge or recover of the name is still in progress the service refuses to
+     * re-create it (409 ObjectIsBeingDeleted / ObjectIsBeingRecovered). */
+    switch (sto_pending(st, t, vault, name)) {
+    case MV_CX_DELETE:
+    case MV_CX_PURGE: return MV_E_BEING_DELETED;
+    case MV_CX_RECOVER: return MV_E_BEING_RECOVERED;
+    default: break;
+    }
     /* Key Vault refuses to reuse the name of a deleted but recoverable object. */
     if (*sp != NULL && (*sp)->deleted)
         return MV_E_DELETED;
@@ -313,6 +321,8 @@ static enum mv_err set_deleted(struct mv_store *st, enum mv_objtype t, const cha
     view.deleted_date = s->deleted_date;
     view.scheduled_purge_date = s->scheduled_purge_date;
     rc = sto_persist_locked(st);
+    if (rc == MV_OK)
+        mv_consist_record(st->consist, t, vault, name, deleted ? MV_CX_DELETE : MV_CX_RECOVER);
 out:
     return sto_end_view(st, rc, &view, out);
 }
@@ -332,6 +342,10 @@ enum mv_err mv_store_get_deleted(struct mv_store *st, enum mv_objtype t, const c
 
     pthread_rwlock_rdlock(&st->lock);
     enum mv_err rc = sto_find_deleted(st, t, vault, name, &v, &s);
+    /* Right after a delete the deleted object is not found yet: the SDK pollers poll this until
+     * 200 (spec/keyvault-secrets.md §1 GetDeletedSecret). */
+    if (rc == MV_E_BEING_DELETED)
+        rc = MV_E_NOT_DELETED;
     if (rc == MV_OK && out != NULL && sto_view_fill(&view, v, s, sto_current_version(s)) != 0)
         rc = MV_E_NOMEM;
     pthread_rwlock_unlock(&st->lock);
@@ -371,6 +385,8 @@ enum mv_err mv_store_purge(struct mv_store *st, enum mv_objtype t, const char *v
     }
     sto_remove_at(v, t, (size_t)(s - sto_items(v, t)));
     rc = sto_persist_locked(st);
+    if (rc == MV_OK)
+        mv_consist_record(st->consist, t, vault, name, MV_CX_PURGE);
 out:
     pthread_rwlock_unlock(&st->lock);
     return rc;
@@ -430,7 +446,10 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
         goto out;
     }
     size_t idx = sto_lower_bound(v, t, copy->name);
-    if (idx < sto_count(v, t) && ci_cmp(sto_items(v, t)[idx].name, copy->name) == 0) {
+    /* A restore right after a purge of the name conflicts too, until the purge completes
+     * (spec/keyvault-keys.md §3.6, keyvault-secrets.md §1 RestoreSecret). */
+    if ((idx < sto_count(v, t) && ci_cmp(sto_items(v, t)[idx].name, copy->name) == 0) ||
+        sto_pending(st, t, vault, copy->name) == MV_CX_PURGE) {
         rc = MV_E_EXISTS;
         goto out;
     }

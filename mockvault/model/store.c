@@ -314,9 +314,18 @@ enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data)
     sto_rotation_dirty(st);
     sto_cert_actions_dirty(st);
     rc = sto_persist_locked(st);
+    /* A new state has nothing in flight. */
+    mv_consist_settle(st->consist);
     pthread_rwlock_unlock(&st->lock);
     mv_data_free(old);
     return rc;
+}
+
+void mv_store_set_consistency(struct mv_store *st, struct mv_consist *cx)
+{
+    pthread_rwlock_wrlock(&st->lock);
+    st->consist = cx;
+    pthread_rwlock_unlock(&st->lock);
 }
 
 const struct mv_data *mv_store_rdlock(struct mv_store *st)
@@ -460,6 +469,9 @@ enum mv_err sto_find_live(struct mv_store *st, enum mv_objtype t, const char *va
     *sp = mv_vault_object(*vp, t, name);
     if (*sp == NULL || (*sp)->deleted || (*sp)->nversions == 0)
         return MV_E_NOT_FOUND;
+    /* Right after a recover the live name still answers 404 (spec/keyvault-secrets.md §1). */
+    if (sto_pending(st, t, vault, name) == MV_CX_RECOVER)
+        return MV_E_NOT_FOUND;
     return MV_OK;
 }
 
@@ -471,7 +483,7 @@ enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char 
     if (*vp == NULL)
         return MV_E_NO_VAULT;
     *sp = mv_vault_object(*vp, t, name);
-    if (*sp == NULL || !(*sp)->deleted || (*sp)->nversions == 0)
+    if (*sp == NULL || (*sp)->nversions == 0)
         return MV_E_NOT_DELETED;
     /* A deleted certificate's key and secret go with it and come back with it: they are not
      * deleted objects of their own families (get, recover and purge through /deletedsecrets or
@@ -479,7 +491,12 @@ enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char 
      * (spec/keyvault-certificates.md §3 DeleteCertificate [UNCERTAIN]). */
     if (t != MV_OBJ_CERT && sto_managed(*sp))
         return MV_E_NOT_DELETED;
-    return MV_OK;
+    switch (sto_pending(st, t, vault, name)) {
+    case MV_CX_DELETE: return MV_E_BEING_DELETED;
+    case MV_CX_RECOVER: return MV_E_BEING_RECOVERED;
+    default: break;
+    }
+    return (*sp)->deleted ? MV_OK : MV_E_NOT_DELETED;
 }
 
 /* Drops the objects of one array whose purge date has come, keeping the order. */

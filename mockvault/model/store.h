@@ -400,6 +400,10 @@ enum mv_err {
     MV_E_POLICY_REQUIRED,    /* the first version of a name without a policy */
     MV_E_MANAGED,            /* a direct write of a certificate's managed key or secret */
     MV_E_NAME_IN_USE,        /* the name is taken by a plain key or secret (409) */
+    /* --consistency azure (consistency.h): a delete or purge of the name is still in progress,
+     * or a recover is; the service answers 409 ObjectIsBeingDeleted / ObjectIsBeingRecovered. */
+    MV_E_BEING_DELETED,
+    MV_E_BEING_RECOVERED,
 };
 
 struct mv_store;
@@ -420,6 +424,12 @@ void mv_store_destroy(struct mv_store *st); /* accepts NULL */
 void mv_store_set_persist(struct mv_store *st, mv_persist_fn fn, void *ctx);
 /* The hook that undoes a change that could not be saved (called with the persist hook's ctx). */
 void mv_store_set_reload(struct mv_store *st, mv_reload_fn fn);
+
+/* Makes the store's finders and listings consult cx (borrowed; it must outlive the store, or be
+ * detached with NULL), and record every delete, recover and purge there (consistency.h). Without
+ * it (NULL, the default) every change is visible at once. Replacing the state settles cx. */
+struct mv_consist;
+void mv_store_set_consistency(struct mv_store *st, struct mv_consist *cx);
 
 /* Replaces the whole state (reset, PUT /_mock/state). Takes ownership of data. Persists. */
 enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data);

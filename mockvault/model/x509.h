@@ -43,7 +43,7 @@ enum mv_x509_err mv_x509_csr(const struct mv_cert_policy *p, const struct mv_key
 
 /* What an import derives from a certificate (spec §3 ImportCertificate). */
 struct mv_x509_props {
-    char *subject; /* .NET X500 style ("CN=a, O=b, S=c, C=AU"); NULL for an empty Name */
+    char *subject;            /* .NET X500 style ("CN=a, O=b, S=c, C=AU"); NULL for an empty Name */
     struct mv_cert_sans sans; /* present only when the certificate has a SAN extension */
     struct mv_strlist ekus;   /* always present ([] when the extension is absent) */
     unsigned key_usage;       /* enum mv_cert_ku bits */
@@ -60,8 +60,8 @@ void mv_x509_props_finish(struct mv_x509_props *p); /* accepts NULL */
 /* An upload taken apart: the private key (NULL when none) and the certificates, leaf first (the
  * certificate whose public key is the private key's when there is one). */
 struct mv_x509_bundle {
-    struct mv_keymat *mat;  /* one reference or NULL */
-    unsigned char **certs;  /* DER each, owned */
+    struct mv_keymat *mat; /* one reference or NULL */
+    unsigned char **certs; /* DER each, owned */
     size_t *cert_lens;
     size_t ncerts;
 };

@@ -27,6 +27,7 @@ struct mv_journal;
 struct mv_fault_set;
 struct mv_delay_queue;
 struct mv_throttle;
+struct mv_consist;
 struct mv_ops;
 struct mv_conns;
 
@@ -71,6 +72,7 @@ struct mv_server {
     struct mv_fault_set *faults;        /* /_mock/faults rules (fault.c) */
     struct mv_delay_queue *delays;      /* suspended connections of delayed requests (delay.c) */
     struct mv_throttle *throttle;       /* --throttle azure windows (throttle.c) */
+    struct mv_consist *consist;         /* --consistency / --paging azure (consistency.c) */
     struct mv_ops *ops;                 /* every family's operation table (router.c) */
     struct mv_conns *conns;             /* connection caps and the request deadline (conns.c) */
     pthread_mutex_t persist_lock;

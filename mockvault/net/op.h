@@ -110,5 +110,6 @@ extern const struct mv_op mv_msi_ops[];        /* msi.c: managed identity */
 extern const struct mv_op mv_graph_ops[];      /* graph.c */
 extern const struct mv_op mv_arm_ops[];        /* arm.c */
 extern const struct mv_op mv_control_ops[];    /* control.c: /_mock */
+extern const struct mv_op mv_consist_ops[];    /* consist.c: /_mock/consistency */
 
 #endif

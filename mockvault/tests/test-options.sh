@@ -53,10 +53,16 @@ result $? "an empty MOCKVAULT_PROXY_PORT leaves the proxy off"
 MOCKVAULT_HTTP=yes MOCKVAULT_LOG_FORMAT=off start c --port 0 --ready-file "$work/c.json"
 case $(json "$work/c.json" url) in http://*) rc=0 ;; *) rc=1 ;; esac
 result $rc "MOCKVAULT_HTTP=yes switches --http on"
+MOCKVAULT_CONSISTENCY=azure MOCKVAULT_CONSISTENCY_DELAY=100-200 MOCKVAULT_PAGING=azure \
+  MOCKVAULT_LOG_FORMAT=off start d --port 0 --ready-file "$work/d.json"
+curl -sf --cacert "$(json "$work/d.json" ca)" "$(json "$work/d.json" url)/_mock/consistency" |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if (d["mode"], d["delayMs"], d["paging"]) == ("azure", {"min": 100, "max": 200}, "azure") else 1)'
+result $? "MOCKVAULT_CONSISTENCY, MOCKVAULT_CONSISTENCY_DELAY and MOCKVAULT_PAGING took effect"
 
 # Bad values are refused, naming the variable.
 for bad in MOCKVAULT_THREADS=0 MOCKVAULT_HTTP=maybe MOCKVAULT_LOG_FORMAT=xml MOCKVAULT_AUTHZ=none \
-  MOCKVAULT_THROTTLE_LIMITS=1 MOCKVAULT_BIND=0.0.0.0; do
+  MOCKVAULT_THROTTLE_LIMITS=1 MOCKVAULT_BIND=0.0.0.0 \
+  MOCKVAULT_CONSISTENCY=eventual MOCKVAULT_CONSISTENCY_DELAY=5000-1000 MOCKVAULT_PAGING=short; do
   rc=0
   env "$bad" "$bin" --port 0 --log-format off >/dev/null 2>"$work/bad.err" || rc=$?
   [ "$rc" != 0 ] && grep -q "${bad%%=*}\|--bind 0.0.0.0" "$work/bad.err"

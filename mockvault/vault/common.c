@@ -35,9 +35,59 @@ enum MHD_Result mv_vault_reply_bad_name(struct mv_req *r, const char *name)
                              mv_reply_echo(name, echo, sizeof echo));
 }
 
+/* The family's noun as the service's messages spell it ("Secret", "Key", "Certificate"), from the
+ * operation's RBAC data action (".../vaults/secrets/..."), so a new family needs no entry. */
+static void family_noun(const struct mv_req *r, char *out, size_t n)
+{
+    const char *a = r->op && r->op->action ? strstr(r->op->action, "/vaults/") : NULL;
+    size_t len = 0;
+
+    snprintf(out, n, "Object");
+    if (!a)
+        return;
+    a += strlen("/vaults/");
+    len = strcspn(a, "/");
+    if (len > 1 && a[len - 1] == 's')
+        len--;
+    if (len == 0 || len >= n)
+        return;
+    memcpy(out, a, len);
+    out[len] = '\0';
+    if (out[0] >= 'a' && out[0] <= 'z')
+        out[0] = (char)(out[0] - 'a' + 'A');
+}
+
+/* 409 while a transition of the name is still in progress (--consistency azure). */
+static enum MHD_Result reply_in_progress(struct mv_req *r, enum mv_err e)
+{
+    const char *name = r->cap[0] ? r->cap[0] : "";
+    char noun[32];
+
+    family_noun(r, noun, sizeof noun);
+    if (e == MV_E_BEING_RECOVERED)
+        /* [USER microsoft/AzureTRE#2824] for a PUT; the mock answers every operation on the name
+         * this way until the recover completes. */
+        return mv_reply_kv_error(r, MHD_HTTP_CONFLICT, "Conflict", "ObjectIsBeingRecovered",
+                                 "%s %s is currently being recovered and cannot be re-created; "
+                                 "retry later.",
+                                 noun, name);
+    /* A purge or recover of a deleted object whose delete is still in progress: the recorded
+     * body names no object ("Key is currently being deleted.", JS SDK recordings 2019). */
+    if (r->op && r->op->pattern && strncmp(r->op->pattern, "/deleted", 8) == 0)
+        return mv_reply_kv_error(r, MHD_HTTP_CONFLICT, "Conflict", "ObjectIsBeingDeleted",
+                                 "%s is currently being deleted.", noun);
+    /* [UNCERTAIN] a create while a delete or purge of the name is in progress, by analogy. */
+    return mv_reply_kv_error(r, MHD_HTTP_CONFLICT, "Conflict", "ObjectIsBeingDeleted",
+                             "%s %s is currently being deleted and cannot be re-created; retry "
+                             "later.",
+                             noun, name);
+}
+
 enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e)
 {
     switch (e) {
+    case MV_E_BEING_DELETED:
+    case MV_E_BEING_RECOVERED: return reply_in_progress(r, e);
     case MV_E_PURGE_PROTECTED:
         return mv_reply_kv_error(
             r, MHD_HTTP_FORBIDDEN, "Forbidden", NULL,

@@ -499,47 +499,16 @@ static enum MHD_Result h_purge(struct mv_req *r)
 
 /* ---- Lists ---- */
 
-typedef enum mv_err (*list_fn)(struct mv_store *, enum mv_objtype, const char *, const char *,
-                               size_t, struct mv_object_view **, size_t *, char **);
-
-/* name NULL: a vault-wide list (fn is mv_store_list or mv_store_list_deleted). */
-static enum MHD_Result list_common(struct mv_req *r, const char *name, list_fn fn, const char *path,
-                                   unsigned shape)
-{
-    size_t max, n = 0;
-    char *marker = NULL, *next = NULL, link[1200];
-    struct mv_object_view *items = NULL;
-    enum mv_err e;
-    int ok;
-
-    if (!mv_vault_page_params_or_reply(r, &max, &marker))
-        return MHD_YES;
-    if (name)
-        e = mv_store_list_versions(r->srv->store, MV_OBJ_KEY, r->vault, name, marker, max, &items,
-                                   &n, &next);
-    else
-        e = fn(r->srv->store, MV_OBJ_KEY, r->vault, marker, max, &items, &n, &next);
-    if (e != MV_OK)
-        ok = mv_keys_store_err(r, e, name ? name : "", NULL);
-    else if (next && !mv_vault_next_link(r, path, next, max, link, sizeof link))
-        ok = mv_keys_store_err(r, MV_E_NOMEM, "", NULL);
-    else
-        ok = mv_reply_key_page(r, items, n, shape, next ? link : NULL);
-    mv_object_views_free(items, n);
-    free(marker);
-    free(next);
-    return ok;
-}
-
 static enum MHD_Result h_list(struct mv_req *r)
 {
-    return list_common(r, NULL, mv_store_list, "/keys", MV_KEY_BASE_ID);
+    return mv_vault_list(r, MV_OBJ_KEY, MV_LIST_LIVE, NULL, "/keys", mv_reply_key_page,
+                         MV_KEY_BASE_ID, mv_keys_store_err);
 }
 
 static enum MHD_Result h_list_deleted(struct mv_req *r)
 {
-    return list_common(r, NULL, mv_store_list_deleted, "/deletedkeys",
-                       MV_KEY_BASE_ID | MV_KEY_DELETED);
+    return mv_vault_list(r, MV_OBJ_KEY, MV_LIST_DELETED, NULL, "/deletedkeys", mv_reply_key_page,
+                         MV_KEY_BASE_ID | MV_KEY_DELETED, mv_keys_store_err);
 }
 
 static enum MHD_Result h_versions(struct mv_req *r)
@@ -549,7 +518,8 @@ static enum MHD_Result h_versions(struct mv_req *r)
     if (!mv_vault_name_ok(r->cap[0]))
         return mv_vault_reply_bad_name(r, r->cap[0]);
     snprintf(path, sizeof path, "/keys/%s/versions", r->cap[0]);
-    return list_common(r, r->cap[0], NULL, path, 0);
+    return mv_vault_list(r, MV_OBJ_KEY, MV_LIST_VERSIONS, r->cap[0], path, mv_reply_key_page, 0,
+                         mv_keys_store_err);
 }
 
 /* ---- Backup and restore ---- */

@@ -363,73 +363,28 @@ static enum MHD_Result h_purge(struct mv_req *r)
 
 /* ---- Paging ---- */
 
-static enum MHD_Result reply_page(struct mv_req *r, const char *path, struct mv_object_view *items,
-                                  size_t n, const char *next, size_t max, unsigned flags)
-{
-    char link[1200];
-
-    if (!next)
-        return mv_reply_secret_page(r, items, n, flags, NULL);
-    if (!mv_vault_next_link(r, path, next, max, link, sizeof link))
-        return reply_store_err(r, MV_E_NOMEM, "", NULL);
-    return mv_reply_secret_page(r, items, n, flags, link);
-}
-
-typedef enum mv_err (*list_fn)(struct mv_store *, enum mv_objtype, const char *, const char *,
-                               size_t, struct mv_object_view **, size_t *, char **);
-
-static enum MHD_Result list_common(struct mv_req *r, list_fn fn, const char *path, unsigned flags)
-{
-    size_t max, n = 0;
-    char *marker = NULL, *next = NULL;
-    struct mv_object_view *items = NULL;
-    enum mv_err e;
-    int ok;
-
-    if (!mv_vault_page_params_or_reply(r, &max, &marker))
-        return MHD_YES;
-    e = fn(r->srv->store, MV_OBJ_SECRET, r->vault, marker, max, &items, &n, &next);
-    ok = e == MV_OK ? reply_page(r, path, items, n, next, max, flags)
-                    : reply_store_err(r, e, "", NULL);
-    mv_object_views_free(items, n);
-    free(marker);
-    free(next);
-    return ok;
-}
-
 static enum MHD_Result h_list(struct mv_req *r)
 {
-    return list_common(r, mv_store_list, "/secrets", MV_SECRET_BASE_ID);
+    return mv_vault_list(r, MV_OBJ_SECRET, MV_LIST_LIVE, NULL, "/secrets", mv_reply_secret_page,
+                         MV_SECRET_BASE_ID, reply_store_err);
 }
 
 static enum MHD_Result h_list_deleted(struct mv_req *r)
 {
-    return list_common(r, mv_store_list_deleted, "/deletedsecrets",
-                       MV_SECRET_BASE_ID | MV_SECRET_DELETED);
+    return mv_vault_list(r, MV_OBJ_SECRET, MV_LIST_DELETED, NULL, "/deletedsecrets",
+                         mv_reply_secret_page, MV_SECRET_BASE_ID | MV_SECRET_DELETED,
+                         reply_store_err);
 }
 
 static enum MHD_Result h_versions(struct mv_req *r)
 {
-    const char *name = r->cap[0];
-    size_t max, n = 0;
-    char *marker = NULL, *next = NULL, path[200];
-    struct mv_object_view *items = NULL;
-    enum mv_err e;
-    int ok;
+    char path[200];
 
-    if (!mv_vault_name_ok(name))
-        return mv_vault_reply_bad_name(r, name);
-    if (!mv_vault_page_params_or_reply(r, &max, &marker))
-        return MHD_YES;
-    e = mv_store_list_versions(r->srv->store, MV_OBJ_SECRET, r->vault, name, marker, max, &items,
-                               &n, &next);
-    snprintf(path, sizeof path, "/secrets/%s/versions", name);
-    ok = e == MV_OK ? reply_page(r, path, items, n, next, max, MV_SECRET_ITEM)
-                    : reply_store_err(r, e, name, NULL);
-    mv_object_views_free(items, n);
-    free(marker);
-    free(next);
-    return ok;
+    if (!mv_vault_name_ok(r->cap[0]))
+        return mv_vault_reply_bad_name(r, r->cap[0]);
+    snprintf(path, sizeof path, "/secrets/%s/versions", r->cap[0]);
+    return mv_vault_list(r, MV_OBJ_SECRET, MV_LIST_VERSIONS, r->cap[0], path, mv_reply_secret_page,
+                         MV_SECRET_ITEM, reply_store_err);
 }
 
 /* ---- Backup and restore ---- */

@@ -22,8 +22,10 @@ bool mv_vault_name_ok(const char *s);
 enum MHD_Result mv_vault_bad_parameter(struct mv_req *r, const char *inner, const char *msg);
 /* 400 "The request URI contains an invalid name: NAME". */
 enum MHD_Result mv_vault_reply_bad_name(struct mv_req *r, const char *name);
-/* The answers every family gives alike: MV_E_NO_VAULT, MV_E_PURGE_PROTECTED, MV_E_PERSIST and
- * out of memory (anything else). */
+/* The answers every family gives alike: MV_E_NO_VAULT, MV_E_PURGE_PROTECTED, MV_E_PERSIST, the 409s
+ * of a transition still in progress (MV_E_BEING_DELETED, MV_E_BEING_RECOVERED: worded with the
+ * family's noun, taken from the operation's RBAC action, and the name r->cap[0]) and out of memory
+ * (anything else). */
 enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e);
 /* 403 Forbidden for a direct write of a certificate's managed secret or key (MV_E_MANAGED):
  * 'Operation "set" is not allowed as this object's lifetime is managed by Key Vault.', the verb
@@ -89,6 +91,29 @@ bool mv_vault_page_params_or_reply(struct mv_req *r, size_t *max, char **marker)
  * false when out of memory. */
 bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, size_t max, char *out,
                         size_t n);
+
+/* Which listing of a family a page is of. */
+enum mv_list_kind { MV_LIST_LIVE = 0, MV_LIST_DELETED, MV_LIST_VERSIONS };
+/* How a family writes a page: {"value":[items in shape],"nextLink":next_link or null}. */
+typedef enum MHD_Result (*mv_page_reply_fn)(struct mv_req *r, const struct mv_object_view *items,
+                                            size_t n, unsigned shape, const char *next_link);
+/* One page of family t's list (paging.c): the live objects, the deleted ones, or the versions of
+ * name (MV_LIST_VERSIONS; NULL otherwise), at path ("/secrets", "/deletedkeys",
+ * "/keys/N/versions") for the nextLink. Reads maxresults and $skiptoken, answers 400 for bad ones
+ * and err for a store error. Full pages, or with --paging azure the service's short and empty
+ * pages and the final {"value":[],"nextLink":null}, seeded. Every family's lists go through it. */
+enum MHD_Result mv_vault_list(struct mv_req *r, enum mv_objtype t, enum mv_list_kind kind,
+                              const char *name, const char *path, mv_page_reply_fn reply,
+                              unsigned shape, mv_err_reply_fn err);
+/* The same for a listing of the family's own (certificates with includePending): fetch reads up
+ * to max items from marker (NULL or "" = the start) as the store's list functions do; ctx is
+ * passed through; name (may be NULL) is what err is given. */
+typedef enum mv_err (*mv_list_fetch_fn)(struct mv_req *r, const void *ctx, const char *marker,
+                                        size_t max, struct mv_object_view **items, size_t *n,
+                                        char **next);
+enum MHD_Result mv_vault_list_fetch(struct mv_req *r, mv_list_fetch_fn fetch, const void *ctx,
+                                    const char *name, const char *path, mv_page_reply_fn reply,
+                                    unsigned shape, mv_err_reply_fn err);
 
 /* Backup blobs (blob.c): base64url("MVBK1" | nonce | AES-256-GCM(plain) | tag) under the server's
  * backup key, with aad naming the family so a secret's blob never restores as a key. seal returns
