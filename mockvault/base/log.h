@@ -35,6 +35,9 @@ struct mv_request_record {
      * "CKM_RSA_AES_KEY_WRAP"); NULL = none. Only names: never a value, plaintext, ciphertext,
      * signature or digest (issue 10). */
     const char *algorithm;
+    /* What a mock-clock event did, for the journal ("contacts=2" for a certificate's
+     * EmailContacts: a count, never an address); NULL = none. */
+    const char *detail;
 };
 
 /* Copies in (NULL = "") into out (n bytes, always NUL-terminated, cut between escapes when it

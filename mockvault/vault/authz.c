@@ -89,15 +89,23 @@ static const char *object_prefix(enum mv_family f)
     return families[f].prefix;
 }
 
+/* The permission an operation is named by: its highest bit. An operation may be granted by more
+ * than one permission (the certificate issuers' operations also by manageissuers, a lower bit:
+ * certs-meta.c); a denial and the usage record name the specific one. */
+static unsigned op_perm_bit(const struct mv_op *op)
+{
+    unsigned bit = 31;
+
+    while (bit && !(op->perm & (1u << bit)))
+        bit--;
+    return bit;
+}
+
 const char *mv_authz_perm_name(const struct mv_op *op)
 {
-    unsigned bit = 0;
-
     if (op->family == MV_FAMILY_NONE || !op->perm)
         return NULL;
-    while (!(op->perm & (1u << bit)))
-        bit++;
-    return perm_names(op->family)[bit];
+    return perm_names(op->family)[op_perm_bit(op)];
 }
 
 static const struct role_def *role_by_name(const char *name)
@@ -306,7 +314,7 @@ static void usage_record(struct mv_req *r, const struct mv_op *op, const char *o
         snprintf(e->appid, sizeof e->appid, "%s", r->appid);
         snprintf(e->vault, sizeof e->vault, "%s", r->vault);
     }
-    e->perms[op->family] |= op->perm;
+    e->perms[op->family] |= op->perm ? 1u << op_perm_bit(op) : 0;
     if (op->scope == MV_SCOPE_VAULT || !object || !*object) {
         op_set_add(&e->vault_ops, op);
     } else {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cx-mem.h"
 
@@ -105,6 +106,22 @@ enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e)
         return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
                                  "mockvault ran out of memory.");
     }
+}
+
+enum MHD_Result mv_vault_reply_managed(struct mv_req *r, const char *inner)
+{
+    /* The verb is the operation's: SetSecret -> "set", UpdateKey -> "update" ([USER] for set on
+     * a secret; the other verbs by the same pattern, certificates spec §4). */
+    static const char *const verbs[] = {"set", "update", "delete", "create", "import", "rotate"};
+    const char *op = r->operation ? r->operation : "", *verb = "set";
+
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strncasecmp(op, verbs[i], strlen(verbs[i])) == 0)
+            verb = verbs[i];
+    return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", inner,
+                             "Operation \"%s\" is not allowed as this object's lifetime is "
+                             "managed by Key Vault.",
+                             verb);
 }
 
 bool mv_vault_body_or_reply(struct mv_req *r, cJSON **out)

@@ -27,6 +27,11 @@ enum MHD_Result mv_vault_reply_bad_name(struct mv_req *r, const char *name);
  * family's noun, taken from the operation's RBAC action, and the name r->cap[0]) and out of memory
  * (anything else). */
 enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e);
+/* 403 Forbidden for a direct write of a certificate's managed secret or key (MV_E_MANAGED):
+ * 'Operation "set" is not allowed as this object's lifetime is managed by Key Vault.', the verb
+ * taken from the operation (set, update, delete, create, import, rotate), innererror inner
+ * ("SecretManagedByKeyVault", "KeyManagedByKeyVault"). */
+enum MHD_Result mv_vault_reply_managed(struct mv_req *r, const char *inner);
 
 /* Parses the JSON object body, replying 400 on failure. Caller frees *out with cJSON_Delete. */
 bool mv_vault_body_or_reply(struct mv_req *r, cJSON **out);
