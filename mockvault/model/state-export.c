@@ -57,7 +57,7 @@ static bool append(cJSON *arr, cJSON *item)
     return true;
 }
 
-static bool put_tags(cJSON *o, const struct mv_tags *t)
+bool st_put_tags(cJSON *o, const struct mv_tags *t)
 {
     if (!t->present)
         return true;
@@ -71,8 +71,7 @@ static bool put_tags(cJSON *o, const struct mv_tags *t)
     return true;
 }
 
-/* The attributes every version has, after the family's own fields. */
-static bool put_version_attrs(cJSON *o, const struct mv_version *v)
+bool st_put_version_attrs(cJSON *o, const struct mv_version *v)
 {
     return put_bool(o, "enabled", v->enabled) && (!v->has_nbf || put_num(o, "nbf", v->nbf)) &&
            (!v->has_exp || put_num(o, "exp", v->exp)) && put_num(o, "created", v->created) &&
@@ -85,7 +84,7 @@ static cJSON *version_to_json(const struct mv_version *v)
     if (o == NULL)
         return NULL;
     if (!put_str(o, "value", v->value) || !put_str(o, "contentType", v->content_type) ||
-        !put_tags(o, &v->tags) || !put_version_attrs(o, v)) {
+        !st_put_tags(o, &v->tags) || !st_put_version_attrs(o, v)) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -106,8 +105,7 @@ static bool put_b64(cJSON *o, const char *key, const unsigned char *b, size_t le
     return ok;
 }
 
-/* The whole key as a JWK with its private parts: the form a snapshot and a backup keep. */
-static cJSON *jwk_to_json(const struct mv_keymat *km)
+cJSON *st_jwk_to_json(const struct mv_keymat *km)
 {
     struct mv_jwk_out j = {0};
     cJSON *o = NULL;
@@ -155,7 +153,7 @@ static cJSON *key_version_to_json(const struct mv_version *v)
             !append(ops, cJSON_CreateString(mv_key_op_names[k->ops[i]])))
             goto fail;
     }
-    if (!put_version_attrs(o, v) || !put_tags(o, &v->tags) ||
+    if (!st_put_version_attrs(o, v) || !st_put_tags(o, &v->tags) ||
         !put_bool(o, "exportable", k->exportable))
         goto fail;
     if (k->release != NULL) {
@@ -165,7 +163,7 @@ static cJSON *key_version_to_json(const struct mv_version *v)
             !put_bool(rp, "immutable", k->release->immutable))
             goto fail;
     }
-    cJSON *jwk = jwk_to_json(k->mat);
+    cJSON *jwk = st_jwk_to_json(k->mat);
     if (jwk == NULL || !cJSON_AddItemToObject(o, "jwk", jwk)) {
         cJSON_Delete(jwk);
         goto fail;
@@ -425,7 +423,7 @@ static cJSON *vault_to_json(const struct mv_vault *v)
         if (!append(k->deleted ? deleted : live, mv_state_key_to_json(k)))
             goto fail;
     }
-    if (!st_cert_meta_to_json(o, v))
+    if (!st_certs_to_json(o, v) || !st_cert_meta_to_json(o, v))
         goto fail;
     return o;
 fail:

@@ -108,8 +108,8 @@ struct mv_op {
 /* clang-format on */
 
 /* The families' tables, each defined beside its handlers and registered by server.c. */
-extern const struct mv_op mv_secrets_ops[]; /* secrets.c */
-extern const struct mv_op mv_keys_ops[];    /* keys.c */
+extern const struct mv_op mv_secrets_ops[];    /* secrets.c */
+extern const struct mv_op mv_keys_ops[];       /* keys.c */
 extern const struct mv_op mv_certs_meta_ops[]; /* certs-meta.c: policy, contacts, issuers */
 /* certs.c: certificates. Its policy, contacts and issuers routes are in certs-meta.c's own table,
  * which server.c registers before this one: /certificates/contacts, /certificates/issuers/{}

@@ -10,7 +10,7 @@
 
 #include "http.h"
 #include "reply-certs.h" /* the policy body (mv_reply_cert_policy), used beside these */
-#include "store.h" /* certs.h by its own directory: vault/ may hold another certs.h */
+#include "store.h"       /* certs.h by its own directory: vault/ may hold another certs.h */
 
 /* 200 {"id":".../certificates/contacts","contacts":[{"email","name","phone"},...]}, each member
  * only when set. */
