@@ -87,7 +87,8 @@ static cJSON *version_json(const struct mv_version *v, const struct mv_object *k
 static cJSON *op_json(const struct mv_cert_op *op)
 {
     cJSON *o = cJSON_CreateObject(), *err;
-    if (o == NULL || !cJSON_AddStringToObject(o, "issuer", op->issuer_name ? op->issuer_name : "") ||
+    if (o == NULL ||
+        !cJSON_AddStringToObject(o, "issuer", op->issuer_name ? op->issuer_name : "") ||
         (op->csr != NULL && !put_b64(o, "csr", op->csr, op->csr_len)) ||
         !cJSON_AddBoolToObject(o, "cancellation_requested", op->cancellation_requested) ||
         !cJSON_AddStringToObject(o, "status", mv_cert_op_status_names[op->status]) ||
@@ -128,7 +129,8 @@ static cJSON *cert_json(const struct mv_object *c, const struct mv_object *key,
          !cJSON_AddNumberToObject(o, "scheduledPurgeDate", (double)c->scheduled_purge_date)))
         goto fail;
     if (c->policy != NULL) {
-        if ((pj = mv_cert_policy_json(c->policy)) == NULL || !cJSON_AddItemToObject(o, "policy", pj))
+        if ((pj = mv_cert_policy_json(c->policy)) == NULL ||
+            !cJSON_AddItemToObject(o, "policy", pj))
             goto fail_pj;
         pj = NULL;
         if (c->policy->actioned[0] != '\0' &&

@@ -24,17 +24,17 @@
 #define OP_SEED_INDEX ((size_t)1 << 30)
 
 static const char *const version_fields[] = {
-    "pfx",  "password", "pem",   "cer",     "jwk", "exportable", "keyOps",  "pending",
-    "tags", "enabled",  "nbf",   "exp",     "created", "updated", "id",     NULL,
+    "pfx",  "password", "pem", "cer", "jwk",     "exportable", "keyOps", "pending",
+    "tags", "enabled",  "nbf", "exp", "created", "updated",    "id",     NULL,
 };
-static const char *const live_fields[] = {"name", "policy", "pending", "actioned", "versions",
-                                          NULL};
+static const char *const live_fields[] = {"name",     "policy",   "pending",
+                                          "actioned", "versions", NULL};
 static const char *const deleted_fields[] = {
     "name", "deletedDate", "scheduledPurgeDate", "policy", "pending", "actioned", "versions", NULL,
 };
 static const char *const op_fields[] = {
-    "issuer",  "csr",     "cancellation_requested", "status", "request_id", "version",
-    "error",   "created", "enabledOnComplete",      "jwk",    NULL,
+    "issuer", "csr",     "cancellation_requested", "status", "request_id", "version",
+    "error",  "created", "enabledOnComplete",      "jwk",    NULL,
 };
 static const char *const op_error_fields[] = {"code", "message", NULL};
 static const char *const actioned_fields[] = {"version", "mask", NULL};
@@ -246,8 +246,7 @@ static int entry_version(struct pctx *c, const cJSON *j, struct mv_version *v, s
     if (st_get_str(c, j, x->pem ? "pem" : "pfx", true, true, &x->value) != 0 ||
         st_get_str(c, j, "cer", false, true, &cer_s) != 0)
         goto out;
-    if (cer_s != NULL &&
-        (der = cx_b64_decode(cer_s, strlen(cer_s), B64_ANY, &der_len)) == NULL) {
+    if (cer_s != NULL && (der = cx_b64_decode(cer_s, strlen(cer_s), B64_ANY, &der_len)) == NULL) {
         fail_at(c, "cer", "'cer' must be the base64 of the certificate's DER");
         goto out;
     }
@@ -285,10 +284,9 @@ static int blob_version(struct pctx *c, const cJSON *j, struct mv_version *v)
     return rc;
 }
 
-static int parse_version(struct pctx *c, const cJSON *j, struct mv_version *v, size_t i,
-                         void *arg)
+static int parse_version(struct pctx *c, const cJSON *j, struct mv_version *v, size_t i, void *arg)
 {
-    static const char *const material[] = {"pfx", "pem",        "cer",    "jwk",
+    static const char *const material[] = {"pfx",      "pem",        "cer",    "jwk",
                                            "password", "exportable", "keyOps", NULL};
     struct cert_ctx *cc = arg;
     struct ver_extra *x = cc->extra != NULL && i < cc->nextra ? &cc->extra[i] : NULL;
@@ -356,8 +354,9 @@ static int parse_policy(struct pctx *c, const cJSON *j, struct mv_object *s)
     if (pj != NULL && mv_cert_policy_unknown_field(pj, path, sizeof(path))) {
         const char *last = strrchr(path, '.');
         st_path_key(c, path);
-        st_fail(c, "unknown field '%s' (see the policy's wire JSON, spec/keyvault-certificates.md "
-                   "§2; field names are case-sensitive)",
+        st_fail(c,
+                "unknown field '%s' (see the policy's wire JSON, spec/keyvault-certificates.md "
+                "§2; field names are case-sensitive)",
                 st_show(last != NULL ? last + 1 : path).s);
         goto out;
     }
@@ -448,8 +447,7 @@ static int op_key(struct pctx *c, const cJSON *j, struct mv_object *s, const str
 
     if (st_get_str(c, j, "csr", false, true, &csr) != 0)
         return -1;
-    if (csr != NULL &&
-        (op->csr = cx_b64_decode(csr, strlen(csr), B64_ANY, &op->csr_len)) == NULL) {
+    if (csr != NULL && (op->csr = cx_b64_decode(csr, strlen(csr), B64_ANY, &op->csr_len)) == NULL) {
         fail_at(c, "csr", "'csr' must be the base64 of the request's DER");
         goto out;
     }
@@ -682,7 +680,7 @@ out:
 }
 
 int st_parse_certificate(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
-                  int retention_days, struct mv_vault *v)
+                         int retention_days, struct mv_vault *v)
 {
     return parse_entry(c, j, s, kind, retention_days, v);
 }

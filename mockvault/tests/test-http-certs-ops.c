@@ -311,10 +311,14 @@ END_TEST
 START_TEST(test_backup_restore)
 {
     struct mvt_resp r;
-    char v[40], *blob, body[200000];
+    char v[40], *blob, *value, body[200000];
 
     cself("bk", &r);
     snprintf(v, sizeof v, "%s", cversion(r.json));
+    mvt_resp_free(&r);
+    creq("GET", "/secrets/bk/", NULL, &r);
+    hc_assert_status(&r, 200, "the secret before the backup");
+    value = strdup(hc_jstr(r.json, "value"));
     mvt_resp_free(&r);
     creq("POST", "/certificates/bk/backup", NULL, &r);
     hc_assert_status(&r, 200, "backup");
@@ -338,6 +342,13 @@ START_TEST(test_backup_restore)
     mvt_resp_free(&r);
     creq("GET", "/secrets/bk/", NULL, &r);
     hc_assert_status(&r, 200, "the restored secret");
+    ck_assert(cJSON_IsTrue(hc_jget(r.json, "managed")));
+    ck_assert_str_eq(hc_jstr(r.json, "value"), value);
+    mvt_resp_free(&r);
+    /* Restored as the certificate's: direct writes stay refused (spec §4). */
+    creq("PUT", "/secrets/bk", "{\"value\":\"x\"}", &r);
+    hc_assert_status(&r, 403, "PUT of the restored managed secret");
+    ck_assert_str_eq(hc_jstr(r.json, "error.innererror.code"), "SecretManagedByKeyVault");
     mvt_resp_free(&r);
     creq("GET", "/keys/bk/", NULL, &r);
     hc_assert_status(&r, 200, "the restored key");
@@ -349,6 +360,7 @@ START_TEST(test_backup_restore)
                    true, "malformed blob");
     mvt_resp_free(&r);
     free(blob);
+    free(value);
 }
 END_TEST
 

@@ -211,9 +211,9 @@ static void make(struct made *m, const char *cn)
 {
     unsigned char serial[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     ck_assert_int_eq(gnutls_x509_privkey_init(&m->key), 0);
-    ck_assert_int_eq(gnutls_x509_privkey_generate(
-                         m->key, GNUTLS_PK_ECDSA,
-                         GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+    ck_assert_int_eq(gnutls_x509_privkey_generate(m->key, GNUTLS_PK_ECDSA,
+                                                  GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+                                                  0),
                      0);
     ck_assert_int_eq(gnutls_x509_crt_init(&m->crt), 0);
     ck_assert_int_eq(gnutls_x509_crt_set_version(m->crt, 3), 0);
@@ -463,15 +463,10 @@ START_TEST(test_cert_fixture)
                             "certificates"),
         0);
     ck_assert_str_eq(cJSON_GetObjectItem(c1, "name")->valuestring, "gen-cert");
-    ck_assert(cJSON_Compare(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c1,
-                                                                                       "versions"),
-                                                                   0),
-                                                "jwk"),
-                            cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c2,
-                                                                                       "versions"),
-                                                                   0),
-                                                "jwk"),
-                            true));
+    ck_assert(cJSON_Compare(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c1, "versions"), 0), "jwk"),
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c2, "versions"), 0), "jwk"),
+        true));
     cJSON_Delete(j);
     cJSON_Delete(j2);
     mv_rand_unseed();
