@@ -58,8 +58,9 @@ START_TEST(test_state_round_trip)
     ck_assert_ptr_nonnull(strstr(s1, "\"name\":\"st-self\""));
     ck_assert_int_eq(mvt_control(srv, "PUT", "/_mock/state", s1), 200);
     s2 = hc_state(srv);
-    ck_assert_msg(strcmp(s1, s2) == 0, "GET state -> PUT -> GET state is byte-identical (%zu vs %zu)",
-                  strlen(s1), strlen(s2));
+    ck_assert_msg(strcmp(s1, s2) == 0,
+                  "GET state -> PUT -> GET state is byte-identical (%zu vs %zu)", strlen(s1),
+                  strlen(s2));
 
     /* The same answers after the import, the managed objects included. */
     const char *paths[] = {"/certificates/st-self/", "/secrets/st-self/", "/secrets/st-imp/",
