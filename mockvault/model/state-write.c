@@ -85,4 +85,3 @@ out:
     mv_jwk_out_finish(&j);
     return o;
 }
-
