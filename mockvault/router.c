@@ -223,7 +223,8 @@ static bool is_vault_path(const char *path)
 {
     return strncasecmp(path, "/secrets", 8) == 0 || strncasecmp(path, "/deletedsecrets", 15) == 0 ||
            strncasecmp(path, "/keys", 5) == 0 || strncasecmp(path, "/deletedkeys", 12) == 0 ||
-           strncasecmp(path, "/rng", 4) == 0;
+           strncasecmp(path, "/certificates", 13) == 0 ||
+           strncasecmp(path, "/deletedcertificates", 20) == 0 || strncasecmp(path, "/rng", 4) == 0;
 }
 
 /* Copies what the vault checks need out of the store: name, tenant, location. Picks the vault

@@ -435,9 +435,13 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     }
     srv->dispatch = mv_router_dispatch;
     srv->finished = mv_router_finished;
-    /* Every family registers its operation table here: adding a family is one line. */
+    /* Every family registers its operation table here: adding a family is one line. The router
+     * answers with the first matching pattern, so the certificates' policy, contacts and issuers
+     * table (mv_certs_meta_ops) comes before mv_certs_ops, whose /certificates/{}/{?} would
+     * take those literal paths (op.h, certs-meta.c). */
     srv->ops = mv_ops_create();
     if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) || !mv_ops_add(srv->ops, mv_keys_ops) ||
+        !mv_ops_add(srv->ops, mv_certs_meta_ops) || !mv_ops_add(srv->ops, mv_certs_ops) ||
         !mv_ops_add(srv->ops, mv_identity_ops) || !mv_ops_add(srv->ops, mv_discovery_ops) ||
         !mv_ops_add(srv->ops, mv_control_ops) || !mv_ops_add(srv->ops, mv_msi_ops) ||
         !mv_ops_add(srv->ops, mv_graph_ops) || !mv_ops_add(srv->ops, mv_arm_ops) ||

@@ -42,6 +42,9 @@ struct mv_request_record {
      * explanation is logged once as a notice); the journal keeps them for the console. */
     const char *explanation;
     const char *fix;
+    /* What a mock-clock event did, for the journal ("contacts=2" for a certificate's
+     * EmailContacts: a count, never an address); NULL = none. */
+    const char *detail;
 };
 
 /* Copies in (NULL = "") into out (n bytes, always NUL-terminated, cut between escapes when it

@@ -33,6 +33,7 @@ struct entry {
     char oid[64];
     char error_code[64];
     char algorithm[32]; /* a crypto operation's algorithm name, "" = none */
+    char detail[64];    /* a mock-clock event's detail, "" = none */
     char *crid;         /* owned, NULL if absent */
     char request_id[37];
     char *explanation; /* owned, NULL unless a denial or would-be denial */
@@ -171,6 +172,8 @@ static cJSON *entry_json(const struct entry *e)
         if (fix)
             cJSON_AddItemToObject(o, "fix", fix);
     }
+    if (e->detail[0])
+        cJSON_AddStringToObject(o, "detail", e->detail);
     return o;
 }
 
@@ -211,6 +214,7 @@ int mv_journal_add(struct mv_journal *j, const struct mv_request_record *in)
     copy(e.error_code, sizeof e.error_code, in->error_code);
     copy(e.request_id, sizeof e.request_id, in->request_id);
     copy(e.algorithm, sizeof e.algorithm, in->algorithm);
+    copy(e.detail, sizeof e.detail, in->detail);
     /* The path is the client's text: bytes that are not UTF-8 or are control characters are
      * escaped as in the log (\xNN), so the journal's JSON and the audit log stay valid. */
     {

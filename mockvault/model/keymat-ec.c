@@ -1,13 +1,20 @@
 /* keymat-ec.c: EC key material: P-256, P-384 and P-521 on nettle/hogweed, P-256K (secp256k1) on
  * libsecp256k1 (GnuTLS and nettle do not have the curve). Generation, import checks (the point is
  * on the curve and d*G = (x, y)), ECDSA over the caller's digest with raw fixed-width r||s
- * output (spec §3.8), and P-256K's PKCS#8 form. */
+ * output (spec §3.8), and the PKCS#8 form of every curve (OpenSSL 3, at the curve's fixed
+ * width). */
 #include "keymat-int.h"
 
 #include <nettle/bignum.h>
 #include <nettle/dsa.h>
 #include <nettle/ecc-curve.h>
 #include <nettle/ecdsa.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,30 +289,80 @@ bool mv_ec_verify(const struct mv_keymat *km, const unsigned char *digest, size_
     return ok;
 }
 
-/* PKCS#8 PrivateKeyInfo { 0, { id-ecPublicKey, secp256k1 }, OCTET STRING { ECPrivateKey { 1, d,
- * [1] publicKey 04||x||y } } } (RFC 5208, RFC 5915, SEC 2 OID 1.3.132.0.10), 135 bytes. */
-static const uint8_t k1_pkcs8_head[] = {0x30, 0x81, 0x84, 0x02, 0x01, 0x00, 0x30, 0x10, 0x06,
-                                        0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
-                                        0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a, 0x04, 0x6d, 0x30,
-                                        0x6b, 0x02, 0x01, 0x01, 0x04, 0x20};
-static const uint8_t k1_pkcs8_pub[] = {0xa1, 0x44, 0x03, 0x42, 0x00, 0x04};
-
-enum mv_km_err mv_ec_k1_pkcs8(const struct mv_keymat *km, unsigned char **out, size_t *out_len)
+/* OpenSSL's name of a curve's group. */
+static const char *ossl_group(enum mv_crv crv)
 {
-    size_t len = sizeof k1_pkcs8_head + 32 + sizeof k1_pkcs8_pub + 64;
-    unsigned char *p = malloc(len), *w = p;
+    switch (crv) {
+    case MV_CRV_P256: return "prime256v1";
+    case MV_CRV_P384: return "secp384r1";
+    case MV_CRV_P521: return "secp521r1";
+    case MV_CRV_P256K: return "secp256k1";
+    default: return NULL;
+    }
+}
 
-    if (!p)
-        return MV_KM_NOMEM;
-    memcpy(w, k1_pkcs8_head, sizeof k1_pkcs8_head);
-    w += sizeof k1_pkcs8_head;
-    memcpy(w, km->d, 32);
-    w += 32;
-    memcpy(w, k1_pkcs8_pub, sizeof k1_pkcs8_pub);
-    w += sizeof k1_pkcs8_pub;
-    memcpy(w, km->x, 32);
-    memcpy(w + 32, km->y, 32);
-    *out = p;
-    *out_len = len;
-    return MV_KM_OK;
+/* Every curve goes through OpenSSL 3 rather than GnuTLS: GnuTLS 3.7 writes ECPrivateKey.privateKey
+ * as a minimal integer (a 00 before a top bit, short when d's top byte is 0), where RFC 5915 and
+ * SEC 1 fix it at the curve's width, and python-cryptography and .NET refuse such keys; GnuTLS
+ * also lacks secp256k1. OpenSSL's SEC1 encoding (i2d_PrivateKey) has d at the order's width, the
+ * named curve (RFC 5915 requires it; GnuTLS cannot read a SEC1 key without it) and the public key;
+ * OpenSSL's PKCS#8 structure wraps it with the curve in the AlgorithmIdentifier. */
+enum mv_km_err mv_ec_pkcs8(const struct mv_keymat *km, unsigned char **out, size_t *out_len)
+{
+    const char *group = ossl_group(km->crv);
+    size_t w = km->ec_width;
+    unsigned char pub[1 + 2 * MV_EC_MAX];
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *pkey = NULL;
+    PKCS8_PRIV_KEY_INFO *p8 = PKCS8_PRIV_KEY_INFO_new();
+    BIGNUM *d = BN_secure_new();
+    unsigned char *sec1 = NULL, *der = NULL;
+    int sec1_len = 0, len = 0;
+    enum mv_km_err err = MV_KM_NOMEM;
+
+    if (!group || !bld || !p8 || !d || !BN_bin2bn(km->d, (int)w, d))
+        goto out;
+    pub[0] = 0x04; /* uncompressed point: 04 || x || y */
+    memcpy(pub + 1, km->x, w);
+    memcpy(pub + 1 + w, km->y, w);
+    if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, 1 + 2 * w) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d))
+        goto out;
+    params = OSSL_PARAM_BLD_to_param(bld);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) <= 0 ||
+        (sec1_len = i2d_PrivateKey(pkey, &sec1)) <= 0)
+        goto out;
+    /* The PKCS#8 structure owns (and on its free, wipes) sec1 once this succeeds. */
+    if (!PKCS8_pkey_set0(p8, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), 0, V_ASN1_OBJECT,
+                         OBJ_nid2obj(OBJ_sn2nid(group)), sec1, sec1_len))
+        goto out;
+    sec1 = NULL;
+    len = i2d_PKCS8_PRIV_KEY_INFO(p8, &der);
+    if (len <= 0)
+        goto out;
+    *out = mv_memdup(der, (size_t)len);
+    if (!*out)
+        goto out;
+    *out_len = (size_t)len;
+    err = MV_KM_OK;
+out:
+    if (err != MV_KM_OK)
+        ERR_clear_error(); /* OpenSSL's per-thread error queue stays empty */
+    if (sec1)
+        OPENSSL_clear_free(sec1, (size_t)sec1_len);
+    if (der)
+        OPENSSL_clear_free(der, (size_t)len);
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    EVP_PKEY_free(pkey);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params); /* d, a secure BIGNUM, sits in the part this wipes */
+    OSSL_PARAM_BLD_free(bld);
+    BN_clear_free(d);
+    cx_wipe(pub, sizeof pub);
+    return err;
 }

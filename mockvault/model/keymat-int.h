@@ -108,7 +108,7 @@ enum mv_km_err mv_ec_sign(const struct mv_keymat *km, const unsigned char *diges
                           size_t digest_len, unsigned char **out, size_t *out_len);
 bool mv_ec_verify(const struct mv_keymat *km, const unsigned char *digest, size_t digest_len,
                   const unsigned char *sig, size_t sig_len);
-/* P-256K's private key as PKCS#8 DER (GnuTLS does not know the curve). */
-enum mv_km_err mv_ec_k1_pkcs8(const struct mv_keymat *km, unsigned char **out, size_t *out_len);
+/* An EC private key as PKCS#8 DER, ECPrivateKey.privateKey at the curve's width (RFC 5915). */
+enum mv_km_err mv_ec_pkcs8(const struct mv_keymat *km, unsigned char **out, size_t *out_len);
 
 #endif

@@ -1,6 +1,7 @@
 /* keymat.c: the API of keymat.h: reference counting, the dispatch of generation, import,
  * export and the operations to keymat-rsa.c and keymat-ec.c (after the checks of algorithm and
- * digest length they share), PEM import and PKCS#8 export through GnuTLS. */
+ * digest length they share), PEM import through GnuTLS, and PKCS#8 export (RSA through GnuTLS, EC
+ * through keymat-ec.c). */
 #include "keymat-int.h"
 
 #include <gnutls/crypto.h>
@@ -405,17 +406,6 @@ out:
     return rc;
 }
 
-static int ec_to_gnutls(const struct mv_keymat *km, gnutls_x509_privkey_t key)
-{
-    gnutls_ecc_curve_t curve = km->crv == MV_CRV_P256   ? GNUTLS_ECC_CURVE_SECP256R1
-                               : km->crv == MV_CRV_P384 ? GNUTLS_ECC_CURVE_SECP384R1
-                                                        : GNUTLS_ECC_CURVE_SECP521R1;
-    gnutls_datum_t x = {(unsigned char *)km->x, (unsigned)km->ec_width};
-    gnutls_datum_t y = {(unsigned char *)km->y, (unsigned)km->ec_width};
-    gnutls_datum_t d = {(unsigned char *)km->d, (unsigned)km->ec_width};
-    return gnutls_x509_privkey_import_ecc_raw(key, curve, &x, &y, &d);
-}
-
 enum mv_km_err mv_keymat_pkcs8(const struct mv_keymat *km, unsigned char **out, size_t *out_len)
 {
     gnutls_x509_privkey_t key = NULL;
@@ -427,11 +417,12 @@ enum mv_km_err mv_keymat_pkcs8(const struct mv_keymat *km, unsigned char **out, 
     *out_len = 0;
     if (km->public_only)
         return MV_KM_BAD_KEY;
-    if (km->kty == MV_KTY_EC && km->crv == MV_CRV_P256K)
-        return mv_ec_k1_pkcs8(km, out, out_len);
+    /* EC keys go through OpenSSL (keymat-ec.c: GnuTLS 3.7 writes d at its minimal length). */
+    if (km->kty == MV_KTY_EC)
+        return mv_ec_pkcs8(km, out, out_len);
     if (gnutls_x509_privkey_init(&key) < 0)
         goto out;
-    rc = km->kty == MV_KTY_RSA ? rsa_to_gnutls(km, key) : ec_to_gnutls(km, key);
+    rc = rsa_to_gnutls(km, key);
     if (rc < 0)
         goto out;
     if (gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_DER, NULL, GNUTLS_PKCS_PLAIN, &der) <

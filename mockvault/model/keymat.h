@@ -147,8 +147,10 @@ enum mv_km_err mv_keymat_verify(const struct mv_keymat *km, enum mv_key_alg alg,
                                 const unsigned char *digest, size_t digest_len,
                                 const unsigned char *sig, size_t sig_len, bool *valid);
 
-/* The private key as DER PKCS#8 (Secure Key Release wraps it for the caller's runtime key). The
- * caller wipes and frees *out. */
+/* The private key as DER PKCS#8 (Secure Key Release wraps it for the caller's runtime key; the
+ * certificates' PEM and PFX hold it). EC: ECPrivateKey.privateKey at the curve's fixed width
+ * (RFC 5915), as strict readers (python-cryptography, .NET) require. The caller wipes and frees
+ * *out. */
 enum mv_km_err mv_keymat_pkcs8(const struct mv_keymat *km, unsigned char **out, size_t *out_len);
 
 /* ---- Secure Key Release (spec §3.10; keymat-wrap.c) ---- */

@@ -358,8 +358,8 @@ static enum mv_x509_err add_der_cert(struct mv_x509_bundle *b, const gnutls_datu
 }
 
 /* PBE iteration counts above this are refused before any key derivation: an upload cannot make
- * the mock spend seconds per request (the mock's own PKCS#12 uses GnuTLS's 600000, OpenSSL 3's
- * default is 2048, the service's 2000). */
+ * the mock spend seconds per request (GnuTLS 3.7 writes 600000, OpenSSL 3's default is 2048, the
+ * service's and the mock's own PKCS#12 use 2000). */
 #define MAX_ITER 1000000u
 
 /* The iteration count GnuTLS reports through an *_info function (rc its result, oid the OID it

@@ -138,6 +138,9 @@ struct mv_req {
     bool fault_truncate;  /* send part of the body after declaring all of it, then close */
     bool has_retry_after; /* add a Retry-After header of retry_after seconds */
     unsigned retry_after;
+    /* A Location header for the response ("" = none): a certificate's create (its operation)
+     * and merge (the certificate), written by the reply that answers them. */
+    char reply_location[800];
     /* The connection is suspended for the delay of fault_action (router.c): when libmicrohttpd
      * resumes it and calls the handler again for this request, the dispatch carries out the rest
      * of fault_action instead of evaluating the rules a second time. Only the thread serving the

@@ -95,6 +95,8 @@ static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Respo
         snprintf(ra, sizeof ra, "%u", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
+    if (r->reply_location[0])
+        MHD_add_response_header(resp, "Location", r->reply_location);
     /* libmicrohttpd closes the connection after a response that says so. */
     if (r->close_connection)
         MHD_add_response_header(resp, "Connection", "close");
@@ -408,10 +410,13 @@ static void jb_url(struct jbuf *b, const char *base, const char *kind, const cha
 }
 
 /* One secret with the real key order: [recoveryId, deletedDate, scheduledPurgeDate,] [value,]
- * [contentType,] id, attributes {enabled, [nbf,] [exp,] created, updated, recoveryLevel,
- * [recoverableDays]}, [tags]. Optional keys are left out, never null (spec §1). */
+ * [contentType,] id, [managed,] attributes {enabled, [nbf,] [exp,] created, updated,
+ * recoveryLevel, [recoverableDays]}, [tags], [kid, [previousVersion]]. Optional keys are left out,
+ * never null (spec §1). managed and kid belong to a certificate's secret (certificates spec §4:
+ * "value, contentType, id, managed, attributes, kid" [REC]); list items carry managed but no kid
+ * (secrets spec §1 GetSecrets). prev: the previousVersion of a GET (NULL = none). */
 static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_object_view *sv,
-                      unsigned shape)
+                      unsigned shape, const char *prev)
 {
     jb_raw(b, "{", 1);
     if (shape & MV_SECRET_DELETED) {
@@ -435,6 +440,8 @@ static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_ob
     }
     jb_lit(b, "\"id\":");
     jb_url(b, r->base_url, "secrets", sv->name, (shape & MV_SECRET_BASE_ID) ? NULL : sv->v.id);
+    if (sv->v.managed)
+        jb_lit(b, ",\"managed\":true");
     jb_lit(b, ",\"attributes\":{\"enabled\":");
     jb_lit(b, sv->v.enabled ? "true" : "false");
     if (sv->v.has_nbf) {
@@ -469,6 +476,16 @@ static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_ob
         }
         jb_raw(b, "}", 1);
     }
+    if (sv->v.managed && !(shape & (MV_SECRET_BASE_ID | MV_SECRET_ITEM))) {
+        /* The key of the same certificate version; where tags go beside it is [UNCERTAIN]. */
+        jb_lit(b, ",\"kid\":");
+        jb_url(b, r->base_url, "keys", sv->name, sv->v.id);
+        /* previousVersion (2025-07-01): its place after kid is [UNCERTAIN]. */
+        if (prev && prev[0]) {
+            jb_lit(b, ",\"previousVersion\":");
+            jb_str(b, prev);
+        }
+    }
     jb_raw(b, "}", 1);
 }
 
@@ -489,7 +506,16 @@ enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_object_view *s
 {
     struct jbuf b = {NULL, 0, 0, false};
 
-    jb_secret(&b, r, sv, shape);
+    jb_secret(&b, r, sv, shape, NULL);
+    return reply_jbuf(r, &b);
+}
+
+enum MHD_Result mv_reply_secret_get(struct mv_req *r, const struct mv_object_view *sv,
+                                    const char *previous_version)
+{
+    struct jbuf b = {NULL, 0, 0, false};
+
+    jb_secret(&b, r, sv, MV_SECRET_VALUE, previous_version);
     return reply_jbuf(r, &b);
 }
 
@@ -502,7 +528,7 @@ enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_object_vi
     for (size_t i = 0; i < n; i++) {
         if (i)
             jb_raw(&b, ",", 1);
-        jb_secret(&b, r, &items[i], shape);
+        jb_secret(&b, r, &items[i], shape, NULL);
     }
     /* "nextLink" is always present, null on the last page (spec §1). */
     jb_lit(&b, "],\"nextLink\":");
@@ -858,8 +884,7 @@ enum MHD_Result mv_reply_fault(struct mv_req *r, unsigned status, const char *pe
                 "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
                 "does not have %s %s permission on key vault '%s;location=%s'. For help "
                 "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-                r->appid, r->oid, r->tid,
-                r->op && r->op->family == MV_FAMILY_KEYS ? "keys" : "secrets",
+                r->appid, r->oid, r->tid, mv_family_word(r->op ? r->op->family : MV_FAMILY_SECRETS),
                 permission ? permission : "get", r->vault, r->location);
         return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
     case MV_KIND_AAD:

@@ -36,10 +36,15 @@ enum {
     MV_SECRET_VALUE = 1 << 0,
     MV_SECRET_BASE_ID = 1 << 1,
     MV_SECRET_DELETED = 1 << 2,
+    MV_SECRET_ITEM = 1 << 3, /* a list item (versions): no kid even for a certificate's secret */
 };
 
 /* 200 with one SecretBundle / DeletedSecretBundle in the real key order. */
 enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_object_view *sv, unsigned shape);
+/* 200 with GetSecret's bundle (with "value"); a certificate's secret also gets previous_version
+ * as "previousVersion" when it is not NULL or "" (certificates spec §4, 2025-07-01). */
+enum MHD_Result mv_reply_secret_get(struct mv_req *r, const struct mv_object_view *sv,
+                                    const char *previous_version);
 
 /* 200 with {"value":[items...],"nextLink":next_link or null}. */
 enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_object_view *items, size_t n,

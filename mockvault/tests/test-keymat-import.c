@@ -1,11 +1,16 @@
 /* test-keymat-import.c: keymat's imports (JWK parts, PEM) with their consistency checks, the
  * errors for a digest of the wrong length and an algorithm that does not fit the key, P-256K
- * against libsecp256k1 used directly, and fixed-width EC coordinates with leading zeros. */
+ * against libsecp256k1 used directly, fixed-width EC coordinates with leading zeros, and EC PKCS#8
+ * with d at the curve's width (checked with OpenSSL's parsers). */
 #include <check.h>
 #include <gmp.h>
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <openssl/asn1.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+#include <openssl/x509.h>
 #include <secp256k1.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -614,10 +619,11 @@ START_TEST(test_secp256k1_pkcs8_and_pem)
 
     ck_assert_int_eq(mv_keymat_export(km, &j), MV_KM_OK);
     ck_assert_int_eq(mv_keymat_pkcs8(km, &der, &der_len), MV_KM_OK);
-    ck_assert_uint_eq(der_len, 135);
+    /* { 0, { ecPublicKey, secp256k1 }, OCTET STRING { 1, d, [0] secp256k1, [1] 04||x||y } } */
+    ck_assert_uint_eq(der_len, 144);
     ck_assert(memcmp(der + 33, j.d, 32) == 0);
-    ck_assert(memcmp(der + 71, j.x, 32) == 0);
-    ck_assert(memcmp(der + 103, j.y, 32) == 0);
+    ck_assert(memcmp(der + 80, j.x, 32) == 0);
+    ck_assert(memcmp(der + 112, j.y, 32) == 0);
     in = datum(der, der_len);
     ck_assert_int_eq(gnutls_x509_privkey_init(&x), 0);
     ck_assert_int_lt(gnutls_x509_privkey_import(x, &in, GNUTLS_X509_FMT_DER), 0);
@@ -644,6 +650,96 @@ START_TEST(test_secp256k1_pkcs8_and_pem)
 }
 END_TEST
 
+/* The length of ECPrivateKey.privateKey in a PKCS#8 DER (RFC 5915), its bytes copied to d (room
+ * for 66); 0 when the structure is not { version, OCTET STRING, ... }. Read with OpenSSL's
+ * parsers. */
+static long pkcs8_ec_d(const unsigned char *der, size_t len, unsigned char d[66])
+{
+    const unsigned char *p = der, *inner;
+    int inner_len, tag, cls;
+    long n = 0, field;
+    PKCS8_PRIV_KEY_INFO *info = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len);
+
+    if (!info || !PKCS8_pkey_get0(NULL, &inner, &inner_len, NULL, info))
+        goto out;
+    p = inner;
+    /* SEQUENCE: step inside; INTEGER version: step over; then the OCTET STRING. */
+    if (ASN1_get_object(&p, &field, &tag, &cls, inner_len) != V_ASN1_CONSTRUCTED ||
+        tag != V_ASN1_SEQUENCE)
+        goto out;
+    if (ASN1_get_object(&p, &field, &tag, &cls, inner_len - (p - inner)) != 0 ||
+        tag != V_ASN1_INTEGER)
+        goto out;
+    p += field;
+    if (ASN1_get_object(&p, &field, &tag, &cls, inner_len - (p - inner)) != 0 ||
+        tag != V_ASN1_OCTET_STRING)
+        goto out;
+    n = field;
+    memcpy(d, p, n < 66 ? (size_t)n : 66);
+out:
+    PKCS8_PRIV_KEY_INFO_free(info);
+    return n;
+}
+
+/* PKCS#8 export writes ECPrivateKey.privateKey at the curve's width (RFC 5915), whatever d's top
+ * bytes: a d with two leading zero bytes keeps them (GnuTLS 3.7 dropped them, and wrote a 00 in
+ * front of a d with its top bit set), which python-cryptography and .NET require. The keys are
+ * made from chosen d (public point by OpenSSL) so both cases occur every run. */
+START_TEST(test_pkcs8_ec_fixed_width)
+{
+    const enum mv_crv crvs[] = {MV_CRV_P256, MV_CRV_P384, MV_CRV_P521, MV_CRV_P256K};
+    const int nids[] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1, NID_secp256k1};
+    const size_t widths[] = {32, 48, 66, 32};
+
+    for (int c = 0; c < 4; c++) {
+        size_t w = widths[c];
+        for (int shape = 0; shape < 2; shape++) {
+            unsigned char d[66], pt[1 + 2 * 66], *der;
+            unsigned char got[66];
+            size_t der_len;
+            /* shape 0: two leading zero bytes; 1: the top bit of the top byte that can hold one
+             * (P-521's d has 521 bits: its top byte is at most 01). */
+            fill(d, w, (unsigned char)(0x21 + c));
+            if (shape == 0)
+                d[0] = d[1] = 0;
+            else
+                d[0] = crvs[c] == MV_CRV_P521 ? 0x01 : 0x80;
+            EC_GROUP *g = EC_GROUP_new_by_curve_name(nids[c]);
+            EC_POINT *q = g ? EC_POINT_new(g) : NULL;
+            BIGNUM *bn = BN_bin2bn(d, (int)w, NULL);
+            ck_assert(q && bn && EC_POINT_mul(g, q, bn, NULL, NULL, NULL));
+            ck_assert_uint_eq(
+                EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, pt, sizeof pt, NULL),
+                1 + 2 * w);
+            BN_clear_free(bn);
+            EC_POINT_free(q);
+            EC_GROUP_free(g);
+            struct mv_jwk_parts parts = {.kty = MV_KTY_EC, .crv = crvs[c]};
+            parts.d = b(d, w);
+            parts.x = b(pt + 1, w);
+            parts.y = b(pt + 1 + w, w);
+            struct mv_keymat *km;
+            ck_assert_int_eq(mv_keymat_import(&parts, &km), MV_KM_OK);
+            ck_assert_int_eq(mv_keymat_pkcs8(km, &der, &der_len), MV_KM_OK);
+            ck_assert_int_eq(pkcs8_ec_d(der, der_len, got), (long)w);
+            ck_assert(memcmp(got, d, w) == 0);
+            /* GnuTLS (the PEM and PFX readers) reads it back as the same key. */
+            if (crvs[c] != MV_CRV_P256K) {
+                gnutls_datum_t in = datum(der, der_len), pem;
+                struct mv_keymat *back;
+                ck_assert_int_eq(gnutls_pem_base64_encode2("PRIVATE KEY", &in, &pem), 0);
+                ck_assert_int_eq(mv_keymat_import_pem((char *)pem.data, pem.size, &back), MV_KM_OK);
+                ck_assert(same_key(back, km));
+                mv_keymat_unref(back);
+                gnutls_free(pem.data);
+            }
+            free(der);
+            mv_keymat_unref(km);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("keymat-import");
@@ -664,6 +760,7 @@ int main(void)
     tcase_add_test(tc, test_fixed_width_leading_zeros);
     tcase_add_test(tc, test_import_pem);
     tcase_add_test(tc, test_secp256k1_pkcs8_and_pem);
+    tcase_add_test(tc, test_pkcs8_ec_fixed_width);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -146,8 +146,9 @@ START_TEST(test_pem_round_trip)
     ck_assert_int_eq(mv_x509_write_pkcs12(x_keys[k], certs, lens, 2, &b64), MV_X509_OK);
     ck_assert_int_eq(mv_x509_pkcs12_to_pem(b64, &conv), MV_X509_OK);
     ck_assert_msg(strcmp(conv, pem) == 0, "PKCS#12 converted to PEM differs");
-    ck_assert_int_eq(mv_x509_pkcs12_to_pem("not base64!", &conv), MV_X509_BAD_PKCS12);
     cx_free_wiped(conv);
+    ck_assert_int_eq(mv_x509_pkcs12_to_pem("not base64!", &conv), MV_X509_BAD_PKCS12);
+    ck_assert_ptr_null(conv);
     cx_free_wiped(b64);
     cx_free_wiped(pem);
     free(leaf);

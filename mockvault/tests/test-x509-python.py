@@ -4,11 +4,14 @@ the X.509 layer wrote into DIR (test-x509.c): c.pfx opens with the password b"" 
 key is the certificate's, the certificate is signed by its own key, its extensions are in the
 service's order with KU critical, its serial is 16 bytes and positive, notBefore is NOW - 600, its
 x5t (file x5t) is the base64url SHA-1 of the DER; c.pem loads as the PKCS#8 key plus the same
-certificate; r.der is a CSR whose signature verifies. Prints counts only, never key material.
-Exits 77 (skipped) without the cryptography module."""
+certificate; r.der is a CSR whose signature verifies.
+test-x509-python.py --ec-keys DIR: every k*.pem and k*.pfx in DIR (many EC keys of each curve)
+loads with cryptography's strict PKCS#8 reader, which refuses an ECPrivateKey whose privateKey is
+not at the curve's width (RFC 5915), and its key is its certificate's.
+Prints counts only, never key material. Exits 77 (skipped) without the cryptography module."""
 import base64
+import glob
 import hashlib
-import subprocess
 import sys
 
 try:
@@ -19,7 +22,6 @@ except ImportError:
     print("skip: python3-cryptography is not installed")
     sys.exit(77)
 
-d, now = sys.argv[1], int(sys.argv[2])
 
 
 def read(name):
@@ -31,6 +33,25 @@ def spki(key):
     return key.public_bytes(serialization.Encoding.DER,
                             serialization.PublicFormat.SubjectPublicKeyInfo)
 
+
+if sys.argv[1] == "--ec-keys":
+    d = sys.argv[2]
+    pems, pfxs = sorted(glob.glob(f"{d}/k*.pem")), sorted(glob.glob(f"{d}/k*.pfx"))
+    assert pems and len(pems) == len(pfxs), "no EC keys written"
+    for path in pems:
+        with open(path, "rb") as f:
+            pem = f.read()
+        key = serialization.load_pem_private_key(pem, password=None)
+        certs = x509.load_pem_x509_certificates(pem)
+        assert spki(key.public_key()) == spki(certs[0].public_key()), f"{path}: key differs"
+    for path in pfxs:
+        with open(path, "rb") as f:
+            key, leaf, _ = pkcs12.load_key_and_certificates(f.read(), b"")
+        assert spki(key.public_key()) == spki(leaf.public_key()), f"{path}: key differs"
+    print(f"ok: {len(pems)} PEM and {len(pfxs)} PFX EC keys")
+    sys.exit(0)
+
+d, now = sys.argv[1], int(sys.argv[2])
 
 der = read("c.der")
 cert = x509.load_der_x509_certificate(der)
@@ -56,17 +77,7 @@ checks += 5
 
 pem = read("c.pem")
 assert pem.startswith(b"-----BEGIN PRIVATE KEY-----\n") and pem.endswith(b"\n") and b"\r" not in pem
-try:
-    key = serialization.load_pem_private_key(pem, password=None)
-except ValueError as e:
-    # GnuTLS 3.7 writes an EC privateKey as a minimal integer (a leading 00 when the top bit is
-    # set, short when the top byte is 0) instead of the curve's fixed width; OpenSSL takes it,
-    # cryptography's strict PKCS#8 reader does not. Known, reported; checked with OpenSSL here.
-    if "EC private key is not encoded properly" not in str(e):
-        raise
-    print("KNOWN ISSUE: EC PKCS#8 privateKey not at the curve's width (GnuTLS 3.7 encoder)")
-    subprocess.run(["openssl", "pkey", "-in", f"{d}/c.pem", "-noout"], check=True)
-    key, _, _ = pkcs12.load_key_and_certificates(read("c.pfx"), b"")
+key = serialization.load_pem_private_key(pem, password=None)
 certs = x509.load_pem_x509_certificates(pem)
 assert [c.public_bytes(serialization.Encoding.DER) for c in certs] == [der]
 assert spki(key.public_key()) == spki(cert.public_key()), "PEM key is not the certificate's"

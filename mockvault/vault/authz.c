@@ -35,6 +35,13 @@ static const char *const crypto_user[] = {KV "keys/read",           KV "keys/upd
                                           KV "keys/decrypt/action", KV "keys/wrap/action",
                                           KV "keys/unwrap/action",  KV "keys/sign/action",
                                           KV "keys/verify/action",  NULL};
+/* Certificates: the User reads certificates and their secret and key (spec §5); the Officer
+ * manages certificates, issuers (certificatecas) and contacts, but reads no secret value. */
+static const char *const certificate_user[] = {
+    KV "certificates/read", KV "secrets/getSecret/action", KV "secrets/readMetadata/action",
+    KV "keys/read", NULL};
+static const char *const certificates_officer[] = {
+    KV "*/read", KV "certificates/*", KV "certificatecas/*", KV "certificatecontacts/write", NULL};
 static const char *const secrets_officer[] = {KV "*/read", KV "secrets/*", NULL};
 static const char *const crypto_officer[] = {KV "*/read", KV "keys/*", KV "keyrotationpolicies/*",
                                              NULL};
@@ -45,39 +52,60 @@ static const struct role_def roles[] = {
     {"Key Vault Crypto Service Release User", release_user},
     {"Key Vault Crypto Service Encryption User", encryption_user},
     {"Key Vault Secrets User", secrets_user},
+    {"Key Vault Certificate User", certificate_user},
     {"Key Vault Crypto User", crypto_user},
     {"Key Vault Secrets Officer", secrets_officer},
     {"Key Vault Crypto Officer", crypto_officer},
+    {"Key Vault Certificates Officer", certificates_officer},
     {"Key Vault Administrator", administrator},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 
-/* Each family's permission names (store.h), indexed by enum mv_family. */
+/* Each family's permission names (store.h), its word in denials ("certificates", op.h), its
+ * singular in explanations, and the scope prefix of one of its objects ("/keys/"), indexed by
+ * enum mv_family. */
+static const struct {
+    const char *const *perms;
+    const char *singular, *prefix;
+} families[MV_FAMILY_COUNT] = {
+    [MV_FAMILY_NONE] = {mv_secret_perm_names, "secret", "/secrets/"},
+    [MV_FAMILY_SECRETS] = {mv_secret_perm_names, "secret", "/secrets/"},
+    [MV_FAMILY_KEYS] = {mv_key_perm_names, "key", "/keys/"},
+    [MV_FAMILY_CERTS] = {mv_cert_perm_names, "certificate", "/certificates/"},
+};
+
 static const char *const *perm_names(enum mv_family f)
 {
-    return f == MV_FAMILY_KEYS ? mv_key_perm_names : mv_secret_perm_names;
+    return families[f].perms;
 }
 
 static const char *family_word(enum mv_family f)
 {
-    return f == MV_FAMILY_KEYS ? "keys" : "secrets";
+    return mv_family_word(f);
 }
 
-/* The scope prefix of one object of the family ("/keys/"). */
 static const char *object_prefix(enum mv_family f)
 {
-    return f == MV_FAMILY_KEYS ? "/keys/" : "/secrets/";
+    return families[f].prefix;
+}
+
+/* The permission an operation is named by: its highest bit. An operation may be granted by more
+ * than one permission (the certificate issuers' operations also by manageissuers, a lower bit:
+ * certs-meta.c); a denial and the usage record name the specific one. */
+static unsigned op_perm_bit(const struct mv_op *op)
+{
+    unsigned bit = 31;
+
+    while (bit && !(op->perm & (1u << bit)))
+        bit--;
+    return bit;
 }
 
 const char *mv_authz_perm_name(const struct mv_op *op)
 {
-    unsigned bit = 0;
-
     if (op->family == MV_FAMILY_NONE || !op->perm)
         return NULL;
-    while (!(op->perm & (1u << bit)))
-        bit++;
-    return perm_names(op->family)[bit];
+    return perm_names(op->family)[op_perm_bit(op)];
 }
 
 static const struct role_def *role_by_name(const char *name)
@@ -286,7 +314,7 @@ static void usage_record(struct mv_req *r, const struct mv_op *op, const char *o
         snprintf(e->appid, sizeof e->appid, "%s", r->appid);
         snprintf(e->vault, sizeof e->vault, "%s", r->vault);
     }
-    e->perms[op->family] |= op->perm;
+    e->perms[op->family] |= op->perm ? 1u << op_perm_bit(op) : 0;
     if (op->scope == MV_SCOPE_VAULT || !object || !*object) {
         op_set_add(&e->vault_ops, op);
     } else {
@@ -340,6 +368,8 @@ static unsigned policy_perms(const struct mv_vault *v, const struct mv_req *r, e
         *has_entry = true;
         if (f == MV_FAMILY_KEYS)
             bits |= p->keys_all ? MV_KPERM_ALL : p->keys;
+        else if (f == MV_FAMILY_CERTS)
+            bits |= p->certs_all ? MV_CPERM_ALL : p->certs;
         else
             bits |= p->secrets_all ? MV_PERM_ALL : p->secrets;
     }
@@ -541,7 +571,7 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
         }
     } else {
         bool has_entry;
-        const char *fam = op->family == MV_FAMILY_KEYS ? "key" : "secret";
+        const char *fam = families[op->family].singular;
         unsigned bits = policy_perms(v, r, op->family, &has_entry);
         allowed = (bits & op->perm) != 0;
         /* The explanation is only written for a denial; allowed requests skip the text. */
@@ -572,9 +602,9 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
         /* One line that explains the denial: who, what was missing, what they hold, the fix. The
          * journal keeps it too, for the console. */
         snprintf(line, sizeof line,
-                 "%s %s on vault %s%s%s by %s: needs %s%s %s; holds %s; smallest change: %s",
+                 "%s %s on vault %s%s%s%s%s by %s: needs %s%s %s; holds %s; smallest change: %s",
                  mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
-                 secret ? (op->family == MV_FAMILY_KEYS ? " key " : " secret ") : "",
+                 secret ? " " : "", secret ? families[op->family].singular : "", secret ? " " : "",
                  secret ? secret : "", who, rbac ? "action" : family_word(op->family),
                  rbac ? "" : " permission", rbac ? op->action : perm_name, holds, change);
         mv_log_notice(&r->srv->log, "authz: %s", line);
@@ -645,6 +675,10 @@ cJSON *mv_authz_needed(struct mv_server *srv)
         for (unsigned b = 0; mv_key_perm_names[b]; b++)
             if (e->perms[MV_FAMILY_KEYS] & (1u << b))
                 cJSON_AddItemToArray(perms, cJSON_CreateString(mv_key_perm_names[b]));
+        perms = cJSON_AddArrayToObject(vo, "certificatePermissions");
+        for (unsigned b = 0; mv_cert_perm_names[b]; b++)
+            if (e->perms[MV_FAMILY_CERTS] & (1u << b))
+                cJSON_AddItemToArray(perms, cJSON_CreateString(mv_cert_perm_names[b]));
         ras = cJSON_AddArrayToObject(vo, "roleAssignments");
         if (e->vault_ops.n) {
             /* Something needed the vault scope: one assignment there covers everything. */
