@@ -433,11 +433,6 @@ int cli_check_args(struct cli *c)
         return cli_usage_error(c, "give only one of --enabled and --disabled");
     if (c->seen[O_SCOPE] && c->seen[O_RESOURCE])
         return cli_usage_error(c, "give only one of --scope and --resource");
-    /* certificate download's --encoding (PEM, DER) is checked by its family. */
-    if (c->val[O_ENCODING] && c->family != &cli_certificate_family &&
-        strcmp(c->val[O_ENCODING], "utf-8") && strcmp(c->val[O_ENCODING], "ascii") &&
-        strcmp(c->val[O_ENCODING], "base64") && strcmp(c->val[O_ENCODING], "hex"))
-        return cli_usage_error(c, "--encoding must be utf-8, ascii, base64 or hex");
     c->enabled = -1;
     if (c->val[O_ENABLED] || c->val[O_DISABLED]) {
         int b = parse_bool(c->val[O_ENABLED] ? c->val[O_ENABLED] : c->val[O_DISABLED]);
