@@ -35,23 +35,23 @@ void kv_certificate_policy_free(struct kv_certificate_policy *p)
     free(p);
 }
 
-void kv_certificate_free(struct kv_certificate *k)
+void kv_certificate_free(struct kv_certificate *cert)
 {
-    if (!k)
+    if (!cert)
         return;
-    free(k->id);
-    free(k->name);
-    free(k->version);
-    free(k->kid);
-    free(k->sid);
-    free(k->x5t);
-    free(k->cer.data);
-    free(k->recovery_level);
-    kv__tags_free(k->tags, k->n_tags);
-    kv_certificate_policy_free(k->policy);
-    free(k->pending_id);
-    free(k->recovery_id);
-    free(k);
+    free(cert->id);
+    free(cert->name);
+    free(cert->version);
+    free(cert->kid);
+    free(cert->sid);
+    free(cert->x5t);
+    free(cert->cer.data);
+    free(cert->recovery_level);
+    kv__tags_free(cert->tags, cert->n_tags);
+    kv_certificate_policy_free(cert->policy);
+    free(cert->pending_id);
+    free(cert->recovery_id);
+    free(cert);
 }
 
 void kv_certificate_operation_free(struct kv_certificate_operation *op)
@@ -168,9 +168,9 @@ int kv__cert_policy_from_json(const cJSON *o, const char *what, struct kv_certif
     p->created = m.created;
     p->updated = m.updated;
     kv__common_free(&m);
+    rc = KV_OK;
     *out = p;
     p = NULL;
-    rc = KV_OK;
 out:
     if (rc == KV_E_NOMEM)
         kv__fail(err, rc, "out of memory reading %s", what);
@@ -183,55 +183,44 @@ int kv__certificate_from_json(const cJSON *o, const char *what, struct kv_certif
 {
     bool ok = true;
     int rc = KV_E_NOMEM;
-    struct kv_certificate *k = NULL;
+    struct kv_certificate *cert = NULL;
     struct kv__common m;
     *out = NULL;
     if (!cJSON_IsObject(o))
         return kv__fail(err, KV_E_PROTOCOL, "%s is not a JSON object", what);
-    if (!(k = calloc(1, sizeof *k)))
+    if (!(cert = calloc(1, sizeof *cert)))
         goto out;
-    k->id = kv__json_strdup(o, "id", &ok);
-    if (!k->id) {
+    cert->id = kv__json_strdup(o, "id", &ok);
+    if (!cert->id) {
         if (ok)
             rc = kv__fail(err, KV_E_PROTOCOL, "%s has no certificate id", what);
         goto out;
     }
     /* An id that is not a certificate identifier leaves name and version NULL. */
-    if (kv_certificate_id_parse(k->id, NULL, &k->name, &k->version, NULL) == KV_E_NOMEM)
+    if (kv_certificate_id_parse(cert->id, NULL, &cert->name, &cert->version, NULL) == KV_E_NOMEM)
         goto out;
-    k->kid = kv__json_strdup(o, "kid", &ok);
-    k->sid = kv__json_strdup(o, "sid", &ok);
-    k->x5t = kv__json_strdup(o, "x5t", &ok);
-    k->pending_id = kv__json_strdup(cJSON_GetObjectItemCaseSensitive(o, "pending"), "id", &ok);
+    cert->kid = kv__json_strdup(o, "kid", &ok);
+    cert->sid = kv__json_strdup(o, "sid", &ok);
+    cert->x5t = kv__json_strdup(o, "x5t", &ok);
+    cert->pending_id = kv__json_strdup(cJSON_GetObjectItemCaseSensitive(o, "pending"), "id", &ok);
     if (!ok)
         goto out;
-    if ((rc = b64_member(o, "cer", what, &k->cer, err)) != KV_OK)
+    if ((rc = b64_member(o, "cer", what, &cert->cer, err)) != KV_OK)
         goto out;
     const cJSON *pol = cJSON_GetObjectItemCaseSensitive(o, "policy");
     if (pol && !cJSON_IsNull(pol) &&
-        (rc = kv__cert_policy_from_json(pol, what, &k->policy, err)) != KV_OK)
+        (rc = kv__cert_policy_from_json(pol, what, &cert->policy, err)) != KV_OK)
         goto out;
     if ((rc = kv__common_from_json(o, what, &m, err)) != KV_OK)
         goto out;
-    k->enabled = m.enabled;
-    k->not_before = m.not_before;
-    k->expires = m.expires;
-    k->created = m.created;
-    k->updated = m.updated;
-    k->recovery_level = m.recovery_level;
-    k->recoverable_days = m.recoverable_days;
-    k->tags = m.tags;
-    k->n_tags = m.n_tags;
-    k->recovery_id = m.recovery_id;
-    k->deleted_date = m.deleted_date;
-    k->scheduled_purge_date = m.scheduled_purge_date;
-    *out = k;
-    k = NULL;
+    KV__COMMON_MOVE(cert, m);
+    *out = cert;
+    cert = NULL;
     rc = KV_OK;
 out:
     if (rc == KV_E_NOMEM)
         kv__fail(err, rc, "out of memory reading %s", what);
-    kv_certificate_free(k);
+    kv_certificate_free(cert);
     return rc;
 }
 

@@ -320,6 +320,23 @@ struct kv__common {
     struct kv_tag *tags;
     size_t n_tags;
 };
+/* Moves what m holds into dst, a kv_secret, kv_key or kv_certificate (the members have the same
+ * names in each; managed, which certificates lack, is the caller's); m's pointers change owner. */
+#define KV__COMMON_MOVE(dst, m)                                                                    \
+    do {                                                                                           \
+        (dst)->enabled = (m).enabled;                                                              \
+        (dst)->not_before = (m).not_before;                                                        \
+        (dst)->expires = (m).expires;                                                              \
+        (dst)->created = (m).created;                                                              \
+        (dst)->updated = (m).updated;                                                              \
+        (dst)->recovery_level = (m).recovery_level;                                                \
+        (dst)->recoverable_days = (m).recoverable_days;                                            \
+        (dst)->tags = (m).tags;                                                                    \
+        (dst)->n_tags = (m).n_tags;                                                                \
+        (dst)->recovery_id = (m).recovery_id;                                                      \
+        (dst)->deleted_date = (m).deleted_date;                                                    \
+        (dst)->scheduled_purge_date = (m).scheduled_purge_date;                                    \
+    } while (0)
 /* Reads them from o (times within the years 1 to 9999, recoverableDays 0 to INT_MAX; the message
  * of a KV_E_PROTOCOL names the member after what). KV_OK, KV_E_PROTOCOL or KV_E_NOMEM; m holds
  * nothing after a failure. */

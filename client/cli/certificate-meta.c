@@ -165,14 +165,19 @@ static void contacts_to_json(struct cli_doc *d, const struct kv_certificate_cont
     }
 }
 
-/* The stored contacts, or none when the vault has none (404 ContactsNotFound). */
-static int current_contacts(struct cli *c, struct kv_certificate_contacts **cs)
+/* The stored contacts (none when the vault has none: 404 ContactsNotFound) in *cs, and in *list
+ * room for them and one more (caller frees both, also after a failure). */
+static int current_contacts(struct cli *c, struct kv_certificate_contacts **cs,
+                            struct kv_certificate_contact **list)
 {
     int st = kv_certificate_contacts_get(c->client, cs, &c->err);
 
     if (st == KV_E_NOT_FOUND && !strcmp(c->err.code, "ContactsNotFound"))
-        return KV_OK;
-    return st != KV_OK ? cli_fail(c, st) : st;
+        st = KV_OK;
+    else if (st != KV_OK)
+        return cli_fail(c, st);
+    *list = calloc((*cs ? (*cs)->n_contacts : 0) + 1, sizeof **list);
+    return *list ? st : KV_E_NOMEM;
 }
 
 /* PUT of the n contacts of list, or DELETE when none is left; prints the result. */
@@ -197,14 +202,10 @@ int cli_cert_contact_add(struct cli *c, struct cli_doc *out)
     struct kv_certificate_contacts *cur = NULL;
     struct kv_certificate_contact *list = NULL;
     size_t n = 0;
-    int st = current_contacts(c, &cur);
+    int st = current_contacts(c, &cur, &list);
 
     if (st != KV_OK)
         goto out;
-    if (!(list = calloc((cur ? cur->n_contacts : 0) + 1, sizeof *list))) {
-        st = KV_E_NOMEM;
-        goto out;
-    }
     for (size_t i = 0; cur && i < cur->n_contacts; i++)
         if (!cur->contacts[i].email || strcasecmp(cur->contacts[i].email, c->val[O_EMAIL]))
             list[n++] = cur->contacts[i];
@@ -223,14 +224,10 @@ int cli_cert_contact_delete(struct cli *c, struct cli_doc *out)
     struct kv_certificate_contacts *cur = NULL;
     struct kv_certificate_contact *list = NULL;
     size_t n = 0, found = 0;
-    int st = current_contacts(c, &cur);
+    int st = current_contacts(c, &cur, &list);
 
     if (st != KV_OK)
         goto out;
-    if (!(list = calloc((cur ? cur->n_contacts : 0) + 1, sizeof *list))) {
-        st = KV_E_NOMEM;
-        goto out;
-    }
     for (size_t i = 0; cur && i < cur->n_contacts; i++) {
         if (cur->contacts[i].email && !strcasecmp(cur->contacts[i].email, c->val[O_EMAIL]))
             found++;

@@ -155,14 +155,13 @@ static int build_props(struct cli *c, struct kv_certificate_props *p, struct kv_
     *n_tags = 0;
     if (c->enabled >= 0)
         p->enabled = c->enabled;
-    if (c->seen[O_TAGS]) {
-        if ((st = cli_build_tags(c, tags, n_tags)) != KV_OK)
-            return st;
-        p->tags = *tags;
-        p->n_tags = *n_tags;
-        p->set_tags = 1;
-    }
-    return KV_OK;
+    if (!c->seen[O_TAGS])
+        return KV_OK;
+    st = cli_build_tags(c, tags, n_tags);
+    p->tags = *tags;
+    p->n_tags = *n_tags;
+    p->set_tags = 1;
+    return st;
 }
 
 /* The --policy JSON with --validity applied (x509_props.validity_months). */
