@@ -23,6 +23,7 @@
 #include "journal.h"
 #include "jwt.h"
 #include "log.h"
+#include "persist.h"
 #include "proxy.h"
 #include "revoke.h"
 #include "router.h"
@@ -44,43 +45,6 @@ static char *path_join(const char *dir, const char *name)
     if (p)
         snprintf(p, n, "%s/%s", dir, name);
     return p;
-}
-
-/* The store's persist hook: the whole state as a snapshot, written atomically before the write
- * that changed it is acknowledged (DESIGN.md §8). */
-static int persist(void *ctx, const struct mv_data *d)
-{
-    struct mv_server *srv = ctx;
-    cJSON *j = mv_state_export(d);
-    char *text = j ? cJSON_PrintUnformatted(j) : NULL;
-    int rc = -1;
-
-    cJSON_Delete(j);
-    if (!text)
-        return -1;
-    pthread_mutex_lock(&srv->persist_lock);
-    rc = cx_write_file_atomic(srv->state_path, text, strlen(text), 0600);
-    pthread_mutex_unlock(&srv->persist_lock);
-    if (rc != 0)
-        mv_log_notice(&srv->log, "could not save state to %s: %s", srv->state_path,
-                      strerror(errno));
-    cx_free_wiped(text);
-    return rc;
-}
-
-/* The store's reload hook, after persist failed: the state as last saved. Every acknowledged change
- * was saved before its answer, under the store's write lock, so state.json is exactly the state
- * before the change that could not be saved. */
-static struct mv_data *reload(void *ctx)
-{
-    struct mv_server *srv = ctx;
-    char err[256];
-    struct mv_data *d =
-        mv_state_load_snapshot(srv->state_path, mv_clock_now(&srv->clock), err, sizeof err);
-
-    if (!d)
-        mv_log_notice(&srv->log, "the change that could not be saved stays in memory: %s", err);
-    return d;
 }
 
 /* The backup-blob key: kept in the state dir so blobs survive restarts, else per process. */
@@ -115,14 +79,50 @@ static int load_backup_key(struct mv_server *srv, char *err, size_t errlen)
     return rc;
 }
 
-/* Loads the state: the snapshot in the state dir wins over the fixture (DESIGN.md §8). The
+/* Opens the state dir's database and reads what it holds; a JSON snapshot of an earlier version
+ * (state.json) is migrated into it on the first start and kept as state.json.migrated
+ * (docs/persistence.md). *d stays NULL for a new state dir; *from names where the state came from.
+ */
+static int open_saved_state(struct mv_server *srv, struct mv_data **d, const char **from, char *err,
+                            size_t errlen)
+{
+    char *json = path_join(srv->state_dir, MV_PERSIST_JSON);
+    char *migrated = path_join(srv->state_dir, MV_PERSIST_JSON_MIGRATED);
+    struct stat st;
+    int rc = -1;
+
+    if (!json || !migrated) {
+        mv_set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    if (mv_persist_open(srv->state_dir, &srv->clock, &srv->log, &srv->persist, err, errlen) != 0 ||
+        mv_persist_load(srv->persist, d, err, errlen) != 0)
+        goto out;
+    if (*d) {
+        *from = MV_PERSIST_DB;
+        if (stat(json, &st) == 0)
+            mv_log_notice(&srv->log, "%s is ignored: the state is in %s", json, MV_PERSIST_DB);
+    } else if (stat(json, &st) == 0) {
+        if (mv_persist_migrate(srv->persist, json, migrated, d, err, errlen) != 0)
+            goto out;
+        mv_log_notice(&srv->log, "%s migrated into %s (the old file is kept as %s)", json,
+                      MV_PERSIST_DB, migrated);
+        *from = MV_PERSIST_DB;
+    }
+    rc = 0;
+out:
+    free(json);
+    free(migrated);
+    return rc;
+}
+
+/* Loads the state: the one saved in the state dir wins over the fixture (DESIGN.md §8). The
  * fixture text is kept for /_mock/reset. */
 static int load_state(struct mv_server *srv, char *err, size_t errlen)
 {
     int64_t now = mv_clock_now(&srv->clock);
     struct mv_data *d = NULL;
-    char *snap = NULL;
-    struct stat st;
+    const char *snap = NULL;
 
     if (srv->cfg.fixtures) {
         srv->fixture_json = cx_read_file(srv->cfg.fixtures, 64u << 20, &srv->fixture_len);
@@ -133,17 +133,8 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
         }
         srv->fixture_source = strdup(srv->cfg.fixtures);
     }
-    if (srv->state_dir) {
-        srv->state_path = path_join(srv->state_dir, "state.json");
-        if (!srv->state_path)
-            goto nomem;
-        if (stat(srv->state_path, &st) == 0) {
-            d = mv_state_load_snapshot(srv->state_path, now, err, errlen);
-            if (!d)
-                return -1;
-            snap = srv->state_path;
-        }
-    }
+    if (srv->state_dir && open_saved_state(srv, &d, &snap, err, errlen) != 0)
+        return -1;
     /* The fixture is parsed only when it is used: parsing generates its keys that give no key
      * material, an RSA key generation each (about 100 ms for RSA-2048), which a warm start
      * would throw away (scripts/bench, section 2). /_mock/reset parses it when it asks for it. */
@@ -158,6 +149,12 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
         if (!d)
             goto nomem;
     }
+    /* Save the first state now so a restart never falls back to a changed fixture. A start from
+     * a saved state changes nothing and writes nothing. */
+    if (srv->state_dir && !snap && mv_persist_save_all(srv->persist, d, err, errlen) != 0) {
+        mv_data_free(d);
+        return -1;
+    }
     srv->store = mv_store_create(d);
     if (!srv->store) {
         mv_data_free(d);
@@ -165,23 +162,7 @@ static int load_state(struct mv_server *srv, char *err, size_t errlen)
     }
     mv_store_set_consistency(srv->store, srv->consist);
     if (srv->state_dir)
-        mv_store_set_persist(srv->store, persist, srv);
-    if (srv->state_dir)
-        mv_store_set_reload(srv->store, reload);
-    if (srv->state_dir && !snap) {
-        const struct mv_data *cur;
-        int rc;
-
-        /* Write the first snapshot now so a restart never falls back to a changed fixture. A
-         * start from an existing snapshot changes nothing and writes nothing. */
-        cur = mv_store_rdlock(srv->store);
-        rc = persist(srv, cur);
-        mv_store_unlock(srv->store);
-        if (rc != 0) {
-            mv_set_err(err, errlen, "%s: cannot write state: %s", srv->state_path, strerror(errno));
-            return -1;
-        }
-    }
+        mv_persist_attach(srv->persist, srv->store);
     mv_log_notice(&srv->log, "state from %s",
                   snap ? snap : (srv->cfg.fixtures ? srv->cfg.fixtures : "(empty)"));
     return 0;
@@ -438,7 +419,6 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
         srv->cfg.token_lifetime = 3599;
     mv_log_init(&srv->log, cfg->log ? cfg->log : stderr, cfg->log_format);
     mv_clock_init(&srv->clock);
-    pthread_mutex_init(&srv->persist_lock, NULL);
     if (cfg->has_seed)
         mv_rand_seed(cfg->seed);
     if (srv->state_dir && mkdir(srv->state_dir, 0700) != 0 && errno != EEXIST) {
@@ -568,6 +548,8 @@ void mv_server_stop(struct mv_server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     mv_conns_destroy(srv->conns); /* after the daemons, whose connections it lists */
+    /* Every write was answered, so the committer has nothing left; then the store goes. */
+    mv_persist_close(srv->persist);
     mv_store_destroy(srv->store);
     mv_consist_destroy(srv->consist); /* after the store, which borrows it */
     mv_token_cache_destroy(srv->tokens);
@@ -584,10 +566,8 @@ void mv_server_stop(struct mv_server *srv)
         cx_wipe_free(srv->fixture_json, srv->fixture_len);
     }
     free(srv->fixture_source);
-    free(srv->state_path);
     memset(srv->backup_key, 0, sizeof srv->backup_key);
     mv_clock_finish(&srv->clock);
-    pthread_mutex_destroy(&srv->persist_lock);
     mv_log_destroy(&srv->log);
     free(srv->bind);
     free(srv->state_dir);

@@ -520,8 +520,8 @@ out:
     return rc;
 }
 
-/* Where the run's folder goes: TMPDIR, else tmpfs when there is one, else /tmp. The mock fsyncs
- * state.json before acknowledging each write; on a disk that, not the mock, sets the pace. */
+/* Where the run's folder goes: TMPDIR, else tmpfs when there is one, else /tmp. The mock commits
+ * state.db before acknowledging each write; on a disk that, not the mock, sets the pace. */
 static const char *temp_parent(void)
 {
     const char *t = getenv("TMPDIR");

@@ -177,6 +177,34 @@ out:
     return d;
 }
 
+struct mv_data *mv_state_from_tree(const cJSON *root, const char *source, int64_t now, char *err,
+                                   size_t errlen)
+{
+    struct pctx c = {
+        .source = source != NULL ? source : "<state>",
+        .now = now,
+        .own = true,
+        .has_now = true,
+        .err = err,
+        .errlen = errlen,
+        .path = "$",
+        .plen = 1,
+    };
+    struct mv_data *d = calloc(1, sizeof(*d));
+
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (d == NULL) {
+        st_fail(&c, "out of memory");
+        return NULL;
+    }
+    if (parse_root(&c, root, d) != 0) {
+        mv_data_free(d);
+        d = NULL;
+    }
+    return d;
+}
+
 /* Writes a message into err when the caller gave a buffer. */
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -24,6 +24,11 @@ struct mv_data *mv_state_load_file(const char *path, int64_t now, char *err, siz
  * skips the costly RSA primality tests (mv_jwk_parts.own); every other check still runs. */
 struct mv_data *mv_state_load_snapshot(const char *path, int64_t now, char *err, size_t errlen);
 
+/* Parses a snapshot already read as JSON (the rows of the mock's SQLite state, model/persist.h),
+ * as mv_state_load_snapshot does a file; source names it in messages. */
+struct mv_data *mv_state_from_tree(const cJSON *root, const char *source, int64_t now, char *err,
+                                   size_t errlen);
+
 /* Serializes d in the fixture format with every field explicit (ids, absolute unix times,
  * deleted secrets with deletedDate/scheduledPurgeDate), so parse(export(d)) equals d.
  * Returns a cJSON tree the caller frees with cJSON_Delete, or NULL when out of memory. */

@@ -22,6 +22,12 @@ struct mv_store {
     mv_persist_fn persist;
     mv_reload_fn reload; /* NULL: a change that could not be saved stays in memory */
     void *persist_ctx;
+    bool has_ops; /* save through ops (row by row) rather than persist */
+    struct mv_persist_ops ops;
+    /* What the write holding the lock changed so far (sto_changed), for ops.queue. */
+    struct mv_change *changes;
+    size_t nchanges, changes_cap;
+    bool changed_all; /* a change that could not be recorded: save everything */
     /* A lower bound of the earliest scheduledPurgeDate of any soft-deleted secret (INT64_MAX when
      * there is none), so mv_store_purge_due is one comparison when nothing is due. Recover and
      * purge leave it alone: a stale, too-early bound only costs one rescan, which refreshes it. */
@@ -97,7 +103,19 @@ size_t sto_lower_bound(const struct mv_vault *v, enum mv_objtype t, const char *
 int sto_insert(struct mv_vault *v, enum mv_objtype t, size_t idx, struct mv_object *o);
 /* Removes and releases the object at idx. */
 void sto_remove_at(struct mv_vault *v, enum mv_objtype t, size_t idx);
+/* Saves the change the caller made under the write lock (what sto_changed recorded) and returns
+ * MV_OK, or MV_E_PERSIST after putting the store back to the state last saved. With row-by-row
+ * persistence it RELEASES the lock while the change is committed and takes it again before it
+ * returns, so readers never wait for a disk write: pointers into the tree taken before the call are
+ * not valid after it (build views and copies first). */
 enum mv_err sto_persist_locked(struct mv_store *st);
+/* Records that the write holding the lock added, changed or removed object name of family t in
+ * vault (sto_changed), or changed the vault's own settings: policies, roles, contacts, issuers
+ * (sto_changed_vault). Every mutator calls one of them for each thing it touches, before
+ * sto_persist_locked; only those rows are saved. A write that records nothing is saved whole
+ * (correct, but it costs what the state costs). */
+void sto_changed(struct mv_store *st, enum mv_objtype t, const char *vault, const char *name);
+void sto_changed_vault(struct mv_store *st, const char *vault);
 int sto_view_fill(struct mv_object_view *out, const struct mv_vault *v, const struct mv_object *s,
                   const struct mv_version *ver);
 /* Which certificate extras (the name's policy and operation) a view carries: none (list items),

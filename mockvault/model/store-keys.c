@@ -131,6 +131,7 @@ enum mv_err mv_store_create_key(struct mv_store *st, const char *vault, const ch
         goto out;
     }
     sto_rotation_dirty(st);
+    sto_changed(st, MV_OBJ_KEY, vault, name);
     rc = sto_persist_locked(st);
 out:
     mv_version_finish(&nv); /* a no-op once the tree took the version */
@@ -208,6 +209,7 @@ enum mv_err mv_store_rotate_key(struct mv_store *st, const char *vault, const ch
         goto out;
     }
     sto_rotation_dirty(st);
+    sto_changed(st, MV_OBJ_KEY, vault, name);
     rc = sto_persist_locked(st);
 out:
     mv_version_finish(&nv);
@@ -266,6 +268,7 @@ enum mv_err mv_store_set_rotation_policy(struct mv_store *st, const char *vault,
     if (out != NULL)
         *out = np;
     sto_rotation_dirty(st);
+    sto_changed(st, MV_OBJ_KEY, vault, name);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -383,6 +386,7 @@ static size_t apply_jobs(struct mv_store *st, struct rot_job *jobs, size_t n, in
             s->rotation == NULL || strcmp(sto_current_version(s)->id, j->version) != 0)
             continue;
         if (j->type == MV_ROT_NOTIFY) {
+            sto_changed(st, MV_OBJ_KEY, j->vault, j->name);
             memcpy(s->rotation->notified, j->version, sizeof(s->rotation->notified));
             memcpy(j->result, j->version, sizeof(j->result));
             taken++;
@@ -394,6 +398,7 @@ static size_t apply_jobs(struct mv_store *st, struct rot_job *jobs, size_t n, in
             mv_version_finish(&nv);
             continue;
         }
+        sto_changed(st, MV_OBJ_KEY, j->vault, j->name);
         memcpy(j->result, sto_current_version(s)->id, sizeof(j->result));
         taken++;
     }

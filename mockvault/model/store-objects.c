@@ -135,6 +135,7 @@ enum mv_err mv_store_set_secret(struct mv_store *st, const char *vault, const ch
         rc = MV_E_NOMEM;
         goto out;
     }
+    sto_changed(st, MV_OBJ_SECRET, vault, name);
     rc = sto_persist_locked(st);
 out:
     mv_version_finish(&nv);
@@ -228,6 +229,7 @@ enum mv_err sto_update_version(struct mv_store *st, enum mv_objtype t, const cha
     memset(&nv, 0, sizeof(nv));
     if (t == MV_OBJ_KEY)
         sto_rotation_dirty(st); /* a new exp moves the policy's timeBeforeExpiry actions */
+    sto_changed(st, t, vault, name);
     rc = sto_persist_locked(st);
 out:
     mv_version_finish(&nv);
@@ -320,6 +322,7 @@ static enum mv_err set_deleted(struct mv_store *st, enum mv_objtype t, const cha
     view.deleted = s->deleted;
     view.deleted_date = s->deleted_date;
     view.scheduled_purge_date = s->scheduled_purge_date;
+    sto_changed(st, t, vault, name);
     rc = sto_persist_locked(st);
     if (rc == MV_OK)
         mv_consist_record(st->consist, t, vault, name, deleted ? MV_CX_DELETE : MV_CX_RECOVER);
@@ -384,6 +387,7 @@ enum mv_err mv_store_purge(struct mv_store *st, enum mv_objtype t, const char *v
         s = mv_vault_object(v, t, name); /* unmoved (another family's array), but be plain */
     }
     sto_remove_at(v, t, (size_t)(s - sto_items(v, t)));
+    sto_changed(st, t, vault, name);
     rc = sto_persist_locked(st);
     if (rc == MV_OK)
         mv_consist_record(st->consist, t, vault, name, MV_CX_PURGE);
@@ -461,7 +465,8 @@ enum mv_err mv_store_restore(struct mv_store *st, enum mv_objtype t, const char 
         rc = MV_E_NOMEM;
         goto out;
     }
-    free(copy); /* the shell only: its contents now live in the tree */
+    sto_changed(st, t, vault, s->name); /* copy's fields moved into the tree */
+    free(copy);                         /* the shell only: its contents now live in the tree */
     copy = NULL;
     if (t == MV_OBJ_KEY)
         sto_rotation_dirty(st); /* a restored key may bring a rotation policy */

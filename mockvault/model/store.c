@@ -228,21 +228,94 @@ static void recompute_next_purge(struct mv_store *st)
     __atomic_store_n(&st->next_purge, min, __ATOMIC_RELEASE);
 }
 
+static void change_add(struct mv_store *st, enum mv_change_kind kind, enum mv_objtype t,
+                       const char *vault, const char *name)
+{
+    struct mv_change *c;
+
+    if (st->changed_all)
+        return;
+    if (kind == MV_CHANGE_ALL || vault == NULL || strlen(vault) >= sizeof(c->vault) ||
+        (name != NULL && strlen(name) >= sizeof(c->name)))
+        goto all;
+    if (st->nchanges == st->changes_cap) {
+        size_t cap = st->changes_cap == 0 ? 4 : st->changes_cap * 2;
+        struct mv_change *grown = realloc(st->changes, cap * sizeof(*grown));
+        if (grown == NULL)
+            goto all;
+        st->changes = grown;
+        st->changes_cap = cap;
+    }
+    c = &st->changes[st->nchanges++];
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->type = t;
+    snprintf(c->vault, sizeof(c->vault), "%s", vault);
+    snprintf(c->name, sizeof(c->name), "%s", name != NULL ? name : "");
+    return;
+all:
+    /* Saving everything is always right; it is only slower. */
+    st->changed_all = true;
+}
+
+void sto_changed(struct mv_store *st, enum mv_objtype t, const char *vault, const char *name)
+{
+    change_add(st, MV_CHANGE_OBJECT, t, vault, name);
+}
+
+void sto_changed_vault(struct mv_store *st, const char *vault)
+{
+    change_add(st, MV_CHANGE_VAULT, MV_OBJ_SECRET, vault, NULL);
+}
+
+/* Queues the recorded changes and waits, without the lock, until they are durable. Caller holds
+ * the write lock; so does it on return. 0, or -1 when they could not be saved. */
+static int persist_rows(struct mv_store *st)
+{
+    static const struct mv_change all = {.kind = MV_CHANGE_ALL};
+    bool whole = st->changed_all || st->nchanges == 0;
+    uint64_t ticket = 0;
+    int rc = st->ops.queue(st->persist_ctx, st->data, whole ? &all : st->changes,
+                           whole ? 1 : st->nchanges, &ticket);
+
+    st->nchanges = 0;
+    st->changed_all = false;
+    if (rc != 0)
+        return -1;
+    /* The commit (an fsync) runs without the lock: readers and other writers go on, and the
+     * commit queue keeps the order in which the changes were made. */
+    pthread_rwlock_unlock(&st->lock);
+    rc = st->ops.wait(st->persist_ctx, ticket);
+    pthread_rwlock_wrlock(&st->lock);
+    return rc == 0 ? 0 : -1;
+}
+
 /* Caller holds the write lock. Runs the persist hook after a successful change. */
 enum mv_err sto_persist_locked(struct mv_store *st)
 {
     struct mv_data *saved;
+    int rc = 0;
 
-    if (st->persist == NULL || st->persist(st->persist_ctx, st->data) == 0)
+    if (st->has_ops)
+        rc = persist_rows(st);
+    else if (st->persist != NULL)
+        rc = st->persist(st->persist_ctx, st->data);
+    st->nchanges = 0;
+    st->changed_all = false;
+    if (rc == 0)
         return MV_OK;
     /* The change is answered with an error, so it must not stay: back to the state last saved
      * (issue 13, disk faults). The callers touch no part of the tree after this call. */
-    saved = st->reload != NULL ? st->reload(st->persist_ctx) : NULL;
+    if (st->has_ops)
+        saved = st->ops.reload != NULL ? st->ops.reload(st->persist_ctx) : NULL;
+    else
+        saved = st->reload != NULL ? st->reload(st->persist_ctx) : NULL;
     if (saved != NULL) {
         mv_data_sort(saved);
         mv_data_free(st->data);
         st->data = saved;
         recompute_next_purge(st);
+        sto_rotation_dirty(st);
     }
     return MV_E_PERSIST;
 }
@@ -280,6 +353,7 @@ void mv_store_destroy(struct mv_store *st)
         return;
     pthread_rwlock_destroy(&st->lock);
     mv_data_free(st->data);
+    free(st->changes);
     free(st);
 }
 
@@ -298,6 +372,16 @@ void mv_store_set_reload(struct mv_store *st, mv_reload_fn fn)
     pthread_rwlock_unlock(&st->lock);
 }
 
+void mv_store_set_persist_ops(struct mv_store *st, const struct mv_persist_ops *ops, void *ctx)
+{
+    pthread_rwlock_wrlock(&st->lock);
+    st->has_ops = ops != NULL;
+    if (ops != NULL)
+        st->ops = *ops;
+    st->persist_ctx = ctx;
+    pthread_rwlock_unlock(&st->lock);
+}
+
 enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data)
 {
     enum mv_err rc = MV_OK;
@@ -313,6 +397,7 @@ enum mv_err mv_store_replace(struct mv_store *st, struct mv_data *data)
     recompute_next_purge(st);
     sto_rotation_dirty(st);
     sto_cert_actions_dirty(st);
+    change_add(st, MV_CHANGE_ALL, MV_OBJ_SECRET, NULL, NULL);
     rc = sto_persist_locked(st);
     /* A new state has nothing in flight. */
     mv_consist_settle(st->consist);
@@ -499,12 +584,15 @@ enum mv_err sto_find_deleted(struct mv_store *st, enum mv_objtype t, const char 
     return (*sp)->deleted ? MV_OK : MV_E_NOT_DELETED;
 }
 
-/* Drops the objects of one array whose purge date has come, keeping the order. */
-static size_t purge_due_in(struct mv_object *items, size_t *n, int64_t now)
+/* Drops the objects of family t of v whose purge date has come, keeping the order. */
+static size_t purge_due_in(struct mv_store *st, struct mv_vault *v, enum mv_objtype t, int64_t now)
 {
+    size_t *n;
+    struct mv_object *items = *mv_vault_family(v, t, &n);
     size_t keep = 0, purged = 0;
     for (size_t j = 0; j < *n; j++) {
         if (items[j].deleted && items[j].scheduled_purge_date <= now) {
+            sto_changed(st, t, v->name, items[j].name);
             mv_object_finish(&items[j]);
             purged++;
             continue;
@@ -530,11 +618,8 @@ size_t mv_store_purge_due(struct mv_store *st, int64_t now)
     for (size_t i = 0; i < st->data->nvaults; i++) {
         struct mv_vault *v = &st->data->vaults[i];
         /* A certificate's key and secret share its purge date, so they go together. */
-        for (int t = 0; t < MV_OBJ_COUNT; t++) {
-            size_t *n;
-            struct mv_object **items = mv_vault_family(v, (enum mv_objtype)t, &n);
-            purged += purge_due_in(*items, n, now);
-        }
+        for (int t = 0; t < MV_OBJ_COUNT; t++)
+            purged += purge_due_in(st, v, (enum mv_objtype)t, now);
     }
     recompute_next_purge(st);
     /* There is no caller to report a save failure to: with the server's reload hook the purge is
@@ -574,6 +659,7 @@ enum mv_err mv_store_set_vault_access(struct mv_store *st, const char *vault, st
         src->roles = r;
         src->nroles = n;
     }
+    sto_changed_vault(st, v->name);
     rc = sto_persist_locked(st);
     pthread_rwlock_unlock(&st->lock);
     return rc;

@@ -418,12 +418,44 @@ typedef int (*mv_persist_fn)(void *ctx, const struct mv_data *d);
  * changed state in memory. */
 typedef struct mv_data *(*mv_reload_fn)(void *ctx);
 
+/* ---- Saving changes row by row (model/persist.h keeps them in SQLite) ---- */
+
+/* What one write touched: an object of a family (its row holds the object with every version),
+ * a vault's own settings (policies, roles, certificate contacts and issuers), or everything
+ * (replace, reset, and a write that reported nothing). */
+enum mv_change_kind { MV_CHANGE_OBJECT = 0, MV_CHANGE_VAULT, MV_CHANGE_ALL };
+struct mv_change {
+    enum mv_change_kind kind;
+    enum mv_objtype type; /* MV_CHANGE_OBJECT */
+    char vault[32];       /* as the caller named it; compared case-insensitively */
+    char name[128];       /* MV_CHANGE_OBJECT: the object's name, any case */
+};
+
+/* Persistence that saves only what a write changed. queue runs with the write lock held right
+ * after the change: it copies the rows that changes name out of d (a cost of those rows, not of
+ * the state) into a commit queue, sets *ticket and returns 0 (nonzero: nothing queued). wait runs
+ * with no lock held, so readers and other writers go on meanwhile; it returns once the ticket's
+ * rows are durable (0) or could not be saved (nonzero). reload runs with the write lock held after
+ * queue or wait failed, and returns the state as last saved, which replaces the store's (the
+ * store takes it), or NULL when there is nothing to undo (another writer already did) or it cannot
+ * be read. Queues commit in the order they were filled, so the rows on disk follow the order of
+ * the changes in memory. */
+struct mv_persist_ops {
+    int (*queue)(void *ctx, const struct mv_data *d, const struct mv_change *changes, size_t n,
+                 uint64_t *ticket);
+    int (*wait)(void *ctx, uint64_t ticket);
+    struct mv_data *(*reload)(void *ctx);
+};
+
 /* Creates a store that owns data (may be NULL for an empty one). */
 struct mv_store *mv_store_create(struct mv_data *data);
 void mv_store_destroy(struct mv_store *st); /* accepts NULL */
 void mv_store_set_persist(struct mv_store *st, mv_persist_fn fn, void *ctx);
 /* The hook that undoes a change that could not be saved (called with the persist hook's ctx). */
 void mv_store_set_reload(struct mv_store *st, mv_reload_fn fn);
+/* Saves changes through ops (copied) instead of the whole-state hook above; ctx is passed to each
+ * of ops' functions. */
+void mv_store_set_persist_ops(struct mv_store *st, const struct mv_persist_ops *ops, void *ctx);
 
 /* Makes the store's finders and listings consult cx (borrowed; it must outlive the store, or be
  * detached with NULL), and record every delete, recover and purge there (consistency.h). Without

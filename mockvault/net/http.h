@@ -21,6 +21,7 @@ struct mv_tls;
 struct mv_jwt_key;
 struct mv_proxy;
 struct mv_store;
+struct mv_persist;
 struct mv_token_cache;
 struct mv_authz_usage;
 struct mv_revocations;
@@ -65,7 +66,7 @@ struct mv_server {
     char *fixture_json; /* kept for POST /_mock/reset; NULL = empty state */
     size_t fixture_len;
     char *fixture_source;
-    char *state_path; /* state_dir/state.json, or NULL */
+    struct mv_persist *persist; /* the state dir's database (model/persist.h), or NULL */
     unsigned char backup_key[32];
     struct mv_token_cache *tokens;      /* verified bearer tokens (auth.c) */
     struct mv_authz_usage *authz_usage; /* what each principal needed (authz.c) */
@@ -77,7 +78,6 @@ struct mv_server {
     struct mv_consist *consist;         /* --consistency / --paging azure (consistency.c) */
     struct mv_ops *ops;                 /* every family's operation table (router.c) */
     struct mv_conns *conns;             /* connection caps and the request deadline (conns.c) */
-    pthread_mutex_t persist_lock;
     struct mv_log log;
     /* Set by the server at start: the dispatcher that answers a complete request (router.c), and
      * the one "request finished" point that writes its log line and journal entry. */

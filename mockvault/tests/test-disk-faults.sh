@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Disk faults (issue 13): the mock's --state-dir on a tiny tmpfs in a private mount namespace,
-# filled up and then remounted read-only. While the state cannot be saved, a write (a secret's PUT
+# filled up, and then a disk that refuses every write (a file-size limit of one byte on the mock,
+# set with prlimit(1): each write fails with EFBIG as one while every write fails fails with
+# EROFS; a remount read-only is refused while the mock keeps its database open). While the state
+# cannot be saved, a write (a secret's PUT
 # and DELETE; a key's create, import with private JWK parts, rotate and rotation policy) gets the
 # service's 5xx shape (Key Vault's error envelope, 500 InternalError) and is not acknowledged:
 # neither a read at once nor one after space returns and the mock restarts shows it, and a
 # rotation the policy makes due meanwhile is neither kept nor reported until it can be saved.
 # Reads and the keys' crypto operations (which change no state) keep working, and writes resume
 # when space (or write access) returns. Needs root, unshare(1) and openssl(1); exits 77 (skipped)
-# without them or when the kernel refuses the namespace. TAP output.
+# without them or when the kernel refuses the namespace (or prlimit(1) is missing). TAP output.
 #   test-disk-faults.sh MOCKVAULT_BIN FIXTURE
 set -euo pipefail
 bin=$1
@@ -20,7 +23,7 @@ skip() {
 
 if [ -z "${MVT_DISK_FAULTS_NS:-}" ]; then
   [ "$(id -u)" = 0 ] || skip "a mount namespace and a tmpfs need root"
-  for tool in unshare mount curl python3 openssl; do
+  for tool in unshare mount curl python3 openssl prlimit; do
     command -v "$tool" >/dev/null || skip "$tool is not installed"
   done
   unshare -m --propagation private true 2>/dev/null || skip "cannot create a mount namespace here"
@@ -48,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir "$mnt"
-# 512 KiB: the mock's keys and state.json take about 16 KiB.
+# 512 KiB: the mock's keys and state.db take about 50 KiB.
 mount -t tmpfs -o size=512k,mode=0700 mvt-disk-faults "$mnt" || skip "cannot mount a tmpfs here"
 
 n=0
@@ -60,8 +63,13 @@ result() { # result STATUS DESCRIPTION
 
 start() {
   rm -f "$work/ready.json"
-  "$bin" --port "$port" --fixtures "$fixture" --state-dir "$state" \
-    --ready-file "$work/ready.json" --log-format text >>"$work/mock.log" 2>&1 &
+  # SIGXFSZ ignored (inherited through exec), so a write past the file-size limit fails with
+  # EFBIG rather than killing the mock; the log goes through a pipe, which the limit spares.
+  (
+    trap '' XFSZ
+    exec "$bin" --port "$port" --fixtures "$fixture" --state-dir "$state" \
+      --ready-file "$work/ready.json" --log-format text > >(cat >>"$work/mock.log") 2>&1
+  ) &
   pid=$!
   for _ in $(seq 1 400); do [ -s "$work/ready.json" ] && break; sleep 0.05; done
   if [ ! -s "$work/ready.json" ]; then
@@ -302,40 +310,40 @@ result $([ "$(jget value)" = 2 ]; echo $?) \
 kreq GET /keys/dfk-after
 result $([ "$status" = 200 ]; echo $?) "after a restart, the key created once space returned is there"
 
-# ---- A read-only filesystem ----
-mount -o remount,ro "$mnt"
+# ---- A disk that refuses every write ----
+prlimit --pid "$pid" --fsize=1:
 req PUT df-ro ro-1
-expect_refused "a new secret cannot be saved on a read-only filesystem"
+expect_refused "a new secret cannot be saved while every write fails"
 req PUT df-after after-2
-expect_refused "a new version cannot be saved on a read-only filesystem"
-expect_value df-after after-1 "reads keep working on a read-only filesystem"
-expect_absent df-ro "a secret refused on a read-only filesystem is not there"
+expect_refused "a new version cannot be saved while every write fails"
+expect_value df-after after-1 "reads keep working while every write fails"
+expect_absent df-ro "a secret refused while every write fails is not there"
 kreq GET /keys/dfk-ec
 ec_pub=$(pub)
 kreq POST /keys/dfk-ro/create '{"kty":"EC","crv":"P-256"}'
-expect_refused "a key cannot be created on a read-only filesystem"
+expect_refused "a key cannot be created while every write fails"
 kreq PUT /keys/dfk-imp "{\"key\":$imported}"
-expect_refused "a key cannot be imported on a read-only filesystem"
+expect_refused "a key cannot be imported while every write fails"
 kreq POST /keys/dfk-rsa/rotate
-expect_refused "a key cannot be rotated on a read-only filesystem"
-key_absent dfk-ro "a key refused on a read-only filesystem is not there"
-key_same dfk-rsa "$rsa_pub" 1 "reads of keys keep working on a read-only filesystem"
-crypto_works "crypto operations keep working on a read-only filesystem"
-mount -o remount,rw "$mnt"
+expect_refused "a key cannot be rotated while every write fails"
+key_absent dfk-ro "a key refused while every write fails is not there"
+key_same dfk-rsa "$rsa_pub" 1 "reads of keys keep working while every write fails"
+crypto_works "crypto operations keep working while every write fails"
+prlimit --pid "$pid" --fsize=unlimited:
 req PUT df-rw rw-1
-result $([ "$status" = 200 ]; echo $?) "writes resume when the filesystem is writable again ($status)"
+result $([ "$status" = 200 ]; echo $?) "writes resume when writes succeed again ($status)"
 kreq PUT /keys/dfk-imp "{\"key\":$imported}"
-result $([ "$status" = 200 ]; echo $?) "a key import resumes when the filesystem is writable again ($status)"
+result $([ "$status" = 200 ]; echo $?) "a key import resumes when writes succeed again ($status)"
 restart
-expect_absent df-ro "after a restart, the secret refused read-only is still not there"
-expect_value df-after after-1 "after a restart, the version refused read-only is not there"
-expect_value df-rw rw-1 "after a restart, the write made once writable again is there"
-key_absent dfk-ro "after a restart, the key refused read-only is still not there"
-key_same dfk-rsa "$rsa_pub" 1 "after a restart, the rotation refused read-only is not there"
+expect_absent df-ro "after a restart, the secret refused while writes failed is still not there"
+expect_value df-after after-1 "after a restart, the version refused while writes failed is not there"
+expect_value df-rw rw-1 "after a restart, the write made once writes succeed again is there"
+key_absent dfk-ro "after a restart, the key refused while writes failed is still not there"
+key_same dfk-rsa "$rsa_pub" 1 "after a restart, the rotation refused while writes failed is not there"
 key_same dfk-ec "$ec_pub" 2 "after a restart, dfk-ec is unchanged"
 kreq GET /keys/dfk-imp/versions
 result $([ "$status" = 200 ] && [ "$(jget value)" = 1 ]; echo $?) \
-  "after a restart, the import made once writable again is there, alone ($(jget value) version)"
+  "after a restart, the import made once writes succeed again is there, alone ($(jget value) version)"
 
 # The log says why each write failed (and never holds a value or a token).
 rc=0

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "httpcheck.h"
+#include "state.h"
+#include "util.h"
 #include "testlib.h"
 
 #define DEMO "demo.localhost"
@@ -420,7 +422,8 @@ END_TEST
 
 /* ---- persistence ---- */
 
-/* Asserts the state dir holds no temporary files, state.json is 0600 and every key file too. */
+/* Asserts the state dir holds no temporary files, the state's database (state.db, and its -wal
+ * and -shm files while the mock runs) is 0600 and every key file too. */
 static void check_state_dir(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -437,9 +440,9 @@ static void check_state_dir(const char *dir)
                       "no leftover temporary file: %s", e->d_name);
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         ck_assert_int_eq(stat(p, &st), 0);
-        if (strcmp(e->d_name, "state.json") == 0) {
-            seen_state = true;
-            ck_assert_msg((st.st_mode & 0777) == 0600, "state.json mode %o, want 600",
+        if (strncmp(e->d_name, "state.db", 8) == 0) {
+            seen_state = seen_state || strcmp(e->d_name, "state.db") == 0;
+            ck_assert_msg((st.st_mode & 0777) == 0600, "%s mode %o, want 600", e->d_name,
                           (unsigned)(st.st_mode & 0777));
         }
         if (strstr(e->d_name, "key"))
@@ -447,7 +450,7 @@ static void check_state_dir(const char *dir)
                           (unsigned)(st.st_mode & 0777));
     }
     closedir(d);
-    ck_assert_msg(seen_state, "state.json written");
+    ck_assert_msg(seen_state, "state.db written");
 }
 
 static struct mv_server *start_in(const char *dir, const char *fixture)
@@ -461,8 +464,8 @@ static struct mv_server *start_in(const char *dir, const char *fixture)
 }
 
 /* DESIGN §8: with a state dir every acknowledged write survives a restart (the snapshot wins over
- * the fixture, also a different one); state.json is 0600, written atomically (no temp files
- * left); the signing key is kept, so tokens stay valid across the restart. */
+ * the fixture, also a different one); state.db is 0600, written without temp files left
+ * (docs/persistence.md); the signing key is kept, so tokens stay valid across the restart. */
 START_TEST(test_c8_persistence_across_restart)
 {
     char tmpl[] = "/tmp/mvt-state-XXXXXX", *dir = mkdtemp(tmpl), *s_before, *s_after, *old;
@@ -574,7 +577,7 @@ static bool unchanged(const struct dir_files *a, const struct dir_files *b, cons
 START_TEST(test_restart_writes_nothing)
 {
     char tmpl[] = "/tmp/mvt-state-XXXXXX", *dir = mkdtemp(tmpl);
-    static const char *const files[] = {"state.json", "server.pem", "server-key.pem", "ca.pem",
+    static const char *const files[] = {"state.db",   "server.pem", "server-key.pem", "ca.pem",
                                         "ca-key.pem", "backup.key", "jwt-key.pem"};
     const char *sans[] = {"extra.localhost"}; /* inside the CA's name constraints */
     struct mv_server_config cfg;
@@ -604,9 +607,60 @@ START_TEST(test_restart_writes_nothing)
     srv = NULL;
     list_files(dir, &third);
     ck_assert_msg(!unchanged(&second, &third, "server.pem"), "a new name gets a new certificate");
-    ck_assert_msg(unchanged(&second, &third, "state.json"), "state.json kept");
+    ck_assert_msg(unchanged(&second, &third, "state.db"), "state.db kept");
     ck_assert_msg(unchanged(&second, &third, "ca.pem"), "the CA kept");
     check_state_dir(dir);
+}
+END_TEST
+
+/* Issue 14: a state dir of an earlier version (state.json, the export written unformatted with
+ * mode 0600) is migrated into state.db on the first start and the old file kept as
+ * state.json.migrated; what it held is served, and the next start reads the database. */
+START_TEST(test_state_json_migrated)
+{
+    char tmpl[] = "/tmp/mvt-state-XXXXXX", *dir = mkdtemp(tmpl), path[512], err[256];
+    struct mv_data *d;
+    struct mv_store *st;
+    struct mv_secret_input in = {.value = "from-json"};
+    struct mvt_resp r;
+    struct stat sb;
+    char *text;
+    cJSON *j;
+
+    ck_assert_msg(dir != NULL, "mkdtemp");
+    snprintf(tmp_dir, sizeof tmp_dir, "%s", dir);
+    d = mv_state_load_file(MV_SOURCE_ROOT "/fixtures/default.json", time(NULL), err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    st = mv_store_create(d);
+    ck_assert_int_eq(mv_store_set_secret(st, "demo", "migrated-secret", &in, time(NULL), NULL),
+                     MV_OK);
+    j = mv_state_export(mv_store_rdlock(st));
+    mv_store_unlock(st);
+    text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    ck_assert_int_eq(cx_write_file_atomic(path, text, strlen(text), 0600), 0);
+    free(text);
+    mv_store_destroy(st);
+
+    for (int round = 0; round < 2; round++) {
+        srv = start_in(dir, "fixtures/test-two-tenants.json");
+        tok = mvt_admin_token(srv);
+        ck_assert_msg(tok != NULL, "token");
+        kv(srv, "GET", "/secrets/migrated-secret/", NULL, &r);
+        hc_assert_status(&r, 200, "the migrated secret");
+        ck_assert_str_eq(hc_jstr(r.json, "value"), "from-json");
+        mvt_resp_free(&r);
+        hc_free_token(tok);
+        tok = NULL;
+        mv_server_stop(srv);
+        srv = NULL;
+        ck_assert_msg(stat(path, &sb) != 0, "state.json moved away (round %d)", round);
+        snprintf(path, sizeof path, "%s/state.json.migrated", dir);
+        ck_assert_msg(stat(path, &sb) == 0, "state.json kept as state.json.migrated");
+        snprintf(path, sizeof path, "%s/state.json", dir);
+        check_state_dir(dir);
+    }
 }
 END_TEST
 
@@ -665,6 +719,7 @@ static Suite *control_suite(void)
     tcase_add_checked_fixture(life, NULL, teardown);
     tcase_add_test(life, test_c8_persistence_across_restart);
     tcase_add_test(life, test_restart_writes_nothing);
+    tcase_add_test(life, test_state_json_migrated);
     tcase_add_test(life, test_c1_ready_file);
     suite_add_tcase(s, life);
     return s;
