@@ -177,6 +177,8 @@ void mv_router_finished(struct mv_req *r)
     e.request_id = r->request_id;
     e.client_request_id = r->client_request_id;
     e.algorithm = r->algorithm;
+    e.explanation = r->authz_explanation;
+    e.fix = r->authz_fix;
     /* The journal records what clients did to the emulated services, not the test's own calls. */
     if (r->srv->journal && !is_control_path(r->path))
         werr = mv_journal_add(r->srv->journal, &e);
@@ -221,7 +223,8 @@ static bool is_vault_path(const char *path)
 {
     return strncasecmp(path, "/secrets", 8) == 0 || strncasecmp(path, "/deletedsecrets", 15) == 0 ||
            strncasecmp(path, "/keys", 5) == 0 || strncasecmp(path, "/deletedkeys", 12) == 0 ||
-           strncasecmp(path, "/rng", 4) == 0;
+           strncasecmp(path, "/certificates", 13) == 0 ||
+           strncasecmp(path, "/deletedcertificates", 20) == 0 || strncasecmp(path, "/rng", 4) == 0;
 }
 
 /* Copies what the vault checks need out of the store: name, tenant, location. Picks the vault

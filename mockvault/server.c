@@ -28,6 +28,7 @@
 #include "revoke.h"
 #include "router.h"
 #include "state.h"
+#include "stream.h"
 #include "throttle.h"
 #include "tls.h"
 #include "util.h"
@@ -434,20 +435,31 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     }
     srv->dispatch = mv_router_dispatch;
     srv->finished = mv_router_finished;
-    /* Every family registers its operation table here: adding a family is one line. */
+    /* Every family registers its operation table here: adding a family is one line. The router
+     * answers with the first matching pattern, so the certificates' policy, contacts and issuers
+     * table (mv_certs_meta_ops) comes before mv_certs_ops, whose /certificates/{}/{?} would
+     * take those literal paths (op.h, certs-meta.c). */
     srv->ops = mv_ops_create();
     if (!srv->ops || !mv_ops_add(srv->ops, mv_secrets_ops) || !mv_ops_add(srv->ops, mv_keys_ops) ||
+        !mv_ops_add(srv->ops, mv_certs_meta_ops) || !mv_ops_add(srv->ops, mv_certs_ops) ||
         !mv_ops_add(srv->ops, mv_identity_ops) || !mv_ops_add(srv->ops, mv_discovery_ops) ||
         !mv_ops_add(srv->ops, mv_control_ops) || !mv_ops_add(srv->ops, mv_msi_ops) ||
         !mv_ops_add(srv->ops, mv_graph_ops) || !mv_ops_add(srv->ops, mv_arm_ops) ||
-        !mv_ops_add(srv->ops, mv_consist_ops) ||
-        !mv_ops_add(srv->ops, mv_cae_ops)) {
+        !mv_ops_add(srv->ops, mv_consist_ops) || !mv_ops_add(srv->ops, mv_cae_ops)) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
     srv->journal = mv_journal_create(cfg->audit_log, err, errlen);
     if (!srv->journal)
         goto fail;
+    /* The browser console (issue 16): its pages, the metadata summary and the live journal, whose
+     * streams the journal wakes; without an open stream that costs one atomic load a request. */
+    srv->streams = mv_stream_hub_create(conn_hold, conn_release, 0, 0);
+    if (!srv->streams || !mv_ops_add(srv->ops, mv_console_ops)) {
+        mv_set_err(err, errlen, "out of memory");
+        goto fail;
+    }
+    mv_journal_set_notify(srv->journal, mv_stream_hub_notify, srv->streams);
     {
         /* Probability draws follow --seed, so a seeded run fails the same requests every time. */
         uint64_t fseed = cfg->seed;
@@ -543,6 +555,7 @@ void mv_server_stop(struct mv_server *srv)
      * now on, so a request arriving meanwhile is answered without one; the resumed connections
      * are answered or closed by MHD_stop_daemon. */
     mv_delay_queue_stop(srv->delays);
+    mv_stream_hub_stop(srv->streams); /* likewise for the console's streams */
     if (srv->imds_daemon)
         MHD_stop_daemon(srv->imds_daemon);
     if (srv->daemon)
@@ -550,6 +563,9 @@ void mv_server_stop(struct mv_server *srv)
     mv_conns_destroy(srv->conns); /* after the daemons, whose connections it lists */
     /* Every write was answered, so the committer has nothing left; then the store goes. */
     mv_persist_close(srv->persist);
+    if (srv->journal)
+        mv_journal_set_notify(srv->journal, NULL, NULL);
+    mv_stream_hub_destroy(srv->streams); /* after the daemons, which closed every stream */
     mv_store_destroy(srv->store);
     mv_consist_destroy(srv->consist); /* after the store, which borrows it */
     mv_token_cache_destroy(srv->tokens);

@@ -35,6 +35,16 @@ struct mv_request_record {
      * "CKM_RSA_AES_KEY_WRAP"); NULL = none. Only names: never a value, plaintext, ciphertext,
      * signature or digest (issue 10). */
     const char *algorithm;
+    /* A denial, or under --authz audit a would-be denial: the one-line explanation (who, what was
+     * missing, what they hold, the smallest change) and that change as the control-API call that
+     * makes it, JSON text {"method","path","body"} (authz.c). NULL otherwise. Neither holds a
+     * value or a token: names, ids and permission names only. The log line leaves them out (the
+     * explanation is logged once as a notice); the journal keeps them for the console. */
+    const char *explanation;
+    const char *fix;
+    /* What a mock-clock event did, for the journal ("contacts=2" for a certificate's
+     * EmailContacts: a count, never an address); NULL = none. */
+    const char *detail;
 };
 
 /* Copies in (NULL = "") into out (n bytes, always NUL-terminated, cut between escapes when it

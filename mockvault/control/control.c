@@ -223,28 +223,26 @@ static enum MHD_Result access_get(struct mv_req *r, const char *key)
     return ok;
 }
 
-/* PUT replaces the list at runtime. The new list is validated by the fixture parser itself: it is
- * put into an export of the current state, which is parsed again (so an error names the JSON path
- * exactly as a fixture error would), and only the vault's list is then swapped in. Secrets are
- * untouched, so no write can be lost in between. */
-static enum MHD_Result access_put(struct mv_req *r, const char *key, bool policies)
+/* Changes one vault's list at runtime: edit(list, body) turns the current list (fixture format)
+ * into the new one, or returns a message for a 400. The new list is validated by the fixture
+ * parser itself: it is put into an export of the current state, which is parsed again (so an
+ * error names the JSON path exactly as a fixture error would), and only the vault's list is then
+ * swapped in. Secrets are untouched, so no write can be lost in between. */
+typedef const char *(*access_edit_fn)(cJSON *vault, const char *key, cJSON *body);
+
+static enum MHD_Result access_change(struct mv_req *r, const char *key, bool policies,
+                                     access_edit_fn edit)
 {
     const struct mv_data *d;
     cJSON *state = NULL, *v, *body = NULL;
     char *text = NULL, err[1024], source[160];
     struct mv_data *parsed = NULL;
     struct mv_vault *pv;
+    const char *msg;
     enum mv_err e;
     int ok;
 
     body = mv_req_json(r);
-    if (!cJSON_IsArray(body)) {
-        ok = bad_request(
-            r, "BadParameter",
-            policies ? "The body must be a JSON array of access policies (fixture format)."
-                     : "The body must be a JSON array of role assignments (fixture format).");
-        goto out;
-    }
     d = mv_store_rdlock(r->srv->store);
     state = mv_state_export(d);
     mv_store_unlock(r->srv->store);
@@ -257,14 +255,16 @@ static enum MHD_Result access_put(struct mv_req *r, const char *key, bool polici
         ok = no_such_vault(r);
         goto out;
     }
-    cJSON_ReplaceItemInObjectCaseSensitive(v, key, body);
-    body = NULL; /* now owned by state */
+    if ((msg = edit(v, key, body)) != NULL) {
+        ok = bad_request(r, "BadParameter", msg);
+        goto out;
+    }
     text = cJSON_PrintUnformatted(state);
     if (!text) {
         ok = reply_store_failure(r, MV_E_NOMEM);
         goto out;
     }
-    snprintf(source, sizeof source, "PUT /_mock/vaults/%s/%s", r->cap[0], key);
+    snprintf(source, sizeof source, "%s /_mock/vaults/%s/%s", r->method, r->cap[0], key);
     parsed = mv_state_parse(text, strlen(text), source, mv_req_now(r), err, sizeof err);
     if (!parsed) {
         ok = bad_request(r, "BadParameter", err);
@@ -290,6 +290,134 @@ out:
     return ok;
 }
 
+/* PUT: the body is the whole new list. */
+static const char *edit_replace(cJSON *vault, const char *key, cJSON *body)
+{
+    cJSON *copy;
+
+    if (!cJSON_IsArray(body))
+        return strcmp(key, "accessPolicies") == 0
+                   ? "The body must be a JSON array of access policies (fixture format)."
+                   : "The body must be a JSON array of role assignments (fixture format).";
+    copy = cJSON_Duplicate(body, true);
+    if (!copy || !cJSON_ReplaceItemInObjectCaseSensitive(vault, key, copy)) {
+        cJSON_Delete(copy);
+        return "Out of memory.";
+    }
+    return NULL;
+}
+
+static bool str_eq(const cJSON *a, const cJSON *b)
+{
+    return cJSON_IsString(a) && cJSON_IsString(b) &&
+           strcasecmp(a->valuestring, b->valuestring) == 0;
+}
+
+/* Both absent, or the same text (case-insensitive); absent stands for dflt (may be NULL). */
+static bool opt_eq(const cJSON *a, const cJSON *b, const cJSON *dflt)
+{
+    a = a ? a : dflt;
+    b = b ? b : dflt;
+    return (!a && !b) || str_eq(a, b);
+}
+
+/* The vault's list key, created empty when absent. */
+static cJSON *vault_list(cJSON *vault, const char *key)
+{
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(vault, key);
+
+    if (!list)
+        list = cJSON_AddArrayToObject(vault, key);
+    return cJSON_IsArray(list) ? list : NULL;
+}
+
+/* Adds the names of from (an array of strings) to the array to, skipping those it has; an entry
+ * holding "all" already has everything. */
+static void perm_union(cJSON *to, const cJSON *from)
+{
+    const cJSON *p, *q;
+
+    cJSON_ArrayForEach(q, to)
+        if (cJSON_IsString(q) && strcasecmp(q->valuestring, "all") == 0)
+            return;
+    cJSON_ArrayForEach(p, from) {
+        bool have = false;
+        cJSON_ArrayForEach(q, to)
+            have = have || str_eq(p, q);
+        if (!have)
+            cJSON_AddItemToArray(to, cJSON_Duplicate(p, false));
+    }
+}
+
+/* POST .../accessPolicies: one entry merged: its permissions are added to the entry with the same
+ * objectId, tenantId (absent = the vault's) and applicationId, or it is appended. The smallest
+ * change of an access-policy denial (the journal's "fix", the console's fix button). */
+static const char *edit_merge_policy(cJSON *vault, const char *key, cJSON *body)
+{
+    const cJSON *oid = cJSON_GetObjectItemCaseSensitive(body, "objectId");
+    const cJSON *tid = cJSON_GetObjectItemCaseSensitive(body, "tenantId");
+    const cJSON *app = cJSON_GetObjectItemCaseSensitive(body, "applicationId");
+    const cJSON *perms = cJSON_GetObjectItemCaseSensitive(body, "permissions");
+    const cJSON *vtid = cJSON_GetObjectItemCaseSensitive(vault, "tenantId"), *fam;
+    cJSON *list = vault_list(vault, key), *e;
+
+    if (!cJSON_IsObject(body) || !cJSON_IsString(oid) || !cJSON_IsObject(perms))
+        return "The body must be one access policy (fixture format): {\"objectId\",\"tenantId\"?,"
+               "\"applicationId\"?,\"permissions\":{\"secrets\":[...],...}}.";
+    if (!list)
+        return "Out of memory.";
+    cJSON_ArrayForEach(e, list) {
+        cJSON *have;
+        if (!str_eq(cJSON_GetObjectItemCaseSensitive(e, "objectId"), oid) ||
+            !opt_eq(cJSON_GetObjectItemCaseSensitive(e, "tenantId"), tid, vtid) ||
+            !opt_eq(cJSON_GetObjectItemCaseSensitive(e, "applicationId"), app, NULL))
+            continue;
+        have = cJSON_GetObjectItemCaseSensitive(e, "permissions");
+        if (!have)
+            have = cJSON_AddObjectToObject(e, "permissions");
+        cJSON_ArrayForEach(fam, perms) {
+            cJSON *to = cJSON_GetObjectItemCaseSensitive(have, fam->string);
+            if (!cJSON_IsArray(fam))
+                return "Each permission list must be an array of names.";
+            if (!to)
+                to = cJSON_AddArrayToObject(have, fam->string);
+            if (cJSON_IsArray(to))
+                perm_union(to, fam);
+        }
+        return NULL;
+    }
+    cJSON_AddItemToArray(list, cJSON_Duplicate(body, true));
+    return NULL;
+}
+
+/* POST .../roleAssignments: one assignment added, unless the same one is there (scope absent =
+ * "/"). The smallest change of an RBAC denial. */
+static const char *edit_add_role(cJSON *vault, const char *key, cJSON *body)
+{
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(body, "principalId");
+    const cJSON *role = cJSON_GetObjectItemCaseSensitive(body, "role");
+    const cJSON *scope = cJSON_GetObjectItemCaseSensitive(body, "scope");
+    cJSON *list = vault_list(vault, key), *e, *root = cJSON_CreateString("/");
+    bool have = false;
+
+    if (!cJSON_IsObject(body) || !cJSON_IsString(pid) || !cJSON_IsString(role) ||
+        (scope && !cJSON_IsString(scope))) {
+        cJSON_Delete(root);
+        return "The body must be one role assignment (fixture format): "
+               "{\"principalId\",\"role\",\"scope\"?}.";
+    }
+    cJSON_ArrayForEach(e, list)
+        have = have || (str_eq(cJSON_GetObjectItemCaseSensitive(e, "principalId"), pid) &&
+                        str_eq(cJSON_GetObjectItemCaseSensitive(e, "role"), role) &&
+                        opt_eq(cJSON_GetObjectItemCaseSensitive(e, "scope"), scope, root));
+    cJSON_Delete(root);
+    if (!list)
+        return "Out of memory.";
+    if (!have)
+        cJSON_AddItemToArray(list, cJSON_Duplicate(body, true));
+    return NULL;
+}
+
 static enum MHD_Result h_policies_get(struct mv_req *r)
 {
     return access_get(r, "accessPolicies");
@@ -297,7 +425,12 @@ static enum MHD_Result h_policies_get(struct mv_req *r)
 
 static enum MHD_Result h_policies_put(struct mv_req *r)
 {
-    return access_put(r, "accessPolicies", true);
+    return access_change(r, "accessPolicies", true, edit_replace);
+}
+
+static enum MHD_Result h_policies_post(struct mv_req *r)
+{
+    return access_change(r, "accessPolicies", true, edit_merge_policy);
 }
 
 static enum MHD_Result h_roles_get(struct mv_req *r)
@@ -307,7 +440,12 @@ static enum MHD_Result h_roles_get(struct mv_req *r)
 
 static enum MHD_Result h_roles_put(struct mv_req *r)
 {
-    return access_put(r, "roleAssignments", false);
+    return access_change(r, "roleAssignments", false, edit_replace);
+}
+
+static enum MHD_Result h_roles_post(struct mv_req *r)
+{
+    return access_change(r, "roleAssignments", false, edit_add_role);
 }
 
 static enum MHD_Result h_needed(struct mv_req *r)
@@ -495,8 +633,10 @@ const struct mv_op mv_control_ops[] = {
     MV_OP("GET", "/_mock/ca.pem", h_ca, "MockCa", MV_KIND_CONTROL, false),
     MV_OP("GET", "/_mock/vaults/{}/accessPolicies", h_policies_get, "MockAccessPoliciesGet", MV_KIND_CONTROL, false),
     MV_OP("PUT", "/_mock/vaults/{}/accessPolicies", h_policies_put, "MockAccessPoliciesPut", MV_KIND_CONTROL, true),
+    MV_OP("POST", "/_mock/vaults/{}/accessPolicies", h_policies_post, "MockAccessPolicyMerge", MV_KIND_CONTROL, true),
     MV_OP("GET", "/_mock/vaults/{}/roleAssignments", h_roles_get, "MockRoleAssignmentsGet", MV_KIND_CONTROL, false),
     MV_OP("PUT", "/_mock/vaults/{}/roleAssignments", h_roles_put, "MockRoleAssignmentsPut", MV_KIND_CONTROL, true),
+    MV_OP("POST", "/_mock/vaults/{}/roleAssignments", h_roles_post, "MockRoleAssignmentAdd", MV_KIND_CONTROL, true),
     MV_OP("GET", "/_mock/authz/needed", h_needed, "MockAuthzNeeded", MV_KIND_CONTROL, false),
     MV_OP("GET", "/_mock/requests", h_requests_get, "MockRequestsGet", MV_KIND_CONTROL, false),
     MV_OP("DELETE", "/_mock/requests", h_requests_delete, "MockRequestsClear", MV_KIND_CONTROL, false),

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +33,11 @@ struct entry {
     char oid[64];
     char error_code[64];
     char algorithm[32]; /* a crypto operation's algorithm name, "" = none */
+    char detail[64];    /* a mock-clock event's detail, "" = none */
     char *crid;         /* owned, NULL if absent */
     char request_id[37];
+    char *explanation; /* owned, NULL unless a denial or would-be denial */
+    char *fix;         /* owned JSON text of the smallest change, NULL likewise */
 };
 
 struct mv_journal {
@@ -43,6 +47,12 @@ struct mv_journal {
     size_t count;
     FILE *audit;       /* --audit-log, or NULL */
     bool audit_failed; /* a write failure was reported already */
+    /* Sequence numbers for the live stream: the newest entry ever added has last_seq (the entry
+     * at ring index i has last_seq - count + 1 + i, so entries need not store it); cleared_seq is
+     * last_seq at the latest clear and clears counts them. */
+    uint64_t last_seq, cleared_seq, clears;
+    void (*notify)(void *ctx); /* called after every add and clear, outside the lock */
+    void *notify_ctx;
 };
 
 /* x rounded to 1/scale (x >= 0). */
@@ -65,6 +75,8 @@ static void entry_free(struct entry *e)
 {
     free(e->path);
     free(e->crid);
+    free(e->explanation);
+    free(e->fix);
     memset(e, 0, sizeof *e);
 }
 
@@ -96,7 +108,9 @@ void mv_journal_destroy(struct mv_journal *j)
 {
     if (!j)
         return;
-    mv_journal_clear(j);
+    /* Not mv_journal_clear: nothing is told of this, the server stops the streams first. */
+    for (size_t i = 0; i < MV_JOURNAL_MAX; i++)
+        entry_free(&j->ring[i]);
     if (j->audit)
         fclose(j->audit);
     pthread_mutex_destroy(&j->lock);
@@ -110,6 +124,18 @@ void mv_journal_clear(struct mv_journal *j)
     for (size_t i = 0; i < MV_JOURNAL_MAX; i++)
         entry_free(&j->ring[i]);
     j->head = j->count = 0;
+    j->cleared_seq = j->last_seq;
+    j->clears++;
+    pthread_mutex_unlock(&j->lock);
+    if (j->notify)
+        j->notify(j->notify_ctx);
+}
+
+void mv_journal_set_notify(struct mv_journal *j, void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&j->lock);
+    j->notify = fn;
+    j->notify_ctx = ctx;
     pthread_mutex_unlock(&j->lock);
 }
 
@@ -138,6 +164,16 @@ static cJSON *entry_json(const struct entry *e)
     /* Only on crypto operations, like "authz" and "fault" only where they apply. */
     if (e->algorithm[0])
         cJSON_AddStringToObject(o, "algorithm", e->algorithm);
+    /* Only on denials and would-be denials: what the console shows and its fix button sends. */
+    if (e->explanation)
+        cJSON_AddStringToObject(o, "explanation", e->explanation);
+    if (e->fix) {
+        cJSON *fix = cJSON_Parse(e->fix);
+        if (fix)
+            cJSON_AddItemToObject(o, "fix", fix);
+    }
+    if (e->detail[0])
+        cJSON_AddStringToObject(o, "detail", e->detail);
     return o;
 }
 
@@ -178,6 +214,7 @@ int mv_journal_add(struct mv_journal *j, const struct mv_request_record *in)
     copy(e.error_code, sizeof e.error_code, in->error_code);
     copy(e.request_id, sizeof e.request_id, in->request_id);
     copy(e.algorithm, sizeof e.algorithm, in->algorithm);
+    copy(e.detail, sizeof e.detail, in->detail);
     /* The path is the client's text: bytes that are not UTF-8 or are control characters are
      * escaped as in the log (\xNN), so the journal's JSON and the audit log stay valid. */
     {
@@ -189,7 +226,12 @@ int mv_journal_add(struct mv_journal *j, const struct mv_request_record *in)
     }
     if (in->client_request_id)
         e.crid = strndup(in->client_request_id, CRID_MAX);
-    if (!e.path || (in->client_request_id && !e.crid)) {
+    if (in->explanation)
+        e.explanation = strdup(in->explanation);
+    if (in->fix)
+        e.fix = strdup(in->fix);
+    if (!e.path || (in->client_request_id && !e.crid) || (in->explanation && !e.explanation) ||
+        (in->fix && !e.fix)) {
         entry_free(&e);
         return 0; /* out of memory: the entry is lost, the request is not */
     }
@@ -209,7 +251,11 @@ int mv_journal_add(struct mv_journal *j, const struct mv_request_record *in)
         j->count++;
     }
     *slot = e;
+    j->last_seq++;
     pthread_mutex_unlock(&j->lock);
+    /* Wakes the console's streams (net/stream.c): an atomic increment while none is open. */
+    if (j->notify)
+        j->notify(j->notify_ctx);
     return werr;
 }
 
@@ -255,4 +301,94 @@ cJSON *mv_journal_query(struct mv_journal *j, const struct mv_journal_filter *f)
     }
     pthread_mutex_unlock(&j->lock);
     return out;
+}
+
+/* Appends e's JSON with its sequence number; false when out of memory. */
+static bool add_with_seq(cJSON *arr, const struct entry *e, uint64_t seq)
+{
+    cJSON *o = entry_json(e);
+
+    if (!o || !cJSON_AddNumberToObject(o, "seq", (double)seq) || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    return true;
+}
+
+/* *dst = a copy of src with its own strings (dst owns nothing when this fails: false). */
+static bool entry_copy(struct entry *dst, const struct entry *src)
+{
+    *dst = *src;
+    dst->path = src->path ? strdup(src->path) : NULL;
+    dst->crid = src->crid ? strdup(src->crid) : NULL;
+    dst->explanation = src->explanation ? strdup(src->explanation) : NULL;
+    dst->fix = src->fix ? strdup(src->fix) : NULL;
+    if ((src->path && !dst->path) || (src->crid && !dst->crid) ||
+        (src->explanation && !dst->explanation) || (src->fix && !dst->fix)) {
+        entry_free(dst);
+        return false;
+    }
+    return true;
+}
+
+cJSON *mv_journal_after(struct mv_journal *j, const struct mv_journal_filter *f,
+                        struct mv_journal_cursor *c, size_t max)
+{
+    cJSON *arr = cJSON_CreateArray();
+    /* The picked entries are copied under the lock and written as JSON after it: requests add
+     * entries meanwhile, and must not wait for a reader's formatting. */
+    struct entry *pick = max ? calloc(max, sizeof *pick) : NULL;
+    uint64_t *seqs = max ? calloc(max, sizeof *seqs) : NULL;
+    size_t start, npick = 0, i;
+    uint64_t first, from;
+    bool ok = true;
+
+    if (!arr || (max && (!pick || !seqs))) {
+        cJSON_Delete(arr);
+        free(pick);
+        free(seqs);
+        return NULL;
+    }
+    c->skipped = 0;
+    pthread_mutex_lock(&j->lock);
+    c->cleared = c->started && c->clears != j->clears;
+    c->clears = j->clears;
+    c->started = true;
+    first = j->last_seq - j->count + 1; /* the oldest entry kept */
+    from = c->after > j->cleared_seq ? c->after : j->cleared_seq;
+    /* Entries the ring dropped before this reader saw them. */
+    if (from + 1 < first)
+        c->skipped = first - from - 1;
+    start = from + 1 > first ? (size_t)(from + 1 - first) : 0;
+    if (start > j->count)
+        start = j->count;
+    /* The newest max matching entries, picked from the end: a reader that fell behind sees the
+     * present and a count of what it missed, never a backlog that grows without bound. */
+    for (i = j->count; i > start; i--) {
+        const struct entry *e = &j->ring[(j->head + i - 1) % MV_JOURNAL_MAX];
+        if (f && !matches(e, f))
+            continue;
+        if (npick == max) {
+            c->skipped++;
+        } else if (entry_copy(&pick[npick], e)) {
+            seqs[npick++] = first + i - 1;
+        } else {
+            ok = false;
+            break;
+        }
+    }
+    if (ok)
+        c->after = j->last_seq;
+    pthread_mutex_unlock(&j->lock);
+    for (i = npick; i > 0; i--) {
+        ok = ok && add_with_seq(arr, &pick[i - 1], seqs[i - 1]);
+        entry_free(&pick[i - 1]);
+    }
+    free(pick);
+    free(seqs);
+    if (!ok) {
+        cJSON_Delete(arr);
+        return NULL;
+    }
+    return arr;
 }

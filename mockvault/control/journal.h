@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 
@@ -45,5 +46,29 @@ int mv_journal_add(struct mv_journal *j, const struct mv_request_record *e);
 void mv_journal_clear(struct mv_journal *j);
 /* {"value":[...]} of the matching entries, oldest first; NULL when out of memory. */
 struct cJSON *mv_journal_query(struct mv_journal *j, const struct mv_journal_filter *f);
+
+/* fn(ctx) is called after every add and clear, outside the journal's lock (the console's live
+ * stream, net/stream.h, is woken by it); NULL = none. It must be cheap: it runs on every request.
+ */
+void mv_journal_set_notify(struct mv_journal *j, void (*fn)(void *ctx), void *ctx);
+
+/* Where a reader of the live stream is. Every entry ever added has a sequence number, 1 for the
+ * first, never reused: a clear does not restart them. Start with all fields zero (or after = the
+ * sequence number of the last entry already seen). */
+struct mv_journal_cursor {
+    uint64_t after;   /* in/out: the newest sequence number read (or passed over) */
+    uint64_t clears;  /* in/out: how many clears the reader has seen */
+    bool started;     /* in/out: false before the first call (which reports no clear) */
+    bool cleared;     /* out: the journal was cleared since the previous call */
+    uint64_t skipped; /* out: matching entries passed over (the reader fell behind max, or the
+                         ring dropped them before it read them) */
+};
+
+/* The entries matching f (NULL = all) added after c->after, oldest first, as a JSON array of
+ * entries with an extra "seq" field; at most max of them, the newest, the rest counted in
+ * c->skipped. Advances c past everything examined. NULL when out of memory (c unchanged but for
+ * skipped and cleared). */
+struct cJSON *mv_journal_after(struct mv_journal *j, const struct mv_journal_filter *f,
+                               struct mv_journal_cursor *c, size_t max);
 
 #endif

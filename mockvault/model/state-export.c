@@ -13,23 +13,6 @@
 
 /* ---- Export ---- */
 
-/* Each put_* adds one member and returns false when out of memory. A NULL string is left out:
- * that is how the optional fields (contentType, resourceId, ...) say "absent". */
-static bool put_str(cJSON *o, const char *key, const char *s)
-{
-    return s == NULL || cJSON_AddStringToObject(o, key, s) != NULL;
-}
-
-static bool put_num(cJSON *o, const char *key, int64_t n)
-{
-    return cJSON_AddNumberToObject(o, key, (double)n) != NULL;
-}
-
-static bool put_bool(cJSON *o, const char *key, bool b)
-{
-    return cJSON_AddBoolToObject(o, key, b) != NULL;
-}
-
 static bool put_strv(cJSON *o, const char *key, char *const *v, size_t n)
 {
     cJSON *arr = cJSON_AddArrayToObject(o, key);
@@ -57,80 +40,16 @@ static bool append(cJSON *arr, cJSON *item)
     return true;
 }
 
-static bool put_tags(cJSON *o, const struct mv_tags *t)
-{
-    if (!t->present)
-        return true;
-    cJSON *tags = cJSON_AddObjectToObject(o, "tags");
-    if (tags == NULL)
-        return false;
-    for (size_t i = 0; i < t->n; i++) {
-        if (!put_str(tags, t->items[i].name, t->items[i].value))
-            return false;
-    }
-    return true;
-}
-
-/* The attributes every version has, after the family's own fields. */
-static bool put_version_attrs(cJSON *o, const struct mv_version *v)
-{
-    return put_bool(o, "enabled", v->enabled) && (!v->has_nbf || put_num(o, "nbf", v->nbf)) &&
-           (!v->has_exp || put_num(o, "exp", v->exp)) && put_num(o, "created", v->created) &&
-           put_num(o, "updated", v->updated) && put_str(o, "id", v->id);
-}
-
 static cJSON *version_to_json(const struct mv_version *v)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "value", v->value) || !put_str(o, "contentType", v->content_type) ||
-        !put_tags(o, &v->tags) || !put_version_attrs(o, v)) {
+    if (!st_put_str(o, "value", v->value) || !st_put_str(o, "contentType", v->content_type) ||
+        !st_put_tags(o, &v->tags) || !st_put_version_attrs(o, v)) {
         cJSON_Delete(o);
         return NULL;
     }
-    return o;
-}
-
-/* Adds key: base64url of len bytes at b (nothing when b is NULL). The text is a private part for
- * d, p, q, dp, dq, qi, so the encoding buffer is wiped. */
-static bool put_b64(cJSON *o, const char *key, const unsigned char *b, size_t len)
-{
-    if (b == NULL)
-        return true;
-    char *s = cx_b64url_encode(b, len);
-    if (s == NULL)
-        return false;
-    bool ok = put_str(o, key, s);
-    cx_wipe_free(s, strlen(s));
-    return ok;
-}
-
-/* The whole key as a JWK with its private parts: the form a snapshot and a backup keep. */
-static cJSON *jwk_to_json(const struct mv_keymat *km)
-{
-    struct mv_jwk_out j = {0};
-    cJSON *o = NULL;
-    if (km == NULL || mv_keymat_export(km, &j) != MV_KM_OK)
-        goto out;
-    o = cJSON_CreateObject();
-    bool ok = o != NULL;
-    if (ok && j.kty == MV_KTY_RSA)
-        ok = put_str(o, "kty", "RSA") && put_b64(o, "n", j.n, j.n_len) &&
-             put_b64(o, "e", j.e, j.e_len) && put_b64(o, "d", j.d, j.d_len) &&
-             put_b64(o, "p", j.p, j.p_len) && put_b64(o, "q", j.q, j.q_len) &&
-             put_b64(o, "dp", j.dp, j.dp_len) && put_b64(o, "dq", j.dq, j.dq_len) &&
-             put_b64(o, "qi", j.qi, j.qi_len);
-    else if (ok)
-        ok = put_str(o, "kty", "EC") && put_str(o, "crv", mv_crv_name(j.crv)) &&
-             put_b64(o, "x", j.x, j.x_len) && put_b64(o, "y", j.y, j.y_len) &&
-             put_b64(o, "d", j.d, j.d_len);
-    if (!ok) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-out:
-    mv_jwk_out_finish(&j);
     return o;
 }
 
@@ -144,8 +63,8 @@ static cJSON *key_version_to_json(const struct mv_version *v)
     mv_keymat_spec(k->mat, &spec);
     bool rsa = spec.kty == MV_KTY_RSA;
     const char *kty = rsa ? (k->hsm ? "RSA-HSM" : "RSA") : (k->hsm ? "EC-HSM" : "EC");
-    if (!put_str(o, "kty", kty) || (rsa && !put_num(o, "size", spec.bits)) ||
-        (!rsa && !put_str(o, "crv", mv_crv_name(spec.crv))))
+    if (!st_put_str(o, "kty", kty) || (rsa && !st_put_num(o, "size", spec.bits)) ||
+        (!rsa && !st_put_str(o, "crv", mv_crv_name(spec.crv))))
         goto fail;
     cJSON *ops = cJSON_AddArrayToObject(o, "keyOps");
     if (ops == NULL)
@@ -155,17 +74,17 @@ static cJSON *key_version_to_json(const struct mv_version *v)
             !append(ops, cJSON_CreateString(mv_key_op_names[k->ops[i]])))
             goto fail;
     }
-    if (!put_version_attrs(o, v) || !put_tags(o, &v->tags) ||
-        !put_bool(o, "exportable", k->exportable))
+    if (!st_put_version_attrs(o, v) || !st_put_tags(o, &v->tags) ||
+        !st_put_bool(o, "exportable", k->exportable))
         goto fail;
     if (k->release != NULL) {
         cJSON *rp = cJSON_AddObjectToObject(o, "releasePolicy");
-        if (rp == NULL || !put_str(rp, "contentType", k->release->content_type) ||
-            !put_str(rp, "data", k->release->data) ||
-            !put_bool(rp, "immutable", k->release->immutable))
+        if (rp == NULL || !st_put_str(rp, "contentType", k->release->content_type) ||
+            !st_put_str(rp, "data", k->release->data) ||
+            !st_put_bool(rp, "immutable", k->release->immutable))
             goto fail;
     }
-    cJSON *jwk = jwk_to_json(k->mat);
+    cJSON *jwk = st_jwk_to_json(k->mat);
     if (jwk == NULL || !cJSON_AddItemToObject(o, "jwk", jwk)) {
         cJSON_Delete(jwk);
         goto fail;
@@ -192,15 +111,16 @@ static cJSON *rotation_to_json(const struct mv_rotation_policy *p)
         cJSON *trig = cJSON_AddObjectToObject(item, "trigger");
         cJSON *act = cJSON_AddObjectToObject(item, "action");
         if (trig == NULL || act == NULL ||
-            !put_str(trig, a->after_create ? "timeAfterCreate" : "timeBeforeExpiry", a->duration) ||
-            !put_str(act, "type", a->type == MV_ROT_ROTATE ? "Rotate" : "Notify"))
+            !st_put_str(trig, a->after_create ? "timeAfterCreate" : "timeBeforeExpiry",
+                        a->duration) ||
+            !st_put_str(act, "type", a->type == MV_ROT_ROTATE ? "Rotate" : "Notify"))
             goto fail;
     }
     cJSON *attrs = cJSON_AddObjectToObject(o, "attributes");
-    if (attrs == NULL || (p->has_expiry && !put_str(attrs, "expiryTime", p->expiry)) ||
-        !put_num(attrs, "created", p->created) || !put_num(attrs, "updated", p->updated))
+    if (attrs == NULL || (p->has_expiry && !st_put_str(attrs, "expiryTime", p->expiry)) ||
+        !st_put_num(attrs, "created", p->created) || !st_put_num(attrs, "updated", p->updated))
         goto fail;
-    if (p->notified[0] != '\0' && !put_str(o, "notifiedVersion", p->notified))
+    if (p->notified[0] != '\0' && !st_put_str(o, "notifiedVersion", p->notified))
         goto fail;
     return o;
 fail:
@@ -215,10 +135,10 @@ static cJSON *object_to_json(const struct mv_object *s,
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "name", s->name))
+    if (!st_put_str(o, "name", s->name))
         goto fail;
-    if (s->deleted && (!put_num(o, "deletedDate", s->deleted_date) ||
-                       !put_num(o, "scheduledPurgeDate", s->scheduled_purge_date)))
+    if (s->deleted && (!st_put_num(o, "deletedDate", s->deleted_date) ||
+                       !st_put_num(o, "scheduledPurgeDate", s->scheduled_purge_date)))
         goto fail;
     cJSON *arr = cJSON_AddArrayToObject(o, "versions");
     if (arr == NULL)
@@ -254,16 +174,16 @@ static cJSON *app_to_json(const struct mv_app *a)
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "displayName", a->display_name) || !put_str(o, "clientId", a->client_id) ||
-        !put_str(o, "objectId", a->object_id))
+    if (!st_put_str(o, "displayName", a->display_name) ||
+        !st_put_str(o, "clientId", a->client_id) || !st_put_str(o, "objectId", a->object_id))
         goto fail;
     cJSON *arr = cJSON_AddArrayToObject(o, "secrets");
     if (arr == NULL)
         goto fail;
     for (size_t i = 0; i < a->nsecrets; i++) {
         cJSON *s = cJSON_CreateObject();
-        if (!append(arr, s) || !put_str(s, "value", a->secrets[i].value) ||
-            (a->secrets[i].has_expires && !put_num(s, "expires", a->secrets[i].expires)))
+        if (!append(arr, s) || !st_put_str(s, "value", a->secrets[i].value) ||
+            (a->secrets[i].has_expires && !st_put_num(s, "expires", a->secrets[i].expires)))
             goto fail;
     }
     if (!put_strv(o, "graphRoles", a->graph_roles, a->ngraph_roles))
@@ -276,7 +196,7 @@ static cJSON *app_to_json(const struct mv_app *a)
             goto fail;
         for (size_t i = 0; i < a->ncertificates; i++) {
             cJSON *co = cJSON_CreateObject();
-            if (!append(certs, co) || !put_str(co, "pem", a->certificates[i].pem))
+            if (!append(certs, co) || !st_put_str(co, "pem", a->certificates[i].pem))
                 goto fail;
         }
     }
@@ -292,7 +212,7 @@ static cJSON *tenant_to_json(const struct mv_tenant *t)
     cJSON *arr;
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "id", t->id) || !put_str(o, "domain", t->domain))
+    if (!st_put_str(o, "id", t->id) || !st_put_str(o, "domain", t->domain))
         goto fail;
     if ((arr = cJSON_AddArrayToObject(o, "applications")) == NULL)
         goto fail;
@@ -305,10 +225,11 @@ static cJSON *tenant_to_json(const struct mv_tenant *t)
     for (size_t i = 0; i < t->nidentities; i++) {
         const struct mv_managed_identity *m = &t->identities[i];
         cJSON *mi = cJSON_CreateObject();
-        if (!append(arr, mi) || !put_str(mi, "name", m->name) ||
-            !put_str(mi, "clientId", m->client_id) || !put_str(mi, "objectId", m->object_id) ||
-            !put_bool(mi, "systemAssigned", m->system_assigned) ||
-            !put_str(mi, "resourceId", m->resource_id))
+        if (!append(arr, mi) || !st_put_str(mi, "name", m->name) ||
+            !st_put_str(mi, "clientId", m->client_id) ||
+            !st_put_str(mi, "objectId", m->object_id) ||
+            !st_put_bool(mi, "systemAssigned", m->system_assigned) ||
+            !st_put_str(mi, "resourceId", m->resource_id))
             goto fail;
     }
     if ((arr = cJSON_AddArrayToObject(o, "users")) == NULL)
@@ -316,9 +237,9 @@ static cJSON *tenant_to_json(const struct mv_tenant *t)
     for (size_t i = 0; i < t->nusers; i++) {
         const struct mv_user *u = &t->users[i];
         cJSON *uo = cJSON_CreateObject();
-        if (!append(arr, uo) || !put_str(uo, "id", u->id) ||
-            !put_str(uo, "displayName", u->display_name) ||
-            !put_str(uo, "userPrincipalName", u->user_principal_name))
+        if (!append(arr, uo) || !st_put_str(uo, "id", u->id) ||
+            !st_put_str(uo, "displayName", u->display_name) ||
+            !st_put_str(uo, "userPrincipalName", u->user_principal_name))
             goto fail;
     }
     /* Written only when present, so fixtures without subscriptions export as they were. */
@@ -327,8 +248,8 @@ static cJSON *tenant_to_json(const struct mv_tenant *t)
             goto fail;
         for (size_t i = 0; i < t->nsubscriptions; i++) {
             cJSON *so = cJSON_CreateObject();
-            if (!append(arr, so) || !put_str(so, "id", t->subscriptions[i].id) ||
-                !put_str(so, "displayName", t->subscriptions[i].display_name))
+            if (!append(arr, so) || !st_put_str(so, "id", t->subscriptions[i].id) ||
+                !st_put_str(so, "displayName", t->subscriptions[i].display_name))
                 goto fail;
         }
     }
@@ -358,8 +279,9 @@ static bool put_perms(cJSON *perms, const char *key, unsigned bits, bool all,
 static bool put_policy(cJSON *arr, const struct mv_access_policy *p)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!append(arr, o) || !put_str(o, "tenantId", p->tenant_id) ||
-        !put_str(o, "objectId", p->object_id) || !put_str(o, "applicationId", p->application_id))
+    if (!append(arr, o) || !st_put_str(o, "tenantId", p->tenant_id) ||
+        !st_put_str(o, "objectId", p->object_id) ||
+        !st_put_str(o, "applicationId", p->application_id))
         return false;
     cJSON *perms = cJSON_AddObjectToObject(o, "permissions");
     if (perms == NULL ||
@@ -378,13 +300,14 @@ static cJSON *vault_to_json(const struct mv_vault *v)
     cJSON *arr;
     if (o == NULL)
         return NULL;
-    if (!put_str(o, "name", v->name) || !put_str(o, "tenantId", v->tenant_id) ||
-        !put_str(o, "location", v->location) || !put_strv(o, "aliases", v->aliases, v->naliases) ||
-        !put_str(o, "permissionModel", v->model == MV_MODEL_RBAC ? "rbac" : "accessPolicy"))
+    if (!st_put_str(o, "name", v->name) || !st_put_str(o, "tenantId", v->tenant_id) ||
+        !st_put_str(o, "location", v->location) ||
+        !put_strv(o, "aliases", v->aliases, v->naliases) ||
+        !st_put_str(o, "permissionModel", v->model == MV_MODEL_RBAC ? "rbac" : "accessPolicy"))
         goto fail;
     cJSON *soft = cJSON_AddObjectToObject(o, "softDelete");
-    if (soft == NULL || !put_num(soft, "retentionDays", v->retention_days) ||
-        !put_bool(soft, "purgeProtection", v->purge_protection))
+    if (soft == NULL || !st_put_num(soft, "retentionDays", v->retention_days) ||
+        !st_put_bool(soft, "purgeProtection", v->purge_protection))
         goto fail;
     if ((arr = cJSON_AddArrayToObject(o, "accessPolicies")) == NULL)
         goto fail;
@@ -397,8 +320,8 @@ static cJSON *vault_to_json(const struct mv_vault *v)
     for (size_t i = 0; i < v->nroles; i++) {
         const struct mv_role_assignment *r = &v->roles[i];
         cJSON *ro = cJSON_CreateObject();
-        if (!append(arr, ro) || !put_str(ro, "principalId", r->principal_id) ||
-            !put_str(ro, "role", r->role) || !put_str(ro, "scope", r->scope))
+        if (!append(arr, ro) || !st_put_str(ro, "principalId", r->principal_id) ||
+            !st_put_str(ro, "role", r->role) || !st_put_str(ro, "scope", r->scope))
             goto fail;
     }
     cJSON *live = cJSON_AddArrayToObject(o, "secrets");
@@ -425,7 +348,7 @@ static cJSON *vault_to_json(const struct mv_vault *v)
         if (!append(k->deleted ? deleted : live, mv_state_key_to_json(k)))
             goto fail;
     }
-    if (!st_cert_meta_to_json(o, v))
+    if (!st_certs_to_json(o, v) || !st_cert_meta_to_json(o, v))
         goto fail;
     return o;
 fail:
@@ -438,14 +361,14 @@ static cJSON *authority_to_json(const struct mv_attestation_authority *a)
 {
     cJSON *o = cJSON_CreateObject(), *arr, *jwks;
 
-    if (o == NULL || !put_str(o, "authority", a->authority))
+    if (o == NULL || !st_put_str(o, "authority", a->authority))
         goto fail;
     if (a->ncertificates > 0) {
         if ((arr = cJSON_AddArrayToObject(o, "certificates")) == NULL)
             goto fail;
         for (size_t i = 0; i < a->ncertificates; i++) {
             cJSON *co = cJSON_CreateObject();
-            if (!append(arr, co) || !put_str(co, "pem", a->certificates[i].pem))
+            if (!append(arr, co) || !st_put_str(co, "pem", a->certificates[i].pem))
                 goto fail;
         }
     }
@@ -455,9 +378,9 @@ static cJSON *authority_to_json(const struct mv_attestation_authority *a)
             goto fail;
         for (size_t i = 0; i < a->nkeys; i++) {
             cJSON *k = cJSON_CreateObject();
-            if (!append(arr, k) || !put_str(k, "kty", "RSA") ||
-                !put_str(k, "kid", a->keys[i].kid) || !put_str(k, "n", a->keys[i].n) ||
-                !put_str(k, "e", a->keys[i].e))
+            if (!append(arr, k) || !st_put_str(k, "kty", "RSA") ||
+                !st_put_str(k, "kid", a->keys[i].kid) || !st_put_str(k, "n", a->keys[i].n) ||
+                !st_put_str(k, "e", a->keys[i].e))
                 goto fail;
         }
     }
@@ -475,7 +398,7 @@ cJSON *mv_state_export(const struct mv_data *d)
         return NULL;
     if (d == NULL)
         return root;
-    if (!put_str(root, "defaultVault", d->default_vault))
+    if (!st_put_str(root, "defaultVault", d->default_vault))
         goto fail;
     if ((arr = cJSON_AddArrayToObject(root, "tenants")) == NULL)
         goto fail;

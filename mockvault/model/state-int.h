@@ -116,11 +116,40 @@ struct mv_object *st_object_from_json(const cJSON *j, st_blob_fn parse, char *er
  * (vault_name NULL: key material must be given, never generated). */
 int st_parse_key(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
                  int retention_days, const char *vault_name);
+/* The whole key as a JWK (private parts included) at c's path + "jwk" (st_parse_jwk, state-keys.c)
+ * and back (st_jwk_to_json, state-write.c; NULL when out of memory): the form snapshots and
+ * backups keep a key in. */
+int st_parse_jwk(struct pctx *c, const cJSON *jwk, struct mv_keymat **mat);
+cJSON *st_jwk_to_json(const struct mv_keymat *km);
+/* The seed of a generated fixture key (state-keys.c): SHA-256 over the mock's seed, the vault, the
+ * object's name and the version's index, so every key is repeatable under --seed and independent
+ * of how many ids were drawn before it. 0, or -1 when out of memory. */
+int st_key_seed(const char *vault, const char *name, size_t index, uint64_t seed,
+                unsigned char out[32]);
+/* A version's "keyOps" into k (Key Vault's defaults for kty when absent; state-keys.c). */
+int st_parse_key_ops(struct pctx *c, const cJSON *j, struct mv_key_info *k, enum mv_kty kty);
+/* Writers shared by the exports (state-write.c), false when out of memory: one member (a NULL
+ * string is left out: that is how optional fields say "absent"), a version's tags (nothing when
+ * absent), and the attributes every version has (enabled, nbf, exp, created, updated, id). */
+bool st_put_str(cJSON *o, const char *key, const char *s);
+bool st_put_num(cJSON *o, const char *key, int64_t n);
+bool st_put_bool(cJSON *o, const char *key, bool b);
+bool st_put_tags(cJSON *o, const struct mv_tags *t);
+bool st_put_version_attrs(cJSON *o, const struct mv_version *v);
 /* A certificate's managed key or secret (every version of one is managed). */
 static inline bool st_managed(const struct mv_object *s)
 {
     return s->nversions > 0 && s->versions[s->nversions - 1].managed;
 }
+
+/* state-certs.c: one entry of "certificates" or "deletedCertificates" of vault v, whose managed
+ * key and secret are built from it and appended to v's keys and secrets (a plain key or secret
+ * of the name is an error); v's keys and secrets must have been read. */
+int st_parse_certificate(struct pctx *c, const cJSON *j, struct mv_object *s, enum secret_kind kind,
+                         int retention_days, struct mv_vault *v);
+/* state-certs-out.c: v's certificates into the vault's object o (nothing when it has none);
+ * false when out of memory. */
+bool st_certs_to_json(cJSON *o, const struct mv_vault *v);
 
 /* state-certs-meta.c: a vault's "certificateContacts" and "certificateIssuers" (from the vault's
  * object j), and their export into the vault's object o (false when out of memory). */

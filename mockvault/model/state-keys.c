@@ -123,7 +123,7 @@ static const char *km_message(enum mv_km_err e, enum mv_kty kty)
     }
 }
 
-static int parse_jwk(struct pctx *c, const cJSON *jwk, struct mv_keymat **mat)
+int st_parse_jwk(struct pctx *c, const cJSON *jwk, struct mv_keymat **mat)
 {
     struct mv_jwk_parts p = {0};
     char *kty_s = NULL, *crv_s = NULL;
@@ -197,11 +197,8 @@ out:
     return rc;
 }
 
-/* The seed of a generated fixture key: SHA-256 over the mock's seed, the vault, the key's name
- * and the version's index, so every key is repeatable under --seed and independent of how many
- * ids were drawn before it. */
-static int key_seed(const char *vault, const char *name, size_t index, uint64_t seed,
-                    unsigned char out[32])
+int st_key_seed(const char *vault, const char *name, size_t index, uint64_t seed,
+                unsigned char out[32])
 {
     static const char label[] = "mockvault fixture key";
     size_t vl = strlen(vault), nl = strlen(name);
@@ -226,7 +223,7 @@ static int key_seed(const char *vault, const char *name, size_t index, uint64_t 
 
 /* ---- Versions ---- */
 
-static int parse_key_ops(struct pctx *c, const cJSON *j, struct mv_key_info *k, enum mv_kty kty)
+int st_parse_key_ops(struct pctx *c, const cJSON *j, struct mv_key_info *k, enum mv_kty kty)
 {
     const cJSON *arr;
     if (st_get_array(c, j, "keyOps", &arr) != 0)
@@ -413,7 +410,8 @@ static int parse_key_version(struct pctx *c, const cJSON *j, struct mv_version *
         return -1;
     }
     if (jwk != NULL || pem != NULL) {
-        if ((jwk != NULL ? parse_jwk(c, jwk, &v->key->mat) : parse_pem(c, j, &v->key->mat)) != 0 ||
+        if ((jwk != NULL ? st_parse_jwk(c, jwk, &v->key->mat) : parse_pem(c, j, &v->key->mat)) !=
+                0 ||
             check_material(c, v->key->mat, has_kty, &spec, has_size, has_crv) != 0)
             return -1;
         mv_keymat_spec(v->key->mat, &spec);
@@ -429,7 +427,7 @@ static int parse_key_version(struct pctx *c, const cJSON *j, struct mv_version *
         uint64_t seed;
         unsigned char bytes[32];
         bool seeded = mv_rand_get_seed(&seed);
-        if (seeded && key_seed(kc->vault, kc->s->name, index, seed, bytes) != 0) {
+        if (seeded && st_key_seed(kc->vault, kc->s->name, index, seed, bytes) != 0) {
             st_fail(c, "out of memory");
             return -1;
         }
@@ -441,7 +439,7 @@ static int parse_key_version(struct pctx *c, const cJSON *j, struct mv_version *
             return -1;
         }
     }
-    return parse_key_ops(c, j, v->key, spec.kty);
+    return st_parse_key_ops(c, j, v->key, spec.kty);
 }
 
 /* ---- Rotation policy ---- */

@@ -37,6 +37,8 @@ static const char *const vault_fields[] = {
     "deletedSecrets",
     "keys",
     "deletedKeys",
+    "certificates",
+    "deletedCertificates",
     "certificateContacts",
     "certificateIssuers",
     NULL,
@@ -183,6 +185,8 @@ static int parse_object_list(struct pctx *c, const cJSON *arr, const char *key,
         size_t o2 = st_path_index(c, i);
         if (t == MV_OBJ_KEY)
             rc = st_parse_key(c, it, &items[first + i], kind, v->retention_days, v->name);
+        else if (t == MV_OBJ_CERT)
+            rc = st_parse_certificate(c, it, &items[first + i], kind, v->retention_days, v);
         else
             rc = st_parse_secret(c, it, &items[first + i], kind, v->retention_days);
         st_path_pop(c, o2);
@@ -255,6 +259,7 @@ static int parse_family(struct pctx *c, const cJSON *j, struct mv_vault *v, enum
     static const struct family_lists lists[MV_OBJ_COUNT] = {
         [MV_OBJ_SECRET] = {"secrets", "deletedSecrets", "secret"},
         [MV_OBJ_KEY] = {"keys", "deletedKeys", "key"},
+        [MV_OBJ_CERT] = {"certificates", "deletedCertificates", "certificate"},
     };
     const struct family_lists *fl = &lists[t];
     const cJSON *live, *deleted;
@@ -419,8 +424,9 @@ int st_parse_vault(struct pctx *c, const cJSON *j, const struct mv_data *d, size
     }
     st_path_pop(c, old);
 
+    /* Certificates come last: their managed keys and secrets join the lists read before them. */
     if (parse_family(c, j, v, MV_OBJ_SECRET) != 0 || parse_family(c, j, v, MV_OBJ_KEY) != 0 ||
-        st_parse_cert_meta(c, j, v) != 0)
+        parse_family(c, j, v, MV_OBJ_CERT) != 0 || st_parse_cert_meta(c, j, v) != 0)
         goto out;
     rc = 0;
 out:

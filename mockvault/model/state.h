@@ -48,4 +48,11 @@ struct mv_object *mv_state_secret_from_json(const cJSON *j, char *err, size_t er
 cJSON *mv_state_key_to_json(const struct mv_object *s);
 struct mv_object *mv_state_key_from_json(const cJSON *j, char *err, size_t errlen);
 
+/* One certificate with all versions (their certificates), its policy and operation object, in
+ * the shape of an entry of "certificates" / "deletedCertificates", for backup blobs (its managed
+ * key and secret go beside it, as their families' entries). NULL when out of memory or (from_json)
+ * on bad input, with err filled; the caller frees the result with mv_object_finish + free. */
+cJSON *mv_state_cert_to_json(const struct mv_object *c);
+struct mv_object *mv_state_cert_from_json(const cJSON *j, char *err, size_t errlen);
+
 #endif

@@ -217,6 +217,10 @@ enum mv_err mv_store_cert_restore(struct mv_store *st, const char *vault, struct
             goto free_copies;
         copy[i]->deleted = false;
         copy[i]->deleted_date = copy[i]->scheduled_purge_date = 0;
+        /* The key and secret are the certificate's, whatever their blob said: managed, so
+         * direct writes to them stay refused after the restore (spec §4). */
+        for (size_t k = 0; i > 0 && k < copy[i]->nversions; k++)
+            copy[i]->versions[k].managed = true;
     }
     /* A restored certificate has no operation object (spec §3 Restore [REC]). */
     mv_cert_op_free(copy[0]->pending);

@@ -37,9 +37,7 @@ static int x5t_of(const unsigned char *der, size_t len, char out[28])
     return 0;
 }
 
-/* The key operations a certificate's key usage allows (spec §1 [DOC]); encryption and key
- * wrapping only for RSA, which alone can do them. */
-static size_t ops_from_usage(unsigned ku, enum mv_kty kty, unsigned char ops[MV_KEY_OPS_MAX])
+size_t mv_cert_key_ops(unsigned ku, enum mv_kty kty, unsigned char ops[MV_KEY_OPS_MAX])
 {
     size_t n = 0;
     unsigned char want[8];
@@ -226,7 +224,7 @@ static int build_managed(const struct mv_version *cv, const struct mv_cert_polic
     kv->key->mat = mv_keymat_ref(mat);
     kv->key->hsm = p->hsm;
     kv->key->exportable = p->exportable;
-    kv->key->nops = ops_from_usage(p->key_usage, mv_keymat_kty(mat), kv->key->ops);
+    kv->key->nops = mv_cert_key_ops(p->key_usage, mv_keymat_kty(mat), kv->key->ops);
     return 0;
 }
 

@@ -10,6 +10,11 @@
 
 #include "store.h"
 
+/* The key operations a certificate's key usage ku allows its managed key (spec §1 [DOC]), into
+ * ops in the service's order; encryption and key wrapping only for RSA, which alone can do them.
+ * Returns their number. */
+size_t mv_cert_key_ops(unsigned ku, enum mv_kty kty, unsigned char ops[MV_KEY_OPS_MAX]);
+
 /* CreateCertificate: a new pending version (enabled false, no certificate yet) and the name's
  * operation object (inProgress, with the CSR). policy NULL keeps the name's policy (then it must
  * have one: MV_E_POLICY_REQUIRED); given, it replaces it (policy.attributes.created kept). */

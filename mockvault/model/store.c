@@ -174,6 +174,23 @@ struct mv_object *mv_vault_secret(const struct mv_vault *v, const char *name)
     return mv_vault_object(v, MV_OBJ_SECRET, name);
 }
 
+const struct mv_object *mv_vault_objects(const struct mv_vault *v, enum mv_objtype t, size_t *n)
+{
+    *n = sto_count(v, t);
+    return sto_items(v, t);
+}
+
+const char *mv_objtype_name(enum mv_objtype t)
+{
+    static const char *const names[MV_OBJ_COUNT] = {
+        [MV_OBJ_SECRET] = "secrets",
+        [MV_OBJ_KEY] = "keys",
+        [MV_OBJ_CERT] = "certificates",
+    };
+    /* A family without a name here still shows up (the console lists it under this word). */
+    return (unsigned)t < MV_OBJ_COUNT && names[t] ? names[t] : "objects";
+}
+
 int sto_insert(struct mv_vault *v, enum mv_objtype t, size_t idx, struct mv_object *o)
 {
     size_t *n;

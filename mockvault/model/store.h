@@ -369,6 +369,12 @@ struct mv_tenant *mv_data_tenant(const struct mv_data *d, const char *id_or_doma
 struct mv_app *mv_tenant_app(const struct mv_tenant *t, const char *client_id);
 struct mv_object *mv_vault_secret(const struct mv_vault *v, const char *name);
 struct mv_object *mv_vault_object(const struct mv_vault *v, enum mv_objtype t, const char *name);
+/* The objects of family t in v (live and soft-deleted, sorted by lower-cased name) and their
+ * number, for readers that go over every family (the console's summary, control/console.c). */
+const struct mv_object *mv_vault_objects(const struct mv_vault *v, enum mv_objtype t, size_t *n);
+/* The family's list name as fixtures write it ("secrets", "keys"); a new family adds its name
+ * here (store.c). */
+const char *mv_objtype_name(enum mv_objtype t);
 
 /* A tenant's display name for ARM /tenants and Graph /organization: fixtures have none, so it is
  * the first label of the domain with a capital ("contoso.onmicrosoft.com" -> "Contoso"), or the

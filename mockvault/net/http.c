@@ -141,6 +141,8 @@ static void req_destroy(struct mv_req *r)
     }
     for (int i = 0; i < 3; i++)
         free(r->cap[i]);
+    free(r->authz_explanation);
+    free(r->authz_fix);
     free(r);
 }
 

@@ -32,6 +32,7 @@ struct mv_throttle;
 struct mv_consist;
 struct mv_ops;
 struct mv_conns;
+struct mv_stream_hub;
 
 /* What a fired fault rule (control/fault.h) asks the transport to do with one request. */
 struct mv_fault_action {
@@ -78,6 +79,7 @@ struct mv_server {
     struct mv_consist *consist;         /* --consistency / --paging azure (consistency.c) */
     struct mv_ops *ops;                 /* every family's operation table (router.c) */
     struct mv_conns *conns;             /* connection caps and the request deadline (conns.c) */
+    struct mv_stream_hub *streams;      /* the console's live journal streams (stream.c) */
     struct mv_log log;
     /* Set by the server at start: the dispatcher that answers a complete request (router.c), and
      * the one "request finished" point that writes its log line and journal entry. */
@@ -128,10 +130,17 @@ struct mv_req {
      * line and the journal: a static name set only once parsed, never the client's text. */
     const char *algorithm;
     bool authz_would_deny; /* allowed only because of --authz audit (journal "authz") */
-    unsigned fault_id;     /* the /_mock/faults rule that fired on this request (0 = none) */
-    bool fault_truncate;   /* send part of the body after declaring all of it, then close */
-    bool has_retry_after;  /* add a Retry-After header of retry_after seconds */
+    /* A denial's explanation line and its smallest change as a control-API call (JSON text), for
+     * the journal and the console (authz.c); owned, NULL unless authorization refused. */
+    char *authz_explanation;
+    char *authz_fix;
+    unsigned fault_id;    /* the /_mock/faults rule that fired on this request (0 = none) */
+    bool fault_truncate;  /* send part of the body after declaring all of it, then close */
+    bool has_retry_after; /* add a Retry-After header of retry_after seconds */
     unsigned retry_after;
+    /* A Location header for the response ("" = none): a certificate's create (its operation)
+     * and merge (the certificate), written by the reply that answers them. */
+    char reply_location[800];
     /* The connection is suspended for the delay of fault_action (router.c): when libmicrohttpd
      * resumes it and calls the handler again for this request, the dispatch carries out the rest
      * of fault_action instead of evaluating the rules a second time. Only the thread serving the

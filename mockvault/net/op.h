@@ -29,8 +29,16 @@ enum mv_family {
     MV_FAMILY_NONE = 0, /* not a vault operation */
     MV_FAMILY_SECRETS,
     MV_FAMILY_KEYS,
+    MV_FAMILY_CERTS,
     MV_FAMILY_COUNT
 };
+
+/* The family's word in denials and explanations ("does not have certificates get permission"),
+ * which is also its collection's path segment ("/certificates/{name}" scopes). */
+static inline const char *mv_family_word(enum mv_family f)
+{
+    return f == MV_FAMILY_KEYS ? "keys" : (f == MV_FAMILY_CERTS ? "certificates" : "secrets");
+}
 
 /* Which RBAC scopes can grant a vault operation: the vault only (collections, restore, whose
  * object name is inside the blob), or also the one object the path names. */
@@ -100,14 +108,20 @@ struct mv_op {
 /* clang-format on */
 
 /* The families' tables, each defined beside its handlers and registered by server.c. */
-extern const struct mv_op mv_secrets_ops[];   /* secrets.c */
-extern const struct mv_op mv_keys_ops[];      /* keys.c */
+extern const struct mv_op mv_secrets_ops[];    /* secrets.c */
+extern const struct mv_op mv_keys_ops[];       /* keys.c */
+extern const struct mv_op mv_certs_meta_ops[]; /* certs-meta.c: policy, contacts, issuers */
+/* certs.c: certificates. Its policy, contacts and issuers routes are in certs-meta.c's own table,
+ * which server.c registers before this one: /certificates/contacts, /certificates/issuers/{}
+ * and /certificates/{}/policy would otherwise be taken by /certificates/{}/{?}. */
+extern const struct mv_op mv_certs_ops[];
 extern const struct mv_op mv_identity_ops[];  /* identity.c: token endpoints */
 extern const struct mv_op mv_discovery_ops[]; /* discovery.c: OpenID, JWKS, instance discovery */
 extern const struct mv_op mv_msi_ops[];       /* msi.c: managed identity */
 extern const struct mv_op mv_graph_ops[];     /* graph.c */
 extern const struct mv_op mv_arm_ops[];       /* arm.c */
 extern const struct mv_op mv_control_ops[];   /* control.c: /_mock */
+extern const struct mv_op mv_console_ops[];   /* console.c: /_mock/ui and what it reads */
 extern const struct mv_op mv_consist_ops[];   /* consist.c: /_mock/consistency */
 extern const struct mv_op mv_cae_ops[];       /* cae.c: /_mock/principals (revocation) */
 

@@ -130,6 +130,9 @@ static cJSON *key_json(const struct mv_req *r, const struct mv_object_view *kv, 
     }
     add_attributes(root, r, kv);
     add_tags(root, &kv->v.tags);
+    /* A certificate's key (certificates spec §1); after tags, in SPEC order [UNCERTAIN]. */
+    if (kv->v.managed)
+        cJSON_AddBoolToObject(root, "managed", true);
     if (rp && !(shape & MV_KEY_ITEM)) {
         cJSON *o = cJSON_AddObjectToObject(root, "release_policy");
         cJSON_AddStringToObject(o, "contentType",

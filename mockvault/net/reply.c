@@ -8,6 +8,7 @@
 
 #include "cx-base64.h"
 #include "store.h"
+#include "stream.h"
 #include "util.h"
 
 /* Key Vault's service version as seen in the 2026 recordings (spec §4). */
@@ -94,6 +95,8 @@ static enum MHD_Result queue(struct mv_req *r, unsigned status, struct MHD_Respo
         snprintf(ra, sizeof ra, "%u", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
+    if (r->reply_location[0])
+        MHD_add_response_header(resp, "Location", r->reply_location);
     /* libmicrohttpd closes the connection after a response that says so. */
     if (r->close_connection)
         MHD_add_response_header(resp, "Connection", "close");
@@ -407,10 +410,13 @@ static void jb_url(struct jbuf *b, const char *base, const char *kind, const cha
 }
 
 /* One secret with the real key order: [recoveryId, deletedDate, scheduledPurgeDate,] [value,]
- * [contentType,] id, attributes {enabled, [nbf,] [exp,] created, updated, recoveryLevel,
- * [recoverableDays]}, [tags]. Optional keys are left out, never null (spec §1). */
+ * [contentType,] id, [managed,] attributes {enabled, [nbf,] [exp,] created, updated,
+ * recoveryLevel, [recoverableDays]}, [tags], [kid, [previousVersion]]. Optional keys are left out,
+ * never null (spec §1). managed and kid belong to a certificate's secret (certificates spec §4:
+ * "value, contentType, id, managed, attributes, kid" [REC]); list items carry managed but no kid
+ * (secrets spec §1 GetSecrets). prev: the previousVersion of a GET (NULL = none). */
 static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_object_view *sv,
-                      unsigned shape)
+                      unsigned shape, const char *prev)
 {
     jb_raw(b, "{", 1);
     if (shape & MV_SECRET_DELETED) {
@@ -434,6 +440,8 @@ static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_ob
     }
     jb_lit(b, "\"id\":");
     jb_url(b, r->base_url, "secrets", sv->name, (shape & MV_SECRET_BASE_ID) ? NULL : sv->v.id);
+    if (sv->v.managed)
+        jb_lit(b, ",\"managed\":true");
     jb_lit(b, ",\"attributes\":{\"enabled\":");
     jb_lit(b, sv->v.enabled ? "true" : "false");
     if (sv->v.has_nbf) {
@@ -468,6 +476,16 @@ static void jb_secret(struct jbuf *b, const struct mv_req *r, const struct mv_ob
         }
         jb_raw(b, "}", 1);
     }
+    if (sv->v.managed && !(shape & (MV_SECRET_BASE_ID | MV_SECRET_ITEM))) {
+        /* The key of the same certificate version; where tags go beside it is [UNCERTAIN]. */
+        jb_lit(b, ",\"kid\":");
+        jb_url(b, r->base_url, "keys", sv->name, sv->v.id);
+        /* previousVersion (2025-07-01): its place after kid is [UNCERTAIN]. */
+        if (prev && prev[0]) {
+            jb_lit(b, ",\"previousVersion\":");
+            jb_str(b, prev);
+        }
+    }
     jb_raw(b, "}", 1);
 }
 
@@ -488,7 +506,16 @@ enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_object_view *s
 {
     struct jbuf b = {NULL, 0, 0, false};
 
-    jb_secret(&b, r, sv, shape);
+    jb_secret(&b, r, sv, shape, NULL);
+    return reply_jbuf(r, &b);
+}
+
+enum MHD_Result mv_reply_secret_get(struct mv_req *r, const struct mv_object_view *sv,
+                                    const char *previous_version)
+{
+    struct jbuf b = {NULL, 0, 0, false};
+
+    jb_secret(&b, r, sv, MV_SECRET_VALUE, previous_version);
     return reply_jbuf(r, &b);
 }
 
@@ -501,7 +528,7 @@ enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_object_vi
     for (size_t i = 0; i < n; i++) {
         if (i)
             jb_raw(&b, ",", 1);
-        jb_secret(&b, r, &items[i], shape);
+        jb_secret(&b, r, &items[i], shape, NULL);
     }
     /* "nextLink" is always present, null on the last page (spec §1). */
     jb_lit(&b, "],\"nextLink\":");
@@ -546,6 +573,47 @@ enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *con
     char *copy = strdup(text);
 
     return copy ? queue(r, status, response_for(r, copy, strlen(copy)), content_type) : MHD_NO;
+}
+
+/* The console's pages run only their own files (script-src 'self', no inline code), talk only to
+ * this origin, and may not be framed: a page elsewhere cannot overlay the fix buttons. */
+#define MV_CONSOLE_CSP                                                                             \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+static void add_console_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Content-Security-Policy", MV_CONSOLE_CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+enum MHD_Result mv_reply_asset(struct mv_req *r, const char *content_type, const void *data,
+                               size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+
+    if (resp)
+        add_console_headers(resp);
+    return queue(r, MHD_HTTP_OK, resp, content_type);
+}
+
+enum MHD_Result mv_reply_stream(struct mv_req *r, struct mv_stream *s)
+{
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 16 * 1024, mv_stream_read, s, mv_stream_close);
+
+    if (!resp) {
+        mv_stream_close(s);
+        return MHD_NO;
+    }
+    add_console_headers(resp);
+    /* Proxies that buffer (nginx) would hold the events back. */
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    r->cache_control = "no-store";
+    return queue(r, MHD_HTTP_OK, resp, "text/event-stream; charset=utf-8");
 }
 
 const char *mv_reply_echo(const char *s, char *out, size_t n)
@@ -816,8 +884,7 @@ enum MHD_Result mv_reply_fault(struct mv_req *r, unsigned status, const char *pe
                 "The user, group or application 'appid=%s;oid=%s;iss=https://sts.windows.net/%s/' "
                 "does not have %s %s permission on key vault '%s;location=%s'. For help "
                 "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-                r->appid, r->oid, r->tid,
-                r->op && r->op->family == MV_FAMILY_KEYS ? "keys" : "secrets",
+                r->appid, r->oid, r->tid, mv_family_word(r->op ? r->op->family : MV_FAMILY_SECRETS),
                 permission ? permission : "get", r->vault, r->location);
         return mv_reply_kv_error(r, status, t.kv_code, NULL, "%s", t.kv_msg);
     case MV_KIND_AAD:

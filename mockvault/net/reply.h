@@ -36,10 +36,15 @@ enum {
     MV_SECRET_VALUE = 1 << 0,
     MV_SECRET_BASE_ID = 1 << 1,
     MV_SECRET_DELETED = 1 << 2,
+    MV_SECRET_ITEM = 1 << 3, /* a list item (versions): no kid even for a certificate's secret */
 };
 
 /* 200 with one SecretBundle / DeletedSecretBundle in the real key order. */
 enum MHD_Result mv_reply_secret(struct mv_req *r, const struct mv_object_view *sv, unsigned shape);
+/* 200 with GetSecret's bundle (with "value"); a certificate's secret also gets previous_version
+ * as "previousVersion" when it is not NULL or "" (certificates spec §4, 2025-07-01). */
+enum MHD_Result mv_reply_secret_get(struct mv_req *r, const struct mv_object_view *sv,
+                                    const char *previous_version);
 
 /* 200 with {"value":[items...],"nextLink":next_link or null}. */
 enum MHD_Result mv_reply_secret_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
@@ -82,6 +87,16 @@ enum MHD_Result mv_reply_no_content(struct mv_req *r);
 /* A text body (ca.pem, plain messages). */
 enum MHD_Result mv_reply_text(struct mv_req *r, unsigned status, const char *content_type,
                               const char *text);
+
+/* 200 with a file of the console (embedded in the binary: data is not copied and must outlive
+ * the server) and the console's headers: a strict Content-Security-Policy, no framing. */
+enum MHD_Result mv_reply_asset(struct mv_req *r, const char *content_type, const void *data,
+                               size_t len);
+
+/* 200 text/event-stream whose content stream s gives until the client or the server ends it
+ * (stream.h). Takes s over: it is closed on every path. */
+struct mv_stream;
+enum MHD_Result mv_reply_stream(struct mv_req *r, struct mv_stream *s);
 
 /* Copies s into out (size n) with anything outside printable ASCII replaced by '?' and long input
  * cut, so user input echoed in an error message is always valid JSON text. Returns out. */

@@ -268,7 +268,9 @@ START_TEST(test_audit_and_needed)
             p = it;
     ck_assert_msg(p != NULL, "the flow principal is in the report");
     v = hc_jget(p, "vaults")->child;
-    hc_assert_keys(v, "vault,permissionModel,secretPermissions,keyPermissions,roleAssignments",
+    hc_assert_keys(v,
+                   "vault,permissionModel,secretPermissions,keyPermissions,certificatePermissions,"
+                   "roleAssignments",
                    "needed vault entry");
     ck_assert_int_eq(cJSON_GetArraySize(hc_jget(v, "keyPermissions")), 2);
     ck_assert_str_eq(cJSON_GetArrayItem(hc_jget(v, "keyPermissions"), 0)->valuestring, "get");

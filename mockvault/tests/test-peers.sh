@@ -132,7 +132,7 @@ result $? "--print-ca prints the state dir's CA on stdout"
 result $? "the peer reaches GET /_mock/health without the token"
 [ "$(peer_curl "$mock/_mock/ca.pem")" = 200 ] && cmp -s "$work/peer.body" "$work/st/ca.pem"
 result $? "the peer fetches GET /_mock/ca.pem without the token, the state dir's CA"
-for path in /_mock/requests /_mock/state /_mock/faults; do
+for path in /_mock/requests /_mock/state /_mock/faults /_mock/ui /_mock/summary /_mock/requests/stream; do
   [ "$(peer_curl "$mock$path")" = 403 ] && grep -q "X-Mockvault-Control-Token" "$work/peer.body"
   result $? "the peer without the token gets 403 from GET $path, naming the header"
 done

@@ -35,6 +35,13 @@ static const char *const crypto_user[] = {KV "keys/read",           KV "keys/upd
                                           KV "keys/decrypt/action", KV "keys/wrap/action",
                                           KV "keys/unwrap/action",  KV "keys/sign/action",
                                           KV "keys/verify/action",  NULL};
+/* Certificates: the User reads certificates and their secret and key (spec §5); the Officer
+ * manages certificates, issuers (certificatecas) and contacts, but reads no secret value. */
+static const char *const certificate_user[] = {
+    KV "certificates/read", KV "secrets/getSecret/action", KV "secrets/readMetadata/action",
+    KV "keys/read", NULL};
+static const char *const certificates_officer[] = {
+    KV "*/read", KV "certificates/*", KV "certificatecas/*", KV "certificatecontacts/write", NULL};
 static const char *const secrets_officer[] = {KV "*/read", KV "secrets/*", NULL};
 static const char *const crypto_officer[] = {KV "*/read", KV "keys/*", KV "keyrotationpolicies/*",
                                              NULL};
@@ -45,39 +52,60 @@ static const struct role_def roles[] = {
     {"Key Vault Crypto Service Release User", release_user},
     {"Key Vault Crypto Service Encryption User", encryption_user},
     {"Key Vault Secrets User", secrets_user},
+    {"Key Vault Certificate User", certificate_user},
     {"Key Vault Crypto User", crypto_user},
     {"Key Vault Secrets Officer", secrets_officer},
     {"Key Vault Crypto Officer", crypto_officer},
+    {"Key Vault Certificates Officer", certificates_officer},
     {"Key Vault Administrator", administrator},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 
-/* Each family's permission names (store.h), indexed by enum mv_family. */
+/* Each family's permission names (store.h), its word in denials ("certificates", op.h), its
+ * singular in explanations, and the scope prefix of one of its objects ("/keys/"), indexed by
+ * enum mv_family. */
+static const struct {
+    const char *const *perms;
+    const char *singular, *prefix;
+} families[MV_FAMILY_COUNT] = {
+    [MV_FAMILY_NONE] = {mv_secret_perm_names, "secret", "/secrets/"},
+    [MV_FAMILY_SECRETS] = {mv_secret_perm_names, "secret", "/secrets/"},
+    [MV_FAMILY_KEYS] = {mv_key_perm_names, "key", "/keys/"},
+    [MV_FAMILY_CERTS] = {mv_cert_perm_names, "certificate", "/certificates/"},
+};
+
 static const char *const *perm_names(enum mv_family f)
 {
-    return f == MV_FAMILY_KEYS ? mv_key_perm_names : mv_secret_perm_names;
+    return families[f].perms;
 }
 
 static const char *family_word(enum mv_family f)
 {
-    return f == MV_FAMILY_KEYS ? "keys" : "secrets";
+    return mv_family_word(f);
 }
 
-/* The scope prefix of one object of the family ("/keys/"). */
 static const char *object_prefix(enum mv_family f)
 {
-    return f == MV_FAMILY_KEYS ? "/keys/" : "/secrets/";
+    return families[f].prefix;
+}
+
+/* The permission an operation is named by: its highest bit. An operation may be granted by more
+ * than one permission (the certificate issuers' operations also by manageissuers, a lower bit:
+ * certs-meta.c); a denial and the usage record name the specific one. */
+static unsigned op_perm_bit(const struct mv_op *op)
+{
+    unsigned bit = 31;
+
+    while (bit && !(op->perm & (1u << bit)))
+        bit--;
+    return bit;
 }
 
 const char *mv_authz_perm_name(const struct mv_op *op)
 {
-    unsigned bit = 0;
-
     if (op->family == MV_FAMILY_NONE || !op->perm)
         return NULL;
-    while (!(op->perm & (1u << bit)))
-        bit++;
-    return perm_names(op->family)[bit];
+    return perm_names(op->family)[op_perm_bit(op)];
 }
 
 static const struct role_def *role_by_name(const char *name)
@@ -286,7 +314,7 @@ static void usage_record(struct mv_req *r, const struct mv_op *op, const char *o
         snprintf(e->appid, sizeof e->appid, "%s", r->appid);
         snprintf(e->vault, sizeof e->vault, "%s", r->vault);
     }
-    e->perms[op->family] |= op->perm;
+    e->perms[op->family] |= op->perm ? 1u << op_perm_bit(op) : 0;
     if (op->scope == MV_SCOPE_VAULT || !object || !*object) {
         op_set_add(&e->vault_ops, op);
     } else {
@@ -340,6 +368,8 @@ static unsigned policy_perms(const struct mv_vault *v, const struct mv_req *r, e
         *has_entry = true;
         if (f == MV_FAMILY_KEYS)
             bits |= p->keys_all ? MV_KPERM_ALL : p->keys;
+        else if (f == MV_FAMILY_CERTS)
+            bits |= p->certs_all ? MV_CPERM_ALL : p->certs;
         else
             bits |= p->secrets_all ? MV_PERM_ALL : p->secrets;
     }
@@ -439,6 +469,66 @@ static enum MHD_Result deny_rbac(struct mv_req *r, const struct mv_op *op, const
         r->appid, r->oid, r->tid, op->action, resource, r->vault, r->location);
 }
 
+/* The access-policy entry a principal's requests match first (as policy_perms matches them), for
+ * the fix of a denial: the permission is added to that entry. NULL when none. */
+static const struct mv_access_policy *matched_policy(const struct mv_vault *v,
+                                                     const struct mv_req *r)
+{
+    for (size_t i = 0; i < v->npolicies; i++) {
+        const struct mv_access_policy *p = &v->policies[i];
+        if (same(p->object_id, r->oid) && (!p->tenant_id || same(p->tenant_id, r->tid)) &&
+            (!p->application_id || same(p->application_id, r->appid)))
+            return p;
+    }
+    return NULL;
+}
+
+/* The smallest change of a denial as the control-API call that makes it, for the journal and the
+ * console's fix button (docs/control-api.md): POST .../accessPolicies merges one entry (perm added
+ * to the matched entry, or a new entry), POST .../roleAssignments adds one assignment. JSON text
+ * (caller frees), NULL when out of memory. Names and ids only, never a value. */
+static char *fix_json(const struct mv_req *r, const struct mv_vault *v, const struct mv_op *op,
+                      const char *role, const char *scope)
+{
+    cJSON *fix = cJSON_CreateObject(), *body = cJSON_CreateObject();
+    char path[160];
+    char *text = NULL;
+
+    if (!fix || !body)
+        goto out;
+    snprintf(path, sizeof path, "/_mock/vaults/%s/%s", v->name,
+             role ? "roleAssignments" : "accessPolicies");
+    cJSON_AddStringToObject(fix, "method", "POST");
+    cJSON_AddStringToObject(fix, "path", path);
+    if (role) {
+        cJSON_AddStringToObject(body, "principalId", r->oid);
+        cJSON_AddStringToObject(body, "role", role);
+        cJSON_AddStringToObject(body, "scope", scope);
+    } else {
+        const struct mv_access_policy *p = matched_policy(v, r);
+        cJSON *perms, *list;
+        /* The entry is named as it is written, so the merge finds it; a new entry names the
+         * token's tenant only when it is not the vault's. */
+        const char *tenant = p ? p->tenant_id : (same(r->tid, v->tenant_id) ? NULL : r->tid);
+        cJSON_AddStringToObject(body, "objectId", r->oid);
+        if (tenant)
+            cJSON_AddStringToObject(body, "tenantId", tenant);
+        if (p && p->application_id)
+            cJSON_AddStringToObject(body, "applicationId", p->application_id);
+        perms = cJSON_AddObjectToObject(body, "permissions");
+        list = perms ? cJSON_AddArrayToObject(perms, family_word(op->family)) : NULL;
+        if (list)
+            cJSON_AddItemToArray(list, cJSON_CreateString(mv_authz_perm_name(op)));
+    }
+    cJSON_AddItemToObject(fix, "body", body);
+    body = NULL;
+    text = cJSON_PrintUnformatted(fix);
+out:
+    cJSON_Delete(body);
+    cJSON_Delete(fix);
+    return text;
+}
+
 bool mv_authz_vault_or_reply(struct mv_req *r)
 {
     const struct mv_op *op = r->op;
@@ -449,7 +539,7 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
     enum mv_authz_mode mode = r->srv->cfg.authz;
     const struct mv_data *d;
     const struct mv_vault *v;
-    char holds[400], change[400], who[200];
+    char holds[400], change[400], who[200], line[1400];
     bool allowed = false, rbac = false;
 
     /* GetRandomBytes needs no permission on a vault (keys.c). */
@@ -471,13 +561,17 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
             assignment_id(a, r->rbac_assignment);
         else {
             struct op_set just = {(const struct mv_op **)&op, 1};
-            snprintf(change, sizeof change, "assign '%s' to principalId %s at scope %s%s",
-                     smallest_role(&just, NULL)->name, r->oid,
-                     secret ? object_prefix(op->family) : "/", secret ? secret : "");
+            char scope[200];
+            const char *role = smallest_role(&just, NULL)->name;
+            snprintf(scope, sizeof scope, "%s%s", secret ? object_prefix(op->family) : "/",
+                     secret ? secret : "");
+            snprintf(change, sizeof change, "assign '%s' to principalId %s at scope %s", role,
+                     r->oid, scope);
+            r->authz_fix = fix_json(r, v, op, role, scope);
         }
     } else {
         bool has_entry;
-        const char *fam = op->family == MV_FAMILY_KEYS ? "key" : "secret";
+        const char *fam = families[op->family].singular;
         unsigned bits = policy_perms(v, r, op->family, &has_entry);
         allowed = (bits & op->perm) != 0;
         /* The explanation is only written for a denial; allowed requests skip the text. */
@@ -496,21 +590,27 @@ bool mv_authz_vault_or_reply(struct mv_req *r)
                      perm_name);
         }
     }
+    if (!allowed && !rbac)
+        r->authz_fix = fix_json(r, v, op, NULL, NULL);
     if (!allowed) {
         const char *name = principal_name(d, r->appid);
         snprintf(who, sizeof who, "appid=%s oid=%s%s%s%s", r->appid, r->oid, name[0] ? " ('" : "",
                  name, name[0] ? "')" : "");
     }
     mv_store_unlock(r->srv->store);
-    if (!allowed)
-        /* One line that explains the denial: who, what was missing, what they hold, the fix. */
-        mv_log_notice(
-            &r->srv->log,
-            "authz: %s %s on vault %s%s%s by %s: needs %s%s %s; holds %s; smallest change: %s",
-            mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
-            secret ? (op->family == MV_FAMILY_KEYS ? " key " : " secret ") : "",
-            secret ? secret : "", who, rbac ? "action" : family_word(op->family),
-            rbac ? "" : " permission", rbac ? op->action : perm_name, holds, change);
+    if (!allowed) {
+        /* One line that explains the denial: who, what was missing, what they hold, the fix. The
+         * journal keeps it too, for the console. */
+        snprintf(line, sizeof line,
+                 "%s %s on vault %s%s%s%s%s by %s: needs %s%s %s; holds %s; smallest change: %s",
+                 mode == MV_AUTHZ_AUDIT ? "would deny (audit)" : "denied", op->name, r->vault,
+                 secret ? " " : "", secret ? families[op->family].singular : "", secret ? " " : "",
+                 secret ? secret : "", who, rbac ? "action" : family_word(op->family),
+                 rbac ? "" : " permission", rbac ? op->action : perm_name, holds, change);
+        mv_log_notice(&r->srv->log, "authz: %s", line);
+        free(r->authz_explanation);
+        r->authz_explanation = strdup(line);
+    }
     if (!allowed && mode == MV_AUTHZ_AUDIT)
         r->authz_would_deny = true; /* audit: allowed, but journaled as a would-be denial */
     if (!allowed && mode == MV_AUTHZ_ENFORCE) {
@@ -575,6 +675,10 @@ cJSON *mv_authz_needed(struct mv_server *srv)
         for (unsigned b = 0; mv_key_perm_names[b]; b++)
             if (e->perms[MV_FAMILY_KEYS] & (1u << b))
                 cJSON_AddItemToArray(perms, cJSON_CreateString(mv_key_perm_names[b]));
+        perms = cJSON_AddArrayToObject(vo, "certificatePermissions");
+        for (unsigned b = 0; mv_cert_perm_names[b]; b++)
+            if (e->perms[MV_FAMILY_CERTS] & (1u << b))
+                cJSON_AddItemToArray(perms, cJSON_CreateString(mv_cert_perm_names[b]));
         ras = cJSON_AddArrayToObject(vo, "roleAssignments");
         if (e->vault_ops.n) {
             /* Something needed the vault scope: one assignment there covers everything. */
@@ -596,4 +700,18 @@ cJSON *mv_authz_needed(struct mv_server *srv)
     pthread_mutex_unlock(&u->lock);
     mv_store_unlock(srv->store);
     return root;
+}
+
+bool mv_authz_family(enum mv_family f, const char **word, const char *const **perms)
+{
+    if (f <= MV_FAMILY_NONE || f >= MV_FAMILY_COUNT)
+        return false;
+    *word = family_word(f);
+    *perms = perm_names(f);
+    return true;
+}
+
+const char *mv_authz_role_name(size_t i)
+{
+    return i < NROLES ? roles[i].name : NULL;
 }

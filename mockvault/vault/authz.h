@@ -32,4 +32,10 @@ cJSON *mv_authz_needed(struct mv_server *srv);
  * none. */
 const char *mv_authz_perm_name(const struct mv_op *op);
 
+/* What the console offers for editing (GET /_mock/summary): family f's word in access policies
+ * ("secrets", "keys") and its permission names (NULL-terminated), false for MV_FAMILY_NONE or
+ * past the last family; and the built-in role names, i from 0, NULL past the last. */
+bool mv_authz_family(enum mv_family f, const char **word, const char *const **perms);
+const char *mv_authz_role_name(size_t i);
+
 #endif

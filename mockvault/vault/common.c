@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cx-mem.h"
 
@@ -105,6 +106,22 @@ enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e)
         return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
                                  "mockvault ran out of memory.");
     }
+}
+
+enum MHD_Result mv_vault_reply_managed(struct mv_req *r, const char *inner)
+{
+    /* The verb is the operation's: SetSecret -> "set", UpdateKey -> "update" ([USER] for set on
+     * a secret; the other verbs by the same pattern, certificates spec §4). */
+    static const char *const verbs[] = {"set", "update", "delete", "create", "import", "rotate"};
+    const char *op = r->operation ? r->operation : "", *verb = "set";
+
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strncasecmp(op, verbs[i], strlen(verbs[i])) == 0)
+            verb = verbs[i];
+    return mv_reply_kv_error(r, MHD_HTTP_FORBIDDEN, "Forbidden", inner,
+                             "Operation \"%s\" is not allowed as this object's lifetime is "
+                             "managed by Key Vault.",
+                             verb);
 }
 
 bool mv_vault_body_or_reply(struct mv_req *r, cJSON **out)
@@ -272,32 +289,78 @@ bool mv_vault_next_link(struct mv_req *r, const char *path, const char *next, si
     return true;
 }
 
-enum MHD_Result mv_vault_by_name(struct mv_req *r, mv_by_name_fn fn, mv_view_reply_fn reply,
-                                 unsigned shape, mv_err_reply_fn err)
+enum by_name_op { BY_DELETE, BY_GET_DELETED, BY_RECOVER };
+
+static enum MHD_Result family_by_name(struct mv_req *r, const struct mv_vault_family *f,
+                                      enum by_name_op what)
 {
     const char *name = r->cap[0];
     struct mv_object_view v;
     enum mv_err e;
+    unsigned shape = f->deleted_shape;
     int ok;
 
     memset(&v, 0, sizeof v);
     if (!mv_vault_name_ok(name))
         return mv_vault_reply_bad_name(r, name);
-    e = fn(r, name, &v);
-    ok = e == MV_OK ? reply(r, &v, shape) : err(r, e, name, NULL);
+    switch (what) {
+    case BY_DELETE:
+        e = mv_store_delete(r->srv->store, f->type, r->vault, name, mv_req_now(r), &v);
+        break;
+    case BY_GET_DELETED:
+        e = mv_store_get_deleted(r->srv->store, f->type, r->vault, name, &v);
+        break;
+    default:
+        e = mv_store_recover(r->srv->store, f->type, r->vault, name, &v);
+        if (e == MV_E_NOT_DELETED)
+            e = MV_E_NOT_FOUND;
+        shape = f->recovered_shape;
+        break;
+    }
+    ok = e == MV_OK ? f->reply(r, &v, shape) : f->err(r, e, name, NULL);
     mv_object_view_finish(&v);
     return ok;
 }
 
-enum MHD_Result mv_vault_purge(struct mv_req *r, enum mv_objtype t, mv_err_reply_fn err)
+enum MHD_Result mv_vault_h_delete(struct mv_req *r, const struct mv_vault_family *f)
+{
+    return family_by_name(r, f, BY_DELETE);
+}
+
+enum MHD_Result mv_vault_h_get_deleted(struct mv_req *r, const struct mv_vault_family *f)
+{
+    return family_by_name(r, f, BY_GET_DELETED);
+}
+
+enum MHD_Result mv_vault_h_recover(struct mv_req *r, const struct mv_vault_family *f)
+{
+    return family_by_name(r, f, BY_RECOVER);
+}
+
+enum MHD_Result mv_vault_h_purge(struct mv_req *r, const struct mv_vault_family *f)
 {
     const char *name = r->cap[0];
     enum mv_err e;
 
     if (!mv_vault_name_ok(name))
         return mv_vault_reply_bad_name(r, name);
-    e = mv_store_purge(r->srv->store, t, r->vault, name);
-    return e == MV_OK ? mv_reply_no_content(r) : err(r, e, name, NULL);
+    e = mv_store_purge(r->srv->store, f->type, r->vault, name);
+    return e == MV_OK ? mv_reply_no_content(r) : f->err(r, e, name, NULL);
+}
+
+enum MHD_Result mv_vault_reply_sealed(struct mv_req *r, const char *aad, cJSON *j)
+{
+    char *plain = j ? cJSON_PrintUnformatted(j) : NULL, *text = NULL;
+    size_t plen = plain ? strlen(plain) : 0;
+    int ok;
+
+    /* The value or private key is in the plaintext: it is wiped, and leaves only sealed. */
+    text = plain ? mv_blob_seal(r->srv, aad, plain, plen) : NULL;
+    ok = text ? mv_reply_value(r, text) : mv_vault_reply_common_err(r, MV_E_NOMEM);
+    cx_wipe_free(plain, plen);
+    free(text);
+    cJSON_Delete(j);
+    return ok;
 }
 
 enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
@@ -306,9 +369,6 @@ enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
 {
     const char *name = r->cap[0];
     struct mv_object *o = NULL;
-    cJSON *j = NULL;
-    char *plain = NULL, *text = NULL;
-    size_t plen = 0;
     enum mv_err e;
     int ok;
 
@@ -317,33 +377,19 @@ enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
     e = mv_store_backup(r->srv->store, t, r->vault, name, &o);
     if (e != MV_OK)
         return err(r, e, name, NULL);
-    /* The value or private key is in the plaintext: it is wiped, and leaves only sealed. */
-    j = to_json(o);
-    plain = j ? cJSON_PrintUnformatted(j) : NULL;
-    if (plain)
-        plen = strlen(plain);
-    text = plain ? mv_blob_seal(r->srv, aad, plain, plen) : NULL;
-    ok = text ? mv_reply_value(r, text) : err(r, MV_E_NOMEM, name, NULL);
-    cx_wipe_free(plain, plen);
-    free(text);
-    cJSON_Delete(j);
-    if (o) {
-        mv_object_finish(o);
-        free(o);
-    }
+    ok = mv_vault_reply_sealed(r, aad, to_json(o));
+    mv_object_finish(o);
+    free(o);
     return ok;
 }
 
-struct mv_object *mv_vault_restore_object_or_reply(struct mv_req *r, const char *aad,
-                                                   struct mv_object *(*from_json)(const cJSON *,
-                                                                                  char *, size_t),
-                                                   enum MHD_Result (*malformed)(struct mv_req *r))
+cJSON *mv_vault_restore_json_or_reply(struct mv_req *r, const char *aad,
+                                      enum MHD_Result (*malformed)(struct mv_req *r))
 {
     cJSON *body = NULL, *oj = NULL;
     const cJSON *value;
-    char *plain = NULL, err[256];
+    char *plain = NULL;
     size_t plen = 0;
-    struct mv_object *o = NULL;
 
     if (!mv_vault_body_or_reply(r, &body))
         return NULL;
@@ -355,7 +401,27 @@ struct mv_object *mv_vault_restore_object_or_reply(struct mv_req *r, const char 
     }
     plain = mv_blob_open(r->srv, aad, value->valuestring, &plen);
     oj = plain ? cJSON_ParseWithLength(plain, plen) : NULL;
-    o = oj ? from_json(oj, err, sizeof err) : NULL;
+    if (!oj)
+        malformed(r);
+out:
+    /* The plaintext holds the private parts: wiped; the tree the caller gets is its to wipe. */
+    cx_wipe_free(plain, plen);
+    cJSON_Delete(body);
+    return oj;
+}
+
+struct mv_object *mv_vault_restore_object_or_reply(struct mv_req *r, const char *aad,
+                                                   struct mv_object *(*from_json)(const cJSON *,
+                                                                                  char *, size_t),
+                                                   enum MHD_Result (*malformed)(struct mv_req *r))
+{
+    cJSON *oj = mv_vault_restore_json_or_reply(r, aad, malformed);
+    char err[256];
+    struct mv_object *o = NULL;
+
+    if (!oj)
+        return NULL;
+    o = from_json(oj, err, sizeof err);
     if (o && o->nversions == 0) {
         mv_object_finish(o);
         free(o);
@@ -368,8 +434,6 @@ struct mv_object *mv_vault_restore_object_or_reply(struct mv_req *r, const char 
     o->deleted = false;
     o->deleted_date = o->scheduled_purge_date = 0;
 out:
-    cx_wipe_free(plain, plen);
     cJSON_Delete(oj);
-    cJSON_Delete(body);
     return o;
 }

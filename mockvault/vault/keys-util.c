@@ -34,6 +34,7 @@ enum MHD_Result mv_keys_store_err(struct mv_req *r, enum mv_err e, const char *n
                                  "name cannot be reused; in this state, the key can only be "
                                  "recovered or purged.",
                                  name);
+    case MV_E_MANAGED: return mv_vault_reply_managed(r, "KeyManagedByKeyVault");
     default: return mv_vault_reply_common_err(r, e);
     }
 }

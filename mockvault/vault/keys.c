@@ -459,43 +459,12 @@ out:
 
 /* ---- Soft delete ---- */
 
-static enum mv_err delete_key(struct mv_req *r, const char *name, struct mv_object_view *kv)
-{
-    return mv_store_delete(r->srv->store, MV_OBJ_KEY, r->vault, name, mv_req_now(r), kv);
-}
+/* Delete, get-deleted, recover and purge answer as every family does (common.c); recover of a
+ * name that was never deleted is the standard KeyNotFound [REC R-NET24]. */
+static const struct mv_vault_family family = {MV_OBJ_KEY, mv_reply_key, MV_KEY_DELETED, 0,
+                                              mv_keys_store_err};
 
-static enum mv_err get_deleted(struct mv_req *r, const char *name, struct mv_object_view *kv)
-{
-    return mv_store_get_deleted(r->srv->store, MV_OBJ_KEY, r->vault, name, kv);
-}
-
-static enum mv_err recover(struct mv_req *r, const char *name, struct mv_object_view *kv)
-{
-    enum mv_err e = mv_store_recover(r->srv->store, MV_OBJ_KEY, r->vault, name, kv);
-    /* Recover of a name that was never deleted: the standard KeyNotFound [REC R-NET24]. */
-    return e == MV_E_NOT_DELETED ? MV_E_NOT_FOUND : e;
-}
-
-/* Delete, get-deleted and recover answer the view their store operation filled. */
-static enum MHD_Result h_delete(struct mv_req *r)
-{
-    return mv_vault_by_name(r, delete_key, mv_reply_key, MV_KEY_DELETED, mv_keys_store_err);
-}
-
-static enum MHD_Result h_get_deleted(struct mv_req *r)
-{
-    return mv_vault_by_name(r, get_deleted, mv_reply_key, MV_KEY_DELETED, mv_keys_store_err);
-}
-
-static enum MHD_Result h_recover(struct mv_req *r)
-{
-    return mv_vault_by_name(r, recover, mv_reply_key, 0, mv_keys_store_err);
-}
-
-static enum MHD_Result h_purge(struct mv_req *r)
-{
-    return mv_vault_purge(r, MV_OBJ_KEY, mv_keys_store_err);
-}
+MV_VAULT_BY_NAME_HANDLERS(family)
 
 /* ---- Lists ---- */
 

@@ -27,6 +27,11 @@ enum MHD_Result mv_vault_reply_bad_name(struct mv_req *r, const char *name);
  * family's noun, taken from the operation's RBAC action, and the name r->cap[0]) and out of memory
  * (anything else). */
 enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e);
+/* 403 Forbidden for a direct write of a certificate's managed secret or key (MV_E_MANAGED):
+ * 'Operation "set" is not allowed as this object's lifetime is managed by Key Vault.', the verb
+ * taken from the operation (set, update, delete, create, import, rotate), innererror inner
+ * ("SecretManagedByKeyVault", "KeyManagedByKeyVault"). */
+enum MHD_Result mv_vault_reply_managed(struct mv_req *r, const char *inner);
 
 /* Parses the JSON object body, replying 400 on failure. Caller frees *out with cJSON_Delete. */
 bool mv_vault_body_or_reply(struct mv_req *r, cJSON **out);
@@ -58,19 +63,46 @@ typedef enum MHD_Result (*mv_view_reply_fn)(struct mv_req *r, const struct mv_ob
                                             unsigned shape);
 typedef enum MHD_Result (*mv_err_reply_fn)(struct mv_req *r, enum mv_err e, const char *name,
                                            const char *version);
-/* A store operation on the object named name that fills a view of it. */
-typedef enum mv_err (*mv_by_name_fn)(struct mv_req *r, const char *name, struct mv_object_view *v);
+/* A family's answers for the operations every family has by name (delete, get-deleted,
+ * recover, purge): its object type, how it answers a view (deleted_shape: its shape flag of a
+ * deleted bundle; recovered_shape: the shape of a recovered one) and a store error. */
+struct mv_vault_family {
+    enum mv_objtype type;
+    mv_view_reply_fn reply;
+    unsigned deleted_shape, recovered_shape;
+    mv_err_reply_fn err;
+};
 
-/* Delete, get-deleted and recover share one shape: check the name (r->cap[0]), run fn, answer
- * with the view in shape or with the store's error. */
-enum MHD_Result mv_vault_by_name(struct mv_req *r, mv_by_name_fn fn, mv_view_reply_fn reply,
-                                 unsigned shape, mv_err_reply_fn err);
-/* Purge of the deleted object r->cap[0] of family t: 204, or the store's error. */
-enum MHD_Result mv_vault_purge(struct mv_req *r, enum mv_objtype t, mv_err_reply_fn err);
+/* Delete, get-deleted, recover and purge of the object r->cap[0] of family f: the name checked,
+ * the store's operation, the view in the family's shape (purge: 204) or the store's error.
+ * Recovering a name that is not deleted answers like a missing object (MV_E_NOT_FOUND), as every
+ * family does on the service. */
+enum MHD_Result mv_vault_h_delete(struct mv_req *r, const struct mv_vault_family *f);
+enum MHD_Result mv_vault_h_get_deleted(struct mv_req *r, const struct mv_vault_family *f);
+enum MHD_Result mv_vault_h_recover(struct mv_req *r, const struct mv_vault_family *f);
+enum MHD_Result mv_vault_h_purge(struct mv_req *r, const struct mv_vault_family *f);
+/* Defines a family's static h_delete, h_get_deleted, h_recover and h_purge on its descriptor
+ * fam, for its operation table. */
+/* clang-format off */
+#define MV_VAULT_BY_NAME_HANDLERS(fam)                                                             \
+    static enum MHD_Result h_delete(struct mv_req *r) { return mv_vault_h_delete(r, &(fam)); }     \
+    static enum MHD_Result h_get_deleted(struct mv_req *r)                                         \
+    { return mv_vault_h_get_deleted(r, &(fam)); }                                                  \
+    static enum MHD_Result h_recover(struct mv_req *r) { return mv_vault_h_recover(r, &(fam)); }   \
+    static enum MHD_Result h_purge(struct mv_req *r) { return mv_vault_h_purge(r, &(fam)); }
+/* clang-format on */
+/* 200 {"value":blob}: j's compact text (j taken over and deleted; NULL = out of memory, 500)
+ * sealed with aad, the plaintext wiped. */
+enum MHD_Result mv_vault_reply_sealed(struct mv_req *r, const char *aad, cJSON *j);
 /* Backup of the object r->cap[0] of family t: {"value":blob} of to_json's text sealed with aad. */
 enum MHD_Result mv_vault_backup(struct mv_req *r, enum mv_objtype t,
                                 cJSON *(*to_json)(const struct mv_object *), const char *aad,
                                 mv_err_reply_fn err);
+/* The plaintext JSON inside a restore body's blob, opened with aad. Replies (malformed for
+ * anything that is not an intact blob of the family) and returns NULL when there is none; the
+ * caller deletes the tree. */
+cJSON *mv_vault_restore_json_or_reply(struct mv_req *r, const char *aad,
+                                      enum MHD_Result (*malformed)(struct mv_req *r));
 /* The object inside a restore body's blob: opened with aad, read by from_json, its soft-delete
  * state cleared. Replies (malformed for anything that is not an intact blob of the family) and
  * returns NULL when there is none; the caller owns the result (mv_object_finish + free). */
