@@ -19,7 +19,8 @@ set -uo pipefail
 
 NAIVE_MUST_FAIL="throttled-gives-up throttled-retry-after server-error-retried token-refresh token-reused
                  key-get-forbidden key-rotated
-                 eventual-delete-recover purge-recreate short-pages"
+                 eventual-delete-recover purge-recreate short-pages
+                 cert-poll-until-completed"
 
 if [ $# -lt 1 ] || [ ! -d "$1" ]; then
     echo "usage: $0 BUILD_DIR [ADAPTER...]" >&2
@@ -46,10 +47,12 @@ missing() {
     js-sdk)
         command -v node >/dev/null || { echo "node is not installed"; return; }
         [ -d "$repo/mockvault/tests/sdk/js/node_modules/@azure/keyvault-secrets" ] &&
-            [ -d "$repo/mockvault/tests/sdk/js/node_modules/@azure/keyvault-keys" ] ||
+            [ -d "$repo/mockvault/tests/sdk/js/node_modules/@azure/keyvault-keys" ] &&
+            [ -d "$repo/mockvault/tests/sdk/js/node_modules/@azure/keyvault-certificates" ] ||
             echo "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)" ;;
     python-sdk)
-        /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets, azure.keyvault.keys' \
+        /usr/bin/python3 -c \
+            'import azure.identity, azure.keyvault.secrets, azure.keyvault.keys, azure.keyvault.certificates' \
             2>/dev/null ||
             echo "/usr/bin/python3 has no python3-azure" ;;
     azure-cli)

@@ -161,6 +161,11 @@ void kvcc_sc_short_pages(struct kvcc_sc *s);
 /* The continuous access evaluation scenario (client-scenarios-cae.c), listed in the same table. */
 void kvcc_sc_token_revoked(struct kvcc_sc *s);
 
+/* The certificate scenarios (client-scenarios-certs.c), listed in the same table. */
+void kvcc_sc_cert_poll_until_completed(struct kvcc_sc *s);
+void kvcc_sc_cert_renewed_picked_up(struct kvcc_sc *s);
+void kvcc_sc_cert_expired(struct kvcc_sc *s);
+
 /* The scenario table (client-scenarios.c). */
 struct kvcc_scenario {
     const char *group, *name;

@@ -80,6 +80,8 @@ void kvc_suite_keys_crypto(struct kvc_reg *reg);
 void kvc_suite_keys_lifecycle(struct kvc_reg *reg);
 void kvc_suite_consistency(struct kvc_reg *reg);
 void kvc_suite_cae(struct kvc_reg *reg);
+void kvc_suite_certs(struct kvc_reg *reg);
+void kvc_suite_certs_ops(struct kvc_reg *reg);
 
 /* Ends the running test as skipped with reason (a failure message the runner recognises). */
 #define kvc_skip(...) ck_abort_msg("SKIP: " __VA_ARGS__)

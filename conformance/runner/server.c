@@ -325,9 +325,9 @@ static char *fixture_token(const char *id, const char *secret)
 }
 
 /* Deletes and purges whatever this run left behind (names starting "kvc-<run>-"), on the vault
- * under test and, on the mock, on rbac-demo: secrets and keys, live and deleted. Failures are
- * ignored: purge-protected names stay deleted until their retention ends, which is what the service
- * does too. */
+ * under test and, on the mock, on rbac-demo: certificates, secrets and keys, live and deleted.
+ * Failures are ignored: purge-protected names stay deleted until their retention ends, which is
+ * what the service does too. */
 static void sweep_vault(const char *base)
 {
     /* What to list, the live collection to delete from (NULL: already deleted), the deleted one
@@ -335,6 +335,9 @@ static void sweep_vault(const char *base)
     static const struct {
         const char *list, *live, *deleted, *id;
     } kinds[] = {
+        /* Certificates first: their managed secrets and keys go with them. */
+        {"certificates", "certificates", "deletedcertificates", "id"},
+        {"deletedcertificates", NULL, "deletedcertificates", "recoveryId"},
         {"secrets", "secrets", "deletedsecrets", "id"},
         {"deletedsecrets", NULL, "deletedsecrets", "id"},
         {"keys", "keys", "deletedkeys", "kid"},
@@ -588,6 +591,8 @@ int kvc_server_main(int argc, char **argv)
     kvc_suite_keys_lifecycle(&reg);
     kvc_suite_consistency(&reg);
     kvc_suite_cae(&reg);
+    kvc_suite_certs(&reg);
+    kvc_suite_certs_ops(&reg);
     if (reg.sr) {
         /* Output stays ours (the report); Check's own goes nowhere unless asked. */
         srunner_set_log(reg.sr, NULL);

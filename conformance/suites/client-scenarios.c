@@ -673,5 +673,16 @@ const struct kvcc_scenario kvcc_scenarios[] = {
     {"cae", "token-revoked",
      "the app is revoked mid-run: one claims challenge, one token with its claims, one retry",
      kvcc_sc_token_revoked},
+    {"certificates", "cert-poll-until-completed",
+     "a Self certificate's creation is polled until completed; the certificate and its PFX read "
+     "back",
+     kvcc_sc_cert_poll_until_completed},
+    {"certificates", "cert-renewed-picked-up",
+     "after the mock clock passes the AutoRenew point, the client reads the new version and its "
+     "PFX",
+     kvcc_sc_cert_renewed_picked_up},
+    {"certificates", "cert-expired",
+     "an expired certificate still reads (certificate and PFX), with its past exp reported",
+     kvcc_sc_cert_expired},
 };
 const size_t kvcc_nscenarios = sizeof kvcc_scenarios / sizeof kvcc_scenarios[0];

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "state.h"
+#include "store-int.h"
 #include "util.h"
 
 /* Where each family's objects go in a vault's entry of the document, and the word its rows are
@@ -96,6 +97,19 @@ static cJSON *vault_entry(const struct mv_vault *v, enum mv_objtype t, const str
         *items = (struct mv_object *)o; /* borrowed: the export only reads it */
         *n = 1;
     }
+    /* A certificate is exported with what its managed key and secret hold (the secret's value,
+     * the key when the secret has none), so they go into the shell beside it. */
+    if (o != NULL && t == MV_OBJ_CERT) {
+        static const enum mv_objtype managed[] = {MV_OBJ_KEY, MV_OBJ_SECRET};
+        for (size_t i = 0; i < 2; i++) {
+            struct mv_object *m = mv_vault_object(v, managed[i], o->name);
+            if (m != NULL && sto_managed(m)) {
+                size_t *n;
+                *mv_vault_family(&shell, managed[i], &n) = m; /* borrowed, as above */
+                *n = 1;
+            }
+        }
+    }
     one.vaults = &shell;
     one.nvaults = 1;
     doc = mv_state_export(&one);
@@ -114,7 +128,10 @@ static int object_row(struct mv_rows *rows, const struct mv_data *d, enum mv_obj
     const struct mv_object *o = v != NULL ? mv_vault_object(v, t, name) : NULL;
     struct mv_row *r;
 
-    if (o == NULL) /* purged (or its vault replaced): the row goes */
+    /* Purged (or its vault replaced): the row goes. A certificate's managed key and secret have
+     * no row of their own: the certificate's row holds what rebuilds them on load, as the state
+     * export lists them under the certificate only (spec/fixtures.md). */
+    if (o == NULL || sto_managed(o))
         return row_add(rows, MV_ROW_DELETE, fam->kind, vault, name) != NULL ? 0 : -1;
     r = row_add(rows, MV_ROW_UPSERT, fam->kind, v->name, o->name);
     if (r == NULL)
@@ -170,6 +187,8 @@ static int all_rows(struct mv_rows *rows, const struct mv_data *d)
             struct mv_object *items =
                 *mv_vault_family((struct mv_vault *)v, (enum mv_objtype)t, &n);
             for (size_t k = 0; k < *n; k++) {
+                if (sto_managed(&items[k]))
+                    continue;
                 if (object_row(rows, d, (enum mv_objtype)t, v->name, items[k].name) != 0)
                     return -1;
             }

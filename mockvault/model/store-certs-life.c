@@ -74,6 +74,7 @@ enum mv_err mv_store_cert_op_cancel(struct mv_store *st, const char *vault, cons
         rc = MV_E_NOMEM;
         goto out;
     }
+    sto_changed(st, MV_OBJ_CERT, vault, name);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -95,6 +96,7 @@ enum mv_err mv_store_cert_op_delete(struct mv_store *st, const char *vault, cons
     if (rc == MV_OK) {
         op = s->pending;
         s->pending = NULL;
+        sto_changed(st, MV_OBJ_CERT, vault, name);
         rc = sto_persist_locked(st);
     }
     pthread_rwlock_unlock(&st->lock);
@@ -123,6 +125,7 @@ enum mv_err mv_store_cert_settle(struct mv_store *st, const char *vault, const c
     s->pending->status = MV_COP_CANCELLED;
     mv_keymat_unref(s->pending->mat);
     s->pending->mat = NULL;
+    sto_changed(st, MV_OBJ_CERT, vault, name);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -156,6 +159,7 @@ enum mv_err mv_store_cert_fail(struct mv_store *st, const char *vault, const cha
     op->status = MV_COP_FAILED;
     mv_keymat_unref(op->mat);
     op->mat = NULL;
+    sto_changed(st, MV_OBJ_CERT, vault, name);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -258,6 +262,7 @@ enum mv_err mv_store_cert_restore(struct mv_store *st, const char *vault, struct
         copy[i] = NULL;
     }
     sto_cert_actions_dirty(st);
+    sto_changed(st, MV_OBJ_CERT, vault, cert->name);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -367,6 +372,8 @@ size_t mv_store_cert_actions_due(struct mv_store *st, int64_t now, mv_cert_actio
         /* With the server's reload hook a failed save undoes the marks: nothing is reported
          * and the actions are found due again later, as for key rotation (issue 13). */
         struct mv_data *before = st->data;
+        for (size_t i = 0; i < n; i++)
+            sto_changed(st, MV_OBJ_CERT, reps[i].vault, reps[i].name);
         if (sto_persist_locked(st) != MV_OK && st->data != before) {
             sto_cert_actions_dirty(st);
             for (size_t i = 0; i < n; i++)

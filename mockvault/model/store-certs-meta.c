@@ -74,6 +74,7 @@ enum mv_err mv_store_contacts_set(struct mv_store *st, const char *vault,
     v->has_contacts = true;
     c = old;
     n = nold;
+    sto_changed_vault(st, vault);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -103,6 +104,7 @@ enum mv_err mv_store_contacts_delete(struct mv_store *st, const char *vault,
     v->contacts = NULL;
     v->ncontacts = 0;
     v->has_contacts = false;
+    sto_changed_vault(st, vault);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -321,6 +323,7 @@ enum mv_err mv_store_issuer_set(struct mv_store *st, const char *vault,
         v->nissuers++;
     }
     memset(&ni, 0, sizeof(ni));
+    sto_changed_vault(st, vault);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -353,6 +356,7 @@ enum mv_err mv_store_issuer_delete(struct mv_store *st, const char *vault, const
     old = v->issuers[i];
     memmove(&v->issuers[i], &v->issuers[i + 1], (v->nissuers - i - 1) * sizeof(old));
     v->nissuers--;
+    sto_changed_vault(st, vault);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);

@@ -287,11 +287,13 @@ static int view_of(struct mv_object_view *out, const struct mv_vault *v, const c
 }
 
 /* The end of a write: persists the change, unlocks and hands out the view. */
-static enum mv_err end_write(struct mv_store *st, enum mv_err rc, struct mv_object_view *view,
+static enum mv_err end_write(struct mv_store *st, enum mv_err rc, const char *vault,
+                             const char *name, struct mv_object_view *view,
                              struct mv_object_view *out)
 {
     if (rc == MV_OK) {
         sto_cert_actions_dirty(st);
+        sto_changed(st, MV_OBJ_CERT, vault, name);
         rc = sto_persist_locked(st);
     }
     return sto_end_view(st, rc, view, out);
@@ -365,6 +367,7 @@ enum mv_err mv_store_cert_begin(struct mv_store *st, const char *vault, const ch
     if (version != NULL)
         memcpy(version, s->pending->version, 33);
     sto_cert_actions_dirty(st);
+    sto_changed(st, MV_OBJ_CERT, vault, name);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);
@@ -429,7 +432,7 @@ out:
     mv_version_finish(&nc);
     mv_version_finish(&kv);
     mv_version_finish(&sv);
-    return end_write(st, rc, &view, out);
+    return end_write(st, rc, vault, name, &view, out);
 }
 
 enum mv_err mv_store_cert_import(struct mv_store *st, const char *vault, const char *name,
@@ -486,7 +489,7 @@ out:
     mv_version_finish(&nv);
     mv_version_finish(&kv);
     mv_version_finish(&sv);
-    return end_write(st, rc, &view, out);
+    return end_write(st, rc, vault, name, &view, out);
 }
 
 /* ---- Update and policy ---- */
@@ -566,7 +569,7 @@ out:
     mv_version_finish(&nc);
     mv_version_finish(&kc);
     mv_version_finish(&sc);
-    return end_write(st, rc, &view, out);
+    return end_write(st, rc, vault, name, &view, out);
 }
 
 enum mv_err mv_store_cert_policy_get(struct mv_store *st, const char *vault, const char *name,
@@ -606,6 +609,7 @@ enum mv_err mv_store_cert_policy_set(struct mv_store *st, const char *vault, con
     s->policy = np;
     np = NULL;
     sto_cert_actions_dirty(st);
+    sto_changed(st, MV_OBJ_CERT, vault, name);
     rc = sto_persist_locked(st);
 out:
     pthread_rwlock_unlock(&st->lock);

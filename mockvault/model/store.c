@@ -278,6 +278,13 @@ all:
 void sto_changed(struct mv_store *st, enum mv_objtype t, const char *vault, const char *name)
 {
     change_add(st, MV_CHANGE_OBJECT, t, vault, name);
+    /* A certificate version is three objects under one name (spec/keyvault-certificates.md §1):
+     * its managed key and secret change with it (complete, update mirroring, the soft-delete
+     * cascade, restore), so their rows are saved with the certificate's. */
+    if (t == MV_OBJ_CERT) {
+        change_add(st, MV_CHANGE_OBJECT, MV_OBJ_KEY, vault, name);
+        change_add(st, MV_CHANGE_OBJECT, MV_OBJ_SECRET, vault, name);
+    }
 }
 
 void sto_changed_vault(struct mv_store *st, const char *vault)

@@ -496,8 +496,9 @@ START_TEST(test_round_trip_default)
     ck_assert_msg(strstr(compact, want) != NULL, "missing %s", want);
     ck_assert_ptr_nonnull(strstr(compact, "\"softDelete\":{\"retentionDays\":7,"
                                           "\"purgeProtection\":true}"));
-    ck_assert_ptr_nonnull(
-        strstr(compact, "\"permissions\":{\"secrets\":[\"all\"],\"keys\":[\"all\"]}"));
+    ck_assert_ptr_nonnull(strstr(compact,
+                                 "\"permissions\":{\"secrets\":[\"all\"],\"keys\":[\"all\"],"
+                                 "\"certificates\":[\"all\"]}"));
     ck_assert_ptr_nonnull(strstr(compact, "\"permissions\":{\"secrets\":[\"get\",\"list\"],"
                                           "\"keys\":[\"get\",\"list\"]}"));
     snprintf(want, sizeof(want),

@@ -1,9 +1,11 @@
 /* test-store-persist.c: the state dir's SQLite rows (model/persist.h, issue 14) against the store's
  * writes: after every kind of write (secrets, keys with rotation, soft delete, recover, purge, the
- * scheduled purge, restore, vault access, replace) the state read back from the database is the
+ * scheduled purge, restore, vault access, replace; certificates with their managed key and secret,
+ * the operation, contacts and issuers) the state read back from the database is the
  * store's, export for export, which fails when a write does not report what it changed; a commit
  * that fails answers MV_E_PERSIST and leaves memory and disk as they were; a JSON snapshot
  * (state.json, as earlier versions wrote it) is migrated and kept under its new name. */
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,8 @@
 
 #include "clock.h"
 #include "keymat.h"
+#include "store-certs.h"
+#include "x509.h"
 #include "log.h"
 #include "persist.h"
 #include "state.h"
@@ -153,6 +157,60 @@ START_TEST(test_rows_follow_every_write)
     same_as_saved(p, st, "rotation policy");
     ck_assert_uint_eq(mv_store_rotation_due(st, T0 + 3 + 2 * DAY, NULL, NULL), 1);
     same_as_saved(p, st, "rotation on the clock");
+
+    /* Certificates: a version's certificate, managed key and managed secret are three rows that
+     * change together (create, complete, update, the cascade of delete and recover), beside the
+     * name's operation and policy; contacts and issuers are the vault's row. */
+    struct mv_cert_policy cp = {0};
+    char err[256];
+    cJSON *pj = cJSON_Parse("{\"x509_props\":{\"subject\":\"CN=row\"},\"issuer\":{\"name\":"
+                            "\"Self\"},\"key_props\":{\"kty\":\"EC\",\"crv\":\"P-256\"},"
+                            "\"secret_props\":{\"contentType\":\"application/x-pem-file\"}}");
+    ck_assert_ptr_nonnull(pj);
+    ck_assert_msg(mv_cert_policy_parse(pj, NULL, &cp, err, sizeof err) == 0, "%s", err);
+    cJSON_Delete(pj);
+    struct mv_keymat *cm = ec_mat(9);
+    unsigned char *csr = NULL, *der = NULL;
+    size_t csr_len = 0, der_len = 0;
+    ck_assert_int_eq(mv_x509_csr(&cp, cm, &csr, &csr_len), MV_X509_OK);
+    struct mv_cert_begin beg = {.policy = &cp, .mat = cm, .csr = csr, .csr_len = csr_len};
+    ck_assert_int_eq(mv_store_cert_begin(st, "demo", "row-cert", &beg, T0, NULL, NULL), MV_OK);
+    same_as_saved(p, st, "certificate create");
+    ck_assert_int_eq(mv_x509_self_signed(&cp, cm, T0, &der, &der_len), MV_X509_OK);
+    const unsigned char *certs[1] = {der};
+    size_t lens[1] = {der_len};
+    char *pem = NULL;
+    ck_assert_int_eq(mv_x509_write_pem(cm, certs, lens, 1, &pem), MV_X509_OK);
+    struct mv_cert_issue iss = {.der = der,
+                                .der_len = der_len,
+                                .secret_value = pem,
+                                .secret_content_type = "application/x-pem-file",
+                                .nbf = T0 - 600,
+                                .exp = T0 + 365 * DAY};
+    ck_assert_int_eq(mv_store_cert_complete(st, "demo", "row-cert", &iss, T0 + 1, NULL), MV_OK);
+    same_as_saved(p, st, "certificate complete");
+    struct mv_cert_update cu = {.has_enabled = true, .enabled = false};
+    ck_assert_int_eq(mv_store_cert_update(st, "demo", "row-cert", NULL, &cu, T0 + 2, NULL), MV_OK);
+    same_as_saved(p, st, "certificate update (mirrored to its key and secret)");
+    ck_assert_int_eq(mv_store_cert_policy_set(st, "demo", "row-cert", &cp, T0 + 3, NULL), MV_OK);
+    struct mv_cert_op *op = NULL;
+    ck_assert_int_eq(mv_store_cert_op_delete(st, "demo", "row-cert", &op), MV_OK);
+    mv_cert_op_free(op);
+    same_as_saved(p, st, "policy and operation");
+    struct mv_cert_contact contact = {.email = "ops@example.com", .name = "Ops"};
+    ck_assert_int_eq(mv_store_contacts_set(st, "demo", &contact, 1), MV_OK);
+    struct mv_cert_issuer issuer = {.name = "row-issuer", .provider = "Test", .enabled = true};
+    ck_assert_int_eq(mv_store_issuer_set(st, "demo", &issuer, false, T0, NULL), MV_OK);
+    same_as_saved(p, st, "contacts and issuers");
+    ck_assert_int_eq(mv_store_delete(st, MV_OBJ_CERT, "demo", "row-cert", T0 + 4, NULL), MV_OK);
+    same_as_saved(p, st, "certificate delete (its key and secret with it)");
+    ck_assert_int_eq(mv_store_recover(st, MV_OBJ_CERT, "demo", "row-cert", NULL), MV_OK);
+    same_as_saved(p, st, "certificate recover");
+    mv_cert_policy_finish(&cp);
+    mv_keymat_unref(cm);
+    free(csr);
+    free(der);
+    cx_free_wiped(pem);
 
     /* The scheduled purge of rbac-demo (7 days), vault access, and a whole replacement. */
     ck_assert_int_eq(mv_store_delete(st, MV_OBJ_SECRET, "rbac-demo", "other", T0, NULL), MV_OK);

@@ -138,7 +138,8 @@ bool mv_certs_complete_self(struct mv_server *srv, const char *vault, const char
         goto out;
     /* Issued as of the version's creation, so nbf = created - 600 and exp = created + validity
      * as recorded, however late the observation that completes it comes. */
-    err->x509 = mv_x509_self_signed(&p, op->mat, op->created ? op->created : now, &der, &der_len);
+    int64_t issued = op->created ? op->created : now;
+    err->x509 = mv_x509_self_signed(&p, op->mat, issued, &der, &der_len);
     if (err->x509 == MV_X509_OK)
         err->x509 = mv_certs_secret_value(&p, op->mat, (const unsigned char *const *)&der, &der_len,
                                           1, &value);
@@ -162,7 +163,9 @@ bool mv_certs_complete_self(struct mv_server *srv, const char *vault, const char
     in.secret_content_type = p.content_type;
     in.nbf = props.not_before;
     in.exp = props.not_after;
-    err->store = mv_store_cert_complete(srv->store, vault, name, &in, now, out);
+    /* The version, its key and its secret are dated at issue too: the service's completed bundle
+     * has updated = created (spec §2, R-2026), however long the operation was pending here. */
+    err->store = mv_store_cert_complete(srv->store, vault, name, &in, issued, out);
     ok = err->store == MV_OK;
 out:
     if (value)

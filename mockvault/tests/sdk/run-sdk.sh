@@ -30,6 +30,10 @@ js)
     [ -d "$here/js/node_modules/@azure/$m" ] ||
       skip "the JS SDK is not installed (cd mockvault/tests/sdk/js && npm ci)"
   done
+  # certs.mjs also needs @azure/keyvault-certificates (added later to package.json).
+  if [ "${1:-}" = certs.mjs ] && [ ! -d "$here/js/node_modules/@azure/keyvault-certificates" ]; then
+    skip "@azure/keyvault-certificates is not installed (cd mockvault/tests/sdk/js && npm ci)"
+  fi
   cd "$here/js"
   # A runner of its own (cae.mjs) when named, else run.mjs with its modes.
   case ${1:-} in *.mjs) exec node "$@" ;; esac
@@ -39,6 +43,10 @@ python)
   [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is missing (scripts/setup)"
   /usr/bin/python3 -c 'import azure.identity, azure.keyvault.secrets, azure.keyvault.keys' 2>/dev/null ||
     skip "/usr/bin/python3 has no azure-identity / azure-keyvault-secrets / -keys (python3-azure)"
+  if [ "$1" = test_certs.py ]; then
+    /usr/bin/python3 -c 'import azure.keyvault.certificates, cryptography' 2>/dev/null ||
+      skip "/usr/bin/python3 has no azure-keyvault-certificates / cryptography (python3-azure)"
+  fi
   exec /usr/bin/python3 "$here/python/$1" -v
   ;;
 azcli)
