@@ -241,7 +241,7 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned a
      * retry hints only on a status that is retried, the only answers that use them. */
     if (rs->status == 401 && (v = header_value(h, "WWW-Authenticate")))
         rs->www_authenticate = kv__strdup(v);
-    if (kv__retryable_status(rs->status))
+    if (kv__retryable_status(rs->status) || rq->retry_hint)
         rs->retry_after_ms = kv__retry_after_ms(header_value(h, "x-ms-retry-after-ms"),
                                                 header_value(h, "retry-after-ms"),
                                                 header_value(h, "Retry-After"), kv__now());

@@ -144,19 +144,8 @@ int kv__key_from_json(const cJSON *o, const char *what, struct kv_key **out, str
         goto out;
     if ((rc = kv__common_from_json(o, what, &m, err)) != KV_OK)
         goto out;
-    k->enabled = m.enabled;
+    KV__COMMON_MOVE(k, m);
     k->managed = m.managed;
-    k->not_before = m.not_before;
-    k->expires = m.expires;
-    k->created = m.created;
-    k->updated = m.updated;
-    k->recovery_level = m.recovery_level;
-    k->recoverable_days = m.recoverable_days;
-    k->tags = m.tags;
-    k->n_tags = m.n_tags;
-    k->recovery_id = m.recovery_id;
-    k->deleted_date = m.deleted_date;
-    k->scheduled_purge_date = m.scheduled_purge_date;
     *out = k;
     k = NULL;
     rc = KV_OK;

@@ -244,6 +244,8 @@ struct kv__request {
     const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may be NULL */
     const char *what;           /* short name for traces ("token", "GetSecret") */
     bool identity;              /* a token request (counted in token_fetches, not requests) */
+    bool retry_hint;            /* read Retry-After whatever the status (a certificate
+                                   operation's 202 and 200 carry the poll interval) */
 };
 
 struct kv__response {
@@ -301,6 +303,11 @@ struct kv_client {
 int kv__vault_call(struct kv_client *c, const char *what, const char *method, const char *path,
                    const char *url_abs, const char *body, struct kv__response *rs,
                    struct kv_error *err);
+/* kv__vault_call that also reads the Retry-After of a successful answer into rs->retry_after_ms
+ * (the poll interval of a certificate operation, spec/keyvault-certificates.md §3). */
+int kv__vault_call_hinted(struct kv_client *c, const char *what, const char *method,
+                          const char *path, const char *body, struct kv__response *rs,
+                          struct kv_error *err);
 
 /* ----- objects.c: what secrets and keys share ------------------------------------------------ */
 
@@ -313,6 +320,23 @@ struct kv__common {
     struct kv_tag *tags;
     size_t n_tags;
 };
+/* Moves what m holds into dst, a kv_secret, kv_key or kv_certificate (the members have the same
+ * names in each; managed, which certificates lack, is the caller's); m's pointers change owner. */
+#define KV__COMMON_MOVE(dst, m)                                                                    \
+    do {                                                                                           \
+        (dst)->enabled = (m).enabled;                                                              \
+        (dst)->not_before = (m).not_before;                                                        \
+        (dst)->expires = (m).expires;                                                              \
+        (dst)->created = (m).created;                                                              \
+        (dst)->updated = (m).updated;                                                              \
+        (dst)->recovery_level = (m).recovery_level;                                                \
+        (dst)->recoverable_days = (m).recoverable_days;                                            \
+        (dst)->tags = (m).tags;                                                                    \
+        (dst)->n_tags = (m).n_tags;                                                                \
+        (dst)->recovery_id = (m).recovery_id;                                                      \
+        (dst)->deleted_date = (m).deleted_date;                                                    \
+        (dst)->scheduled_purge_date = (m).scheduled_purge_date;                                    \
+    } while (0)
 /* Reads them from o (times within the years 1 to 9999, recoverableDays 0 to INT_MAX; the message
  * of a KV_E_PROTOCOL names the member after what). KV_OK, KV_E_PROTOCOL or KV_E_NOMEM; m holds
  * nothing after a failure. */
@@ -380,12 +404,17 @@ int kv__id_parse(const char *id, const char *kind, const char *live, const char 
 
 /* ----- pager.c ------------------------------------------------------------------------------- */
 
-enum kv__family { KV__FAMILY_SECRETS, KV__FAMILY_KEYS };
+enum kv__family { KV__FAMILY_SECRETS, KV__FAMILY_KEYS, KV__FAMILY_CERTS, KV__FAMILY_ISSUERS };
 /* kv_pager_create's checks and paths for a family: names[kind] of GetX, GetXVersions,
  * GetDeletedX; live and deleted the collections ("/keys", "/deletedkeys"). */
 int kv__pager_open(struct kv_client *c, enum kv__family family, const char *const names[3],
                    const char *live, const char *deleted, int kind, const char *name,
                    int maxresults, struct kv_pager **out);
+/* kv__pager_open with extra appended to the first page's query ("includePending=true"; NULL =
+ * nothing). */
+int kv__pager_open_query(struct kv_client *c, enum kv__family family, const char *const names[3],
+                         const char *live, const char *deleted, int kind, const char *name,
+                         int maxresults, const char *extra, struct kv_pager **out);
 /* The next item of a pager of family (KV_E_INVALID_ARG for another family) parsed into out (a
  * T ** the caller has set to NULL, and that stays NULL at the end). */
 int kv__pager_next(struct kv_pager *p, enum kv__family family, kv__parse_fn parse, void *out,
@@ -416,5 +445,35 @@ int kv__key_from_json(const struct cJSON *obj, const char *what, struct kv_key *
  * range; lifetime actions that are not objects are kept with NULL members. */
 int kv__rotation_policy_from_json(const struct cJSON *o, struct kv_rotation_policy **out,
                                   struct kv_error *err);
+
+/* ----- certs.c, certs-meta.c ---------------------------------------------------------------- */
+
+/* A kv_certificate from a CertificateBundle, CertificateItem or DeletedCertificateBundle (spec
+ * §2) into *out (caller frees with kv_certificate_free), with kv__secret_from_json's rules, and
+ * KV_E_PROTOCOL for a cer that is not base64 or a policy that is not an object. */
+int kv__certificate_from_json(const struct cJSON *obj, const char *what,
+                              struct kv_certificate **out, struct kv_error *err);
+/* A CertificateOperation into *out (caller frees with kv_certificate_operation_free);
+ * retry_after_ms is -1. KV_E_PROTOCOL when it is not an object, has no status or a csr that is
+ * not base64. */
+int kv__cert_operation_from_json(const struct cJSON *obj, const char *what,
+                                 struct kv_certificate_operation **out, struct kv_error *err);
+/* A CertificatePolicy into *out (caller frees with kv_certificate_policy_free). */
+int kv__cert_policy_from_json(const struct cJSON *obj, const char *what,
+                              struct kv_certificate_policy **out, struct kv_error *err);
+/* Contacts (spec §3 Contacts) and an issuer bundle or list item (§3 Issuers). */
+int kv__cert_contacts_from_json(const struct cJSON *obj, const char *what,
+                                struct kv_certificate_contacts **out, struct kv_error *err);
+int kv__cert_issuer_from_json(const struct cJSON *obj, const char *what,
+                              struct kv_certificate_issuer **out, struct kv_error *err);
+/* The poller's decision on an operation: true when polling is over (spec §7: status not
+ * inProgress, or the Unknown issuer, which waits for a merge). */
+bool kv__cert_operation_done(const struct kv_certificate_operation *op);
+/* The wait before the next poll: the server's Retry-After or the interval, capped by the
+ * maximum (0 = none). */
+unsigned kv__poll_delay_ms(long retry_after_ms, unsigned interval_ms, unsigned max_interval_ms);
+/* DER as PEM text of label ("CERTIFICATE"): 64-column lines, LF, trailing LF. Caller frees; NULL
+ * on allocation failure. */
+char *kv__der_to_pem(const unsigned char *der, size_t len, const char *label, size_t *out_len);
 
 #endif

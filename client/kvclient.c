@@ -204,9 +204,9 @@ static int take_challenge(struct kv_client *c, const struct kv__response *rs,
     return KV_OK;
 }
 
-int kv__vault_call(struct kv_client *c, const char *what, const char *method, const char *path,
-                   const char *url_abs, const char *body, struct kv__response *rs,
-                   struct kv_error *err)
+static int vault_call(struct kv_client *c, const char *what, const char *method, const char *path,
+                      const char *url_abs, const char *body, bool hint, struct kv__response *rs,
+                      struct kv_error *err)
 {
     uint64_t start = kv__mono_ms();
     struct kv__challenge ch;
@@ -224,7 +224,7 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
                            strchr(path, '?') ? "&" : "?", c->api_version);
     if (!url)
         return kv__fail(err, KV_E_NOMEM, "out of memory");
-    struct kv__request rq = {.method = method, .url = url, .what = what};
+    struct kv__request rq = {.method = method, .url = url, .what = what, .retry_hint = hint};
 
     pthread_mutex_lock(&c->lock);
     have = c->have_challenge;
@@ -299,4 +299,18 @@ out:
     if (err)
         err->status = rc;
     return rc;
+}
+
+int kv__vault_call(struct kv_client *c, const char *what, const char *method, const char *path,
+                   const char *url_abs, const char *body, struct kv__response *rs,
+                   struct kv_error *err)
+{
+    return vault_call(c, what, method, path, url_abs, body, false, rs, err);
+}
+
+int kv__vault_call_hinted(struct kv_client *c, const char *what, const char *method,
+                          const char *path, const char *body, struct kv__response *rs,
+                          struct kv_error *err)
+{
+    return vault_call(c, what, method, path, NULL, body, true, rs, err);
 }

@@ -27,7 +27,14 @@ int kv__pager_open(struct kv_client *c, enum kv__family family, const char *cons
                    const char *live, const char *deleted, int kind, const char *name,
                    int maxresults, struct kv_pager **out)
 {
-    char path[240], q[32] = "";
+    return kv__pager_open_query(c, family, names, live, deleted, kind, name, maxresults, NULL, out);
+}
+
+int kv__pager_open_query(struct kv_client *c, enum kv__family family, const char *const names[3],
+                         const char *live, const char *deleted, int kind, const char *name,
+                         int maxresults, const char *extra, struct kv_pager **out)
+{
+    char path[240], q[80] = "";
     if (!out)
         return KV_E_INVALID_ARG;
     *out = NULL;
@@ -37,6 +44,8 @@ int kv__pager_open(struct kv_client *c, enum kv__family family, const char *cons
         return KV_E_INVALID_ARG;
     if (maxresults)
         snprintf(q, sizeof q, "?maxresults=%d", maxresults);
+    if (extra)
+        snprintf(q + strlen(q), sizeof q - strlen(q), "%c%s", maxresults ? '&' : '?', extra);
     if (kind == 1)
         snprintf(path, sizeof path, "%s/%s/versions%s", live, name, q);
     else

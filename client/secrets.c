@@ -61,19 +61,8 @@ int kv__secret_from_json(const cJSON *o, const char *what, struct kv_secret **ou
         goto out;
     if ((rc = kv__common_from_json(o, what, &m, err)) != KV_OK)
         goto out;
-    s->enabled = m.enabled;
+    KV__COMMON_MOVE(s, m);
     s->managed = m.managed;
-    s->not_before = m.not_before;
-    s->expires = m.expires;
-    s->created = m.created;
-    s->updated = m.updated;
-    s->recovery_level = m.recovery_level;
-    s->recoverable_days = m.recoverable_days;
-    s->tags = m.tags;
-    s->n_tags = m.n_tags;
-    s->recovery_id = m.recovery_id;
-    s->deleted_date = m.deleted_date;
-    s->scheduled_purge_date = m.scheduled_purge_date;
     rc = KV_E_NOMEM;
     s->value = kv__json_strdup(o, "value", &ok);
     s->content_type = kv__json_strdup(o, "contentType", &ok);

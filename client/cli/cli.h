@@ -6,8 +6,9 @@
  *   main.c      dispatch: parse, check, create the client, run the verb, print
  *   options.c   the option table, argument parsing and checks
  *   help.c      --help text
- *   secret.c    the `secret` verbs; key.c the `key` verbs; token.c the `token` verb: one file
- *               per verb family
+ *   secret.c    the `secret` verbs; key.c the `key` verbs; token.c the `token` verb;
+ *               certificate.c (with certificate-meta.c) the `certificate` verbs: one file per
+ *               verb family
  *   output.c    the result document (cJSON) and the json, tsv, table and none formats
  *   query.c     the --query subset of JMESPath
  *   util.c      messages on stderr, the library client, reading files
@@ -153,6 +154,16 @@ enum cli_opt {
     O_API_VERSION,
     O_IDENTITY,
     O_CLIENT_ID,
+    O_POLICY,
+    O_PASSWORD,
+    O_INCLUDE_PENDING,
+    O_VALIDITY,
+    O_ISSUER_NAME,
+    O_PROVIDER,
+    O_ACCOUNT_ID,
+    O_ORG_ID,
+    O_EMAIL,
+    O_PHONE,
     O_OUTPUT,
     O_QUERY,
     O_VERBOSE,
@@ -192,6 +203,10 @@ struct cli_verb {
     const char *summary;
 };
 
+/* needs_name of a verb that makes no request (certificate get-default-policy): no vault, no
+ * client and no credential are set up for it. */
+#define CLI_OFFLINE (-1)
+
 struct cli_family {
     const char *group; /* the first word on the command line */
     const struct cli_verb *verbs;
@@ -206,6 +221,7 @@ struct cli_family {
 extern const struct cli_family cli_secret_family;
 extern const struct cli_family cli_key_family;
 extern const struct cli_family cli_token_family;
+extern const struct cli_family cli_certificate_family;
 
 /* Everything the command line said, plus what was derived from it. Zero it before
  * cli_parse_args; free what it owns with cli_free. */
@@ -226,6 +242,7 @@ struct cli {
     char *vault_url;             /* owned */
     char *id_name, *id_version;  /* owned, from --id */
     char *value;                 /* owned copy of --value, wiped by cli_free */
+    char *password;              /* owned copy of --password, wiped by cli_free */
     const char *name, *version;  /* borrowed: argv or id_* */
     int enabled;                 /* -1 = not given, else 0 or 1 (--enabled / --disabled) */
     int64_t expires, not_before; /* 0 = not given */
@@ -258,6 +275,30 @@ int cli_usage_error(const struct cli *c, const char *fmt, ...) CLI_PRINTF_LIKE(2
  * suffix, into c->vault_url; name and version from --name and --version. Returns KV_OK,
  * KV_E_USAGE or KV_E_NOMEM. */
 int cli_resolve_vault(struct cli *c);
+
+/* ----- certificate-meta.c: policies, contacts, issuers -------------------------------------- */
+
+/* A policy given as az prints it (camelCase: keyProperties, x509CertificateProperties, ...) or
+ * in the service's own snake_case shape, as compact JSON in the service's shape (null members
+ * dropped); *out: caller frees. KV_OK, KV_E_USAGE (after saying why; the text is not echoed) or
+ * KV_E_NOMEM. */
+int cli_policy_to_wire(struct cli *c, const char *text, char **out);
+/* The policy JSON of the service as az prints it into the object parent under key (times as
+ * ISO 8601). */
+void cli_doc_policy(struct cli_doc *d, cJSON *parent, const char *key, const char *wire_json);
+/* The --policy value: the JSON itself, or "@PATH" for a file (az's convention), converted with
+ * cli_policy_to_wire. */
+int cli_policy_option(struct cli *c, char **out);
+/* The contact and issuer verbs. */
+int cli_cert_contact_add(struct cli *c, struct cli_doc *out);
+int cli_cert_contact_list(struct cli *c, struct cli_doc *out);
+int cli_cert_contact_delete(struct cli *c, struct cli_doc *out);
+int cli_cert_issuer_write(struct cli *c, struct cli_doc *out);
+int cli_cert_issuer_show(struct cli *c, struct cli_doc *out);
+int cli_cert_issuer_list(struct cli *c, struct cli_doc *out);
+int cli_cert_issuer_delete(struct cli *c, struct cli_doc *out);
+/* get-default-policy: az's default policy, offline. */
+int cli_cert_default_policy(struct cli *c, struct cli_doc *out);
 
 /* ----- help.c ------------------------------------------------------------------------------ */
 

@@ -81,14 +81,24 @@ void cli_help_global(FILE *f, const struct cli_family *const *families,
     const struct cli_family *fam;
 
     fputs("Usage: " CLI_PROG " GROUP VERB [OPTION]...\n"
-          "A client for Azure Key Vault secrets and keys, with az keyvault secret's and az\n"
-          "keyvault key's verbs and flags.\n\n"
+          "A client for Azure Key Vault secrets, keys and certificates, with the verbs and flags\n"
+          "of az keyvault secret, az keyvault key and az keyvault certificate.\n\n"
           "Commands:\n",
           f);
     for (size_t i = 0; (fam = families[i]) != NULL; i++) {
         if (family && family != fam)
             continue;
         for (size_t k = 0; k < fam->n_verbs; k++) {
+            /* A long group name ("certificate") gets a wider verb column of its own. */
+            if (strlen(fam->group) > 6) {
+                int col = 2 + (int)strlen(fam->group) + 1 + 22 + 1;
+                if (strlen(fam->verbs[k].name) > 22)
+                    fprintf(f, "  %s %s\n%*s", fam->group, fam->verbs[k].name, col, "");
+                else
+                    fprintf(f, "  %s %-22s ", fam->group, fam->verbs[k].name);
+                print_wrapped(f, fam->verbs[k].summary, (size_t)col);
+                continue;
+            }
             /* Two-word verbs ("rotation-policy update") get a line of their own. */
             if (strlen(fam->verbs[k].name) > 15)
                 fprintf(f, "  %-6s %s\n%25s", fam->group, fam->verbs[k].name, "");
@@ -105,7 +115,9 @@ void cli_help_global(FILE *f, const struct cli_family *const *families,
           "AZURE_AUTHORITY_HOST; otherwise a managed identity. HTTPS_PROXY and NO_PROXY are\n"
           "honoured. A value is printed only by `secret show`; `secret set` prints the new\n"
           "version without it. `--query value -o tsv` prints the bare value. Keys print their\n"
-          "public part only; encrypt, decrypt, sign and verify take and print base64.\n",
+          "public part only; encrypt, decrypt, sign and verify take and print base64.\n"
+          "Certificates print the public certificate (cer) only; the private key is in the\n"
+          "certificate's secret (`secret show --name NAME`), and --password is never printed.\n",
           f);
     print_exit_codes(f);
     fputs("\nRun '" CLI_PROG " GROUP VERB --help' for a command's options.\n", f);

@@ -1,5 +1,5 @@
-/* main.c: the kvclient command-line tool, an `az keyvault secret` / `az keyvault key`-like front
- * end to libkvclient.
+/* main.c: the kvclient command-line tool, an `az keyvault secret` / `key` / `certificate`-like
+ * front end to libkvclient.
  * argv is parsed against the option and command tables (options.c) into struct cli; the verb's
  * run function calls the library and builds its result as a cJSON document; --query narrows it
  * and one printer renders it as json, tsv, table or nothing. The exit code is the enum kv_status
@@ -38,8 +38,8 @@ static int run_and_print(struct cli *c, struct cli_doc *doc)
 }
 
 /* Every command family, in the order --help lists them: adding a family is one entry here. */
-static const struct cli_family *const families[] = {&cli_secret_family, &cli_key_family,
-                                                    &cli_token_family, NULL};
+static const struct cli_family *const families[] = {
+    &cli_secret_family, &cli_key_family, &cli_certificate_family, &cli_token_family, NULL};
 
 int main(int argc, char **argv)
 {
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
         goto out;
     }
     inited = 1;
-    if ((st = cli_make_client(&cli)) != KV_OK)
+    if (cli.verb->needs_name != CLI_OFFLINE && (st = cli_make_client(&cli)) != KV_OK)
         goto out;
     st = run_and_print(&cli, &doc);
 out:

@@ -23,20 +23,24 @@ const struct cli_opt_def cli_opts[] = {
      "DNS suffix for --vault-name (default $KVCLIENT_VAULT_DNS_SUFFIX or " CLI_DEFAULT_DNS_SUFFIX
      ")"},
     {O_ID, "id", NULL, 0, "URL", 0,
-     "secret id https://VAULT/secrets/NAME[/VERSION] (or /deletedsecrets/NAME), or key id "
-     "https://VAULT/keys/NAME[/VERSION], instead of --vault-*, --name and --version"},
-    {O_NAME, "name", NULL, 'n', "NAME", 0, "secret or key name"},
-    {O_VERSION, "version", NULL, 0, "VERSION", 0, "secret or key version (default: the latest)"},
+     "secret id https://VAULT/secrets/NAME[/VERSION] (or /deletedsecrets/NAME), key id "
+     "https://VAULT/keys/NAME[/VERSION] or certificate id https://VAULT/certificates/NAME"
+     "[/VERSION], instead of --vault-*, --name and --version"},
+    {O_NAME, "name", NULL, 'n', "NAME", 0,
+     "secret, key or certificate name (certificate contact add: the contact's name)"},
+    {O_VERSION, "version", NULL, 0, "VERSION", 0,
+     "secret, key or certificate version (default: the latest)"},
     {O_VALUE, "value", NULL, 0, "VALUE", 0,
      "secret set: the value (briefly visible to other users in ps; prefer --file); key "
      "encrypt/decrypt: the data (base64 unless --data-type plaintext); rotation-policy update: "
      "the policy JSON"},
     {O_FILE, "file", NULL, 'f', "PATH", 0,
      "set: read the value from PATH (- = stdin); backup: write the blob to PATH; restore: read "
-     "it; rotation-policy update: read the policy JSON"},
+     "it; rotation-policy update: read the policy JSON; certificate import: the PFX or PEM; "
+     "certificate download: where to write; pending merge: the signed certificate (PEM or DER)"},
     {O_ENCODING, "encoding", NULL, 'e', "ENC", 0,
      "how --file is turned into the value: utf-8 (default), ascii, base64 or hex; set adds the "
-     "tag file-encoding=ENC like az"},
+     "tag file-encoding=ENC like az; certificate download: PEM (default) or DER"},
     {O_CONTENT_TYPE, "content-type", "description", 0, "TYPE", 0, "content type, e.g. text/plain"},
     {O_TAGS, "tags", NULL, 0, "K=V...", 0,
      "space-separated tags (az style); --tags \"\" clears them"},
@@ -81,6 +85,22 @@ const struct cli_opt_def cli_opts[] = {
      "use the managed identity instead of the environment chain"},
     {O_CLIENT_ID, "client-id", NULL, 0, "ID", 1,
      "with --identity: a user-assigned identity's client id"},
+    {O_POLICY, "policy", NULL, 0, "JSON|@PATH", 0,
+     "certificate policy as JSON (az's camelCase or the service's snake_case), or @PATH to read "
+     "it from a file (see `certificate get-default-policy`)"},
+    {O_PASSWORD, "password", NULL, 0, "PASSWORD", 0,
+     "certificate import: the PFX's password; issuer: the account password (never printed)"},
+    {O_INCLUDE_PENDING, "include-pending", NULL, 0, NULL, 0,
+     "also list certificates whose first version is still pending"},
+    {O_VALIDITY, "validity", NULL, 0, "MONTHS", 0,
+     "certificate create: validity in months, overriding the policy's"},
+    {O_ISSUER_NAME, "issuer-name", NULL, 0, "NAME", 0, "certificate issuer name"},
+    {O_PROVIDER, "provider-name", NULL, 0, "PROVIDER", 0,
+     "certificate issuer provider (DigiCert, GlobalSign, Test, ...)"},
+    {O_ACCOUNT_ID, "account-id", NULL, 0, "ID", 0, "certificate issuer account id"},
+    {O_ORG_ID, "organization-id", NULL, 0, "ID", 0, "certificate issuer organization id"},
+    {O_EMAIL, "email", NULL, 0, "EMAIL", 0, "certificate contact email"},
+    {O_PHONE, "phone", NULL, 0, "PHONE", 0, "certificate contact phone"},
     {O_OUTPUT, "output", "out", 'o', "FMT", 1, "json (default), tsv, table or none"},
     {O_QUERY, "query", NULL, 0, "PATH", 1,
      "print part of the result: value, id, name, attributes.expires, [].name, ..."},
@@ -413,10 +433,6 @@ int cli_check_args(struct cli *c)
         return cli_usage_error(c, "give only one of --enabled and --disabled");
     if (c->seen[O_SCOPE] && c->seen[O_RESOURCE])
         return cli_usage_error(c, "give only one of --scope and --resource");
-    if (c->val[O_ENCODING] && strcmp(c->val[O_ENCODING], "utf-8") &&
-        strcmp(c->val[O_ENCODING], "ascii") && strcmp(c->val[O_ENCODING], "base64") &&
-        strcmp(c->val[O_ENCODING], "hex"))
-        return cli_usage_error(c, "--encoding must be utf-8, ascii, base64 or hex");
     c->enabled = -1;
     if (c->val[O_ENABLED] || c->val[O_DISABLED]) {
         int b = parse_bool(c->val[O_ENABLED] ? c->val[O_ENABLED] : c->val[O_DISABLED]);
@@ -440,5 +456,6 @@ void cli_free(struct cli *c)
     free(c->id_name);
     free(c->id_version);
     cx_free_wiped(c->value);
-    c->vault_url = c->id_name = c->id_version = c->value = NULL;
+    cx_free_wiped(c->password);
+    c->vault_url = c->id_name = c->id_version = c->value = c->password = NULL;
 }

@@ -62,6 +62,12 @@ static int check_secret_args(struct cli *c)
     if (cli_verb_takes(c->family, v, O_FILE) && !cli_verb_takes(c->family, v, O_VALUE) &&
         !c->seen[O_FILE])
         return cli_usage_error(c, "--file is required");
+    /* set's --encoding says how --file becomes the value (certificate download's is PEM or DER,
+     * checked by its own family). */
+    if (c->val[O_ENCODING] && strcmp(c->val[O_ENCODING], "utf-8") &&
+        strcmp(c->val[O_ENCODING], "ascii") && strcmp(c->val[O_ENCODING], "base64") &&
+        strcmp(c->val[O_ENCODING], "hex"))
+        return cli_usage_error(c, "--encoding must be utf-8, ascii, base64 or hex");
     return KV_OK;
 }
 

@@ -1,5 +1,5 @@
-/* kvclient.h: the public API of libkvclient, a client for the Azure Key Vault secrets and keys
- * APIs.
+/* kvclient.h: the public API of libkvclient, a client for the Azure Key Vault secrets, keys and
+ * certificates APIs.
  *
  * One opaque handle (struct kv_client) per vault. It authenticates with the Key Vault challenge
  * (the first request goes out without a token; the 401's WWW-Authenticate names the tenant and
@@ -500,6 +500,362 @@ KV_EXPORT int kv_key_verify(struct kv_client *c, const char *name, const char *v
                             const char *alg, const void *digest, size_t digest_len,
                             const void *signature, size_t signature_len, int *valid,
                             struct kv_error *err);
+
+/* ----- Certificates ------------------------------------------------------------------------ */
+
+/* A certificate version is three objects with the same name and version: the certificate, a
+ * managed key (kid) and a managed secret (sid) that holds the certificate with its private key as
+ * PFX or PEM (spec/keyvault-certificates.md §1). The key is used through kv_key_*; the secret is
+ * read with kv_certificate_get_secret() (or kv_secret_get()). */
+
+/* A certificate policy as the service returns it. json is the whole policy object, compact, in
+ * the service's own (snake_case) shape, for printing and for sending back changed; the other
+ * members are read from it for convenience (NULL, or 0 for numbers, when absent). Owned by the
+ * struct; free with kv_certificate_policy_free(). */
+struct kv_certificate_policy {
+    char *id;         /* https://{vault}/certificates/{name}/policy */
+    char *json;       /* the policy object as received */
+    char *subject;    /* x509_props.subject; NULL for a certificate with SANs only */
+    char **dns_names; /* x509_props.sans.dns_names */
+    size_t n_dns_names;
+    char *issuer_name;  /* issuer.name: "Self", "Unknown" or an issuer's name */
+    char *kty;          /* key_props.kty: "RSA", "RSA-HSM", "EC", "EC-HSM" */
+    int key_size;       /* key_props.key_size (RSA) */
+    char *curve;        /* key_props.crv (EC) */
+    int exportable;     /* key_props.exportable: 1 or 0 */
+    int reuse_key;      /* key_props.reuse_key: 1 or 0 */
+    char *content_type; /* secret_props.contentType: "application/x-pkcs12" or
+                           "application/x-pem-file" */
+    int validity_months;
+    int enabled; /* attributes.enabled (1 when absent) */
+    int64_t created;
+    int64_t updated;
+};
+/* Accepts NULL. */
+KV_EXPORT void kv_certificate_policy_free(struct kv_certificate_policy *policy);
+
+/* What a policy says, for building one without writing JSON: fields left at their
+ * kv_certificate_policy_spec_init() values are not sent, and the service fills its defaults
+ * (RSA 2048 exportable, PFX, 12 months, serverAuth and clientAuth, 80 % AutoRenew for Self). */
+struct kv_certificate_policy_spec {
+    const char *subject;          /* "CN=www.contoso.com" */
+    const char *const *dns_names; /* subject alternative names */
+    size_t n_dns_names;
+    const char *issuer_name;  /* "Self" (self-signed), "Unknown" (merge a CA's answer), or
+                                 an issuer set with kv_certificate_issuer_set(); NULL = the
+                                 service's default, "Unknown" */
+    const char *kty;          /* NULL = "RSA" */
+    int key_size;             /* 0 = the service's default */
+    const char *curve;        /* EC only */
+    int exportable;           /* -1 = leave, 0, 1 */
+    int reuse_key;            /* -1 = leave, 0, 1 */
+    const char *content_type; /* "application/x-pkcs12" or "application/x-pem-file" */
+    int validity_months;      /* 0 = leave */
+};
+KV_EXPORT void kv_certificate_policy_spec_init(struct kv_certificate_policy_spec *spec);
+/* The policy JSON (the wire's shape, for kv_certificate_create() and the other calls that take
+ * policy_json) of spec. *json: caller frees with kv_free(). KV_E_INVALID_ARG when spec holds
+ * neither a subject nor a DNS name (the service needs one). */
+KV_EXPORT int kv_certificate_policy_json(const struct kv_certificate_policy_spec *spec, char **json,
+                                         struct kv_error *err);
+
+/* A certificate bundle, a list item (no kid, sid, cer or policy; id without version for
+ * GetCertificates) or a deleted certificate. Optional fields are NULL, or 0 for times. Everything
+ * is owned by the struct; free with kv_certificate_free(). Times and recoverable_days are bounded
+ * as for kv_secret (KV_E_PROTOCOL otherwise), and so is a cer that is not base64. */
+struct kv_certificate {
+    char *id; /* https://{vault}/certificates/{name}/{version} */
+    char *name;
+    char *version;
+    char *kid;           /* the managed key's id, same name and version */
+    char *sid;           /* the managed secret's id, same name and version */
+    char *x5t;           /* unpadded base64url of the SHA-1 of the DER certificate */
+    struct kv_bytes cer; /* the DER certificate; empty while the version is pending */
+    int enabled;         /* 1 or 0 (a pending version is disabled) */
+    int64_t not_before;  /* nbf: the certificate's notBefore */
+    int64_t expires;     /* exp: its notAfter */
+    int64_t created;
+    int64_t updated;
+    char *recovery_level;
+    int recoverable_days;
+    struct kv_tag *tags;
+    size_t n_tags;
+    struct kv_certificate_policy *policy; /* the latest version's bundle only; else NULL */
+    char *pending_id; /* pending.id: the name has an operation object (also after completion) */
+    /* Deleted certificates only. */
+    char *recovery_id;
+    int64_t deleted_date;
+    int64_t scheduled_purge_date;
+};
+/* Accepts NULL. */
+KV_EXPORT void kv_certificate_free(struct kv_certificate *cert);
+
+/* Splits a certificate identifier as kv_secret_id_parse() splits a secret's:
+ * https://{host[:port]}/certificates/{name}[/{version}] or .../deletedcertificates/{name}. The
+ * same ownership and errors; messages are phrased as predicates of the id. */
+KV_EXPORT int kv_certificate_id_parse(const char *id, char **vault_url, char **name, char **version,
+                                      struct kv_error *err);
+
+/* The pending operation of a certificate name (create until it completes, then kept with status
+ * completed; spec §2 CertificateOperation). Owned by the struct; free with
+ * kv_certificate_operation_free(). */
+struct kv_certificate_operation {
+    char *id;   /* https://{vault}/certificates/{name}/pending */
+    char *name; /* the certificate's name */
+    char *issuer_name;
+    struct kv_bytes csr; /* the DER PKCS#10 request (to have a CA sign for a merge) */
+    int cancellation_requested;
+    char *status;         /* "inProgress", "completed", "cancelled" or "failed" */
+    char *status_details; /* NULL when completed or cancelled */
+    char *target;         /* when completed: https://{vault}/certificates/{name} */
+    char *request_id;
+    char *error_code;    /* a failed operation's error.code */
+    char *error_message; /* and error.message */
+    long retry_after_ms; /* the response's Retry-After, -1 when none */
+};
+/* Accepts NULL. */
+KV_EXPORT void kv_certificate_operation_free(struct kv_certificate_operation *op);
+
+/* Attributes and tags to set at create, import or merge, or to change with
+ * kv_certificate_update(). Fields left at their kv_certificate_props_init() values are not
+ * sent. A certificate's validity comes from the X.509 certificate, so it has no nbf or exp to
+ * set. */
+struct kv_certificate_props {
+    int enabled;               /* -1 = leave, 0, 1 */
+    const struct kv_tag *tags; /* sent when set_tags is 1 (n_tags may be 0 to clear them) */
+    size_t n_tags;
+    int set_tags;
+};
+KV_EXPORT void kv_certificate_props_init(struct kv_certificate_props *props);
+
+/* Every certificate operation returns a kv_status; err (may be NULL) gets the details of a
+ * failure. Where *out is given it holds a new object on success (free it with its _free) and
+ * NULL on failure; out may be NULL when the caller does not need the result. policy_json is a
+ * policy object in the wire's shape ({"x509_props":{"subject":"CN=x"},"issuer":{"name":"Self"}},
+ * see spec §2, or from kv_certificate_policy_json()); the library checks that it is a JSON
+ * object and sends it as is. */
+
+/* POST /certificates/{name}/create: starts a new version (202). policy_json is required for a
+ * name's first version, else NULL keeps the stored policy. *out is the operation (status
+ * inProgress); poll it with kv_certificate_get_operation() or use kv_certificate_create_wait(). */
+KV_EXPORT int kv_certificate_create(struct kv_client *c, const char *name, const char *policy_json,
+                                    const struct kv_certificate_props *props,
+                                    struct kv_certificate_operation **out, struct kv_error *err);
+
+/* Polling: how kv_certificate_wait() spaces its GETs of the operation. */
+struct kv_poll_options {
+    unsigned interval_ms;     /* when the server sends no Retry-After; default 5000 (Python) */
+    unsigned max_interval_ms; /* cap on each wait, the server's Retry-After included (the service
+                                 sends 10 s); 0 = none. Default 0 */
+    unsigned timeout_ms;      /* give up with KV_E_TIMEOUT after this long; 0 = never */
+};
+KV_EXPORT void kv_poll_options_init(struct kv_poll_options *opts);
+/* Polls GET /certificates/{name}/pending as the SDKs' pollers do (spec §7): at once, then after
+ * each response's Retry-After (or poll->interval_ms), until the status is no longer inProgress or
+ * the issuer is "Unknown" (that operation waits for kv_certificate_merge()). When it completed,
+ * *cert (may be NULL) is the latest version from GET /certificates/{name}/; otherwise *cert is
+ * NULL and KV_OK is returned all the same: *op (may be NULL) says what happened (cancelled,
+ * failed with error_code and error_message, or inProgress awaiting a merge), as the Python
+ * poller returns the operation. poll may be NULL for the defaults. */
+KV_EXPORT int kv_certificate_wait(struct kv_client *c, const char *name,
+                                  const struct kv_poll_options *poll, struct kv_certificate **cert,
+                                  struct kv_certificate_operation **op, struct kv_error *err);
+/* kv_certificate_create() and then kv_certificate_wait(): a self-signed certificate in one call. */
+KV_EXPORT int
+kv_certificate_create_wait(struct kv_client *c, const char *name, const char *policy_json,
+                           const struct kv_certificate_props *props,
+                           const struct kv_poll_options *poll, struct kv_certificate **cert,
+                           struct kv_certificate_operation **op, struct kv_error *err);
+/* GET /certificates/{name}/pending (KV_E_NOT_FOUND, PendingCertificateNotFound, when there is
+ * none). */
+KV_EXPORT int kv_certificate_get_operation(struct kv_client *c, const char *name,
+                                           struct kv_certificate_operation **out,
+                                           struct kv_error *err);
+/* PATCH /certificates/{name}/pending {"cancellation_requested":true}: the answer still says
+ * inProgress; the next GET says cancelled. */
+KV_EXPORT int kv_certificate_cancel_operation(struct kv_client *c, const char *name,
+                                              struct kv_certificate_operation **out,
+                                              struct kv_error *err);
+/* DELETE /certificates/{name}/pending; *out is the operation as it was. */
+KV_EXPORT int kv_certificate_delete_operation(struct kv_client *c, const char *name,
+                                              struct kv_certificate_operation **out,
+                                              struct kv_error *err);
+/* POST /certificates/{name}/pending/merge: completes an operation of the Unknown issuer with
+ * the signed certificate and its chain, n DER certificates, the leaf first (sent as standard
+ * base64, as the service documents). props may be NULL. */
+KV_EXPORT int kv_certificate_merge(struct kv_client *c, const char *name,
+                                   const struct kv_bytes *x5c, size_t n,
+                                   const struct kv_certificate_props *props,
+                                   struct kv_certificate **out, struct kv_error *err);
+/* POST /certificates/{name}/import: data is a PFX (PKCS#12, binary DER; password NULL or "" when
+ * it has none) or PEM text (holding "-----BEGIN": a PKCS#8 private key and the certificate
+ * chain, LF line ends; password only for an encrypted key). A PFX is sent base64-encoded, PEM
+ * as text, as the JS SDK sends it; for PEM the policy's secret_props.contentType is set to
+ * application/x-pem-file when policy_json (may be NULL) does not say. The password and the
+ * private key are never traced or put in a message. */
+KV_EXPORT int kv_certificate_import(struct kv_client *c, const char *name, const void *data,
+                                    size_t len, const char *password, const char *policy_json,
+                                    const struct kv_certificate_props *props,
+                                    struct kv_certificate **out, struct kv_error *err);
+/* GET /certificates/{name}/{version}; version NULL or "" = the latest (with policy and
+ * pending_id; an explicit version has neither). A disabled certificate is returned (200). */
+KV_EXPORT int kv_certificate_get(struct kv_client *c, const char *name, const char *version,
+                                 struct kv_certificate **out, struct kv_error *err);
+/* PATCH /certificates/{name}/{version}; version NULL or "" = the latest. The service mirrors
+ * enabled and tags to the managed key and secret. */
+KV_EXPORT int kv_certificate_update(struct kv_client *c, const char *name, const char *version,
+                                    const struct kv_certificate_props *props,
+                                    struct kv_certificate **out, struct kv_error *err);
+/* DELETE /certificates/{name} (with its managed key and secret); *out is the deleted
+ * certificate. */
+KV_EXPORT int kv_certificate_delete(struct kv_client *c, const char *name,
+                                    struct kv_certificate **out, struct kv_error *err);
+/* GET /deletedcertificates/{name}. */
+KV_EXPORT int kv_certificate_get_deleted(struct kv_client *c, const char *name,
+                                         struct kv_certificate **out, struct kv_error *err);
+/* POST /deletedcertificates/{name}/recover; *out is the recovered certificate (with policy). */
+KV_EXPORT int kv_certificate_recover(struct kv_client *c, const char *name,
+                                     struct kv_certificate **out, struct kv_error *err);
+/* DELETE /deletedcertificates/{name}. */
+KV_EXPORT int kv_certificate_purge(struct kv_client *c, const char *name, struct kv_error *err);
+/* POST /certificates/{name}/backup. *blob: the opaque backup (base64url text); caller frees with
+ * kv_free_secret(). */
+KV_EXPORT int kv_certificate_backup(struct kv_client *c, const char *name, char **blob,
+                                    struct kv_error *err);
+/* POST /certificates/restore with a blob from kv_certificate_backup(). */
+KV_EXPORT int kv_certificate_restore(struct kv_client *c, const char *blob,
+                                     struct kv_certificate **out, struct kv_error *err);
+
+/* GET /certificates/{name}/policy. */
+KV_EXPORT int kv_certificate_policy_get(struct kv_client *c, const char *name,
+                                        struct kv_certificate_policy **out, struct kv_error *err);
+/* PATCH /certificates/{name}/policy with policy_json: the members given replace the stored ones,
+ * the rest is kept; *out is the stored policy. */
+KV_EXPORT int kv_certificate_policy_update(struct kv_client *c, const char *name,
+                                           const char *policy_json,
+                                           struct kv_certificate_policy **out,
+                                           struct kv_error *err);
+
+/* The certificate as a file, as `az keyvault certificate download` writes it: pem 0 for the DER
+ * bytes of cer, 1 for PEM ("-----BEGIN CERTIFICATE-----", 64-column lines, LF). The public
+ * certificate only; the private key is in the secret. version NULL or "" = the latest.
+ * out->data: caller frees with kv_free(). */
+KV_EXPORT int kv_certificate_download(struct kv_client *c, const char *name, const char *version,
+                                      int pem, struct kv_bytes *out, struct kv_error *err);
+/* The certificate's secret (the PFX as base64 text, or the PEM with the private key first,
+ * per the policy's content type): GET of cert->sid through the secrets API, so it needs the
+ * secret get permission, as on the service. KV_E_INVALID_ARG when cert has no sid (a pending
+ * version) or the sid names another vault than the client's. *out: free with kv_secret_free(),
+ * which wipes the value. */
+KV_EXPORT int kv_certificate_get_secret(struct kv_client *c, const struct kv_certificate *cert,
+                                        struct kv_secret **out, struct kv_error *err);
+
+/* Paging over GetCertificates, GetCertificateVersions or GetDeletedCertificates, with the same
+ * struct kv_pager as secrets and keys (kv_pager_pages and kv_pager_destroy apply; the other
+ * families' _next functions refuse it). name: the certificate for
+ * KV_LIST_CERTIFICATE_VERSIONS, else NULL; include_pending: 1 adds includePending=true (lists of
+ * certificates and deleted certificates: names with no completed version too). */
+enum kv_certificate_list_kind {
+    KV_LIST_CERTIFICATES = 0,
+    KV_LIST_CERTIFICATE_VERSIONS = 1,
+    KV_LIST_DELETED_CERTIFICATES = 2
+};
+KV_EXPORT int kv_certificate_pager_create(struct kv_client *c, enum kv_certificate_list_kind kind,
+                                          const char *name, int maxresults, int include_pending,
+                                          struct kv_pager **out);
+/* The next item in *out (free with kv_certificate_free), or KV_OK with *out NULL at the end. */
+KV_EXPORT int kv_certificate_pager_next(struct kv_pager *p, struct kv_certificate **out,
+                                        struct kv_error *err);
+
+/* The vault's certificate contacts (mailed by EmailContacts lifetime actions). */
+struct kv_certificate_contact {
+    char *email;
+    char *name;  /* may be NULL */
+    char *phone; /* may be NULL */
+};
+/* Owned by the struct; free with kv_certificate_contacts_free(). */
+struct kv_certificate_contacts {
+    char *id; /* https://{vault}/certificates/contacts */
+    struct kv_certificate_contact *contacts;
+    size_t n_contacts;
+};
+/* Accepts NULL. */
+KV_EXPORT void kv_certificate_contacts_free(struct kv_certificate_contacts *contacts);
+/* GET /certificates/contacts (KV_E_NOT_FOUND, ContactsNotFound, when none are set). */
+KV_EXPORT int kv_certificate_contacts_get(struct kv_client *c, struct kv_certificate_contacts **out,
+                                          struct kv_error *err);
+/* PUT /certificates/contacts: replaces the list with n contacts (the library only reads them;
+ * each needs an email). */
+KV_EXPORT int kv_certificate_contacts_set(struct kv_client *c,
+                                          const struct kv_certificate_contact *contacts, size_t n,
+                                          struct kv_certificate_contacts **out,
+                                          struct kv_error *err);
+/* DELETE /certificates/contacts; *out is the list that was deleted. */
+KV_EXPORT int kv_certificate_contacts_delete(struct kv_client *c,
+                                             struct kv_certificate_contacts **out,
+                                             struct kv_error *err);
+
+/* A certificate issuer (a CA account the vault orders certificates from). The password of its
+ * credentials is never returned by the service, so it has no member here. Owned by the struct;
+ * free with kv_certificate_issuer_free(). List items have only id, name and provider. */
+struct kv_certificate_admin {
+    char *first_name;
+    char *last_name;
+    char *email;
+    char *phone;
+};
+struct kv_certificate_issuer {
+    char *id; /* https://{vault}/certificates/issuers/{name} */
+    char *name;
+    char *provider;   /* "DigiCert", "GlobalSign", "Test", ... */
+    char *account_id; /* credentials.account_id */
+    char *org_id;     /* org_details.id */
+    struct kv_certificate_admin *admins;
+    size_t n_admins;
+    int enabled;
+    int64_t created;
+    int64_t updated;
+};
+/* Accepts NULL. */
+KV_EXPORT void kv_certificate_issuer_free(struct kv_certificate_issuer *issuer);
+/* What kv_certificate_issuer_set() and _update() send; members left at their
+ * kv_certificate_issuer_props_init() values are not sent (update keeps the stored ones). The
+ * library only reads it; the password is never traced. */
+struct kv_certificate_issuer_props {
+    const char *provider; /* required by set */
+    const char *account_id;
+    const char *password;
+    const char *org_id;
+    const struct kv_certificate_admin *admins; /* sent when set_admins is 1 */
+    size_t n_admins;
+    int set_admins;
+    int enabled; /* -1 = leave, 0, 1 */
+};
+KV_EXPORT void kv_certificate_issuer_props_init(struct kv_certificate_issuer_props *props);
+/* PUT /certificates/issuers/{name}: creates or replaces an issuer. */
+KV_EXPORT int kv_certificate_issuer_set(struct kv_client *c, const char *name,
+                                        const struct kv_certificate_issuer_props *props,
+                                        struct kv_certificate_issuer **out, struct kv_error *err);
+/* PATCH /certificates/issuers/{name}: changes the members given. */
+KV_EXPORT int kv_certificate_issuer_update(struct kv_client *c, const char *name,
+                                           const struct kv_certificate_issuer_props *props,
+                                           struct kv_certificate_issuer **out,
+                                           struct kv_error *err);
+/* GET /certificates/issuers/{name} (KV_E_NOT_FOUND, CertificateIssuerNotFound). */
+KV_EXPORT int kv_certificate_issuer_get(struct kv_client *c, const char *name,
+                                        struct kv_certificate_issuer **out, struct kv_error *err);
+/* DELETE /certificates/issuers/{name}; *out is the deleted issuer. */
+KV_EXPORT int kv_certificate_issuer_delete(struct kv_client *c, const char *name,
+                                           struct kv_certificate_issuer **out,
+                                           struct kv_error *err);
+/* Paging over GET /certificates/issuers (items: id, name, provider), with struct kv_pager. */
+KV_EXPORT int kv_certificate_issuer_pager_create(struct kv_client *c, int maxresults,
+                                                 struct kv_pager **out);
+/* The next item in *out (free with kv_certificate_issuer_free), or KV_OK with *out NULL at the
+ * end. */
+KV_EXPORT int kv_certificate_issuer_pager_next(struct kv_pager *p,
+                                               struct kv_certificate_issuer **out,
+                                               struct kv_error *err);
 
 /* Frees memory returned by the library; kv_free_secret() overwrites the string with zeros first.
  * Both accept NULL. */

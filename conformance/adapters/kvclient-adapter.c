@@ -249,6 +249,56 @@ static cJSON *run_key(struct kv_client *c, const char *cmd, const char *name, ch
     return NULL;
 }
 
+/* name, version, x5t, enabled, exp, nbf of a certificate (docs/conformance.md cert-get). */
+static void add_cert(cJSON *o, const struct kv_certificate *k)
+{
+    add_str_or_null(o, "name", k->name);
+    add_str_or_null(o, "version", k->version && *k->version ? k->version : NULL);
+    add_str_or_null(o, "x5t", k->x5t);
+    cJSON_AddBoolToObject(o, "enabled", k->enabled);
+    add_time_or_null(o, "exp", k->expires);
+    add_time_or_null(o, "nbf", k->not_before);
+}
+
+/* cert-create NAME: a Self certificate (subject CN=NAME, the service's other defaults) and the
+ * library's poller until the operation is done; cert-get NAME [VERSION]. */
+static cJSON *run_cert(struct kv_client *c, const char *cmd, const char *name, char **save)
+{
+    struct kv_certificate_policy_spec spec;
+    struct kv_certificate *k = NULL;
+    struct kv_certificate_operation *op = NULL;
+    struct kv_error err;
+    char subject[160], *policy = NULL;
+    cJSON *o;
+    int st;
+
+    memset(&err, 0, sizeof err);
+    if (strcmp(cmd, "cert-get") == 0) {
+        st = kv_certificate_get(c, name, strtok_r(NULL, " \t", save), &k, &err);
+    } else if (strcmp(cmd, "cert-create") == 0) {
+        kv_certificate_policy_spec_init(&spec);
+        snprintf(subject, sizeof subject, "CN=%s", name);
+        spec.subject = subject;
+        spec.issuer_name = "Self";
+        st = kv_certificate_policy_json(&spec, &policy, &err);
+        if (st == KV_OK)
+            st = kv_certificate_create_wait(c, name, policy, NULL, NULL, &k, &op, &err);
+        kv_free(policy);
+    } else {
+        return NULL;
+    }
+    if (st != KV_OK)
+        return failure(st, &err);
+    o = ok_object();
+    if (op)
+        add_str_or_null(o, "status", op->status);
+    if (k)
+        add_cert(o, k);
+    kv_certificate_operation_free(op);
+    kv_certificate_free(k);
+    return o;
+}
+
 static cJSON *run(struct kv_client *c, char *line)
 {
     char *save = NULL, *cmd = strtok_r(line, " \t", &save);
@@ -266,6 +316,8 @@ static cJSON *run(struct kv_client *c, char *line)
     if (!a1 && strcmp(cmd, "list") != 0)
         return usage_error("missing argument");
     if (strncmp(cmd, "key-", 4) == 0 && (o = run_key(c, cmd, a1, &save)) != NULL)
+        return o;
+    if (strncmp(cmd, "cert-", 5) == 0 && (o = run_cert(c, cmd, a1, &save)) != NULL)
         return o;
     if (strcmp(cmd, "get") == 0) {
         char *ver = strtok_r(NULL, " \t", &save);
