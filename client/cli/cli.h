@@ -352,6 +352,11 @@ int cli_write_private_file(const char *path, const unsigned char *bytes, size_t 
  * as base64url (caller frees with cx_free_wiped). Return a kv_status after reporting. */
 int cli_backup_to_file(struct cli *c, const char *blob);
 int cli_blob_from_file(struct cli *c, char **blob);
+/* The purge and backup verbs of every family (secret, key, certificate): the family's library call
+ * on --name, then nothing printed (purge) or the blob written to --file (backup). */
+int cli_run_purge(struct cli *c, int (*purge)(struct kv_client *, const char *, struct kv_error *));
+int cli_run_backup(struct cli *c,
+                   int (*backup)(struct kv_client *, const char *, char **, struct kv_error *));
 /* The attributes every object has, as az prints them (created, enabled, expires, notBefore,
  * recoverableDays, recoveryLevel, updated), into the object a. */
 void cli_doc_common_attributes(struct cli_doc *d, cJSON *a, int64_t created, int enabled,

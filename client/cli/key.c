@@ -288,21 +288,14 @@ static int run_rotate(struct cli *c, struct cli_doc *out)
 
 static int run_purge(struct cli *c, struct cli_doc *out)
 {
-    int st = kv_key_purge(c->client, c->name, &c->err);
-
     (void)out;
-    return st != KV_OK ? cli_fail(c, st) : st;
+    return cli_run_purge(c, kv_key_purge);
 }
 
 static int run_backup(struct cli *c, struct cli_doc *out)
 {
-    char *blob = NULL;
-    int st = kv_key_backup(c->client, c->name, &blob, &c->err);
-
     (void)out;
-    st = st != KV_OK ? cli_fail(c, st) : cli_backup_to_file(c, blob);
-    kv_free_secret(blob);
-    return st;
+    return cli_run_backup(c, kv_key_backup);
 }
 
 static int run_restore(struct cli *c, struct cli_doc *out)

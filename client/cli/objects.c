@@ -127,6 +127,24 @@ int cli_backup_to_file(struct cli *c, const char *blob)
     return st;
 }
 
+int cli_run_purge(struct cli *c, int (*purge)(struct kv_client *, const char *, struct kv_error *))
+{
+    int st = purge(c->client, c->name, &c->err);
+
+    return st != KV_OK ? cli_fail(c, st) : st;
+}
+
+int cli_run_backup(struct cli *c,
+                   int (*backup)(struct kv_client *, const char *, char **, struct kv_error *))
+{
+    char *blob = NULL;
+    int st = backup(c->client, c->name, &blob, &c->err);
+
+    st = st != KV_OK ? cli_fail(c, st) : cli_backup_to_file(c, blob);
+    kv_free_secret(blob);
+    return st;
+}
+
 int cli_blob_from_file(struct cli *c, char **blob)
 {
     char *raw = NULL;

@@ -359,27 +359,14 @@ static int run_show_deleted(struct cli *c, struct cli_doc *out)
 
 static int run_purge(struct cli *c, struct cli_doc *out)
 {
-    int st = kv_secret_purge(c->client, c->name, &c->err);
-
     (void)out;
-    if (st != KV_OK)
-        cli_fail(c, st);
-    return st;
+    return cli_run_purge(c, kv_secret_purge);
 }
 
 static int run_backup(struct cli *c, struct cli_doc *out)
 {
-    char *blob = NULL;
-    int st;
-
     (void)out;
-    st = kv_secret_backup(c->client, c->name, &blob, &c->err);
-    if (st != KV_OK)
-        cli_fail(c, st);
-    else
-        st = cli_backup_to_file(c, blob);
-    kv_free_secret(blob);
-    return st;
+    return cli_run_backup(c, kv_secret_backup);
 }
 
 static int run_restore(struct cli *c, struct cli_doc *out)

@@ -25,8 +25,7 @@ static void add_opt(cJSON *o, const char *key, const char *s)
 static enum MHD_Result send_or_oom(struct mv_req *r, cJSON *root)
 {
     if (!root)
-        return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
-                                 "mockvault ran out of memory.");
+        return mv_reply_oom(r);
     return mv_reply_json(r, MHD_HTTP_OK, root);
 }
 

@@ -35,12 +35,6 @@ static void add_url(cJSON *o, const char *key, const struct mv_req *r, const cha
     cJSON_AddStringToObject(o, key, url);
 }
 
-static enum MHD_Result oom(struct mv_req *r)
-{
-    return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
-                             "mockvault ran out of memory.");
-}
-
 /* attributes: enabled, nbf, exp, created, updated[, recoveryLevel, recoverableDays] [REC]; list
  * items of live certificates leave the recovery pair out [REC 7.5, 2025-07-01]. */
 static void add_attributes(cJSON *root, const struct mv_req *r, const struct mv_object_view *cv,
@@ -171,7 +165,7 @@ enum MHD_Result mv_reply_cert(struct mv_req *r, const struct mv_object_view *cv,
 {
     cJSON *j = cert_json(r, cv, shape);
 
-    return j ? mv_reply_json(r, MHD_HTTP_OK, j) : oom(r);
+    return j ? mv_reply_json(r, MHD_HTTP_OK, j) : mv_reply_oom(r);
 }
 
 enum MHD_Result mv_reply_cert_merged(struct mv_req *r, const struct mv_object_view *cv)
@@ -179,7 +173,7 @@ enum MHD_Result mv_reply_cert_merged(struct mv_req *r, const struct mv_object_vi
     cJSON *j = cert_json(r, cv, 0);
 
     if (!j)
-        return oom(r);
+        return mv_reply_oom(r);
     snprintf(r->reply_location, sizeof r->reply_location, "%s/certificates/%s?api-version=%s",
              r->base_url, cv->name, r->api_version);
     return mv_reply_json(r, MHD_HTTP_CREATED, j);
@@ -188,23 +182,7 @@ enum MHD_Result mv_reply_cert_merged(struct mv_req *r, const struct mv_object_vi
 enum MHD_Result mv_reply_cert_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
                                    unsigned shape, const char *next_link)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(root, "value");
-
-    for (size_t i = 0; i < n; i++) {
-        cJSON *it = cert_json(r, &items[i], shape | MV_CERT_ITEM);
-        if (!it) {
-            cJSON_Delete(root);
-            return oom(r);
-        }
-        cJSON_AddItemToArray(arr, it);
-    }
-    /* "nextLink" is always present, null on the last page (spec §2 Lists). */
-    if (next_link)
-        cJSON_AddStringToObject(root, "nextLink", next_link);
-    else
-        cJSON_AddNullToObject(root, "nextLink");
-    return mv_reply_json(r, MHD_HTTP_OK, root);
+    return mv_reply_view_page(r, items, n, shape | MV_CERT_ITEM, next_link, cert_json);
 }
 
 /* id, issuer, csr, cancellation_requested, status, status_details, error, target, request_id
@@ -254,7 +232,7 @@ enum MHD_Result mv_reply_cert_op(struct mv_req *r, const char *name, const struc
     cJSON *j = op_json(r, name, op);
 
     if (!j)
-        return oom(r);
+        return mv_reply_oom(r);
     if (how & MV_COP_REPLY_CREATED)
         snprintf(r->reply_location, sizeof r->reply_location,
                  "%s/certificates/%s/pending?api-version=%s&request_id=%s", r->base_url, name,
@@ -272,5 +250,5 @@ enum MHD_Result mv_reply_cert_policy(struct mv_req *r, const char *name,
 {
     cJSON *j = mv_reply_cert_policy_json(r, name, p);
 
-    return j ? mv_reply_json(r, MHD_HTTP_OK, j) : oom(r);
+    return j ? mv_reply_json(r, MHD_HTTP_OK, j) : mv_reply_oom(r);
 }

@@ -147,12 +147,6 @@ fail:
     return NULL;
 }
 
-static enum MHD_Result oom(struct mv_req *r)
-{
-    return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
-                             "mockvault ran out of memory.");
-}
-
 cJSON *mv_reply_key_json(const struct mv_req *r, const struct mv_object_view *kv)
 {
     return key_json(r, kv, 0);
@@ -162,29 +156,13 @@ enum MHD_Result mv_reply_key(struct mv_req *r, const struct mv_object_view *kv, 
 {
     cJSON *j = key_json(r, kv, shape);
 
-    return j ? mv_reply_json(r, MHD_HTTP_OK, j) : oom(r);
+    return j ? mv_reply_json(r, MHD_HTTP_OK, j) : mv_reply_oom(r);
 }
 
 enum MHD_Result mv_reply_key_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
                                   unsigned shape, const char *next_link)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(root, "value");
-
-    for (size_t i = 0; i < n; i++) {
-        cJSON *it = key_json(r, &items[i], shape | MV_KEY_ITEM);
-        if (!it) {
-            cJSON_Delete(root);
-            return oom(r);
-        }
-        cJSON_AddItemToArray(arr, it);
-    }
-    /* "nextLink" is always present, null on the last page (spec §3.5). */
-    if (next_link)
-        cJSON_AddStringToObject(root, "nextLink", next_link);
-    else
-        cJSON_AddNullToObject(root, "nextLink");
-    return mv_reply_json(r, MHD_HTTP_OK, root);
+    return mv_reply_view_page(r, items, n, shape | MV_KEY_ITEM, next_link, key_json);
 }
 
 enum MHD_Result mv_reply_key_verify(struct mv_req *r, bool valid)

@@ -187,6 +187,41 @@ enum MHD_Result mv_reply_json(struct mv_req *r, unsigned status, cJSON *body)
     return json_typed(r, status, body, MV_JSON_TYPE, NULL);
 }
 
+enum MHD_Result mv_reply_oom(struct mv_req *r)
+{
+    return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
+                             "mockvault ran out of memory.");
+}
+
+enum MHD_Result mv_reply_view_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
+                                   unsigned shape, const char *next_link,
+                                   cJSON *(*item)(const struct mv_req *,
+                                                  const struct mv_object_view *, unsigned))
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = root ? cJSON_AddArrayToObject(root, "value") : NULL;
+
+    for (size_t i = 0; arr && i < n; i++) {
+        cJSON *it = item(r, &items[i], shape);
+        if (!it) {
+            cJSON_Delete(root);
+            return mv_reply_oom(r);
+        }
+        cJSON_AddItemToArray(arr, it);
+    }
+    if (!arr) {
+        cJSON_Delete(root);
+        return mv_reply_oom(r);
+    }
+    /* "nextLink" is always present, null on the last page (secrets spec §1, keys §3.5,
+     * certificates §2). */
+    if (next_link)
+        cJSON_AddStringToObject(root, "nextLink", next_link);
+    else
+        cJSON_AddNullToObject(root, "nextLink");
+    return mv_reply_json(r, MHD_HTTP_OK, root);
+}
+
 static enum MHD_Result kv_error_v(struct mv_req *r, unsigned status, const char *code,
                                   const char *inner, const char *fmt, va_list ap)
 {
@@ -550,8 +585,7 @@ enum MHD_Result mv_reply_key_result(struct mv_req *r, const char *name, const ch
     char *value = cx_b64url_encode(data, len);
 
     if (!value)
-        return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
-                                 "mockvault ran out of memory.");
+        return mv_reply_oom(r);
     jb_lit(&b, "{\"kid\":");
     jb_url(&b, r->base_url, "keys", name, version);
     jb_lit(&b, ",\"value\":");

@@ -11,6 +11,14 @@
 
 /* Sends body (compact JSON, taken over and freed) with status. Returns MHD_YES/MHD_NO. */
 enum MHD_Result mv_reply_json(struct mv_req *r, unsigned status, cJSON *body);
+/* The 500 InternalError every writer answers when it runs out of memory. */
+enum MHD_Result mv_reply_oom(struct mv_req *r);
+/* A page of a family's list, {"value":[items],"nextLink":link or null}, each item written by item
+ * (which returns NULL when out of memory): the keys' and certificates' lists. */
+enum MHD_Result mv_reply_view_page(struct mv_req *r, const struct mv_object_view *items, size_t n,
+                                   unsigned shape, const char *next_link,
+                                   cJSON *(*item)(const struct mv_req *,
+                                                  const struct mv_object_view *, unsigned));
 
 /* {"error":{"code":code,"message":message[,"innererror":{"code":inner}]}} (spec §2). */
 enum MHD_Result mv_reply_kv_error(struct mv_req *r, unsigned status, const char *code,
