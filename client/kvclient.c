@@ -49,7 +49,7 @@ void kv_client_destroy(struct kv_client *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->n_pool; i++)
-        curl_easy_cleanup(c->pool[i]);
+        kv__handle_free(c->pool[i]);
     free(c->pool);
     if (c->share)
         curl_share_cleanup(c->share);
