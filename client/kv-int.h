@@ -37,6 +37,12 @@ void kv__buf_wipe(struct kv__buf *b);
 char *kv__strdup(const char *s);
 char *kv__strndup(const char *s, size_t n);
 char *kv__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The strings of parts (NULL-terminated) joined into dst (n > 0 bytes), cut to fit as snprintf
+ * cuts; returns the whole length. kv__concat returns them joined in a new string (caller frees;
+ * NULL when out of memory). They copy rather than format: every call's URL, path and body are
+ * built with them. */
+size_t kv__join(char *dst, size_t n, const char *const *parts);
+char *kv__concat(const char *const *parts);
 /* Frees a cJSON tree after overwriting every string in it (values, tokens) with zeros. */
 void kv__json_delete_wipe(struct cJSON *root);
 

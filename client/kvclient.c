@@ -220,8 +220,8 @@ int kv__vault_call(struct kv_client *c, const char *what, const char *method, co
     if (url_abs)
         url = strdup(url_abs);
     else
-        url = kv__asprintf("%s%s%sapi-version=%s", c->vault_url, path,
-                           strchr(path, '?') ? "&" : "?", c->api_version);
+        url = kv__concat((const char *const[]){c->vault_url, path, strchr(path, '?') ? "&" : "?",
+                                               "api-version=", c->api_version, NULL});
     if (!url)
         return kv__fail(err, KV_E_NOMEM, "out of memory");
     struct kv__request rq = {.method = method, .url = url, .what = what};
