@@ -38,26 +38,41 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return kv__buf_append(b, p, size * n) ? size * n : 0;
 }
 
+void kv__handle_free(struct kv__handle *h)
+{
+    if (!h)
+        return;
+    if (h->curl)
+        curl_easy_cleanup(h->curl);
+    for (struct curl_slist *i = h->headers; i; i = i->next)
+        cx_wipe(i->data, strlen(i->data));
+    curl_slist_free_all(h->headers);
+    free(h);
+}
+
 /* Takes an idle easy handle from the pool, or makes one. The attempt's counters (a request
  * unless it is an identity call, a retry when retry > 0) are added under the same lock: threads
  * sharing one client take that lock from every core, and each extra round cost them about
  * a microsecond per call (docs/performance.md). */
-static CURL *handle_get(struct kv_client *c, const struct kv__request *rq, unsigned retry)
+static struct kv__handle *handle_get(struct kv_client *c, const struct kv__request *rq,
+                                     unsigned retry)
 {
-    CURL *h = NULL;
+    struct kv__handle *k = NULL;
     pthread_mutex_lock(&c->lock);
     if (!rq->identity)
         c->stats.requests++;
     if (retry)
         c->stats.retries++;
     if (c->n_pool > 0)
-        h = c->pool[--c->n_pool];
+        k = c->pool[--c->n_pool];
     pthread_mutex_unlock(&c->lock);
-    if (h)
-        return h;
-    h = curl_easy_init();
-    if (!h)
+    if (k)
+        return k;
+    if (!(k = calloc(1, sizeof *k)) || !(k->curl = curl_easy_init())) {
+        free(k);
         return NULL;
+    }
+    CURL *h = k->curl;
     curl_easy_setopt(h, CURLOPT_SHARE, c->share);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
@@ -71,32 +86,121 @@ static CURL *handle_get(struct kv_client *c, const struct kv__request *rq, unsig
         curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
     }
     curl_easy_setopt(h, CURLOPT_USERAGENT, "kvclient/" KV_VERSION_STRING " libcurl");
-    return h;
+    return k;
 }
 
 /* Returns a handle (NULL: none, it was dropped) to the pool so its connection stays warm for the
  * next call, and counts the nconn connections its transfer opened, under one lock. */
-static void handle_put(struct kv_client *c, CURL *h, long nconn)
+static void handle_put(struct kv_client *c, struct kv__handle *k, long nconn)
 {
     pthread_mutex_lock(&c->lock);
     c->stats.connections += (unsigned long)nconn;
-    if (!h) {
+    if (!k) {
         pthread_mutex_unlock(&c->lock);
         return;
     }
     if (c->n_pool == c->cap_pool) {
         size_t cap = c->cap_pool ? c->cap_pool * 2 : 4;
-        CURL **p = realloc(c->pool, cap * sizeof *p);
+        struct kv__handle **p = realloc(c->pool, cap * sizeof *p);
         if (!p) {
             pthread_mutex_unlock(&c->lock);
-            curl_easy_cleanup(h);
+            kv__handle_free(k);
             return;
         }
         c->pool = p;
         c->cap_pool = cap;
     }
-    c->pool[c->n_pool++] = h;
+    c->pool[c->n_pool++] = k;
     pthread_mutex_unlock(&c->lock);
+}
+
+/* Wipes and frees k's header list; the easy handle must not point at it afterwards. */
+static void headers_drop(struct kv__handle *k)
+{
+    for (struct curl_slist *i = k->headers; i; i = i->next)
+        cx_wipe(i->data, strlen(i->data));
+    curl_slist_free_all(k->headers);
+    k->headers = NULL;
+    k->reqid = NULL;
+    k->ctype = k->auth = NULL;
+}
+
+/* Appends a copy of line to the list *head whose last node is *tail; returns the copy, or NULL
+ * when out of memory. */
+static char *append_line(struct curl_slist **head, struct curl_slist **tail, const char *line)
+{
+    struct curl_slist *l = curl_slist_append(*tail, line);
+    if (!l)
+        return NULL;
+    if (!*tail)
+        *head = l;
+    *tail = *tail ? (*tail)->next : l;
+    return (*tail)->data;
+}
+
+/* The request's Content-Type line into buf (n bytes), or NULL when it sends none. "Content-Type:"
+ * with no value stops curl from labelling a bodiless POST as a form. */
+static const char *ctype_line(const struct kv__request *rq, char *buf, size_t n)
+{
+    size_t len = rq->content_type ? strlen(rq->content_type) : 0;
+    if (!rq->content_type && strcmp(rq->method, "GET") == 0)
+        return NULL;
+    if (len + 15 > n)
+        return NULL;
+    memcpy(buf, "Content-Type:", 13);
+    if (rq->content_type) {
+        buf[13] = ' ';
+        memcpy(buf + 14, rq->content_type, len + 1);
+    } else {
+        buf[13] = '\0';
+    }
+    return buf;
+}
+
+/* Makes k's header list fit rq, with a new request id. The list of the previous call is reused
+ * when the token and the content type are the same and rq has no extra headers; otherwise it is
+ * rebuilt, in the order the lines have always gone out. Returns KV_OK or KV_E_NOMEM. */
+static int headers_for(struct kv__handle *k, const struct kv__request *rq)
+{
+    char line[4200];
+    struct curl_slist *tail = NULL;
+    const char *ct = ctype_line(rq, line, sizeof line);
+    bool same = k->headers && !rq->headers &&
+                (ct ? k->ctype && strcmp(k->ctype, ct) == 0 : !k->ctype) &&
+                (rq->bearer ? k->auth && strcmp(k->auth + 22, rq->bearer) == 0 : !k->auth);
+    if (!same) {
+        headers_drop(k);
+        /* The id's 36 characters are written below, before every use. */
+        static const char reqid_line[] = "x-ms-client-request-id: "
+                                         "00000000-0000-0000-0000-000000000000";
+        char *id;
+        if (!append_line(&k->headers, &tail, "Accept: application/json") ||
+            !(id = append_line(&k->headers, &tail, reqid_line)) ||
+            !append_line(&k->headers, &tail, "Expect:") ||
+            (ct && !(k->ctype = append_line(&k->headers, &tail, ct))))
+            goto nomem;
+        k->reqid = id + 24;
+        if (rq->bearer) {
+            size_t blen = strlen(rq->bearer);
+            char *auth = malloc(22 + blen + 1);
+            if (auth) {
+                memcpy(auth, "Authorization: Bearer ", 22);
+                memcpy(auth + 22, rq->bearer, blen + 1);
+                k->auth = append_line(&k->headers, &tail, auth);
+            }
+            cx_free_wiped(auth);
+            if (!k->auth)
+                goto nomem;
+        }
+        for (size_t i = 0; rq->headers && rq->headers[i]; i++)
+            if (!append_line(&k->headers, &tail, rq->headers[i]))
+                goto nomem;
+    }
+    kv__uuid(k->reqid);
+    return KV_OK;
+nomem:
+    headers_drop(k);
+    return KV_E_NOMEM;
 }
 
 static const char *header_value(CURL *h, const char *name)
@@ -142,62 +246,21 @@ static int curl_status(CURLcode rc, bool overflow, bool *retry)
 static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned attempt_no,
                    unsigned timeout_ms, struct kv__response *rs, bool *retry, struct kv_error *err)
 {
-    struct curl_slist *hl = NULL, *tmp;
-    char line[4200];
-    char reqid[37];
     int status = KV_OK;
     long nconn = 0;
-    CURL *h = handle_get(c, rq, attempt_no);
-    if (!h)
+    struct kv__handle *k = handle_get(c, rq, attempt_no);
+    if (!k)
         return kv__fail(err, KV_E_NOMEM, "out of memory creating a connection handle");
+    CURL *h = k->curl;
 
-    /* The header lines are copied together rather than formatted: the bearer line alone is
-     * over a kilobyte, and vasprintf walks it twice. */
-    kv__uuid(reqid);
-    memcpy(line, "x-ms-client-request-id: ", 24);
-    memcpy(line + 24, reqid, sizeof reqid);
-    const char *fixed[] = {"Accept: application/json", line, "Expect:", NULL};
-    for (size_t i = 0; fixed[i] && status == KV_OK; i++)
-        if (!(tmp = curl_slist_append(hl, fixed[i])))
-            status = KV_E_NOMEM;
-        else
-            hl = tmp;
-    if (status == KV_OK && (rq->content_type || strcmp(rq->method, "GET") != 0)) {
-        /* "Content-Type:" with no value stops curl from labelling a bodiless POST as a form. */
-        snprintf(line, sizeof line, "Content-Type:%s%s", rq->content_type ? " " : "",
-                 rq->content_type ? rq->content_type : "");
-        if (!(tmp = curl_slist_append(hl, line)))
-            status = KV_E_NOMEM;
-        else
-            hl = tmp;
-    }
-    if (rq->bearer && status == KV_OK) {
-        size_t blen = strlen(rq->bearer);
-        char *auth = malloc(22 + blen + 1);
-        if (auth) {
-            memcpy(auth, "Authorization: Bearer ", 22);
-            memcpy(auth + 22, rq->bearer, blen + 1);
-        }
-        tmp = auth ? curl_slist_append(hl, auth) : NULL;
-        cx_free_wiped(auth);
-        if (!tmp)
-            status = KV_E_NOMEM;
-        else
-            hl = tmp;
-    }
-    for (size_t i = 0; rq->headers && rq->headers[i] && status == KV_OK; i++)
-        if (!(tmp = curl_slist_append(hl, rq->headers[i])))
-            status = KV_E_NOMEM;
-        else
-            hl = tmp;
-    if (status != KV_OK) {
+    if ((status = headers_for(k, rq)) != KV_OK) {
         kv__fail(err, status, "out of memory building request headers");
         goto out;
     }
 
     kv__response_finish(rs);
     curl_easy_setopt(h, CURLOPT_URL, rq->url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, k->headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &rs->body);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
@@ -214,7 +277,7 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned a
             curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
     }
 
-    kv__trace(c, "> %s %s (%s, request id %s%s)", rq->method, rq->url, rq->what, reqid,
+    kv__trace(c, "> %s %s (%s, request id %s%s)", rq->method, rq->url, rq->what, k->reqid,
               rq->bearer ? ", Authorization: Bearer ***" : ", no token");
     uint64_t t0 = kv__mono_ms();
     CURLcode rc = curl_easy_perform(h);
@@ -229,8 +292,8 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned a
         kv__trace(c, "< failed after %llu ms: %s", (unsigned long long)(kv__mono_ms() - t0),
                   curl_easy_strerror(rc));
         /* A handle whose transfer failed may hold a broken connection; start afresh. */
-        curl_easy_cleanup(h);
-        h = NULL;
+        kv__handle_free(k);
+        k = NULL;
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
@@ -249,16 +312,16 @@ static int attempt(struct kv_client *c, const struct kv__request *rq, unsigned a
               (unsigned long long)(kv__mono_ms() - t0), rs->body.len,
               rs->request_id[0] ? ", x-ms-request-id " : "", rs->request_id);
 out:
-    /* The list holds "Authorization: Bearer …" and X-IDENTITY-HEADER copies. */
-    for (struct curl_slist *i = hl; i; i = i->next)
-        cx_wipe(i->data, strlen(i->data));
-    curl_slist_free_all(hl);
-    if (h) {
-        /* The header list dies here; the handle must not point at it when it is reused. */
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    if (k) {
+        /* Extra lines (X-IDENTITY-HEADER) are not kept past their call. */
+        if (rq->headers || !k->headers) {
+            headers_drop(k);
+            curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+        }
+        /* The body dies with the caller; the handle must not point at it when it is reused. */
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
     }
-    handle_put(c, h, nconn);
+    handle_put(c, k, nconn);
     return status;
 }
 

@@ -29,7 +29,8 @@ static int crypto_path(char *path, size_t n, const char *name, const char *versi
 {
     int rc = kv__check_named(name, version, "key", err);
     if (rc == KV_OK)
-        snprintf(path, n, "/keys/%s/%s/%s", name, version ? version : "", op);
+        kv__join(path, n,
+                 (const char *const[]){"/keys/", name, "/", version ? version : "", "/", op, NULL});
     return rc;
 }
 
@@ -54,7 +55,8 @@ static char *crypto_body(const char *alg, const void *data, size_t len)
         if ((unsigned char)*p < 32 || *p == '"' || *p == '\\')
             return NULL;
     if ((value = cx_b64url_encode(data, len))) {
-        body = kv__asprintf("{\"alg\":\"%s\",\"value\":\"%s\"}", alg, value);
+        body = kv__concat(
+            (const char *const[]){"{\"alg\":\"", alg, "\",\"value\":\"", value, "\"}", NULL});
         cx_free_wiped(value);
     }
     return body;

@@ -37,6 +37,12 @@ void kv__buf_wipe(struct kv__buf *b);
 char *kv__strdup(const char *s);
 char *kv__strndup(const char *s, size_t n);
 char *kv__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The strings of parts (NULL-terminated) joined into dst (n > 0 bytes), cut to fit as snprintf
+ * cuts; returns the whole length. kv__concat returns them joined in a new string (caller frees;
+ * NULL when out of memory). They copy rather than format: every call's URL, path and body are
+ * built with them. */
+size_t kv__join(char *dst, size_t n, const char *const *parts);
+char *kv__concat(const char *const *parts);
 /* Frees a cJSON tree after overwriting every string in it (values, tokens) with zeros. */
 void kv__json_delete_wipe(struct cJSON *root);
 
@@ -274,6 +280,20 @@ void kv__trace(struct kv_client *c, const char *fmt, ...) __attribute__((format(
 
 /* ----- kvclient.c: the handle -------------------------------------------------------------- */
 
+/* A pooled easy handle and the request header list it last sent (http.c). The list is kept
+ * between calls because building it cost as much as the library's own work per call: it is
+ * reused while the token and the content type stay the same, with only the request id rewritten.
+ * It holds the bearer token, so it is wiped when replaced and when the handle is freed. */
+struct kv__handle {
+    CURL *curl;
+    struct curl_slist *headers; /* owned; NULL when none is built */
+    char *reqid;                /* in headers: the request id's 36 characters */
+    const char *ctype;          /* in headers: the Content-Type line, or NULL when none */
+    const char *auth;           /* in headers: the Authorization line, or NULL when none */
+};
+/* Frees h, its easy handle and its wiped header list. Accepts NULL. */
+void kv__handle_free(struct kv__handle *h);
+
 struct kv_client {
     char *vault_url;    /* scheme://host[:port] with no trailing slash */
     char *vault_host;   /* host name only, lower-case */
@@ -286,7 +306,7 @@ struct kv_client {
     pthread_mutex_t lock; /* guards the fields below and the handle pool */
     struct kv__challenge challenge;
     bool have_challenge;
-    CURL **pool; /* idle easy handles (each keeps its connections alive) */
+    struct kv__handle **pool; /* idle easy handles (each keeps its connections alive) */
     size_t n_pool, cap_pool;
     CURLSH *share; /* DNS and TLS session cache shared by the handles */
     pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];

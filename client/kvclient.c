@@ -49,7 +49,7 @@ void kv_client_destroy(struct kv_client *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->n_pool; i++)
-        curl_easy_cleanup(c->pool[i]);
+        kv__handle_free(c->pool[i]);
     free(c->pool);
     if (c->share)
         curl_share_cleanup(c->share);
@@ -220,8 +220,8 @@ static int vault_call(struct kv_client *c, const char *what, const char *method,
     if (url_abs)
         url = strdup(url_abs);
     else
-        url = kv__asprintf("%s%s%sapi-version=%s", c->vault_url, path,
-                           strchr(path, '?') ? "&" : "?", c->api_version);
+        url = kv__concat((const char *const[]){c->vault_url, path, strchr(path, '?') ? "&" : "?",
+                                               "api-version=", c->api_version, NULL});
     if (!url)
         return kv__fail(err, KV_E_NOMEM, "out of memory");
     struct kv__request rq = {.method = method, .url = url, .what = what, .retry_hint = hint};

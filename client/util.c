@@ -135,6 +135,30 @@ char *kv__asprintf(const char *fmt, ...)
     return n < 0 ? NULL : s;
 }
 
+size_t kv__join(char *dst, size_t n, const char *const *parts)
+{
+    size_t total = 0;
+    for (size_t i = 0; parts[i]; i++) {
+        size_t len = strlen(parts[i]);
+        if (total < n - 1)
+            memcpy(dst + total, parts[i], len < n - 1 - total ? len : n - 1 - total);
+        total += len;
+    }
+    dst[total < n - 1 ? total : n - 1] = '\0';
+    return total;
+}
+
+char *kv__concat(const char *const *parts)
+{
+    size_t total = 0;
+    for (size_t i = 0; parts[i]; i++)
+        total += strlen(parts[i]);
+    char *s = malloc(total + 1);
+    if (s)
+        kv__join(s, total + 1, parts);
+    return s;
+}
+
 static void wipe_strings(cJSON *item)
 {
     for (; item; item = item->next) {

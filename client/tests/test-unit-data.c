@@ -541,6 +541,28 @@ START_TEST(test_buf_cap)
 }
 END_TEST
 
+/* kv__join cuts as snprintf "%s%s..." cuts and returns the whole length; kv__concat joins. */
+START_TEST(test_join_and_concat)
+{
+    const char *const parts[] = {"/keys/", "k", "/", "", "/", "sign", NULL};
+    char buf[8], big[64];
+    char *s;
+
+    ck_assert_uint_eq(kv__join(big, sizeof big, parts), 13);
+    ck_assert_str_eq(big, "/keys/k//sign");
+    ck_assert_uint_eq(kv__join(buf, sizeof buf, parts), 13);
+    ck_assert_str_eq(buf, "/keys/k");
+    ck_assert_uint_eq(kv__join(buf, 1, parts), 13);
+    ck_assert_str_eq(buf, "");
+    ck_assert_uint_eq(kv__join(big, sizeof big, (const char *const[]){NULL}), 0);
+    ck_assert_str_eq(big, "");
+    s = kv__concat(parts);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s, "/keys/k//sign");
+    free(s);
+}
+END_TEST
+
 START_TEST(test_fail_and_clear)
 {
     struct kv_error err;
@@ -696,6 +718,7 @@ static Suite *unit_data_suite(void)
 
     tcase_add_test(util, test_url_parts);
     tcase_add_test(util, test_buf_cap);
+    tcase_add_test(util, test_join_and_concat);
     tcase_add_test(util, test_fail_and_clear);
     tcase_add_test(util, test_uuid);
     tcase_add_test(util, test_assertion_escapes);

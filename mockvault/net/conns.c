@@ -21,6 +21,9 @@
  * proxy's sockets, libcurl in an embedding test). */
 #define FD_RESERVE 256
 #define PEER_BUCKETS 256
+/* How much later than a connection became idle data must have arrived for the watcher to know it
+ * came after: the kernel's age of the last data received counts in scheduler ticks (1 to 10 ms). */
+#define DATA_AGE_SLACK_MS 20.0
 
 char mv_conns_uri_refused;
 
@@ -47,6 +50,7 @@ struct conn {
     enum mv_conn_refusal refusal; /* over a cap when it arrived */
     enum phase phase;
     unsigned long long idle_bytes; /* bytes received when the connection last became idle */
+    bool idle_bytes_known;         /* false: the watcher has not read them yet */
     double since;                  /* monotonic seconds: when the phase began */
     bool cut;                      /* the watcher shut the socket down */
 };
@@ -127,16 +131,34 @@ static void peer_release(struct mv_conns *c, struct peer *p)
     }
 }
 
-/* Bytes the kernel has received on the socket so far (0 when it cannot tell). */
-static unsigned long long bytes_received(int fd)
+/* The kernel's TCP counters of the socket; false when it cannot tell. */
+static bool tcp_counters(int fd, struct tcp_info *ti)
+{
+    socklen_t len = sizeof *ti;
+
+    memset(ti, 0, sizeof *ti);
+    return fd >= 0 && getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len) == 0;
+}
+
+/* Whether the next request's first byte has come to the idle connection k, with the watcher's
+ * single look at the socket per tick. A connection that became idle since the last tick has no
+ * byte count yet: reading it on every response cost each request a system call, so the count is
+ * taken here, and data that arrived after the connection became idle (by the kernel's age of the
+ * last data received) counts as the first byte. Data within DATA_AGE_SLACK_MS of that moment is
+ * counted with the baseline, as data that arrives while a request is being answered always was. */
+static bool idle_got_data(struct conn *k, double now)
 {
     struct tcp_info ti;
-    socklen_t len = sizeof ti;
+    bool ok = tcp_counters(k->fd, &ti);
 
-    memset(&ti, 0, sizeof ti);
-    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
-        return 0;
-    return (unsigned long long)ti.tcpi_bytes_received;
+    if (!k->idle_bytes_known) {
+        k->idle_bytes_known = true;
+        if (ok && (double)ti.tcpi_last_data_recv + DATA_AGE_SLACK_MS < (now - k->since) * 1000.0)
+            return true;
+        k->idle_bytes = ok ? (unsigned long long)ti.tcpi_bytes_received : 0;
+        return false;
+    }
+    return (ok ? (unsigned long long)ti.tcpi_bytes_received : 0) > k->idle_bytes;
 }
 
 static struct conn *conn_of(struct MHD_Connection *mc)
@@ -164,6 +186,7 @@ static void conn_started(struct mv_conns *c, struct MHD_Connection *mc, void **c
     k->set = c;
     k->fd = fdi ? fdi->connect_fd : -1;
     k->phase = PH_IDLE;
+    k->idle_bytes_known = true; /* none yet: over TLS the handshake starts the first request */
     k->since = mv_mono_now();
     pthread_mutex_lock(&c->lock);
     p = peer_get(c, key, klen);
@@ -261,7 +284,7 @@ static void watch_once(struct mv_conns *c, unsigned *slow, unsigned *refused)
             cut = k->phase != PH_ANSWERING && now - k->since >= MV_REFUSED_GRACE_MS / 1000.0;
             *refused += cut;
         } else if (k->phase == PH_IDLE) {
-            if (bytes_received(k->fd) > k->idle_bytes) {
+            if (idle_got_data(k, now)) {
                 k->phase = PH_RECEIVING;
                 k->since = now;
             }
@@ -447,15 +470,13 @@ void mv_conns_answering(struct MHD_Connection *mc)
 void mv_conns_idle(struct MHD_Connection *mc)
 {
     struct conn *k = conn_of(mc);
-    unsigned long long bytes;
 
     if (!k)
         return;
-    /* The socket is open: this runs on the thread that serves the connection. */
-    bytes = bytes_received(k->fd);
+    /* The watcher reads the byte count at its next look (idle_got_data). */
     pthread_mutex_lock(&k->set->lock);
     k->phase = PH_IDLE;
-    k->idle_bytes = bytes;
+    k->idle_bytes_known = false;
     k->since = mv_mono_now();
     pthread_mutex_unlock(&k->set->lock);
 }

@@ -22,7 +22,15 @@ enum MHD_Result mv_http_on_request(void *cls, struct MHD_Connection *conn, const
 void mv_http_on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                           enum MHD_RequestTerminationCode toe);
 
-/* A Host header is used to build ids and links, so only host-name characters are taken. */
+/* A Host header is used to build ids and links, so only host-name characters are taken. Tested
+ * by ranges rather than strchr over the set: the Host and the client request id of every request
+ * pass through here. */
+static bool host_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '[' || c == ']';
+}
+
 static bool host_chars_ok(const char *h)
 {
     size_t n = strlen(h);
@@ -30,9 +38,18 @@ static bool host_chars_ok(const char *h)
     if (n == 0 || n > 250)
         return false;
     for (; *h; h++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", *h))
+        if (!host_char((unsigned char)*h))
             return false;
     return true;
+}
+
+/* src cut to fit n bytes, as snprintf "%s" cuts it, without the formatting. */
+static void copy_cut(char *dst, size_t n, const char *src, size_t len)
+{
+    if (len > n - 1)
+        len = n - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
 }
 
 static void parse_host(struct mv_req *r)
@@ -53,17 +70,20 @@ static void parse_host(struct mv_req *r)
         r->host = strdup("");
     if (!r->host)
         return;
-    if (cx_hostport_split(r->host, strlen(r->host), CX_HP_KEEP_BRACKETS | CX_HP_LOWER, &hp) ==
-        CX_HP_OK) {
-        snprintf(r->host_name, sizeof r->host_name, "%s", hp.host);
+    size_t hlen = strlen(r->host), slen = strlen(scheme);
+    if (cx_hostport_split(r->host, hlen, CX_HP_KEEP_BRACKETS | CX_HP_LOWER, &hp) == CX_HP_OK) {
+        copy_cut(r->host_name, sizeof r->host_name, hp.host, strlen(hp.host));
         r->host_port = hp.port;
     } else {
         /* Not host[:port] (a stray bracket, a bad port): the whole text is the name, which then
          * matches no vault and gets the clear 404 naming the vaults. */
-        snprintf(r->host_name, sizeof r->host_name, "%s", r->host);
+        copy_cut(r->host_name, sizeof r->host_name, r->host, hlen);
         cx_str_lower(r->host_name);
     }
-    snprintf(r->base_url, sizeof r->base_url, "%s://%s", scheme, r->host);
+    /* host_chars_ok bounds the Host to 250 characters, so scheme://host fits whole. */
+    memcpy(r->base_url, scheme, slen);
+    memcpy(r->base_url + slen, "://", 3);
+    copy_cut(r->base_url + slen + 3, sizeof r->base_url - slen - 3, r->host, hlen);
     r->azure_host = mv_host_is_azure(r->host_name);
 }
 

@@ -296,6 +296,24 @@ START_TEST(test_per_ip_cap)
 }
 END_TEST
 
+/* Sends head one byte per 200 ms until the server closes the connection; the milliseconds that
+ * took, or -1 when the whole head went out first. */
+static double trickle_until_closed(int fd, const char *head)
+{
+    double t0 = now_ms();
+
+    for (size_t i = 0; head[i]; i++) {
+        struct pollfd p = {fd, POLLIN, 0};
+        send_all(fd, head + i, 1);
+        if (poll(&p, 1, 200) > 0) {
+            char c;
+            ck_assert_int_le(recv(fd, &c, 1, 0), 0); /* closed, never answered */
+            return now_ms() - t0;
+        }
+    }
+    return -1;
+}
+
 /* Issue 13: a client sending one header byte at a time kept its slot for ever (each byte reset
  * libmicrohttpd's inactivity timeout). Now the head and body must arrive within
  * --request-timeout of the first byte; an idle kept-alive connection is not affected. */
@@ -307,21 +325,12 @@ START_TEST(test_request_deadline)
     static const char post[] = "POST /_mock/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n";
     struct raw_resp r;
-    double t0, took = -1;
+    double t0, took;
     int fd;
 
     /* A head trickled one byte per 200 ms. */
     fd = conn_from(s, NULL);
-    t0 = now_ms();
-    for (size_t i = 0; i < sizeof slow_head - 1 && took < 0; i++) {
-        struct pollfd p = {fd, POLLIN, 0};
-        send_all(fd, slow_head + i, 1);
-        if (poll(&p, 1, 200) > 0) {
-            char c;
-            ck_assert_int_le(recv(fd, &c, 1, 0), 0); /* closed, never answered */
-            took = now_ms() - t0;
-        }
-    }
+    took = trickle_until_closed(fd, slow_head);
     ck_assert_msg(took >= 900 && took < 3000, "trickled head closed after %.0f ms", took);
     close(fd);
 
@@ -349,6 +358,32 @@ START_TEST(test_request_deadline)
     ck_assert_msg(r.status == 200, "kept-alive request after idling: %d", r.status);
     raw_free(&r);
     close(fd);
+    mv_server_stop(s);
+}
+END_TEST
+
+/* The next request on a kept-alive connection has the same deadline. The watcher reads the
+ * connection's byte count after a response lazily (conns.c): a head that starts at once, before
+ * that read, and one that starts later are both cut. */
+START_TEST(test_request_deadline_kept_alive)
+{
+    struct mv_server *s = start_http(0, 0, 1, NULL, MV_LOG_OFF);
+    static const char req[] = "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    static const char slow_head[] = "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaa";
+    struct raw_resp r;
+
+    for (int pause_ms = 0; pause_ms <= 700; pause_ms += 700) {
+        int fd = conn_from(s, NULL);
+        double took;
+        raw_exchange(fd, req, sizeof req - 1, 3000, &r);
+        ck_assert_int_eq(r.status, 200);
+        raw_free(&r);
+        usleep((useconds_t)pause_ms * 1000);
+        took = trickle_until_closed(fd, slow_head);
+        ck_assert_msg(took >= 900 && took < 3000,
+                      "trickled head %d ms after a response closed after %.0f ms", pause_ms, took);
+        close(fd);
+    }
     mv_server_stop(s);
 }
 END_TEST
@@ -630,6 +665,7 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, test_total_cap_refuses_with_503);
     tcase_add_test(tc, test_per_ip_cap);
     tcase_add_test(tc, test_request_deadline);
+    tcase_add_test(tc, test_request_deadline_kept_alive);
     tcase_add_test(tc, test_refused_connection_grace);
     tcase_add_test(tc, test_query_and_target_limits);
     tcase_add_test(tc, test_head_limits_always_answered);
