@@ -629,6 +629,17 @@ out:
 
 /* ---- issuing ---- */
 
+/* *der = a malloc'd copy of d (GnuTLS's own buffer is freed by the caller). */
+static enum mv_x509_err copy_datum(const gnutls_datum_t *d, unsigned char **der, size_t *der_len)
+{
+    *der = malloc(d->size);
+    if (!*der)
+        return MV_X509_NOMEM;
+    memcpy(*der, d->data, d->size);
+    *der_len = d->size;
+    return MV_X509_OK;
+}
+
 enum mv_x509_err mv_x509_self_signed(const struct mv_cert_policy *p, const struct mv_keymat *km,
                                      int64_t now, unsigned char **der, size_t *der_len)
 {
@@ -683,12 +694,7 @@ enum mv_x509_err mv_x509_self_signed(const struct mv_cert_policy *p, const struc
     err = MV_X509_NOMEM;
     if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &out) < 0)
         goto out;
-    *der = malloc(out.size);
-    if (!*der)
-        goto out;
-    memcpy(*der, out.data, out.size);
-    *der_len = out.size;
-    err = MV_X509_OK;
+    err = copy_datum(&out, der, der_len);
 out:
     gnutls_free(out.data);
     ext_list_free(&exts);
@@ -742,12 +748,7 @@ enum mv_x509_err mv_x509_csr(const struct mv_cert_policy *p, const struct mv_key
     err = MV_X509_NOMEM;
     if (gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &out) < 0)
         goto out;
-    *der = malloc(out.size);
-    if (!*der)
-        goto out;
-    memcpy(*der, out.data, out.size);
-    *der_len = out.size;
-    err = MV_X509_OK;
+    err = copy_datum(&out, der, der_len);
 out:
     gnutls_free(out.data);
     ext_list_free(&exts);
