@@ -1,15 +1,18 @@
-/* jwk-gen.c: private JWKs of fresh keys made with GnuTLS, for the drivers that import real keys
- * into the mock: the crash test (test-crash.c) and the soak driver (soak/keys.c). Both compile this
- * file into their own executable; the soak driver stays uninstrumented in sanitizer builds, so it
- * cannot link common/'s (instrumented) cx_b64url_encode, hence the small encoder here. */
+/* jwk-gen.c: private JWKs and certificate PEMs of fresh keys made with GnuTLS, for the drivers
+ * that import real keys into the mock: the crash test (test-crash.c) and the soak driver
+ * (soak/keys.c). Both compile this file into their own executable; the soak driver stays
+ * uninstrumented in sanitizer builds, so it cannot link common/'s (instrumented) cx_b64url_encode,
+ * hence the small encoder here. */
 #include "jwk-gen.h"
 
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *b64url(const unsigned char *p, size_t n)
 {
@@ -98,4 +101,46 @@ out:
         free(s[i]);
     gnutls_privkey_deinit(k);
     return jwk;
+}
+
+char *jwkgen_cert_pem(const char *subject)
+{
+    gnutls_x509_privkey_t k = NULL;
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_datum_t key_pem = {NULL, 0}, crt_pem = {NULL, 0};
+    unsigned char serial[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    char dn[200], *out = NULL;
+    time_t now = time(NULL);
+
+    snprintf(dn, sizeof dn, "CN=%s", subject);
+    if (gnutls_x509_privkey_init(&k) < 0 || gnutls_x509_crt_init(&crt) < 0 ||
+        gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
+                                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) < 0 ||
+        gnutls_x509_crt_set_version(crt, 3) < 0 ||
+        gnutls_x509_crt_set_serial(crt, serial, sizeof serial) < 0 ||
+        gnutls_x509_crt_set_dn(crt, dn, NULL) < 0 ||
+        gnutls_x509_crt_set_activation_time(crt, now - 3600) < 0 ||
+        gnutls_x509_crt_set_expiration_time(crt, now + 30 * 86400) < 0 ||
+        gnutls_x509_crt_set_key(crt, k) < 0 ||
+        gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE) < 0 ||
+        gnutls_x509_crt_sign2(crt, crt, k, GNUTLS_DIG_SHA256, 0) < 0 ||
+        gnutls_x509_privkey_export2_pkcs8(k, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN,
+                                          &key_pem) < 0 ||
+        gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &crt_pem) < 0)
+        goto out;
+    out = malloc(key_pem.size + crt_pem.size + 1);
+    if (out) {
+        memcpy(out, key_pem.data, key_pem.size);
+        memcpy(out + key_pem.size, crt_pem.data, crt_pem.size);
+        out[key_pem.size + crt_pem.size] = '\0';
+    }
+out:
+    if (key_pem.data) {
+        memset(key_pem.data, 0, key_pem.size);
+        gnutls_free(key_pem.data);
+    }
+    gnutls_free(crt_pem.data);
+    gnutls_x509_crt_deinit(crt);
+    gnutls_x509_privkey_deinit(k);
+    return out;
 }

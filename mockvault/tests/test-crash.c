@@ -10,7 +10,12 @@
  * back unchanged). Secrets: set, with and without a content type. Keys: create (EC P-256), import
  * with private JWK parts (EC P-256 and RSA-2048, made here with GnuTLS), rotate, update, and
  * delete and recover of a key of each writer's own; a key's public parts (n and e, or x and y)
- * must come back as acknowledged. A write that changes an earlier one (an update of a version,
+ * must come back as acknowledged. Certificates: create with the Self issuer (EC P-256) and its
+ * completion through GET of the operation (the poller's request, which issues it), import of a
+ * PEM (a key and certificate made here with GnuTLS), update, and delete and recover of a
+ * certificate of each writer's own; each is read back by name (the latest version's tags, or the
+ * deleted certificate's), and a live certificate's managed secret must be served with its kid.
+ * A write that changes an earlier one (an update of a version,
  * a delete or recover of a name) supersedes it, and a write cut by the kill leaves its target in
  * either state. TAP output; the values and key material written are never printed.
  *   test-crash MOCKVAULT_BIN FIXTURE */
@@ -27,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crash-util.h"
 #include "jwk-gen.h"
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -42,9 +48,11 @@
     "&client_secret=admin-client-secret&scope=https%3A%2F%2Fvault.azure.net%2F.default"
 #define API "api-version=7.4"
 
-#define KEY_NAMES_PER_WRITER 3 /* keys created, imported, rotated and updated */
-#define EC_POOL 8              /* EC P-256 keys to import, made once at start */
-#define RSA_POOL 2             /* RSA-2048 keys to import */
+#define KEY_NAMES_PER_WRITER 3  /* keys created, imported, rotated and updated */
+#define EC_POOL 8               /* EC P-256 keys to import, made once at start */
+#define RSA_POOL 2              /* RSA-2048 keys to import */
+#define CERT_NAMES_PER_WRITER 2 /* certificates created, imported and updated */
+#define PEM_POOL 4              /* certificate PEMs (EC P-256 key and certificate) to import */
 
 /* What a write needs before it can be sent, and what it changes. */
 enum write_type {
@@ -66,29 +74,47 @@ struct write_kind {
     const char *id_member;
     const char *check_member;
     enum write_type type;
-    bool key; /* a key: its public parts (kty, n, e, crv, x, y) must come back */
-    int jwk;  /* 0: none; 1: an EC P-256 key of the pool; 2: an RSA-2048 key */
+    bool key;  /* a key: its public parts (kty, n, e, crv, x, y) must come back */
+    int jwk;   /* 0: none; 1: an EC P-256 key of the pool; 2: an RSA-2048 key */
+    bool cert; /* a certificate: cert_write() sends it; read back by name, with its secret */
 };
+
+/* A certificate's create: a Self policy with an EC key (no RSA generation per write). */
+#define CERT_POLICY                                                                                \
+    "\"policy\":{\"key_props\":{\"kty\":\"EC\",\"crv\":\"P-256\"},"                                \
+    "\"x509_props\":{\"subject\":\"CN=crash\"},\"issuer\":{\"name\":\"Self\"}}"
 
 static const struct write_kind kinds[] = {
     {"secret set", "PUT", "/secrets/{}", "{\"value\":\"{}\",\"tags\":{\"w\":\"crash\"}}", "id",
-     "value", W_NEW, false, 0},
+     "value", W_NEW, false, 0, false},
     {"secret set (content type)", "PUT", "/secrets/{}",
-     "{\"value\":\"{}\",\"contentType\":\"text/plain\"}", "id", "value", W_NEW, false, 0},
+     "{\"value\":\"{}\",\"contentType\":\"text/plain\"}", "id", "value", W_NEW, false, 0, false},
     {"key create", "POST", "/keys/{}/create",
      "{\"kty\":\"EC\",\"crv\":\"P-256\",\"tags\":{\"v\":\"{}\"}}", "key.kid", "tags.v", W_NEW, true,
-     0},
+     0, false},
     {"key import (EC)", "PUT", "/keys/{}", "{\"key\":{jwk},\"tags\":{\"v\":\"{}\"}}", "key.kid",
-     "tags.v", W_NEW, true, 1},
+     "tags.v", W_NEW, true, 1, false},
     {"key import (RSA)", "PUT", "/keys/{}", "{\"key\":{jwk},\"tags\":{\"v\":\"{}\"}}", "key.kid",
-     "tags.v", W_NEW, true, 2},
+     "tags.v", W_NEW, true, 2, false},
     /* A rotation keeps the current version's tags: the value checked is the one it answers. */
-    {"key rotate", "POST", "/keys/{}/rotate", NULL, "key.kid", "tags.v", W_ROTATE, true, 0},
+    {"key rotate", "POST", "/keys/{}/rotate", NULL, "key.kid", "tags.v", W_ROTATE, true, 0, false},
     {"key update", "PATCH", "/keys/{}/", "{\"tags\":{\"v\":\"{}\"}}", "key.kid", "tags.v", W_UPDATE,
-     true, 0},
-    {"key delete or recover", "DELETE", "/keys/{}", NULL, "key.kid", "tags.v", W_DELREC, true, 0},
+     true, 0, false},
+    {"key delete or recover", "DELETE", "/keys/{}", NULL, "key.kid", "tags.v", W_DELREC, true, 0,
+     false},
+    {"certificate create and completion", "POST", "/certificates/{}/create",
+     "{" CERT_POLICY ",\"tags\":{\"v\":\"{}\"}}", "id", "tags.v", W_NEW, false, 0, true},
+    {"certificate import (PEM)", "POST", "/certificates/{}/import",
+     "{\"value\":{pem},\"policy\":{\"secret_props\":{\"contentType\":\"application/x-pem-file\"}},"
+     "\"tags\":{\"v\":\"{}\"}}",
+     "id", "tags.v", W_NEW, false, 0, true},
+    {"certificate update", "PATCH", "/certificates/{}/", "{\"tags\":{\"v\":\"{}\"}}", "id",
+     "tags.v", W_UPDATE, false, 0, true},
+    {"certificate delete or recover", "DELETE", "/certificates/{}", NULL, "id", "tags.v", W_DELREC,
+     false, 0, true},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
+#define CERT_IMPORT 9 /* kinds[]: the certificate import, which starts a name */
 
 /* An acknowledged write: where it is read back, the value and public parts it must show there,
  * and the target it changed (a later acknowledged write on the same target supersedes it). */
@@ -118,13 +144,9 @@ struct writer_state {
     char last_version[KEY_NAMES_PER_WRITER][256]; /* "" until a version of that key is acked */
     char dr_value[64];                            /* the delete-and-recover key's tag */
     enum dr_state dr;
-};
-
-struct mock {
-    const char *bin, *fixture;
-    char dir[256], state[300], ready[300], log[300], ca[400];
-    int port;
-    pid_t pid;
+    bool cert_known[CERT_NAMES_PER_WRITER]; /* a version of that certificate was acknowledged */
+    char cdr_value[64];                     /* the delete-and-recover certificate's tag */
+    enum dr_state cdr;
 };
 
 struct run {
@@ -138,204 +160,17 @@ struct run {
     unsigned long seq;
     struct writer_state ws[WRITERS];
     char *ec_jwk[EC_POOL], *rsa_jwk[RSA_POOL]; /* private JWKs to import; never printed */
+    char *pem[PEM_POOL]; /* certificate imports' PEM as JSON strings; never printed */
     int round;
     unsigned long unexpected; /* answers other than 2xx that a kill does not explain */
     unsigned long cut;        /* writes without an answer (in flight at the kill) */
 };
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *ud)
-{
-    struct buf *b = ud;
-    size_t len = sz * nm;
-    char *p = realloc(b->p, b->n + len + 1);
-
-    if (!p)
-        return 0;
-    memcpy(p + b->n, d, len);
-    b->n += len;
-    p[b->n] = '\0';
-    b->p = p;
-    return len;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* One request to the mock; returns the status (0 on a transport error) and the body in *out
- * (the caller frees it). host: "demo.localhost" for the vault, "localhost" for Entra ID. */
+/* One request to the run's mock, with its token when bearer (see crash_request). */
 static long request(struct run *r, CURL *h, const char *method, const char *host, const char *path,
                     const char *body, const char *ctype, bool bearer, char **out)
 {
-    char url[512], res[128], auth[8300], ct[128];
-    struct curl_slist *hl = NULL, *resolve = NULL;
-    struct buf b = {0};
-    long status = 0;
-
-    snprintf(url, sizeof url, "https://%s:%d%s", host, r->m.port, path);
-    snprintf(res, sizeof res, "%s:%d:127.0.0.1", host, r->m.port);
-    resolve = curl_slist_append(resolve, res);
-    if (bearer) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->token);
-        hl = curl_slist_append(hl, auth);
-    }
-    if (ctype) {
-        snprintf(ct, sizeof ct, "Content-Type: %s", ctype);
-        hl = curl_slist_append(hl, ct);
-    }
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
-    curl_easy_setopt(h, CURLOPT_CAINFO, r->m.ca);
-    curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (body)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hl);
-    curl_slist_free_all(resolve);
-    if (out)
-        *out = b.p;
-    else
-        free(b.p);
-    return status;
-}
-
-/* The string at a dotted member path ("key.kid") of a JSON text, copied into out. */
-static bool member(const char *json, const char *dotted, char *out, size_t n)
-{
-    cJSON *root = cJSON_Parse(json ? json : "");
-    const cJSON *j = root;
-    char path[128], *save = NULL;
-    bool ok = false;
-
-    snprintf(path, sizeof path, "%s", dotted);
-    for (char *part = strtok_r(path, ".", &save); part && j; part = strtok_r(NULL, ".", &save))
-        j = cJSON_GetObjectItemCaseSensitive(j, part);
-    if (cJSON_IsString(j) && strlen(j->valuestring) < n) {
-        snprintf(out, n, "%s", j->valuestring);
-        ok = true;
-    }
-    cJSON_Delete(root);
-    return ok;
-}
-
-/* tmpl with its first `token` replaced by arg. */
-static void subst_token(char *out, size_t n, const char *tmpl, const char *token, const char *arg)
-{
-    const char *at = strstr(tmpl, token);
-
-    if (!at)
-        snprintf(out, n, "%s", tmpl);
-    else
-        snprintf(out, n, "%.*s%s%s", (int)(at - tmpl), tmpl, arg, at + strlen(token));
-}
-
-static void subst(char *out, size_t n, const char *tmpl, const char *arg)
-{
-    subst_token(out, n, tmpl, "{}", arg);
-}
-
-/* FNV-1a (64 bits) of a key's public parts in an answer: kty, n, e, crv, x, y, those present.
- * 0 when the answer holds no key; a hash so that an acknowledgement stays small. */
-static uint64_t pub_hash(const char *json)
-{
-    static const char *const parts[] = {"kty", "n", "e", "crv", "x", "y"};
-    cJSON *root = cJSON_Parse(json ? json : "");
-    const cJSON *key = cJSON_GetObjectItemCaseSensitive(root, "key");
-    uint64_t h = 14695981039346656037ull;
-    bool any = false;
-
-    for (size_t i = 0; cJSON_IsObject(key) && i < sizeof parts / sizeof parts[0]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(key, parts[i]);
-        const char *s = cJSON_IsString(v) ? v->valuestring : "";
-        any = any || *s;
-        for (; *s; s++)
-            h = (h ^ (unsigned char)*s) * 1099511628211ull;
-        h = (h ^ '|') * 1099511628211ull;
-    }
-    cJSON_Delete(root);
-    return any ? h : 0;
-}
-
-/* ---- The mock process ---- */
-
-static int mock_start(struct mock *m)
-{
-    char port[16];
-    double deadline = now_s() + 60;
-    pid_t pid;
-    int status;
-
-    snprintf(port, sizeof port, "%d", m->port);
-    unlink(m->ready);
-    pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int fd = open(m->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execl(m->bin, m->bin, "--port", port, "--fixtures", m->fixture, "--state-dir", m->state,
-              "--ready-file", m->ready, "--log-format", "text", (char *)NULL);
-        _exit(127);
-    }
-    m->pid = pid;
-    while (now_s() < deadline) {
-        char text[1024] = "";
-        FILE *f = fopen(m->ready, "r");
-        if (f) {
-            size_t n = fread(text, 1, sizeof text - 1, f);
-            fclose(f);
-            text[n] = '\0';
-            cJSON *j = cJSON_Parse(text);
-            const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "port");
-            if (cJSON_IsNumber(p))
-                m->port = p->valueint;
-            cJSON_Delete(j);
-            if (m->port > 0)
-                return 0;
-        }
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            m->pid = 0;
-            return -1; /* it did not start: the state did not load */
-        }
-        usleep(20000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    m->pid = 0;
-    return -1;
-}
-
-/* SIGTERM (sig 0) or SIGKILL; returns the wait status. */
-static int mock_stop(struct mock *m, int sig)
-{
-    int status = -1;
-
-    if (m->pid <= 0)
-        return -1;
-    kill(m->pid, sig ? sig : SIGTERM);
-    waitpid(m->pid, &status, 0);
-    m->pid = 0;
-    return status;
+    return crash_request(&r->m, bearer ? r->token : NULL, h, method, host, path, body, ctype, out);
 }
 
 static bool get_token(struct run *r)
@@ -555,6 +390,131 @@ static bool acknowledge(struct writer *wr, const struct write *w, const char *an
     return !kd->key || pub_hash(answer) != 0;
 }
 
+/* ---- Certificates ---- */
+
+/* A request on the demo vault's certificates (path without the query). */
+static long cert_req(struct run *r, CURL *h, const char *method, const char *path, const char *body,
+                     char **answer)
+{
+    char p[300];
+
+    snprintf(p, sizeof p, "%s?" API, path);
+    return request(r, h, method, "demo.localhost", p, body,
+                   body && *body ? "application/json" : NULL, true, answer);
+}
+
+/* Where the writer's delete-and-recover certificate stands. False when the request failed. */
+static bool cdr_probe(struct run *r, CURL *h, const char *name, struct writer_state *ws)
+{
+    char path[200];
+    long st;
+
+    snprintf(path, sizeof path, "/certificates/%s", name);
+    st = cert_req(r, h, "GET", path, NULL, NULL);
+    if (st == 200) {
+        ws->cdr = DR_LIVE;
+        return true;
+    }
+    snprintf(path, sizeof path, "/deletedcertificates/%s", name);
+    if (st == 404)
+        st = cert_req(r, h, "GET", path, NULL, NULL);
+    if (st == 200 || st == 404)
+        ws->cdr = st == 200 ? DR_DELETED : DR_NONE;
+    return st == 200 || st == 404;
+}
+
+/* One certificate write of kinds[k]: one or more requests whose target is the name, read back
+ * by name. A create is acknowledged when GET of its operation says completed (a cut between the
+ * 202 and that leaves the name in either state); an update of a name without a version yet, and
+ * the delete-and-recover certificate's first write, are imports. Returns false at the kill or an
+ * unexpected answer (counted), true when the write was acknowledged and recorded. */
+static bool cert_write(struct writer *wr, CURL *h, unsigned seq, int k)
+{
+    struct run *r = wr->r;
+    struct writer_state *ws = &r->ws[wr->id];
+    int slot = (int)(seq % CERT_NAMES_PER_WRITER);
+    char name[64], value[64], path[200], target[200], readback[200], tmp[8192], body[8192];
+    char got[64] = "", *answer = NULL;
+    const char *method;
+    bool dr = kinds[k].type == W_DELREC, ok = false;
+    long st;
+
+    snprintf(value, sizeof value, "r%d-w%d-s%u-%08x", r->round, wr->id, seq, (unsigned)random());
+    snprintf(name, sizeof name, dr ? "crash-cdr-w%d" : "crash-c-w%d-n%d", wr->id, slot);
+    if (dr && ws->cdr == DR_UNKNOWN && !cdr_probe(r, h, name, ws))
+        return false;
+    if ((dr && ws->cdr == DR_NONE) || (kinds[k].type == W_UPDATE && !ws->cert_known[slot]))
+        k = CERT_IMPORT;
+    if (dr && k == CERT_IMPORT)
+        snprintf(ws->cdr_value, sizeof ws->cdr_value, "%s", value);
+    if (dr)
+        snprintf(value, sizeof value, "%s", ws->cdr_value); /* delete and recover keep it */
+    snprintf(target, sizeof target, "cert:%s", name);
+    snprintf(readback, sizeof readback, "/certificates/%s", name);
+    method = kinds[k].method;
+    subst(path, sizeof path, kinds[k].path_fmt, name);
+    if (dr && ws->cdr == DR_LIVE && k != CERT_IMPORT) {
+        snprintf(readback, sizeof readback, "/deletedcertificates/%s", name);
+    } else if (dr && ws->cdr == DR_DELETED) {
+        method = "POST";
+        snprintf(path, sizeof path, "/deletedcertificates/%s/recover", name);
+    } else if (!dr) {
+        /* An operation a kill left in progress is issued first (the poller's GET does it). */
+        st = cert_req(r, h, "GET", strcat(strcpy(tmp, readback), "/pending"), NULL, NULL);
+        if (st != 200 && st != 404)
+            goto cut;
+    }
+    body[0] = '\0';
+    if (kinds[k].body_fmt) {
+        subst_token(tmp, sizeof tmp, kinds[k].body_fmt, "{pem}", r->pem[seq % PEM_POOL]);
+        subst(body, sizeof body, tmp, value);
+    }
+    st =
+        cert_req(r, h, method, path, body[0] || strcmp(method, "POST") == 0 ? body : NULL, &answer);
+    if (st == 202 && kinds[k].type == W_NEW && strcmp(method, "POST") == 0 && k != CERT_IMPORT) {
+        /* The create's operation, polled without waiting until the Self issuer completes it. */
+        snprintf(tmp, sizeof tmp, "%s/pending", readback);
+        for (int polls = 0; polls < 20 && st == 202; polls++) {
+            free(answer);
+            answer = NULL;
+            st = cert_req(r, h, "GET", tmp, NULL, &answer);
+            if (st == 200 &&
+                !(member(answer, "status", got, sizeof got) && strcmp(got, "completed") == 0))
+                st = strcmp(got, "inProgress") == 0 ? 202 : 500;
+        }
+        if (st == 200)
+            ok = true;
+    } else if (st == 200) {
+        ok = member(answer, "tags.v", got, sizeof got) && strcmp(got, value) == 0;
+    }
+    if (st == 0)
+        goto cut;
+    if (!ok) {
+        /* Statuses and error codes only: an answer may hold key material. */
+        char code[64] = "";
+        member(answer, "error.code", code, sizeof code);
+        printf("# unexpected: %s %s answered %ld %s\n", method, path, st, code);
+        free(answer);
+        count_unexpected(r);
+        if (dr)
+            ws->cdr = DR_UNKNOWN;
+        return false;
+    }
+    free(answer);
+    if (dr)
+        ws->cdr = strstr(readback, "/deleted") ? DR_DELETED : DR_LIVE;
+    else
+        ws->cert_known[slot] = true;
+    record(r, k, target, readback, value, 0);
+    return true;
+cut:
+    free(answer);
+    if (dr)
+        ws->cdr = DR_UNKNOWN;
+    record_cut(r, target, readback, value);
+    return false;
+}
+
 /* Writes until its connection fails (the kill): every 2xx answer is recorded as acknowledged. */
 static void *writer_main(void *arg)
 {
@@ -571,9 +531,15 @@ static void *writer_main(void *arg)
         char *answer = NULL, dr_name[64];
         long st;
 
+        int pick = (int)((seq + (unsigned)wr->id + (unsigned)r->round) % NKINDS);
+        if (kinds[pick].cert) {
+            if (!cert_write(wr, h, seq, pick))
+                break; /* the kill, or an answer reported */
+            wr->acked++;
+            continue;
+        }
         snprintf(dr_name, sizeof dr_name, "crash-dr-w%d", wr->id);
-        if (kinds[(seq + (unsigned)wr->id + (unsigned)r->round) % NKINDS].type == W_DELREC &&
-            !probed) {
+        if (kinds[pick].type == W_DELREC && !probed) {
             if (!dr_probe(r, h, dr_name, ws))
                 break; /* the kill */
             probed = true;
@@ -611,9 +577,33 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* Whether GET path shows value at member check and, for a key, the public parts hashed to pub. */
+/* Whether a live certificate's answer names a managed secret that is served, with the same kid
+ * and a value. */
+static bool cert_secret_served(struct run *r, CURL *h, const char *answer)
+{
+    char kid[256], kid2[256], spath[256];
+    char *secret = NULL;
+    bool ok = version_path(answer, "sid", spath, sizeof spath) &&
+              member(answer, "kid", kid, sizeof kid) &&
+              cert_req(r, h, "GET", spath, NULL, &secret) == 200 &&
+              member(secret, "kid", kid2, sizeof kid2) && strcmp(kid, kid2) == 0;
+    cJSON *j = ok ? cJSON_Parse(secret) : NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "value");
+
+    ok = ok && cJSON_IsString(v) && v->valuestring[0] != '\0';
+    if (v)
+        memset(v->valuestring, 0, strlen(v->valuestring));
+    cJSON_Delete(j);
+    if (secret)
+        memset(secret, 0, strlen(secret)); /* the certificate's private key */
+    free(secret);
+    return ok;
+}
+
+/* Whether GET path shows value at member check and, for a key, the public parts hashed to pub;
+ * for a live certificate (cert), also its managed secret. */
 static bool shows(struct run *r, CURL *h, const char *path, const char *check, const char *value,
-                  uint64_t pub, long *status)
+                  uint64_t pub, bool cert, long *status)
 {
     char url[300], got[64];
     char *answer = NULL;
@@ -622,7 +612,8 @@ static bool shows(struct run *r, CURL *h, const char *path, const char *check, c
     snprintf(url, sizeof url, "%s?" API, path);
     *status = request(r, h, "GET", "demo.localhost", url, NULL, NULL, true, &answer);
     ok = *status == 200 && member(answer, check, got, sizeof got) && strcmp(got, value) == 0 &&
-         (pub == 0 || pub_hash(answer) == pub);
+         (pub == 0 || pub_hash(answer) == pub) &&
+         (!cert || strncmp(path, "/certificates/", 14) != 0 || cert_secret_served(r, h, answer));
     free(answer);
     return ok;
 }
@@ -643,11 +634,12 @@ static size_t verify(struct run *r, size_t from, size_t to)
 
         if (a->superseded)
             continue;
-        ok = shows(r, h, a->path, check, a->value, a->pub, &st);
+        bool cert = kinds[a->kind].cert;
+        ok = shows(r, h, a->path, check, a->value, a->pub, cert, &st);
         for (size_t c = 0; !ok && c < r->ncuts; c++) {
             const struct cut *cu = &r->cuts[c];
             if (cu->seq > a->seq && strcmp(cu->target, a->target) == 0)
-                ok = shows(r, h, cu->path, check, cu->value, a->pub, &st2);
+                ok = shows(r, h, cu->path, check, cu->value, a->pub, cert, &st2);
         }
         if (!ok) {
             if (shown++ < 5)
@@ -667,14 +659,6 @@ static size_t acked_since(struct run *r, size_t from)
     n = r->nacks - from;
     pthread_mutex_unlock(&r->mu);
     return n;
-}
-
-static int remove_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
 }
 
 int main(int argc, char **argv)
@@ -705,6 +689,19 @@ int main(int argc, char **argv)
         char **slot = i < EC_POOL ? &r.ec_jwk[i] : &r.rsa_jwk[i - EC_POOL];
         if (!(*slot = jwkgen_private(i >= EC_POOL))) {
             printf("Bail out! GnuTLS made no key to import\n");
+            return 1;
+        }
+    }
+    for (int i = 0; i < PEM_POOL; i++) {
+        char *pem = jwkgen_cert_pem("crash-import");
+        cJSON *s = pem ? cJSON_CreateString(pem) : NULL;
+        r.pem[i] = s ? cJSON_PrintUnformatted(s) : NULL;
+        cJSON_Delete(s);
+        if (pem)
+            memset(pem, 0, strlen(pem));
+        free(pem);
+        if (!r.pem[i]) {
+            printf("Bail out! GnuTLS made no certificate to import\n");
             return 1;
         }
     }
@@ -798,6 +795,10 @@ int main(int argc, char **argv)
         char *jwk = i < EC_POOL ? r.ec_jwk[i] : r.rsa_jwk[i - EC_POOL];
         memset(jwk, 0, strlen(jwk)); /* private key material */
         free(jwk);
+    }
+    for (int i = 0; i < PEM_POOL; i++) {
+        memset(r.pem[i], 0, strlen(r.pem[i]));
+        free(r.pem[i]);
     }
     free(r.acks);
     free(r.cuts);

@@ -4,7 +4,8 @@
 # set with prlimit(1): each write fails with EFBIG as one while every write fails fails with
 # EROFS; a remount read-only is refused while the mock keeps its database open). While the state
 # cannot be saved, a write (a secret's PUT
-# and DELETE; a key's create, import with private JWK parts, rotate and rotation policy) gets the
+# and DELETE; a key's create, import with private JWK parts, rotate and rotation policy; a
+# certificate's create) gets the
 # service's 5xx shape (Key Vault's error envelope, 500 InternalError) and is not acknowledged:
 # neither a read at once nor one after space returns and the mock restarts shows it, and a
 # rotation the policy makes due meanwhile is neither kept nor reported until it can be saved.
@@ -225,6 +226,36 @@ rotations() {
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)["value"]))'
 }
 
+# ---- Certificates ----
+
+# A Self policy with an EC P-256 key (no RSA generation on a full disk's clock).
+cert_policy='{"policy":{"key_props":{"kty":"EC","crv":"P-256"},"x509_props":{"subject":"CN=dfc"},"issuer":{"name":"Self"}}}'
+
+# cert_absent NAME DESCRIPTION: neither the certificate nor an operation of NAME is there.
+cert_absent() {
+  local rc=0 st1
+  kreq GET "/certificates/$1"
+  st1=$status
+  { [ "$status" = 404 ] && grep -q '"CertificateNotFound"' "$work/body"; } || rc=1
+  kreq GET "/certificates/$1/pending"
+  { [ "$status" = 404 ] && grep -q '"PendingCertificateNotFound"' "$work/body"; } || rc=1
+  result "$rc" "$2 (GET /certificates/$1: $st1, its operation: $status)"
+}
+
+# cert_served NAME DESCRIPTION: the certificate is there with its "cer", and its managed secret
+# (the PFX) answers with a value, the certificate's kid and managed true.
+cert_served() {
+  local rc=0 st1 kid
+  kreq GET "/certificates/$1"
+  st1=$status
+  kid=$(jget kid)
+  { [ "$status" = 200 ] && [ -n "$(jget cer)" ] && [ -n "$kid" ]; } || rc=1
+  kreq GET "/secrets/$1"
+  { [ "$status" = 200 ] && [ "$(jget kid)" = "$kid" ] && [ "$(jget managed)" = true ] &&
+    [ "$(jget contentType)" = application/x-pkcs12 ] && [ -n "$(jget value)" ]; } || rc=1
+  result "$rc" "$2 (GET /certificates/$1: $st1; its PFX secret: $status)"
+}
+
 # expect_refused DESCRIPTION: the last answer is Key Vault's 500 envelope, exactly
 # {"error":{"code":"InternalError","message":"..."}}, as the service sends it.
 expect_refused() {
@@ -276,6 +307,9 @@ kreq PUT /keys/dfk-ec/rotationpolicy '{"lifetimeActions":[]}'
 expect_refused "a rotation policy cannot be replaced on a full disk"
 key_absent dfk-new "a key refused on a full disk is not there"
 key_absent dfk-imp "a key whose import was refused is not there"
+kreq POST /certificates/dfc/create "$cert_policy"
+expect_refused "a certificate cannot be created on a full disk"
+cert_absent dfc "a certificate refused on a full disk is not there, nor its operation"
 key_same dfk-ec "$ec_pub" 1 "reads of keys keep working on a full disk, and show no rotation"
 kreq GET /keys/dfk-ec/rotationpolicy
 result $([ "$status" = 200 ] && [ "$(jget lifetimeActions)" = 2 ]; echo $?) \
@@ -294,6 +328,11 @@ req PUT df-after after-1
 result $([ "$status" = 200 ]; echo $?) "writes resume when space returns ($status)"
 kreq POST /keys/dfk-after/create '{"kty":"EC","crv":"P-256"}'
 result $([ "$status" = 200 ]; echo $?) "key writes resume when space returns ($status)"
+kreq POST /certificates/dfc/create "$cert_policy"
+rc=$status
+kreq GET /certificates/dfc/pending
+result $([ "$rc" = 202 ] && [ "$(jget status)" = completed ]; echo $?) \
+  "a certificate is created and completed once space returns ($rc, then $status $(jget status))"
 kreq GET /keys/dfk-ec/versions
 n_rot=$(rotations)
 result $([ "$(jget value)" = 2 ] && [ "$n_rot" = 1 ]; echo $?) \
@@ -309,6 +348,7 @@ result $([ "$(jget value)" = 2 ]; echo $?) \
   "after a restart, dfk-ec has the rotation saved once space returned and no other ($(jget value))"
 kreq GET /keys/dfk-after
 result $([ "$status" = 200 ]; echo $?) "after a restart, the key created once space returned is there"
+cert_served dfc "after a restart, the certificate created once space returned is there"
 
 # ---- A disk that refuses every write ----
 prlimit --pid "$pid" --fsize=1:

@@ -45,6 +45,49 @@ START_TEST(test_s1_escaping_matches_cjson)
 }
 END_TEST
 
+/* The writer skips 8 bytes at a time while none needs escaping (net/reply.c jb_str): every
+ * escaped character after runs of 0 to 17 plain bytes (so at every offset within 8), and a long
+ * plain run like a PFX's base64, must still come out exactly as cJSON writes them. */
+START_TEST(test_s1_escaping_at_every_offset)
+{
+    static const char specials[] = "\"\\\n\t\x01\x1f\x7f/"; /* UTF-8: the test above */
+    const char *hdr[] = {"Content-Type: application/json", NULL};
+    char value[2048], *body, *again;
+    size_t n = 0;
+    cJSON *in = cJSON_CreateObject();
+    struct mvt_resp r;
+
+    for (int run = 0; run < 18; run++)
+        for (size_t c = 0; c < sizeof specials - 1; c++) {
+            for (int i = 0; i < run && n < 1500; i++)
+                value[n++] = (char)('A' + (i + run) % 26);
+            value[n++] = specials[c];
+        }
+    memset(value + n, 'Q', 300); /* a long run with nothing to escape, then the end */
+    n += 300;
+    value[n] = '\0';
+    cJSON_AddStringToObject(in, "value", value);
+    body = cJSON_PrintUnformatted(in);
+    ck_assert_int_eq(
+        mvt_request(srv, "PUT", DEMO, "/secrets/esc8?api-version=7.4", tok, hdr, body, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    mvt_resp_free(&r);
+    ck_assert_int_eq(
+        mvt_request(srv, "GET", DEMO, "/secrets/esc8/?api-version=7.4", tok, NULL, NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(r.json);
+    ck_assert_msg(strcmp(cJSON_GetObjectItemCaseSensitive(r.json, "value")->valuestring, value) ==
+                      0,
+                  "the value does not round-trip");
+    again = cJSON_PrintUnformatted(r.json);
+    ck_assert_msg(strcmp(again, r.body) == 0, "body differs from cJSON's compact print");
+    cJSON_free(again);
+    cJSON_free(body);
+    cJSON_Delete(in);
+    mvt_resp_free(&r);
+}
+END_TEST
+
 /* §1 Common points / §5: names are case-insensitive and keep the case they were created with. */
 START_TEST(test_s1_names_case_insensitive_case_preserved)
 {
@@ -314,6 +357,7 @@ static Suite *secrets_wire_suite(void)
     tcase_add_checked_fixture(wire, setup, teardown);
     tcase_add_test(wire, test_s1_names_case_insensitive_case_preserved);
     tcase_add_test(wire, test_s1_escaping_matches_cjson);
+    tcase_add_test(wire, test_s1_escaping_at_every_offset);
     tcase_add_loop_test(wire, test_s1_recoverable_days_by_api_version, 0,
                         (int)(sizeof api_rows / sizeof api_rows[0]));
     tcase_add_test(wire, test_s1_api_version_percent_encoded_key);
