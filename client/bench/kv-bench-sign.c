@@ -5,6 +5,11 @@
  *    and call kv_key_sign on KEY;
  *  - libcurl: one easy handle per thread, kept alive, POSTs the same request with the library's
  *    token and headers (the HTTPS cost without the library's own);
+ *  - wrk: the load generator of the GET benchmark (section 1 of scripts/bench) sends the same
+ *    request, THREADS threads with one kept-alive connection each, from a script holding the
+ *    token (a 0600 file removed at exit); its CPU time is the child's, from wait4. This is the
+ *    server's cost with a client that costs little, as a load test would drive it; skipped when
+ *    wrk is not installed;
  *  - GnuTLS: gnutls_privkey_sign_hash2 signs the same digest with the same key, read from
  *    JWK_FILE (the key version's "jwk" of GET /_mock/state).
  * The mock's signature is first verified with GnuTLS against that key, so both sides provably
@@ -15,6 +20,8 @@
  *        [TARGET [SERVER_PID]]
  * (ALG: RS256, RS384, RS512, PS256, ES256, ES384, ES512; TARGET: the ratio to print beside it). */
 #include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -24,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,8 +59,8 @@ static const struct alg_map algs[] = {
     {"ES512", GNUTLS_SIGN_ECDSA_SHA512, GNUTLS_DIG_SHA512, 1},
 };
 
-enum side { SIDE_KVCLIENT = 0, SIDE_CURL, SIDE_GNUTLS, NSIDES };
-static const char *const side_names[NSIDES] = {"kvclient", "libcurl loop", "GnuTLS"};
+enum side { SIDE_KVCLIENT = 0, SIDE_CURL, SIDE_WRK, SIDE_GNUTLS, NSIDES };
+static const char *const side_names[NSIDES] = {"kvclient", "libcurl loop", "wrk", "GnuTLS"};
 
 struct run {
     const struct alg_map *alg;
@@ -61,6 +70,8 @@ struct run {
     CURL *curl[MAX_THREADS]; /* the libcurl side, one kept-alive handle per thread */
     gnutls_privkey_t priv[MAX_THREADS];
     gnutls_datum_t digest;
+    char wrk_script[64]; /* the wrk side's script (it holds the token); "" when wrk is absent */
+    char wrk_url[128];
     atomic_bool stop;
     atomic_int failed;
     pthread_barrier_t start;
@@ -169,6 +180,97 @@ static double server_cpu_s(long pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* Reads a wrk report's figures into *out: requests, rate and p50. Returns -1 when wrk saw an
+ * answer that was not 2xx or a socket error, or the report lacks a figure. */
+static int wrk_report(char *text, struct result *out)
+{
+    char *save = NULL, unit[4];
+    double v;
+    int seen = 0;
+
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strstr(line, "Non-2xx") || strstr(line, "Socket errors"))
+            return -1;
+        /* sscanf counts a number read before a literal fails to match, so each line is told
+         * by its text first. */
+        if (strstr(line, " requests in ") && sscanf(line, " %lu", &out->ops) == 1)
+            seen |= 1;
+        else if (strstr(line, "Requests/sec:") &&
+                 sscanf(line, " Requests/sec: %lf", &out->per_s) == 1)
+            seen |= 2;
+        else if (strncmp(line + strspn(line, " "), "50%", 3) == 0 &&
+                 sscanf(line, " 50%% %lf%3s", &v, unit) == 2) {
+            out->p50_us = strcmp(unit, "us") == 0 ? v : strcmp(unit, "ms") == 0 ? v * 1e3 : v * 1e6;
+            seen |= 4;
+        }
+    }
+    return seen == 7 && out->ops > 0 ? 0 : -1;
+}
+
+/* The wrk side: one run of wrk as a child process, THREADS threads with a connection each. Its CPU
+ * time comes from wait4, the server's from /proc as for the other sides. Returns -1, after
+ * printing wrk's report (which holds no token), when wrk failed. */
+static int measure_wrk(struct run *r, int threads, int seconds, long server_pid, struct result *out)
+{
+    char tn[16], dn[16], report[8192], drain[512];
+    int fd[2] = {-1, -1}, status = 0, rc = -1;
+    size_t len = 0;
+    ssize_t n;
+    struct rusage ru;
+    double srv0 = server_cpu_s(server_pid), own, srv;
+    pid_t pid;
+
+    memset(out, 0, sizeof *out);
+    snprintf(tn, sizeof tn, "%d", threads);
+    snprintf(dn, sizeof dn, "%ds", seconds);
+    if (pipe(fd) != 0 || (pid = fork()) < 0)
+        goto out;
+    if (pid == 0) {
+        dup2(fd[1], STDOUT_FILENO);
+        dup2(fd[1], STDERR_FILENO);
+        /* wrk sizes its event loop for its own connections (10 + 3 per connection): the
+         * descriptors of this process's connections would push its sockets past that. */
+        closefrom(STDERR_FILENO + 1);
+        execlp("wrk", "wrk", "-t", tn, "-c", tn, "-d", dn, "--latency", "-s", r->wrk_script,
+               r->wrk_url, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    fd[1] = -1;
+    /* The whole report is read (what does not fit is drained) so wrk never blocks on the pipe. */
+    while ((n = read(fd[0], len < sizeof report - 1 ? report + len : drain,
+                     len < sizeof report - 1 ? sizeof report - 1 - len : sizeof drain)) != 0) {
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n > 0 && len < sizeof report - 1)
+            len += (size_t)n;
+    }
+    report[len] = '\0';
+    if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "wrk failed:\n%s", report);
+        goto out;
+    }
+    srv = server_cpu_s(server_pid) - srv0;
+    own = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    char copy[sizeof report];
+    memcpy(copy, report, len + 1);
+    if (wrk_report(copy, out) != 0) {
+        fprintf(stderr, "wrk's run was not clean:\n%s", report);
+        goto out;
+    }
+    out->per_cpu_s = own + srv > 0 ? (double)out->ops / (own + srv) : 0;
+    out->client_us = own * 1e6 / (double)out->ops;
+    out->server_us = srv * 1e6 / (double)out->ops;
+    rc = 0;
+out:
+    if (fd[0] >= 0)
+        close(fd[0]);
+    if (fd[1] >= 0)
+        close(fd[1]);
+    return rc;
+}
+
 /* THREADS workers for SECONDS; signs per second over the wall time from start to the last join,
  * and the p50 latency of one sign. Returns -1 when a sign failed. */
 static int measure(struct run *r, int threads, int seconds, long server_pid, struct result *out)
@@ -179,6 +281,8 @@ static int measure(struct run *r, int threads, int seconds, long server_pid, str
     double *all = NULL;
     int started = 0, rc = -1;
 
+    if (r->side == SIDE_WRK)
+        return measure_wrk(r, threads, seconds, server_pid, out);
     memset(w, 0, sizeof w);
     atomic_store(&r->stop, false);
     atomic_store(&r->failed, 0);
@@ -284,6 +388,67 @@ static size_t sink(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+/* Whether PROG is an executable file in a directory of PATH. */
+static bool on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    char dir[PATH_MAX];
+
+    while (path && *path) {
+        size_t n = strcspn(path, ":");
+        if (n > 0 && n + strlen(prog) + 2 <= sizeof dir) {
+            snprintf(dir, sizeof dir, "%.*s/%s", (int)n, path, prog);
+            if (access(dir, X_OK) == 0)
+                return true;
+        }
+        path += n + (path[n] == ':');
+    }
+    return false;
+}
+
+/* The wrk side's script: the request kv_key_sign sends, with the token, in a file only this user
+ * can read (removed at exit). wrk connects to the loopback address of VAULT_URL's port and sends
+ * the vault's Host. Leaves r->wrk_script empty when wrk is not installed. Returns -1 on failure. */
+static int wrk_setup(struct run *r, const char *vault_url, const char *token, const char *body)
+{
+    char scheme[16], host[256];
+    int port = 443, fd = -1, rc = -1;
+    FILE *f = NULL;
+
+    r->wrk_script[0] = '\0';
+    if (!on_path("wrk"))
+        return 0;
+    if (sscanf(vault_url, "%15[^:]://%255[^:/]:%d", scheme, host, &port) < 2)
+        goto out;
+    snprintf(r->wrk_url, sizeof r->wrk_url, "https://127.0.0.1:%d/keys/%s/sign?api-version=7.5",
+             port, r->key_name);
+    snprintf(r->wrk_script, sizeof r->wrk_script, "%s/kv-bench-sign-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if ((fd = mkstemp(r->wrk_script)) < 0 || !(f = fdopen(fd, "w"))) {
+        r->wrk_script[0] = '\0';
+        goto out;
+    }
+    fd = -1;
+    /* Long brackets quote the JSON body for Lua. */
+    fprintf(f,
+            "wrk.method = \"POST\"\nwrk.body = [==[%s]==]\n"
+            "wrk.headers[\"Host\"] = \"%s:%d\"\n"
+            "wrk.headers[\"Authorization\"] = \"Bearer %s\"\n"
+            "wrk.headers[\"Accept\"] = \"application/json\"\n"
+            "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+            "wrk.headers[\"x-ms-client-request-id\"] = "
+            "\"6f1c5a52-0a3e-4a6e-9f3e-2d4f1b2a9c11\"\n",
+            body, host, port, token);
+    rc = fclose(f) == 0 ? 0 : -1;
+    f = NULL;
+out:
+    if (f)
+        fclose(f);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 /* The libcurl side: the request kv_key_sign sends (its token, headers and body), on one
  * kept-alive handle per thread, each connected by a first request. The token comes from the
  * library's cache. *hl and *body belong to the caller (freed after the handles). */
@@ -316,6 +481,8 @@ static int curl_setup(struct run *r, int threads, const char *vault_url, const c
     *hl = curl_slist_append(*hl, "Content-Type: application/json");
     *hl = curl_slist_append(*hl, "x-ms-client-request-id: 6f1c5a52-0a3e-4a6e-9f3e-2d4f1b2a9c11");
     *hl = curl_slist_append(*hl, "User-Agent: kvclient/" KV_VERSION_STRING " libcurl");
+    if (wrk_setup(r, vault_url, token, *body) != 0)
+        goto out;
     for (int i = 0; i < threads; i++) {
         CURL *h = r->curl[i] = curl_easy_init();
         long status = 0;
@@ -418,6 +585,8 @@ int main(int argc, char **argv)
     kv_client_stats(r.client, &before);
     for (int round = 0; round < rounds; round++)
         for (r.side = 0; r.side < NSIDES; r.side++) {
+            if (r.side == SIDE_WRK && !r.wrk_script[0])
+                continue;
             if (measure(&r, threads, seconds, server_pid, &x) != 0)
                 goto out;
             if (r.side == SIDE_KVCLIENT)
@@ -438,8 +607,15 @@ int main(int argc, char **argv)
     print_side(&r, threads, SIDE_CURL, &wall[SIDE_CURL], &cpu[SIDE_CURL], &wall[SIDE_GNUTLS],
                &cpu[SIDE_GNUTLS], server_pid, target);
     printf("\n");
+    if (r.wrk_script[0]) {
+        print_side(&r, threads, SIDE_WRK, &wall[SIDE_WRK], &cpu[SIDE_WRK], &wall[SIDE_GNUTLS],
+                   &cpu[SIDE_GNUTLS], server_pid, target);
+        printf("\n");
+    }
     rc = 0;
 out:
+    if (r.wrk_script[0])
+        unlink(r.wrk_script);
     for (int i = 0; i < threads && i < MAX_THREADS; i++) {
         gnutls_privkey_deinit(r.priv[i]);
         if (r.curl[i])
