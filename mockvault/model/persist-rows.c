@@ -100,12 +100,11 @@ static cJSON *vault_entry(const struct mv_vault *v, enum mv_objtype t, const str
     /* A certificate is exported with what its managed key and secret hold (the secret's value,
      * the key when the secret has none), so they go into the shell beside it. */
     if (o != NULL && t == MV_OBJ_CERT) {
-        static const enum mv_objtype managed[] = {MV_OBJ_KEY, MV_OBJ_SECRET};
         for (size_t i = 0; i < 2; i++) {
-            struct mv_object *m = mv_vault_object(v, managed[i], o->name);
-            if (m != NULL && sto_managed(m)) {
+            struct mv_object *m = sto_managed_of(v, sto_managed_families[i], o->name);
+            if (m != NULL) {
                 size_t *n;
-                *mv_vault_family(&shell, managed[i], &n) = m; /* borrowed, as above */
+                *mv_vault_family(&shell, sto_managed_families[i], &n) = m; /* borrowed, as above */
                 *n = 1;
             }
         }

@@ -119,9 +119,8 @@ static struct mv_cert_policy *policy_replacement(const struct mv_cert_policy *in
  * created under it). */
 static enum mv_err check_names(const struct mv_vault *v, const char *name)
 {
-    static const enum mv_objtype managed[] = {MV_OBJ_KEY, MV_OBJ_SECRET};
     for (size_t i = 0; i < 2; i++) {
-        const struct mv_object *o = mv_vault_object(v, managed[i], name);
+        const struct mv_object *o = mv_vault_object(v, sto_managed_families[i], name);
         if (o != NULL && o->nversions > 0 && !sto_managed(o))
             return MV_E_NAME_IN_USE;
     }

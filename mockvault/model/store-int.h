@@ -65,6 +65,19 @@ static inline bool sto_managed(const struct mv_object *s)
     return s != NULL && s->nversions > 0 && s->versions[s->nversions - 1].managed;
 }
 
+/* The families of a certificate's managed key and secret, in the order they are handled. */
+static const enum mv_objtype sto_managed_families[2] = {MV_OBJ_KEY, MV_OBJ_SECRET};
+
+/* The managed object of family t named name in v (a certificate's key or secret: delete, recover,
+ * purge and the persisted row take them along with the certificate), or NULL when the name holds
+ * no such object or a plain one. */
+static inline struct mv_object *sto_managed_of(const struct mv_vault *v, enum mv_objtype t,
+                                               const char *name)
+{
+    struct mv_object *m = mv_vault_object(v, t, name);
+    return sto_managed(m) ? m : NULL;
+}
+
 /* True when certificate s has an operation in progress (a create awaiting completion). */
 static inline bool sto_op_in_progress(const struct mv_object *s)
 {

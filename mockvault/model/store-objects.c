@@ -280,10 +280,9 @@ static void mark_deleted(struct mv_store *st, const struct mv_vault *v, struct m
 static void cascade_deleted(struct mv_store *st, const struct mv_vault *v, const char *name,
                             bool deleted, int64_t now)
 {
-    static const enum mv_objtype managed[] = {MV_OBJ_KEY, MV_OBJ_SECRET};
     for (size_t i = 0; i < 2; i++) {
-        struct mv_object *m = mv_vault_object(v, managed[i], name);
-        if (m != NULL && sto_managed(m) && m->deleted != deleted)
+        struct mv_object *m = sto_managed_of(v, sto_managed_families[i], name);
+        if (m != NULL && m->deleted != deleted)
             mark_deleted(st, v, m, deleted, now);
     }
     sto_rotation_dirty(st);
@@ -378,11 +377,11 @@ enum mv_err mv_store_purge(struct mv_store *st, enum mv_objtype t, const char *v
         goto out;
     }
     if (t == MV_OBJ_CERT) {
-        static const enum mv_objtype managed[] = {MV_OBJ_KEY, MV_OBJ_SECRET};
         for (size_t i = 0; i < 2; i++) {
-            struct mv_object *m = mv_vault_object(v, managed[i], name);
-            if (m != NULL && sto_managed(m) && m->deleted)
-                sto_remove_at(v, managed[i], (size_t)(m - sto_items(v, managed[i])));
+            enum mv_objtype mt = sto_managed_families[i];
+            struct mv_object *m = sto_managed_of(v, mt, name);
+            if (m != NULL && m->deleted)
+                sto_remove_at(v, mt, (size_t)(m - sto_items(v, mt)));
         }
         s = mv_vault_object(v, t, name); /* unmoved (another family's array), but be plain */
     }

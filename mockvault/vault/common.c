@@ -102,9 +102,14 @@ enum MHD_Result mv_vault_reply_common_err(struct mv_req *r, enum mv_err e)
         return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
                                  "mockvault could not save the change to its state dir; see the "
                                  "server log.");
+    case MV_E_NOMEM: return mv_reply_oom(r);
     default:
+        /* Each family answers its own results before calling this; one that arrives here is a
+         * mock defect, and the answer says so instead of blaming memory. */
         return mv_reply_kv_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError", NULL,
-                                 "mockvault ran out of memory.");
+                                 "mockvault: unexpected store result %d for this operation; "
+                                 "please report it.",
+                                 (int)e);
     }
 }
 
