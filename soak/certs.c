@@ -18,8 +18,9 @@
  *    principals without certificate permissions.
  * Every certificate operation counts in the mock's "all other transactions" throttle class
  * (docs/certificates.md), as secrets do: a 429 leaves the step to be tried again. Certificate
- * creations generate keys: EC P-256 only, two per cycle. Nothing here prints a private key, a
- * PFX or PEM value, a backup blob or a token. */
+ * creations generate keys: EC P-256 only, two per cycle (and a refused one in four cycles), and
+ * the mix gives them two steps in twenty-four. Nothing here prints a private key, a PFX or PEM
+ * value, a backup blob or a token. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@
  * completes on the first observation, so even one is a surprise. */
 #define MAX_POLLS 5
 #define CERT_NAMES 2
+/* One cycle in this many sends its 409 create on the deleted name with a policy. */
+#define CONFLICT_POLICY_EVERY 4
 #define PKCS12 "application/x-pkcs12"
 #define PEM "application/x-pem-file"
 #define MISSING SOAK_PREFIX "missing"
@@ -97,13 +100,14 @@ static const struct action cert_actions[] = {
        200),
     CA(TK_ADMIN, HOST_MAIN, OP_GET_CERTIFICATES, "GET", "/certificates?includePending=true&" API,
        NULL, 200),
-    CA(TK_ADMIN, HOST_MAIN, OP_GET_CERTIFICATE, "GET", "/certificates/" MISSING "/?" API, NULL, 404),
-    CA(TK_ADMIN, HOST_MAIN, OP_GET_CERTIFICATE_POLICY, "GET", "/certificates/" MISSING "/policy?" API,
-       NULL, 404),
+    CA(TK_ADMIN, HOST_MAIN, OP_GET_CERTIFICATE, "GET", "/certificates/" MISSING "/?" API, NULL,
+       404),
+    CA(TK_ADMIN, HOST_MAIN, OP_GET_CERTIFICATE_POLICY, "GET",
+       "/certificates/" MISSING "/policy?" API, NULL, 404),
     CA(TK_ADMIN, HOST_MAIN, OP_GET_DELETED_CERTIFICATES, "GET", "/deletedcertificates?" API, NULL,
        200),
-    CA(TK_ADMIN, HOST_MAIN, OP_GET_DELETED_CERTIFICATE, "GET", "/deletedcertificates/" MISSING "?" API,
-       NULL, 404),
+    CA(TK_ADMIN, HOST_MAIN, OP_GET_DELETED_CERTIFICATE, "GET",
+       "/deletedcertificates/" MISSING "?" API, NULL, 404),
     CA(TK_ADMIN, HOST_MAIN, OP_PURGE_DELETED_CERTIFICATE, "DELETE",
        "/deletedcertificates/" MISSING "?" API, NULL, 404),
     CA(TK_ADMIN, HOST_MAIN, OP_RECOVER_DELETED_CERTIFICATE, "POST",
@@ -140,7 +144,8 @@ static const struct action cert_actions[] = {
        "/certificates/issuers/" MISSING "?" API, NULL, 403),
     CA(TK_GRAPHAPP_VAULT, HOST_MAIN, OP_GET_CERTIFICATES, "GET", "/certificates?" API, NULL, 403),
     CA(TK_ADMIN, HOST_RBAC, OP_GET_CERTIFICATES, "GET", "/certificates?" API, NULL, 200),
-    CA(TK_ADMIN, HOST_RBAC, OP_GET_CERTIFICATE, "GET", "/certificates/" MISSING "/?" API, NULL, 404),
+    CA(TK_ADMIN, HOST_RBAC, OP_GET_CERTIFICATE, "GET", "/certificates/" MISSING "/?" API, NULL,
+       404),
     CA(TK_ADMIN, HOST_RBAC, OP_GET_CERTIFICATE_ISSUERS, "GET", "/certificates/issuers?" API, NULL,
        200),
     CA(TK_ADMIN, HOST_RBAC, OP_GET_CERTIFICATE_CONTACTS, "GET", "/certificates/contacts?" API, NULL,
@@ -150,8 +155,8 @@ static const struct action cert_actions[] = {
     CA(TK_FLOW, HOST_RBAC, OP_GET_CERTIFICATES, "GET", "/certificates?" API, NULL, 403),
     CA(TK_FLOW, HOST_RBAC, OP_GET_CERTIFICATE_CONTACTS, "GET", "/certificates/contacts?" API, NULL,
        403),
-    CA(TK_NOACCESS, HOST_RBAC, OP_GET_CERTIFICATE_ISSUERS, "GET", "/certificates/issuers?" API, NULL,
-       403),
+    CA(TK_NOACCESS, HOST_RBAC, OP_GET_CERTIFICATE_ISSUERS, "GET", "/certificates/issuers?" API,
+       NULL, 403),
 };
 
 /* ---- The lifecycle of the worker's own certificates ---- */
@@ -264,14 +269,14 @@ struct soak_certs {
     enum cstep step;
     unsigned cycle;
     char name[64];
-    bool pem;              /* the policy asks for a PEM secret (this cycle imported one) */
-    char request_id[64];   /* of the last create's operation; "" when not known */
-    unsigned polls;        /* GETs of that operation that found it still in progress */
-    char v1[40];           /* the first version (or the latest a resync found) */
+    bool pem;               /* the policy asks for a PEM secret (this cycle imported one) */
+    char request_id[64];    /* of the last create's operation; "" when not known */
+    unsigned polls;         /* GETs of that operation that found it still in progress */
+    char v1[40];            /* the first version (or the latest a resync found) */
     char x5t1[64], x5t[64]; /* the thumbprints of v1 and of the latest version; "" unknown */
-    int nversions;         /* expected, -1 when not known */
-    bool tags_known;       /* the tags C_DISABLE set are the certificate's */
-    char *blob;            /* owned: the last backup, of blob_name, whose latest was blob_x5t */
+    int nversions;          /* expected, -1 when not known */
+    bool tags_known;        /* the tags C_DISABLE set are the certificate's */
+    char *blob;             /* owned: the last backup, of blob_name, whose latest was blob_x5t */
     char blob_name[64], blob_x5t[64];
     unsigned fixed_next;
 };
@@ -362,7 +367,8 @@ static enum clearned operation_ok(struct soak_worker *w, const struct soak_req *
         return c->step == C_CREATE || c->step == C_CREATE2 || ++c->polls < MAX_POLLS
                    ? LEARN_AGAIN
                    : bad(w, q, "the Self issuer's operation stayed in progress");
-    if (strcmp(status, "completed") != 0 || !id_is(jstr(j, "target"), "certificates", c->name, NULL))
+    if (strcmp(status, "completed") != 0 ||
+        !id_is(jstr(j, "target"), "certificates", c->name, NULL))
         return bad(w, q, "an operation neither in progress nor completed with its target");
     return LEARN_OK;
 }
@@ -441,8 +447,8 @@ static enum clearned clearn(struct soak_worker *w, const struct soak_req *q, cJS
             return bad(w, q, "a new certificate is not enabled");
         if (c->step == C_GET && *c->v1 && strcmp(last_segment(jstr(j, "id")), c->v1) != 0)
             return bad(w, q, "the latest version is not the one imported");
-        if (c->step == C_GET2 &&
-            (strcmp(last_segment(jstr(j, "id")), c->v1) == 0 || strcmp(jstr(j, "x5t"), c->x5t1) == 0))
+        if (c->step == C_GET2 && (strcmp(last_segment(jstr(j, "id")), c->v1) == 0 ||
+                                  strcmp(jstr(j, "x5t"), c->x5t1) == 0))
             return bad(w, q, "a second version kept the first one's version or thumbprint");
         if (c->step == C_GET) {
             snprintf(c->v1, sizeof c->v1, "%s", last_segment(jstr(j, "id")));
@@ -515,19 +521,20 @@ static void cbody(struct soak_worker *w, struct soak_req *q, char *body, size_t 
     case C_CREATE:
         if (c->pem) {
             q->op = OP_IMPORT_CERTIFICATE;
-            snprintf(body, n, IMPORT_BODY,
-                     run->cert_pem[(c->cycle / IMPORT_EVERY + (unsigned)w->id) %
-                                   COUNT(run->cert_pem)],
-                     c->cycle);
+            snprintf(
+                body, n, IMPORT_BODY,
+                run->cert_pem[(c->cycle / IMPORT_EVERY + (unsigned)w->id) % COUNT(run->cert_pem)],
+                c->cycle);
             break;
         }
         /* fall through */
         snprintf(body, n, CREATE_BODY, c->name, c->name, c->cycle);
         break;
     case C_CREATE_CONFLICT:
-        /* With a policy (as the SDKs send it) every other cycle: the mock makes the key before
-         * the store refuses the name; without one, the deleted name is refused at once. */
-        if (c->cycle % 2)
+        /* With a policy (as the SDKs send it) one cycle in CONFLICT_POLICY_EVERY: the mock then
+         * makes the key before the store refuses the name; without one, the deleted name is
+         * refused at once. */
+        if (c->cycle % CONFLICT_POLICY_EVERY == 1)
             snprintf(body, n, CREATE_BODY, c->name, c->name, c->cycle);
         else
             snprintf(body, n, "{\"tags\":{\"soak\":\"%u\"}}", c->cycle);
