@@ -52,6 +52,26 @@ const char *const soak_op_names[OP_COUNT] = {
     [OP_UPDATE_KEY_ROTATION_POLICY] = "UpdateKeyRotationPolicy",
     [OP_GET_RANDOM_BYTES] = "GetRandomBytes",
     [OP_GET_KEY_ATTESTATION] = "GetKeyAttestation",
+    [OP_CREATE_CERTIFICATE] = "CreateCertificate",
+    [OP_IMPORT_CERTIFICATE] = "ImportCertificate",
+    [OP_GET_CERTIFICATE_OPERATION] = "GetCertificateOperation",
+    [OP_DELETE_CERTIFICATE_OPERATION] = "DeleteCertificateOperation",
+    [OP_GET_CERTIFICATE] = "GetCertificate",
+    [OP_UPDATE_CERTIFICATE] = "UpdateCertificate",
+    [OP_GET_CERTIFICATE_POLICY] = "GetCertificatePolicy",
+    [OP_UPDATE_CERTIFICATE_POLICY] = "UpdateCertificatePolicy",
+    [OP_GET_CERTIFICATES] = "GetCertificates",
+    [OP_GET_CERTIFICATE_VERSIONS] = "GetCertificateVersions",
+    [OP_BACKUP_CERTIFICATE] = "BackupCertificate",
+    [OP_RESTORE_CERTIFICATE] = "RestoreCertificate",
+    [OP_DELETE_CERTIFICATE] = "DeleteCertificate",
+    [OP_GET_DELETED_CERTIFICATE] = "GetDeletedCertificate",
+    [OP_GET_DELETED_CERTIFICATES] = "GetDeletedCertificates",
+    [OP_RECOVER_DELETED_CERTIFICATE] = "RecoverDeletedCertificate",
+    [OP_PURGE_DELETED_CERTIFICATE] = "PurgeDeletedCertificate",
+    [OP_GET_CERTIFICATE_CONTACTS] = "GetCertificateContacts",
+    [OP_GET_CERTIFICATE_ISSUERS] = "GetCertificateIssuers",
+    [OP_GET_CERTIFICATE_ISSUER] = "GetCertificateIssuer",
     [OP_TOKEN] = "Token",
     [OP_OPENID_CONFIGURATION] = "OpenIdConfiguration",
     [OP_INSTANCE_DISCOVERY] = "InstanceDiscovery",
@@ -351,6 +371,8 @@ enum soak_outcome soak_request(struct soak_worker *w, const struct soak_req *q)
         out = OUT_THROTTLED;
         if (soak_op_is_key(q->op))
             w->st.key_throttled++;
+        else if (soak_op_is_cert(q->op))
+            w->st.cert_throttled++;
     } else if (q->ep != EP_CONTROL && w->status == SOAK_FAULT_STATUS_BASE + (long)q->ep) {
         out = OUT_FAULT;
     } else if (w->status == 401 && q->bearer && token_stale(q, g1)) {

@@ -373,8 +373,9 @@ static bool report(struct soak_run *run, const struct soak_stats *s, double secs
                                 s->status[403] - s->status[404] - s->status[409] - s->status[429]),
            (unsigned long long)range(s, 520, 524),
            (unsigned long long)(range(s, 500, 599) - range(s, 520, 524)));
-    printf("soak: keys operations throttled (their own classes, and the 429 rule): %llu\n",
-           (unsigned long long)s->key_throttled);
+    printf("soak: keys operations throttled (their own classes, and the 429 rule): %llu; "
+           "certificate operations throttled (all other transactions, and the 429 rule): %llu\n",
+           (unsigned long long)s->key_throttled, (unsigned long long)s->cert_throttled);
     printf("soak: outcomes: expected %llu, throttled %llu, injected faults %llu, stale tokens "
            "%llu; no answer: cut by a restart or clock change %llu, refused during a restart "
            "%llu, cut by a drop/truncate rule %llu; unexpected %llu\n",
@@ -437,6 +438,7 @@ static void stats_add(struct soak_stats *to, const struct soak_stats *from)
     to->cut_restart += from->cut_restart;
     to->cut_injected += from->cut_injected;
     to->key_throttled += from->key_throttled;
+    to->cert_throttled += from->cert_throttled;
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -457,8 +459,8 @@ static int run_soak(struct soak_run *run, const struct options *o)
 
     if (!workers || !threads)
         goto out;
-    if (soak_keys_pool_init(run) != 0) {
-        fprintf(stderr, "soak: GnuTLS made no key to import\n");
+    if (soak_keys_pool_init(run) != 0 || soak_certs_pool_init(run) != 0) {
+        fprintf(stderr, "soak: GnuTLS made no key or certificate to import\n");
         goto out;
     }
     if (soak_mock_start(&run->mock, err, sizeof err) != 0) {
@@ -515,6 +517,7 @@ out:
     if (rc != 0)
         soak_mock_print_log_tail(&run->mock, 40);
     soak_keys_pool_free(run);
+    soak_certs_pool_free(run);
     free(workers);
     free(threads);
     return rc;

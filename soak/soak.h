@@ -14,8 +14,8 @@
 #include <sys/types.h>
 
 #define SOAK_TENANT "11111111-1111-1111-1111-111111111111"
-/* The fixed part of the names the soak gives its own secrets and keys; the fault rules match on
- * it too. */
+/* The fixed part of the names the soak gives its own secrets, keys and certificates; the fault
+ * rules match on it too. */
 #define SOAK_PREFIX "soak-"
 /* Tokens the mock issues live this long (its minimum), so they expire during any run. */
 #define SOAK_TOKEN_LIFETIME 60
@@ -72,6 +72,26 @@ enum soak_op {
     OP_UPDATE_KEY_ROTATION_POLICY,
     OP_GET_RANDOM_BYTES,
     OP_GET_KEY_ATTESTATION,
+    OP_CREATE_CERTIFICATE,
+    OP_IMPORT_CERTIFICATE,
+    OP_GET_CERTIFICATE_OPERATION,
+    OP_DELETE_CERTIFICATE_OPERATION,
+    OP_GET_CERTIFICATE,
+    OP_UPDATE_CERTIFICATE,
+    OP_GET_CERTIFICATE_POLICY,
+    OP_UPDATE_CERTIFICATE_POLICY,
+    OP_GET_CERTIFICATES,
+    OP_GET_CERTIFICATE_VERSIONS,
+    OP_BACKUP_CERTIFICATE,
+    OP_RESTORE_CERTIFICATE,
+    OP_DELETE_CERTIFICATE,
+    OP_GET_DELETED_CERTIFICATE,
+    OP_GET_DELETED_CERTIFICATES,
+    OP_RECOVER_DELETED_CERTIFICATE,
+    OP_PURGE_DELETED_CERTIFICATE,
+    OP_GET_CERTIFICATE_CONTACTS,
+    OP_GET_CERTIFICATE_ISSUERS,
+    OP_GET_CERTIFICATE_ISSUER,
     OP_TOKEN,
     OP_OPENID_CONFIGURATION,
     OP_INSTANCE_DISCOVERY,
@@ -141,6 +161,8 @@ struct soak_stats {
     uint64_t cut_restart;   /* transport errors explained by a restart or a clock change */
     uint64_t cut_injected;  /* transport errors explained by a drop/truncate rule */
     uint64_t key_throttled; /* 429s of keys operations (the keys' own throttle classes) */
+    /* 429s of certificate operations: "all other transactions", as the mock counts them. */
+    uint64_t cert_throttled;
 };
 
 /* The mockvault process. */
@@ -202,6 +224,9 @@ struct soak_run {
     char throttle_low[128], throttle_normal[128]; /* PUT /_mock/throttle bodies */
     /* Private JWKs the workers import (keys.c): made once at start, never printed. */
     char *ec_jwk[8], *rsa_jwk[2];
+    /* PEM certificate imports (certs.c): key and certificate as one JSON string literal, made
+     * once at start with GnuTLS, never printed. */
+    char *cert_pem[4];
 };
 
 /* One worker thread: its own keep-alive connections (one easy handle) and its own view of the
@@ -227,6 +252,7 @@ struct soak_worker {
     struct soak_tokens *tokens; /* work.c */
     struct soak_life *life;     /* work.c */
     struct soak_keys *keys;     /* keys.c */
+    struct soak_certs *certs;   /* certs.c */
     unsigned mix, vault_next, other_next;
 };
 
@@ -257,6 +283,11 @@ int soak_keys_pool_init(struct soak_run *run);
 void soak_keys_pool_free(struct soak_run *run);
 /* Whether op is one of the keys family's. */
 bool soak_op_is_key(enum soak_op op);
+/* certs.c: the PEM imports, made before the workers start; 0 or -1. */
+int soak_certs_pool_init(struct soak_run *run);
+void soak_certs_pool_free(struct soak_run *run);
+/* Whether op is one of the certificates family's. */
+bool soak_op_is_cert(enum soak_op op);
 /* Control API calls (work.c): the standard fault rules, and the nth control action. */
 bool soak_faults_install(struct soak_worker *w);
 void soak_control(struct soak_worker *w, unsigned n);

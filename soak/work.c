@@ -120,9 +120,9 @@ enum soak_outcome soak_use_token(struct soak_worker *w, int tk, struct soak_req 
     return OUT_OK;
 }
 
-enum soak_outcome soak_send_admin(struct soak_worker *w, struct soak_req *q, cJSON **j)
+enum soak_outcome soak_send_as(struct soak_worker *w, int tk, struct soak_req *q, cJSON **j)
 {
-    enum soak_outcome o = soak_use_token(w, TK_ADMIN, q);
+    enum soak_outcome o = soak_use_token(w, tk, q);
 
     *j = NULL;
     if (o == OUT_OK)
@@ -130,8 +130,13 @@ enum soak_outcome soak_send_admin(struct soak_worker *w, struct soak_req *q, cJS
     if (o == OUT_OK && w->status == 200)
         *j = cJSON_Parse(w->buf);
     if (o == OUT_STALE)
-        soak_drop_token(w, TK_ADMIN);
+        soak_drop_token(w, tk);
     return o;
+}
+
+enum soak_outcome soak_send_admin(struct soak_worker *w, struct soak_req *q, cJSON **j)
+{
+    return soak_send_as(w, TK_ADMIN, q, j);
 }
 
 /* FNV-1a (64 bits) of a token: the hash the mock's verified-token cache picks a slot with
@@ -602,7 +607,7 @@ int soak_work_init(struct soak_worker *w)
     if (!w->tokens || !w->life)
         return -1;
     w->life->step = L_SET1;
-    if (soak_keys_init(w) != 0)
+    if (soak_keys_init(w) != 0 || soak_certs_init(w) != 0)
         return -1;
     /* Workers start at different places in the tables, so the mock sees them all at once. */
     w->mix = (unsigned)w->id * 3;
@@ -619,6 +624,7 @@ void soak_work_finish(struct soak_worker *w)
     if (w->life)
         free(w->life->blob);
     soak_keys_finish(w);
+    soak_certs_finish(w);
     free(w->tokens);
     free(w->life);
     w->tokens = NULL;
@@ -627,15 +633,18 @@ void soak_work_finish(struct soak_worker *w)
 
 bool soak_work_step(struct soak_worker *w)
 {
-    /* Of twenty steps: six of the secrets' lifecycle and five of the keys', four fixed secrets
-     * requests and two fixed keys requests, three of the other families. */
-    static const char mix[] = "LKSLOKLSCLKSOLKLSCOK";
+    /* Of twenty-four steps: seven of the secrets' lifecycle, five of the keys' and two of the
+     * certificates' (whose creations cost the mock most), four fixed secrets requests, two fixed
+     * keys requests and one fixed certificates request, three of the other families. */
+    static const char mix[] = "LKSLORKLSCLKLSOLKTLSCORK";
     enum soak_outcome o;
 
     switch (mix[w->mix++ % (sizeof mix - 1)]) {
     case 'L': o = life_step(w); break;
     case 'K': o = soak_keys_life_step(w); break;
     case 'C': o = soak_keys_fixed_step(w); break;
+    case 'R': o = soak_certs_life_step(w); break;
+    case 'T': o = soak_certs_fixed_step(w); break;
     case 'S': o = soak_run_action(w, &vault_actions[w->vault_next++ % COUNT(vault_actions)]); break;
     default: o = soak_run_action(w, &other_actions[w->other_next++ % COUNT(other_actions)]); break;
     }
@@ -659,6 +668,14 @@ static const char *const fault_rules[] = {
     "{\"match\":{\"operation\":\"Sign\"},\"action\":{\"delayMs\":20},\"probability\":0.05}",
     "{\"match\":{\"operation\":\"GetKeys\"},\"action\":{\"status\":429,\"retryAfter\":1},"
     "\"probability\":0.02}",
+    /* Certificates (certs.c): their lifecycle expects these cuts and finds out where the
+     * certificate stands; a drop answers nothing, a truncation cuts an update that was made. */
+    "{\"match\":{\"operation\":\"GetCertificates\"},\"action\":{\"status\":429,"
+    "\"retryAfter\":1},\"probability\":0.02}",
+    "{\"match\":{\"operation\":\"GetCertificateOperation\"},\"action\":{\"drop\":true},"
+    "\"probability\":0.05}",
+    "{\"match\":{\"operation\":\"UpdateCertificate\"},\"action\":{\"truncate\":true},"
+    "\"probability\":0.05}",
     "{\"match\":{\"endpoint\":\"vault\"},\"action\":{\"status\":520,\"retryAfter\":1},"
     "\"probability\":0.005}",
     "{\"match\":{\"endpoint\":\"token\"},\"action\":{\"status\":521},\"probability\":0.01}",

@@ -1,5 +1,5 @@
-/* work.h: what the workload's files (work.c: secrets and the other families; keys.c: keys)
- * share: the tokens a worker holds and the fixed requests it sends. */
+/* work.h: what the workload's files (work.c: secrets and the other families; keys.c: keys;
+ * certs.c: certificates) share: the tokens a worker holds and the fixed requests it sends. */
 #ifndef SOAK_WORK_H
 #define SOAK_WORK_H
 
@@ -55,6 +55,8 @@ void soak_drop_token(struct soak_worker *w, int tk);
 /* Sends a lifecycle step's q as the admin app, fetching a token when needed and dropping one a
  * 401 found stale. On an expected 200, *j is its parsed body (the caller deletes it), else NULL. */
 enum soak_outcome soak_send_admin(struct soak_worker *w, struct soak_req *q, cJSON **j);
+/* The same with the worker's token of kind tk (enum tk). */
+enum soak_outcome soak_send_as(struct soak_worker *w, int tk, struct soak_req *q, cJSON **j);
 /* Sends a fixed request with its token. */
 enum soak_outcome soak_run_action(struct soak_worker *w, const struct action *a);
 
@@ -66,5 +68,14 @@ void soak_keys_finish(struct soak_worker *w);
 enum soak_outcome soak_keys_life_step(struct soak_worker *w);
 /* One fixed keys request (principals, denials, crypto on the fixture's keys). */
 enum soak_outcome soak_keys_fixed_step(struct soak_worker *w);
+
+/* certs.c: the certificates family's part of the workload. */
+struct soak_certs; /* a worker's own certificates */
+int soak_certs_init(struct soak_worker *w);
+void soak_certs_finish(struct soak_worker *w);
+/* One step of the lifecycle of the worker's own certificates. */
+enum soak_outcome soak_certs_life_step(struct soak_worker *w);
+/* One fixed certificates request (principals, denials, contacts and issuers). */
+enum soak_outcome soak_certs_fixed_step(struct soak_worker *w);
 
 #endif
