@@ -27,6 +27,11 @@ enum cx_b64_flags {
     CX_B64_ANY_ALPHABET = 1u << 3,
 };
 
+/* Decode: what a server accepts from clients as base64url (tokens, assertions, backup blobs):
+ * padding optional, and either alphabet. mockvault decodes with it (MV_B64_LENIENT), and
+ * common/tests/test-base64.c tests it. */
+#define CX_B64_LENIENT (CX_B64_URL | CX_B64_PAD_OPTIONAL | CX_B64_ANY_ALPHABET)
+
 /* Encodes len bytes (data may be NULL when len is 0). Returns a NUL-terminated string, or NULL
  * when out of memory or len is too large for GnuTLS. */
 char *cx_b64_encode(const void *data, size_t len, unsigned flags);

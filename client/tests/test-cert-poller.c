@@ -11,45 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "faultsrv.h"
+#include "fsclient.h"
 #include "kvclient.h"
 #include "kvtest.h"
-
-static struct fs_server *fs;
-
-static void fs_setup(void)
-{
-    kt_clear_env();
-    fs = fs_start();
-}
-
-static void fs_teardown(void)
-{
-    fs_stop(fs);
-    fs = NULL;
-}
-
-static struct kv_client *fs_client(void)
-{
-    struct kv_options o;
-    struct kv_credential *cred = NULL;
-    struct kv_client *c = NULL;
-    struct kv_error err;
-    static char url[64];
-    char authority[64];
-
-    memset(&err, 0, sizeof err);
-    snprintf(url, sizeof url, "https://demo.localhost:%u", (unsigned)fs_port(fs));
-    snprintf(authority, sizeof authority, "https://localhost:%u", (unsigned)fs_port(fs));
-    kv_options_init(&o);
-    o.vault_url = url;
-    o.ca_file = fs_ca_path(fs);
-    o.max_retries = 0;
-    ck_assert_int_eq(
-        kv_credential_client_secret(FS_TENANT, "fs-app", "fs-app-secret", authority, &cred), KV_OK);
-    kt_assert_ok(kv_client_create(&o, cred, &c, &err), &err, "client for faultsrv");
-    return c;
-}
 
 #define OP(status, extra)                                                                          \
     "{\"id\":\"https://demo.localhost/certificates/c/pending\",\"issuer\":{\"name\":\"Self\"},"    \
@@ -70,7 +34,7 @@ START_TEST(test_poll_honours_retry_after)
     static const struct fs_reply done = {
         200, {NULL}, OP("completed", ",\"target\":\"https://demo.localhost/certificates/c\""), 0};
     static const struct fs_reply cert = {200, {NULL}, cert_body, 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_error err;
     struct kv_poll_options poll;
     struct kv_certificate *k = NULL;
@@ -122,7 +86,7 @@ START_TEST(test_poll_failed_and_timeout)
                      "\"message\":\"Request rejected\"}"),
         0};
     static const struct fs_reply busy = {200, {"Retry-After: 1", NULL}, OP("inProgress", ""), 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_error err;
     struct kv_poll_options poll;
     struct kv_certificate *k = (struct kv_certificate *)&k;

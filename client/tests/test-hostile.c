@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "faultsrv.h"
+#include "fsclient.h"
 #include "kv-int.h"
 #include "kvtest.h"
 #include "testlib.h"
@@ -23,43 +23,6 @@
 #define VALUE "fs-hostile-value"
 #define SECRET_ID "https://demo.localhost/secrets/s/0123456789abcdef0123456789abcdef"
 #define SCOPE "https://vault.azure.net/.default"
-
-static struct fs_server *fs;
-
-static void fs_setup(void)
-{
-    kt_clear_env();
-    fs = fs_start();
-}
-
-static void fs_teardown(void)
-{
-    fs_stop(fs);
-    fs = NULL;
-}
-
-/* A client-secret client of the fault server's vault and authority, without retries. */
-static struct kv_client *fs_client(void)
-{
-    struct kv_options o;
-    struct kv_credential *cred = NULL;
-    struct kv_client *c = NULL;
-    struct kv_error err;
-    static char url[64];
-    char authority[64];
-
-    memset(&err, 0, sizeof err);
-    snprintf(url, sizeof url, "https://demo.localhost:%u", (unsigned)fs_port(fs));
-    snprintf(authority, sizeof authority, "https://localhost:%u", (unsigned)fs_port(fs));
-    kv_options_init(&o);
-    o.vault_url = url;
-    o.ca_file = fs_ca_path(fs);
-    o.max_retries = 0;
-    ck_assert_int_eq(
-        kv_credential_client_secret(FS_TENANT, "fs-app", "fs-app-secret", authority, &cred), KV_OK);
-    kt_assert_ok(kv_client_create(&o, cred, &c, &err), &err, "client for faultsrv");
-    return c;
-}
 
 /* Asserts a protocol error whose message names field and quotes no token or secret value. */
 static void assert_protocol(int st, const struct kv_error *err, const char *field, const char *body)
@@ -114,7 +77,7 @@ START_TEST(test_token_response)
     const struct token_case *tc = &token_cases[_i];
     char body[512];
     struct fs_reply r = {200, {NULL}, body, 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_error err;
     char *token = NULL;
     int64_t expires_on = -1, before, after, life;
@@ -149,7 +112,7 @@ END_TEST
 START_TEST(test_token_response_then_recovery)
 {
     struct fs_reply r = {200, {NULL}, "{\"access_token\":\"" TOKEN "\",\"expires_in\":1e300}", 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_secret *s = NULL;
     struct kv_error err;
     size_t before;
@@ -197,7 +160,7 @@ START_TEST(test_secret_attribute)
     const struct attr_case *ac = &attr_cases[_i];
     char body[512];
     struct fs_reply r = {200, {NULL}, body, 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_secret *s = NULL;
     struct kv_error err;
 
@@ -219,7 +182,7 @@ START_TEST(test_secret_attribute_edges)
 {
     char body[512];
     struct fs_reply r = {200, {NULL}, body, 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_secret *s = NULL;
     struct kv_error err;
 
@@ -248,7 +211,7 @@ START_TEST(test_deleted_dates)
     static const char *const members[] = {"deletedDate", "scheduledPurgeDate"};
     char body[512], field[64];
     struct fs_reply r = {200, {NULL}, body, 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_secret *s = NULL;
     struct kv_error err;
 
@@ -274,7 +237,7 @@ START_TEST(test_pager_item)
         "true,\"exp\":1e300}},{\"id\":\"https://demo.localhost/secrets/b\",\"attributes\":{"
         "\"enabled\":true,\"exp\":1700000000}}],\"nextLink\":null}";
     struct fs_reply r = {200, {NULL}, page, 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_pager *pg = NULL;
     struct kv_secret *s = NULL;
     struct kv_error err;
@@ -301,7 +264,7 @@ START_TEST(test_pager_empty_loops)
 {
     char self[256], a[256], b[256];
     struct fs_reply r = {200, {NULL}, self, 0}, ra = {200, {NULL}, a, 0}, rb = {200, {NULL}, b, 0};
-    struct kv_client *c = fs_client();
+    struct kv_client *c = fs_client(0);
     struct kv_pager *pg = NULL;
     struct kv_secret *s = NULL;
     struct kv_error err;

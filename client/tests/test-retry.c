@@ -14,13 +14,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "faultsrv.h"
+#include "fsclient.h"
 #include "kvclient.h"
 #include "kvtest.h"
 #include "testlib.h"
 
 static struct mv_server *srv;
-static struct fs_server *fs;
 
 static void setup(void)
 {
@@ -32,18 +31,6 @@ static void teardown(void)
 {
     mv_server_stop(srv);
     srv = NULL;
-}
-
-static void fs_setup(void)
-{
-    kt_clear_env();
-    fs = fs_start();
-}
-
-static void fs_teardown(void)
-{
-    fs_stop(fs);
-    fs = NULL;
 }
 
 /* An admin client with short backoff so tests that do not test the wait itself stay fast. */
@@ -341,31 +328,6 @@ END_TEST
 
 /* ---- against faultsrv ---------------------------------------------------------------------- */
 
-static struct kv_client *fs_client(int max_retries)
-{
-    struct kv_options o;
-    struct kv_credential *cred = NULL;
-    struct kv_client *c = NULL;
-    struct kv_error err;
-    static char url[64];
-    char authority[64];
-
-    memset(&err, 0, sizeof err);
-    snprintf(url, sizeof url, "https://demo.localhost:%u", (unsigned)fs_port(fs));
-    snprintf(authority, sizeof authority, "https://localhost:%u", (unsigned)fs_port(fs));
-    kv_options_init(&o);
-    o.vault_url = url;
-    o.ca_file = fs_ca_path(fs);
-    o.max_retries = max_retries;
-    o.retry_delay_ms = 10;
-    o.max_retry_delay_ms = 100;
-    ck_assert_int_eq(
-        kv_credential_client_secret(FS_TENANT, "fs-app", "fs-app-secret", authority, &cred), KV_OK);
-    kt_assert_ok(kv_client_create(&o, cred, &c, &err), &err, "client for faultsrv");
-    return c;
-}
-
-/* x-ms-retry-after-ms wins over Retry-After (5 s here), and is honoured. */
 START_TEST(test_x_ms_retry_after_ms)
 {
     static const struct fs_reply r429 = {

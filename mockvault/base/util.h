@@ -18,7 +18,7 @@
 
 /* What the mock accepts from clients as base64url (tokens, assertions, backup blobs): padding
  * optional, and either alphabet, as some clients hand-roll their JWTs with the standard one. */
-#define MV_B64_LENIENT (CX_B64_URL | CX_B64_PAD_OPTIONAL | CX_B64_ANY_ALPHABET)
+#define MV_B64_LENIENT CX_B64_LENIENT
 
 /* SHA-256 / SHA-1 of data into out (32 / 20 bytes). Return 0 on success. */
 int mv_sha256(const void *data, size_t len, unsigned char out[32]);

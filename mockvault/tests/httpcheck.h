@@ -306,6 +306,44 @@ static inline const char *hc_path(char *buf, size_t n, const char *path, const c
     return buf;
 }
 
+/* GET path (api-version appended) on host as token with curl directly, to see the transport
+ * failures testlib hides (a dropped connection, a timeout). The body is discarded: it may hold a
+ * value or a certificate. Returns the curl code; *status (may be NULL) gets the HTTP status, 0
+ * when none arrived. */
+static inline CURLcode hc_raw_get(struct mv_server *srv, const char *host, const char *path,
+                                  const char *token, long timeout_ms, long *status)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *hl = NULL, *res = NULL;
+    char url[512], resolve[128], auth[8192], p[400];
+    unsigned port = mv_server_port(srv);
+    FILE *sink = fopen("/dev/null", "w");
+    CURLcode rc;
+
+    snprintf(url, sizeof url, "https://%s:%u%s", host, port, hc_path(p, sizeof p, path, NULL));
+    snprintf(resolve, sizeof resolve, "%s:%u:127.0.0.1", host, port);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    res = curl_slist_append(res, resolve);
+    hl = curl_slist_append(hl, auth);
+    curl_easy_setopt(c, CURLOPT_RESOLVE, res);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    mvt_trust_mock(c, srv);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+    rc = curl_easy_perform(c);
+    if (status) {
+        *status = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    }
+    curl_slist_free_all(hl);
+    curl_slist_free_all(res);
+    curl_easy_cleanup(c);
+    fclose(sink);
+    return rc;
+}
+
 /* PUT /secrets/{name} on host with a JSON body; asserts 200 and returns the response. */
 static inline void hc_set(struct mv_server *srv, const char *host, const char *token,
                           const char *name, const char *json, struct mvt_resp *out)

@@ -14,6 +14,7 @@
 
 #include "delay.h"
 #include "fault.h"
+#include "testlib.h"
 
 static struct mv_fault_set *set;
 
@@ -695,11 +696,5 @@ static Suite *fault_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(fault_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mvt_run(fault_suite(), false);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api-versions.h"
 #include "httpcheck.h"
 #include "testlib.h"
 
@@ -15,33 +16,6 @@
 
 static struct mv_server *srv;
 static char *tok;
-
-static const char *const versions[] = {
-    "2015-06-01",
-    "2016-10-01",
-    "7.0-preview",
-    "7.0",
-    "7.1-preview",
-    "7.1",
-    "7.2-preview",
-    "7.2",
-    "7.3-preview",
-    "7.3",
-    "7.4-preview.1",
-    "7.4",
-    "7.5-preview.1",
-    "7.5",
-    "7.6-preview.1",
-    "7.6-preview.2",
-    "7.6",
-    "2025-06-01-preview",
-    "2025-06-01",
-    "2025-07-01-preview",
-    "2025-07-01",
-    "2026-01-01-preview",
-    "2026-03-01-preview",
-};
-#define NVERSIONS (sizeof versions / sizeof versions[0])
 
 static void setup(void)
 {
@@ -69,7 +43,7 @@ static void get_at(const char *path, const char *api, struct mvt_resp *r)
  * none, 7.1 records show it; the 7.1 preview already defines it). */
 START_TEST(test_secret_every_version)
 {
-    const char *api = versions[_i];
+    const char *api = mvt_api_versions[_i];
     bool want_days = _i >= 4; /* 7.1-preview and later */
     struct mvt_resp r;
 
@@ -148,7 +122,7 @@ static Suite *api_versions_suite(void)
     TCase *tc = tcase_create("api-versions");
 
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_loop_test(tc, test_secret_every_version, 0, (int)NVERSIONS);
+    tcase_add_loop_test(tc, test_secret_every_version, 0, (int)MVT_N_API_VERSIONS);
     tcase_add_test(tc, test_key_attributes_by_version);
     tcase_add_test(tc, test_unknown_versions_400);
     suite_add_tcase(s, tc);

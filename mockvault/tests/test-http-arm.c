@@ -368,11 +368,5 @@ static Suite *arm_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(arm_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mvt_run(arm_suite(), false);
 }

@@ -58,36 +58,6 @@ static const cJSON *journal(const char *operation, struct mvt_resp *r)
     return hc_jget(r->json, "value");
 }
 
-/* The curl code of GET path on CAP as the admin, to see a dropped connection testlib hides. */
-static CURLcode raw_get(const char *path)
-{
-    CURL *c = curl_easy_init();
-    struct curl_slist *hl = NULL, *res = NULL;
-    char url[512], resolve[128], auth[8192], p[400];
-    unsigned port = mv_server_port(srv);
-    FILE *sink = fopen("/dev/null", "w");
-    CURLcode rc;
-
-    snprintf(url, sizeof url, "https://%s:%u%s", CAP, port, hc_path(p, sizeof p, path, NULL));
-    snprintf(resolve, sizeof resolve, "%s:%u:127.0.0.1", CAP, port);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
-    res = curl_slist_append(res, resolve);
-    hl = curl_slist_append(hl, auth);
-    curl_easy_setopt(c, CURLOPT_RESOLVE, res);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    mvt_trust_mock(c, srv);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, sink); /* the body may hold a certificate: discarded */
-    rc = curl_easy_perform(c);
-    curl_slist_free_all(hl);
-    curl_slist_free_all(res);
-    curl_easy_cleanup(c);
-    fclose(sink);
-    return rc;
-}
-
 START_TEST(test_fault_rules_match_certificate_operations)
 {
     struct mvt_resp r;
@@ -117,7 +87,8 @@ START_TEST(test_fault_rules_match_certificate_operations)
                       "\"times\":1}");
     ccreate("faulted", C_SELF_BODY, &r);
     mvt_resp_free(&r);
-    ck_assert_int_eq(raw_get("/certificates/faulted/pending"), CURLE_GOT_NOTHING);
+    ck_assert_int_eq(hc_raw_get(srv, CAP, "/certificates/faulted/pending", tok, 30000, NULL),
+                     CURLE_GOT_NOTHING);
     creq("GET", "/certificates/faulted/pending", NULL, &r);
     hc_assert_status(&r, 200, "the poller's retry");
     ck_assert_str_eq(hc_jstr(r.json, "status"), "completed");

@@ -727,11 +727,5 @@ static Suite *control_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(control_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mvt_run(control_suite(), false);
 }

@@ -95,37 +95,10 @@ static void kv(const char *method, const char *path, const char *token, const ch
     hc_req(srv, method, DEMO, hc_path(p, sizeof p, path, NULL), token, NULL, body, r);
 }
 
-/* GET path on the demo vault with curl directly, to see transport failures testlib hides.
- * Returns the curl code; *status gets the HTTP status (0 when none arrived). */
+/* GET path on the demo vault as the admin with curl directly (hc_raw_get). */
 static CURLcode raw_get_ms(const char *path, long timeout_ms, long *status)
 {
-    CURL *c = curl_easy_init();
-    struct curl_slist *hl = NULL, *res = NULL;
-    char url[512], resolve[128], auth[8192], p[400];
-    unsigned port = mv_server_port(srv);
-    FILE *sink = fopen("/dev/null", "w");
-    CURLcode rc;
-
-    snprintf(url, sizeof url, "https://%s:%u%s", DEMO, port, hc_path(p, sizeof p, path, NULL));
-    snprintf(resolve, sizeof resolve, "%s:%u:127.0.0.1", DEMO, port);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", admin_tok);
-    res = curl_slist_append(res, resolve);
-    hl = curl_slist_append(hl, auth);
-    curl_easy_setopt(c, CURLOPT_RESOLVE, res);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    mvt_trust_mock(c, srv);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, sink); /* the body may hold a value: discarded */
-    rc = curl_easy_perform(c);
-    *status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(hl);
-    curl_slist_free_all(res);
-    curl_easy_cleanup(c);
-    fclose(sink);
-    return rc;
+    return hc_raw_get(srv, DEMO, path, admin_tok, timeout_ms, status);
 }
 
 static CURLcode raw_get(const char *path, long *status)
@@ -814,11 +787,5 @@ static Suite *faults_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(faults_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mvt_run(faults_suite(), false);
 }

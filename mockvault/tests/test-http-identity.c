@@ -772,11 +772,5 @@ static Suite *identity_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(identity_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mvt_run(identity_suite(), false);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "testlib.h"
 
 /* The keys of an entry, in order (README.md, GET /_mock/requests); "authz" and "fault" follow
  * only when set. */
@@ -519,11 +520,5 @@ static Suite *journal_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(journal_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mvt_run(journal_suite(), false);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "throttle.h"
+#include "testlib.h"
 
 static struct mv_throttle *t;
 
@@ -241,11 +242,5 @@ static Suite *throttle_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(throttle_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mvt_run(throttle_suite(), false);
 }

@@ -1,4 +1,5 @@
-/* test-util.c: unit tests for util.c (base64, hashes, random ids, compare, time text, hosts). */
+/* test-util.c: unit tests for util.c (hashes, random ids, compare, time text, hosts). Base64, which
+ * util.h takes from common/ with MV_B64_LENIENT, is tested in common/tests/test-base64.c. */
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
@@ -9,138 +10,6 @@
 #include <unistd.h>
 
 #include "util.h"
-
-/* Decodes text (NUL-terminated) and returns the result; *len receives its length. */
-static unsigned char *dec(const char *text, size_t *len)
-{
-    return cx_b64_decode(text, strlen(text), MV_B64_LENIENT, len);
-}
-
-START_TEST(b64url_known_vectors)
-{
-    /* RFC 4648 §10 test vectors, which read the same in both alphabets, without padding. */
-    static const struct {
-        const char *plain, *url, *std;
-    } v[] = {
-        {"", "", ""},
-        {"f", "Zg", "Zg=="},
-        {"fo", "Zm8", "Zm8="},
-        {"foo", "Zm9v", "Zm9v"},
-        {"foob", "Zm9vYg", "Zm9vYg=="},
-        {"fooba", "Zm9vYmE", "Zm9vYmE="},
-        {"foobar", "Zm9vYmFy", "Zm9vYmFy"},
-    };
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        char *u = cx_b64url_encode(v[i].plain, strlen(v[i].plain));
-        char *s = cx_b64_encode(v[i].plain, strlen(v[i].plain), 0);
-        ck_assert_str_eq(u, v[i].url);
-        ck_assert_str_eq(s, v[i].std);
-        size_t n = 99;
-        unsigned char *d = dec(v[i].url, &n);
-        ck_assert_ptr_nonnull(d);
-        ck_assert_uint_eq(n, strlen(v[i].plain));
-        ck_assert_mem_eq(d, v[i].plain, n);
-        ck_assert_int_eq(d[n], '\0');
-        free(d);
-        /* The padded form decodes to the same bytes. */
-        d = dec(v[i].std, &n);
-        ck_assert_ptr_nonnull(d);
-        ck_assert_uint_eq(n, strlen(v[i].plain));
-        ck_assert_mem_eq(d, v[i].plain, n);
-        free(d);
-        free(u);
-        free(s);
-    }
-}
-END_TEST
-
-START_TEST(b64url_alphabets)
-{
-    static const unsigned char bytes[] = {0xfb, 0xff, 0xbf};
-    char *u = cx_b64url_encode(bytes, sizeof bytes);
-    char *s = cx_b64_encode(bytes, sizeof bytes, 0);
-    ck_assert_str_eq(u, "-_-_");
-    ck_assert_str_eq(s, "+/+/");
-    free(u);
-    free(s);
-
-    /* Both alphabets, and a mix of them, decode. */
-    const char *forms[] = {"-_-_", "+/+/", "-/+_"};
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = 0;
-        unsigned char *d = dec(forms[i], &n);
-        ck_assert_ptr_nonnull(d);
-        ck_assert_uint_eq(n, 3);
-        ck_assert_mem_eq(d, bytes, 3);
-        free(d);
-    }
-}
-END_TEST
-
-START_TEST(b64url_round_trip_all_lengths)
-{
-    unsigned char buf[64];
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (unsigned char)(i * 37 + 200); /* hits both '-' and '_' along the way */
-    for (size_t len = 0; len <= sizeof buf; len++) {
-        char *e = cx_b64url_encode(buf, len);
-        ck_assert_ptr_nonnull(e);
-        ck_assert_uint_eq(strlen(e), (len * 4 + 2) / 3);
-        ck_assert_ptr_null(strpbrk(e, "=+/"));
-        size_t n = 999;
-        unsigned char *d = dec(e, &n);
-        ck_assert_ptr_nonnull(d);
-        ck_assert_uint_eq(n, len);
-        if (len > 0)
-            ck_assert_mem_eq(d, buf, len);
-        free(d);
-
-        char *s = cx_b64_encode(buf, len, 0);
-        ck_assert_uint_eq(strlen(s) % 4, 0);
-        d = dec(s, &n);
-        ck_assert_ptr_nonnull(d);
-        ck_assert_uint_eq(n, len);
-        if (len > 0)
-            ck_assert_mem_eq(d, buf, len);
-        free(d);
-        free(s);
-        free(e);
-    }
-}
-END_TEST
-
-START_TEST(b64url_rejects_invalid)
-{
-    static const char *const bad[] = {
-        "Z",             /* one character carries no whole byte */
-        "Zm9vY",         /* 5 = 1 mod 4 */
-        "Zm9v!",         /* stray byte */
-        "Zm 9v",         /* whitespace */
-        "Zm9v\n",        /* newline */
-        "Zg=a",          /* padding in the middle */
-        "=Zg",           /* padding first */
-        "Zg===",         /* three pads */
-        "Zh",            /* non-zero leftover bits: not the canonical form of "f" */
-        "Zm9=",          /* ditto with padding */
-        "Zm9vY\xc3\xa9", /* non-ASCII */
-        ".",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        size_t n = 42;
-        unsigned char *d = dec(bad[i], &n);
-        ck_assert_msg(d == NULL, "accepted invalid base64url '%s'", bad[i]);
-        ck_assert_uint_eq(n, 0);
-    }
-    /* An embedded NUL inside the given length is a stray byte too. */
-    ck_assert_ptr_null(cx_b64_decode("Zm\0v", 4, MV_B64_LENIENT, NULL));
-    /* Only len bytes are read: the bad tail here lies beyond it. */
-    size_t n = 0;
-    unsigned char *d = cx_b64_decode("Zm9v!!!", 4, MV_B64_LENIENT, &n);
-    ck_assert_ptr_nonnull(d);
-    ck_assert_uint_eq(n, 3);
-    free(d);
-}
-END_TEST
 
 START_TEST(hashes)
 {
@@ -482,10 +351,6 @@ static Suite *util_suite(void)
 {
     Suite *s = suite_create("util");
     TCase *tc = tcase_create("base64");
-    tcase_add_test(tc, b64url_known_vectors);
-    tcase_add_test(tc, b64url_alphabets);
-    tcase_add_test(tc, b64url_round_trip_all_lengths);
-    tcase_add_test(tc, b64url_rejects_invalid);
     tcase_add_test(tc, hashes);
     suite_add_tcase(s, tc);
 

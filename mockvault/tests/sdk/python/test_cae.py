@@ -27,26 +27,13 @@ MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json).
 
 import json
 import os
-import re
-import shutil
-import ssl
 import subprocess
 import sys
-import tempfile
-import time
-import unittest
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-BIN = os.environ.get("MOCKVAULT_BIN") or os.path.join(
-    REPO, os.environ.get("BUILD_DIR") or "build", "mockvault", "mockvault")
-FIXTURES = os.environ.get("MOCKVAULT_FIXTURES") or os.path.join(REPO, "fixtures", "default.json")
-with open(FIXTURES, encoding="utf-8") as f:
-    FIXTURE = json.load(f)
-TENANT = FIXTURE["tenants"][0]
-ADMIN = next(a for a in TENANT["applications"]
-             if a["clientId"] == "aaaaaaaa-0000-0000-0000-000000000001")
+from mvsdk import ADMIN_ID, MockTest, app, azure_env, client_env, load_fixture, main
+
+TENANT = load_fixture()["tenants"][0]
+ADMIN = app(TENANT, ADMIN_ID)
 SECRET = "db-password"
 TIMEOUT_S = 120
 
@@ -67,63 +54,16 @@ def child():
         print(json.dumps({"second": type(e).__name__, "message": str(e)[:300]}), flush=True)
 
 
-class Mock:
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="mockvault-py-cae-")
-        ready = os.path.join(self.dir, "ready.json")
-        self.logf = open(os.path.join(self.dir, "mock.log"), "w", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [BIN, "--port", "0", "--proxy-port", "0", "--fixtures", FIXTURES, "--ready-file", ready],
-            stdout=self.logf, stderr=subprocess.STDOUT, cwd=REPO)
-        deadline = time.time() + 10
-        self.ready = None
-        while self.ready is None:
-            try:
-                with open(ready, encoding="utf-8") as f:
-                    r = json.load(f)
-                if r.get("port") and r.get("proxy"):
-                    self.ready = r
-            except (OSError, ValueError):
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("the mock did not start")
-                time.sleep(0.05)
-        self.ctx = ssl.create_default_context(cafile=self.ready["ca"])
-
-    def control(self, method, path):
-        req = urllib.request.Request(f"https://127.0.0.1:{self.ready['port']}{path}", method=method)
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                             urllib.request.HTTPSHandler(context=self.ctx))
-        with opener.open(req, timeout=10) as r:
-            body = r.read()
-            return json.loads(body) if body else None
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.logf.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def client_env(mock, extra):
-    drop = re.compile(r"^(https?_proxy|all_proxy|no_proxy|AZURE_.*|REQUESTS_CA_BUNDLE|"
-                      r"CURL_CA_BUNDLE|SSL_CERT_(FILE|DIR)|IDENTITY_.*|MSI_.*|PYTHON.*)$", re.I)
-    env = {k: v for k, v in os.environ.items() if not drop.match(k)}
-    env.update({"HTTPS_PROXY": mock.ready["proxy"], "REQUESTS_CA_BUNDLE": mock.ready["ca"],
-                "AZURE_TENANT_ID": TENANT["id"], "AZURE_CLIENT_ID": ADMIN["clientId"],
-                "AZURE_CLIENT_SECRET": ADMIN["secrets"][0]["value"]})
-    env.update(extra)
-    return env
-
-
-class CaeTest(unittest.TestCase):
+class CaeTest(MockTest):
     def run_client(self, extra_env, hard=False):
         """Runs the child; revokes the admin app between its two gets. Returns (second result,
         the GetSecret statuses and error codes after the revocation, token requests after it)."""
-        mock = Mock()
+        mock = self.start_mock("cae", log_format=None)
+        env = client_env(mock, **azure_env(TENANT, ADMIN), **extra_env)
+        p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--child"], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
         try:
-            p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--child"],
-                                 env=client_env(mock, extra_env), stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             first = p.stdout.readline()
             self.assertEqual(json.loads(first or "{}").get("first"), "ok",
                              f"first get failed: {p.stderr.read() if not first else ''}")
@@ -138,7 +78,9 @@ class CaeTest(unittest.TestCase):
             tokens = [e for e in journal if e["operation"] == "Token"]
             return second, gets, tokens
         finally:
-            mock.stop()
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
     def test_revoked_fails_with_default_settings(self):
         second, gets, tokens = self.run_client({})
@@ -160,7 +102,4 @@ class CaeTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child()
-    else:
-        unittest.main()
+    main(child)

@@ -24,66 +24,22 @@ Environment: MOCKVAULT_BIN (default <repo>/${BUILD_DIR:-build}/mockvault/mockvau
 import base64
 import datetime
 import hashlib
-import json
 import os
-import re
 import shutil
 import socket
 import ssl
-import subprocess
-import sys
 import tempfile
 import threading
-import time
-import unittest
 import uuid
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-BIN = os.environ.get("MOCKVAULT_BIN") or os.path.join(
-    REPO, os.environ.get("BUILD_DIR") or "build", "mockvault", "mockvault")
-FIXTURES = os.environ.get("MOCKVAULT_FIXTURES") or os.path.join(REPO, "fixtures", "default.json")
-PYTHON = os.environ.get("MOCKVAULT_PYTHON") or "/usr/bin/python3"
-READY_TIMEOUT_S = 10
+from mvsdk import ADMIN_ID, HEX32, MockTest, Steps, app, azure_env, client_env, expect_http_error, \
+    load_fixture, main, report_failure
+
 CLIENT_TIMEOUT_S = 300
-HEX32 = re.compile(r"^[0-9a-f]{32}$")
 VAULT = "https://demo.vault.azure.net"
-ADMIN_ID = "aaaaaaaa-0000-0000-0000-000000000001"
 
 
 # ---- the client side (a child process: test_certs.py --child) ------------------------------
-
-class Steps:
-    def __init__(self):
-        self.current = "start"
-        self.count = 0
-
-    def __call__(self, name):
-        self.current = name
-        return self
-
-    def __enter__(self):
-        self.t0 = time.monotonic()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.count += 1
-            print(f"  ok   {self.current} ({(time.monotonic() - self.t0) * 1000:.0f} ms)", flush=True)
-        return False
-
-
-def expect_http_error(fn, status, code=None):
-    from azure.core.exceptions import HttpResponseError
-    try:
-        fn()
-    except HttpResponseError as e:
-        assert e.status_code == status, f"status {e.status_code}, wanted {status}: {e.message}"
-        if code is not None:
-            got = e.error.code if e.error else None
-            assert got == code, f"error code {got!r}, wanted {code!r}: {e.message}"
-        return e
-    raise AssertionError(f"expected HTTP {status}, but the call succeeded")
-
 
 def b64u(raw):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -462,15 +418,7 @@ def child_main():
         contacts_issuers(cc, n, step, watch)
         secrets_and_tls(cc, sc, st, n, step, watch, work)
     except BaseException as e:  # noqa: B902 - report everything, then fail
-        import traceback
-        print(f"  FAIL {step.current}", file=sys.stderr, flush=True)
-        traceback.print_exc()
-        resp = getattr(e, "response", None)
-        if resp is not None:
-            req = resp.request
-            # Error bodies carry no key material; success bodies are never printed.
-            body = resp.text() if resp.status_code >= 400 else "(not shown)"
-            print(f"  response: {resp.status_code} to {req.method} {req.url}: {body}", file=sys.stderr)
+        report_failure(step.current, e)
         return 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -480,74 +428,27 @@ def child_main():
 
 # ---- the test side ---------------------------------------------------------------------------
 
-class CertsTest(unittest.TestCase):
+class CertsTest(MockTest):
     def test_certs_proxy(self):
         """CertificateClient and SecretClient, unmodified, through HTTPS_PROXY."""
-        with open(FIXTURES, encoding="utf-8") as f:
-            fixture = json.load(f)
-        tenant = fixture["tenants"][0]
-        admin = next(a for a in tenant["applications"] if a["clientId"] == ADMIN_ID)
-        work = tempfile.mkdtemp(prefix="mockvault-py-certs-")
-        log_path, ready_path = os.path.join(work, "mock.log"), os.path.join(work, "ready.json")
-        watch_path = os.path.join(work, "watch.txt")
+        tenant = load_fixture()["tenants"][0]
+        admin = app(tenant, ADMIN_ID)
+        mock = self.start_mock("certs")
+        watch_path = os.path.join(mock.dir, "watch.txt")
         open(watch_path, "w").close()
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [BIN, "--port", "0", "--proxy-port", "0", "--fixtures", FIXTURES,
-                 "--state-dir", os.path.join(work, "state"), "--ready-file", ready_path,
-                 "--log-format", "text"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-        ok = False
-        try:
-            ready = None
-            deadline = time.monotonic() + READY_TIMEOUT_S
-            while ready is None:
-                try:
-                    with open(ready_path, encoding="utf-8") as f:
-                        r = json.load(f)
-                    if r.get("port") and r.get("ca") and r.get("proxy"):
-                        ready = r
-                except (OSError, ValueError):
-                    pass
-                if proc.poll() is not None:
-                    with open(log_path, encoding="utf-8", errors="replace") as f:
-                        self.fail(f"mockvault exited early ({proc.returncode}):\n{f.read()}")
-                self.assertLess(time.monotonic(), deadline, "no ready file")
-                time.sleep(0.05)
-            drop = re.compile(r"^(https?_proxy|all_proxy|no_proxy|AZURE_.*|REQUESTS_CA_BUNDLE|"
-                              r"CURL_CA_BUNDLE|SSL_CERT_(FILE|DIR)|IDENTITY_.*|MSI_.*|PYTHON.*)$", re.I)
-            env = {k: v for k, v in os.environ.items() if not drop.match(k)}
-            env.update({
-                "HTTPS_PROXY": ready["proxy"], "REQUESTS_CA_BUNDLE": ready["ca"],
-                "AZURE_TENANT_ID": tenant["id"], "AZURE_CLIENT_ID": admin["clientId"],
-                "AZURE_CLIENT_SECRET": admin["secrets"][0]["value"],
-                "MV_SUFFIX": uuid.uuid4().hex[:8], "MV_WATCH_FILE": watch_path,
-            })
-            print("\n--- Python SDK, certificates", flush=True)
-            child = subprocess.run([PYTHON, os.path.abspath(__file__), "--child"], env=env,
-                                   timeout=CLIENT_TIMEOUT_S, stdin=subprocess.DEVNULL)
-            self.assertEqual(child.returncode, 0, "the certificates client failed (see above)")
-            self.assertEqual(proc.terminate() or proc.wait(5), 0, "mockvault exit status")
-            with open(log_path, encoding="utf-8", errors="replace") as f:
-                log = f.read()
-            with open(watch_path, encoding="utf-8") as f:
-                watched = [admin["secrets"][0]["value"]] + [s for s in f.read().split("\n") if len(s) >= 8]
-            leaks = sum(1 for s in watched if s in log)
-            self.assertEqual(leaks, 0, "a password, private key, PFX or client secret reached the mock's log")
-            self.assertRegex(log, r"CreateCertificate", "the mock's log has no certificate request lines")
-            print(f"  ok   none of {len(watched)} watched strings in the mock's log", flush=True)
-            ok = True
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            if ok:
-                shutil.rmtree(work, ignore_errors=True)
-            else:
-                print(f"\n  kept {work}", file=sys.stderr)
+        env = client_env(mock, **azure_env(tenant, admin), MV_SUFFIX=uuid.uuid4().hex[:8],
+                         MV_WATCH_FILE=watch_path)
+        print("\n--- Python SDK, certificates", flush=True)
+        self.run_child(__file__, [], env, "certificates", CLIENT_TIMEOUT_S)
+        self.assertEqual(mock.stop(), 0, "mockvault exit status")
+        log = mock.log()
+        with open(watch_path, encoding="utf-8") as f:
+            watched = [admin["secrets"][0]["value"]] + [s for s in f.read().split("\n") if len(s) >= 8]
+        leaks = sum(1 for s in watched if s in log)
+        self.assertEqual(leaks, 0, "a password, private key, PFX or client secret reached the mock's log")
+        self.assertRegex(log, r"CreateCertificate", "the mock's log has no certificate request lines")
+        print(f"  ok   none of {len(watched)} watched strings in the mock's log", flush=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        sys.exit(child_main())
-    unittest.main()
+    main(child_main)

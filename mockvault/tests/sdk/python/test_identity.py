@@ -46,32 +46,18 @@ import json
 import os
 import re
 import secrets
-import shutil
-import ssl
-import subprocess
-import sys
-import tempfile
 import time
-import unittest
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-BIN = os.environ.get("MOCKVAULT_BIN") or os.path.join(
-    REPO, os.environ.get("BUILD_DIR") or "build", "mockvault", "mockvault")
-FIXTURES = os.environ.get("MOCKVAULT_FIXTURES") or os.path.join(REPO, "fixtures", "default.json")
+from mvsdk import REPO, MockTest, app, client_env, load_fixture, main, report_failure
+
 CERT_PATH = os.path.join(REPO, "fixtures", "certs", "automation-flow.pem")
-PYTHON = os.environ.get("MOCKVAULT_PYTHON") or "/usr/bin/python3"
-READY_TIMEOUT_S = 10
 CLIENT_TIMEOUT_S = 120
 WRONG_HEADER_TEXT = "The X-IDENTITY-HEADER value is not the one this endpoint expects"
 UNKNOWN_CLIENT_ID = "00000000-0000-0000-0000-00000000dead"
 
-with open(FIXTURES, encoding="utf-8") as f:
-    FIXTURE = json.load(f)
+FIXTURE = load_fixture()
 TENANT = FIXTURE["tenants"][0]
-FLOW = next(a for a in TENANT["applications"]
-            if a["clientId"] == "22222222-2222-2222-2222-222222222222")
+FLOW = app(TENANT, "22222222-2222-2222-2222-222222222222")
 MIS = {m["clientId"]: m for m in TENANT["managedIdentities"]}
 VM_IDENTITY = MIS["44444444-4444-4444-4444-444444444444"]
 APP_IDENTITY = MIS["99999999-9999-9999-9999-999999999999"]
@@ -250,82 +236,13 @@ def child_main(name):
               flush=True)
         return 0
     except BaseException as e:  # noqa: B902 - report everything, then fail
-        import traceback
         if rec is not None and not os.path.exists(out):
             save()
-        print(f"  FAIL {name} (client)", file=sys.stderr, flush=True)
-        traceback.print_exc()
-        resp = getattr(e, "response", None)
-        if resp is not None:
-            req = resp.request
-            print(f"  response: {resp.status_code} to {req.method} {req.url}: {resp.text()}",
-                  file=sys.stderr)
+        report_failure(f"{name} (client)", e)
         return 1
 
 
 # ---- the test side ---------------------------------------------------------------------------
-
-class Mock:
-    def __init__(self, label, header):
-        self.dir = tempfile.mkdtemp(prefix=f"mockvault-py-id-{label}-")
-        self.log_path = os.path.join(self.dir, "mock.log")
-        ready_path = os.path.join(self.dir, "ready.json")
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [BIN, "--port", "0", "--proxy-port", "0", "--imds-port", "0",
-                 "--identity-header", header, "--fixtures", FIXTURES,
-                 "--state-dir", os.path.join(self.dir, "state"), "--ready-file", ready_path,
-                 "--log-format", "text"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        self.ready = None
-        while self.ready is None:
-            try:
-                with open(ready_path, encoding="utf-8") as f:
-                    r = json.load(f)
-                if r.get("port") and r.get("ca") and r.get("proxy") and r.get("imds"):
-                    self.ready = r
-                    break
-            except (OSError, ValueError):
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mockvault exited early ({self.proc.returncode}):\n{self.log()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"no ready file (with imds) after {READY_TIMEOUT_S} s:\n{self.log()}")
-            time.sleep(0.02)
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def get_json(self, path):
-        ctx = ssl.create_default_context(cafile=self.ready["ca"])
-        # No proxy for the control API, whatever the caller's environment says.
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                             urllib.request.HTTPSHandler(context=ctx))
-        with opener.open(f"https://127.0.0.1:{self.ready['port']}{path}", timeout=10) as r:
-            return json.loads(r.read().decode())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                print("mockvault did not stop within 5 s of SIGTERM; killing it", file=sys.stderr)
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-
-def clean_env():
-    """The caller's environment without proxy settings, CA overrides, Azure credentials or
-    managed identity variables."""
-    drop = re.compile(r"^(https?_proxy|all_proxy|no_proxy|AZURE_.*|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|"
-                      r"SSL_CERT_(FILE|DIR)|IDENTITY_.*|IMDS_.*|MSI_.*|MSAL_.*|PYTHON.*)$", re.I)
-    return {k: v for k, v in os.environ.items() if not drop.match(k)}
-
 
 def private_key_lines():
     with open(CERT_PATH, encoding="ascii") as f:
@@ -335,49 +252,21 @@ def private_key_lines():
     return [line for line in m.group(1).split() if len(line) >= 16]
 
 
-class IdentityTest(unittest.TestCase):
-    maxDiff = None
-
-    def _failed(self):
-        outcome = getattr(self, "_outcome", None)
-        result = getattr(outcome, "result", None)
-        if result is None:
-            return False
-        return any(t is self for t, _ in result.failures + result.errors)
-
-    def _finish(self, mock):
-        code = mock.stop()
-        if self._failed() or code != 0 or os.environ.get("MOCKVAULT_KEEP"):
-            print(f"\n  mockvault exit status {code}; kept {mock.dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(mock.dir, ignore_errors=True)
-
+class IdentityTest(MockTest):
     def run_case(self, name):
         c = CASES[name]
         header = secrets.token_hex(12)
-        mock = Mock(name, header)
-        self.addCleanup(self._finish, mock)
+        mock = self.start_mock(f"id-{name}", args=["--imds-port", "0", "--identity-header", header],
+                               want=("port", "ca", "proxy", "imds"))
         m = {"port": mock.ready["port"], "imds": mock.ready["imds"],
              "proxy": mock.ready["proxy"], "header": header}
         out_path = os.path.join(mock.dir, "client-out.json")
-        env = clean_env()
-        env.update({"REQUESTS_CA_BUNDLE": mock.ready["ca"], "MV_MOCK": json.dumps(m),
-                    "MV_OUT": out_path})
+        env = client_env(mock, proxy=False, MV_MOCK=json.dumps(m), MV_OUT=out_path)
         env.update(c["env"](m))
         print(f"\n--- Python SDK identity: {name}: {c['what']}", flush=True)
-        try:
-            proc = subprocess.run([PYTHON, os.path.abspath(__file__), "--child", name], env=env,
-                                  cwd=HERE, timeout=CLIENT_TIMEOUT_S,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        except subprocess.TimeoutExpired as e:
-            sys.stdout.write((e.stdout or b"").decode(errors="replace"))
-            self.fail(f"{name}: client timed out after {CLIENT_TIMEOUT_S} s")
-        sys.stdout.write(proc.stdout.decode(errors="replace"))
-        sys.stdout.flush()
-        needed = mock.get_json("/_mock/authz/needed")
-        code = mock.stop()
-        self.assertEqual(proc.returncode, 0, f"{name}: the client failed (output above)")
-        self.assertEqual(code, 0, "mockvault did not exit 0 on SIGTERM")
+        self.run_child(__file__, [name], env, name, CLIENT_TIMEOUT_S)
+        needed = mock.control("GET", "/_mock/authz/needed")
+        self.assertEqual(mock.stop(), 0, "mockvault did not exit 0 on SIGTERM")
         with open(out_path, encoding="utf-8") as f:
             out = json.load(f)
         self.check_log(c, mock, header, out)
@@ -461,8 +350,4 @@ class IdentityTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        sys.exit(child_main(sys.argv[2]))
-    if not os.path.exists(BIN):
-        sys.exit(f"{BIN} not found: build first (scripts/build)")
-    unittest.main()
+    main(child_main)

@@ -19,24 +19,14 @@ import http.client
 import json
 import os
 import re
-import shutil
 import ssl
-import subprocess
-import sys
-import tempfile
-import time
-import unittest
 import uuid
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-BIN = os.environ.get("MOCKVAULT_BIN") or os.path.join(
-    REPO, os.environ.get("BUILD_DIR") or "build", "mockvault", "mockvault")
+from mvsdk import HERE, HEX32, MockTest, Steps, client_env, expect_http_error, load_fixture, main, \
+    report_failure
+
 FIXTURES = os.path.join(HERE, "..", "keys-fixture.json")
-PYTHON = os.environ.get("MOCKVAULT_PYTHON") or "/usr/bin/python3"
-READY_TIMEOUT_S = 10
 CLIENT_TIMEOUT_S = 300
-HEX32 = re.compile(r"^[0-9a-f]{32}$")
 VAULT = "https://keys.vault.azure.net"
 RBAC_VAULT = "https://keys-rbac.vault.azure.net"
 RSA_OPS = ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"]
@@ -44,25 +34,6 @@ HASHES = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
 
 
 # ---- the client side (a child process: test_keys.py --child) -------------------------------
-
-class Steps:
-    def __init__(self):
-        self.current = "start"
-        self.count = 0
-
-    def __call__(self, name):
-        self.current = name
-        return self
-
-    def __enter__(self):
-        self.t0 = time.monotonic()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.count += 1
-            print(f"  ok   {self.current} ({(time.monotonic() - self.t0) * 1000:.0f} ms)", flush=True)
-        return False
-
 
 class Journal:
     """The mock's request journal over its control API (127.0.0.1, not through the proxy)."""
@@ -98,23 +69,6 @@ class Journal:
 
 def sent(lines, pattern):
     return [ln for ln in lines if re.search(pattern, ln, re.I)]
-
-
-def expect_http_error(fn, status, code=None, inner=None):
-    from azure.core.exceptions import HttpResponseError
-    try:
-        fn()
-    except HttpResponseError as e:
-        assert e.status_code == status, f"status {e.status_code}, wanted {status}: {e.message}"
-        if code is not None:
-            got = e.error.code if e.error else None
-            assert got == code, f"error code {got!r}, wanted {code!r}: {e.message}"
-        if inner is not None:
-            body = json.loads(e.response.text())
-            got = body["error"].get("innererror", {}).get("code")
-            assert got == inner, f"innererror {got!r}, wanted {inner!r}"
-        return e
-    raise AssertionError(f"expected HTTP {status}, but the call succeeded")
 
 
 def digest(alg, data):
@@ -445,15 +399,7 @@ def child_main():
         other_identities(st, crypto_cred, enc_cred, journal, step, plain)
         lifecycle(kc, st, n, step)
     except BaseException as e:  # noqa: B902 - report everything, then fail
-        import traceback
-        print(f"  FAIL {step.current}", file=sys.stderr, flush=True)
-        traceback.print_exc()
-        resp = getattr(e, "response", None)
-        if resp is not None:
-            req = resp.request
-            # Error bodies carry no key material; success bodies are never printed.
-            body = resp.text() if resp.status_code >= 400 else "(not shown)"
-            print(f"  response: {resp.status_code} to {req.method} {req.url}: {body}", file=sys.stderr)
+        report_failure(step.current, e)
         return 1
     print(f"  keys: {step.count} checks passed", flush=True)
     return 0
@@ -461,77 +407,33 @@ def child_main():
 
 # ---- the test side ---------------------------------------------------------------------------
 
-class KeysTest(unittest.TestCase):
+class KeysTest(MockTest):
     def test_keys_proxy(self):
         """KeyClient and CryptographyClient, unmodified, through HTTPS_PROXY."""
-        with open(FIXTURES, encoding="utf-8") as f:
-            fixture = json.load(f)
-        tenant = fixture["tenants"][0]
+        tenant = load_fixture(FIXTURES)["tenants"][0]
         apps = {a["displayName"]: a for a in tenant["applications"]}
         secrets = [a["secrets"][0]["value"] for a in apps.values()]
-        work = tempfile.mkdtemp(prefix="mockvault-py-keys-")
-        log_path, ready_path = os.path.join(work, "mock.log"), os.path.join(work, "ready.json")
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [BIN, "--port", "0", "--proxy-port", "0", "--fixtures", FIXTURES,
-                 "--state-dir", os.path.join(work, "state"), "--ready-file", ready_path,
-                 "--log-format", "text"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-        ok = False
-        try:
-            ready = None
-            deadline = time.monotonic() + READY_TIMEOUT_S
-            while ready is None:
-                try:
-                    with open(ready_path, encoding="utf-8") as f:
-                        r = json.load(f)
-                    if r.get("port") and r.get("ca") and r.get("proxy"):
-                        ready = r
-                except (OSError, ValueError):
-                    pass
-                if proc.poll() is not None:
-                    with open(log_path, encoding="utf-8", errors="replace") as f:
-                        self.fail(f"mockvault exited early ({proc.returncode}):\n{f.read()}")
-                self.assertLess(time.monotonic(), deadline, "no ready file")
-                time.sleep(0.05)
-            drop = re.compile(r"^(https?_proxy|all_proxy|no_proxy|AZURE_.*|REQUESTS_CA_BUNDLE|"
-                              r"CURL_CA_BUNDLE|SSL_CERT_(FILE|DIR)|IDENTITY_.*|MSI_.*|PYTHON.*)$", re.I)
-            env = {k: v for k, v in os.environ.items() if not drop.match(k)}
-            suffix = uuid.uuid4().hex[:8]
-            env.update({
-                "HTTPS_PROXY": ready["proxy"], "REQUESTS_CA_BUNDLE": ready["ca"],
-                "MV_PORT": str(ready["port"]), "MV_SUFFIX": suffix, "MV_TENANT_ID": tenant["id"],
-                "MV_IDS": json.dumps({k: [apps[a]["clientId"], apps[a]["secrets"][0]["value"]]
-                                      for k, a in (("admin", "mockvault-admin"),
-                                                   ("cryptoNoGet", "crypto-no-get"),
-                                                   ("encryptionUser", "encryption-user"))}),
-            })
-            print("\n--- Python SDK, keys", flush=True)
-            child = subprocess.run([PYTHON, os.path.abspath(__file__), "--child"], env=env,
-                                   timeout=CLIENT_TIMEOUT_S, stdin=subprocess.DEVNULL)
-            self.assertEqual(child.returncode, 0, "the keys client failed (see above)")
-            self.assertEqual(proc.terminate() or proc.wait(5), 0, "mockvault exit status")
-            with open(log_path, encoding="utf-8", errors="replace") as f:
-                log = f.read()
-            import base64
-            marker = f"kp-{suffix}-plaintext"
-            leaks = [s for s in secrets + [marker, base64.urlsafe_b64encode(marker.encode()).decode().rstrip("=")]
-                     if s in log]
-            self.assertEqual(leaks, [], "a plaintext or client secret reached the mock's log")
-            self.assertRegex(log, r"/keys/", "the mock's log has no key request lines")
-            print("  ok   no plaintext or client secret in the mock's log", flush=True)
-            ok = True
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            if ok:
-                shutil.rmtree(work, ignore_errors=True)
-            else:
-                print(f"\n  kept {work}", file=sys.stderr)
+        mock = self.start_mock("keys", fixtures=FIXTURES)
+        suffix = uuid.uuid4().hex[:8]
+        env = client_env(mock, **{
+            "MV_PORT": str(mock.ready["port"]), "MV_SUFFIX": suffix, "MV_TENANT_ID": tenant["id"],
+            "MV_IDS": json.dumps({k: [apps[a]["clientId"], apps[a]["secrets"][0]["value"]]
+                                  for k, a in (("admin", "mockvault-admin"),
+                                               ("cryptoNoGet", "crypto-no-get"),
+                                               ("encryptionUser", "encryption-user"))}),
+        })
+        print("\n--- Python SDK, keys", flush=True)
+        self.run_child(__file__, [], env, "keys", CLIENT_TIMEOUT_S)
+        self.assertEqual(mock.stop(), 0, "mockvault exit status")
+        log = mock.log()
+        import base64
+        marker = f"kp-{suffix}-plaintext"
+        leaks = [s for s in secrets + [marker, base64.urlsafe_b64encode(marker.encode()).decode().rstrip("=")]
+                 if s in log]
+        self.assertEqual(leaks, [], "a plaintext or client secret reached the mock's log")
+        self.assertRegex(log, r"/keys/", "the mock's log has no key request lines")
+        print("  ok   no plaintext or client secret in the mock's log", flush=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        sys.exit(child_main())
-    unittest.main()
+    main(child_main)

@@ -24,61 +24,20 @@ MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json), MOCKVAULT_PYTHON (def
 /usr/bin/python3).
 """
 
-import json
 import os
-import re
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 import unittest
 import uuid
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-BIN = os.environ.get("MOCKVAULT_BIN") or os.path.join(
-    REPO, os.environ.get("BUILD_DIR") or "build", "mockvault", "mockvault")
-FIXTURES = os.environ.get("MOCKVAULT_FIXTURES") or os.path.join(REPO, "fixtures", "default.json")
-PYTHON = os.environ.get("MOCKVAULT_PYTHON") or "/usr/bin/python3"
-READY_TIMEOUT_S = 10
+from mvsdk import (ADMIN_ID, HEX32, MockTest, Steps, app, client_env, expect_http_error, load_fixture,
+                   main, report_failure)
+
 CLIENT_TIMEOUT_S = 180
-HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
 # ---- the client side (runs in a child process: test_sdk.py --child MODE) -------------------
-
-class Steps:
-    def __init__(self):
-        self.current = "start"
-        self.count = 0
-
-    def __call__(self, name):
-        self.current = name
-        return self
-
-    def __enter__(self):
-        self.t0 = time.monotonic()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.count += 1
-            print(f"  ok   {self.current} ({(time.monotonic() - self.t0) * 1000:.0f} ms)", flush=True)
-        return False
-
-
-def expect_http_error(fn, status, code=None):
-    from azure.core.exceptions import HttpResponseError
-    try:
-        fn()
-    except HttpResponseError as e:
-        assert e.status_code == status, f"status {e.status_code}, wanted {status}: {e}"
-        if code is not None:
-            got = e.error.code if e.error else None
-            assert got == code, f"error code {got!r}, wanted {code!r}: {e}"
-        return e
-    raise AssertionError(f"expected HTTP {status}, but the call succeeded")
-
 
 def make_client(mode, env):
     from azure.identity import ClientSecretCredential
@@ -272,14 +231,7 @@ def child_main(mode):
         else:
             all_operations(client, url, mode, env["MV_SUFFIX"], step)
     except BaseException as e:  # noqa: B902 - report everything, then fail
-        import traceback
-        print(f"  FAIL {step.current}", file=sys.stderr, flush=True)
-        traceback.print_exc()
-        resp = getattr(e, "response", None)
-        if resp is not None:
-            req = resp.request
-            print(f"  response: {resp.status_code} to {req.method} {req.url}: {resp.text()}",
-                  file=sys.stderr)
+        report_failure(step.current, e)
         return 1
     print(f"  mode {mode}: {step.count} checks passed", flush=True)
     return 0
@@ -287,72 +239,14 @@ def child_main(mode):
 
 # ---- the test side: mock lifecycle and one test per mode -----------------------------------
 
-with open(FIXTURES, encoding="utf-8") as f:
-    FIXTURE = json.load(f)
+FIXTURE = load_fixture()
 TENANT = FIXTURE["tenants"][0]
-APPS = {a["clientId"]: a for a in TENANT["applications"]}
-ADMIN = APPS["aaaaaaaa-0000-0000-0000-000000000001"]
-FLOW = APPS["22222222-2222-2222-2222-222222222222"]
+ADMIN = app(TENANT, ADMIN_ID)
+FLOW = app(TENANT, "22222222-2222-2222-2222-222222222222")
 FLOW_SECRET = next(s for s in next(v for v in FIXTURE["vaults"] if v["name"] == "demo")["secrets"]
                    if s["name"] == "graph-app-secret")
 FLOW_SECRET_VALUE = FLOW_SECRET["versions"][-1]["value"]
 SUFFIX = uuid.uuid4().hex[:8]
-
-
-class Mock:
-    def __init__(self, label, log_format):
-        self.dir = tempfile.mkdtemp(prefix=f"mockvault-py-{label}-")
-        self.log_path = os.path.join(self.dir, "mock.log")
-        ready_path = os.path.join(self.dir, "ready.json")
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [BIN, "--port", "0", "--proxy-port", "0", "--fixtures", FIXTURES,
-                 "--state-dir", os.path.join(self.dir, "state"), "--ready-file", ready_path,
-                 "--log-format", log_format],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        self.ready = None
-        while self.ready is None:
-            try:
-                with open(ready_path, encoding="utf-8") as f:
-                    r = json.load(f)
-                if r.get("port") and r.get("ca") and r.get("proxy"):
-                    self.ready = r
-                    break
-            except (OSError, ValueError):
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mockvault exited early ({self.proc.returncode}):\n{self.log()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"no ready file after {READY_TIMEOUT_S} s:\n{self.log()}")
-            time.sleep(0.05)
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        """Stops the mock; returns its exit status."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                print("mockvault did not stop within 5 s of SIGTERM; killing it", file=sys.stderr)
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-    def cleanup(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def clean_env():
-    """The caller's environment without proxy settings, CA overrides or Azure credentials."""
-    drop = re.compile(r"^(https?_proxy|all_proxy|no_proxy|AZURE_.*|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|"
-                      r"SSL_CERT_(FILE|DIR)|IDENTITY_.*|MSI_.*|PYTHON.*)$", re.I)
-    return {k: v for k, v in os.environ.items() if not drop.match(k)}
 
 
 def per_vault_wrapper():
@@ -382,32 +276,9 @@ def per_vault_wrapper():
     return prefix, tmp
 
 
-class SdkTest(unittest.TestCase):
-    maxDiff = None
-
-    def start_mock(self, label, log_format="off"):
-        mock = Mock(label, log_format)
-        self.addCleanup(self.finish_mock, mock)
-        return mock
-
-    def finish_mock(self, mock):
-        code = mock.stop()
-        if code == 0 and not self._outcome_failed():
-            mock.cleanup()
-        else:
-            print(f"\n  mockvault exit status {code}; kept {mock.dir}", file=sys.stderr)
-
-    def _outcome_failed(self):
-        outcome = getattr(self, "_outcome", None)
-        result = getattr(outcome, "result", None)
-        if result is None:
-            return False
-        return any(t is self for t, _ in result.failures + result.errors)
-
+class SdkTest(MockTest):
     def run_client(self, mode, mock, extra_env, prefix=()):
-        env = clean_env()
-        env.update({
-            "REQUESTS_CA_BUNDLE": mock.ready["ca"],
+        env = client_env(mock, proxy=False, **{
             "MV_PORT": str(mock.ready["port"]),
             "MV_SUFFIX": SUFFIX,
             "MV_TENANT_ID": TENANT["id"],
@@ -416,17 +287,7 @@ class SdkTest(unittest.TestCase):
         })
         env.update(extra_env)
         print(f"\n--- Python SDK, mode {mode}", flush=True)
-        try:
-            proc = subprocess.run(list(prefix) + [PYTHON, os.path.abspath(__file__), "--child", mode],
-                                  env=env, cwd=HERE, timeout=CLIENT_TIMEOUT_S,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        except subprocess.TimeoutExpired as e:
-            sys.stdout.write((e.stdout or b"").decode(errors="replace"))
-            self.fail(f"mode {mode}: client timed out after {CLIENT_TIMEOUT_S} s")
-        out = proc.stdout.decode(errors="replace")
-        sys.stdout.write(out)
-        sys.stdout.flush()
-        self.assertEqual(proc.returncode, 0, f"mode {mode} failed (client output above)")
+        self.run_child(__file__, [mode], env, f"mode {mode}", CLIENT_TIMEOUT_S, prefix)
 
     def assert_log_clean(self, mock, modes, expect_requests):
         mock.stop()
@@ -445,7 +306,7 @@ class SdkTest(unittest.TestCase):
 
     def test_a_proxy(self):
         """Default authority and https://demo.vault.azure.net through HTTPS_PROXY."""
-        mock = self.start_mock("proxy", "text")
+        mock = self.start_mock("proxy", log_format="text")
         proxy = {"HTTPS_PROXY": mock.ready["proxy"]}
         self.run_client("proxy", mock, proxy)
         self.run_client("flow", mock, dict(proxy, **{
@@ -458,13 +319,13 @@ class SdkTest(unittest.TestCase):
 
     def test_b_direct(self):
         """https://localhost:PORT with instance discovery and challenge verification off."""
-        mock = self.start_mock("direct")
+        mock = self.start_mock("direct", log_format="off")
         self.run_client("direct", mock, {})
         self.assert_log_clean(mock, ["direct"], False)
 
     def test_b_directip(self):
         """https://127.0.0.1:PORT (the ready file's URL), verification off."""
-        mock = self.start_mock("directip")
+        mock = self.start_mock("directip", log_format="off")
         self.run_client("directip", mock, {})
         self.assert_log_clean(mock, ["directip"], False)
 
@@ -473,14 +334,10 @@ class SdkTest(unittest.TestCase):
         prefix, tmp = per_vault_wrapper()
         if tmp:
             self.addCleanup(shutil.rmtree, tmp, True)
-        mock = self.start_mock("pervault")
+        mock = self.start_mock("pervault", log_format="off")
         self.run_client("pervault", mock, {}, prefix)
         self.assert_log_clean(mock, ["pervault"], False)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        sys.exit(child_main(sys.argv[2]))
-    if not os.path.exists(BIN):
-        sys.exit(f"{BIN} not found: build first (scripts/build)")
-    unittest.main()
+    main(child_main)
