@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accept.h"
 #include "authz.h"
 #include "conns.h"
 #include "consistency.h"
@@ -265,22 +266,48 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     mv_log_notice(&srv->log, "libmicrohttpd: %s", msg);
 }
 
-/* Starts one listener on the bind address and port (0 = a free port). Binds loopback only, unless
- * --allow-remote-peers (the container image; the control API then asks other peers for the
- * control token). tls selects HTTPS with the mock's certificate. */
-static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, unsigned threads,
-                                    uint16_t *bound, char *err, size_t errlen)
+/* One libmicrohttpd daemon of one thread, without a socket of its own: the acceptor gives it its
+ * connections, counted against the caps as they were accepted. */
+static struct MHD_Daemon *start_mhd(struct mv_server *srv, unsigned flags,
+                                    const struct MHD_OptionItem *tls_opts)
+{
+    struct MHD_OptionItem limits[9];
+
+    mv_conns_mhd_options(srv->conns, limits);
+    return MHD_start_daemon(flags | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, mv_http_on_request,
+                            srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
+                            MHD_OPTION_NOTIFY_COMPLETED, mv_http_on_completed, srv,
+                            MHD_OPTION_ARRAY, limits, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+}
+
+/* Stops the acceptor, then every daemon (which closes its connections). */
+static void listener_stop(struct mv_listener *l)
+{
+    mv_acceptor_stop(l->acceptor);
+    l->acceptor = NULL;
+    for (unsigned i = 0; i < l->n; i++)
+        MHD_stop_daemon(l->daemons[i]);
+    free(l->daemons);
+    l->daemons = NULL;
+    l->n = 0;
+}
+
+/* Starts one listener on the bind address and port (0 = a free port) with threads daemons.
+ * Binds loopback only, unless --allow-remote-peers (the container image; the control API then
+ * asks other peers for the control token). tls selects HTTPS with the mock's certificate. */
+static int listen_on(struct mv_server *srv, int port, bool tls, unsigned threads,
+                     struct mv_listener *l, uint16_t *bound, char *err, size_t errlen)
 {
     struct sockaddr_in sin;
     struct sockaddr_in6 sin6;
     struct sockaddr *sa;
-    /* Suspend / resume for fault delays (it also gives each worker the inter-thread channel
-     * that wakes it when a connection is resumed). */
+    socklen_t salen;
+    /* Suspend / resume for fault delays; it also gives each daemon the inter-thread channel
+     * through which the acceptor's connections and resumed ones wake it. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME;
-    const union MHD_DaemonInfo *info;
-    struct MHD_Daemon *d;
-    struct MHD_OptionItem limits[9], tls_opts[3] = {{MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}};
+    int fd;
 
     memset(&sin, 0, sizeof sin);
     memset(&sin6, 0, sizeof sin6);
@@ -290,18 +317,19 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
         sin.sin_family = AF_INET;
         sin.sin_port = htons((uint16_t)port);
         sa = (struct sockaddr *)&sin;
+        salen = sizeof sin;
     } else if (inet_pton(AF_INET6, srv->bind, &sin6.sin6_addr) == 1) {
         if (!IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr) && !srv->cfg.allow_remote)
             goto not_loopback;
         sin6.sin6_family = AF_INET6;
         sin6.sin6_port = htons((uint16_t)port);
         sa = (struct sockaddr *)&sin6;
+        salen = sizeof sin6;
         flags |= MHD_USE_IPv6;
     } else {
         mv_set_err(err, errlen, "--bind %s: not an IPv4 or IPv6 address", srv->bind);
-        return NULL;
+        return -1;
     }
-    mv_conns_mhd_options(srv->conns, limits);
     if (tls) {
         struct MHD_OptionItem t[] = {
             {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls->key_pem},
@@ -311,45 +339,47 @@ static struct MHD_Daemon *listen_on(struct mv_server *srv, int port, bool tls, u
         memcpy(tls_opts, t, sizeof t);
         flags |= MHD_USE_TLS;
     }
-    d = MHD_start_daemon(flags, 0, NULL, NULL, mv_http_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-                         mhd_logger, srv, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE,
-                         threads, MHD_OPTION_NOTIFY_COMPLETED, mv_http_on_completed, srv,
-                         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_ARRAY, limits,
-                         MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
-    if (!d) {
-        mv_set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port,
-                   errno ? strerror(errno) : "libmicrohttpd refused the options");
-        return NULL;
+    if (!(l->daemons = calloc(threads, sizeof *l->daemons))) {
+        mv_set_err(err, errlen, "out of memory");
+        return -1;
     }
-    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    *bound = info ? info->port : (uint16_t)port;
-    return d;
+    for (; l->n < threads; l->n++)
+        if (!(l->daemons[l->n] = start_mhd(srv, flags, tls_opts))) {
+            mv_set_err(err, errlen, "libmicrohttpd refused the options%s%s", errno ? ": " : "",
+                       errno ? strerror(errno) : "");
+            return -1; /* the caller stops the listener */
+        }
+    if ((fd = mv_listen_socket(sa, salen, bound, err, errlen)) < 0) {
+        char why[200];
+        snprintf(why, sizeof why, "%s", err);
+        mv_set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port, why);
+        return -1;
+    }
+    l->acceptor = mv_acceptor_start(fd, l->daemons, l->n, srv->conns, &srv->log, err, errlen);
+    return l->acceptor ? 0 : -1;
 not_loopback:
     mv_set_err(err, errlen,
                "--bind %s: mockvault binds loopback addresses only (127.0.0.0/8 or ::1), unless "
                "--allow-remote-peers (for containers; see docs/threat-model.md)",
                srv->bind);
-    return NULL;
+    return -1;
 }
 
 static int start_daemon(struct mv_server *srv, char *err, size_t errlen)
 {
     unsigned threads = srv->cfg.threads > 0 ? (unsigned)srv->cfg.threads : 2;
 
-    srv->daemon = listen_on(srv, srv->cfg.port, !srv->cfg.http, threads, &srv->port, err, errlen);
-    if (!srv->daemon)
+    if (listen_on(srv, srv->cfg.port, !srv->cfg.http, threads, &srv->main, &srv->port, err,
+                  errlen) != 0)
         return -1;
     snprintf(srv->url, sizeof srv->url, "%s://%s%s%s:%u", srv->cfg.http ? "http" : "https",
              strchr(srv->bind, ':') ? "[" : "", srv->bind, strchr(srv->bind, ':') ? "]" : "",
              srv->port);
     /* Managed identity endpoints are plain http by design (169.254.169.254), so the optional
      * IMDS listener is too; it serves nothing but managed identity. */
-    if (srv->cfg.imds) {
-        srv->imds_daemon =
-            listen_on(srv, srv->cfg.imds_port, false, 1, &srv->imds_port, err, errlen);
-        if (!srv->imds_daemon)
-            return -1;
-    }
+    if (srv->cfg.imds &&
+        listen_on(srv, srv->cfg.imds_port, false, 1, &srv->imds, &srv->imds_port, err, errlen) != 0)
+        return -1;
     return 0;
 }
 
@@ -365,7 +395,7 @@ static int write_ready_file(struct mv_server *srv, char *err, size_t errlen)
         cJSON_AddStringToObject(o, "ca", srv->tls->ca_path);
     else
         cJSON_AddNullToObject(o, "ca");
-    if (srv->imds_daemon) {
+    if (srv->imds.n) {
         char iurl[80];
         snprintf(iurl, sizeof iurl, "http://%s%s%s:%u", strchr(srv->bind, ':') ? "[" : "",
                  srv->bind, strchr(srv->bind, ':') ? "]" : "", srv->imds_port);
@@ -533,7 +563,7 @@ int mv_server_start(const struct mv_server_config *cfg, struct mv_server **out, 
     mv_log_notice(&srv->log, "listening on %s", srv->url);
     if (srv->proxy)
         mv_log_notice(&srv->log, "HTTPS proxy on port %u", mv_proxy_port(srv->proxy));
-    if (srv->imds_daemon)
+    if (srv->imds.n)
         mv_log_notice(&srv->log, "managed identity (IMDS) on http port %u", srv->imds_port);
     mv_control_announce(srv, announce);
     if (srv->ready_file && write_ready_file(srv, err, errlen) != 0)
@@ -556,10 +586,8 @@ void mv_server_stop(struct mv_server *srv)
      * are answered or closed by MHD_stop_daemon. */
     mv_delay_queue_stop(srv->delays);
     mv_stream_hub_stop(srv->streams); /* likewise for the console's streams */
-    if (srv->imds_daemon)
-        MHD_stop_daemon(srv->imds_daemon);
-    if (srv->daemon)
-        MHD_stop_daemon(srv->daemon);
+    listener_stop(&srv->imds);
+    listener_stop(&srv->main);
     mv_conns_destroy(srv->conns); /* after the daemons, whose connections it lists */
     /* Every write was answered, so the committer has nothing left; then the store goes. */
     mv_persist_close(srv->persist);
@@ -599,7 +627,7 @@ uint16_t mv_server_port(const struct mv_server *srv)
 
 uint16_t mv_server_imds_port(const struct mv_server *srv)
 {
-    return srv->imds_daemon ? srv->imds_port : 0;
+    return srv->imds.n ? srv->imds_port : 0;
 }
 
 uint16_t mv_server_proxy_port(const struct mv_server *srv)

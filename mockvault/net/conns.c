@@ -21,6 +21,7 @@
  * proxy's sockets, libcurl in an embedding test). */
 #define FD_RESERVE 256
 #define PEER_BUCKETS 256
+#define PENDING_BUCKETS 64
 /* How much later than a connection became idle data must have arrived for the watcher to know it
  * came after: the kernel's age of the last data received counts in scheduler ticks (1 to 10 ms). */
 #define DATA_AGE_SLACK_MS 20.0
@@ -38,7 +39,8 @@ struct peer {
     struct peer *next;
     unsigned char addr[16];
     size_t alen;
-    unsigned count;
+    unsigned count; /* admitted connections */
+    unsigned open;  /* open connections, refused ones included (libmicrohttpd's former cap) */
 };
 
 /* One connection, the libmicrohttpd socket context. Fields are under the set's lock. */
@@ -47,6 +49,7 @@ struct conn {
     struct mv_conns *set;
     int fd;
     struct peer *peer;            /* NULL for a refused connection */
+    struct peer *from;            /* the peer's entry, for the open count; NULL when unknown */
     enum mv_conn_refusal refusal; /* over a cap when it arrived */
     enum phase phase;
     unsigned long long idle_bytes; /* bytes received when the connection last became idle */
@@ -65,7 +68,10 @@ struct mv_conns {
     unsigned mhd_limit;         /* libmicrohttpd's caps: ours plus room for refusals */
     unsigned mhd_per_ip;
     unsigned admitted; /* connections counted against the caps */
+    unsigned open;     /* every open connection, refused ones included */
     struct conn *head;
+    /* Connections the acceptor has counted that no daemon has taken up yet, by descriptor. */
+    struct conn *pending[PENDING_BUCKETS];
     struct peer *peers[PEER_BUCKETS];
     struct mv_log *log; /* borrowed */
 };
@@ -120,7 +126,7 @@ static void peer_release(struct mv_conns *c, struct peer *p)
 {
     struct peer **b;
 
-    if (p->count > 0)
+    if (p->count > 0 || p->open > 0)
         return;
     for (b = &c->peers[peer_bucket(p->addr, p->alen)]; *b; b = &(*b)->next) {
         if (*b == p) {
@@ -168,28 +174,21 @@ static struct conn *conn_of(struct MHD_Connection *mc)
     return ci ? ci->socket_context : NULL;
 }
 
-static void conn_started(struct mv_conns *c, struct MHD_Connection *mc, void **ctx)
+/* Counts connection k from sa against the caps and gives it its verdict (under the lock). Returns
+ * false, counting nothing, when even the hard caps are full: the connection is to be closed. */
+static bool admit_locked(struct mv_conns *c, struct conn *k, const struct sockaddr *sa)
 {
-    const union MHD_ConnectionInfo *fdi =
-        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
-    const union MHD_ConnectionInfo *ai =
-        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    struct conn *k = calloc(1, sizeof *k);
     unsigned char key[16];
-    size_t klen = peer_key(ai ? ai->client_addr : NULL, key);
-    struct peer *p;
+    size_t klen = peer_key(sa, key);
+    struct peer *p = peer_get(c, key, klen);
 
-    /* Out of memory: the connection goes on uncounted and unwatched (the safe side for a test
-     * tool: it is served). */
-    if (!k)
-        return;
-    k->set = c;
-    k->fd = fdi ? fdi->connect_fd : -1;
-    k->phase = PH_IDLE;
-    k->idle_bytes_known = true; /* none yet: over TLS the handshake starts the first request */
-    k->since = mv_mono_now();
-    pthread_mutex_lock(&c->lock);
-    p = peer_get(c, key, klen);
+    /* Over the hard caps (ours plus room for refusals) nothing is answered, as libmicrohttpd did
+     * at its own caps: the refusal itself must not exhaust the descriptors. */
+    if (c->open >= c->mhd_limit || (p && p->open >= c->mhd_per_ip)) {
+        if (p)
+            peer_release(c, p);
+        return false;
+    }
     if (c->admitted >= c->lim.max_connections)
         k->refusal = MV_CONN_OVER_TOTAL;
     else if (!p || p->count >= c->lim.max_connections_per_ip)
@@ -198,13 +197,121 @@ static void conn_started(struct mv_conns *c, struct MHD_Connection *mc, void **c
         c->admitted++;
         p->count++;
         k->peer = p;
-    } else if (p) {
-        peer_release(c, p);
     }
-    k->next = c->head;
-    if (c->head)
-        c->head->prev = k;
-    c->head = k;
+    c->open++;
+    if (p)
+        p->open++;
+    k->from = p;
+    return true;
+}
+
+/* Undoes admit_locked (under the lock) and frees k. */
+static void release_locked(struct mv_conns *c, struct conn *k)
+{
+    if (k->peer) {
+        c->admitted--;
+        k->peer->count--;
+    }
+    c->open--;
+    if (k->from) {
+        k->from->open--;
+        peer_release(c, k->from);
+    }
+    free(k);
+}
+
+static struct conn *conn_new(struct mv_conns *c, int fd)
+{
+    struct conn *k = calloc(1, sizeof *k);
+
+    if (!k)
+        return NULL;
+    k->set = c;
+    k->fd = fd;
+    k->phase = PH_IDLE;
+    k->idle_bytes_known = true; /* none yet: over TLS the handshake starts the first request */
+    k->since = mv_mono_now();
+    return k;
+}
+
+/* Takes the pending entry of descriptor fd out of the table (under the lock); NULL if none. */
+static struct conn *pending_take(struct mv_conns *c, int fd)
+{
+    struct conn **b = &c->pending[(unsigned)fd % PENDING_BUCKETS];
+
+    for (; *b; b = &(*b)->next)
+        if ((*b)->fd == fd) {
+            struct conn *k = *b;
+            *b = k->next;
+            k->next = NULL;
+            return k;
+        }
+    return NULL;
+}
+
+bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa)
+{
+    struct conn *k = conn_new(c, fd), *stale;
+    bool ok = true;
+
+    /* Out of memory: the connection goes on uncounted (the safe side for a test tool). */
+    if (!k)
+        return true;
+    pthread_mutex_lock(&c->lock);
+    /* An entry for the same descriptor belongs to a connection libmicrohttpd closed without
+     * taking it up (its own refusal of an added connection): the number was free again. */
+    if ((stale = pending_take(c, fd)) != NULL)
+        release_locked(c, stale);
+    if (admit_locked(c, k, sa)) {
+        struct conn **b = &c->pending[(unsigned)fd % PENDING_BUCKETS];
+        k->next = *b;
+        *b = k;
+    } else {
+        free(k);
+        ok = false;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return ok;
+}
+
+void mv_conns_forget(struct mv_conns *c, int fd)
+{
+    struct conn *k;
+
+    pthread_mutex_lock(&c->lock);
+    if ((k = pending_take(c, fd)) != NULL)
+        release_locked(c, k);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* A daemon takes a connection up: the acceptor's entry when it counted one (in accept order, so a
+ * burst spread over several daemons meets the caps exactly), else counted here. */
+static void conn_started(struct mv_conns *c, struct MHD_Connection *mc, void **ctx)
+{
+    const union MHD_ConnectionInfo *fdi =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ai =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    int fd = fdi ? fdi->connect_fd : -1;
+    struct conn *k;
+
+    pthread_mutex_lock(&c->lock);
+    k = fd >= 0 ? pending_take(c, fd) : NULL;
+    if (!k && (k = conn_new(c, fd)) != NULL && !admit_locked(c, k, ai ? ai->client_addr : NULL)) {
+        /* Over the hard caps: answered as refused over the total (the acceptor closes such
+         * connections before this; only a listener without one gets here). */
+        k->refusal = MV_CONN_OVER_TOTAL;
+        c->open++;
+    }
+    /* Out of memory: the connection goes on uncounted and unwatched (the safe side for a test
+     * tool: it is served). */
+    if (k) {
+        k->since = mv_mono_now();
+        k->next = c->head;
+        if (c->head)
+            c->head->prev = k;
+        c->head = k;
+    }
     pthread_mutex_unlock(&c->lock);
     *ctx = k;
 }
@@ -231,13 +338,8 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **ctx,
         c->head = k->next;
     if (k->next)
         k->next->prev = k->prev;
-    if (k->peer) {
-        c->admitted--;
-        k->peer->count--;
-        peer_release(c, k->peer);
-    }
+    release_locked(c, k);
     pthread_mutex_unlock(&c->lock);
-    free(k);
     *ctx = NULL;
 }
 
@@ -413,6 +515,13 @@ void mv_conns_destroy(struct mv_conns *c)
     pthread_mutex_unlock(&c->lock);
     if (c->started)
         pthread_join(c->watcher, NULL);
+    /* Entries no daemon took up (connections libmicrohttpd closed at its stop). */
+    for (size_t i = 0; i < PENDING_BUCKETS; i++)
+        while (c->pending[i]) {
+            struct conn *k = c->pending[i];
+            c->pending[i] = k->next;
+            free(k);
+        }
     /* The daemons have stopped, so every connection has been closed and unlisted; peers left
      * over (none are expected) are freed all the same. */
     for (size_t i = 0; i < PEER_BUCKETS; i++) {
@@ -434,12 +543,14 @@ void mv_conns_effective(const struct mv_conns *c, struct mv_conns_limits *out)
 
 void mv_conns_mhd_options(struct mv_conns *c, struct MHD_OptionItem items[9])
 {
-    /* Function pointers travel in the intptr_t slot, as libmicrohttpd's option arrays expect. */
+    /* The acceptor counts every connection in accept order and closes those over the hard caps
+     * (mv_conns_admit), so libmicrohttpd's own caps, per daemon, only back that up: a daemon may
+     * hold all of them. */
     struct MHD_OptionItem o[9] = {
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, c},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, c},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)c->mhd_limit, NULL},
-        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)c->mhd_per_ip, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)c->mhd_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)c->lim.idle_timeout, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)MV_CONN_MEMORY, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_INCREMENT, (intptr_t)MV_CONN_MEMORY_INCREMENT, NULL},

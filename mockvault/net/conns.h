@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "log.h"
 
@@ -63,6 +64,13 @@ void mv_conns_effective(const struct mv_conns *c, struct mv_conns_limits *out);
  * the inactivity timeout and the memory pool. items must hold 9 entries; the last is
  * MHD_OPTION_END. */
 void mv_conns_mhd_options(struct mv_conns *c, struct MHD_OptionItem items[9]);
+
+/* The acceptor (accept.h) counts connection fd from peer sa as it accepts it, so the caps see
+ * connections in accept order whichever daemon then takes each up. Returns false when even the
+ * hard caps (libmicrohttpd's former ones, a quarter above ours) are full: close it unanswered. */
+bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa);
+/* Drops the count of an admitted fd that no daemon will take up (libmicrohttpd refused it). */
+void mv_conns_forget(struct mv_conns *c, int fd);
 
 /* What the URI log callback returns (as the request's first req_cls) for a request target over
  * MV_URI_MAX or MV_QUERY_PARAMS_MAX: the transport answers 414 and never frees it. */

@@ -137,7 +137,7 @@ static struct mv_req *req_create(struct mv_server *srv, struct MHD_Connection *c
     {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
-        r->on_imds = ci && srv->imds_daemon && ci->daemon == srv->imds_daemon;
+        r->on_imds = ci && srv->imds.n && ci->daemon == srv->imds.daemons[0];
     }
     parse_host(r);
     parse_peer(r);

@@ -48,11 +48,21 @@ struct mv_fault_action {
 #define MV_BODY_MAX (1024 * 1024)          /* request bodies above 1 MiB are refused (413) ... */
 #define MV_DRAIN_MAX (64ull * 1024 * 1024) /* ... after draining, up to this declared size */
 
+struct mv_acceptor;
+
+/* One listening socket whose connections an acceptor thread spreads over n libmicrohttpd
+ * daemons of one thread each (accept.h; started and stopped by server.c). */
+struct mv_listener {
+    struct MHD_Daemon **daemons;
+    unsigned n;
+    struct mv_acceptor *acceptor;
+};
+
 struct mv_server {
     struct mv_server_config cfg; /* strings point into the copies below */
     char *bind, *state_dir, *ready_file, *identity_header;
-    struct MHD_Daemon *daemon;
-    struct MHD_Daemon *imds_daemon; /* plain-http managed-identity listener (--imds-port) */
+    struct mv_listener main;
+    struct mv_listener imds; /* plain-http managed-identity listener (--imds-port); n = 0 without */
     uint16_t port;
     uint16_t imds_port;
     char url[80];

@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -655,6 +657,129 @@ START_TEST(test_descriptor_limit)
 }
 END_TEST
 
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
+}
+
+/* CPU ticks (user and system) of each libmicrohttpd thread that serves connections ("MHD-single":
+ * a one-thread daemon; "MHD-worker": a thread of libmicrohttpd's own pool), at most max of them;
+ * returns how many there are. */
+static int server_thread_ticks(unsigned long long *ticks, int max)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[300], buf[512], *p;
+        unsigned long long ut, st;
+        FILE *f;
+        size_t len;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        if (!(f = fopen(path, "r")))
+            continue;
+        len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        /* "tid (comm) state ..." with utime and stime the 14th and 15th fields. */
+        p = strchr(buf, '(');
+        if (!p ||
+            (strncmp(p + 1, "MHD-single)", 11) != 0 && strncmp(p + 1, "MHD-worker)", 11) != 0))
+            continue;
+        p = strrchr(buf, ')');
+        ck_assert_int_eq(
+            sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st), 2);
+        ck_assert_int_lt(n, max);
+        ticks[n++] = ut + st;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Two clients' connections are served by both server threads (--threads 2), not by one: the
+ * acceptor hands each to the daemon with the fewest (net/accept.h). libmicrohttpd's own thread
+ * pool let a woken worker accept several in a row, so two connections opened together often
+ * shared one thread while the other idled. Each connection here signs with RSA-2048 (about a
+ * millisecond of CPU) many times; each thread must have done a fair share. */
+START_TEST(test_connections_spread_over_threads)
+{
+    struct mv_server_config cfg;
+    struct mv_server *s;
+    struct curl_slist *hl = NULL, *res = NULL;
+    CURL *c[2];
+    char url[200], resolve[100], auth[4200], *tok;
+    unsigned long long t0[4], t1[4], total = 0;
+    const char *body =
+        "{\"alg\":\"RS256\",\"value\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"}";
+    int n;
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.proxy_port = -1;
+    cfg.threads = 2;
+    s = mvt_start("fixtures/default.json", &cfg);
+    tok = mvt_admin_token(s);
+    ck_assert_ptr_nonnull(tok);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
+    hl = curl_slist_append(hl, auth);
+    hl = curl_slist_append(hl, "Content-Type: application/json");
+    snprintf(url, sizeof url, "https://demo.localhost:%u/keys/demo-rsa/sign?api-version=7.5",
+             mv_server_port(s));
+    snprintf(resolve, sizeof resolve, "demo.localhost:%u:127.0.0.1", mv_server_port(s));
+    res = curl_slist_append(res, resolve);
+    usleep(100 * 1000); /* the token's connection is closed and no longer counted */
+    for (int i = 0; i < 2; i++) {
+        long status = 0;
+
+        c[i] = curl_easy_init();
+        ck_assert_ptr_nonnull(c[i]);
+        curl_easy_setopt(c[i], CURLOPT_URL, url);
+        curl_easy_setopt(c[i], CURLOPT_RESOLVE, res);
+        curl_easy_setopt(c[i], CURLOPT_HTTPHEADER, hl);
+        curl_easy_setopt(c[i], CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c[i], CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(c[i], CURLOPT_WRITEFUNCTION, discard);
+        mvt_trust_mock(c[i], s);
+        /* The first request opens the connection; the second client connects after it. */
+        ck_assert_int_eq(curl_easy_perform(c[i]), CURLE_OK);
+        curl_easy_getinfo(c[i], CURLINFO_RESPONSE_CODE, &status);
+        ck_assert_int_eq(status, 200);
+    }
+    n = server_thread_ticks(t0, 4);
+    ck_assert_int_eq(n, 2);
+    for (int k = 0; k < 80; k++)
+        for (int i = 0; i < 2; i++) {
+            long status = 0;
+            ck_assert_int_eq(curl_easy_perform(c[i]), CURLE_OK);
+            curl_easy_getinfo(c[i], CURLINFO_RESPONSE_CODE, &status);
+            ck_assert_int_eq(status, 200);
+        }
+    ck_assert_int_eq(server_thread_ticks(t1, 4), 2);
+    for (int i = 0; i < 2; i++)
+        total += t1[i] - t0[i];
+    fprintf(stderr, "test-http-limits: CPU ticks of the two server threads: %llu and %llu\n",
+            t1[0] - t0[0], t1[1] - t0[1]);
+    /* 160 signs are well over 10 ticks; an idle thread would show none. */
+    ck_assert_uint_ge(total, 6);
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg((t1[i] - t0[i]) * 4 >= total,
+                      "one server thread did %llu of %llu ticks: the connections shared a thread",
+                      t1[i] - t0[i], total);
+    for (int i = 0; i < 2; i++)
+        curl_easy_cleanup(c[i]);
+    curl_slist_free_all(hl);
+    curl_slist_free_all(res);
+    hc_free_token(tok);
+    mv_server_stop(s);
+}
+END_TEST
+
 static Suite *limits_suite(void)
 {
     Suite *s = suite_create("http-limits");
@@ -671,6 +796,7 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, test_head_limits_always_answered);
     tcase_add_test(tc, test_log_escapes_fields);
     tcase_add_test(tc, test_descriptor_limit);
+    tcase_add_test(tc, test_connections_spread_over_threads);
     suite_add_tcase(s, tc);
     return s;
 }

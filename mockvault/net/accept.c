@@ -1,0 +1,182 @@
+/* accept.c: the acceptor of accept.h. */
+#include "accept.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct mv_acceptor {
+    int fd;
+    int wake[2]; /* a byte on wake[1] stops the thread */
+    struct MHD_Daemon **daemons;
+    unsigned n;
+    unsigned next; /* where the search for the least busy daemon starts: turns among equals */
+    struct mv_conns *conns;
+    struct mv_log *log;
+    pthread_t thread;
+    bool started;
+};
+
+int mv_listen_socket(const struct sockaddr *sa, socklen_t len, uint16_t *port, char *err,
+                     size_t errlen)
+{
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    int one = 1, fd;
+
+    fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        goto fail;
+    /* SO_REUSEADDR lets a restarted mock take its port while old connections sit in TIME_WAIT;
+     * v6only keeps ::1 from also claiming the IPv4 port, as libmicrohttpd does. */
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        (sa->sa_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+        bind(fd, sa, len) != 0 || listen(fd, SOMAXCONN) != 0 ||
+        getsockname(fd, (struct sockaddr *)&bound, &blen) != 0)
+        goto fail;
+    *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                              : ((struct sockaddr_in *)&bound)->sin_port);
+    return fd;
+fail:
+    mv_set_err(err, errlen, "%s", strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+/* The daemon with the fewest connections, searching from a->next so that daemons with equally
+ * few take turns: a connection handed over but not yet taken up by its daemon's thread is not
+ * counted yet, and the turn sends the next one elsewhere. */
+static struct MHD_Daemon *least_busy(struct mv_acceptor *a)
+{
+    unsigned best = a->next % a->n, best_count = UINT32_MAX;
+
+    for (unsigned k = 0; k < a->n; k++) {
+        unsigned i = (a->next + k) % a->n;
+        const union MHD_DaemonInfo *info =
+            MHD_get_daemon_info(a->daemons[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        unsigned count = info ? info->num_connections : 0;
+        if (count < best_count) {
+            best = i;
+            best_count = count;
+        }
+    }
+    a->next = best + 1;
+    return a->daemons[best];
+}
+
+/* Takes every connection waiting in the backlog. Returns false when out of descriptors (or
+ * memory), so the caller pauses before trying again instead of spinning on the ready socket. */
+static bool accept_waiting(struct mv_acceptor *a)
+{
+    for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof peer;
+        int c = accept4(a->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return !(errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM);
+        }
+        /* Counted here, in accept order, so the caps hold however the connections are spread;
+         * over the hard caps the connection is closed unanswered, as libmicrohttpd did. */
+        if (!mv_conns_admit(a->conns, c, (struct sockaddr *)&peer)) {
+            close(c);
+            continue;
+        }
+        /* libmicrohttpd owns the socket from here, and closes it itself when it refuses it. */
+        if (MHD_add_connection(least_busy(a), c, (struct sockaddr *)&peer, plen) != MHD_YES)
+            mv_conns_forget(a->conns, c);
+    }
+}
+
+static void *acceptor_main(void *arg)
+{
+    struct mv_acceptor *a = arg;
+    time_t last_notice = 0;
+
+    for (;;) {
+        struct pollfd p[2] = {{a->fd, POLLIN, 0}, {a->wake[0], POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[1].revents)
+            break;
+        if (!accept_waiting(a)) {
+            /* The connection waits in the backlog until a descriptor is free; once a second the
+             * log says why. */
+            time_t now = time(NULL);
+            if (now != last_notice)
+                mv_log_notice(a->log, "cannot accept a connection: %s", strerror(errno));
+            last_notice = now;
+            poll(p + 1, 1, 50);
+        }
+    }
+    return NULL;
+}
+
+struct mv_acceptor *mv_acceptor_start(int listen_fd, struct MHD_Daemon *const *daemons, unsigned n,
+                                      struct mv_conns *conns, struct mv_log *log, char *err,
+                                      size_t errlen)
+{
+    struct mv_acceptor *a = calloc(1, sizeof *a);
+
+    if (!a) {
+        close(listen_fd);
+        mv_set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    a->fd = listen_fd;
+    a->wake[0] = a->wake[1] = -1;
+    a->n = n;
+    a->conns = conns;
+    a->log = log;
+    if (!(a->daemons = calloc(n, sizeof *a->daemons))) {
+        mv_set_err(err, errlen, "out of memory");
+        goto fail;
+    }
+    memcpy(a->daemons, daemons, n * sizeof *daemons);
+    if (pipe2(a->wake, O_CLOEXEC) != 0) {
+        mv_set_err(err, errlen, "cannot create the acceptor's pipe: %s", strerror(errno));
+        goto fail;
+    }
+    if (pthread_create(&a->thread, NULL, acceptor_main, a) != 0) {
+        mv_set_err(err, errlen, "cannot start the acceptor thread");
+        goto fail;
+    }
+    pthread_setname_np(a->thread, "mv-accept");
+    a->started = true;
+    return a;
+fail:
+    mv_acceptor_stop(a);
+    return NULL;
+}
+
+void mv_acceptor_stop(struct mv_acceptor *a)
+{
+    if (!a)
+        return;
+    if (a->started) {
+        while (write(a->wake[1], "x", 1) < 0 && errno == EINTR)
+            ;
+        pthread_join(a->thread, NULL);
+    }
+    for (int i = 0; i < 2; i++)
+        if (a->wake[i] >= 0)
+            close(a->wake[i]);
+    close(a->fd);
+    free(a->daemons);
+    free(a);
+}
