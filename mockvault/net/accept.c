@@ -19,6 +19,7 @@ struct mv_acceptor {
     int wake[2]; /* a byte on wake[1] stops the thread */
     struct MHD_Daemon **daemons;
     unsigned n;
+    unsigned *active, *total; /* scratch of least_busy, n each */
     unsigned next; /* where the search for the least busy daemon starts: turns among equals */
     struct mv_conns *conns;
     struct mv_log *log;
@@ -54,25 +55,23 @@ fail:
     return -1;
 }
 
-/* The daemon with the fewest connections, searching from a->next so that daemons with equally
- * few take turns: a connection handed over but not yet taken up by its daemon's thread is not
- * counted yet, and the turn sends the next one elsewhere. */
-static struct MHD_Daemon *least_busy(struct mv_acceptor *a)
+/* The index of the daemon to take the next connection: the fewest busy connections (a request
+ * under way or within the last second, mv_conns_load), then the fewest in all, searching from
+ * a->next so that equals take turns. Counting only connections would put a client's second
+ * working connection beside its first while its idle token connection holds the other daemon. */
+static unsigned least_busy(struct mv_acceptor *a)
 {
-    unsigned best = a->next % a->n, best_count = UINT32_MAX;
+    unsigned best = a->next % a->n;
 
-    for (unsigned k = 0; k < a->n; k++) {
+    mv_conns_load(a->conns, a, a->n, a->active, a->total);
+    for (unsigned k = 1; k < a->n; k++) {
         unsigned i = (a->next + k) % a->n;
-        const union MHD_DaemonInfo *info =
-            MHD_get_daemon_info(a->daemons[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        unsigned count = info ? info->num_connections : 0;
-        if (count < best_count) {
+        if (a->active[i] < a->active[best] ||
+            (a->active[i] == a->active[best] && a->total[i] < a->total[best]))
             best = i;
-            best_count = count;
-        }
     }
     a->next = best + 1;
-    return a->daemons[best];
+    return best;
 }
 
 /* Takes every connection waiting in the backlog. Returns false when out of descriptors (or
@@ -90,12 +89,13 @@ static bool accept_waiting(struct mv_acceptor *a)
         }
         /* Counted here, in accept order, so the caps hold however the connections are spread;
          * over the hard caps the connection is closed unanswered, as libmicrohttpd did. */
-        if (!mv_conns_admit(a->conns, c, (struct sockaddr *)&peer)) {
+        unsigned d = least_busy(a);
+        if (!mv_conns_admit(a->conns, c, (struct sockaddr *)&peer, a, d)) {
             close(c);
             continue;
         }
         /* libmicrohttpd owns the socket from here, and closes it itself when it refuses it. */
-        if (MHD_add_connection(least_busy(a), c, (struct sockaddr *)&peer, plen) != MHD_YES)
+        if (MHD_add_connection(a->daemons[d], c, (struct sockaddr *)&peer, plen) != MHD_YES)
             mv_conns_forget(a->conns, c);
     }
 }
@@ -143,7 +143,8 @@ struct mv_acceptor *mv_acceptor_start(int listen_fd, struct MHD_Daemon *const *d
     a->n = n;
     a->conns = conns;
     a->log = log;
-    if (!(a->daemons = calloc(n, sizeof *a->daemons))) {
+    if (!(a->daemons = calloc(n, sizeof *a->daemons)) ||
+        !(a->active = calloc(n, sizeof *a->active)) || !(a->total = calloc(n, sizeof *a->total))) {
         mv_set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -178,5 +179,7 @@ void mv_acceptor_stop(struct mv_acceptor *a)
             close(a->wake[i]);
     close(a->fd);
     free(a->daemons);
+    free(a->active);
+    free(a->total);
     free(a);
 }

@@ -1,9 +1,10 @@
 /* accept.h: one listening socket whose connections are spread over several libmicrohttpd
  * daemons, each with one thread (--threads). libmicrohttpd's own thread pool lets every worker
- * accept from the shared socket, and a worker that wakes accepts up to ten connections in a row:
- * two clients connecting together usually land on the same worker and share one core while the
+ * accept from the shared socket, and a worker that wakes accepts several connections in a row:
+ * two clients connecting together often land on the same worker and share one core while the
  * other idles (two RS256 signers got half the signs per second). Here one thread accepts and gives
- * each connection to the daemon with the fewest, taking turns among equals (docs/limits.md). */
+ * each connection to the daemon with the fewest busy connections, taking turns among equals
+ * (docs/limits.md). */
 #ifndef MV_ACCEPT_H
 #define MV_ACCEPT_H
 

@@ -48,8 +48,10 @@ struct conn {
     struct conn *prev, *next;
     struct mv_conns *set;
     int fd;
-    struct peer *peer;            /* NULL for a refused connection */
-    struct peer *from;            /* the peer's entry, for the open count; NULL when unknown */
+    struct peer *peer;    /* NULL for a refused connection */
+    struct peer *from;    /* the peer's entry, for the open count; NULL when unknown */
+    const void *listener; /* the acceptor that placed it, and on which of its daemons */
+    unsigned daemon;
     enum mv_conn_refusal refusal; /* over a cap when it arrived */
     enum phase phase;
     unsigned long long idle_bytes; /* bytes received when the connection last became idle */
@@ -249,7 +251,8 @@ static struct conn *pending_take(struct mv_conns *c, int fd)
     return NULL;
 }
 
-bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa)
+bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa, const void *listener,
+                    unsigned daemon)
 {
     struct conn *k = conn_new(c, fd), *stale;
     bool ok = true;
@@ -257,6 +260,8 @@ bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa)
     /* Out of memory: the connection goes on uncounted (the safe side for a test tool). */
     if (!k)
         return true;
+    k->listener = listener;
+    k->daemon = daemon;
     pthread_mutex_lock(&c->lock);
     /* An entry for the same descriptor belongs to a connection libmicrohttpd closed without
      * taking it up (its own refusal of an added connection): the number was free again. */
@@ -272,6 +277,36 @@ bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa)
     }
     pthread_mutex_unlock(&c->lock);
     return ok;
+}
+
+/* Whether k counts as busy for the acceptor's choice: a request under way, or one finished
+ * within the last second (a client between requests on a kept-alive connection). */
+static bool conn_active(const struct conn *k, double now)
+{
+    return k->phase != PH_IDLE || now - k->since < 1.0;
+}
+
+void mv_conns_load(struct mv_conns *c, const void *listener, unsigned n, unsigned *active,
+                   unsigned *total)
+{
+    double now = mv_mono_now();
+
+    memset(active, 0, n * sizeof *active);
+    memset(total, 0, n * sizeof *total);
+    pthread_mutex_lock(&c->lock);
+    for (const struct conn *k = c->head; k; k = k->next)
+        if (k->listener == listener && k->daemon < n) {
+            total[k->daemon]++;
+            active[k->daemon] += conn_active(k, now);
+        }
+    /* Connections not taken up yet are about to send their first request. */
+    for (size_t i = 0; i < PENDING_BUCKETS; i++)
+        for (const struct conn *k = c->pending[i]; k; k = k->next)
+            if (k->listener == listener && k->daemon < n) {
+                total[k->daemon]++;
+                active[k->daemon]++;
+            }
+    pthread_mutex_unlock(&c->lock);
 }
 
 void mv_conns_forget(struct mv_conns *c, int fd)

@@ -66,9 +66,15 @@ void mv_conns_effective(const struct mv_conns *c, struct mv_conns_limits *out);
 void mv_conns_mhd_options(struct mv_conns *c, struct MHD_OptionItem items[9]);
 
 /* The acceptor (accept.h) counts connection fd from peer sa as it accepts it, so the caps see
- * connections in accept order whichever daemon then takes each up. Returns false when even the
- * hard caps (libmicrohttpd's former ones, a quarter above ours) are full: close it unanswered. */
-bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa);
+ * connections in accept order whichever daemon then takes each up; listener and daemon say where
+ * it goes (mv_conns_load). Returns false when even the hard caps (libmicrohttpd's former ones, a
+ * quarter above ours) are full: close it unanswered. */
+bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa, const void *listener,
+                    unsigned daemon);
+/* For each daemon i < n of listener (as given to mv_conns_admit): its connections in total[i],
+ * and in active[i] those with a request under way or finished within the last second. */
+void mv_conns_load(struct mv_conns *c, const void *listener, unsigned n, unsigned *active,
+                   unsigned *total);
 /* Drops the count of an admitted fd that no daemon will take up (libmicrohttpd refused it). */
 void mv_conns_forget(struct mv_conns *c, int fd);
 
