@@ -13,21 +13,17 @@
 // That the SDK sent the challenge's claims shows in its recovery: without them msal-node hands
 // back its cached (revoked) token and the retry gets 401 again.
 //
-// Environment: MOCKVAULT_BIN (default <repo>/${BUILD_DIR:-build}/mockvault/mockvault),
-// MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json).
+// Environment: MOCKVAULT_BIN and MOCKVAULT_FIXTURES (mvsdk.mjs).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import { createInterface } from "node:readline";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fixtures, startMock } from "./mvsdk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../../../..");
-const bin = process.env.MOCKVAULT_BIN || join(repo, process.env.BUILD_DIR || "build", "mockvault", "mockvault");
-const fixtures = process.env.MOCKVAULT_FIXTURES || join(repo, "fixtures", "default.json");
 const SECRET = "db-password";
 
 // ---- the client (child process) ------------------------------------------------------------
@@ -57,32 +53,6 @@ async function child() {
 
 // ---- the mock and the checks (parent) ------------------------------------------------------
 
-async function startMock() {
-  const dir = mkdtempSync(join(tmpdir(), "mockvault-js-cae-"));
-  const readyFile = join(dir, "ready.json");
-  const fd = openSync(join(dir, "mock.log"), "w");
-  const proc = spawn(bin, ["--port", "0", "--proxy-port", "0", "--fixtures", fixtures, "--ready-file", readyFile],
-    { stdio: ["ignore", fd, fd], cwd: repo });
-  closeSync(fd);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (existsSync(readyFile)) {
-      try {
-        const ready = JSON.parse(readFileSync(readyFile, "utf8"));
-        if (ready.port && ready.proxy && ready.ca) {
-          return { proc, dir, ready, ca: readFileSync(ready.ca) };
-        }
-      } catch {
-        // still being written
-      }
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) {
-      throw new Error(`the mock did not start: ${readFileSync(join(dir, "mock.log"), "utf8")}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function control(mock, method, path) {
   return new Promise((resolveP, reject) => {
     const req = request({ host: "127.0.0.1", port: mock.ready.port, path, method, ca: mock.ca }, (res) => {
@@ -98,7 +68,7 @@ function control(mock, method, path) {
 async function main() {
   const fixture = JSON.parse(readFileSync(fixtures, "utf8"));
   const admin = fixture.tenants[0].applications.find((a) => a.clientId === "aaaaaaaa-0000-0000-0000-000000000001");
-  const mock = await startMock();
+  const mock = await startMock("mockvault-js-cae-");
   let client;
   try {
     const env = {};

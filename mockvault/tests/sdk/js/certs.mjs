@@ -16,21 +16,18 @@
 // that must never reach the mock's log (PFX passwords, the start of every private key it saw) to a
 // file the parent then looks for in the log.
 //
-// Environment: MOCKVAULT_BIN (default <repo>/${BUILD_DIR:-build}/mockvault/mockvault),
-// MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json).
+// Environment: MOCKVAULT_BIN and MOCKVAULT_FIXTURES (mvsdk.mjs).
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bin, expectRestError, fixtures, repo } from "./mvsdk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../../../..");
-const bin = process.env.MOCKVAULT_BIN || join(repo, process.env.BUILD_DIR || "build", "mockvault", "mockvault");
-const fixtures = process.env.MOCKVAULT_FIXTURES || join(repo, "fixtures", "default.json");
 const VAULT = "https://demo.vault.azure.net";
 const HEX32 = /^[0-9a-f]{32}$/;
 const CLIENT_TIMEOUT_MS = 240_000;
@@ -46,22 +43,6 @@ async function check(name, fn) {
   await fn();
   count++;
   console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
-}
-
-async function expectRestError(fn, statusCode, code) {
-  let err;
-  try {
-    await fn();
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected a RestError ${statusCode}, but the call succeeded`);
-  assert.equal(err.name, "RestError", `expected a RestError, got ${err.name}: ${err.message}`);
-  assert.equal(err.statusCode, statusCode, `statusCode (message: ${err.message})`);
-  if (code !== undefined) {
-    assert.equal(err.code, code, `code (message: ${err.message})`);
-  }
-  return err;
 }
 
 async function collect(iter) {

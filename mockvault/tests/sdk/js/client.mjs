@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { ClientSecretCredential, DefaultAzureCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
+import { expectRestError } from "./mvsdk.mjs";
 
 const mode = process.env.MV_MODE;
 const port = process.env.MV_PORT;
@@ -69,23 +70,6 @@ async function check(name, fn) {
   const ms = Date.now() - t0;
   steps.push(name);
   console.log(`  ok   ${name} (${ms} ms)`);
-}
-
-// Runs fn, which must fail with a RestError of this status (and code, when given).
-async function expectRestError(fn, statusCode, code) {
-  let err;
-  try {
-    await fn();
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected a RestError ${statusCode}, but the call succeeded`);
-  assert.equal(err.name, "RestError", `expected a RestError, got ${err.name}: ${err.message}`);
-  assert.equal(err.statusCode, statusCode, `statusCode (message: ${err.message})`);
-  if (code !== undefined) {
-    assert.equal(err.code, code, `code (message: ${err.message})`);
-  }
-  return err;
 }
 
 const HEX32 = /^[0-9a-f]{32}$/;

@@ -26,13 +26,11 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bin, fixtures, repo } from "./mvsdk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../../../..");
-const bin = process.env.MOCKVAULT_BIN || join(repo, process.env.BUILD_DIR || "build", "mockvault", "mockvault");
-const fixtures = process.env.MOCKVAULT_FIXTURES || join(repo, "fixtures", "default.json");
 const certPath = join(repo, "fixtures", "certs", "automation-flow.pem");
 const READY_TIMEOUT_MS = 10_000;
 const CLIENT_TIMEOUT_MS = 120_000;

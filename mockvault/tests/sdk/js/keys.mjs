@@ -16,6 +16,7 @@ import crypto from "node:crypto";
 import https from "node:https";
 import { ClientSecretCredential, DefaultAzureCredential } from "@azure/identity";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
+import { expectRestError } from "./mvsdk.mjs";
 
 const port = process.env.MV_PORT;
 const suffix = process.env.MV_SUFFIX;
@@ -81,22 +82,6 @@ async function traffic(fn) {
 const sent = (seen, re) => seen.filter((l) => re.test(l));
 
 // ---- helpers -----------------------------------------------------------------------------------
-
-async function expectRestError(fn, statusCode, code) {
-  let err;
-  try {
-    await fn();
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected a RestError ${statusCode}, but the call succeeded`);
-  assert.equal(err.name, "RestError", `expected a RestError, got ${err.name}: ${err.message}`);
-  assert.equal(err.statusCode, statusCode, `statusCode (message: ${err.message})`);
-  if (code !== undefined) {
-    assert.equal(err.code, code, `code (message: ${err.message})`);
-  }
-  return err;
-}
 
 // A plain Error the SDK throws itself (no RestError: nothing was sent).
 async function expectLocalError(fn, re) {

@@ -20,20 +20,16 @@
 // Secrets: @azure/keyvault-secrets; keys: @azure/keyvault-keys. Certificates are not covered: the
 // package is not a dependency here. Values never appear in the output.
 //
-// Environment: MOCKVAULT_BIN (default <repo>/${BUILD_DIR:-build}/mockvault/mockvault),
-// MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json).
+// Environment: MOCKVAULT_BIN and MOCKVAULT_FIXTURES (mvsdk.mjs).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fixtures, startMock } from "./mvsdk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../../../..");
-const bin = process.env.MOCKVAULT_BIN || join(repo, process.env.BUILD_DIR || "build", "mockvault", "mockvault");
-const fixtures = process.env.MOCKVAULT_FIXTURES || join(repo, "fixtures", "default.json");
 const VAULT = "https://demo.vault.azure.net";
 // The official tests poll every 5 s live; a shorter interval keeps this test short while the lag
 // (--consistency-delay) still spans several polls.
@@ -114,32 +110,6 @@ async function child(phase) {
 
 // ---- the mock and the checks (parent) ------------------------------------------------------
 
-async function startMock(extra) {
-  const dir = mkdtempSync(join(tmpdir(), "mockvault-js-lro-"));
-  const readyFile = join(dir, "ready.json");
-  const fd = openSync(join(dir, "mock.log"), "w");
-  const args = ["--port", "0", "--proxy-port", "0", "--fixtures", fixtures, "--ready-file", readyFile, ...extra];
-  const proc = spawn(bin, args, { stdio: ["ignore", fd, fd], cwd: repo });
-  closeSync(fd);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (existsSync(readyFile)) {
-      try {
-        const ready = JSON.parse(readFileSync(readyFile, "utf8"));
-        if (ready.port && ready.proxy && ready.ca) {
-          return { proc, dir, ready, ca: readFileSync(ready.ca) };
-        }
-      } catch {
-        // still being written
-      }
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) {
-      throw new Error(`the mock did not start: ${readFileSync(join(dir, "mock.log"), "utf8")}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function control(mock, method, path, body) {
   return new Promise((resolveP, reject) => {
     const headers = body ? { "Content-Type": "application/json" } : {};
@@ -212,7 +182,7 @@ function checkInstant(r, journal) {
 async function main(mockArgs) {
   const fixture = JSON.parse(readFileSync(fixtures, "utf8"));
   const admin = fixture.tenants[0].applications.find((a) => a.clientId === ADMIN);
-  const mock = await startMock(mockArgs);
+  const mock = await startMock("mockvault-js-lro-", mockArgs);
   try {
     const env = {};
     for (const [k, v] of Object.entries(process.env)) {

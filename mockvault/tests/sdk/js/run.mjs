@@ -7,19 +7,16 @@
 //
 // Mode keys runs keys.mjs (@azure/keyvault-keys) against a mock loaded with ../keys-fixture.json.
 //
-// Environment: MOCKVAULT_BIN (default <repo>/${BUILD_DIR:-build}/mockvault/mockvault),
-// MOCKVAULT_FIXTURES (default <repo>/fixtures/default.json).
+// Environment: MOCKVAULT_BIN and MOCKVAULT_FIXTURES (mvsdk.mjs).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bin, fixtures, repo } from "./mvsdk.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../../../..");
-const bin = process.env.MOCKVAULT_BIN || join(repo, process.env.BUILD_DIR || "build", "mockvault", "mockvault");
-const fixtures = process.env.MOCKVAULT_FIXTURES || join(repo, "fixtures", "default.json");
 const READY_TIMEOUT_MS = 10_000;
 const CLIENT_TIMEOUT_MS = 180_000;
 
