@@ -349,10 +349,9 @@ static int listen_on(struct mv_server *srv, int port, bool tls, unsigned threads
                        errno ? strerror(errno) : "");
             return -1; /* the caller stops the listener */
         }
-    if ((fd = mv_listen_socket(sa, salen, bound, err, errlen)) < 0) {
-        char why[200];
-        snprintf(why, sizeof why, "%s", err);
-        mv_set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port, why);
+    if ((fd = mv_listen_socket(sa, salen, bound)) < 0) {
+        mv_set_err(err, errlen, "cannot listen on %s port %d: %s", srv->bind, port,
+                   strerror(errno));
         return -1;
     }
     l->acceptor = mv_acceptor_start(fd, l->daemons, l->n, srv->conns, &srv->log, err, errlen);

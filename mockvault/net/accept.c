@@ -27,8 +27,7 @@ struct mv_acceptor {
     bool started;
 };
 
-int mv_listen_socket(const struct sockaddr *sa, socklen_t len, uint16_t *port, char *err,
-                     size_t errlen)
+int mv_listen_socket(const struct sockaddr *sa, socklen_t len, uint16_t *port)
 {
     struct sockaddr_storage bound;
     socklen_t blen = sizeof bound;
@@ -49,9 +48,11 @@ int mv_listen_socket(const struct sockaddr *sa, socklen_t len, uint16_t *port, c
                                               : ((struct sockaddr_in *)&bound)->sin_port);
     return fd;
 fail:
-    mv_set_err(err, errlen, "%s", strerror(errno));
-    if (fd >= 0)
+    if (fd >= 0) {
+        int saved = errno;
         close(fd);
+        errno = saved;
+    }
     return -1;
 }
 

@@ -18,9 +18,8 @@
 struct mv_acceptor;
 
 /* A listening TCP socket on sa (SO_REUSEADDR; IPv6 only for an IPv6 address), non-blocking and
- * close-on-exec, with its bound port in *port. Returns the descriptor, or -1 with err set. */
-int mv_listen_socket(const struct sockaddr *sa, socklen_t len, uint16_t *port, char *err,
-                     size_t errlen);
+ * close-on-exec, with its bound port in *port. Returns the descriptor, or -1 with errno set. */
+int mv_listen_socket(const struct sockaddr *sa, socklen_t len, uint16_t *port);
 
 /* Starts the thread that accepts on listen_fd (which it then owns and closes) and hands each
  * connection to one of daemons[0..n) (borrowed: they must outlive mv_acceptor_stop; each was

@@ -236,10 +236,15 @@ static struct conn *conn_new(struct mv_conns *c, int fd)
     return k;
 }
 
+static struct conn **pending_bucket(struct mv_conns *c, int fd)
+{
+    return &c->pending[(unsigned)fd % PENDING_BUCKETS];
+}
+
 /* Takes the pending entry of descriptor fd out of the table (under the lock); NULL if none. */
 static struct conn *pending_take(struct mv_conns *c, int fd)
 {
-    struct conn **b = &c->pending[(unsigned)fd % PENDING_BUCKETS];
+    struct conn **b = pending_bucket(c, fd);
 
     for (; *b; b = &(*b)->next)
         if ((*b)->fd == fd) {
@@ -268,7 +273,7 @@ bool mv_conns_admit(struct mv_conns *c, int fd, const struct sockaddr *sa, const
     if ((stale = pending_take(c, fd)) != NULL)
         release_locked(c, stale);
     if (admit_locked(c, k, sa)) {
-        struct conn **b = &c->pending[(unsigned)fd % PENDING_BUCKETS];
+        struct conn **b = pending_bucket(c, fd);
         k->next = *b;
         *b = k;
     } else {
@@ -333,8 +338,8 @@ static void conn_started(struct mv_conns *c, struct MHD_Connection *mc, void **c
     pthread_mutex_lock(&c->lock);
     k = fd >= 0 ? pending_take(c, fd) : NULL;
     if (!k && (k = conn_new(c, fd)) != NULL && !admit_locked(c, k, ai ? ai->client_addr : NULL)) {
-        /* Over the hard caps: answered as refused over the total (the acceptor closes such
-         * connections before this; only a listener without one gets here). */
+        /* Over the hard caps: answered as refused over the total. The acceptor closes such
+         * connections before this; only one it could not count (out of memory) gets here. */
         k->refusal = MV_CONN_OVER_TOTAL;
         c->open++;
     }
