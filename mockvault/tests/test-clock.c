@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "testlib.h"
 
 START_TEST(test_clock_follows_real_time)
 {
@@ -67,16 +68,10 @@ int main(void)
 {
     Suite *s = suite_create("clock");
     TCase *tc = tcase_create("clock");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_clock_follows_real_time);
     tcase_add_test(tc, test_clock_advance_and_set);
     tcase_add_test(tc, test_clock_freeze_and_resume);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mvt_run(s, false);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "certs-common.h"
+#include "testlib.h"
 
 #define THROTTLED_BODY                                                                             \
     "{\"error\":{\"code\":\"Throttled\",\"message\":\"Request was not processed because too many " \
@@ -267,8 +268,6 @@ int main(void)
     Suite *s = suite_create("http-certs-faults");
     TCase *tc = tcase_create("faults");
     TCase *tt = tcase_create("throttle");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, csetup, cteardown);
     tcase_set_timeout(tc, 120);
@@ -279,9 +278,5 @@ int main(void)
     tcase_set_timeout(tt, 120);
     tcase_add_test(tt, test_throttle_counts_certificates_as_transactions);
     suite_add_tcase(s, tt);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return mvt_run(s, false);
 }

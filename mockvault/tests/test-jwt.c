@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "jwt.h"
 #include "util.h"
+#include "testlib.h"
 
 /* Two keys made once in the parent process (RSA generation is the slow part) and shared by the
  * forked tests: key signs, other stands for somebody else's key. */
@@ -629,9 +630,5 @@ static Suite *jwt_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(jwt_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return mvt_run(jwt_suite(), false);
 }

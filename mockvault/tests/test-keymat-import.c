@@ -18,6 +18,7 @@
 
 #include "keymat-common.h"
 #include "keymat.h"
+#include "testlib.h"
 
 static struct mv_keymat *rsa_key, *rsa_other;
 static struct mv_keymat *ec_keys[MV_CRV_P256K + 1]; /* indexed by enum mv_crv */
@@ -744,8 +745,6 @@ int main(void)
 {
     Suite *s = suite_create("keymat-import");
     TCase *tc = tcase_create("import");
-    SRunner *sr;
-    int failed;
 
     tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
     tcase_add_test(tc, test_import_rsa_leading_zero_and_crt);
@@ -762,9 +761,5 @@ int main(void)
     tcase_add_test(tc, test_secp256k1_pkcs8_and_pem);
     tcase_add_test(tc, test_pkcs8_ec_fixed_width);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mvt_run(s, false);
 }

@@ -15,6 +15,7 @@
 
 #include "keymat-common.h"
 #include "keymat.h"
+#include "testlib.h"
 
 /* Keys made once in the parent process (an unchecked fixture) and inherited by every forked
  * test: RSA generation at 4096 bits is slow, under valgrind especially. */
@@ -587,8 +588,6 @@ int main(void)
 {
     Suite *s = suite_create("keymat");
     TCase *tc = tcase_create("crypto");
-    SRunner *sr;
-    int failed;
 
     /* Unchecked: run once in the parent, so the forked tests inherit the generated keys. */
     tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
@@ -605,9 +604,5 @@ int main(void)
     tcase_add_test(tc, test_oaep_sha1_wycheproof);
     tcase_add_test(tc, test_oaep_sha256_wycheproof_jwk);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mvt_run(s, false);
 }

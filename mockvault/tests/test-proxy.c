@@ -1,5 +1,6 @@
 /* test-proxy.c: Check tests for the CONNECT proxy, tunnelling to an in-test TCP echo server. */
 #include "proxy.h"
+#include "testlib.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -774,10 +775,7 @@ static Suite *proxy_suite(void)
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(proxy_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = mvt_run(proxy_suite(), false);
     curl_global_cleanup();
-    return failed == 0 ? 0 : 1;
+    return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "cx-host.h"
 #include "reply.h"
+#include "testlib.h"
 
 static void challenge_for(const char *host, bool azure, char *out, size_t n)
 {
@@ -71,15 +72,9 @@ int main(void)
 {
     Suite *s = suite_create("reply");
     TCase *tc = tcase_create("reply");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_challenge_resource_per_host);
     tcase_add_test(tc, test_echo_filters_and_truncates);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mvt_run(s, false);
 }

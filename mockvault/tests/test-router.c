@@ -6,6 +6,7 @@
 
 #include "api-versions.h"
 #include "router.h"
+#include "testlib.h"
 
 static void free_caps(char *caps[3])
 {
@@ -130,17 +131,11 @@ int main(void)
 {
     Suite *s = suite_create("router");
     TCase *tc = tcase_create("router");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_match_literals_and_captures);
     tcase_add_test(tc, test_match_optional_version);
     tcase_add_test(tc, test_secret_routes_table);
     tcase_add_test(tc, test_api_versions);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mvt_run(s, false);
 }

@@ -12,6 +12,7 @@
 #include "state.h"
 #include "util.h"
 #include "store.h"
+#include "testlib.h"
 
 #define T0 1700000000
 #define DAY 86400
@@ -783,9 +784,5 @@ static Suite *state_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(state_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mvt_run(state_suite(), false);
 }

@@ -10,6 +10,7 @@
 
 #include "journal.h"
 #include "stream.h"
+#include "testlib.h"
 
 /* A stand-in connection: how often it was suspended and resumed. */
 struct conn {
@@ -248,17 +249,11 @@ int main(void)
 {
     Suite *s = suite_create("stream");
     TCase *tc = tcase_create("stream");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_suspend_notify_resume);
     tcase_add_test(tc, test_cap_stop_keepalive);
     tcase_add_test(tc, test_journal_cursor);
     tcase_add_test(tc, test_journal_cursor_ring);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mvt_run(s, false);
 }

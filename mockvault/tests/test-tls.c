@@ -16,6 +16,7 @@
 
 #include "tls.h"
 #include "util.h"
+#include "testlib.h"
 
 /* Each test gets a fresh base directory; the state dir inside it does not exist yet, so setup
  * has to create it. */
@@ -734,9 +735,5 @@ static Suite *tls_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(tls_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return mvt_run(tls_suite(), false);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "testlib.h"
 
 START_TEST(hashes)
 {
@@ -374,9 +375,5 @@ static Suite *util_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(util_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return mvt_run(util_suite(), false);
 }

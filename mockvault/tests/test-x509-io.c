@@ -15,6 +15,7 @@
 #include "cx-mem.h"
 #include "keymat-common.h"
 #include "x509-common.h"
+#include "testlib.h"
 
 static const int issuable[] = {XK_RSA2048, XK_RSA3072, XK_P256, XK_P384, XK_P521};
 #define NISSUABLE 5
@@ -397,8 +398,6 @@ END_TEST
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
     Suite *s = suite_create("x509-io");
     TCase *tc = tcase_create("io");
 
@@ -412,10 +411,7 @@ int main(void)
     tcase_add_test(tc, test_openssl_uploads);
     tcase_add_test(tc, test_merge);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = mvt_run(s, false);
     gnutls_global_deinit();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

@@ -17,6 +17,7 @@
 #include "cx-mem.h"
 #include "keymat-common.h"
 #include "x509-common.h"
+#include "testlib.h"
 
 /* The keys a certificate is issued for in the loop tests (P-256K cannot be: GnuTLS lacks it). */
 static const int issuable[] = {XK_RSA2048, XK_RSA3072, XK_P256, XK_P384, XK_P521};
@@ -599,8 +600,6 @@ END_TEST
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
     Suite *s = suite_create("x509");
     TCase *tc = tcase_create("issue");
 
@@ -619,10 +618,7 @@ int main(void)
     tcase_add_loop_test(tc, test_python, 0, NISSUABLE);
     tcase_add_test(tc, test_python_ec_keys);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = mvt_run(s, false);
     gnutls_global_deinit();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }
